@@ -1,0 +1,170 @@
+//! Organisation codes, checked once at the edge ("parse, don't validate").
+//!
+//! Every code in the registry is one of these newtypes. Once a value is a
+//! `PracticeCode` it is known to be well formed, so the rest of the program
+//! never re-checks strings.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+/// Why a code was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{kind} code {value:?} is not valid: {expected}")]
+pub struct CodeError {
+    pub kind: &'static str,
+    pub value: String,
+    pub expected: &'static str,
+}
+
+fn is_upper_alnum(s: &str) -> bool {
+    s.bytes()
+        .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+}
+
+macro_rules! code_type {
+    ($(#[$doc:meta])* $name:ident, $kind:literal, $expected:literal, $check:expr) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        #[serde(try_from = "String", into = "String")]
+        pub struct $name(String);
+
+        impl $name {
+            /// Parses a code, trimming surrounding white space and upper-casing it.
+            pub fn parse(raw: &str) -> Result<Self, CodeError> {
+                let value = raw.trim().to_ascii_uppercase();
+                let check: fn(&str) -> bool = $check;
+                if check(&value) {
+                    Ok(Self(value))
+                } else {
+                    Err(CodeError { kind: $kind, value: raw.to_string(), expected: $expected })
+                }
+            }
+
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+
+        impl TryFrom<String> for $name {
+            type Error = CodeError;
+            fn try_from(value: String) -> Result<Self, Self::Error> {
+                Self::parse(&value)
+            }
+        }
+
+        impl From<$name> for String {
+            fn from(code: $name) -> String {
+                code.0
+            }
+        }
+
+        impl std::str::FromStr for $name {
+            type Err = CodeError;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                Self::parse(s)
+            }
+        }
+    };
+}
+
+code_type!(
+    /// An ODS code of a GP practice: six characters, a letter then five
+    /// letters or digits (`A81001`, `Y02622`).
+    PracticeCode,
+    "practice",
+    "six letters or digits starting with a letter, such as A81001",
+    |s| s.len() == 6 && s.as_bytes()[0].is_ascii_uppercase() && is_upper_alnum(s)
+);
+
+code_type!(
+    /// An ODS code of a Primary Care Network: `U` and five digits (`U89141`),
+    /// or the bare `U` that NHS England uses for "Unallocated" practices.
+    PcnCode,
+    "PCN",
+    "U followed by five digits (such as U89141), or U for Unallocated",
+    |s| s == "U" || (s.len() == 6 && s.starts_with('U') && s[1..].bytes().all(|b| b.is_ascii_digit()))
+);
+
+code_type!(
+    /// A commissioner: a sub-ICB location (formerly a CCG), `16C` or `X2C4Y`.
+    SubIcbCode,
+    "sub-ICB location",
+    "three or five letters or digits, such as 16C or 15N",
+    |s| (s.len() == 3 || s.len() == 5) && is_upper_alnum(s)
+);
+
+code_type!(
+    /// An Integrated Care Board (or, before July 2022, an STP): `QHM`.
+    IcbCode,
+    "ICB",
+    "three or five letters or digits, such as QHM",
+    |s| (s.len() == 3 || s.len() == 5) && is_upper_alnum(s)
+);
+
+code_type!(
+    /// An NHS England commissioning region: `Y63`.
+    RegionCode,
+    "region",
+    "Y followed by two digits, such as Y63",
+    |s| s.len() == 3 && s.starts_with('Y') && s[1..].bytes().all(|b| b.is_ascii_digit())
+);
+
+impl PcnCode {
+    /// The placeholder NHS England's registration data uses for practices in
+    /// no network.
+    pub fn unallocated() -> Self {
+        Self("U".to_string())
+    }
+
+    /// True for the `U` "Unallocated" placeholder, which is not a network.
+    pub fn is_unallocated(&self) -> bool {
+        self.0 == "U"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn practice_codes() {
+        assert_eq!(PracticeCode::parse(" a81001 ").unwrap().as_str(), "A81001");
+        assert!(PracticeCode::parse("Y02622").is_ok());
+        assert!(PracticeCode::parse("A8100").is_err());
+        assert!(PracticeCode::parse("181001").is_err());
+        assert!(PracticeCode::parse("A81001001").is_err());
+        assert!(PracticeCode::parse("A8-001").is_err());
+    }
+
+    #[test]
+    fn pcn_codes() {
+        assert!(PcnCode::parse("U89141").is_ok());
+        assert!(PcnCode::parse("U").unwrap().is_unallocated());
+        assert!(PcnCode::parse("U8914").is_err());
+        assert!(PcnCode::parse("X89141").is_err());
+        assert!(!PcnCode::parse("U00001").unwrap().is_unallocated());
+    }
+
+    #[test]
+    fn commissioner_codes() {
+        assert!(SubIcbCode::parse("16C").is_ok());
+        assert!(SubIcbCode::parse("X2C4Y").is_ok());
+        assert!(SubIcbCode::parse("16").is_err());
+        assert!(IcbCode::parse("QHM").is_ok());
+        assert!(RegionCode::parse("Y63").is_ok());
+        assert!(RegionCode::parse("Q63").is_err());
+    }
+
+    #[test]
+    fn error_names_the_value() {
+        let err = PracticeCode::parse("bad!").unwrap_err();
+        assert!(err.to_string().contains("\"bad!\""), "{err}");
+    }
+}

@@ -1,0 +1,413 @@
+//! Facts: what one source said about the registry on one date.
+//!
+//! Importers turn official files into facts; the store keeps every fact with
+//! the import it came from (so history is never overwritten); the registry
+//! (`crate::registry`) combines the facts into the state as at any date.
+//! Every fact carries the date its source describes (`as_at`), which decides
+//! which of two disagreeing sources is newer.
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use crate::codes::{IcbCode, PcnCode, PracticeCode, RegionCode, SubIcbCode};
+
+/// The kinds of file pcn reads. The name is what `pcn import` prints and what
+/// the import log stores.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SourceKind {
+    /// ODS ePCN.xlsx, or its CSV report `epcn` (the PCNDetails table).
+    EpcnDetails,
+    /// ODS ePCN.xlsx sheet or CSV report `epcncorepartnerdetails`.
+    EpcnPartners,
+    /// ODS ePCN.xlsx with both sheets, read as one file.
+    EpcnWorkbook,
+    /// ODS epraccur.csv: GP practices, no header.
+    Epraccur,
+    /// Patients Registered at a GP Practice: practice → PCN → sub-ICB map.
+    RegistrationMap,
+    /// Patients Registered at a GP Practice: five-year age bands.
+    RegistrationQuinaryAge,
+    /// Patients Registered at a GP Practice: single years of age.
+    RegistrationSingleAge,
+    /// Patients Registered at a GP Practice: totals (the `all` file).
+    RegistrationTotals,
+    /// Appointments in General Practice (GPAD) Mapping.csv.
+    GpadMapping,
+    /// NHS website GP.csv (practice coordinates).
+    NhsWebsiteGp,
+    /// pcn's own CSV of network governance facts.
+    Governance,
+    /// Facts entered at the command line (`pcn network set`).
+    Manual,
+    /// The synthetic demo commissioner.
+    Demo,
+}
+
+impl SourceKind {
+    pub const ALL: [SourceKind; 13] = [
+        SourceKind::EpcnDetails,
+        SourceKind::EpcnPartners,
+        SourceKind::EpcnWorkbook,
+        SourceKind::Epraccur,
+        SourceKind::RegistrationMap,
+        SourceKind::RegistrationQuinaryAge,
+        SourceKind::RegistrationSingleAge,
+        SourceKind::RegistrationTotals,
+        SourceKind::GpadMapping,
+        SourceKind::NhsWebsiteGp,
+        SourceKind::Governance,
+        SourceKind::Manual,
+        SourceKind::Demo,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            SourceKind::EpcnDetails => "epcn-details",
+            SourceKind::EpcnPartners => "epcn-partners",
+            SourceKind::EpcnWorkbook => "epcn-workbook",
+            SourceKind::Epraccur => "epraccur",
+            SourceKind::RegistrationMap => "registration-map",
+            SourceKind::RegistrationQuinaryAge => "registration-quinary-age",
+            SourceKind::RegistrationSingleAge => "registration-single-age",
+            SourceKind::RegistrationTotals => "registration-totals",
+            SourceKind::GpadMapping => "gpad-mapping",
+            SourceKind::NhsWebsiteGp => "nhs-website-gp",
+            SourceKind::Governance => "governance",
+            SourceKind::Manual => "manual",
+            SourceKind::Demo => "demo",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<SourceKind> {
+        SourceKind::ALL.into_iter().find(|k| k.name() == name)
+    }
+}
+
+/// ODS status of a practice (epraccur column 13).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum PracticeStatus {
+    Active,
+    Closed,
+    Dormant,
+    Proposed,
+}
+
+impl PracticeStatus {
+    pub fn parse(code: &str) -> Option<Self> {
+        match code.trim() {
+            "A" => Some(Self::Active),
+            "C" => Some(Self::Closed),
+            "D" => Some(Self::Dormant),
+            "P" => Some(Self::Proposed),
+            _ => None,
+        }
+    }
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Active => "A",
+            Self::Closed => "C",
+            Self::Dormant => "D",
+            Self::Proposed => "P",
+        }
+    }
+}
+
+/// A point in WGS84 degrees. Coordinates are not money, so floats are right here.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct LatLon {
+    pub lat: f64,
+    pub lon: f64,
+}
+
+impl LatLon {
+    /// Accepts only points that could be in or near England, so a swapped or
+    /// zeroed pair is caught at the edge.
+    pub fn new_in_uk(lat: f64, lon: f64) -> Option<Self> {
+        ((49.0..=61.5).contains(&lat) && (-9.0..=2.5).contains(&lon)).then_some(Self { lat, lon })
+    }
+}
+
+/// What one source says about a practice. `None` means "this source does not say".
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PracticeFact {
+    pub code: PracticeCode,
+    pub as_at: NaiveDate,
+    pub name: Option<String>,
+    pub postcode: Option<String>,
+    pub sub_icb: Option<SubIcbCode>,
+    pub sub_icb_name: Option<String>,
+    pub icb: Option<IcbCode>,
+    pub icb_name: Option<String>,
+    pub region: Option<RegionCode>,
+    pub region_name: Option<String>,
+    pub open_date: Option<NaiveDate>,
+    pub close_date: Option<NaiveDate>,
+    pub status: Option<PracticeStatus>,
+    pub prescribing_setting: Option<u8>,
+    pub supplier: Option<String>,
+    pub location: Option<LatLon>,
+}
+
+impl PracticeFact {
+    /// A fact that says nothing but the code and date; importers fill in what
+    /// their file has.
+    pub fn new(code: PracticeCode, as_at: NaiveDate) -> Self {
+        Self {
+            code,
+            as_at,
+            name: None,
+            postcode: None,
+            sub_icb: None,
+            sub_icb_name: None,
+            icb: None,
+            icb_name: None,
+            region: None,
+            region_name: None,
+            open_date: None,
+            close_date: None,
+            status: None,
+            prescribing_setting: None,
+            supplier: None,
+            location: None,
+        }
+    }
+}
+
+/// What one source says about a network.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NetworkFact {
+    pub code: PcnCode,
+    pub as_at: NaiveDate,
+    pub name: Option<String>,
+    pub sub_icb: Option<SubIcbCode>,
+    pub open_date: Option<NaiveDate>,
+    pub close_date: Option<NaiveDate>,
+    pub postcode: Option<String>,
+}
+
+impl NetworkFact {
+    pub fn new(code: PcnCode, as_at: NaiveDate) -> Self {
+        Self { code, as_at, name: None, sub_icb: None, open_date: None, close_date: None, postcode: None }
+    }
+}
+
+/// A practice-to-network relationship with its own dates, as ODS records it
+/// (ePCN "PCN Core Partner Details"). `end` is the last day of membership;
+/// `None` is a current relationship.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MembershipInterval {
+    pub practice: PracticeCode,
+    pub pcn: PcnCode,
+    pub start: NaiveDate,
+    pub end: Option<NaiveDate>,
+}
+
+/// A snapshot source (the registration map, GPAD mapping) saw `practice` in
+/// `pcn` on `as_at`. `pcn` may be the `U` placeholder.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MembershipObservation {
+    pub practice: PracticeCode,
+    pub pcn: PcnCode,
+    pub as_at: NaiveDate,
+}
+
+/// Sex as the registration files give it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum Sex {
+    All,
+    Female,
+    Male,
+}
+
+impl Sex {
+    pub fn parse(s: &str) -> Option<Self> {
+        match s.trim().to_ascii_uppercase().as_str() {
+            "ALL" | "PERSONS" => Some(Self::All),
+            "FEMALE" | "F" => Some(Self::Female),
+            "MALE" | "M" => Some(Self::Male),
+            _ => None,
+        }
+    }
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::All => "ALL",
+            Self::Female => "FEMALE",
+            Self::Male => "MALE",
+        }
+    }
+}
+
+/// The five-year age bands of the registration files: `0_4` … `90_94`, `95+`.
+pub const AGE_BANDS: [&str; 20] = [
+    "0_4", "5_9", "10_14", "15_19", "20_24", "25_29", "30_34", "35_39", "40_44", "45_49", "50_54",
+    "55_59", "60_64", "65_69", "70_74", "75_79", "80_84", "85_89", "90_94", "95+",
+];
+
+/// The band index of an age in whole years (95 and over share the last band).
+pub fn age_band_of_years(age: u32) -> usize {
+    (age as usize / 5).min(AGE_BANDS.len() - 1)
+}
+
+/// The band index of a band label as published (`0_4`, `95+`; also `0-4`).
+pub fn age_band_index(label: &str) -> Option<usize> {
+    let norm = label.trim().replace('-', "_");
+    AGE_BANDS.iter().position(|b| *b == norm)
+}
+
+/// Registered patients of a practice as at a date, for one sex: the total,
+/// and the five-year bands when the file has them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ListSizeFact {
+    pub practice: PracticeCode,
+    pub as_at: NaiveDate,
+    pub sex: Sex,
+    pub total: u64,
+    pub bands: Option<[u64; 20]>,
+}
+
+/// Everything one import (or one demo build) contributes.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct FactBatch {
+    pub practices: Vec<PracticeFact>,
+    pub networks: Vec<NetworkFact>,
+    pub intervals: Vec<MembershipInterval>,
+    pub observations: Vec<MembershipObservation>,
+    pub list_sizes: Vec<ListSizeFact>,
+    pub governance: Vec<GovernanceFact>,
+}
+
+impl FactBatch {
+    pub fn len(&self) -> usize {
+        self.practices.len()
+            + self.networks.len()
+            + self.intervals.len()
+            + self.observations.len()
+            + self.list_sizes.len()
+            + self.governance.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    pub fn extend(&mut self, other: FactBatch) {
+        self.practices.extend(other.practices);
+        self.networks.extend(other.networks);
+        self.intervals.extend(other.intervals);
+        self.observations.extend(other.observations);
+        self.list_sizes.extend(other.list_sizes);
+        self.governance.extend(other.governance);
+    }
+}
+
+/// The governance facts the official files lack, one field at a time, each
+/// effective from a date. A later fact for the same field supersedes an
+/// earlier one from its date on; nothing is overwritten.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GovernanceFact {
+    pub pcn: PcnCode,
+    pub field: GovernanceField,
+    /// Empty means "cleared from this date".
+    pub value: String,
+    pub effective_from: NaiveDate,
+}
+
+/// The governance fields a network records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GovernanceField {
+    /// The named clinical director (a person's name).
+    ClinicalDirector,
+    /// The nominated payee: the ODS code of the member practice paid on the network's behalf.
+    NominatedPayee,
+    /// The date the network agreement was signed (ISO date).
+    NetworkAgreementSigned,
+    /// The date the data-sharing agreement was signed (ISO date).
+    DataSharingAgreementSigned,
+    /// A commissioner-approved exception to the 30,000 minimum, such as `rural-waiver`.
+    SizeException,
+    /// Partner organisations, `;`-separated.
+    CommunityPartners,
+    MentalHealthPartners,
+    VoluntaryPartners,
+}
+
+impl GovernanceField {
+    pub const ALL: [GovernanceField; 8] = [
+        GovernanceField::ClinicalDirector,
+        GovernanceField::NominatedPayee,
+        GovernanceField::NetworkAgreementSigned,
+        GovernanceField::DataSharingAgreementSigned,
+        GovernanceField::SizeException,
+        GovernanceField::CommunityPartners,
+        GovernanceField::MentalHealthPartners,
+        GovernanceField::VoluntaryPartners,
+    ];
+
+    /// The name used in the governance CSV header, the CLI and the database.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::ClinicalDirector => "clinical_director",
+            Self::NominatedPayee => "nominated_payee",
+            Self::NetworkAgreementSigned => "network_agreement_signed",
+            Self::DataSharingAgreementSigned => "data_sharing_agreement_signed",
+            Self::SizeException => "size_exception",
+            Self::CommunityPartners => "community_partners",
+            Self::MentalHealthPartners => "mental_health_partners",
+            Self::VoluntaryPartners => "voluntary_partners",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Self> {
+        let norm = name.trim().to_ascii_lowercase().replace([' ', '-'], "_");
+        Self::ALL.into_iter().find(|f| f.name() == norm)
+    }
+
+    /// Checks a value for this field; returns it in canonical form.
+    pub fn parse_value(self, raw: &str) -> Result<String, String> {
+        let value = raw.trim();
+        if value.is_empty() {
+            return Ok(String::new());
+        }
+        match self {
+            Self::NominatedPayee => PracticeCode::parse(value)
+                .map(|c| c.to_string())
+                .map_err(|e| e.to_string()),
+            Self::NetworkAgreementSigned | Self::DataSharingAgreementSigned => {
+                crate::dates::parse_date(value)
+                    .map(|d| d.to_string())
+                    .ok_or_else(|| format!("{value:?} is not a date (use YYYY-MM-DD)"))
+            }
+            Self::SizeException => {
+                let norm = value.to_ascii_lowercase().replace([' ', '_'], "-");
+                if SIZE_EXCEPTIONS.contains(&norm.as_str()) {
+                    Ok(norm)
+                } else {
+                    Err(format!(
+                        "{value:?} is not a size exception; use one of {}",
+                        SIZE_EXCEPTIONS.join(", ")
+                    ))
+                }
+            }
+            Self::ClinicalDirector
+            | Self::CommunityPartners
+            | Self::MentalHealthPartners
+            | Self::VoluntaryPartners => {
+                if value.chars().any(char::is_control) {
+                    Err("contains control characters".to_string())
+                } else {
+                    Ok(value.to_string())
+                }
+            }
+        }
+    }
+}
+
+/// Exceptions a commissioner can record to the 30,000 minimum list size:
+/// the rural waiver of DES 2019/20 para 3.2 (a natural community with low
+/// population density across a large rural and remote area), geographic
+/// isolation, and any other approved exception.
+pub const SIZE_EXCEPTIONS: [&str; 3] = ["rural-waiver", "geographic-isolation", "commissioner-approved"];
