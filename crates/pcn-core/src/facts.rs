@@ -189,7 +189,15 @@ pub struct NetworkFact {
 
 impl NetworkFact {
     pub fn new(code: PcnCode, as_at: NaiveDate) -> Self {
-        Self { code, as_at, name: None, sub_icb: None, open_date: None, close_date: None, postcode: None }
+        Self {
+            code,
+            as_at,
+            name: None,
+            sub_icb: None,
+            open_date: None,
+            close_date: None,
+            postcode: None,
+        }
     }
 }
 
@@ -410,4 +418,8 @@ impl GovernanceField {
 /// the rural waiver of DES 2019/20 para 3.2 (a natural community with low
 /// population density across a large rural and remote area), geographic
 /// isolation, and any other approved exception.
-pub const SIZE_EXCEPTIONS: [&str; 3] = ["rural-waiver", "geographic-isolation", "commissioner-approved"];
+pub const SIZE_EXCEPTIONS: [&str; 3] = [
+    "rural-waiver",
+    "geographic-isolation",
+    "commissioner-approved",
+];

@@ -1,0 +1,743 @@
+//! The registry: every fact ever imported, and the state it gives as at any date.
+//!
+//! Facts are never overwritten; [`Registry::at`] answers "what did the
+//! registry look like on this date" by these rules, which are the invariants
+//! the checks and payments rely on:
+//!
+//! - **Attributes** (name, commissioner, status, location …) of a practice or
+//!   network: facts dated on or before the date are laid over each other
+//!   oldest first, so the newest source that says something wins, field by
+//!   field. When no fact is that old, all facts are used.
+//! - **Practices in scope**: those with a registered list in the latest list
+//!   extract on or before the date (the registration data is the authority on
+//!   which practices have patients). Without any list extract, the practices
+//!   open in ODS on that date.
+//! - **Membership**: the newest dated evidence on or before the date wins.
+//!   ODS relationships (ePCN) are evidence from their start date (joined) and
+//!   the day after their end date (left); snapshots (the registration map,
+//!   GPAD mapping) are evidence on their extract date. If a snapshot is at
+//!   least as new as the latest ODS change, the snapshot says which network;
+//!   otherwise every ODS relationship covering the date does (so two
+//!   overlapping relationships show up as two networks).
+//! - **Governance** facts: per field, the one with the latest `effective_from`
+//!   on or before the date; an empty value means cleared.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use chrono::NaiveDate;
+
+use crate::codes::{IcbCode, PcnCode, PracticeCode, RegionCode, SubIcbCode};
+use crate::facts::*;
+
+/// All facts, indexed for answering "as at" questions.
+#[derive(Debug, Default)]
+pub struct Registry {
+    practices: BTreeMap<PracticeCode, PracticeFacts>,
+    networks: BTreeMap<PcnCode, NetworkFacts>,
+    /// Dates of list-size extracts, ascending.
+    list_extracts: Vec<NaiveDate>,
+}
+
+#[derive(Debug, Default)]
+struct PracticeFacts {
+    attributes: Vec<PracticeFact>,
+    intervals: Vec<MembershipInterval>,
+    observations: Vec<MembershipObservation>,
+    /// Totals for all sexes, (as_at, total), ascending by date.
+    list_sizes: Vec<(NaiveDate, u64)>,
+}
+
+#[derive(Debug, Default)]
+struct NetworkFacts {
+    attributes: Vec<NetworkFact>,
+    governance: Vec<GovernanceFact>,
+}
+
+/// How a practice's network on a date was decided.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "basis", content = "date", rename_all = "snake_case")]
+pub enum MembershipBasis {
+    /// An ODS relationship (ePCN) covering the date.
+    OdsRelationship,
+    /// A snapshot extract of this date (registration map, GPAD mapping).
+    Snapshot(NaiveDate),
+    /// No evidence at all.
+    None,
+}
+
+/// A practice as at a date.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct PracticeView {
+    pub code: PracticeCode,
+    pub name: Option<String>,
+    pub postcode: Option<String>,
+    pub sub_icb: Option<SubIcbCode>,
+    pub sub_icb_name: Option<String>,
+    pub icb: Option<IcbCode>,
+    pub icb_name: Option<String>,
+    pub region: Option<RegionCode>,
+    pub region_name: Option<String>,
+    pub status: Option<PracticeStatus>,
+    pub open_date: Option<NaiveDate>,
+    pub close_date: Option<NaiveDate>,
+    pub supplier: Option<String>,
+    pub location: Option<LatLon>,
+    /// Registered patients (all sexes) in the latest extract on or before the date.
+    pub list_size: Option<u64>,
+    pub list_as_at: Option<NaiveDate>,
+    /// Real networks (never `U`) the practice belongs to on the date.
+    pub networks: Vec<PcnCode>,
+    /// True when the evidence places the practice in the `U` placeholder.
+    pub unallocated: bool,
+    pub membership_basis: MembershipBasis,
+}
+
+/// A network's governance facts as at a date.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct Governance {
+    pub clinical_director: Option<String>,
+    pub nominated_payee: Option<PracticeCode>,
+    pub network_agreement_signed: Option<NaiveDate>,
+    pub data_sharing_agreement_signed: Option<NaiveDate>,
+    pub size_exception: Option<String>,
+    pub community_partners: Vec<String>,
+    pub mental_health_partners: Vec<String>,
+    pub voluntary_partners: Vec<String>,
+}
+
+/// A network as at a date.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct NetworkView {
+    pub code: PcnCode,
+    pub name: Option<String>,
+    /// The sub-ICB ODS records for the network (ePCN), if any.
+    pub recorded_sub_icb: Option<SubIcbCode>,
+    /// The commissioner: the sub-ICB holding most of the members' patients on
+    /// the date, or the recorded one when the network has no members.
+    pub commissioner: Option<SubIcbCode>,
+    pub icb: Option<IcbCode>,
+    pub open_date: Option<NaiveDate>,
+    pub close_date: Option<NaiveDate>,
+    /// Member practices in scope on the date, by code.
+    pub members: Vec<PracticeCode>,
+    /// Sum of the members' registered lists.
+    pub list_size: u64,
+    /// Members with no registered list known (their patients are missing from `list_size`).
+    pub members_without_list: Vec<PracticeCode>,
+    pub governance: Governance,
+}
+
+impl NetworkView {
+    pub fn is_closed_at(&self, date: NaiveDate) -> bool {
+        self.close_date.is_some_and(|c| c <= date)
+    }
+}
+
+/// The registry as at one date.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Snapshot {
+    pub as_at: NaiveDate,
+    /// The list-size extract the snapshot uses (latest on or before `as_at`).
+    pub list_extract: Option<NaiveDate>,
+    pub practices: BTreeMap<PracticeCode, PracticeView>,
+    /// Networks with members on the date, and networks ODS has open on the
+    /// date; never the `U` placeholder.
+    pub networks: BTreeMap<PcnCode, NetworkView>,
+}
+
+impl Snapshot {
+    pub fn total_patients(&self) -> u64 {
+        self.practices.values().filter_map(|p| p.list_size).sum()
+    }
+
+    /// Practices placed in the `U` "Unallocated" placeholder.
+    pub fn unallocated(&self) -> impl Iterator<Item = &PracticeView> {
+        self.practices.values().filter(|p| p.unallocated)
+    }
+
+    /// Networks with at least one member on the date.
+    pub fn networks_with_members(&self) -> impl Iterator<Item = &NetworkView> {
+        self.networks.values().filter(|n| !n.members.is_empty())
+    }
+}
+
+impl Registry {
+    /// Indexes a set of facts. Facts may come in any order and from any mix of
+    /// sources; the result does not depend on import order.
+    pub fn new(facts: FactBatch) -> Registry {
+        let mut registry = Registry::default();
+        let mut extracts = BTreeSet::new();
+        for fact in facts.practices {
+            registry
+                .practices
+                .entry(fact.code.clone())
+                .or_default()
+                .attributes
+                .push(fact);
+        }
+        for interval in facts.intervals {
+            registry
+                .practices
+                .entry(interval.practice.clone())
+                .or_default()
+                .intervals
+                .push(interval);
+        }
+        for observation in facts.observations {
+            registry
+                .practices
+                .entry(observation.practice.clone())
+                .or_default()
+                .observations
+                .push(observation);
+        }
+        for list in facts.list_sizes {
+            if list.sex == Sex::All {
+                extracts.insert(list.as_at);
+                registry
+                    .practices
+                    .entry(list.practice.clone())
+                    .or_default()
+                    .list_sizes
+                    .push((list.as_at, list.total));
+            }
+        }
+        for fact in facts.networks {
+            registry
+                .networks
+                .entry(fact.code.clone())
+                .or_default()
+                .attributes
+                .push(fact);
+        }
+        for fact in facts.governance {
+            registry
+                .networks
+                .entry(fact.pcn.clone())
+                .or_default()
+                .governance
+                .push(fact);
+        }
+        for practice in registry.practices.values_mut() {
+            // Stable sorts: among facts of the same date, the later import wins.
+            practice.attributes.sort_by_key(|f| f.as_at);
+            practice.observations.sort_by_key(|o| o.as_at);
+            practice.list_sizes.sort_by_key(|(d, _)| *d);
+        }
+        for network in registry.networks.values_mut() {
+            network.attributes.sort_by_key(|f| f.as_at);
+            network.governance.sort_by_key(|g| g.effective_from);
+        }
+        registry.list_extracts = extracts.into_iter().collect();
+        registry
+    }
+
+    /// The dates of the list-size extracts the registry holds.
+    pub fn list_extracts(&self) -> &[NaiveDate] {
+        &self.list_extracts
+    }
+
+    /// The latest date any fact describes, a sensible default for "as at".
+    pub fn latest_date(&self) -> Option<NaiveDate> {
+        let practice_dates = self.practices.values().flat_map(|p| {
+            p.attributes
+                .iter()
+                .map(|f| f.as_at)
+                .chain(p.observations.iter().map(|o| o.as_at))
+                .chain(p.list_sizes.iter().map(|(d, _)| *d))
+        });
+        let network_dates = self
+            .networks
+            .values()
+            .flat_map(|n| n.attributes.iter().map(|f| f.as_at));
+        practice_dates.chain(network_dates).max()
+    }
+
+    /// The membership history of a practice: ODS relationships as recorded,
+    /// then runs of snapshot observations (first and last date seen).
+    pub fn membership_history(&self, practice: &PracticeCode) -> Vec<MembershipRecord> {
+        let Some(facts) = self.practices.get(practice) else {
+            return Vec::new();
+        };
+        let mut records: Vec<MembershipRecord> = facts
+            .intervals
+            .iter()
+            .map(|i| MembershipRecord {
+                pcn: i.pcn.clone(),
+                from: i.start,
+                to: i.end,
+                basis: "ODS relationship",
+            })
+            .collect();
+        let mut run: Option<MembershipRecord> = None;
+        for o in &facts.observations {
+            match &mut run {
+                Some(r) if r.pcn == o.pcn => r.to = Some(o.as_at),
+                _ => {
+                    records.extend(run.take());
+                    run = Some(MembershipRecord {
+                        pcn: o.pcn.clone(),
+                        from: o.as_at,
+                        to: Some(o.as_at),
+                        basis: "seen in snapshot",
+                    });
+                }
+            }
+        }
+        records.extend(run);
+        records.sort_by_key(|r| r.from);
+        records
+    }
+
+    /// The state of the registry on `as_at`.
+    pub fn at(&self, as_at: NaiveDate) -> Snapshot {
+        let list_extract = self
+            .list_extracts
+            .iter()
+            .rev()
+            .find(|d| **d <= as_at)
+            .copied();
+        let mut practices = BTreeMap::new();
+        for (code, facts) in &self.practices {
+            let attributes = merge_practice(code, &facts.attributes, as_at);
+            let list = facts
+                .list_sizes
+                .iter()
+                .rev()
+                .find(|(d, _)| *d <= as_at)
+                .copied();
+            let in_scope = match list_extract {
+                Some(extract) => list.is_some_and(|(d, _)| d == extract),
+                None => is_open_practice(&attributes, as_at),
+            };
+            if !in_scope {
+                continue;
+            }
+            let (pcns, basis) = membership_at(facts, as_at);
+            let unallocated = pcns.iter().any(PcnCode::is_unallocated);
+            let networks = pcns.into_iter().filter(|p| !p.is_unallocated()).collect();
+            practices.insert(
+                code.clone(),
+                PracticeView {
+                    code: code.clone(),
+                    name: attributes.name,
+                    postcode: attributes.postcode,
+                    sub_icb: attributes.sub_icb,
+                    sub_icb_name: attributes.sub_icb_name,
+                    icb: attributes.icb,
+                    icb_name: attributes.icb_name,
+                    region: attributes.region,
+                    region_name: attributes.region_name,
+                    status: attributes.status,
+                    open_date: attributes.open_date,
+                    close_date: attributes.close_date,
+                    supplier: attributes.supplier,
+                    location: attributes.location,
+                    list_size: list.map(|(_, n)| n),
+                    list_as_at: list.map(|(d, _)| d),
+                    networks,
+                    unallocated,
+                    membership_basis: basis,
+                },
+            );
+        }
+
+        let mut members: HashMap<&PcnCode, Vec<&PracticeView>> = HashMap::new();
+        for practice in practices.values() {
+            for pcn in &practice.networks {
+                members.entry(pcn).or_default().push(practice);
+            }
+        }
+
+        let mut networks = BTreeMap::new();
+        let codes: BTreeSet<&PcnCode> = self
+            .networks
+            .keys()
+            .chain(members.keys().copied())
+            .filter(|c| !c.is_unallocated())
+            .collect();
+        for code in codes {
+            let facts = self.networks.get(code);
+            let attributes = facts.map(|f| merge_network(code, &f.attributes, as_at));
+            let member_views = members.get(code).map(Vec::as_slice).unwrap_or(&[]);
+            let open_in_ods = attributes.as_ref().is_some_and(|a| {
+                a.open_date.is_some_and(|o| o <= as_at) && a.close_date.is_none_or(|c| c > as_at)
+            });
+            if member_views.is_empty() && !open_in_ods {
+                continue;
+            }
+            let recorded_sub_icb = attributes.as_ref().and_then(|a| a.sub_icb.clone());
+            let (commissioner, icb) = dominant_commissioner(member_views);
+            networks.insert(
+                code.clone(),
+                NetworkView {
+                    code: code.clone(),
+                    name: attributes.as_ref().and_then(|a| a.name.clone()),
+                    commissioner: commissioner.or_else(|| recorded_sub_icb.clone()),
+                    recorded_sub_icb,
+                    icb,
+                    open_date: attributes.as_ref().and_then(|a| a.open_date),
+                    close_date: attributes.as_ref().and_then(|a| a.close_date),
+                    members: member_views.iter().map(|p| p.code.clone()).collect(),
+                    list_size: member_views.iter().filter_map(|p| p.list_size).sum(),
+                    members_without_list: member_views
+                        .iter()
+                        .filter(|p| p.list_size.is_none())
+                        .map(|p| p.code.clone())
+                        .collect(),
+                    governance: facts
+                        .map(|f| governance_at(&f.governance, as_at))
+                        .unwrap_or_default(),
+                },
+            );
+        }
+        Snapshot {
+            as_at,
+            list_extract,
+            practices,
+            networks,
+        }
+    }
+}
+
+/// One line of a practice's membership history.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct MembershipRecord {
+    pub pcn: PcnCode,
+    pub from: NaiveDate,
+    /// Last day known; `None` is open-ended.
+    pub to: Option<NaiveDate>,
+    pub basis: &'static str,
+}
+
+/// Lays the facts dated on or before `as_at` over each other, oldest first.
+/// If none is that old, lays all of them (the best that is known).
+fn facts_for<'a, T>(facts: &'a [T], as_at: NaiveDate, date: impl Fn(&T) -> NaiveDate) -> &'a [T] {
+    let upto = facts.partition_point(|f| date(f) <= as_at);
+    if upto == 0 {
+        facts
+    } else {
+        &facts[..upto]
+    }
+}
+
+fn overlay<T: Clone>(target: &mut Option<T>, value: &Option<T>) {
+    if value.is_some() {
+        target.clone_from(value);
+    }
+}
+
+fn merge_practice(code: &PracticeCode, facts: &[PracticeFact], as_at: NaiveDate) -> PracticeFact {
+    let mut merged = PracticeFact::new(code.clone(), as_at);
+    for f in facts_for(facts, as_at, |f| f.as_at) {
+        overlay(&mut merged.name, &f.name);
+        overlay(&mut merged.postcode, &f.postcode);
+        overlay(&mut merged.sub_icb, &f.sub_icb);
+        overlay(&mut merged.sub_icb_name, &f.sub_icb_name);
+        overlay(&mut merged.icb, &f.icb);
+        overlay(&mut merged.icb_name, &f.icb_name);
+        overlay(&mut merged.region, &f.region);
+        overlay(&mut merged.region_name, &f.region_name);
+        overlay(&mut merged.open_date, &f.open_date);
+        overlay(&mut merged.close_date, &f.close_date);
+        overlay(&mut merged.status, &f.status);
+        overlay(&mut merged.prescribing_setting, &f.prescribing_setting);
+        overlay(&mut merged.supplier, &f.supplier);
+        overlay(&mut merged.location, &f.location);
+    }
+    merged
+}
+
+fn merge_network(code: &PcnCode, facts: &[NetworkFact], as_at: NaiveDate) -> NetworkFact {
+    let mut merged = NetworkFact::new(code.clone(), as_at);
+    for f in facts_for(facts, as_at, |f| f.as_at) {
+        overlay(&mut merged.name, &f.name);
+        overlay(&mut merged.sub_icb, &f.sub_icb);
+        overlay(&mut merged.open_date, &f.open_date);
+        overlay(&mut merged.close_date, &f.close_date);
+        overlay(&mut merged.postcode, &f.postcode);
+    }
+    merged
+}
+
+fn is_open_practice(p: &PracticeFact, as_at: NaiveDate) -> bool {
+    let status_open = !matches!(
+        p.status,
+        Some(PracticeStatus::Closed) | Some(PracticeStatus::Proposed)
+    );
+    let setting_gp = p.prescribing_setting.is_none_or(|s| s == 4);
+    status_open
+        && setting_gp
+        && p.open_date.is_none_or(|o| o <= as_at)
+        && p.close_date.is_none_or(|c| c > as_at)
+}
+
+fn membership_at(facts: &PracticeFacts, as_at: NaiveDate) -> (Vec<PcnCode>, MembershipBasis) {
+    let latest_observation = facts
+        .observations
+        .iter()
+        .rev()
+        .find(|o| o.as_at <= as_at)
+        .map(|o| o.as_at);
+    let latest_ods_change = facts
+        .intervals
+        .iter()
+        .flat_map(|i| [Some(i.start), i.end.and_then(|e| e.succ_opt())])
+        .flatten()
+        .filter(|d| *d <= as_at)
+        .max();
+    if let Some(seen) = latest_observation {
+        if latest_ods_change.is_none_or(|changed| seen >= changed) {
+            let mut pcns: Vec<PcnCode> = facts
+                .observations
+                .iter()
+                .filter(|o| o.as_at == seen)
+                .map(|o| o.pcn.clone())
+                .collect();
+            pcns.sort();
+            pcns.dedup();
+            return (pcns, MembershipBasis::Snapshot(seen));
+        }
+    }
+    let mut pcns: Vec<PcnCode> = facts
+        .intervals
+        .iter()
+        .filter(|i| i.start <= as_at && i.end.is_none_or(|e| e >= as_at))
+        .map(|i| i.pcn.clone())
+        .collect();
+    pcns.sort();
+    pcns.dedup();
+    let basis = if facts.intervals.is_empty() {
+        MembershipBasis::None
+    } else {
+        MembershipBasis::OdsRelationship
+    };
+    (pcns, basis)
+}
+
+/// The sub-ICB (and its ICB) holding most of the members' patients; ties go
+/// to the lower code so the answer is deterministic.
+fn dominant_commissioner(members: &[&PracticeView]) -> (Option<SubIcbCode>, Option<IcbCode>) {
+    let mut weight: BTreeMap<&SubIcbCode, (u64, Option<&IcbCode>)> = BTreeMap::new();
+    for p in members {
+        if let Some(sub_icb) = &p.sub_icb {
+            let entry = weight.entry(sub_icb).or_insert((0, p.icb.as_ref()));
+            entry.0 += p.list_size.unwrap_or(0);
+        }
+    }
+    let best = weight
+        .iter()
+        .max_by(|a, b| a.1 .0.cmp(&b.1 .0).then_with(|| b.0.cmp(a.0)));
+    match best {
+        Some((code, (_, icb))) => (Some((*code).clone()), icb.cloned()),
+        None => (None, None),
+    }
+}
+
+fn governance_at(facts: &[GovernanceFact], as_at: NaiveDate) -> Governance {
+    let mut latest: BTreeMap<GovernanceField, &str> = BTreeMap::new();
+    for f in facts.iter().filter(|f| f.effective_from <= as_at) {
+        latest.insert(f.field, f.value.as_str());
+    }
+    let value = |field| latest.get(&field).copied().filter(|v| !v.is_empty());
+    let list = |field| {
+        value(field)
+            .map(|v| {
+                v.split(';')
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(String::from)
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    Governance {
+        clinical_director: value(GovernanceField::ClinicalDirector).map(String::from),
+        nominated_payee: value(GovernanceField::NominatedPayee)
+            .and_then(|v| PracticeCode::parse(v).ok()),
+        network_agreement_signed: value(GovernanceField::NetworkAgreementSigned)
+            .and_then(crate::dates::parse_date),
+        data_sharing_agreement_signed: value(GovernanceField::DataSharingAgreementSigned)
+            .and_then(crate::dates::parse_date),
+        size_exception: value(GovernanceField::SizeException).map(String::from),
+        community_partners: list(GovernanceField::CommunityPartners),
+        mental_health_partners: list(GovernanceField::MentalHealthPartners),
+        voluntary_partners: list(GovernanceField::VoluntaryPartners),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        crate::dates::parse_date(s).unwrap()
+    }
+    fn prac(s: &str) -> PracticeCode {
+        PracticeCode::parse(s).unwrap()
+    }
+    fn pcn(s: &str) -> PcnCode {
+        PcnCode::parse(s).unwrap()
+    }
+    fn list(p: &str, at: &str, n: u64) -> ListSizeFact {
+        ListSizeFact {
+            practice: prac(p),
+            as_at: d(at),
+            sex: Sex::All,
+            total: n,
+            bands: None,
+        }
+    }
+    fn obs(p: &str, n: &str, at: &str) -> MembershipObservation {
+        MembershipObservation {
+            practice: prac(p),
+            pcn: pcn(n),
+            as_at: d(at),
+        }
+    }
+    fn interval(p: &str, n: &str, start: &str, end: Option<&str>) -> MembershipInterval {
+        MembershipInterval {
+            practice: prac(p),
+            pcn: pcn(n),
+            start: d(start),
+            end: end.map(d),
+        }
+    }
+
+    #[test]
+    fn a_practice_that_moved_keeps_both_memberships_dated() {
+        let facts = FactBatch {
+            intervals: vec![interval("A81001", "U00001", "2019-07-01", None)],
+            observations: vec![obs("A81001", "U00002", "2026-07-01")],
+            list_sizes: vec![
+                list("A81001", "2024-10-01", 9000),
+                list("A81001", "2026-07-01", 9100),
+            ],
+            ..FactBatch::default()
+        };
+        let registry = Registry::new(facts);
+        let before = registry.at(d("2025-01-01"));
+        assert_eq!(
+            before.practices[&prac("A81001")].networks,
+            vec![pcn("U00001")]
+        );
+        assert_eq!(before.practices[&prac("A81001")].list_size, Some(9000));
+        let after = registry.at(d("2026-07-01"));
+        assert_eq!(
+            after.practices[&prac("A81001")].networks,
+            vec![pcn("U00002")]
+        );
+        assert_eq!(after.practices[&prac("A81001")].list_size, Some(9100));
+        assert_eq!(after.networks[&pcn("U00002")].list_size, 9100);
+        let history = registry.membership_history(&prac("A81001"));
+        assert_eq!(history.len(), 2);
+        assert_eq!(history[0].pcn, pcn("U00001"));
+        assert_eq!(history[1].pcn, pcn("U00002"));
+    }
+
+    #[test]
+    fn a_newer_ods_change_beats_an_older_snapshot() {
+        let facts = FactBatch {
+            intervals: vec![
+                interval("A81001", "U00001", "2019-07-01", Some("2026-03-31")),
+                interval("A81001", "U00002", "2026-04-01", None),
+            ],
+            observations: vec![obs("A81001", "U00001", "2025-08-01")],
+            list_sizes: vec![list("A81001", "2026-05-01", 5000)],
+            ..FactBatch::default()
+        };
+        let snapshot = Registry::new(facts).at(d("2026-05-01"));
+        assert_eq!(
+            snapshot.practices[&prac("A81001")].networks,
+            vec![pcn("U00002")]
+        );
+    }
+
+    #[test]
+    fn overlapping_ods_relationships_give_two_networks() {
+        let facts = FactBatch {
+            intervals: vec![
+                interval("A81001", "U00001", "2019-07-01", None),
+                interval("A81001", "U00002", "2020-04-01", None),
+            ],
+            list_sizes: vec![list("A81001", "2021-01-01", 5000)],
+            ..FactBatch::default()
+        };
+        let snapshot = Registry::new(facts).at(d("2021-01-01"));
+        assert_eq!(
+            snapshot.practices[&prac("A81001")].networks,
+            vec![pcn("U00001"), pcn("U00002")]
+        );
+    }
+
+    #[test]
+    fn scope_is_the_latest_list_extract() {
+        let facts = FactBatch {
+            list_sizes: vec![
+                list("A81001", "2026-06-01", 100),
+                list("A81002", "2026-06-01", 200),
+                list("A81001", "2026-07-01", 110),
+            ],
+            observations: vec![obs("A81001", "U", "2026-07-01")],
+            ..FactBatch::default()
+        };
+        let registry = Registry::new(facts);
+        let july = registry.at(d("2026-07-15"));
+        assert_eq!(july.list_extract, Some(d("2026-07-01")));
+        assert_eq!(july.practices.len(), 1, "A81002 is not in the July extract");
+        assert!(july.practices[&prac("A81001")].unallocated);
+        assert!(july.networks.is_empty(), "U is not a network");
+        let june = registry.at(d("2026-06-01"));
+        assert_eq!(june.practices.len(), 2);
+        assert_eq!(june.total_patients(), 300);
+    }
+
+    #[test]
+    fn newest_attribute_wins_field_by_field() {
+        let mut old = PracticeFact::new(prac("A81001"), d("2025-09-01"));
+        old.name = Some("OLD NAME".into());
+        old.status = Some(PracticeStatus::Active);
+        let mut new = PracticeFact::new(prac("A81001"), d("2026-07-01"));
+        new.name = Some("NEW NAME".into());
+        let facts = FactBatch {
+            // Deliberately newest first: order of import must not matter.
+            practices: vec![new, old],
+            list_sizes: vec![list("A81001", "2026-07-01", 1)],
+            ..FactBatch::default()
+        };
+        let registry = Registry::new(facts);
+        let p = &registry.at(d("2026-07-01")).practices[&prac("A81001")];
+        assert_eq!(p.name.as_deref(), Some("NEW NAME"));
+        assert_eq!(p.status, Some(PracticeStatus::Active));
+    }
+
+    #[test]
+    fn governance_is_dated_and_can_be_cleared() {
+        let g = |field, value: &str, from: &str| GovernanceFact {
+            pcn: pcn("U00001"),
+            field,
+            value: value.into(),
+            effective_from: d(from),
+        };
+        let facts = FactBatch {
+            networks: vec![NetworkFact {
+                open_date: Some(d("2019-07-01")),
+                ..NetworkFact::new(pcn("U00001"), d("2024-10-01"))
+            }],
+            governance: vec![
+                g(GovernanceField::ClinicalDirector, "Dr A", "2019-07-01"),
+                g(GovernanceField::ClinicalDirector, "Dr B", "2024-04-01"),
+                g(GovernanceField::NominatedPayee, "A81001", "2019-07-01"),
+                g(GovernanceField::NominatedPayee, "", "2025-01-01"),
+            ],
+            ..FactBatch::default()
+        };
+        let registry = Registry::new(facts);
+        let early = &registry.at(d("2020-01-01")).networks[&pcn("U00001")].governance;
+        assert_eq!(early.clinical_director.as_deref(), Some("Dr A"));
+        assert_eq!(early.nominated_payee, Some(prac("A81001")));
+        let late = &registry.at(d("2025-06-01")).networks[&pcn("U00001")].governance;
+        assert_eq!(late.clinical_director.as_deref(), Some("Dr B"));
+        assert_eq!(late.nominated_payee, None);
+    }
+}
