@@ -1,1 +1,851 @@
-//! Storage.
+//! pcn's storage: the same schema and the same queries on SQLite (the
+//! default, a single file) and PostgreSQL (for multi-user deployments).
+//!
+//! The store keeps facts, never state: every row says which import it came
+//! from, and the registry as at a date is computed by `pcn-core` from all of
+//! them. An import is written in one transaction, so it lands whole or not at
+//! all; a file whose content hash is already recorded is not written again.
+//!
+//! Portability rules, kept by every query here: placeholders are `$1, $2 …`
+//! (both engines accept them), dates are ISO text, integers are `BIGINT`,
+//! aggregates are cast to `BIGINT`, and ids are assigned by the application.
+
+use std::str::FromStr;
+
+use anyhow::{bail, Context, Result};
+use chrono::{DateTime, NaiveDate, Utc};
+use pcn_core::facts::*;
+use pcn_core::{IcbCode, PcnCode, RegionCode, SubIcbCode};
+use sqlx::any::{AnyPoolOptions, AnyRow};
+use sqlx::{Any, AnyPool, Row, Transaction};
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+/// Which database engine a store runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// A connection pool to a migrated pcn database.
+#[derive(Debug, Clone)]
+pub struct Store {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+/// A row of the import log.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ImportRecord {
+    pub id: i64,
+    pub sha256: String,
+    pub file_name: String,
+    pub kind: String,
+    pub data_date: NaiveDate,
+    pub rows_read: i64,
+    pub facts: i64,
+    pub imported_at: String,
+    pub imported_by: String,
+}
+
+/// What an import is, before it is written.
+#[derive(Debug, Clone)]
+pub struct NewImport<'a> {
+    pub sha256: &'a str,
+    pub file_name: &'a str,
+    pub kind: SourceKind,
+    pub data_date: NaiveDate,
+    pub rows_read: u64,
+    pub imported_at: DateTime<Utc>,
+    pub imported_by: &'a str,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ImportOutcome {
+    /// Written as a new import with this id.
+    Written(i64),
+    /// The same content was imported before; nothing was written.
+    AlreadyImported(ImportRecord),
+}
+
+/// A row of the audit log.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct AuditEntry {
+    pub id: i64,
+    pub at: String,
+    pub actor: String,
+    pub action: String,
+    pub entity: String,
+    pub entity_key: String,
+    pub before_value: Option<String>,
+    pub after_value: Option<String>,
+    pub detail: Option<String>,
+}
+
+/// A change to record in the audit log.
+#[derive(Debug, Clone)]
+pub struct AuditChange {
+    pub action: String,
+    pub entity: String,
+    pub entity_key: String,
+    pub before_value: Option<String>,
+    pub after_value: Option<String>,
+    pub detail: Option<String>,
+}
+
+/// A value bound into a bulk insert.
+enum Value {
+    Int(Option<i64>),
+    Text(Option<String>),
+    Real(Option<f64>),
+}
+
+fn text<T: ToString>(value: &Option<T>) -> Value {
+    Value::Text(value.as_ref().map(ToString::to_string))
+}
+
+fn int(value: u64) -> Result<Value> {
+    Ok(Value::Int(Some(
+        i64::try_from(value).context("count too large to store")?,
+    )))
+}
+
+/// Turns what the user typed after `--database` into a connection URL: a
+/// `postgres://` or `sqlite:` URL is used as it is; anything else is a path to
+/// an SQLite file, created when missing.
+pub fn database_url(spec: &str) -> String {
+    if spec.starts_with("postgres://")
+        || spec.starts_with("postgresql://")
+        || spec.starts_with("sqlite:")
+    {
+        spec.to_string()
+    } else {
+        format!("sqlite://{spec}?mode=rwc")
+    }
+}
+
+impl Store {
+    /// Opens (creating if needed) and migrates the database at `spec`.
+    pub async fn open(spec: &str) -> Result<Store> {
+        sqlx::any::install_default_drivers();
+        let url = database_url(spec);
+        let backend = if url.starts_with("sqlite:") {
+            Backend::Sqlite
+        } else {
+            Backend::Postgres
+        };
+        let pool = AnyPoolOptions::new()
+            .max_connections(if backend == Backend::Sqlite { 1 } else { 8 })
+            .after_connect(move |conn, _| {
+                Box::pin(async move {
+                    if backend == Backend::Sqlite {
+                        // WAL is sqlx's default; NORMAL sync is safe with WAL and much faster.
+                        sqlx::query("PRAGMA synchronous = NORMAL")
+                            .execute(&mut *conn)
+                            .await?;
+                        sqlx::query("PRAGMA foreign_keys = ON")
+                            .execute(&mut *conn)
+                            .await?;
+                    }
+                    Ok(())
+                })
+            })
+            .connect(&url)
+            .await
+            .with_context(|| format!("opening the database {}", redact(spec)))?;
+        MIGRATOR
+            .run(&pool)
+            .await
+            .context("migrating the database schema")?;
+        Ok(Store { pool, backend })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    pub async fn close(self) {
+        self.pool.close().await;
+    }
+
+    /// The import with this content hash, if any.
+    pub async fn find_import(&self, sha256: &str) -> Result<Option<ImportRecord>> {
+        let row = sqlx::query(&format!("{IMPORT_SELECT} WHERE sha256 = $1"))
+            .bind(sha256)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|r| import_record(&r)).transpose()
+    }
+
+    /// The import log, oldest first.
+    pub async fn imports(&self) -> Result<Vec<ImportRecord>> {
+        let rows = sqlx::query(&format!("{IMPORT_SELECT} ORDER BY id"))
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(import_record).collect()
+    }
+
+    /// Writes an import and its facts in one transaction, or nothing if the
+    /// same content was imported before.
+    pub async fn write_import(
+        &self,
+        import: &NewImport<'_>,
+        facts: &FactBatch,
+    ) -> Result<ImportOutcome> {
+        let mut tx = self.pool.begin().await?;
+        if let Some(existing) = sqlx::query(&format!("{IMPORT_SELECT} WHERE sha256 = $1"))
+            .bind(import.sha256)
+            .fetch_optional(&mut *tx)
+            .await?
+        {
+            return Ok(ImportOutcome::AlreadyImported(import_record(&existing)?));
+        }
+        let id = next_id(&mut tx, "import_log").await?;
+        sqlx::query(
+            "INSERT INTO import_log (id, sha256, file_name, kind, data_date, rows_read, facts, imported_at, imported_by) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        )
+        .bind(id)
+        .bind(import.sha256)
+        .bind(import.file_name)
+        .bind(import.kind.name())
+        .bind(import.data_date.to_string())
+        .bind(i64::try_from(import.rows_read)?)
+        .bind(i64::try_from(facts.len())?)
+        .bind(import.imported_at.to_rfc3339())
+        .bind(import.imported_by)
+        .execute(&mut *tx)
+        .await?;
+        write_facts(&mut tx, id, facts, import.imported_at, import.imported_by).await?;
+        audit(
+            &mut tx,
+            import.imported_at,
+            import.imported_by,
+            &AuditChange {
+                action: "import".into(),
+                entity: "file".into(),
+                entity_key: import.file_name.to_string(),
+                before_value: None,
+                after_value: Some(format!("{} facts", facts.len())),
+                detail: Some(format!(
+                    "kind {}, data date {}, sha256 {}",
+                    import.kind.name(),
+                    import.data_date,
+                    import.sha256
+                )),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(ImportOutcome::Written(id))
+    }
+
+    /// Records governance facts entered by hand, with an audit entry for each
+    /// showing the value before and after, in one transaction.
+    pub async fn record_governance(
+        &self,
+        facts: &[GovernanceFact],
+        at: DateTime<Utc>,
+        actor: &str,
+    ) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        write_governance(&mut tx, None, facts, at, actor).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Every fact the registry is built from, in import order.
+    pub async fn load_facts(&self) -> Result<FactBatch> {
+        let mut facts = FactBatch::default();
+        for row in sqlx::query(
+            "SELECT practice_code, as_at, name, postcode, sub_icb, sub_icb_name, icb, icb_name, region, region_name, \
+             open_date, close_date, status, prescribing_setting, supplier, lat, lon FROM practice_fact ORDER BY import_id",
+        )
+        .fetch_all(&self.pool)
+        .await?
+        {
+            let mut f = PracticeFact::new(code(&row, "practice_code")?, date(&row, "as_at")?);
+            f.name = row.try_get("name")?;
+            f.postcode = row.try_get("postcode")?;
+            f.sub_icb = opt_code::<SubIcbCode>(&row, "sub_icb")?;
+            f.sub_icb_name = row.try_get("sub_icb_name")?;
+            f.icb = opt_code::<IcbCode>(&row, "icb")?;
+            f.icb_name = row.try_get("icb_name")?;
+            f.region = opt_code::<RegionCode>(&row, "region")?;
+            f.region_name = row.try_get("region_name")?;
+            f.open_date = opt_date(&row, "open_date")?;
+            f.close_date = opt_date(&row, "close_date")?;
+            f.status = row.try_get::<Option<String>, _>("status")?.and_then(|s| PracticeStatus::parse(&s));
+            f.prescribing_setting = row.try_get::<Option<i64>, _>("prescribing_setting")?.and_then(|s| u8::try_from(s).ok());
+            f.supplier = row.try_get("supplier")?;
+            let lat: Option<f64> = row.try_get("lat")?;
+            let lon: Option<f64> = row.try_get("lon")?;
+            f.location = lat.zip(lon).and_then(|(lat, lon)| LatLon::new_in_uk(lat, lon));
+            facts.practices.push(f);
+        }
+        for row in sqlx::query("SELECT pcn_code, as_at, name, sub_icb, open_date, close_date, postcode FROM network_fact ORDER BY import_id")
+            .fetch_all(&self.pool)
+            .await?
+        {
+            let mut f = NetworkFact::new(code(&row, "pcn_code")?, date(&row, "as_at")?);
+            f.name = row.try_get("name")?;
+            f.sub_icb = opt_code::<SubIcbCode>(&row, "sub_icb")?;
+            f.open_date = opt_date(&row, "open_date")?;
+            f.close_date = opt_date(&row, "close_date")?;
+            f.postcode = row.try_get("postcode")?;
+            facts.networks.push(f);
+        }
+        for row in sqlx::query("SELECT practice_code, pcn_code, start_date, end_date FROM membership_interval ORDER BY import_id")
+            .fetch_all(&self.pool)
+            .await?
+        {
+            facts.intervals.push(MembershipInterval {
+                practice: code(&row, "practice_code")?,
+                pcn: code(&row, "pcn_code")?,
+                start: date(&row, "start_date")?,
+                end: opt_date(&row, "end_date")?,
+            });
+        }
+        for row in sqlx::query(
+            "SELECT practice_code, pcn_code, as_at FROM membership_observation ORDER BY import_id",
+        )
+        .fetch_all(&self.pool)
+        .await?
+        {
+            facts.observations.push(MembershipObservation {
+                practice: code(&row, "practice_code")?,
+                pcn: code(&row, "pcn_code")?,
+                as_at: date(&row, "as_at")?,
+            });
+        }
+        // The registry needs totals only; the bands stay in the database.
+        for row in sqlx::query("SELECT practice_code, as_at, total FROM list_size WHERE sex = 'ALL' ORDER BY import_id")
+            .fetch_all(&self.pool)
+            .await?
+        {
+            facts.list_sizes.push(ListSizeFact {
+                practice: code(&row, "practice_code")?,
+                as_at: date(&row, "as_at")?,
+                sex: Sex::All,
+                total: u64::try_from(row.try_get::<i64, _>("total")?).context("negative list size in the database")?,
+                bands: None,
+            });
+        }
+        facts.governance = self
+            .governance_rows(None)
+            .await?
+            .into_iter()
+            .map(|(fact, _, _)| fact)
+            .collect();
+        Ok(facts)
+    }
+
+    /// Governance facts with who recorded them and when, oldest first; for one network or all.
+    pub async fn governance_rows(
+        &self,
+        pcn: Option<&PcnCode>,
+    ) -> Result<Vec<(GovernanceFact, String, String)>> {
+        let rows = sqlx::query(
+            "SELECT pcn_code, field, value, effective_from, recorded_at, recorded_by FROM governance_fact \
+             WHERE $1 = '' OR pcn_code = $1 ORDER BY id",
+        )
+        .bind(pcn.map(|p| p.to_string()).unwrap_or_default())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let field: String = row.try_get("field")?;
+                let fact = GovernanceFact {
+                    pcn: code(row, "pcn_code")?,
+                    field: GovernanceField::from_name(&field).with_context(|| {
+                        format!("unknown governance field {field:?} in the database")
+                    })?,
+                    value: row.try_get("value")?,
+                    effective_from: date(row, "effective_from")?,
+                };
+                Ok((
+                    fact,
+                    row.try_get("recorded_at")?,
+                    row.try_get("recorded_by")?,
+                ))
+            })
+            .collect()
+    }
+
+    /// The audit log, newest first.
+    pub async fn audit_log(&self, limit: i64) -> Result<Vec<AuditEntry>> {
+        let rows = sqlx::query(
+            "SELECT id, at, actor, action, entity, entity_key, before_value, after_value, detail FROM audit_log ORDER BY id DESC LIMIT $1",
+        )
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(AuditEntry {
+                    id: r.try_get("id")?,
+                    at: r.try_get("at")?,
+                    actor: r.try_get("actor")?,
+                    action: r.try_get("action")?,
+                    entity: r.try_get("entity")?,
+                    entity_key: r.try_get("entity_key")?,
+                    before_value: r.try_get("before_value")?,
+                    after_value: r.try_get("after_value")?,
+                    detail: r.try_get("detail")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Row counts of the fact tables, for `pcn status`.
+    pub async fn table_counts(&self) -> Result<Vec<(&'static str, i64)>> {
+        let mut counts = Vec::new();
+        for table in TABLES {
+            let n: i64 = sqlx::query(&format!(
+                "SELECT CAST(COUNT(*) AS BIGINT) AS n FROM {table}"
+            ))
+            .fetch_one(&self.pool)
+            .await?
+            .try_get("n")?;
+            counts.push((table, n));
+        }
+        Ok(counts)
+    }
+}
+
+const TABLES: [&str; 8] = [
+    "import_log",
+    "practice_fact",
+    "network_fact",
+    "membership_interval",
+    "membership_observation",
+    "list_size",
+    "governance_fact",
+    "audit_log",
+];
+
+const IMPORT_SELECT: &str =
+    "SELECT id, sha256, file_name, kind, data_date, rows_read, facts, imported_at, imported_by FROM import_log";
+
+/// Hides a password in a connection string before it reaches a message.
+fn redact(spec: &str) -> String {
+    match (spec.find("://"), spec.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let credentials = &spec[scheme + 3..at];
+            match credentials.find(':') {
+                Some(colon) => format!(
+                    "{}{}:***{}",
+                    &spec[..scheme + 3],
+                    &credentials[..colon],
+                    &spec[at..]
+                ),
+                None => spec.to_string(),
+            }
+        }
+        _ => spec.to_string(),
+    }
+}
+
+fn import_record(row: &AnyRow) -> Result<ImportRecord> {
+    Ok(ImportRecord {
+        id: row.try_get("id")?,
+        sha256: row.try_get("sha256")?,
+        file_name: row.try_get("file_name")?,
+        kind: row.try_get("kind")?,
+        data_date: date(row, "data_date")?,
+        rows_read: row.try_get("rows_read")?,
+        facts: row.try_get("facts")?,
+        imported_at: row.try_get("imported_at")?,
+        imported_by: row.try_get("imported_by")?,
+    })
+}
+
+fn code<T: FromStr>(row: &AnyRow, column: &str) -> Result<T>
+where
+    T::Err: std::error::Error + Send + Sync + 'static,
+{
+    let raw: String = row.try_get(column)?;
+    T::from_str(&raw).with_context(|| format!("bad {column} {raw:?} in the database"))
+}
+
+fn opt_code<T: FromStr>(row: &AnyRow, column: &str) -> Result<Option<T>>
+where
+    T::Err: std::error::Error + Send + Sync + 'static,
+{
+    let raw: Option<String> = row.try_get(column)?;
+    raw.map(|raw| {
+        T::from_str(&raw).with_context(|| format!("bad {column} {raw:?} in the database"))
+    })
+    .transpose()
+}
+
+fn date(row: &AnyRow, column: &str) -> Result<NaiveDate> {
+    let raw: String = row.try_get(column)?;
+    NaiveDate::from_str(&raw).with_context(|| format!("bad date {raw:?} in column {column}"))
+}
+
+fn opt_date(row: &AnyRow, column: &str) -> Result<Option<NaiveDate>> {
+    let raw: Option<String> = row.try_get(column)?;
+    raw.map(|raw| {
+        NaiveDate::from_str(&raw).with_context(|| format!("bad date {raw:?} in column {column}"))
+    })
+    .transpose()
+}
+
+async fn next_id(tx: &mut Transaction<'_, Any>, table: &str) -> Result<i64> {
+    let row = sqlx::query(&format!(
+        "SELECT CAST(COALESCE(MAX(id), 0) + 1 AS BIGINT) AS next FROM {table}"
+    ))
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok(row.try_get("next")?)
+}
+
+async fn audit(
+    tx: &mut Transaction<'_, Any>,
+    at: DateTime<Utc>,
+    actor: &str,
+    change: &AuditChange,
+) -> Result<()> {
+    let id = next_id(tx, "audit_log").await?;
+    sqlx::query(
+        "INSERT INTO audit_log (id, at, actor, action, entity, entity_key, before_value, after_value, detail) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    )
+    .bind(id)
+    .bind(at.to_rfc3339())
+    .bind(actor)
+    .bind(&change.action)
+    .bind(&change.entity)
+    .bind(&change.entity_key)
+    .bind(&change.before_value)
+    .bind(&change.after_value)
+    .bind(&change.detail)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Inserts rows in multi-row statements, staying under both engines' limit
+/// on bound parameters (SQLite 32,766; PostgreSQL 65,535).
+async fn bulk_insert(
+    tx: &mut Transaction<'_, Any>,
+    table: &str,
+    columns: &[&str],
+    rows: Vec<Vec<Value>>,
+) -> Result<()> {
+    const MAX_PARAMETERS: usize = 30_000;
+    let per_statement = (MAX_PARAMETERS / columns.len()).max(1);
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let chunk: Vec<Vec<Value>> = rows.by_ref().take(per_statement).collect();
+        let mut sql = format!("INSERT INTO {table} ({}) VALUES ", columns.join(", "));
+        let mut n = 0;
+        for (i, row) in chunk.iter().enumerate() {
+            if row.len() != columns.len() {
+                bail!(
+                    "internal error: {} values for {} columns of {table}",
+                    row.len(),
+                    columns.len()
+                );
+            }
+            sql.push_str(if i == 0 { "(" } else { ", (" });
+            for j in 0..row.len() {
+                n += 1;
+                if j > 0 {
+                    sql.push_str(", ");
+                }
+                sql.push('$');
+                sql.push_str(&n.to_string());
+            }
+            sql.push(')');
+        }
+        let mut query = sqlx::query(&sql);
+        for value in chunk.into_iter().flatten() {
+            query = match value {
+                Value::Int(v) => query.bind(v),
+                Value::Text(v) => query.bind(v),
+                Value::Real(v) => query.bind(v),
+            };
+        }
+        query
+            .execute(&mut **tx)
+            .await
+            .with_context(|| format!("writing {table}"))?;
+    }
+    Ok(())
+}
+
+async fn write_facts(
+    tx: &mut Transaction<'_, Any>,
+    import_id: i64,
+    facts: &FactBatch,
+    at: DateTime<Utc>,
+    actor: &str,
+) -> Result<()> {
+    let id = || Value::Int(Some(import_id));
+    let rows = facts
+        .practices
+        .iter()
+        .map(|f| {
+            vec![
+                id(),
+                Value::Text(Some(f.code.to_string())),
+                Value::Text(Some(f.as_at.to_string())),
+                text(&f.name),
+                text(&f.postcode),
+                text(&f.sub_icb),
+                text(&f.sub_icb_name),
+                text(&f.icb),
+                text(&f.icb_name),
+                text(&f.region),
+                text(&f.region_name),
+                text(&f.open_date),
+                text(&f.close_date),
+                Value::Text(f.status.map(|s| s.code().to_string())),
+                Value::Int(f.prescribing_setting.map(i64::from)),
+                text(&f.supplier),
+                Value::Real(f.location.map(|l| l.lat)),
+                Value::Real(f.location.map(|l| l.lon)),
+            ]
+        })
+        .collect();
+    bulk_insert(
+        tx,
+        "practice_fact",
+        &[
+            "import_id",
+            "practice_code",
+            "as_at",
+            "name",
+            "postcode",
+            "sub_icb",
+            "sub_icb_name",
+            "icb",
+            "icb_name",
+            "region",
+            "region_name",
+            "open_date",
+            "close_date",
+            "status",
+            "prescribing_setting",
+            "supplier",
+            "lat",
+            "lon",
+        ],
+        rows,
+    )
+    .await?;
+
+    let rows = facts
+        .networks
+        .iter()
+        .map(|f| {
+            vec![
+                id(),
+                Value::Text(Some(f.code.to_string())),
+                Value::Text(Some(f.as_at.to_string())),
+                text(&f.name),
+                text(&f.sub_icb),
+                text(&f.open_date),
+                text(&f.close_date),
+                text(&f.postcode),
+            ]
+        })
+        .collect();
+    bulk_insert(
+        tx,
+        "network_fact",
+        &[
+            "import_id",
+            "pcn_code",
+            "as_at",
+            "name",
+            "sub_icb",
+            "open_date",
+            "close_date",
+            "postcode",
+        ],
+        rows,
+    )
+    .await?;
+
+    let rows = facts
+        .intervals
+        .iter()
+        .map(|f| {
+            vec![
+                id(),
+                Value::Text(Some(f.practice.to_string())),
+                Value::Text(Some(f.pcn.to_string())),
+                Value::Text(Some(f.start.to_string())),
+                text(&f.end),
+            ]
+        })
+        .collect();
+    bulk_insert(
+        tx,
+        "membership_interval",
+        &[
+            "import_id",
+            "practice_code",
+            "pcn_code",
+            "start_date",
+            "end_date",
+        ],
+        rows,
+    )
+    .await?;
+
+    let rows = facts
+        .observations
+        .iter()
+        .map(|f| {
+            vec![
+                id(),
+                Value::Text(Some(f.practice.to_string())),
+                Value::Text(Some(f.pcn.to_string())),
+                Value::Text(Some(f.as_at.to_string())),
+            ]
+        })
+        .collect();
+    bulk_insert(
+        tx,
+        "membership_observation",
+        &["import_id", "practice_code", "pcn_code", "as_at"],
+        rows,
+    )
+    .await?;
+
+    let mut rows = Vec::with_capacity(facts.list_sizes.len());
+    for f in &facts.list_sizes {
+        let mut row = vec![
+            id(),
+            Value::Text(Some(f.practice.to_string())),
+            Value::Text(Some(f.as_at.to_string())),
+            Value::Text(Some(f.sex.code().to_string())),
+            int(f.total)?,
+        ];
+        for band in 0..AGE_BANDS.len() {
+            row.push(match &f.bands {
+                Some(bands) => int(bands[band])?,
+                None => Value::Int(None),
+            });
+        }
+        rows.push(row);
+    }
+    let band_columns: Vec<String> = (0..AGE_BANDS.len()).map(|b| format!("b{b:02}")).collect();
+    let mut columns = vec!["import_id", "practice_code", "as_at", "sex", "total"];
+    columns.extend(band_columns.iter().map(String::as_str));
+    bulk_insert(tx, "list_size", &columns, rows).await?;
+
+    write_governance(tx, Some(import_id), &facts.governance, at, actor).await
+}
+
+async fn write_governance(
+    tx: &mut Transaction<'_, Any>,
+    import_id: Option<i64>,
+    facts: &[GovernanceFact],
+    at: DateTime<Utc>,
+    actor: &str,
+) -> Result<()> {
+    for fact in facts {
+        // The value in force on the effective date before this change, for the audit log.
+        let before: Option<String> = sqlx::query(
+            "SELECT value FROM governance_fact WHERE pcn_code = $1 AND field = $2 AND effective_from <= $3 \
+             ORDER BY effective_from DESC, id DESC LIMIT 1",
+        )
+        .bind(fact.pcn.to_string())
+        .bind(fact.field.name())
+        .bind(fact.effective_from.to_string())
+        .fetch_optional(&mut **tx)
+        .await?
+        .map(|r| r.try_get("value"))
+        .transpose()?;
+        let id = next_id(tx, "governance_fact").await?;
+        sqlx::query(
+            "INSERT INTO governance_fact (id, import_id, pcn_code, field, value, effective_from, recorded_at, recorded_by) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(id)
+        .bind(import_id)
+        .bind(fact.pcn.to_string())
+        .bind(fact.field.name())
+        .bind(&fact.value)
+        .bind(fact.effective_from.to_string())
+        .bind(at.to_rfc3339())
+        .bind(actor)
+        .execute(&mut **tx)
+        .await?;
+        audit(
+            tx,
+            at,
+            actor,
+            &AuditChange {
+                action: "set".into(),
+                entity: "network".into(),
+                entity_key: format!("{} {}", fact.pcn, fact.field.name()),
+                before_value: before.filter(|v| !v.is_empty()),
+                after_value: Some(fact.value.clone()).filter(|v| !v.is_empty()),
+                detail: Some(format!("effective from {}", fact.effective_from)),
+            },
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls() {
+        assert_eq!(database_url("pcn.sqlite"), "sqlite://pcn.sqlite?mode=rwc");
+        assert_eq!(
+            database_url("postgres://u:p@localhost/db"),
+            "postgres://u:p@localhost/db"
+        );
+        assert_eq!(
+            redact("postgres://user:secret@localhost/db"),
+            "postgres://user:***@localhost/db"
+        );
+        assert_eq!(redact("pcn.sqlite"), "pcn.sqlite");
+    }
+}
+
+/// Helpers for tests that need a database of their own on a shared server.
+#[doc(hidden)]
+pub mod testing {
+    use anyhow::{Context, Result};
+    use sqlx::Connection;
+
+    /// Creates an empty database on the PostgreSQL server at `base_url` (a URL
+    /// of an existing database, such as `postgres://…/postgres`) and returns
+    /// the URL of the new database. Each call gets a fresh name.
+    pub async fn fresh_postgres_database(base_url: &str, label: &str) -> Result<String> {
+        sqlx::any::install_default_drivers();
+        static COUNTER: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let name = format!("pcn_test_{label}_{}_{n}", std::process::id());
+        let mut conn = sqlx::AnyConnection::connect(base_url)
+            .await
+            .context("connecting to the test PostgreSQL server")?;
+        sqlx::query(&format!("DROP DATABASE IF EXISTS {name}"))
+            .execute(&mut conn)
+            .await?;
+        sqlx::query(&format!("CREATE DATABASE {name}"))
+            .execute(&mut conn)
+            .await?;
+        conn.close().await?;
+        let (prefix, rest) = base_url
+            .rsplit_once('/')
+            .context("PostgreSQL URL has no database name")?;
+        let query = rest
+            .split_once('?')
+            .map(|(_, q)| format!("?{q}"))
+            .unwrap_or_default();
+        Ok(format!("{prefix}/{name}{query}"))
+    }
+}

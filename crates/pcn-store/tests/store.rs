@@ -1,0 +1,183 @@
+//! The store on both engines: SQLite always; PostgreSQL when
+//! `PCN_TEST_POSTGRES_URL` names a server (scripts/test starts a throwaway
+//! cluster and sets it). Under CI a missing PostgreSQL is a failure, not a skip.
+
+use chrono::{NaiveDate, TimeZone, Utc};
+use pcn_core::facts::*;
+use pcn_core::registry::Registry;
+use pcn_core::{PcnCode, PracticeCode, SubIcbCode};
+use pcn_store::{ImportOutcome, NewImport, Store};
+
+fn d(s: &str) -> NaiveDate {
+    s.parse().unwrap()
+}
+
+fn facts() -> FactBatch {
+    let at = d("2026-07-01");
+    let code = PracticeCode::parse("A81001").unwrap();
+    let mut practice = PracticeFact::new(code.clone(), at);
+    practice.name = Some("THE DENSHAM SURGERY".into());
+    practice.sub_icb = Some(SubIcbCode::parse("16C").unwrap());
+    practice.location = LatLon::new_in_uk(54.56, -1.31);
+    practice.status = Some(PracticeStatus::Active);
+    practice.prescribing_setting = Some(4);
+    let mut bands = [0u64; 20];
+    bands[0] = 400;
+    bands[19] = 100;
+    FactBatch {
+        practices: vec![practice],
+        networks: vec![NetworkFact {
+            name: Some("STOCKTON PCN".into()),
+            open_date: Some(d("2019-07-01")),
+            ..NetworkFact::new(PcnCode::parse("U89141").unwrap(), at)
+        }],
+        intervals: vec![MembershipInterval {
+            practice: code.clone(),
+            pcn: PcnCode::parse("U89141").unwrap(),
+            start: d("2019-07-01"),
+            end: None,
+        }],
+        observations: vec![MembershipObservation {
+            practice: code.clone(),
+            pcn: PcnCode::parse("U89141").unwrap(),
+            as_at: at,
+        }],
+        list_sizes: vec![
+            ListSizeFact {
+                practice: code.clone(),
+                as_at: at,
+                sex: Sex::All,
+                total: 500,
+                bands: Some(bands),
+            },
+            ListSizeFact {
+                practice: code,
+                as_at: at,
+                sex: Sex::Female,
+                total: 260,
+                bands: None,
+            },
+        ],
+        governance: vec![GovernanceFact {
+            pcn: PcnCode::parse("U89141").unwrap(),
+            field: GovernanceField::ClinicalDirector,
+            value: "Dr Ada Lovelace".into(),
+            effective_from: d("2019-07-01"),
+        }],
+    }
+}
+
+fn import<'a>(sha: &'a str) -> NewImport<'a> {
+    NewImport {
+        sha256: sha,
+        file_name: "fixture.csv",
+        kind: SourceKind::RegistrationMap,
+        data_date: d("2026-07-01"),
+        rows_read: 1,
+        imported_at: Utc.with_ymd_and_hms(2026, 11, 23, 12, 0, 0).unwrap(),
+        imported_by: "tester",
+    }
+}
+
+async fn exercise(store: &Store) {
+    // A first import is written; the same content again changes nothing.
+    let first = store.write_import(&import("abc"), &facts()).await.unwrap();
+    assert!(matches!(first, ImportOutcome::Written(1)), "{first:?}");
+    let again = store.write_import(&import("abc"), &facts()).await.unwrap();
+    assert!(
+        matches!(again, ImportOutcome::AlreadyImported(ref r) if r.id == 1),
+        "{again:?}"
+    );
+    assert_eq!(store.imports().await.unwrap().len(), 1);
+
+    // Facts come back as they went in (bands stay in the database).
+    let loaded = store.load_facts().await.unwrap();
+    let original = facts();
+    assert_eq!(loaded.practices, original.practices);
+    assert_eq!(loaded.networks, original.networks);
+    assert_eq!(loaded.intervals, original.intervals);
+    assert_eq!(loaded.observations, original.observations);
+    assert_eq!(loaded.governance, original.governance);
+    assert_eq!(
+        loaded.list_sizes.len(),
+        1,
+        "only the all-sexes totals are loaded"
+    );
+    assert_eq!(loaded.list_sizes[0].total, 500);
+    let snapshot = Registry::new(loaded).at(d("2026-07-01"));
+    assert_eq!(
+        snapshot.networks[&PcnCode::parse("U89141").unwrap()].list_size,
+        500
+    );
+
+    // An import that fails part-way writes nothing at all.
+    let mut broken = facts();
+    broken.observations.push(broken.observations[0].clone()); // duplicate primary key
+    let err = store.write_import(&import("def"), &broken).await;
+    assert!(err.is_err());
+    assert_eq!(store.imports().await.unwrap().len(), 1);
+    let counts = store.table_counts().await.unwrap();
+    assert!(counts.contains(&("practice_fact", 1)), "{counts:?}");
+    assert!(
+        counts.contains(&("membership_observation", 1)),
+        "{counts:?}"
+    );
+
+    // Governance changes are kept with who and when, and audited before/after.
+    let change = GovernanceFact {
+        pcn: PcnCode::parse("U89141").unwrap(),
+        field: GovernanceField::ClinicalDirector,
+        value: "Dr Grace Hopper".into(),
+        effective_from: d("2026-04-01"),
+    };
+    store
+        .record_governance(&[change], Utc::now(), "cd-admin")
+        .await
+        .unwrap();
+    let rows = store
+        .governance_rows(Some(&PcnCode::parse("U89141").unwrap()))
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 2);
+    assert_eq!(rows[1].2, "cd-admin");
+    let audit = store.audit_log(10).await.unwrap();
+    assert_eq!(audit[0].actor, "cd-admin");
+    assert_eq!(audit[0].before_value.as_deref(), Some("Dr Ada Lovelace"));
+    assert_eq!(audit[0].after_value.as_deref(), Some("Dr Grace Hopper"));
+    let snapshot = Registry::new(store.load_facts().await.unwrap()).at(d("2026-07-01"));
+    let network = &snapshot.networks[&PcnCode::parse("U89141").unwrap()];
+    assert_eq!(
+        network.governance.clinical_director.as_deref(),
+        Some("Dr Grace Hopper")
+    );
+}
+
+#[tokio::test]
+async fn sqlite_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("pcn.sqlite");
+    let store = Store::open(path.to_str().unwrap()).await.unwrap();
+    exercise(&store).await;
+    store.close().await;
+    // Reopening runs no migration twice and keeps the data.
+    let store = Store::open(path.to_str().unwrap()).await.unwrap();
+    assert_eq!(store.imports().await.unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn postgres_store() {
+    let Ok(base) = std::env::var("PCN_TEST_POSTGRES_URL") else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI is set but PCN_TEST_POSTGRES_URL is not: scripts/test starts PostgreSQL"
+        );
+        eprintln!("skipping: PCN_TEST_POSTGRES_URL is not set (scripts/test sets it)");
+        return;
+    };
+    let url = pcn_store::testing::fresh_postgres_database(&base, "store")
+        .await
+        .unwrap();
+    let store = Store::open(&url).await.unwrap();
+    assert_eq!(store.backend(), pcn_store::Backend::Postgres);
+    exercise(&store).await;
+}
