@@ -1,1 +1,256 @@
+//! A synthetic but realistic commissioner for `pcn demo`, so a new user can
+//! see the program work with no downloads.
+//!
+//! "NHS Demo Vale" is one ICB (`QZZ`) with two sub-ICB locations (`Z1A`,
+//! `Z2B`), 44 practices in 9 networks around a market town, list sizes at two
+//! dates, and governance facts. The data is generated from a fixed seed, so
+//! every run gives the same registry. It is built to show each kind of
+//! finding: a network under 30,000 with and without a rural waiver, one over
+//! 50,000, an unallocated practice, a practice far from its network, a
+//! network across two commissioners, missing governance facts, a payee who
+//! is not a member, and a practice that moved network between the two dates.
+//! Codes start with `Z` (practices) or `U9` (networks) so demo data is never
+//! mistaken for a real organisation.
 
+use chrono::NaiveDate;
+
+use crate::codes::{IcbCode, PcnCode, PracticeCode, RegionCode, SubIcbCode};
+use crate::facts::*;
+
+/// The dates of the demo's two list extracts.
+pub fn demo_dates() -> (NaiveDate, NaiveDate) {
+    (
+        NaiveDate::from_ymd_opt(2026, 4, 1).unwrap_or_default(),
+        NaiveDate::from_ymd_opt(2026, 7, 1).unwrap_or_default(),
+    )
+}
+
+/// A small deterministic generator (xorshift64*): the demo must be the same
+/// on every machine, and needs no statistical quality.
+struct Seeded(u64);
+
+impl Seeded {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    /// A whole number in `lo..=hi`.
+    fn between(&mut self, lo: u64, hi: u64) -> u64 {
+        lo + self.next() % (hi - lo + 1)
+    }
+
+    /// A small offset in degrees, up to `max` either way.
+    fn jitter(&mut self, max: f64) -> f64 {
+        let unit = (self.next() % 2_000_001) as f64 / 1_000_000.0 - 1.0;
+        unit * max
+    }
+}
+
+struct DemoNetwork {
+    code: &'static str,
+    name: &'static str,
+    sub_icb: &'static str,
+    centre: (f64, f64),
+    /// Practices and the range of their list sizes.
+    practices: usize,
+    list: (u64, u64),
+}
+
+const NETWORKS: [DemoNetwork; 9] = [
+    DemoNetwork { code: "U90001", name: "DEMO TOWN CENTRAL PCN", sub_icb: "Z1A", centre: (54.339, -1.434), practices: 5, list: (7_000, 9_500) },
+    DemoNetwork { code: "U90002", name: "DEMO TOWN NORTH PCN", sub_icb: "Z1A", centre: (54.372, -1.440), practices: 5, list: (6_500, 9_000) },
+    DemoNetwork { code: "U90003", name: "DEMO RIVERSIDE PCN", sub_icb: "Z1A", centre: (54.310, -1.390), practices: 6, list: (8_000, 11_000) },
+    // Over 50,000: a warning.
+    DemoNetwork { code: "U90004", name: "DEMO HEALTH PARTNERSHIP PCN", sub_icb: "Z1A", centre: (54.300, -1.480), practices: 7, list: (8_500, 10_500) },
+    // Under 30,000 with no exception: an error.
+    DemoNetwork { code: "U90005", name: "DEMO EAST VILLAGES PCN", sub_icb: "Z2B", centre: (54.340, -1.250), practices: 3, list: (6_000, 8_000) },
+    // Under 30,000 with a recorded rural waiver: information only.
+    DemoNetwork { code: "U90006", name: "DEMO DALES PCN", sub_icb: "Z2B", centre: (54.300, -1.900), practices: 3, list: (3_500, 6_000) },
+    DemoNetwork { code: "U90007", name: "DEMO COAST PCN", sub_icb: "Z2B", centre: (54.480, -1.000), practices: 5, list: (7_000, 9_000) },
+    DemoNetwork { code: "U90008", name: "DEMO MOORS PCN", sub_icb: "Z2B", centre: (54.400, -1.100), practices: 5, list: (7_000, 9_500) },
+    // Missing governance facts.
+    DemoNetwork { code: "U90009", name: "DEMO WEST PCN", sub_icb: "Z1A", centre: (54.330, -1.560), practices: 4, list: (8_000, 10_000) },
+];
+
+fn code<T: std::str::FromStr>(s: &str) -> T
+where
+    T::Err: std::fmt::Debug,
+{
+    // The demo's codes are literals in this file, checked by the tests below.
+    s.parse().unwrap_or_else(|e| panic!("demo code {s:?} is invalid: {e:?}"))
+}
+
+/// The demo registry as facts, ready to be written as one import.
+pub fn demo_facts() -> FactBatch {
+    let (april, july) = demo_dates();
+    let opened = NaiveDate::from_ymd_opt(2019, 7, 1).unwrap_or_default();
+    let mut rng = Seeded(0x5043_4E20_4445_4D4F);
+    let mut facts = FactBatch::default();
+    let mut serial = 0;
+
+    for network in &NETWORKS {
+        let pcn: PcnCode = code(network.code);
+        facts.networks.push(NetworkFact {
+            name: Some(network.name.to_string()),
+            sub_icb: Some(code(network.sub_icb)),
+            open_date: Some(opened),
+            ..NetworkFact::new(pcn.clone(), april)
+        });
+        for i in 0..network.practices {
+            serial += 1;
+            let practice: PracticeCode = code(&format!("Z{:05}", 90000 + serial));
+            let mut lat = network.centre.0 + rng.jitter(0.04);
+            let mut lon = network.centre.1 + rng.jitter(0.06);
+            let mut sub_icb = network.sub_icb;
+            // The last practice of the coast network sits 40 km inland, under
+            // the other commissioner: far from its network, and a split.
+            if network.code == "U90007" && i == network.practices - 1 {
+                lat = 54.20;
+                lon = -1.55;
+                sub_icb = "Z1A";
+            }
+            facts.practices.push(practice_fact(&practice, &format!("DEMO SURGERY {serial}"), sub_icb, lat, lon, april, &mut rng));
+            let list = rng.between(network.list.0, network.list.1);
+            facts.list_sizes.extend(list_sizes(&practice, april, list, &mut rng));
+            facts.list_sizes.extend(list_sizes(&practice, july, list + rng.between(0, 150), &mut rng));
+            facts.intervals.push(MembershipInterval { practice: practice.clone(), pcn: pcn.clone(), start: opened, end: None });
+        }
+    }
+
+    // A practice that moved from Town North to Town Central on 1 June 2026.
+    let mover: PracticeCode = code("Z90010");
+    if let Some(interval) = facts.intervals.iter_mut().find(|i| i.practice == mover) {
+        interval.end = NaiveDate::from_ymd_opt(2026, 5, 31);
+    }
+    facts.intervals.push(MembershipInterval {
+        practice: mover,
+        pcn: code("U90001"),
+        start: NaiveDate::from_ymd_opt(2026, 6, 1).unwrap_or_default(),
+        end: None,
+    });
+
+    // An unallocated practice: outside any network, seen as `U` in the July map.
+    serial += 1;
+    let outside: PracticeCode = code(&format!("Z{:05}", 90000 + serial));
+    facts.practices.push(practice_fact(&outside, "DEMO INDEPENDENT PRACTICE", "Z2B", 54.35, -1.30, april, &mut rng));
+    facts.list_sizes.extend(list_sizes(&outside, april, 4_210, &mut rng));
+    facts.list_sizes.extend(list_sizes(&outside, july, 4_236, &mut rng));
+    facts.observations.push(MembershipObservation { practice: outside, pcn: PcnCode::unallocated(), as_at: july });
+
+    // Governance: complete for most networks.
+    for network in &NETWORKS {
+        let pcn: PcnCode = code(network.code);
+        let first_member = facts.intervals.iter().find(|i| i.pcn == pcn).map(|i| i.practice.to_string()).unwrap_or_default();
+        let mut set = |field: GovernanceField, value: &str| {
+            facts.governance.push(GovernanceFact { pcn: pcn.clone(), field, value: value.to_string(), effective_from: opened })
+        };
+        if network.code == "U90009" {
+            // No clinical director, payee or agreement recorded.
+            continue;
+        }
+        set(GovernanceField::ClinicalDirector, &format!("Dr Demo Director {}", &network.code[4..]));
+        // Riverside's payee is a practice of another network.
+        set(GovernanceField::NominatedPayee, if network.code == "U90003" { "Z90001" } else { &first_member });
+        set(GovernanceField::NetworkAgreementSigned, "2019-06-28");
+        set(GovernanceField::DataSharingAgreementSigned, "2019-06-28");
+        set(GovernanceField::CommunityPartners, "Demo Community Health NHS Trust");
+        set(GovernanceField::MentalHealthPartners, "Demo Mental Health NHS Foundation Trust");
+        set(GovernanceField::VoluntaryPartners, "Demo Vale Voluntary Action");
+        if network.code == "U90006" {
+            set(GovernanceField::SizeException, "rural-waiver");
+        }
+    }
+    facts
+}
+
+fn practice_fact(code_: &PracticeCode, name: &str, sub_icb: &str, lat: f64, lon: f64, as_at: NaiveDate, rng: &mut Seeded) -> PracticeFact {
+    let mut fact = PracticeFact::new(code_.clone(), as_at);
+    fact.name = Some(name.to_string());
+    fact.postcode = Some(format!("ZZ{} {}AA", rng.between(1, 9), rng.between(1, 9)));
+    fact.sub_icb = Some(code::<SubIcbCode>(sub_icb));
+    fact.sub_icb_name = Some(format!("NHS Demo Vale ICB - {sub_icb}"));
+    fact.icb = Some(code::<IcbCode>("QZZ"));
+    fact.icb_name = Some("NHS Demo Vale Integrated Care Board".to_string());
+    fact.region = Some(code::<RegionCode>("Y63"));
+    fact.region_name = Some("North East and Yorkshire".to_string());
+    fact.open_date = NaiveDate::from_ymd_opt(1974, 4, 1);
+    fact.status = Some(PracticeStatus::Active);
+    fact.prescribing_setting = Some(4);
+    fact.location = LatLon::new_in_uk(lat, lon);
+    fact
+}
+
+/// List sizes for all, female and male, with age bands that add up.
+fn list_sizes(practice: &PracticeCode, as_at: NaiveDate, total: u64, rng: &mut Seeded) -> [ListSizeFact; 3] {
+    // A typical English age profile (per mille of the list in each band).
+    const PROFILE: [u64; 20] = [52, 57, 60, 58, 62, 66, 70, 68, 63, 62, 66, 67, 60, 52, 48, 37, 25, 15, 7, 5];
+    let female = total / 2 + rng.between(0, total / 50);
+    let male = total - female;
+    let bands = |n: u64| {
+        let mut b = [0u64; 20];
+        let weight: u64 = PROFILE.iter().sum();
+        for (i, w) in PROFILE.iter().enumerate() {
+            b[i] = n * w / weight;
+        }
+        // Put the rounding remainder in the largest band so the bands add up.
+        let rest = n - b.iter().sum::<u64>();
+        b[6] += rest;
+        b
+    };
+    let (f, m) = (bands(female), bands(male));
+    let mut all = [0u64; 20];
+    for i in 0..20 {
+        all[i] = f[i] + m[i];
+    }
+    [
+        ListSizeFact { practice: practice.clone(), as_at, sex: Sex::All, total, bands: Some(all) },
+        ListSizeFact { practice: practice.clone(), as_at, sex: Sex::Female, total: female, bands: Some(f) },
+        ListSizeFact { practice: practice.clone(), as_at, sex: Sex::Male, total: male, bands: Some(m) },
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::{run, CheckConfig, Scope, Severity};
+    use crate::registry::Registry;
+
+    #[test]
+    fn the_demo_shows_each_kind_of_finding() {
+        let registry = Registry::new(demo_facts());
+        let (_, july) = demo_dates();
+        let report = run(&registry.at(july), &CheckConfig::default(), &Scope::default());
+        let has = |rule: &str, severity: Severity, subject: &str| {
+            report.findings.iter().any(|f| {
+                f.rule == rule
+                    && f.severity == severity
+                    && (f.pcn.as_ref().is_some_and(|p| p.as_str() == subject) || f.practice.as_ref().is_some_and(|p| p.as_str() == subject))
+            })
+        };
+        assert!(has("NET-SIZE-MIN", Severity::Error, "U90005"));
+        assert!(has("NET-SIZE-MIN", Severity::Info, "U90006"));
+        assert!(has("NET-SIZE-MAX", Severity::Warning, "U90004"));
+        assert!(has("PRAC-UNALLOCATED", Severity::Warning, "Z90044"));
+        assert!(has("PRAC-FAR-FROM-NETWORK", Severity::Warning, "Z90034"));
+        assert!(has("NET-SPLIT-COMMISSIONER", Severity::Warning, "U90007"));
+        assert!(has("NET-NO-CLINICAL-DIRECTOR", Severity::Error, "U90009"));
+        assert!(has("NET-PAYEE-NOT-MEMBER", Severity::Error, "U90003"));
+        assert_eq!(report.summary.practices, 44);
+        assert_eq!(report.summary.networks_with_members, 9);
+        // The practice that moved is in Town Central in July, Town North in April.
+        let mover = PracticeCode::parse("Z90010").unwrap();
+        assert_eq!(registry.at(july).practices[&mover].networks[0].as_str(), "U90001");
+        assert_eq!(registry.at(demo_dates().0).practices[&mover].networks[0].as_str(), "U90002");
+    }
+
+    #[test]
+    fn the_demo_is_deterministic_and_bands_add_up() {
+        assert_eq!(demo_facts(), demo_facts());
+        for list in demo_facts().list_sizes {
+            assert_eq!(list.bands.map(|b| b.iter().sum::<u64>()), Some(list.total));
+        }
+    }
+}
