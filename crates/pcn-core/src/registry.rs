@@ -412,7 +412,7 @@ pub struct MembershipRecord {
 
 /// Lays the facts dated on or before `as_at` over each other, oldest first.
 /// If none is that old, lays all of them (the best that is known).
-fn facts_for<'a, T>(facts: &'a [T], as_at: NaiveDate, date: impl Fn(&T) -> NaiveDate) -> &'a [T] {
+fn facts_for<T>(facts: &[T], as_at: NaiveDate, date: impl Fn(&T) -> NaiveDate) -> &[T] {
     let upto = facts.partition_point(|f| date(f) <= as_at);
     if upto == 0 {
         facts
