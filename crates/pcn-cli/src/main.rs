@@ -1,1 +1,39 @@
-fn main() {}
+//! `pcn`: the command line of pcn.
+//!
+//! `main` only parses arguments and maps the outcome to an exit code:
+//! 0 success (and, for `pcn check`, no error-level finding), 1 `pcn check`
+//! found error-level findings, 2 the command failed (bad input, a database
+//! problem); the message says why.
+
+mod bench;
+mod check;
+mod cli;
+mod demo;
+mod import;
+mod network;
+mod output;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let args = cli::Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            eprintln!("error: cannot start the runtime: {err}");
+            return ExitCode::from(2);
+        }
+    };
+    match runtime.block_on(cli::run(args)) {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::from(2)
+        }
+    }
+}

@@ -60,19 +60,82 @@ struct DemoNetwork {
 }
 
 const NETWORKS: [DemoNetwork; 9] = [
-    DemoNetwork { code: "U90001", name: "DEMO TOWN CENTRAL PCN", sub_icb: "Z1A", centre: (54.339, -1.434), practices: 5, list: (7_000, 9_500) },
-    DemoNetwork { code: "U90002", name: "DEMO TOWN NORTH PCN", sub_icb: "Z1A", centre: (54.372, -1.440), practices: 5, list: (6_500, 9_000) },
-    DemoNetwork { code: "U90003", name: "DEMO RIVERSIDE PCN", sub_icb: "Z1A", centre: (54.310, -1.390), practices: 6, list: (8_000, 11_000) },
+    DemoNetwork {
+        code: "U90001",
+        name: "DEMO TOWN CENTRAL PCN",
+        sub_icb: "Z1A",
+        centre: (54.339, -1.434),
+        practices: 5,
+        list: (6_000, 8_000),
+    },
+    DemoNetwork {
+        code: "U90002",
+        name: "DEMO TOWN NORTH PCN",
+        sub_icb: "Z1A",
+        centre: (54.372, -1.440),
+        practices: 5,
+        list: (6_500, 9_000),
+    },
+    DemoNetwork {
+        code: "U90003",
+        name: "DEMO RIVERSIDE PCN",
+        sub_icb: "Z1A",
+        centre: (54.310, -1.390),
+        practices: 6,
+        list: (6_500, 8_000),
+    },
     // Over 50,000: a warning.
-    DemoNetwork { code: "U90004", name: "DEMO HEALTH PARTNERSHIP PCN", sub_icb: "Z1A", centre: (54.300, -1.480), practices: 7, list: (8_500, 10_500) },
+    DemoNetwork {
+        code: "U90004",
+        name: "DEMO HEALTH PARTNERSHIP PCN",
+        sub_icb: "Z1A",
+        centre: (54.300, -1.480),
+        practices: 7,
+        list: (8_500, 10_500),
+    },
     // Under 30,000 with no exception: an error.
-    DemoNetwork { code: "U90005", name: "DEMO EAST VILLAGES PCN", sub_icb: "Z2B", centre: (54.340, -1.250), practices: 3, list: (6_000, 8_000) },
+    DemoNetwork {
+        code: "U90005",
+        name: "DEMO EAST VILLAGES PCN",
+        sub_icb: "Z2B",
+        centre: (54.340, -1.250),
+        practices: 3,
+        list: (6_000, 8_000),
+    },
     // Under 30,000 with a recorded rural waiver: information only.
-    DemoNetwork { code: "U90006", name: "DEMO DALES PCN", sub_icb: "Z2B", centre: (54.300, -1.900), practices: 3, list: (3_500, 6_000) },
-    DemoNetwork { code: "U90007", name: "DEMO COAST PCN", sub_icb: "Z2B", centre: (54.480, -1.000), practices: 5, list: (7_000, 9_000) },
-    DemoNetwork { code: "U90008", name: "DEMO MOORS PCN", sub_icb: "Z2B", centre: (54.400, -1.100), practices: 5, list: (7_000, 9_500) },
+    DemoNetwork {
+        code: "U90006",
+        name: "DEMO DALES PCN",
+        sub_icb: "Z2B",
+        centre: (54.300, -1.900),
+        practices: 3,
+        list: (3_500, 6_000),
+    },
+    DemoNetwork {
+        code: "U90007",
+        name: "DEMO COAST PCN",
+        sub_icb: "Z2B",
+        centre: (54.480, -1.000),
+        practices: 5,
+        list: (7_000, 9_000),
+    },
+    DemoNetwork {
+        code: "U90008",
+        name: "DEMO MOORS PCN",
+        sub_icb: "Z2B",
+        centre: (54.400, -1.100),
+        practices: 5,
+        list: (7_000, 9_500),
+    },
     // Missing governance facts.
-    DemoNetwork { code: "U90009", name: "DEMO WEST PCN", sub_icb: "Z1A", centre: (54.330, -1.560), practices: 4, list: (8_000, 10_000) },
+    DemoNetwork {
+        code: "U90009",
+        name: "DEMO WEST PCN",
+        sub_icb: "Z1A",
+        centre: (54.330, -1.560),
+        practices: 4,
+        list: (8_000, 10_000),
+    },
 ];
 
 fn code<T: std::str::FromStr>(s: &str) -> T
@@ -80,7 +143,8 @@ where
     T::Err: std::fmt::Debug,
 {
     // The demo's codes are literals in this file, checked by the tests below.
-    s.parse().unwrap_or_else(|e| panic!("demo code {s:?} is invalid: {e:?}"))
+    s.parse()
+        .unwrap_or_else(|e| panic!("demo code {s:?} is invalid: {e:?}"))
 }
 
 /// The demo registry as facts, ready to be written as one import.
@@ -112,11 +176,31 @@ pub fn demo_facts() -> FactBatch {
                 lon = -1.55;
                 sub_icb = "Z1A";
             }
-            facts.practices.push(practice_fact(&practice, &format!("DEMO SURGERY {serial}"), sub_icb, lat, lon, april, &mut rng));
+            facts.practices.push(practice_fact(
+                &practice,
+                &format!("DEMO SURGERY {serial}"),
+                sub_icb,
+                lat,
+                lon,
+                april,
+                &mut rng,
+            ));
             let list = rng.between(network.list.0, network.list.1);
-            facts.list_sizes.extend(list_sizes(&practice, april, list, &mut rng));
-            facts.list_sizes.extend(list_sizes(&practice, july, list + rng.between(0, 150), &mut rng));
-            facts.intervals.push(MembershipInterval { practice: practice.clone(), pcn: pcn.clone(), start: opened, end: None });
+            facts
+                .list_sizes
+                .extend(list_sizes(&practice, april, list, &mut rng));
+            facts.list_sizes.extend(list_sizes(
+                &practice,
+                july,
+                list + rng.between(0, 150),
+                &mut rng,
+            ));
+            facts.intervals.push(MembershipInterval {
+                practice: practice.clone(),
+                pcn: pcn.clone(),
+                start: opened,
+                end: None,
+            });
         }
     }
 
@@ -135,30 +219,75 @@ pub fn demo_facts() -> FactBatch {
     // An unallocated practice: outside any network, seen as `U` in the July map.
     serial += 1;
     let outside: PracticeCode = code(&format!("Z{:05}", 90000 + serial));
-    facts.practices.push(practice_fact(&outside, "DEMO INDEPENDENT PRACTICE", "Z2B", 54.35, -1.30, april, &mut rng));
-    facts.list_sizes.extend(list_sizes(&outside, april, 4_210, &mut rng));
-    facts.list_sizes.extend(list_sizes(&outside, july, 4_236, &mut rng));
-    facts.observations.push(MembershipObservation { practice: outside, pcn: PcnCode::unallocated(), as_at: july });
+    facts.practices.push(practice_fact(
+        &outside,
+        "DEMO INDEPENDENT PRACTICE",
+        "Z2B",
+        54.35,
+        -1.30,
+        april,
+        &mut rng,
+    ));
+    facts
+        .list_sizes
+        .extend(list_sizes(&outside, april, 4_210, &mut rng));
+    facts
+        .list_sizes
+        .extend(list_sizes(&outside, july, 4_236, &mut rng));
+    facts.observations.push(MembershipObservation {
+        practice: outside,
+        pcn: PcnCode::unallocated(),
+        as_at: july,
+    });
 
     // Governance: complete for most networks.
     for network in &NETWORKS {
         let pcn: PcnCode = code(network.code);
-        let first_member = facts.intervals.iter().find(|i| i.pcn == pcn).map(|i| i.practice.to_string()).unwrap_or_default();
+        let first_member = facts
+            .intervals
+            .iter()
+            .find(|i| i.pcn == pcn)
+            .map(|i| i.practice.to_string())
+            .unwrap_or_default();
         let mut set = |field: GovernanceField, value: &str| {
-            facts.governance.push(GovernanceFact { pcn: pcn.clone(), field, value: value.to_string(), effective_from: opened })
+            facts.governance.push(GovernanceFact {
+                pcn: pcn.clone(),
+                field,
+                value: value.to_string(),
+                effective_from: opened,
+            })
         };
         if network.code == "U90009" {
             // No clinical director, payee or agreement recorded.
             continue;
         }
-        set(GovernanceField::ClinicalDirector, &format!("Dr Demo Director {}", &network.code[4..]));
+        set(
+            GovernanceField::ClinicalDirector,
+            &format!("Dr Demo Director {}", &network.code[4..]),
+        );
         // Riverside's payee is a practice of another network.
-        set(GovernanceField::NominatedPayee, if network.code == "U90003" { "Z90001" } else { &first_member });
+        set(
+            GovernanceField::NominatedPayee,
+            if network.code == "U90003" {
+                "Z90001"
+            } else {
+                &first_member
+            },
+        );
         set(GovernanceField::NetworkAgreementSigned, "2019-06-28");
         set(GovernanceField::DataSharingAgreementSigned, "2019-06-28");
-        set(GovernanceField::CommunityPartners, "Demo Community Health NHS Trust");
-        set(GovernanceField::MentalHealthPartners, "Demo Mental Health NHS Foundation Trust");
-        set(GovernanceField::VoluntaryPartners, "Demo Vale Voluntary Action");
+        set(
+            GovernanceField::CommunityPartners,
+            "Demo Community Health NHS Trust",
+        );
+        set(
+            GovernanceField::MentalHealthPartners,
+            "Demo Mental Health NHS Foundation Trust",
+        );
+        set(
+            GovernanceField::VoluntaryPartners,
+            "Demo Vale Voluntary Action",
+        );
         if network.code == "U90006" {
             set(GovernanceField::SizeException, "rural-waiver");
         }
@@ -166,7 +295,15 @@ pub fn demo_facts() -> FactBatch {
     facts
 }
 
-fn practice_fact(code_: &PracticeCode, name: &str, sub_icb: &str, lat: f64, lon: f64, as_at: NaiveDate, rng: &mut Seeded) -> PracticeFact {
+fn practice_fact(
+    code_: &PracticeCode,
+    name: &str,
+    sub_icb: &str,
+    lat: f64,
+    lon: f64,
+    as_at: NaiveDate,
+    rng: &mut Seeded,
+) -> PracticeFact {
     let mut fact = PracticeFact::new(code_.clone(), as_at);
     fact.name = Some(name.to_string());
     fact.postcode = Some(format!("ZZ{} {}AA", rng.between(1, 9), rng.between(1, 9)));
@@ -184,9 +321,16 @@ fn practice_fact(code_: &PracticeCode, name: &str, sub_icb: &str, lat: f64, lon:
 }
 
 /// List sizes for all, female and male, with age bands that add up.
-fn list_sizes(practice: &PracticeCode, as_at: NaiveDate, total: u64, rng: &mut Seeded) -> [ListSizeFact; 3] {
+fn list_sizes(
+    practice: &PracticeCode,
+    as_at: NaiveDate,
+    total: u64,
+    rng: &mut Seeded,
+) -> [ListSizeFact; 3] {
     // A typical English age profile (per mille of the list in each band).
-    const PROFILE: [u64; 20] = [52, 57, 60, 58, 62, 66, 70, 68, 63, 62, 66, 67, 60, 52, 48, 37, 25, 15, 7, 5];
+    const PROFILE: [u64; 20] = [
+        52, 57, 60, 58, 62, 66, 70, 68, 63, 62, 66, 67, 60, 52, 48, 37, 25, 15, 7, 5,
+    ];
     let female = total / 2 + rng.between(0, total / 50);
     let male = total - female;
     let bands = |n: u64| {
@@ -206,9 +350,27 @@ fn list_sizes(practice: &PracticeCode, as_at: NaiveDate, total: u64, rng: &mut S
         all[i] = f[i] + m[i];
     }
     [
-        ListSizeFact { practice: practice.clone(), as_at, sex: Sex::All, total, bands: Some(all) },
-        ListSizeFact { practice: practice.clone(), as_at, sex: Sex::Female, total: female, bands: Some(f) },
-        ListSizeFact { practice: practice.clone(), as_at, sex: Sex::Male, total: male, bands: Some(m) },
+        ListSizeFact {
+            practice: practice.clone(),
+            as_at,
+            sex: Sex::All,
+            total,
+            bands: Some(all),
+        },
+        ListSizeFact {
+            practice: practice.clone(),
+            as_at,
+            sex: Sex::Female,
+            total: female,
+            bands: Some(f),
+        },
+        ListSizeFact {
+            practice: practice.clone(),
+            as_at,
+            sex: Sex::Male,
+            total: male,
+            bands: Some(m),
+        },
     ]
 }
 
@@ -222,12 +384,17 @@ mod tests {
     fn the_demo_shows_each_kind_of_finding() {
         let registry = Registry::new(demo_facts());
         let (_, july) = demo_dates();
-        let report = run(&registry.at(july), &CheckConfig::default(), &Scope::default());
+        let report = run(
+            &registry.at(july),
+            &CheckConfig::default(),
+            &Scope::default(),
+        );
         let has = |rule: &str, severity: Severity, subject: &str| {
             report.findings.iter().any(|f| {
                 f.rule == rule
                     && f.severity == severity
-                    && (f.pcn.as_ref().is_some_and(|p| p.as_str() == subject) || f.practice.as_ref().is_some_and(|p| p.as_str() == subject))
+                    && (f.pcn.as_ref().is_some_and(|p| p.as_str() == subject)
+                        || f.practice.as_ref().is_some_and(|p| p.as_str() == subject))
             })
         };
         assert!(has("NET-SIZE-MIN", Severity::Error, "U90005"));
@@ -242,8 +409,14 @@ mod tests {
         assert_eq!(report.summary.networks_with_members, 9);
         // The practice that moved is in Town Central in July, Town North in April.
         let mover = PracticeCode::parse("Z90010").unwrap();
-        assert_eq!(registry.at(july).practices[&mover].networks[0].as_str(), "U90001");
-        assert_eq!(registry.at(demo_dates().0).practices[&mover].networks[0].as_str(), "U90002");
+        assert_eq!(
+            registry.at(july).practices[&mover].networks[0].as_str(),
+            "U90001"
+        );
+        assert_eq!(
+            registry.at(demo_dates().0).practices[&mover].networks[0].as_str(),
+            "U90002"
+        );
     }
 
     #[test]

@@ -11,6 +11,7 @@ pub mod demo;
 pub mod facts;
 pub mod geo;
 pub mod registry;
+pub mod rulebook;
 
 pub use codes::{CodeError, IcbCode, PcnCode, PracticeCode, RegionCode, SubIcbCode};
 pub use facts::*;

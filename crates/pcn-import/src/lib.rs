@@ -1,1 +1,246 @@
-//! Readers for the official NHS files.
+//! Readers for the official NHS files pcn imports, and for pcn's own
+//! governance CSV.
+//!
+//! Each reader turns one file into a [`FactBatch`] of dated facts
+//! (`pcn_core::facts`). A file is either read whole or refused with an
+//! [`ImportError`] listing *every* bad row (row, column, value, why), so a
+//! user can fix a file in one pass. Nothing here panics on any input: cells
+//! are read with `get`, counts with saturating arithmetic, and the xlsx
+//! parser is contained.
+//!
+//! | kind | file | module |
+//! |---|---|---|
+//! | `epcn-workbook`, `epcn-details`, `epcn-partners` | ODS `ePCN.xlsx`; ODS CSV reports `epcn`, `epcncorepartnerdetails` | [`epcn`] |
+//! | `epraccur` | ODS `epraccur.csv` (no header) | [`epraccur`] |
+//! | `registration-map`, `-quinary-age`, `-single-age`, `-totals` | Patients Registered at a GP Practice | [`registration`] |
+//! | `gpad-mapping` | GPAD `Mapping.csv` | [`gpad`] |
+//! | `nhs-website-gp` | NHS website `GP.csv` | [`nhs_website`] |
+//! | `governance` | pcn's governance CSV | [`governance`] |
+//!
+//! Decoding (gzip, xlsx, BOM, Windows-1252, `¬`, header matching) is shared:
+//! see [`decode`]. [`detect`] picks the reader from the header alone (the
+//! registration age files also look at the `AGE` column; see
+//! [`registration`]). The only I/O is [`read_path`].
+
+use std::path::Path;
+
+use chrono::NaiveDate;
+use pcn_core::{FactBatch, SourceKind};
+use sha2::{Digest, Sha256};
+
+mod ctx;
+pub mod decode;
+pub mod epcn;
+pub mod epraccur;
+mod error;
+pub mod governance;
+pub mod gpad;
+pub mod nhs_website;
+mod pathdate;
+pub mod registration;
+
+pub use error::{ImportError, Problem, KEPT_PROBLEMS, SHOWN_PROBLEMS};
+
+use ctx::Ctx;
+use decode::{Decoded, Table};
+
+/// How to read a file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportOptions {
+    /// The date a file's data describes when the file itself has none
+    /// (GPAD `Mapping.csv`, `GP.csv`, the governance CSV's default
+    /// `effective_from`). Overrides inference from the path or from the
+    /// dates in the file (ePCN, epraccur). Files with their own extract date
+    /// (the registration files) keep it and note any disagreement.
+    pub as_at: Option<NaiveDate>,
+    /// Today, for the governance CSV's last-resort `effective_from`.
+    pub today: NaiveDate,
+}
+
+/// A file read whole.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ParsedFile {
+    pub kind: SourceKind,
+    /// The date the file's data describes.
+    pub data_date: NaiveDate,
+    /// Data rows read (header and blank lines not counted).
+    pub rows: u64,
+    /// Data rows deliberately not imported (other organisation types, other
+    /// prescribing settings, branch sites, …); `notes` say which.
+    pub skipped_rows: u64,
+    pub facts: FactBatch,
+    /// SHA-256 of the raw file bytes as given (before decompression), in hex.
+    pub sha256: String,
+    /// Human-readable remarks, such as where the date came from.
+    pub notes: Vec<String>,
+}
+
+/// Reads a file and parses it with [`parse_bytes`]. This is the only I/O in the crate.
+pub fn read_path(
+    path: &Path,
+    opts: &ImportOptions,
+    progress: &mut dyn FnMut(u64),
+) -> Result<ParsedFile, ImportError> {
+    let name = path.display().to_string();
+    let bytes = std::fs::read(path)
+        .map_err(|e| ImportError::whole_file(&name, format!("cannot read the file: {e}")))?;
+    parse_bytes(&name, &bytes, opts, progress)
+}
+
+/// Parses a file's bytes. `file_name` is the path as the user gave it: it
+/// names the file in messages and may supply the data date (see
+/// [`ImportOptions::as_at`]).
+pub fn parse_bytes(
+    file_name: &str,
+    bytes: &[u8],
+    opts: &ImportOptions,
+    progress: &mut dyn FnMut(u64),
+) -> Result<ParsedFile, ImportError> {
+    let sha256 = hex::encode(Sha256::digest(bytes));
+    let decoded = decode::decode(file_name, bytes)?;
+    let kind = detect_decoded(file_name, &decoded)?;
+    let mut ctx = Ctx::new(file_name, opts, progress);
+    let (facts, date) = match &decoded {
+        Decoded::Workbook(sheets) => epcn::read_workbook(&mut ctx, sheets, kind),
+        Decoded::Text(text) => {
+            let table = match kind {
+                SourceKind::Epraccur => Table::from_text(text, Some(epraccur::column_names())),
+                SourceKind::EpcnPartners if !has_header(text) => {
+                    Table::from_text(text, Some(epcn::partner_report_columns()))
+                }
+                _ => Table::from_text(text, None),
+            };
+            match kind {
+                SourceKind::EpcnDetails => epcn::read_details_csv(&mut ctx, &table),
+                SourceKind::EpcnPartners => epcn::read_partners_csv(&mut ctx, &table),
+                SourceKind::Epraccur => epraccur::read(&mut ctx, &table),
+                SourceKind::RegistrationMap => registration::read_map(&mut ctx, &table),
+                SourceKind::RegistrationQuinaryAge => registration::read_quinary(&mut ctx, &table),
+                SourceKind::RegistrationSingleAge => {
+                    registration::read_single_age(&mut ctx, &table)
+                }
+                SourceKind::RegistrationTotals => registration::read_totals(&mut ctx, &table),
+                SourceKind::GpadMapping => gpad::read(&mut ctx, &table),
+                SourceKind::NhsWebsiteGp => nhs_website::read(&mut ctx, &table),
+                SourceKind::Governance => governance::read(&mut ctx, &table),
+                SourceKind::EpcnWorkbook | SourceKind::Manual | SourceKind::Demo => {
+                    (FactBatch::default(), None)
+                }
+            }
+        }
+    };
+    ctx.final_progress();
+    let data_date = match date {
+        Some(d) => d,
+        None => {
+            if ctx.problems.is_empty() {
+                ctx.problems
+                    .whole_file("the file has no data rows to take a date from; give --as-at");
+            }
+            return Err(ctx.problems.into_error());
+        }
+    };
+    let Ctx {
+        problems,
+        notes,
+        rows,
+        skipped,
+        ..
+    } = ctx;
+    problems.finish(ParsedFile {
+        kind,
+        data_date,
+        rows,
+        skipped_rows: skipped,
+        facts,
+        sha256,
+        notes,
+    })
+}
+
+/// Which kind of file this is, judged from its header (and, for a workbook,
+/// its sheet names).
+pub fn detect(file_name: &str, bytes: &[u8]) -> Result<SourceKind, ImportError> {
+    let decoded = decode::decode(file_name, bytes)?;
+    detect_decoded(file_name, &decoded)
+}
+
+/// What pcn reads, for the "unknown file" message.
+const KNOWN: &str = "ODS ePCN.xlsx (sheets PCNDetails, PCN Core Partner Details) or its CSV \
+reports epcn / epcncorepartnerdetails; ODS epraccur.csv (no header, 27 columns); Patients \
+Registered at a GP Practice gp-reg-pat-prac-map.csv, -quin-age.csv, -sing-age-*.csv, -all.csv; \
+GPAD Mapping.csv; NHS website GP.csv; pcn's governance CSV (header pcn_code, ...)";
+
+fn detect_decoded(file_name: &str, decoded: &Decoded) -> Result<SourceKind, ImportError> {
+    match decoded {
+        Decoded::Workbook(sheets) => epcn::detect_workbook(sheets).ok_or_else(|| {
+            let names: Vec<&str> = sheets.iter().map(|s| s.name.as_str()).collect();
+            ImportError::whole_file(
+                file_name,
+                format!("a workbook with sheets {names:?} is not one pcn knows; it reads {KNOWN}"),
+            )
+        }),
+        Decoded::Text(text) => {
+            let Some(first) = decode::first_record(text) else {
+                return Err(ImportError::whole_file(
+                    file_name,
+                    "the file is empty (no header and no rows)",
+                ));
+            };
+            let fields: Vec<&str> = first.iter().collect();
+            if let Some(kind) = kind_of_header(file_name, text, &fields) {
+                return Ok(kind);
+            }
+            if epraccur::looks_like(&fields) {
+                return Ok(SourceKind::Epraccur);
+            }
+            if epcn::looks_like_partner_report(&fields) {
+                return Ok(SourceKind::EpcnPartners);
+            }
+            let mut shown: String = fields.join(",").chars().take(300).collect();
+            if shown.len() < fields.join(",").len() {
+                shown.push('…');
+            }
+            Err(ImportError::whole_file(
+                file_name,
+                format!(
+                    "not a file pcn knows: its first line is {shown:?} ({} fields); pcn reads {KNOWN}",
+                    fields.len()
+                ),
+            ))
+        }
+    }
+}
+
+/// The kind a header names, if any.
+fn kind_of_header(file_name: &str, text: &str, fields: &[&str]) -> Option<SourceKind> {
+    let norm: Vec<String> = fields.iter().map(|f| decode::normalise(f)).collect();
+    let has = |name: &str| norm.iter().any(|h| h == name);
+    if has("partner organisation code") && has("pcn code") {
+        Some(SourceKind::EpcnPartners)
+    } else if has("pcn code") && has("pcn name") && has("open date") {
+        Some(SourceKind::EpcnDetails)
+    } else if has("practice code") && has("pcn code") {
+        Some(SourceKind::RegistrationMap)
+    } else if has("age group 5") && has("number of patients") {
+        Some(SourceKind::RegistrationQuinaryAge)
+    } else if has("age") && has("number of patients") {
+        Some(registration::age_kind(file_name, text))
+    } else if has("gp code") && has("pcn code") {
+        Some(SourceKind::GpadMapping)
+    } else if has("organisationcode") && has("organisationtype") {
+        Some(SourceKind::NhsWebsiteGp)
+    } else if has("pcn code") {
+        Some(SourceKind::Governance)
+    } else {
+        None
+    }
+}
+
+/// True when a text's first record is a header of a known kind.
+fn has_header(text: &str) -> bool {
+    decode::first_record(text).is_some_and(|first| {
+        let fields: Vec<&str> = first.iter().collect();
+        kind_of_header("", "", &fields).is_some()
+    })
+}

@@ -32,8 +32,10 @@ CREATE TABLE practice_fact (
     status TEXT,
     prescribing_setting BIGINT,
     supplier TEXT,
-    lat DOUBLE PRECISION,
-    lon DOUBLE PRECISION,
+    -- WGS84 coordinates in millionths of a degree (about 0.1 m): integers
+    -- bind and compare identically on both engines.
+    lat_e6 BIGINT,
+    lon_e6 BIGINT,
     PRIMARY KEY (import_id, practice_code)
 );
 
@@ -63,7 +65,7 @@ CREATE TABLE membership_observation (
     practice_code TEXT NOT NULL,
     pcn_code TEXT NOT NULL,
     as_at TEXT NOT NULL,
-    PRIMARY KEY (import_id, practice_code, pcn_code)
+    PRIMARY KEY (import_id, practice_code, pcn_code, as_at)
 );
 
 -- Registered patients by sex; b00..b19 are the five-year bands 0-4 .. 95+
@@ -78,7 +80,7 @@ CREATE TABLE list_size (
     b05 BIGINT, b06 BIGINT, b07 BIGINT, b08 BIGINT, b09 BIGINT,
     b10 BIGINT, b11 BIGINT, b12 BIGINT, b13 BIGINT, b14 BIGINT,
     b15 BIGINT, b16 BIGINT, b17 BIGINT, b18 BIGINT, b19 BIGINT,
-    PRIMARY KEY (import_id, practice_code, sex)
+    PRIMARY KEY (import_id, practice_code, as_at, sex)
 );
 CREATE INDEX list_size_by_sex ON list_size (sex, as_at);
 

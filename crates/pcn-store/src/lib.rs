@@ -98,11 +98,15 @@ pub struct AuditChange {
 enum Value {
     Int(Option<i64>),
     Text(Option<String>),
-    Real(Option<f64>),
 }
 
 fn text<T: ToString>(value: &Option<T>) -> Value {
     Value::Text(value.as_ref().map(ToString::to_string))
+}
+
+/// Degrees to whole millionths of a degree (coordinates are within ±180).
+fn micro_degrees(degrees: f64) -> i64 {
+    (degrees * 1e6).round() as i64
 }
 
 fn int(value: u64) -> Result<Value> {
@@ -217,7 +221,15 @@ impl Store {
         .bind(import.imported_by)
         .execute(&mut *tx)
         .await?;
-        write_facts(&mut tx, id, facts, import.imported_at, import.imported_by).await?;
+        write_facts(
+            &mut tx,
+            self.backend,
+            id,
+            facts,
+            import.imported_at,
+            import.imported_by,
+        )
+        .await?;
         audit(
             &mut tx,
             import.imported_at,
@@ -255,12 +267,59 @@ impl Store {
         Ok(())
     }
 
-    /// Every fact the registry is built from, in import order.
+    /// Every fact the registry is built from, in import order. Served from
+    /// `registry_cache` when it is current, else read from the fact tables
+    /// and cached.
     pub async fn load_facts(&self) -> Result<FactBatch> {
+        let key = self.cache_key().await?;
+        if let Some(row) =
+            sqlx::query("SELECT payload FROM registry_cache WHERE id = 1 AND cache_key = $1")
+                .bind(&key)
+                .fetch_optional(&self.pool)
+                .await?
+        {
+            let payload: Vec<u8> = row.try_get("payload")?;
+            // An unreadable cache (say, from another version of pcn) is rebuilt.
+            if let Ok(facts) = postcard::from_bytes::<FactBatch>(&payload) {
+                return Ok(facts);
+            }
+        }
+        let facts = self.load_facts_from_tables().await?;
+        let payload = postcard::to_stdvec(&facts).context("encoding the registry cache")?;
+        sqlx::query(
+            "INSERT INTO registry_cache (id, cache_key, payload) VALUES (1, $1, $2) \
+             ON CONFLICT (id) DO UPDATE SET cache_key = excluded.cache_key, payload = excluded.payload",
+        )
+        .bind(&key)
+        .bind(payload)
+        .execute(&self.pool)
+        .await?;
+        Ok(facts)
+    }
+
+    /// Names the state of the fact tables: changes whenever an import or a
+    /// governance fact is written, and with the cache's format.
+    async fn cache_key(&self) -> Result<String> {
+        let row = sqlx::query(
+            "SELECT CAST(COALESCE(MAX(id), 0) AS BIGINT) AS imports, \
+             CAST((SELECT COALESCE(MAX(id), 0) FROM governance_fact) AS BIGINT) AS governance FROM import_log",
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        let (imports, governance): (i64, i64) =
+            (row.try_get("imports")?, row.try_get("governance")?);
+        Ok(format!(
+            "v1 {} imports {imports} governance {governance}",
+            env!("CARGO_PKG_VERSION")
+        ))
+    }
+
+    /// Every fact the registry is built from, read from the fact tables.
+    async fn load_facts_from_tables(&self) -> Result<FactBatch> {
         let mut facts = FactBatch::default();
         for row in sqlx::query(
             "SELECT practice_code, as_at, name, postcode, sub_icb, sub_icb_name, icb, icb_name, region, region_name, \
-             open_date, close_date, status, prescribing_setting, supplier, lat, lon FROM practice_fact ORDER BY import_id",
+             open_date, close_date, status, prescribing_setting, supplier, lat_e6, lon_e6 FROM practice_fact ORDER BY import_id",
         )
         .fetch_all(&self.pool)
         .await?
@@ -279,9 +338,11 @@ impl Store {
             f.status = row.try_get::<Option<String>, _>("status")?.and_then(|s| PracticeStatus::parse(&s));
             f.prescribing_setting = row.try_get::<Option<i64>, _>("prescribing_setting")?.and_then(|s| u8::try_from(s).ok());
             f.supplier = row.try_get("supplier")?;
-            let lat: Option<f64> = row.try_get("lat")?;
-            let lon: Option<f64> = row.try_get("lon")?;
-            f.location = lat.zip(lon).and_then(|(lat, lon)| LatLon::new_in_uk(lat, lon));
+            let lat: Option<i64> = row.try_get("lat_e6")?;
+            let lon: Option<i64> = row.try_get("lon_e6")?;
+            f.location = lat
+                .zip(lon)
+                .and_then(|(lat, lon)| LatLon::new_in_uk(lat as f64 / 1e6, lon as f64 / 1e6));
             facts.practices.push(f);
         }
         for row in sqlx::query("SELECT pcn_code, as_at, name, sub_icb, open_date, close_date, postcode FROM network_fact ORDER BY import_id")
@@ -414,6 +475,7 @@ impl Store {
     }
 }
 
+/// The tables of facts and logs (`registry_cache` is derived, so not listed).
 const TABLES: [&str; 8] = [
     "import_log",
     "practice_fact",
@@ -528,9 +590,12 @@ async fn audit(
 }
 
 /// Inserts rows in multi-row statements, staying under both engines' limit
-/// on bound parameters (SQLite 32,766; PostgreSQL 65,535).
+/// on bound parameters (SQLite 32,766; PostgreSQL 65,535). SQLite gets
+/// anonymous `?` placeholders: binding numbered ones makes SQLite look each
+/// name up in a list, which is quadratic in a statement this long.
 async fn bulk_insert(
     tx: &mut Transaction<'_, Any>,
+    backend: Backend,
     table: &str,
     columns: &[&str],
     rows: Vec<Vec<Value>>,
@@ -556,8 +621,13 @@ async fn bulk_insert(
                 if j > 0 {
                     sql.push_str(", ");
                 }
-                sql.push('$');
-                sql.push_str(&n.to_string());
+                match backend {
+                    Backend::Sqlite => sql.push('?'),
+                    Backend::Postgres => {
+                        sql.push('$');
+                        sql.push_str(&n.to_string());
+                    }
+                }
             }
             sql.push(')');
         }
@@ -566,7 +636,6 @@ async fn bulk_insert(
             query = match value {
                 Value::Int(v) => query.bind(v),
                 Value::Text(v) => query.bind(v),
-                Value::Real(v) => query.bind(v),
             };
         }
         query
@@ -579,6 +648,7 @@ async fn bulk_insert(
 
 async fn write_facts(
     tx: &mut Transaction<'_, Any>,
+    backend: Backend,
     import_id: i64,
     facts: &FactBatch,
     at: DateTime<Utc>,
@@ -606,13 +676,14 @@ async fn write_facts(
                 Value::Text(f.status.map(|s| s.code().to_string())),
                 Value::Int(f.prescribing_setting.map(i64::from)),
                 text(&f.supplier),
-                Value::Real(f.location.map(|l| l.lat)),
-                Value::Real(f.location.map(|l| l.lon)),
+                Value::Int(f.location.map(|l| micro_degrees(l.lat))),
+                Value::Int(f.location.map(|l| micro_degrees(l.lon))),
             ]
         })
         .collect();
     bulk_insert(
         tx,
+        backend,
         "practice_fact",
         &[
             "import_id",
@@ -631,8 +702,8 @@ async fn write_facts(
             "status",
             "prescribing_setting",
             "supplier",
-            "lat",
-            "lon",
+            "lat_e6",
+            "lon_e6",
         ],
         rows,
     )
@@ -656,6 +727,7 @@ async fn write_facts(
         .collect();
     bulk_insert(
         tx,
+        backend,
         "network_fact",
         &[
             "import_id",
@@ -686,6 +758,7 @@ async fn write_facts(
         .collect();
     bulk_insert(
         tx,
+        backend,
         "membership_interval",
         &[
             "import_id",
@@ -712,6 +785,7 @@ async fn write_facts(
         .collect();
     bulk_insert(
         tx,
+        backend,
         "membership_observation",
         &["import_id", "practice_code", "pcn_code", "as_at"],
         rows,
@@ -738,7 +812,7 @@ async fn write_facts(
     let band_columns: Vec<String> = (0..AGE_BANDS.len()).map(|b| format!("b{b:02}")).collect();
     let mut columns = vec!["import_id", "practice_code", "as_at", "sex", "total"];
     columns.extend(band_columns.iter().map(String::as_str));
-    bulk_insert(tx, "list_size", &columns, rows).await?;
+    bulk_insert(tx, backend, "list_size", &columns, rows).await?;
 
     write_governance(tx, Some(import_id), &facts.governance, at, actor).await
 }

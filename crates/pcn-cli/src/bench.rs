@@ -1,0 +1,148 @@
+//! `pcn bench`: times the national import into a fresh SQLite database and
+//! the national `pcn check`, on the real files, and prints the median of
+//! several runs (these machines are noisy: compare ratios, not single runs).
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Result};
+use clap::Args;
+use pcn_core::checks::{self, CheckConfig, Scope};
+use pcn_core::registry::Registry;
+use pcn_import::ImportOptions;
+use pcn_store::Store;
+
+use crate::import::{import_one, FileOutcome};
+
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// The folder holding the national files (the shared data folder).
+    #[arg(long, default_value = "../shared/data")]
+    pub data: PathBuf,
+    /// Counted runs of each measurement.
+    #[arg(long, default_value_t = 5)]
+    pub runs: usize,
+    /// The date to check as at.
+    #[arg(long, default_value = "2026-07-01")]
+    pub as_at: chrono::NaiveDate,
+}
+
+/// The national registry files, as published, in the shared data folder.
+pub fn national_files(data: &Path) -> Vec<PathBuf> {
+    [
+        "ods-epcn-2024-10/ePCN.xlsx",
+        "ods-epraccur-2025-11/epraccur.csv",
+        "nhsd-gp-reg-pat-prac-2026-07/gp-reg-pat-prac-map.csv",
+        "nhsd-gp-reg-pat-prac-2026-07/gp-reg-pat-prac-quin-age.csv.gz",
+        "nhsd-gpad-mapping-2025-08/Mapping.csv",
+        "nhsuk-gp-locations-2019-05/GP.csv",
+    ]
+    .iter()
+    .map(|f| data.join(f))
+    .collect()
+}
+
+fn median(mut samples: Vec<Duration>) -> Duration {
+    samples.sort();
+    samples[samples.len() / 2]
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.1} ms", d.as_secs_f64() * 1000.0)
+}
+
+/// Imports every national file into the store; fails on the first bad file.
+/// As `pcn import` does, ending with the registry cache rebuilt.
+pub async fn import_national(store: &Store, data: &Path) -> Result<()> {
+    let options = ImportOptions {
+        as_at: None,
+        today: crate::cli::today(),
+    };
+    for path in national_files(data) {
+        if let FileOutcome::Failed(message) =
+            import_one(store, &path, &options, "bench", false).await?
+        {
+            bail!("{message}");
+        }
+    }
+    store.load_facts().await?;
+    Ok(())
+}
+
+pub async fn run(args: BenchArgs) -> Result<ExitCode> {
+    let missing: Vec<_> = national_files(&args.data)
+        .into_iter()
+        .filter(|p| !p.exists())
+        .collect();
+    if !missing.is_empty() {
+        bail!("missing national files (use --data DIR): {missing:?}");
+    }
+    let runs = args.runs.max(1);
+    let dir = tempfile::tempdir()?;
+    let (mut import, mut load, mut check, mut whole_check) = (vec![], vec![], vec![], vec![]);
+    let mut findings = 0;
+    // One warm-up run, then the counted ones.
+    for run in 0..=runs {
+        let path = dir.path().join(format!("bench-{run}.sqlite"));
+        let store = Store::open(&path.display().to_string()).await?;
+        let started = Instant::now();
+        import_national(&store, &args.data).await?;
+        let imported = started.elapsed();
+
+        let started = Instant::now();
+        let registry = Registry::new(store.load_facts().await?);
+        let loaded = started.elapsed();
+        let started = Instant::now();
+        let report = checks::run(
+            &registry.at(args.as_at),
+            &CheckConfig::default(),
+            &Scope::default(),
+        );
+        let checked = started.elapsed();
+        findings = report.findings.len();
+        store.close().await;
+
+        // `pcn check` as a user runs it: open the database, load, check, render.
+        let started = Instant::now();
+        let store = Store::open(&path.display().to_string()).await?;
+        let registry = Registry::new(store.load_facts().await?);
+        let report = checks::run(
+            &registry.at(args.as_at),
+            &CheckConfig::default(),
+            &Scope::default(),
+        );
+        let rendered = crate::output::check_table(&report);
+        store.close().await;
+        let whole = started.elapsed();
+        std::hint::black_box(rendered);
+        if run > 0 {
+            import.push(imported);
+            load.push(loaded);
+            check.push(checked);
+            whole_check.push(whole);
+        }
+    }
+    println!(
+        "pcn bench: {runs} runs after one warm-up, medians; national files from {}",
+        args.data.display()
+    );
+    println!(
+        "  national import into a new SQLite database (6 files, cache rebuilt): {}",
+        ms(median(import))
+    );
+    println!(
+        "  load the registry from SQLite (cached):                 {}",
+        ms(median(load))
+    );
+    println!(
+        "  checks as at {} ({findings} findings):          {}",
+        args.as_at,
+        ms(median(check))
+    );
+    println!(
+        "  pcn check end to end (open, load, check, render table):  {}",
+        ms(median(whole_check))
+    );
+    Ok(ExitCode::SUCCESS)
+}

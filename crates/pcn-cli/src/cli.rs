@@ -1,0 +1,208 @@
+//! The command-line grammar and dispatch.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Result;
+use chrono::NaiveDate;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "pcn",
+    version,
+    about = "England's Primary Care Networks: the registry, the DES network checks, the money."
+)]
+pub struct Cli {
+    /// The database: a path to an SQLite file (created when missing) or a
+    /// postgres:// URL.
+    #[arg(
+        long,
+        global = true,
+        env = "PCN_DATABASE",
+        default_value = "pcn.sqlite"
+    )]
+    pub database: String,
+
+    /// Who is making the change, for the audit log (default: $USER).
+    #[arg(long, global = true, env = "PCN_USER")]
+    pub by: Option<String>,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Import official NHS files (any mix; each is written whole or not at all).
+    Import(ImportArgs),
+    /// Check every network against the Network Contract DES rules.
+    Check(CheckArgs),
+    /// Show or set a network's facts.
+    #[command(subcommand)]
+    Network(NetworkCommand),
+    /// Show a practice: its facts and its membership history.
+    Practice {
+        code: String,
+        #[arg(long, value_parser = parse_date)]
+        as_at: Option<NaiveDate>,
+    },
+    /// List what has been imported.
+    Imports,
+    /// Show the audit log, newest first.
+    Audit {
+        #[arg(long, default_value_t = 50)]
+        limit: i64,
+    },
+    /// Build the demo database (a synthetic commissioner) and run the checks on it.
+    Demo {
+        /// Where to build it (replaced if it exists).
+        #[arg(long, default_value = "pcn-demo.sqlite")]
+        demo_database: PathBuf,
+    },
+    /// Time the national import and check on the real files.
+    Bench(crate::bench::BenchArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The files: ePCN.xlsx, epraccur.csv, gp-reg-pat-prac-*.csv[.gz], Mapping.csv, GP.csv, governance CSV.
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    /// The date the data describes, for files that do not say (GPAD Mapping.csv, GP.csv) or
+    /// the date governance facts take effect.
+    #[arg(long, value_parser = parse_date)]
+    pub as_at: Option<NaiveDate>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Table,
+    Csv,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// The date to check as at (default: today).
+    #[arg(long, value_parser = parse_date)]
+    pub as_at: Option<NaiveDate>,
+    /// Only this commissioner: a sub-ICB location code (16C) or an ICB code (QHM).
+    #[arg(long)]
+    pub commissioner: Option<String>,
+    /// Only this network and its members.
+    #[arg(long)]
+    pub pcn: Option<String>,
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Show only findings at or above this severity.
+    #[arg(long, value_enum, default_value_t = MinSeverity::Info)]
+    pub severity: MinSeverity,
+    /// Show only these rules (repeat or comma-separate), e.g. NET-SIZE-MIN.
+    #[arg(long, value_delimiter = ',')]
+    pub rule: Vec<String>,
+    /// Minimum network list size.
+    #[arg(long, default_value_t = 30_000)]
+    pub min_list: u64,
+    /// List size above which a network is flagged.
+    #[arg(long, default_value_t = 50_000)]
+    pub max_list: u64,
+    /// A member whose nearest fellow member is further than this many km is flagged.
+    #[arg(long, default_value_t = 15.0)]
+    pub far_km: f64,
+    /// Write to this file instead of standard output.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum MinSeverity {
+    Error,
+    Warning,
+    Info,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum NetworkCommand {
+    /// Show a network as at a date: members, list size, governance and its history.
+    Show {
+        code: String,
+        #[arg(long, value_parser = parse_date)]
+        as_at: Option<NaiveDate>,
+    },
+    /// List networks as at a date, with members and list size.
+    List {
+        #[arg(long, value_parser = parse_date)]
+        as_at: Option<NaiveDate>,
+        /// Only this commissioner (sub-ICB or ICB code).
+        #[arg(long)]
+        commissioner: Option<String>,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// Record governance facts the official files lack. Each takes effect from
+    /// --effective-from (default today) and is kept with who set it and when;
+    /// pass an empty value ("") to clear a field from that date.
+    Set(Box<NetworkSetArgs>),
+}
+
+#[derive(Debug, Args)]
+pub struct NetworkSetArgs {
+    pub code: String,
+    #[arg(long, value_parser = parse_date)]
+    pub effective_from: Option<NaiveDate>,
+    #[arg(long)]
+    pub clinical_director: Option<String>,
+    /// ODS code of the member practice paid on the network's behalf.
+    #[arg(long)]
+    pub nominated_payee: Option<String>,
+    /// Date the network agreement was signed (YYYY-MM-DD).
+    #[arg(long)]
+    pub network_agreement_signed: Option<String>,
+    /// Date the data-sharing agreement was signed (YYYY-MM-DD).
+    #[arg(long)]
+    pub data_sharing_agreement_signed: Option<String>,
+    /// A commissioner-approved exception to the 30,000 minimum: rural-waiver,
+    /// geographic-isolation or commissioner-approved.
+    #[arg(long)]
+    pub size_exception: Option<String>,
+    /// Community partner organisations, ';'-separated.
+    #[arg(long)]
+    pub community_partners: Option<String>,
+    #[arg(long)]
+    pub mental_health_partners: Option<String>,
+    #[arg(long)]
+    pub voluntary_partners: Option<String>,
+}
+
+fn parse_date(raw: &str) -> Result<NaiveDate, String> {
+    pcn_core::dates::parse_date(raw)
+        .ok_or_else(|| format!("{raw:?} is not a date (use YYYY-MM-DD)"))
+}
+
+pub fn actor(by: &Option<String>) -> String {
+    by.clone()
+        .or_else(|| std::env::var("USER").ok())
+        .filter(|s| !s.trim().is_empty())
+        .unwrap_or_else(|| "unknown".to_string())
+}
+
+pub fn today() -> NaiveDate {
+    chrono::Local::now().date_naive()
+}
+
+pub async fn run(cli: Cli) -> Result<ExitCode> {
+    let actor = actor(&cli.by);
+    match cli.command {
+        Command::Import(args) => crate::import::run(&cli.database, &actor, args).await,
+        Command::Check(args) => crate::check::run(&cli.database, args).await,
+        Command::Network(command) => crate::network::run(&cli.database, &actor, command).await,
+        Command::Practice { code, as_at } => {
+            crate::network::show_practice(&cli.database, &code, as_at).await
+        }
+        Command::Imports => crate::network::show_imports(&cli.database).await,
+        Command::Audit { limit } => crate::network::show_audit(&cli.database, limit).await,
+        Command::Demo { demo_database } => crate::demo::run(&demo_database, &actor).await,
+        Command::Bench(args) => crate::bench::run(args).await,
+    }
+}

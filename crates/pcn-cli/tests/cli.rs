@@ -1,0 +1,337 @@
+//! The `pcn` command as a user runs it, on the demo database and small fixtures.
+
+mod common;
+
+use common::*;
+
+fn demo() -> (tempfile::TempDir, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("demo.sqlite").display().to_string();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_pcn"))
+        .args(["--by", "test-user", "demo", "--demo-database", &db])
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("Registered patients"), "{text}");
+    assert!(text.contains("NET-SIZE-MIN"), "{text}");
+    assert!(text.contains("PRAC-UNALLOCATED"), "{text}");
+    (dir, db)
+}
+
+#[test]
+fn demo_then_check_as_json_and_csv() {
+    let (_dir, db) = demo();
+    let out = pcn(&db, &["check", "--as-at", "2026-07-01", "--format", "json"]);
+    assert_eq!(
+        code(&out),
+        1,
+        "error-level findings give exit code 1: {}",
+        stderr(&out)
+    );
+    let report: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(report["summary"]["practices"], 44);
+    assert_eq!(report["summary"]["networks_with_members"], 9);
+    assert_eq!(report["summary"]["unallocated_practices"], 1);
+    let findings = report["findings"].as_array().unwrap();
+    assert!(findings
+        .iter()
+        .any(|f| f["rule"] == "NET-SIZE-MIN" && f["pcn"] == "U90005" && f["severity"] == "error"));
+
+    let out = pcn(
+        &db,
+        &[
+            "check",
+            "--as-at",
+            "2026-07-01",
+            "--format",
+            "csv",
+            "--rule",
+            "NET-SIZE-MAX",
+        ],
+    );
+    assert_eq!(code(&out), 0, "only warnings shown: exit 0");
+    let csv = stdout(&out);
+    let mut lines = csv.lines();
+    assert!(lines.next().unwrap().starts_with("as_at,severity,rule"));
+    let row = lines.next().unwrap();
+    assert!(
+        row.contains("NET-SIZE-MAX") && row.contains("U90004"),
+        "{row}"
+    );
+    assert_eq!(lines.next(), None);
+
+    let out = pcn(
+        &db,
+        &[
+            "check",
+            "--as-at",
+            "2026-07-01",
+            "--commissioner",
+            "Z2B",
+            "--format",
+            "json",
+        ],
+    );
+    let report: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    for f in report["findings"].as_array().unwrap() {
+        assert_eq!(f["commissioner"], "Z2B", "{f}");
+    }
+}
+
+#[test]
+fn network_set_is_dated_audited_and_clears_the_finding() {
+    let (_dir, db) = demo();
+    let before = pcn(
+        &db,
+        &[
+            "check",
+            "--as-at",
+            "2026-07-01",
+            "--pcn",
+            "U90009",
+            "--format",
+            "csv",
+        ],
+    );
+    assert!(stdout(&before).contains("NET-NO-CLINICAL-DIRECTOR"));
+
+    let out = pcn(
+        &db,
+        &[
+            "network",
+            "set",
+            "U90009",
+            "--clinical-director",
+            "Dr Mary Seacole",
+            "--nominated-payee",
+            "Z90040",
+            "--effective-from",
+            "2026-06-01",
+        ],
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let after = stdout(&pcn(
+        &db,
+        &[
+            "check",
+            "--as-at",
+            "2026-07-01",
+            "--pcn",
+            "U90009",
+            "--format",
+            "csv",
+        ],
+    ));
+    assert!(!after.contains("NET-NO-CLINICAL-DIRECTOR"), "{after}");
+    assert!(!after.contains("NET-NO-PAYEE"), "{after}");
+    // Before the effective date the director was still missing.
+    let earlier = stdout(&pcn(
+        &db,
+        &[
+            "check",
+            "--as-at",
+            "2026-05-01",
+            "--pcn",
+            "U90009",
+            "--format",
+            "csv",
+        ],
+    ));
+    assert!(earlier.contains("NET-NO-CLINICAL-DIRECTOR"), "{earlier}");
+
+    let audit = stdout(&pcn(&db, &["audit"]));
+    assert!(
+        audit.contains("test-user") && audit.contains("Dr Mary Seacole"),
+        "{audit}"
+    );
+    let show = stdout(&pcn(
+        &db,
+        &["network", "show", "U90009", "--as-at", "2026-07-01"],
+    ));
+    assert!(
+        show.contains("Dr Mary Seacole") && show.contains("Governance history"),
+        "{show}"
+    );
+}
+
+#[test]
+fn bad_input_is_refused_with_a_clear_message_and_changes_nothing() {
+    let (_dir, db) = demo();
+    let audit_before = stdout(&pcn(&db, &["audit", "--limit", "1000"]));
+
+    let out = pcn(
+        &db,
+        &[
+            "network",
+            "set",
+            "U90009",
+            "--clinical-director",
+            "Dr X",
+            "--nominated-payee",
+            "NOT-A-CODE",
+        ],
+    );
+    assert_eq!(code(&out), 2);
+    assert!(stderr(&out).contains("NOT-A-CODE"), "{}", stderr(&out));
+
+    let out = pcn(
+        &db,
+        &["network", "set", "X123", "--clinical-director", "Dr X"],
+    );
+    assert_eq!(code(&out), 2);
+    assert!(stderr(&out).contains("X123"), "{}", stderr(&out));
+
+    let out = pcn(
+        &db,
+        &[
+            "network",
+            "set",
+            "U90009",
+            "--network-agreement-signed",
+            "31/02/2026",
+        ],
+    );
+    assert_eq!(code(&out), 2);
+
+    let out = pcn(&db, &["check", "--rule", "NO-SUCH-RULE"]);
+    assert_eq!(code(&out), 2);
+    assert!(stderr(&out).contains("NO-SUCH-RULE"));
+
+    let out = pcn(&db, &["check", "--as-at", "yesterday"]);
+    assert_eq!(code(&out), 2);
+
+    assert_eq!(
+        stdout(&pcn(&db, &["audit", "--limit", "1000"])),
+        audit_before,
+        "nothing was written"
+    );
+}
+
+#[test]
+fn practice_history_shows_a_move() {
+    let (_dir, db) = demo();
+    let out = stdout(&pcn(&db, &["practice", "Z90010", "--as-at", "2026-07-01"]));
+    assert!(out.contains("U90001") && out.contains("U90002"), "{out}");
+    assert!(out.contains("2026-05-31"), "{out}");
+}
+
+#[test]
+fn check_on_an_empty_database_says_what_to_do() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("empty.sqlite").display().to_string();
+    let out = pcn(&db, &["check"]);
+    assert_eq!(code(&out), 2);
+    assert!(stderr(&out).contains("pcn import"), "{}", stderr(&out));
+}
+
+fn imports(db: &str) -> String {
+    stdout(&pcn(db, &["imports"]))
+}
+
+#[test]
+fn importing_a_newer_month_adds_history_and_the_same_file_twice_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("pcn.sqlite").display().to_string();
+    let out = pcn(
+        &db,
+        &[
+            "import",
+            &fixture("map-2026-06.csv"),
+            &fixture("map-2026-07.csv"),
+            &fixture("quin-age-2026-07.csv.gz"),
+            &fixture("governance.csv"),
+        ],
+    );
+    assert_eq!(code(&out), 0, "{}\n{}", stdout(&out), stderr(&out));
+    assert!(
+        stdout(&out).contains("registration-map as at 2026-06-01"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(
+        stdout(&out).contains("registration-quinary-age as at 2026-07-01"),
+        "{}",
+        stdout(&out)
+    );
+
+    let again = pcn(&db, &["import", &fixture("map-2026-07.csv")]);
+    assert_eq!(code(&again), 0);
+    assert!(
+        stdout(&again).contains("already imported"),
+        "{}",
+        stdout(&again)
+    );
+    assert_eq!(imports(&db).matches("map-2026-07.csv").count(), 1);
+
+    // A81002 moved from U89141 (June) to U07032 (July): both memberships, dated.
+    let history = stdout(&pcn(&db, &["practice", "A81002", "--as-at", "2026-07-01"]));
+    assert!(
+        history.contains("U89141") && history.contains("2026-06-01"),
+        "{history}"
+    );
+    assert!(
+        history.contains("U07032") && history.contains("2026-07-01"),
+        "{history}"
+    );
+
+    let out = pcn(&db, &["check", "--as-at", "2026-07-01", "--format", "json"]);
+    let report: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(report["summary"]["patients"], 52_100);
+    let findings = report["findings"].as_array().unwrap();
+    let size = |pcn: &str| {
+        findings
+            .iter()
+            .find(|f| f["rule"] == "NET-SIZE-MIN" && f["pcn"] == pcn)
+            .map(|f| f["severity"].clone())
+    };
+    assert_eq!(
+        size("U89141"),
+        Some("info".into()),
+        "10,200 patients with the rural waiver recorded in governance.csv"
+    );
+    assert_eq!(size("U07032"), None, "41,900 patients");
+    assert!(
+        !findings
+            .iter()
+            .any(|f| f["rule"] == "NET-NO-CLINICAL-DIRECTOR"),
+        "both directors come from governance.csv"
+    );
+}
+
+#[test]
+fn a_bad_file_is_refused_whole_with_file_row_column_and_value() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("pcn.sqlite").display().to_string();
+    assert_eq!(code(&pcn(&db, &["import", &fixture("map-2026-06.csv")])), 0);
+    let before = imports(&db);
+
+    let out = pcn(&db, &["import", &fixture("governance-bad.csv")]);
+    assert_eq!(code(&out), 2);
+    let err = stderr(&out);
+    assert!(
+        err.contains("governance-bad.csv")
+            && err.contains("row 3")
+            && err.contains("nominated_payee")
+            && err.contains("NOTAPRACTICE"),
+        "{err}"
+    );
+    // The good first row was not written either.
+    assert!(!stdout(&pcn(&db, &["audit"])).contains("Dr Ada Lovelace"));
+
+    let out = pcn(&db, &["import", &fixture("map-truncated.csv")]);
+    assert_eq!(code(&out), 2);
+    assert!(
+        stderr(&out).contains("map-truncated.csv") && stderr(&out).contains("row 3"),
+        "{}",
+        stderr(&out)
+    );
+
+    let not_nhs = dir.path().join("notes.csv");
+    std::fs::write(&not_nhs, "name,colour\nfoo,blue\n").unwrap();
+    let out = pcn(&db, &["import", &not_nhs.display().to_string()]);
+    assert_eq!(code(&out), 2);
+    assert!(stderr(&out).contains("notes.csv"), "{}", stderr(&out));
+
+    assert_eq!(imports(&db), before, "nothing was written");
+}

@@ -1,0 +1,53 @@
+//! Helpers shared by the CLI tests: run the real `pcn` binary.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+pub fn pcn(database: &str, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_pcn"))
+        .arg("--database")
+        .arg(database)
+        .arg("--by")
+        .arg("test-user")
+        .args(args)
+        .env_remove("PCN_DATABASE")
+        .output()
+        .expect("running pcn")
+}
+
+pub fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+pub fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+pub fn code(output: &Output) -> i32 {
+    output.status.code().unwrap_or(-1)
+}
+
+/// ../shared/data beside the checkout. Missing is a skip locally and a failure under CI.
+pub fn shared_data() -> Option<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data");
+    if dir.is_dir() {
+        return Some(dir);
+    }
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "CI is set but {} is missing",
+        dir.display()
+    );
+    eprintln!("skipping: {} is missing", dir.display());
+    None
+}
+
+pub fn fixture(name: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
+        .display()
+        .to_string()
+}

@@ -1,0 +1,163 @@
+//! What a reader carries while it walks a file: options, problems, notes,
+//! counts and progress; and the cell parsers every reader shares.
+
+use chrono::NaiveDate;
+use csv::StringRecord;
+use pcn_core::CodeError;
+
+use crate::decode::Col;
+use crate::error::Problems;
+use crate::ImportOptions;
+
+/// Progress is reported every this many rows.
+const PROGRESS_EVERY: u64 = 8_192; // must be a power of two
+
+pub(crate) struct Ctx<'a> {
+    pub file: &'a str,
+    pub opts: &'a ImportOptions,
+    pub problems: Problems,
+    pub notes: Vec<String>,
+    /// Data rows read (not counting the header or blank lines).
+    pub rows: u64,
+    /// Data rows deliberately not turned into facts.
+    pub skipped: u64,
+    progress: &'a mut dyn FnMut(u64),
+}
+
+impl<'a> Ctx<'a> {
+    pub fn new(file: &'a str, opts: &'a ImportOptions, progress: &'a mut dyn FnMut(u64)) -> Self {
+        Self {
+            file,
+            opts,
+            problems: Problems::new(file),
+            notes: Vec::new(),
+            rows: 0,
+            skipped: 0,
+            progress,
+        }
+    }
+
+    /// Counts a data row and reports progress now and then.
+    pub fn tick(&mut self) {
+        self.rows = self.rows.saturating_add(1);
+        // A power of two, so a mask (is_multiple_of needs Rust 1.87).
+        if self.rows & (PROGRESS_EVERY - 1) == 0 {
+            (self.progress)(self.rows);
+        }
+    }
+
+    pub fn skip(&mut self) {
+        self.skipped = self.skipped.saturating_add(1);
+    }
+
+    pub fn final_progress(&mut self) {
+        (self.progress)(self.rows);
+    }
+
+    /// A required code: blank or malformed is a problem.
+    pub fn code<T>(
+        &mut self,
+        row: u64,
+        col: &Col,
+        raw: &str,
+        parse: fn(&str) -> Result<T, CodeError>,
+    ) -> Option<T> {
+        match parse(raw) {
+            Ok(code) => Some(code),
+            Err(e) => {
+                let message = if raw.trim().is_empty() {
+                    format!("a {} code is required here", e.kind)
+                } else {
+                    format!("not a valid {} code ({})", e.kind, e.expected)
+                };
+                self.problems.cell(row, &col.name, raw, message);
+                None
+            }
+        }
+    }
+
+    /// An optional code: blank is `None`, malformed is a problem.
+    pub fn opt_code<T>(
+        &mut self,
+        row: u64,
+        col: Option<&Col>,
+        rec: &StringRecord,
+        parse: fn(&str) -> Result<T, CodeError>,
+    ) -> Option<T> {
+        let col = col?;
+        let raw = cell(rec, col);
+        if raw.is_empty() {
+            return None;
+        }
+        self.code(row, col, raw, parse)
+    }
+
+    /// An optional date: blank is `Ok(None)`, unreadable is a problem (`Err`).
+    pub fn opt_date(&mut self, row: u64, col: &Col, raw: &str) -> Result<Option<NaiveDate>, ()> {
+        if raw.is_empty() {
+            return Ok(None);
+        }
+        match pcn_core::dates::parse_date(raw) {
+            Some(d) => Ok(Some(d)),
+            None => {
+                self.problems.cell(
+                    row,
+                    &col.name,
+                    raw,
+                    "not a date (expected YYYYMMDD, YYYY-MM-DD or 01Jul2026)",
+                );
+                Err(())
+            }
+        }
+    }
+
+    /// A required date.
+    pub fn date(&mut self, row: u64, col: &Col, raw: &str) -> Option<NaiveDate> {
+        match self.opt_date(row, col, raw) {
+            Ok(Some(d)) => Some(d),
+            Ok(None) => {
+                self.problems
+                    .cell(row, &col.name, raw, "a date is required here");
+                None
+            }
+            Err(()) => None,
+        }
+    }
+
+    /// A count of patients: a non-negative whole number.
+    pub fn count(&mut self, row: u64, col: &Col, raw: &str) -> Option<u64> {
+        let ok = !raw.is_empty() && raw.bytes().all(|b| b.is_ascii_digit());
+        match raw.parse::<u64>() {
+            Ok(n) if ok => Some(n),
+            _ => {
+                self.problems.cell(
+                    row,
+                    &col.name,
+                    raw,
+                    "not a count (a whole number of 0 or more is required)",
+                );
+                None
+            }
+        }
+    }
+}
+
+/// A cell, trimmed; blank when the record is short.
+pub(crate) fn cell<'r>(rec: &'r StringRecord, col: &Col) -> &'r str {
+    rec.get(col.idx).unwrap_or("").trim()
+}
+
+/// An optional column's cell as owned text; blank or absent is `None`.
+pub(crate) fn text(rec: &StringRecord, col: Option<&Col>) -> Option<String> {
+    let raw = cell(rec, col?);
+    (!raw.is_empty()).then(|| raw.to_string())
+}
+
+/// `later` if it is later than `current`.
+pub(crate) fn latest(current: &mut Option<NaiveDate>, candidate: Option<NaiveDate>) {
+    if let Some(c) = candidate {
+        if current.is_none_or(|d| c > d) {
+            *current = Some(c);
+        }
+    }
+}

@@ -1,0 +1,413 @@
+//! The decoding layer shared by every reader: bytes → text or workbook →
+//! a [`Table`] of records with columns found by name.
+//!
+//! - gzip (magic `1f 8b`) is decompressed, refusing more than [`MAX_DECOMPRESSED`] bytes;
+//! - zip (magic `PK`) is read as an xlsx workbook with calamine, from memory;
+//! - a UTF-8 byte-order mark is stripped; text that is not UTF-8 is decoded
+//!   as Windows-1252 (the NHS website's GP.csv is);
+//! - the delimiter is `¬` when the first line contains one (GP.csv, which is
+//!   also unquoted), else `,` with the usual CSV quoting;
+//! - blank lines (and rows whose cells are all blank) are skipped.
+//!
+//! Header names are matched after [`normalise`]: trimmed, runs of white
+//! space (including the newlines inside ePCN.xlsx headers) and `_` collapsed
+//! to one space, lower-cased.
+
+use std::io::{Cursor, Read};
+
+use calamine::{Data, Reader, Xlsx};
+use csv::StringRecord;
+
+use crate::error::{ImportError, Problems};
+
+/// The most a gzip file may expand to (2 GiB); the national files are tens of MB.
+pub const MAX_DECOMPRESSED: u64 = 2 * 1024 * 1024 * 1024;
+
+/// A file's content once decompressed and decoded.
+pub(crate) enum Decoded {
+    Text(String),
+    Workbook(Vec<Sheet>),
+}
+
+/// One worksheet: each non-empty row with its 1-based sheet row number.
+pub(crate) struct Sheet {
+    pub name: String,
+    pub rows: Vec<(u64, Vec<String>)>,
+}
+
+pub(crate) fn decode(file: &str, bytes: &[u8]) -> Result<Decoded, ImportError> {
+    let inflated;
+    let mut bytes = bytes;
+    if bytes.starts_with(&[0x1f, 0x8b]) {
+        inflated = gunzip(file, bytes)?;
+        bytes = &inflated;
+    }
+    if bytes.starts_with(b"PK") {
+        return read_workbook(file, bytes).map(Decoded::Workbook);
+    }
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let text = match std::str::from_utf8(bytes) {
+        Ok(s) => s.to_string(),
+        Err(_) => encoding_rs::WINDOWS_1252
+            .decode_without_bom_handling(bytes)
+            .0
+            .into_owned(),
+    };
+    Ok(Decoded::Text(text))
+}
+
+fn gunzip(file: &str, bytes: &[u8]) -> Result<Vec<u8>, ImportError> {
+    let mut out = Vec::new();
+    let decoder = flate2::read::MultiGzDecoder::new(bytes);
+    decoder
+        .take(MAX_DECOMPRESSED.saturating_add(1))
+        .read_to_end(&mut out)
+        .map_err(|e| {
+            ImportError::whole_file(file, format!("the gzip data is damaged or truncated ({e})"))
+        })?;
+    if out.len() as u64 > MAX_DECOMPRESSED {
+        return Err(ImportError::whole_file(
+            file,
+            "the gzip data expands to more than 2 GiB; refusing to read it",
+        ));
+    }
+    Ok(out)
+}
+
+fn read_workbook(file: &str, bytes: &[u8]) -> Result<Vec<Sheet>, ImportError> {
+    // calamine is a large parser of untrusted zip/XML; a panic inside it must
+    // not take the program down, so it is contained here and reported.
+    let result = std::panic::catch_unwind(|| -> Result<Vec<Sheet>, String> {
+        let mut workbook = Xlsx::new(Cursor::new(bytes)).map_err(|e| e.to_string())?;
+        let mut sheets = Vec::new();
+        for name in workbook.sheet_names() {
+            let range = workbook
+                .worksheet_range(&name)
+                .map_err(|e| format!("sheet {name:?}: {e}"))?;
+            let (first_row, _) = range.start().unwrap_or((0, 0));
+            let mut rows = Vec::new();
+            for (i, cells) in range.rows().enumerate() {
+                let row: Vec<String> = cells.iter().map(cell_text).collect();
+                if row.iter().all(|c| c.trim().is_empty()) {
+                    continue;
+                }
+                let number = u64::from(first_row)
+                    .saturating_add(i as u64)
+                    .saturating_add(1);
+                rows.push((number, row));
+            }
+            sheets.push(Sheet { name, rows });
+        }
+        Ok(sheets)
+    });
+    match result {
+        Ok(Ok(sheets)) => Ok(sheets),
+        Ok(Err(e)) => Err(ImportError::whole_file(
+            file,
+            format!("not a readable Excel (.xlsx) workbook: {e}"),
+        )),
+        Err(_) => Err(ImportError::whole_file(
+            file,
+            "not a readable Excel (.xlsx) workbook (the reader failed on it)",
+        )),
+    }
+}
+
+/// A cell as text: dates as ISO, whole numbers without a decimal point (so
+/// a `YYYYMMDD` number reads like the text the file normally holds).
+fn cell_text(cell: &Data) -> String {
+    match cell {
+        Data::Empty => String::new(),
+        Data::String(s) | Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
+        Data::Int(i) => i.to_string(),
+        Data::Float(f) => {
+            if f.fract() == 0.0 && f.abs() < 1e15 {
+                format!("{}", *f as i64)
+            } else {
+                f.to_string()
+            }
+        }
+        Data::Bool(b) => if *b { "TRUE" } else { "FALSE" }.to_string(),
+        Data::DateTime(dt) => match dt.as_datetime() {
+            Some(d) => d.date().format("%Y-%m-%d").to_string(),
+            None => dt.as_f64().to_string(),
+        },
+        Data::Error(e) => format!("#{e}"),
+    }
+}
+
+/// A header name for matching.
+pub fn normalise(header: &str) -> String {
+    let mut out = String::with_capacity(header.len());
+    for word in header
+        .split(|c: char| c.is_whitespace() || c == '_')
+        .filter(|w| !w.is_empty())
+    {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.extend(word.chars().flat_map(char::to_lowercase));
+    }
+    out
+}
+
+/// A header name for messages: as published, white space collapsed.
+fn display_name(header: &str) -> String {
+    header.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn is_blank(record: &StringRecord) -> bool {
+    record.iter().all(|f| f.trim().is_empty())
+}
+
+#[derive(Clone, Copy)]
+enum Body<'a> {
+    Csv(&'a str),
+    Caret(&'a str),
+    Cells(&'a [(u64, Vec<String>)]),
+}
+
+/// A located column: its index and its name for messages.
+#[derive(Debug, Clone)]
+pub(crate) struct Col {
+    pub idx: usize,
+    pub name: String,
+}
+
+/// Records of one table (a CSV file or a worksheet), with its header.
+pub(crate) struct Table<'a> {
+    /// Header as published (white space collapsed); synthetic names for headerless files.
+    pub header: Vec<String>,
+    norm: Vec<String>,
+    has_header: bool,
+    body: Body<'a>,
+    /// The worksheet, named in messages.
+    sheet: Option<String>,
+}
+
+impl<'a> Table<'a> {
+    /// A CSV text. With `header_names` the file is headerless and those are
+    /// its column names; otherwise the first non-blank record is the header.
+    pub fn from_text(text: &'a str, header_names: Option<Vec<String>>) -> Self {
+        let first_line = text.lines().next().unwrap_or("");
+        let body = if first_line.contains('¬') {
+            Body::Caret(text)
+        } else {
+            Body::Csv(text)
+        };
+        Self::new(body, header_names)
+    }
+
+    pub fn from_sheet(sheet: &'a Sheet) -> Self {
+        let mut table = Self::new(Body::Cells(&sheet.rows), None);
+        table.sheet = Some(sheet.name.clone());
+        table
+    }
+
+    fn new(body: Body<'a>, header_names: Option<Vec<String>>) -> Self {
+        let has_header = header_names.is_none();
+        let header = match header_names {
+            Some(names) => names,
+            None => {
+                let mut found = Vec::new();
+                walk(body, &mut |_, rec| {
+                    found = rec.iter().map(display_name).collect();
+                    false
+                });
+                found
+            }
+        };
+        let norm = header.iter().map(|h| normalise(h)).collect();
+        Self {
+            header,
+            norm,
+            has_header,
+            body,
+            sheet: None,
+        }
+    }
+
+    /// `where` for messages: nothing for a CSV, ` in sheet X` for a worksheet.
+    fn place(&self) -> String {
+        self.sheet
+            .as_ref()
+            .map(|s| format!(" in sheet {s:?}"))
+            .unwrap_or_default()
+    }
+
+    /// The header's normalised names.
+    pub fn normalised(&self) -> &[String] {
+        &self.norm
+    }
+
+    /// The first column whose header matches any alias.
+    pub fn col(&self, aliases: &[&str]) -> Option<Col> {
+        aliases.iter().find_map(|alias| {
+            let n = normalise(alias);
+            self.norm.iter().position(|h| *h == n).map(|idx| Col {
+                idx,
+                name: match &self.sheet {
+                    Some(sheet) => format!(
+                        "{} (sheet {sheet})",
+                        self.header.get(idx).map_or("", String::as_str)
+                    ),
+                    None => self.header.get(idx).cloned().unwrap_or_default(),
+                },
+            })
+        })
+    }
+
+    /// Like [`Table::col`] but records a problem naming the column and the
+    /// header found when it is missing.
+    pub fn require(&self, aliases: &[&str], problems: &mut Problems) -> Option<Col> {
+        let col = self.col(aliases);
+        if col.is_none() {
+            let also = if aliases.len() > 1 {
+                format!(" (or {})", aliases[1..].join(", "))
+            } else {
+                String::new()
+            };
+            problems.whole_file(format!(
+                "required column {}{also} is missing{}; the header found is: {}",
+                aliases.first().copied().unwrap_or_default(),
+                self.place(),
+                self.header.join(", ")
+            ));
+        }
+        col
+    }
+
+    /// Calls `f` with each non-blank data record and its row number; stops
+    /// early when `f` returns false.
+    pub fn for_each(&self, mut f: impl FnMut(u64, &StringRecord) -> bool) {
+        let mut skip = self.has_header;
+        walk(self.body, &mut |line, rec| {
+            if skip {
+                skip = false;
+                return true;
+            }
+            f(line, rec)
+        });
+    }
+
+    /// Records a problem and returns false when a record has the wrong number of fields.
+    pub fn check_width(&self, row: u64, rec: &StringRecord, problems: &mut Problems) -> bool {
+        if rec.len() == self.header.len() {
+            return true;
+        }
+        problems.row(
+            row,
+            format!(
+                "has {} fields but {} are expected{} (is the file truncated or a value unquoted?)",
+                rec.len(),
+                self.header.len(),
+                self.place()
+            ),
+        );
+        false
+    }
+}
+
+/// Walks the non-blank records of a body.
+fn walk(body: Body<'_>, f: &mut dyn FnMut(u64, &StringRecord) -> bool) {
+    let mut record = StringRecord::new();
+    match body {
+        Body::Csv(text) => {
+            let mut reader = csv::ReaderBuilder::new()
+                .has_headers(false)
+                .flexible(true)
+                .from_reader(text.as_bytes());
+            // Records are read from a `str`, so fields split at ASCII bytes
+            // are valid UTF-8 and reading cannot fail; stop if it ever does.
+            while let Ok(true) = reader.read_record(&mut record) {
+                if is_blank(&record) {
+                    continue;
+                }
+                let line = record.position().map_or(0, |p| p.line());
+                if !f(line, &record) {
+                    return;
+                }
+            }
+        }
+        Body::Caret(text) => {
+            for (i, line) in text.split('\n').enumerate() {
+                let line = line.strip_suffix('\r').unwrap_or(line);
+                record.clear();
+                for field in line.split('¬') {
+                    record.push_field(field);
+                }
+                if is_blank(&record) {
+                    continue;
+                }
+                if !f((i as u64).saturating_add(1), &record) {
+                    return;
+                }
+            }
+        }
+        Body::Cells(rows) => {
+            for (number, cells) in rows {
+                record.clear();
+                for cell in cells {
+                    record.push_field(cell);
+                }
+                if !f(*number, &record) {
+                    return;
+                }
+            }
+        }
+    }
+}
+
+/// The first non-blank record of a text, for detection.
+pub(crate) fn first_record(text: &str) -> Option<StringRecord> {
+    let mut first = None;
+    let table = Table::from_text(text, Some(Vec::new()));
+    table.for_each(|_, rec| {
+        first = Some(rec.clone());
+        false
+    });
+    first
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn header_normalisation() {
+        assert_eq!(
+            normalise(" Practice to PCN\nRelationship\nStart Date "),
+            "practice to pcn relationship start date"
+        );
+        assert_eq!(normalise("SUB_ICB_LOCATION_CODE"), "sub icb location code");
+        assert_eq!(
+            normalise("Practice Sub ICB Loc and PCN Sub ICB Loc Match "),
+            "practice sub icb loc and pcn sub icb loc match"
+        );
+    }
+
+    #[test]
+    fn caret_and_blank_lines() {
+        let text = "A¬B\r\n\r\n1¬2\r\n";
+        let t = Table::from_text(text, None);
+        assert_eq!(t.header, vec!["A", "B"]);
+        let mut rows = Vec::new();
+        t.for_each(|line, rec| {
+            rows.push((line, rec.iter().map(str::to_string).collect::<Vec<_>>()));
+            true
+        });
+        assert_eq!(rows, vec![(3, vec!["1".to_string(), "2".to_string()])]);
+    }
+
+    #[test]
+    fn windows_1252_and_bom() {
+        let Decoded::Text(t) = decode("f", b"\xEF\xBB\xBFa,b").ok().unwrap() else {
+            panic!()
+        };
+        assert_eq!(t, "a,b");
+        let Decoded::Text(t) = decode("f", b"x\xACy").ok().unwrap() else {
+            panic!()
+        };
+        assert_eq!(t, "x¬y");
+    }
+}

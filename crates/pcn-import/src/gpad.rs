@@ -1,0 +1,177 @@
+//! Appointments in General Practice (GPAD) `Mapping.csv`: an independent
+//! monthly practice → PCN → sub-ICB → ICB → region map with the GP system
+//! supplier ([`SourceKind::GpadMapping`](pcn_core::SourceKind)).
+//!
+//! Header (**verified** against the real August 2025 file):
+//! `GP_CODE, GP_NAME, SUPPLIER, PCN_CODE, PCN_NAME, SUB_ICB_LOCATION_CODE,
+//! SUB_ICB_LOCATION_NAME, ICB_CODE, ICB_NAME, REGION_CODE, REGION_NAME`.
+//! CCG-era aliases (`CCG_CODE`, `CCG_NAME`, `STP_CODE`, `STP_NAME`) are
+//! accepted but **not verified** against a real older file.
+//!
+//! Gives a [`PracticeFact`] (name, supplier, sub-ICB, ICB, region and their
+//! names), a [`MembershipObservation`] (PCN `U` kept) and a name-only
+//! [`NetworkFact`] per real PCN.
+//!
+//! The real file lists some practices on two or three rows that differ only
+//! in `SUPPLIER` (August 2025: 6,196 rows, 6,166 practices; for example
+//! `TPP` and `TPP/EMIS`). Such rows are merged into one practice whose
+//! supplier lists each system once, in order of appearance (`TPP/EMIS`);
+//! rows for one practice that disagree on anything else are a problem.
+//!
+//! The file has no date: `--as-at`, else a month in its path (see `pathdate`).
+
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+use pcn_core::{
+    FactBatch, IcbCode, MembershipObservation, NetworkFact, PcnCode, PracticeCode, PracticeFact,
+    RegionCode, SubIcbCode,
+};
+
+use crate::ctx::{cell, text, Ctx};
+use crate::decode::Table;
+use crate::pathdate::as_at_or_path;
+
+pub(crate) fn read(ctx: &mut Ctx, table: &Table) -> (FactBatch, Option<NaiveDate>) {
+    let mut batch = FactBatch::default();
+    let date = as_at_or_path(ctx);
+    let d = date.unwrap_or(NaiveDate::MIN);
+    let p = &mut ctx.problems;
+    let (Some(practice_col), Some(pcn_col)) = (
+        table.require(&["GP_CODE"], p),
+        table.require(&["PCN_CODE"], p),
+    ) else {
+        return (batch, None);
+    };
+    let name_col = table.col(&["GP_NAME"]);
+    let supplier_col = table.col(&["SUPPLIER", "SUPPLIER_NAME"]);
+    let pcn_name_col = table.col(&["PCN_NAME"]);
+    let sub_icb_col = table.col(&["SUB_ICB_LOCATION_CODE", "SUB_ICB_CODE", "CCG_CODE"]);
+    let sub_icb_name_col = table.col(&["SUB_ICB_LOCATION_NAME", "SUB_ICB_NAME", "CCG_NAME"]);
+    let icb_col = table.col(&["ICB_CODE", "STP_CODE"]);
+    let icb_name_col = table.col(&["ICB_NAME", "STP_NAME"]);
+    let region_col = table.col(&["REGION_CODE", "COMM_REGION_CODE"]);
+    let region_name_col = table.col(&["REGION_NAME", "COMM_REGION_NAME"]);
+
+    // practice → (index in batch.practices, first row)
+    let mut seen: HashMap<PracticeCode, (usize, u64)> = HashMap::new();
+    let mut networks: HashMap<PcnCode, ()> = HashMap::new();
+    let mut merged = 0u64;
+    table.for_each(|row, rec| {
+        ctx.tick();
+        if !table.check_width(row, rec, &mut ctx.problems) {
+            return true;
+        }
+        let practice = ctx.code(
+            row,
+            &practice_col,
+            cell(rec, &practice_col),
+            PracticeCode::parse,
+        );
+        let pcn = ctx.code(row, &pcn_col, cell(rec, &pcn_col), PcnCode::parse);
+        let sub_icb = ctx.opt_code(row, sub_icb_col.as_ref(), rec, SubIcbCode::parse);
+        let icb = ctx.opt_code(row, icb_col.as_ref(), rec, IcbCode::parse);
+        let region = ctx.opt_code(row, region_col.as_ref(), rec, RegionCode::parse);
+        let (Some(practice), Some(pcn)) = (practice, pcn) else {
+            return true;
+        };
+        let mut fact = PracticeFact::new(practice.clone(), d);
+        fact.name = text(rec, name_col.as_ref());
+        fact.supplier = text(rec, supplier_col.as_ref());
+        fact.sub_icb = sub_icb;
+        fact.sub_icb_name = text(rec, sub_icb_name_col.as_ref());
+        fact.icb = icb;
+        fact.icb_name = text(rec, icb_name_col.as_ref());
+        fact.region = region;
+        fact.region_name = text(rec, region_name_col.as_ref());
+
+        if let Some(&(i, first_row)) = seen.get(&practice) {
+            let earlier_pcn = batch
+                .observations
+                .iter()
+                .find(|o| o.practice == practice)
+                .map(|o| o.pcn.clone());
+            let Some(earlier) = batch.practices.get_mut(i) else {
+                return true;
+            };
+            let same_but_supplier = PracticeFact {
+                supplier: earlier.supplier.clone(),
+                ..fact.clone()
+            } == *earlier
+                && earlier_pcn.as_ref() == Some(&pcn);
+            if same_but_supplier {
+                earlier.supplier = merge_suppliers(earlier.supplier.take(), fact.supplier);
+                merged = merged.saturating_add(1);
+            } else {
+                ctx.problems.cell(
+                    row,
+                    &practice_col.name,
+                    practice.as_str(),
+                    format!(
+                        "practice listed again (first on row {first_row}) with a different \
+                         network, name or commissioner"
+                    ),
+                );
+            }
+            return true;
+        }
+        seen.insert(practice.clone(), (batch.practices.len(), row));
+        batch.practices.push(fact);
+        if !pcn.is_unallocated() && networks.insert(pcn.clone(), ()).is_none() {
+            let mut network = NetworkFact::new(pcn.clone(), d);
+            network.name = text(rec, pcn_name_col.as_ref());
+            batch.networks.push(network);
+        }
+        batch.observations.push(MembershipObservation {
+            practice,
+            pcn,
+            as_at: d,
+        });
+        true
+    });
+    if merged > 0 {
+        ctx.notes.push(format!(
+            "{merged} rows repeat a practice with another GP system supplier; merged into one \
+             practice each ({} practices)",
+            batch.practices.len()
+        ));
+    }
+    let unallocated = batch
+        .observations
+        .iter()
+        .filter(|o| o.pcn.is_unallocated())
+        .count();
+    if unallocated > 0 {
+        ctx.notes.push(format!(
+            "{unallocated} practices are in no network (PCN code U)"
+        ));
+    }
+    (batch, date)
+}
+
+/// `TPP` + `TPP/EMIS` → `TPP/EMIS`: each system once, in order of appearance.
+fn merge_suppliers(a: Option<String>, b: Option<String>) -> Option<String> {
+    let mut parts: Vec<String> = Vec::new();
+    for s in a.iter().chain(b.iter()) {
+        for part in s.split('/').map(str::trim).filter(|p| !p.is_empty()) {
+            if !parts.iter().any(|p| p.eq_ignore_ascii_case(part)) {
+                parts.push(part.to_string());
+            }
+        }
+    }
+    (!parts.is_empty()).then(|| parts.join("/"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suppliers_merge() {
+        let s = |x: &str| Some(x.to_string());
+        assert_eq!(merge_suppliers(s("TPP"), s("TPP/EMIS")), s("TPP/EMIS"));
+        assert_eq!(merge_suppliers(s("EMIS/TPP"), s("TPP")), s("EMIS/TPP"));
+        assert_eq!(merge_suppliers(None, s("EMIS")), s("EMIS"));
+        assert_eq!(merge_suppliers(None, None), None);
+    }
+}

@@ -1,0 +1,90 @@
+//! Property tests: no input makes `parse_bytes` or `detect` panic.
+
+mod common;
+
+use common::*;
+use pcn_import::{detect, parse_bytes};
+use proptest::prelude::*;
+
+const FIXTURE_FILES: [&str; 12] = [
+    "gp-reg-pat-prac-map.csv",
+    "gp-reg-pat-prac-map-ccg-2021.csv",
+    "gp-reg-pat-prac-quin-age.csv.gz",
+    "gp-reg-pat-prac-sing-age-female.csv",
+    "gp-reg-pat-prac-all.csv",
+    "epraccur-fixture.csv",
+    "Aug_25/gpad-mapping-fixture.csv",
+    "gp-2019-05/nhs-website-gp-fixture.csv",
+    "governance.csv",
+    "epcncorepartnerdetails.csv",
+    "epcn.csv",
+    "epcn-fixture.xlsx",
+];
+
+fn both(name: &str, bytes: &[u8]) {
+    let _ = detect(name, bytes);
+    if let Err(e) = parse_bytes(name, bytes, &opts(), &mut |_| {}) {
+        // Errors always render, and always name the file.
+        assert!(e.to_string().contains(name) || e.problems.is_empty());
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+    #[test]
+    fn arbitrary_bytes(bytes in proptest::collection::vec(any::<u8>(), 0..2048)) {
+        both("x/2025-08/any.csv", &bytes);
+    }
+
+    #[test]
+    fn arbitrary_text_with_known_headers(
+        header in prop::sample::select(vec![
+            "PRACTICE_CODE,PCN_CODE,EXTRACT_DATE",
+            "ORG_TYPE,ORG_CODE,SEX,AGE_GROUP_5,NUMBER_OF_PATIENTS,EXTRACT_DATE",
+            "ORG_CODE,SEX,AGE,NUMBER_OF_PATIENTS,EXTRACT_DATE",
+            "GP_CODE,PCN_CODE",
+            "OrganisationCode¬OrganisationType¬Latitude¬Longitude",
+            "pcn_code,effective_from,clinical_director,nominated_payee",
+            "PCN Code,PCN Name,Open Date",
+        ]),
+        body in "[A-Za-z0-9,¬\"\\-+_ \\r\\n]{0,400}",
+    ) {
+        both("Aug_25/f.csv", format!("{header}\n{body}").as_bytes());
+    }
+
+    #[test]
+    fn mutated_fixtures(
+        which in 0..FIXTURE_FILES.len(),
+        edits in proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 1..8),
+        cut in any::<prop::sample::Index>(),
+        truncate in any::<bool>(),
+    ) {
+        let name = FIXTURE_FILES[which];
+        let mut bytes = fixture(name);
+        for (at, b) in edits {
+            let i = at.index(bytes.len());
+            bytes[i] = b;
+        }
+        if truncate {
+            bytes.truncate(cut.index(bytes.len() + 1));
+        }
+        both(name, &bytes);
+    }
+}
+
+#[test]
+fn every_truncation_of_small_fixtures() {
+    for name in [
+        "gp-reg-pat-prac-map.csv",
+        "epraccur-fixture.csv",
+        "gp-2019-05/nhs-website-gp-fixture.csv",
+        "governance.csv",
+        "gp-reg-pat-prac-quin-age.csv.gz",
+    ] {
+        let bytes = fixture(name);
+        for n in 0..bytes.len() {
+            both(name, &bytes[..n]);
+        }
+    }
+}

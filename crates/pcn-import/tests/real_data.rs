@@ -1,0 +1,254 @@
+//! The real national files in `/work/shared/data` (see each folder's
+//! SOURCE.md). Skipped with a message when that folder is absent, unless the
+//! `CI` environment variable is set.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use chrono::NaiveDate;
+use pcn_core::{PracticeStatus, Sex, SourceKind};
+use pcn_import::{read_path, ImportOptions, ParsedFile};
+
+const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data");
+
+fn data_dir() -> Option<PathBuf> {
+    let dir = Path::new(DATA);
+    if dir.is_dir() {
+        return Some(dir.to_path_buf());
+    }
+    if std::env::var_os("CI").is_some() {
+        panic!("real data directory {DATA} is missing (CI is set)");
+    }
+    eprintln!("skipping: real data directory {DATA} is missing");
+    None
+}
+
+fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, day).unwrap()
+}
+
+fn opts() -> ImportOptions {
+    ImportOptions {
+        as_at: None,
+        today: d(2026, 8, 1),
+    }
+}
+
+fn read(dir: &Path, rel: &str) -> (ParsedFile, Duration) {
+    let start = Instant::now();
+    let parsed = read_path(&dir.join(rel), &opts(), &mut |_| {})
+        .unwrap_or_else(|e| panic!("{rel} failed:\n{e}"));
+    let took = start.elapsed();
+    eprintln!(
+        "{rel}: {} in {took:?}: {} rows, {} skipped, {} facts; notes: {:?}",
+        parsed.kind.name(),
+        parsed.rows,
+        parsed.skipped_rows,
+        parsed.facts.len(),
+        parsed.notes
+    );
+    (parsed, took)
+}
+
+#[test]
+fn registration_map() {
+    let Some(dir) = data_dir() else { return };
+    let (p, _) = read(&dir, "nhsd-gp-reg-pat-prac-2026-07/gp-reg-pat-prac-map.csv");
+    assert_eq!(p.kind, SourceKind::RegistrationMap);
+    assert_eq!(p.data_date, d(2026, 7, 1));
+    assert_eq!(p.rows, 6_139);
+    assert_eq!(p.facts.practices.len(), 6_139);
+    assert_eq!(p.facts.observations.len(), 6_139);
+    let unallocated = p
+        .facts
+        .observations
+        .iter()
+        .filter(|o| o.pcn.is_unallocated())
+        .count();
+    assert_eq!(unallocated, 52);
+    assert_eq!(p.facts.networks.len(), 1_298);
+    let a81001 = p
+        .facts
+        .practices
+        .iter()
+        .find(|f| f.code.as_str() == "A81001")
+        .unwrap();
+    assert_eq!(a81001.sub_icb.as_ref().unwrap().as_str(), "16C");
+    assert_eq!(a81001.icb.as_ref().unwrap().as_str(), "QHM");
+    assert_eq!(a81001.region.as_ref().unwrap().as_str(), "Y63");
+    assert_eq!(a81001.supplier.as_deref(), Some("TPP"));
+    assert_eq!(a81001.postcode.as_deref(), Some("TS18 1HU"));
+    let icbs: HashSet<_> = p
+        .facts
+        .practices
+        .iter()
+        .filter_map(|f| f.icb.clone())
+        .collect();
+    assert_eq!(icbs.len(), 36);
+}
+
+#[test]
+fn registration_quinary_age() {
+    let Some(dir) = data_dir() else { return };
+    let (p, _) = read(
+        &dir,
+        "nhsd-gp-reg-pat-prac-2026-07/gp-reg-pat-prac-quin-age.csv.gz",
+    );
+    assert_eq!(p.kind, SourceKind::RegistrationQuinaryAge);
+    assert_eq!(p.data_date, d(2026, 7, 1));
+    assert_eq!(p.rows, 326_241);
+    assert_eq!(p.skipped_rows, 326_241 - 263_977);
+    assert_eq!(p.facts.practices.len(), 6_139);
+    assert_eq!(p.facts.list_sizes.len(), 6_139 * 3);
+    let all: Vec<_> = p
+        .facts
+        .list_sizes
+        .iter()
+        .filter(|l| l.sex == Sex::All)
+        .collect();
+    assert_eq!(all.iter().map(|l| l.total).sum::<u64>(), 63_436_508);
+    // Every practice's ALL bands are derived from FEMALE + MALE.
+    assert!(all
+        .iter()
+        .all(|l| l.bands.is_some_and(|b| b.iter().sum::<u64>() == l.total)));
+    let mut totals: Vec<u64> = all.iter().map(|l| l.total).collect();
+    totals.sort_unstable();
+    assert_eq!(totals[totals.len() / 2], 8_815);
+}
+
+#[test]
+fn epraccur() {
+    let Some(dir) = data_dir() else { return };
+    let (p, _) = read(&dir, "ods-epraccur-2025-11/epraccur.csv");
+    assert_eq!(p.kind, SourceKind::Epraccur);
+    assert_eq!(p.rows, 16_685);
+    assert_eq!(p.facts.practices.len(), 8_655);
+    assert_eq!(p.skipped_rows, 16_685 - 8_655);
+    assert_eq!(p.data_date, d(2025, 9, 1));
+    let active = p
+        .facts
+        .practices
+        .iter()
+        .filter(|f| f.status == Some(PracticeStatus::Active))
+        .count();
+    assert_eq!(active, 6_618);
+    let welsh = p
+        .facts
+        .practices
+        .iter()
+        .filter(|f| f.region.is_none())
+        .count();
+    assert_eq!(welsh, 422);
+}
+
+#[test]
+fn epcn_workbook() {
+    let Some(dir) = data_dir() else { return };
+    let (p, _) = read(&dir, "ods-epcn-2024-10/ePCN.xlsx");
+    assert_eq!(p.kind, SourceKind::EpcnWorkbook);
+    assert_eq!(p.data_date, d(2024, 10, 1));
+    assert_eq!(p.facts.networks.len(), 1_366);
+    assert_eq!(
+        p.facts
+            .networks
+            .iter()
+            .filter(|n| n.close_date.is_some())
+            .count(),
+        81
+    );
+    assert_eq!(p.facts.intervals.len(), 7_705);
+    assert_eq!(
+        p.facts.intervals.iter().filter(|i| i.end.is_none()).count(),
+        6_224
+    );
+    let pcns: HashSet<_> = p.facts.intervals.iter().map(|i| i.pcn.clone()).collect();
+    assert_eq!(pcns.len(), 1_363);
+    assert_eq!(p.skipped_rows, 0);
+}
+
+#[test]
+fn gpad_mapping() {
+    let Some(dir) = data_dir() else { return };
+    let (p, _) = read(&dir, "nhsd-gpad-mapping-2025-08/Mapping.csv");
+    assert_eq!(p.kind, SourceKind::GpadMapping);
+    assert_eq!(p.data_date, d(2025, 8, 1));
+    assert_eq!(p.rows, 6_196);
+    // 30 rows repeat a practice with another supplier.
+    assert_eq!(p.facts.practices.len(), 6_166);
+    assert_eq!(p.facts.observations.len(), 6_166);
+    let pcns: HashSet<_> = p.facts.observations.iter().map(|o| o.pcn.clone()).collect();
+    assert_eq!(pcns.len(), 1_297);
+    let a86027 = p
+        .facts
+        .practices
+        .iter()
+        .find(|f| f.code.as_str() == "A86027")
+        .unwrap();
+    assert_eq!(a86027.supplier.as_deref(), Some("TPP/EMIS"));
+}
+
+#[test]
+fn nhs_website_gp() {
+    let Some(dir) = data_dir() else { return };
+    let (p, _) = read(&dir, "nhsuk-gp-locations-2019-05/GP.csv");
+    assert_eq!(p.kind, SourceKind::NhsWebsiteGp);
+    assert_eq!(p.data_date, d(2019, 5, 1));
+    assert_eq!(p.rows, 8_883);
+    assert_eq!(p.facts.practices.len(), 6_948);
+    assert_eq!(p.skipped_rows, 1_935);
+    let located = p
+        .facts
+        .practices
+        .iter()
+        .filter(|f| f.location.is_some())
+        .count();
+    assert_eq!(located, 6_948 - 1);
+    let a81001 = p
+        .facts
+        .practices
+        .iter()
+        .find(|f| f.code.as_str() == "A81001")
+        .unwrap();
+    let loc = a81001.location.unwrap();
+    assert!(
+        (loc.lat - 54.5616).abs() < 1e-3 && (loc.lon + 1.3190).abs() < 1e-3,
+        "{loc:?}"
+    );
+    assert_eq!(a81001.postcode.as_deref(), Some("TS18 1HU"));
+    // Practice coordinates for the 2026 registration map's practices.
+    let (map, _) = read(&dir, "nhsd-gp-reg-pat-prac-2026-07/gp-reg-pat-prac-map.csv");
+    let located: HashSet<_> = p
+        .facts
+        .practices
+        .iter()
+        .filter(|f| f.location.is_some())
+        .map(|f| f.code.clone())
+        .collect();
+    let matched = map
+        .facts
+        .practices
+        .iter()
+        .filter(|f| located.contains(&f.code))
+        .count();
+    assert!(matched >= 6_100, "{matched}");
+}
+
+#[test]
+fn whole_national_set_timing() {
+    let Some(dir) = data_dir() else { return };
+    let files = [
+        "nhsd-gp-reg-pat-prac-2026-07/gp-reg-pat-prac-map.csv",
+        "nhsd-gp-reg-pat-prac-2026-07/gp-reg-pat-prac-quin-age.csv.gz",
+        "ods-epraccur-2025-11/epraccur.csv",
+        "ods-epcn-2024-10/ePCN.xlsx",
+        "nhsd-gpad-mapping-2025-08/Mapping.csv",
+        "nhsuk-gp-locations-2019-05/GP.csv",
+    ];
+    let start = Instant::now();
+    let mut facts = 0;
+    for f in files {
+        facts += read(&dir, f).0.facts.len();
+    }
+    eprintln!("whole national set: {facts} facts in {:?}", start.elapsed());
+}
