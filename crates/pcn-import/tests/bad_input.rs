@@ -247,7 +247,13 @@ fn nhs_website_bad_coordinates() {
         .0
         .replace("54.561626434326172", "north");
     let (bytes, _, _) = encoding_rs::WINDOWS_1252.encode(&text);
-    let e = parse_bytes("gp-2019-05/nhs-website-gp-fixture.csv", &bytes, &opts(), &mut |_| {}).unwrap_err();
+    let e = parse_bytes(
+        "gp-2019-05/nhs-website-gp-fixture.csv",
+        &bytes,
+        &opts(),
+        &mut |_| {},
+    )
+    .unwrap_err();
     let line = problem_on(&e, 2);
     assert_eq!(
         line,
@@ -258,7 +264,13 @@ fn nhs_website_bad_coordinates() {
         .0
         .replace("54.561626434326172¬-1.3189703226089478", "-1.31¬54.56");
     let (bytes, _, _) = encoding_rs::WINDOWS_1252.encode(&text);
-    let e = parse_bytes("gp-2019-05/nhs-website-gp-fixture.csv", &bytes, &opts(), &mut |_| {}).unwrap_err();
+    let e = parse_bytes(
+        "gp-2019-05/nhs-website-gp-fixture.csv",
+        &bytes,
+        &opts(),
+        &mut |_| {},
+    )
+    .unwrap_err();
     assert!(
         problem_on(&e, 2).contains(
             "column Latitude/Longitude, value \"-1.31, 54.56\": coordinates outside the UK"
