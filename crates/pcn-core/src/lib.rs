@@ -9,7 +9,9 @@ pub mod codes;
 pub mod dates;
 pub mod demo;
 pub mod facts;
+pub mod funding;
 pub mod geo;
+pub mod money;
 pub mod registry;
 pub mod rulebook;
 

@@ -1,0 +1,814 @@
+//! The funding engine: a network's Network Contract DES payments for one
+//! financial year, computed from the rulebook, line by line.
+//!
+//! Each [`Line`] is one component of one stream (core PCN funding has a
+//! registered-list and an adjusted-population part): the basis figure and the
+//! date it is as at, the rate and its source, the amount for the year, the
+//! monthly instalments with payment dates, and the arithmetic in words.
+//!
+//! Rules this module keeps:
+//! - amounts are exact: `rate × basis` is rounded to the penny once (half away
+//!   from zero), an annual amount is split into twelve instalments that add up
+//!   to it exactly ([`crate::money::split_evenly`]), and a part year is the
+//!   sum of the months paid, so it never drifts from the annual figure;
+//! - a month is paid when the stream's period and the network's activity
+//!   (open/close dates) both cover its first day;
+//! - instalment dates: `monthly` is paid on the last day of the month it
+//!   relates to, `monthly-in-arrears` on the last day of the following month,
+//!   `quarterly` on the last day of the quarter, an annual lump sum on the last
+//!   day of the year; ARRS (`on-claim`) and IIF/CAIP (`on-achievement`) are
+//!   maxima with no schedule;
+//! - a missing input is never a silent zero: with [`MissingInputs::Refuse`]
+//!   the statement is refused, naming the input; with
+//!   [`MissingInputs::Estimate`] a documented estimate is used and every line
+//!   it touches says so; an input that cannot be estimated (care-home beds,
+//!   IIF points) or a rate the rulebook does not know leaves the line
+//!   [`LineStatus::NotComputed`] with the reason.
+
+use chrono::{Datelike, NaiveDate};
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+use crate::codes::{PcnCode, PracticeCode, SubIcbCode};
+use crate::money::{split_evenly, Pence};
+use crate::rulebook::{
+    Basis, Component, Confidence, FinancialYear, PaidTo, Source, Stream, Timing, Unit, YearRules,
+};
+
+/// A basis figure: its value, the date it is as at, and, when it is an
+/// estimate, how it was estimated.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Figure {
+    pub value: Decimal,
+    pub as_at: Option<NaiveDate>,
+    pub estimate: Option<String>,
+}
+
+impl Figure {
+    pub fn exact(value: impl Into<Decimal>, as_at: Option<NaiveDate>) -> Figure {
+        Figure {
+            value: value.into(),
+            as_at,
+            estimate: None,
+        }
+    }
+}
+
+/// A member practice's figures.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MemberInputs {
+    pub code: PracticeCode,
+    pub name: Option<String>,
+    pub registered: Option<Figure>,
+    /// Contractor weighted population (Carr-Hill).
+    pub weighted: Option<Figure>,
+}
+
+/// Everything the engine needs about one network for one year.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NetworkInputs {
+    pub pcn: PcnCode,
+    pub name: Option<String>,
+    pub commissioner: Option<SubIcbCode>,
+    pub payee: Option<PracticeCode>,
+    /// The network's open and close dates, when inside the year.
+    pub open_date: Option<NaiveDate>,
+    pub close_date: Option<NaiveDate>,
+    pub members: Vec<MemberInputs>,
+    /// The PCN adjusted population published by NHS England.
+    pub adjusted: Option<Figure>,
+    /// Beds in the network's aligned care homes.
+    pub care_home_beds: Option<Figure>,
+    /// IIF points achieved.
+    pub iif_points: Option<Figure>,
+}
+
+/// What to do when an input is missing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum MissingInputs {
+    /// Refuse the statement (`pcn pay --strict`).
+    Refuse,
+    /// Use the documented estimate and mark every line it touches.
+    Estimate,
+}
+
+/// An input that a statement could not do without.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{pcn}: {stream} needs the {what}, which is not recorded")]
+pub struct MissingInput {
+    pub pcn: PcnCode,
+    pub stream: String,
+    pub what: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "status", content = "reason", rename_all = "snake_case")]
+pub enum LineStatus {
+    /// Paid on the schedule shown.
+    Scheduled,
+    /// The most the network can claim (ARRS): paid against claims.
+    Maximum,
+    /// Paid once achievement is declared (IIF, CAIP): the amount is for the
+    /// achievement recorded, or the most available.
+    OnAchievement,
+    /// Not computed, and why.
+    NotComputed(String),
+}
+
+/// One instalment of a line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Instalment {
+    /// The first day of the month the instalment is for.
+    pub month: NaiveDate,
+    pub pay_date: NaiveDate,
+    pub amount: Pence,
+}
+
+/// One component of one stream in a statement.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Line {
+    /// `<year>/<stream>/<component>`, e.g. `2025-26/core-pcn-funding/registered`.
+    pub rule_id: String,
+    pub stream_id: String,
+    pub stream_name: String,
+    pub component_id: String,
+    pub paid_to: PaidTo,
+    pub timing: Timing,
+    pub basis: Basis,
+    pub basis_value: Option<Decimal>,
+    pub basis_as_at: Option<NaiveDate>,
+    pub rate: Option<Decimal>,
+    pub unit: Unit,
+    pub period_from: NaiveDate,
+    pub period_to: NaiveDate,
+    /// The amount for a whole year at this rate and basis (for annual units;
+    /// the whole-period amount otherwise).
+    pub full_amount: Pence,
+    /// What the network gets in this year: the months paid.
+    pub amount: Pence,
+    pub months_paid: usize,
+    pub schedule: Vec<Instalment>,
+    /// Amounts per member practice, for streams paid to practices.
+    pub to_practices: Vec<(PracticeCode, Pence)>,
+    pub status: LineStatus,
+    /// Every estimate this line rests on, in words.
+    pub estimates: Vec<String>,
+    /// The arithmetic, in words.
+    pub working: String,
+    pub source: Source,
+    pub confidence: Confidence,
+    pub verified: bool,
+}
+
+impl Line {
+    pub fn is_estimated(&self) -> bool {
+        !self.estimates.is_empty()
+    }
+}
+
+/// Totals of a statement by kind of line.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Totals {
+    /// Paid on a schedule, to the network (its payee).
+    pub scheduled_to_network: Pence,
+    /// Paid on a schedule, directly to member practices.
+    pub scheduled_to_practices: Pence,
+    /// ARRS: the most that can be claimed.
+    pub claimable_maximum: Pence,
+    /// IIF/CAIP: for the achievement recorded (or the most available).
+    pub on_achievement: Pence,
+}
+
+/// A network's statement for a financial year.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Statement {
+    pub financial_year: FinancialYear,
+    pub pcn: PcnCode,
+    pub name: Option<String>,
+    pub commissioner: Option<SubIcbCode>,
+    pub payee: Option<PracticeCode>,
+    pub lines: Vec<Line>,
+    pub totals: Totals,
+    /// Payments by month across all scheduled lines (first day of the month it is for).
+    pub monthly: Vec<(NaiveDate, Pence)>,
+}
+
+impl Statement {
+    pub fn is_estimated(&self) -> bool {
+        self.lines.iter().any(Line::is_estimated)
+    }
+}
+
+/// The first days of the twelve months of a financial year.
+pub fn months_of(year: FinancialYear) -> Vec<NaiveDate> {
+    let start = year.start();
+    (0..12)
+        .filter_map(|i| start.checked_add_months(chrono::Months::new(i)))
+        .collect()
+}
+
+fn last_day_of_month(first: NaiveDate) -> NaiveDate {
+    first
+        .checked_add_months(chrono::Months::new(1))
+        .and_then(|d| d.pred_opt())
+        .unwrap_or(first)
+}
+
+fn pay_date(timing: Timing, month: NaiveDate, year: FinancialYear) -> NaiveDate {
+    match timing {
+        Timing::Monthly => last_day_of_month(month),
+        Timing::MonthlyInArrears => last_day_of_month(
+            month
+                .checked_add_months(chrono::Months::new(1))
+                .unwrap_or(month),
+        ),
+        Timing::Quarterly => {
+            // Quarters of the financial year end in June, September, December and March.
+            let months_into_year =
+                (month.year() - year.start().year()) * 12 + month.month() as i32 - 4;
+            let quarter_end = year
+                .start()
+                .checked_add_months(chrono::Months::new((months_into_year / 3 * 3 + 2) as u32))
+                .unwrap_or(month);
+            last_day_of_month(quarter_end)
+        }
+        Timing::AnnualLumpSum | Timing::OnAchievement | Timing::OnClaim => year.end(),
+    }
+}
+
+/// The network's basis figures, summed from members where that is how they are built.
+struct Bases {
+    registered: Result<Figure, String>,
+    weighted: Result<Figure, String>,
+}
+
+fn sum_members(
+    inputs: &NetworkInputs,
+    pick: impl Fn(&MemberInputs) -> Option<&Figure>,
+    what: &str,
+) -> Result<Figure, String> {
+    if inputs.members.is_empty() {
+        return Err(format!("no member practices, so no {what}"));
+    }
+    let mut total = Decimal::ZERO;
+    let mut as_at = None;
+    let mut estimates = Vec::new();
+    for m in &inputs.members {
+        let Some(f) = pick(m) else {
+            return Err(format!("the {what} of member {}", m.code));
+        };
+        total += f.value;
+        as_at = as_at.max(f.as_at);
+        if let Some(e) = &f.estimate {
+            if !estimates.contains(e) {
+                estimates.push(e.clone());
+            }
+        }
+    }
+    Ok(Figure {
+        value: total,
+        as_at,
+        estimate: (!estimates.is_empty()).then(|| estimates.join("; ")),
+    })
+}
+
+/// The estimate for a population NHS England has not published (or that is
+/// not recorded): the registered list, scaled by the national ratio of that
+/// population to the registered population. Adjusted and contractor weighted
+/// populations are both normalised to the national registered list, so the
+/// ratio is 1 (documented in the line).
+fn estimate_from_registered(registered: &Figure, what: &str) -> Figure {
+    let mut how = format!("{what} estimated as the registered list (national ratio 1.000: {what}s are normalised to the national registered population)");
+    if let Some(e) = &registered.estimate {
+        how = format!("{how}; {e}");
+    }
+    Figure {
+        value: registered.value,
+        as_at: registered.as_at,
+        estimate: Some(how),
+    }
+}
+
+/// Computes a network's statement for the year.
+pub fn statement(
+    rules: &YearRules,
+    inputs: &NetworkInputs,
+    missing: MissingInputs,
+) -> Result<Statement, MissingInput> {
+    let year = rules.financial_year;
+    let months = months_of(year);
+    let bases = Bases {
+        registered: sum_members(inputs, |m| m.registered.as_ref(), "registered list"),
+        weighted: sum_members(
+            inputs,
+            |m| m.weighted.as_ref(),
+            "contractor weighted population",
+        ),
+    };
+    let active = |day: NaiveDate| {
+        inputs.open_date.is_none_or(|o| o <= day) && inputs.close_date.is_none_or(|c| c >= day)
+    };
+
+    let mut lines = Vec::new();
+    for stream in &rules.streams {
+        for component in &stream.components {
+            let line = line_for(
+                rules, stream, component, inputs, &bases, missing, &months, &active,
+            )?;
+            if let Some(line) = line {
+                lines.push(line);
+            }
+        }
+    }
+
+    let mut totals = Totals::default();
+    let mut monthly: Vec<(NaiveDate, Pence)> = months.iter().map(|m| (*m, Pence::ZERO)).collect();
+    for line in &lines {
+        match (&line.status, line.paid_to) {
+            (LineStatus::Scheduled, PaidTo::Pcn) => totals.scheduled_to_network += line.amount,
+            (LineStatus::Scheduled, PaidTo::Practice) => {
+                totals.scheduled_to_practices += line.amount
+            }
+            (LineStatus::Maximum, _) => totals.claimable_maximum += line.amount,
+            (LineStatus::OnAchievement, _) => totals.on_achievement += line.amount,
+            (LineStatus::NotComputed(_), _) => {}
+        }
+        if line.status == LineStatus::Scheduled {
+            for i in &line.schedule {
+                if let Some(slot) = monthly.iter_mut().find(|(m, _)| *m == i.month) {
+                    slot.1 += i.amount;
+                }
+            }
+        }
+    }
+    Ok(Statement {
+        financial_year: year,
+        pcn: inputs.pcn.clone(),
+        name: inputs.name.clone(),
+        commissioner: inputs.commissioner.clone(),
+        payee: inputs.payee.clone(),
+        lines,
+        totals,
+        monthly,
+    })
+}
+
+#[allow(clippy::too_many_arguments)]
+fn line_for(
+    rules: &YearRules,
+    stream: &Stream,
+    component: &Component,
+    inputs: &NetworkInputs,
+    bases: &Bases,
+    missing: MissingInputs,
+    months: &[NaiveDate],
+    active: &dyn Fn(NaiveDate) -> bool,
+) -> Result<Option<Line>, MissingInput> {
+    let year = rules.financial_year;
+    let rule_id = format!("{}/{}/{}", year, stream.id, component.id);
+    let refuse = |what: String| MissingInput {
+        pcn: inputs.pcn.clone(),
+        stream: format!("{} ({})", stream.name, rule_id),
+        what,
+    };
+    let mut line = Line {
+        rule_id: rule_id.clone(),
+        stream_id: stream.id.clone(),
+        stream_name: stream.name.clone(),
+        component_id: component.id.clone(),
+        paid_to: stream.paid_to,
+        timing: stream.timing,
+        basis: component.basis,
+        basis_value: None,
+        basis_as_at: None,
+        rate: component.rate_in_force(),
+        unit: component.unit,
+        period_from: stream.effective_from,
+        period_to: stream.effective_to,
+        full_amount: Pence::ZERO,
+        amount: Pence::ZERO,
+        months_paid: 0,
+        schedule: Vec::new(),
+        to_practices: Vec::new(),
+        status: LineStatus::Scheduled,
+        estimates: Vec::new(),
+        working: String::new(),
+        source: component.source.clone(),
+        confidence: component.confidence,
+        verified: component.verified,
+    };
+
+    // ARRS role maxima (per WTE) are reimbursement caps for staff claims,
+    // not a payment to the network: they belong to the ARRS roster.
+    if component.basis == Basis::Wte {
+        return Ok(None);
+    }
+    let Some(rate) = line.rate else {
+        if missing == MissingInputs::Refuse {
+            return Err(refuse(format!(
+                "rate, which the {} rulebook does not know ({})",
+                year,
+                component.note.as_deref().unwrap_or("not published")
+            )));
+        }
+        line.status =
+            LineStatus::NotComputed(format!("the rate for {year} is not known to the rulebook"));
+        return Ok(Some(line));
+    };
+
+    // The basis figure.
+    let figure: Result<Figure, String> = match component.basis {
+        Basis::RegisteredList => bases.registered.clone(),
+        Basis::WeightedPopulation => match &bases.weighted {
+            Ok(f) => Ok(f.clone()),
+            Err(why) => match (&bases.registered, missing) {
+                (Ok(reg), MissingInputs::Estimate) => Ok(estimate_from_registered(
+                    reg,
+                    "contractor weighted population",
+                )),
+                _ => Err(why.clone()),
+            },
+        },
+        Basis::AdjustedPopulation => match (&inputs.adjusted, &bases.registered, missing) {
+            (Some(f), _, _) => Ok(f.clone()),
+            (None, Ok(reg), MissingInputs::Estimate) => {
+                Ok(estimate_from_registered(reg, "PCN adjusted population"))
+            }
+            _ => Err("PCN adjusted population".to_string()),
+        },
+        Basis::CareHomeBeds => inputs
+            .care_home_beds
+            .clone()
+            .ok_or_else(|| "beds of the network's aligned care homes".to_string()),
+        Basis::IifPoints => match &inputs.iif_points {
+            Some(f) => Ok(f.clone()),
+            None => component
+                .points_available
+                .map(|p| Figure {
+                    value: Decimal::from(p),
+                    as_at: None,
+                    estimate: Some(format!("no achievement recorded: the {p} points available")),
+                })
+                .ok_or_else(|| "IIF points achieved".to_string()),
+        },
+        Basis::Network => Ok(Figure::exact(1, None)),
+        Basis::Wte => Err("whole-time equivalents (ARRS roster)".to_string()),
+    };
+    let figure = match figure {
+        Ok(f) => f,
+        Err(what) => {
+            // Beds and points cannot be estimated: refuse, or show the line as not computed.
+            if missing == MissingInputs::Refuse {
+                return Err(refuse(what));
+            }
+            line.status = LineStatus::NotComputed(format!("{what} not recorded"));
+            return Ok(Some(line));
+        }
+    };
+    line.basis_value = Some(figure.value);
+    line.basis_as_at = figure.as_at;
+    if let Some(e) = &figure.estimate {
+        line.estimates.push(e.clone());
+    }
+    if let Some(pop_date) = component.population_date {
+        if let Some(as_at) = figure.as_at {
+            if as_at != pop_date {
+                line.estimates.push(format!(
+                    "the rule uses the list as at {pop_date}; the nearest held is as at {as_at}"
+                ));
+            }
+        }
+    }
+
+    // Which months are paid.
+    let covered: Vec<(usize, NaiveDate)> = months
+        .iter()
+        .copied()
+        .enumerate()
+        .filter(|(_, m)| stream.covers(*m))
+        .collect();
+    let paid: Vec<(usize, NaiveDate)> = covered
+        .iter()
+        .copied()
+        .filter(|(_, m)| active(*m))
+        .collect();
+    line.months_paid = paid.len();
+
+    // Practice-paid streams: each member on its own figure.
+    if stream.paid_to == PaidTo::Practice {
+        return Ok(Some(
+            practice_line(
+                line, component, inputs, rate, missing, &covered, &paid, year,
+            )
+            .map_err(refuse)?,
+        ));
+    }
+
+    let full = Pence::from_pounds(rate * figure.value).unwrap_or(Pence::ZERO);
+    line.full_amount = full;
+    let (instalments, per_what) = if component.unit.is_annual() {
+        (split_evenly(full, 12), "a year")
+    } else {
+        (split_evenly(full, covered.len()), "for the period")
+    };
+    let amount_of = |(idx, pos): (usize, usize)| {
+        if component.unit.is_annual() {
+            instalments[idx]
+        } else {
+            instalments[pos]
+        }
+    };
+    let paid_amounts: Vec<(NaiveDate, Pence)> = covered
+        .iter()
+        .enumerate()
+        .filter(|(_, (_, m))| active(*m))
+        .map(|(pos, (idx, m))| (*m, amount_of((*idx, pos))))
+        .collect();
+    line.amount = paid_amounts.iter().map(|(_, p)| *p).sum();
+    line.status = match stream.timing {
+        Timing::OnClaim => LineStatus::Maximum,
+        Timing::OnAchievement => LineStatus::OnAchievement,
+        _ => LineStatus::Scheduled,
+    };
+    if line.status == LineStatus::Scheduled {
+        line.schedule = paid_amounts
+            .iter()
+            .map(|(m, p)| Instalment {
+                month: *m,
+                pay_date: pay_date(stream.timing, *m, year),
+                amount: *p,
+            })
+            .collect();
+        if stream.timing == Timing::Quarterly || stream.timing == Timing::AnnualLumpSum {
+            line.schedule = merge_by_pay_date(&line.schedule);
+        }
+    }
+    let prorata = if component.unit.is_annual() && paid.len() != 12 {
+        format!(
+            "; {} of 12 months paid ({} to {})",
+            paid.len(),
+            fmt_month(paid.first().map(|p| p.1)),
+            fmt_month(paid.last().map(|p| p.1))
+        )
+    } else if !component.unit.is_annual() && paid.len() != covered.len() {
+        format!(
+            "; {} of the period's {} months paid",
+            paid.len(),
+            covered.len()
+        )
+    } else {
+        String::new()
+    };
+    line.working = format!(
+        "£{rate} {} × {} {}{} = {} {per_what}{prorata}; this year {}",
+        unit_words(component.unit),
+        figure.value.normalize(),
+        basis_words(component.basis),
+        figure
+            .as_at
+            .map(|d| format!(" (as at {d})"))
+            .unwrap_or_default(),
+        full,
+        line.amount,
+    );
+    Ok(Some(line))
+}
+
+fn fmt_month(month: Option<NaiveDate>) -> String {
+    month
+        .map(|m| m.format("%b %Y").to_string())
+        .unwrap_or_default()
+}
+
+fn merge_by_pay_date(instalments: &[Instalment]) -> Vec<Instalment> {
+    let mut merged: Vec<Instalment> = Vec::new();
+    for i in instalments {
+        match merged.last_mut() {
+            Some(last) if last.pay_date == i.pay_date => last.amount += i.amount,
+            _ => merged.push(*i),
+        }
+    }
+    merged
+}
+
+#[allow(clippy::too_many_arguments)]
+fn practice_line(
+    mut line: Line,
+    component: &Component,
+    inputs: &NetworkInputs,
+    rate: Decimal,
+    missing: MissingInputs,
+    covered: &[(usize, NaiveDate)],
+    paid: &[(usize, NaiveDate)],
+    year: FinancialYear,
+) -> Result<Line, String> {
+    let mut monthly_total: Vec<Pence> = vec![Pence::ZERO; 12];
+    let mut full_total = Pence::ZERO;
+    let mut basis_total = Decimal::ZERO;
+    let mut estimated = false;
+    for member in &inputs.members {
+        let figure = match component.basis {
+            Basis::WeightedPopulation => match (&member.weighted, &member.registered, missing) {
+                (Some(f), _, _) => f.clone(),
+                (None, Some(reg), MissingInputs::Estimate) => {
+                    estimated = true;
+                    estimate_from_registered(reg, "contractor weighted population")
+                }
+                _ => {
+                    return Err(format!(
+                        "the contractor weighted population of member {}",
+                        member.code
+                    ))
+                }
+            },
+            Basis::RegisteredList => member
+                .registered
+                .clone()
+                .ok_or_else(|| format!("the registered list of member {}", member.code))?,
+            _ => {
+                return Err(format!(
+                    "a {} basis for a practice payment",
+                    component.basis
+                ))
+            }
+        };
+        if figure.estimate.is_some() {
+            estimated = true;
+        }
+        basis_total += figure.value;
+        let full = Pence::from_pounds(rate * figure.value).unwrap_or(Pence::ZERO);
+        full_total += full;
+        let instalments = if component.unit.is_annual() {
+            split_evenly(full, 12)
+        } else {
+            split_evenly(full, covered.len())
+        };
+        let mut member_amount = Pence::ZERO;
+        for (pos, (idx, _)) in covered.iter().enumerate() {
+            if paid.iter().any(|(i, _)| i == idx) {
+                let amount = if component.unit.is_annual() {
+                    instalments[*idx]
+                } else {
+                    instalments[pos]
+                };
+                monthly_total[*idx] += amount;
+                member_amount += amount;
+            }
+        }
+        line.to_practices.push((member.code.clone(), member_amount));
+    }
+    if estimated {
+        line.estimates.push("contractor weighted population estimated as the registered list for members without a published figure (national ratio 1.000)".to_string());
+    }
+    line.basis_value = Some(basis_total);
+    line.full_amount = full_total;
+    line.amount = line.to_practices.iter().map(|(_, p)| *p).sum();
+    line.schedule = paid
+        .iter()
+        .map(|(idx, m)| Instalment {
+            month: *m,
+            pay_date: pay_date(line.timing, *m, year),
+            amount: monthly_total[*idx],
+        })
+        .collect();
+    line.working = format!(
+        "£{rate} {} × each member's {} (total {}), rounded per practice = {} a year; this year {} to {} practices",
+        unit_words(component.unit),
+        basis_words(component.basis),
+        line.basis_value.map(|v| v.normalize().to_string()).unwrap_or_default(),
+        full_total,
+        line.amount,
+        inputs.members.len()
+    );
+    Ok(line)
+}
+
+fn unit_words(unit: Unit) -> &'static str {
+    match unit {
+        Unit::GbpPerPatientPerYear => "per patient a year",
+        Unit::GbpPerPatientPerPeriod => "per patient for the period",
+        Unit::GbpPerBedPerYear => "per bed a year",
+        Unit::GbpPerBedPerPeriod => "per bed for the period",
+        Unit::GbpPerPoint => "per point",
+        Unit::GbpPerWtePerYear => "per WTE a year",
+        Unit::GbpPerNetworkPerYear => "per network a year",
+    }
+}
+
+fn basis_words(basis: Basis) -> &'static str {
+    match basis {
+        Basis::RegisteredList => "registered patients",
+        Basis::AdjustedPopulation => "adjusted population",
+        Basis::WeightedPopulation => "weighted patients",
+        Basis::CareHomeBeds => "care-home beds",
+        Basis::IifPoints => "points",
+        Basis::Wte => "WTE",
+        Basis::Network => "network",
+    }
+}
+
+/// How a network divides the money paid to it among its member practices,
+/// as its network agreement sets it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub enum Distribution {
+    ByRegisteredList,
+    ByWeightedList,
+    Equal,
+    /// Shares in basis points (1/100 of a per cent) that add up to 10,000.
+    Percentages(Vec<(PracticeCode, u64)>),
+}
+
+/// One practice's share.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Share {
+    pub practice: PracticeCode,
+    pub weight: u64,
+    pub amount: Pence,
+}
+
+/// The division of a network's scheduled payments among its members.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DistributionResult {
+    pub total: Pence,
+    pub top_slice: Pence,
+    pub distributed: Pence,
+    pub shares: Vec<Share>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DistributionError {
+    #[error("the percentages add up to {0} basis points, not 10,000")]
+    PercentagesNotWhole(u64),
+    #[error("{0} is not a member practice")]
+    NotAMember(PracticeCode),
+    #[error("member {0} has no share in the percentages")]
+    MemberWithoutShare(PracticeCode),
+    #[error("nothing to divide by: {0}")]
+    NoWeights(String),
+    #[error("the top-slice of {0} is more than the {1} to divide")]
+    TopSliceTooLarge(Pence, Pence),
+}
+
+/// Divides `total` (after a top-slice kept for network costs) among the
+/// members, exactly: the shares add up to the amount divided
+/// ([`crate::money::apportion`]).
+pub fn distribute(
+    total: Pence,
+    top_slice: Pence,
+    members: &[MemberInputs],
+    method: &Distribution,
+) -> Result<DistributionResult, DistributionError> {
+    if top_slice > total {
+        return Err(DistributionError::TopSliceTooLarge(top_slice, total));
+    }
+    let to_share = total - top_slice;
+    let whole = |f: &Option<Figure>| {
+        f.as_ref()
+            .map(|f| f.value.round().try_into().unwrap_or(0u64))
+            .unwrap_or(0)
+    };
+    let weights: Vec<u64> = match method {
+        Distribution::ByRegisteredList => members.iter().map(|m| whole(&m.registered)).collect(),
+        Distribution::ByWeightedList => members.iter().map(|m| whole(&m.weighted)).collect(),
+        Distribution::Equal => vec![1; members.len()],
+        Distribution::Percentages(shares) => {
+            let sum: u64 = shares.iter().map(|(_, bp)| bp).sum();
+            if sum != 10_000 {
+                return Err(DistributionError::PercentagesNotWhole(sum));
+            }
+            for (code, _) in shares {
+                if !members.iter().any(|m| &m.code == code) {
+                    return Err(DistributionError::NotAMember(code.clone()));
+                }
+            }
+            members
+                .iter()
+                .map(|m| {
+                    shares
+                        .iter()
+                        .find(|(c, _)| c == &m.code)
+                        .map(|(_, bp)| *bp)
+                        .ok_or_else(|| DistributionError::MemberWithoutShare(m.code.clone()))
+                })
+                .collect::<Result<_, _>>()?
+        }
+    };
+    let amounts = crate::money::apportion(to_share, &weights).ok_or_else(|| {
+        DistributionError::NoWeights(format!("{method:?} gives every member a weight of zero"))
+    })?;
+    Ok(DistributionResult {
+        total,
+        top_slice,
+        distributed: to_share,
+        shares: members
+            .iter()
+            .zip(weights)
+            .zip(amounts)
+            .map(|((m, weight), amount)| Share {
+                practice: m.code.clone(),
+                weight,
+                amount,
+            })
+            .collect(),
+    })
+}

@@ -1,0 +1,311 @@
+//! Hand-worked statements from the published figures, one per stream kind,
+//! each citing where its figure comes from (source ids as in
+//! shared/reference/des-rules.md and rules/README.md).
+
+use std::str::FromStr;
+
+use chrono::NaiveDate;
+use pcn_core::funding::*;
+use pcn_core::money::Pence;
+use pcn_core::rulebook::Rulebook;
+use pcn_core::{PcnCode, PracticeCode};
+use rust_decimal::Decimal;
+
+fn d(s: &str) -> NaiveDate {
+    s.parse().unwrap()
+}
+
+fn dec(s: &str) -> Decimal {
+    Decimal::from_str(s).unwrap()
+}
+
+fn member(code: &str, registered: u64, weighted: Option<&str>, as_at: &str) -> MemberInputs {
+    MemberInputs {
+        code: PracticeCode::parse(code).unwrap(),
+        name: None,
+        registered: Some(Figure::exact(registered, Some(d(as_at)))),
+        weighted: weighted.map(|w| Figure::exact(dec(w), Some(d(as_at)))),
+    }
+}
+
+fn network(members: Vec<MemberInputs>) -> NetworkInputs {
+    NetworkInputs {
+        pcn: PcnCode::parse("U00001").unwrap(),
+        name: Some("TEST PCN".into()),
+        commissioner: None,
+        payee: None,
+        open_date: None,
+        close_date: None,
+        members,
+        adjusted: None,
+        care_home_beds: None,
+        iif_points: None,
+    }
+}
+
+fn line<'a>(s: &'a Statement, rule: &str) -> &'a Line {
+    s.lines
+        .iter()
+        .find(|l| l.rule_id == rule)
+        .unwrap_or_else(|| {
+            panic!(
+                "no line {rule}: {:?}",
+                s.lines.iter().map(|l| &l.rule_id).collect::<Vec<_>>()
+            )
+        })
+}
+
+#[test]
+fn core_funding_2025_26_registered_and_adjusted() {
+    // Pulse PCN (S06), 2025/26 specification: "£2.266 being multiplied by the PCN registered list
+    // size and £0.733 multiplied by PCN adjusted population as at 1 January 2025".
+    // A PCN of 45,139 registered patients with an adjusted population of 46,002.37:
+    //   2.266 × 45,139   = 102,284.974   → £102,284.97 a year
+    //   0.733 × 46,002.37 = 33,719.737... → £33,719.74 a year
+    let rules = Rulebook::embedded().unwrap();
+    let year = rules.year("2025-26").unwrap();
+    let mut inputs = network(vec![
+        member("A81001", 20_000, None, "2025-01-01"),
+        member("A81002", 25_139, None, "2025-01-01"),
+    ]);
+    inputs.adjusted = Some(Figure::exact(dec("46002.37"), Some(d("2025-01-01"))));
+    inputs.care_home_beds = Some(Figure::exact(0, Some(d("2025-01-01"))));
+    let s = statement(year, &inputs, MissingInputs::Estimate).unwrap();
+    let reg = line(&s, "2025-26/core-pcn-funding/registered");
+    assert_eq!(reg.amount, Pence(10_228_497));
+    assert!(reg.estimates.is_empty(), "{:?}", reg.estimates);
+    assert_eq!(reg.schedule.len(), 12);
+    assert_eq!(
+        reg.schedule.iter().map(|i| i.amount).sum::<Pence>(),
+        reg.amount
+    );
+    assert_eq!(reg.schedule[0].month, d("2025-04-01"));
+    let adj = line(&s, "2025-26/core-pcn-funding/adjusted");
+    assert_eq!(adj.amount, Pence(3_371_974));
+    assert!(reg.working.contains("£102,284.97"), "{}", reg.working);
+}
+
+#[test]
+fn enhanced_access_2025_26_estimated_when_adjusted_population_is_missing() {
+    // Pulse PCN (S06): enhanced access "£8.427 multiplied by the PCN adjusted population".
+    // With no adjusted population recorded the statement either refuses (--strict) or estimates
+    // it as the registered list and says so on the line: 8.427 × 30,000 = £252,810.00.
+    let rules = Rulebook::embedded().unwrap();
+    let year = rules.year("2025-26").unwrap();
+    let inputs = network(vec![member("A81001", 30_000, None, "2025-01-01")]);
+    let err = statement(year, &inputs, MissingInputs::Refuse).unwrap_err();
+    assert!(
+        err.to_string().contains("adjusted population")
+            || err.to_string().contains("weighted population"),
+        "{err}"
+    );
+    let s = statement(year, &inputs, MissingInputs::Estimate).unwrap();
+    let ea = line(&s, "2025-26/enhanced-access/payment");
+    assert_eq!(ea.amount, Pence(25_281_000));
+    assert!(ea.is_estimated());
+    assert!(
+        ea.estimates[0].contains("estimated as the registered list"),
+        "{:?}",
+        ea.estimates
+    );
+    assert!(s.is_estimated());
+}
+
+#[test]
+fn care_home_premium_2020_21_part_year() {
+    // BMA (S02) / S65: £60 per bed for 1 August 2020 to 31 March 2021, paid as £7.50 per bed
+    // per month over 8 months. A network with 50 aligned beds: £3,000.00, £375.00 a month.
+    let rules = Rulebook::embedded().unwrap();
+    let year = rules.year("2020-21").unwrap();
+    let mut inputs = network(vec![member("A81001", 30_000, Some("31000"), "2020-01-01")]);
+    inputs.care_home_beds = Some(Figure::exact(50, Some(d("2020-08-01"))));
+    let s = statement(year, &inputs, MissingInputs::Estimate).unwrap();
+    let chp = line(&s, "2020-21/care-home-premium/beds");
+    assert_eq!(chp.amount, Pence(300_000));
+    assert_eq!(chp.months_paid, 8);
+    assert_eq!(chp.schedule.first().unwrap().month, d("2020-08-01"));
+    assert!(chp.schedule.iter().all(|i| i.amount == Pence(37_500)));
+}
+
+#[test]
+fn care_home_beds_are_never_a_silent_zero() {
+    let rules = Rulebook::embedded().unwrap();
+    let year = rules.year("2025-26").unwrap();
+    let mut inputs = network(vec![member("A81001", 30_000, Some("30000"), "2025-01-01")]);
+    inputs.adjusted = Some(Figure::exact(30_000, Some(d("2025-01-01"))));
+    let s = statement(year, &inputs, MissingInputs::Estimate).unwrap();
+    let chp = s
+        .lines
+        .iter()
+        .find(|l| l.stream_id == "care-home-premium")
+        .unwrap();
+    assert!(
+        matches!(&chp.status, LineStatus::NotComputed(why) if why.contains("care homes")),
+        "{:?}",
+        chp.status
+    );
+    assert!(statement(year, &inputs, MissingInputs::Refuse)
+        .unwrap_err()
+        .to_string()
+        .contains("care homes"));
+}
+
+#[test]
+fn network_participation_payment_is_paid_to_each_practice() {
+    // S09 (2022/23 DES summary): NPP £1.761 × contractor weighted population, paid to practices.
+    //   1.761 × 10,234.56 = 18,023.06… → £18,023.06;  1.761 × 5,000 = £8,805.00
+    let rules = Rulebook::embedded().unwrap();
+    let year = rules.year("2022-23").unwrap();
+    let inputs = network(vec![
+        member("A81001", 10_000, Some("10234.56"), "2022-01-01"),
+        member("A81002", 5_000, Some("5000"), "2022-01-01"),
+    ]);
+    let s = statement(year, &inputs, MissingInputs::Estimate).unwrap();
+    let npp = s
+        .lines
+        .iter()
+        .find(|l| l.stream_id == "network-participation-payment")
+        .unwrap();
+    assert_eq!(
+        npp.to_practices,
+        vec![
+            (PracticeCode::parse("A81001").unwrap(), Pence(1_802_306)),
+            (PracticeCode::parse("A81002").unwrap(), Pence(880_500))
+        ]
+    );
+    assert_eq!(npp.amount, Pence(2_682_806));
+    assert_eq!(s.totals.scheduled_to_practices, Pence(2_682_806));
+}
+
+#[test]
+fn extended_hours_2022_23_ends_in_september() {
+    // S09: extended hours £0.720 × PCN registered list for 1 April to 30 September 2022
+    // (a period amount). 0.720 × 40,000 = £28,800.00 over six months, £4,800.00 a month.
+    let rules = Rulebook::embedded().unwrap();
+    let year = rules.year("2022-23").unwrap();
+    let inputs = network(vec![member("A81001", 40_000, Some("40000"), "2022-01-01")]);
+    let s = statement(year, &inputs, MissingInputs::Estimate).unwrap();
+    let eh = s
+        .lines
+        .iter()
+        .find(|l| l.stream_id == "extended-hours-access")
+        .unwrap();
+    assert_eq!(eh.amount, Pence(2_880_000));
+    assert_eq!(eh.schedule.len(), 6);
+    assert_eq!(eh.schedule.last().unwrap().month, d("2022-09-01"));
+}
+
+#[test]
+fn a_network_that_opens_part_way_is_paid_pro_rata_by_month() {
+    // Core funding 2023/24 £1.50 per registered patient (S07, S08): 12,000 patients = £18,000.00
+    // a year, £1,500.00 a month; a network open from 1 October 2023 gets six months, £9,000.00.
+    let rules = Rulebook::embedded().unwrap();
+    let year = rules.year("2023-24").unwrap();
+    let mut inputs = network(vec![member("A81001", 12_000, Some("12000"), "2023-01-01")]);
+    inputs.open_date = Some(d("2023-10-01"));
+    let s = statement(year, &inputs, MissingInputs::Estimate).unwrap();
+    let core = s
+        .lines
+        .iter()
+        .find(|l| l.stream_id == "core-pcn-funding")
+        .unwrap();
+    assert_eq!(core.full_amount, Pence(1_800_000));
+    assert_eq!(core.amount, Pence(900_000));
+    assert_eq!(core.months_paid, 6);
+    assert!(core.working.contains("6 of 12 months"), "{}", core.working);
+}
+
+#[test]
+fn arrs_sum_2023_24_is_a_claimable_maximum() {
+    // Pulse (S52, S23): ARRS sum £22.671 × PCN contractor weighted population at January 2023.
+    // 50,000 weighted patients: 22.671 × 50,000 = £1,133,550.00, claimed, not scheduled.
+    let rules = Rulebook::embedded().unwrap();
+    let year = rules.year("2023-24").unwrap();
+    let inputs = network(vec![member("A81001", 48_000, Some("50000"), "2023-01-01")]);
+    let s = statement(year, &inputs, MissingInputs::Estimate).unwrap();
+    let arrs = s
+        .lines
+        .iter()
+        .find(|l| l.stream_id.starts_with("arrs"))
+        .unwrap();
+    assert_eq!(arrs.amount, Pence(113_355_000));
+    assert_eq!(arrs.status, LineStatus::Maximum);
+    assert!(arrs.schedule.is_empty());
+    assert_eq!(s.totals.claimable_maximum, Pence(113_355_000));
+}
+
+#[test]
+fn months_add_up_and_monthly_totals_match_lines() {
+    let rules = Rulebook::embedded().unwrap();
+    for year in rules.years() {
+        let inputs = network(vec![
+            member("A81001", 33_333, Some("34567.89"), "2020-01-01"),
+            member("A81002", 11_111, Some("9999.99"), "2020-01-01"),
+        ]);
+        let s = statement(year, &inputs, MissingInputs::Estimate).unwrap();
+        for l in &s.lines {
+            if l.status == LineStatus::Scheduled {
+                assert_eq!(
+                    l.schedule.iter().map(|i| i.amount).sum::<Pence>(),
+                    l.amount,
+                    "{}",
+                    l.rule_id
+                );
+                if l.unit.is_annual() && l.months_paid == 12 {
+                    assert_eq!(l.amount, l.full_amount, "{}", l.rule_id);
+                }
+            }
+        }
+        let scheduled = s.totals.scheduled_to_network + s.totals.scheduled_to_practices;
+        assert_eq!(
+            s.monthly.iter().map(|(_, p)| *p).sum::<Pence>(),
+            scheduled,
+            "{}",
+            year.financial_year
+        );
+    }
+}
+
+#[test]
+fn distribution_after_a_top_slice_adds_up() {
+    let members = vec![
+        member("A81001", 10_000, Some("11000"), "2025-01-01"),
+        member("A81002", 20_000, Some("19000"), "2025-01-01"),
+        member("A81003", 5_001, None, "2025-01-01"),
+    ];
+    let r = distribute(
+        Pence(10_000_001),
+        Pence(1_000_000),
+        &members,
+        &Distribution::ByRegisteredList,
+    )
+    .unwrap();
+    assert_eq!(r.distributed, Pence(9_000_001));
+    assert_eq!(
+        r.shares.iter().map(|s| s.amount).sum::<Pence>(),
+        Pence(9_000_001)
+    );
+    // Exact shares of 9,000,001p by lists 10,000 : 20,000 : 5,001 are 2,571,355.39, 5,142,710.78 and
+    // 1,285,934.83; rounded down they leave 2p, which go to the two largest remainders (.83 and .78).
+    assert_eq!(
+        r.shares.iter().map(|s| s.amount.0).collect::<Vec<_>>(),
+        vec![2_571_355, 5_142_711, 1_285_935]
+    );
+    let equal = distribute(Pence(100), Pence(0), &members, &Distribution::Equal).unwrap();
+    assert_eq!(
+        equal.shares.iter().map(|s| s.amount.0).collect::<Vec<_>>(),
+        vec![34, 33, 33]
+    );
+    let pct = Distribution::Percentages(vec![
+        (PracticeCode::parse("A81001").unwrap(), 5_000),
+        (PracticeCode::parse("A81002").unwrap(), 5_000),
+    ]);
+    assert!(matches!(
+        distribute(Pence(100), Pence(0), &members, &pct),
+        Err(DistributionError::MemberWithoutShare(_))
+    ));
+    assert!(matches!(
+        distribute(Pence(100), Pence(101), &members, &Distribution::Equal),
+        Err(DistributionError::TopSliceTooLarge(..))
+    ));
+}
