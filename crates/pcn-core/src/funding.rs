@@ -812,3 +812,81 @@ pub fn distribute(
             .collect(),
     })
 }
+
+/// One network's part of a payment run: its statement and, where the
+/// network's agreement sets one, how its money is divided among members.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NetworkPay {
+    pub statement: Statement,
+    /// Member practices with their names, in the statement's order.
+    pub members: Vec<MemberInputs>,
+    pub distribution_method: Option<Distribution>,
+    pub distribution: Option<DistributionResult>,
+}
+
+/// A payment run: every selected network for one financial year.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PayRun {
+    pub financial_year: FinancialYear,
+    /// The date membership is taken as at (the first day of the year).
+    pub membership_as_at: NaiveDate,
+    /// Whether missing inputs were refused (`--strict`) or estimated.
+    pub missing: MissingInputs,
+    pub networks: Vec<NetworkPay>,
+}
+
+/// A stream's national (or commissioner) total across a run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StreamTotal {
+    pub stream_id: String,
+    pub stream_name: String,
+    pub paid_to: PaidTo,
+    pub amount: Pence,
+    /// Networks whose line for the stream was computed.
+    pub networks: usize,
+    /// Networks whose line rests on an estimate.
+    pub estimated: usize,
+    /// Networks whose line could not be computed.
+    pub not_computed: usize,
+}
+
+impl PayRun {
+    /// Totals per stream, in rulebook order of first appearance.
+    pub fn stream_totals(&self) -> Vec<StreamTotal> {
+        let mut totals: Vec<StreamTotal> = Vec::new();
+        for network in &self.networks {
+            // A stream with two components (core funding) counts once per network.
+            let mut seen: Vec<&str> = Vec::new();
+            for line in &network.statement.lines {
+                let position = match totals.iter().position(|t| t.stream_id == line.stream_id) {
+                    Some(p) => p,
+                    None => {
+                        totals.push(StreamTotal {
+                            stream_id: line.stream_id.clone(),
+                            stream_name: line.stream_name.clone(),
+                            paid_to: line.paid_to,
+                            amount: Pence::ZERO,
+                            networks: 0,
+                            estimated: 0,
+                            not_computed: 0,
+                        });
+                        totals.len() - 1
+                    }
+                };
+                let total = &mut totals[position];
+                total.amount += line.amount;
+                if !seen.contains(&line.stream_id.as_str()) {
+                    seen.push(&line.stream_id);
+                    match line.status {
+                        LineStatus::NotComputed(_) => total.not_computed += 1,
+                        _ => total.networks += 1,
+                    }
+                    if line.is_estimated() {
+                        total.estimated += 1;
+                    }
+                }
+            }
+        }
+        totals
+    }
+}
