@@ -81,6 +81,9 @@ pub struct NetworkInputs {
     pub care_home_beds: Option<Figure>,
     /// IIF points achieved.
     pub iif_points: Option<Figure>,
+    /// The national mean PCN registered list, for the IIF list-size
+    /// adjustment (PCN list ÷ national mean PCN list).
+    pub national_mean_list: Option<Decimal>,
 }
 
 /// What to do when an input is missing.
@@ -504,7 +507,32 @@ fn line_for(
         ));
     }
 
-    let full = Pence::from_pounds(rate * figure.value).unwrap_or(Pence::ZERO);
+    // IIF: points × £ per point × list-size adjustment (PCN list ÷ national
+    // mean PCN list; des-rules §8 gives the formula, the list-size part is
+    // inferred by analogy with QOF). The prevalence adjustment needs
+    // indicator-level achievement, which a points total does not carry.
+    let mut multiplier = Decimal::ONE;
+    let mut adjustment_words = String::new();
+    if component.basis == Basis::IifPoints {
+        match (&bases.registered, inputs.national_mean_list) {
+            (Ok(list), Some(mean)) if mean > Decimal::ZERO => {
+                multiplier = list.value / mean;
+                adjustment_words = format!(
+                    " × list-size adjustment {} ÷ {} = {}",
+                    list.value.normalize(),
+                    mean.round_dp(1).normalize(),
+                    multiplier.round_dp(4).normalize()
+                );
+            }
+            _ => line
+                .estimates
+                .push("IIF list-size adjustment not applied (no national mean list)".to_string()),
+        }
+        line.estimates.push(
+            "IIF prevalence adjustment not applied (needs indicator-level achievement)".to_string(),
+        );
+    }
+    let full = Pence::from_pounds(rate * figure.value * multiplier).unwrap_or(Pence::ZERO);
     line.full_amount = full;
     let (instalments, per_what) = if component.unit.is_annual() {
         (split_evenly(full, 12), "a year")
@@ -560,7 +588,7 @@ fn line_for(
         String::new()
     };
     line.working = format!(
-        "£{rate} {} × {} {}{} = {} {per_what}{prorata}; this year {}",
+        "£{rate} {} × {} {}{}{adjustment_words} = {} {per_what}{prorata}; this year {}",
         unit_words(component.unit),
         figure.value.normalize(),
         basis_words(component.basis),

@@ -40,6 +40,7 @@ fn network(members: Vec<MemberInputs>) -> NetworkInputs {
         adjusted: None,
         care_home_beds: None,
         iif_points: None,
+        national_mean_list: None,
     }
 }
 
@@ -308,4 +309,30 @@ fn distribution_after_a_top_slice_adds_up() {
         distribute(Pence(100), Pence(101), &members, &Distribution::Equal),
         Err(DistributionError::TopSliceTooLarge(..))
     ));
+}
+
+#[test]
+fn iif_2024_25_points_with_the_list_size_adjustment() {
+    // S80: 2024/25 IIF, 58 points at £198 a point; payment = points × £ per point × list-size
+    // adjustment (× prevalence adjustment, not applied here). A PCN of 60,000 patients against a
+    // national mean of 48,000 (Ardens, S161) achieving 40 points:
+    //   40 × 198 × 60,000 / 48,000 = £9,900.00, on achievement.
+    let rules = Rulebook::embedded().unwrap();
+    let year = rules.year("2024-25").unwrap();
+    let mut inputs = network(vec![member("A81001", 60_000, Some("60000"), "2024-01-01")]);
+    inputs.iif_points = Some(Figure::exact(40, None));
+    inputs.national_mean_list = Some(dec("48000"));
+    let s = statement(year, &inputs, MissingInputs::Estimate).unwrap();
+    let iif = s
+        .lines
+        .iter()
+        .find(|l| l.basis == pcn_core::rulebook::Basis::IifPoints)
+        .unwrap();
+    assert_eq!(iif.amount, Pence(990_000));
+    assert_eq!(iif.status, LineStatus::OnAchievement);
+    assert!(
+        iif.working.contains("list-size adjustment"),
+        "{}",
+        iif.working
+    );
 }
