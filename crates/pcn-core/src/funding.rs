@@ -247,8 +247,9 @@ struct Bases {
 
 fn sum_members(
     inputs: &NetworkInputs,
-    pick: impl Fn(&MemberInputs) -> Option<&Figure>,
+    pick: impl Fn(&MemberInputs) -> Option<Figure>,
     what: &str,
+    missing: MissingInputs,
 ) -> Result<Figure, String> {
     if inputs.members.is_empty() {
         return Err(format!("no member practices, so no {what}"));
@@ -256,9 +257,14 @@ fn sum_members(
     let mut total = Decimal::ZERO;
     let mut as_at = None;
     let mut estimates = Vec::new();
+    let mut left_out = Vec::new();
     for m in &inputs.members {
         let Some(f) = pick(m) else {
-            return Err(format!("the {what} of member {}", m.code));
+            if missing == MissingInputs::Refuse {
+                return Err(format!("the {what} of member {}", m.code));
+            }
+            left_out.push(m.code.to_string());
+            continue;
         };
         total += f.value;
         as_at = as_at.max(f.as_at);
@@ -268,11 +274,33 @@ fn sum_members(
             }
         }
     }
+    if left_out.len() == inputs.members.len() {
+        return Err(format!("the {what} of every member"));
+    }
+    if !left_out.is_empty() {
+        estimates.push(format!(
+            "{what} left out for members with none recorded: {}",
+            left_out.join(", ")
+        ));
+    }
     Ok(Figure {
         value: total,
         as_at,
         estimate: (!estimates.is_empty()).then(|| estimates.join("; ")),
     })
+}
+
+/// A member's contractor weighted population; with estimates allowed, its
+/// registered list stands in when none is recorded (and says so).
+fn member_weighted(member: &MemberInputs, missing: MissingInputs) -> Option<Figure> {
+    match (&member.weighted, &member.registered, missing) {
+        (Some(f), _, _) => Some(f.clone()),
+        (None, Some(reg), MissingInputs::Estimate) => Some(estimate_from_registered(
+            reg,
+            "contractor weighted population",
+        )),
+        _ => None,
+    }
 }
 
 /// The estimate for a population NHS England has not published (or that is
@@ -301,11 +329,12 @@ pub fn statement(
     let year = rules.financial_year;
     let months = months_of(year);
     let bases = Bases {
-        registered: sum_members(inputs, |m| m.registered.as_ref(), "registered list"),
+        registered: sum_members(inputs, |m| m.registered.clone(), "registered list", missing),
         weighted: sum_members(
             inputs,
-            |m| m.weighted.as_ref(),
+            |m| member_weighted(m, missing),
             "contractor weighted population",
+            missing,
         ),
     };
     let active = |day: NaiveDate| {
@@ -634,31 +663,29 @@ fn practice_line(
     let mut full_total = Pence::ZERO;
     let mut basis_total = Decimal::ZERO;
     let mut estimated = false;
+    let mut unpaid = Vec::new();
     for member in &inputs.members {
         let figure = match component.basis {
-            Basis::WeightedPopulation => match (&member.weighted, &member.registered, missing) {
-                (Some(f), _, _) => f.clone(),
-                (None, Some(reg), MissingInputs::Estimate) => {
-                    estimated = true;
-                    estimate_from_registered(reg, "contractor weighted population")
-                }
-                _ => {
-                    return Err(format!(
-                        "the contractor weighted population of member {}",
-                        member.code
-                    ))
-                }
-            },
-            Basis::RegisteredList => member
-                .registered
-                .clone()
-                .ok_or_else(|| format!("the registered list of member {}", member.code))?,
+            Basis::WeightedPopulation => member_weighted(member, missing),
+            Basis::RegisteredList => member.registered.clone(),
             _ => {
                 return Err(format!(
                     "a {} basis for a practice payment",
                     component.basis
                 ))
             }
+        };
+        let Some(figure) = figure else {
+            if missing == MissingInputs::Refuse {
+                return Err(format!(
+                    "the {} of member {}",
+                    basis_words(component.basis),
+                    member.code
+                ));
+            }
+            unpaid.push(member.code.to_string());
+            line.to_practices.push((member.code.clone(), Pence::ZERO));
+            continue;
         };
         if figure.estimate.is_some() {
             estimated = true;
@@ -684,6 +711,12 @@ fn practice_line(
             }
         }
         line.to_practices.push((member.code.clone(), member_amount));
+    }
+    if !unpaid.is_empty() {
+        line.estimates.push(format!(
+            "no figure recorded for members {}: not paid here",
+            unpaid.join(", ")
+        ));
     }
     if estimated {
         line.estimates.push("contractor weighted population estimated as the registered list for members without a published figure (national ratio 1.000)".to_string());
