@@ -81,6 +81,19 @@ pub async fn run(args: BenchArgs) -> Result<ExitCode> {
     let runs = args.runs.max(1);
     let dir = tempfile::tempdir()?;
     let (mut import, mut load, mut check, mut whole_check) = (vec![], vec![], vec![], vec![]);
+    let (mut pay, mut xlsx) = (vec![], vec![]);
+    let rulebook = crate::pay::load_rulebook(None)?;
+    let rules = rulebook
+        .year("2025-26")
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let previous = rulebook.year("2024-25").ok();
+    let pay_options = crate::pay::RunOptions {
+        missing: pcn_core::funding::MissingInputs::Estimate,
+        membership_as_at: None,
+        distribution: Some(pcn_core::funding::Distribution::ByRegisteredList),
+        top_slice_percent: rust_decimal::Decimal::new(5, 0),
+    };
+    let mut networks_paid = 0;
     let mut findings = 0;
     // One warm-up run, then the counted ones.
     for run in 0..=runs {
@@ -116,7 +129,24 @@ pub async fn run(args: BenchArgs) -> Result<ExitCode> {
         store.close().await;
         let whole = started.elapsed();
         std::hint::black_box(rendered);
+
+        // A national payment run: every network, every stream, distribution to practices.
+        let started = Instant::now();
+        let pay_run = crate::pay::build_run(
+            &registry,
+            rules,
+            previous,
+            &crate::pay::Selection::default(),
+            &pay_options,
+        )?;
+        let paid = started.elapsed();
+        networks_paid = pay_run.networks.len();
+        let started = Instant::now();
+        crate::statement_export::run_xlsx(&pay_run, &dir.path().join("pay.xlsx"))?;
+        let exported = started.elapsed();
         if run > 0 {
+            pay.push(paid);
+            xlsx.push(exported);
             import.push(imported);
             load.push(loaded);
             check.push(checked);
@@ -144,5 +174,10 @@ pub async fn run(args: BenchArgs) -> Result<ExitCode> {
         "  pcn check end to end (open, load, check, render table):  {}",
         ms(median(whole_check))
     );
+    println!(
+        "  payment run 2025-26 ({networks_paid} networks, every stream, distribution to practices): {}",
+        ms(median(pay))
+    );
+    println!("  XLSX export of that run: {}", ms(median(xlsx)));
     Ok(ExitCode::SUCCESS)
 }

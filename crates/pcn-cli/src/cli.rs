@@ -60,7 +60,9 @@ pub enum Command {
         #[arg(long, default_value = "pcn-demo.sqlite")]
         demo_database: PathBuf,
     },
-    /// Time the national import and check on the real files.
+    /// The Network Contract DES payments of a financial year, per network, line by line.
+    Pay(Box<crate::pay::PayArgs>),
+    /// Time the national import, check and payment run on the real files.
     Bench(crate::bench::BenchArgs),
 }
 
@@ -175,7 +177,7 @@ pub struct NetworkSetArgs {
     pub voluntary_partners: Option<String>,
 }
 
-fn parse_date(raw: &str) -> Result<NaiveDate, String> {
+pub fn parse_date(raw: &str) -> Result<NaiveDate, String> {
     pcn_core::dates::parse_date(raw)
         .ok_or_else(|| format!("{raw:?} is not a date (use YYYY-MM-DD)"))
 }
@@ -203,6 +205,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Imports => crate::network::show_imports(&cli.database).await,
         Command::Audit { limit } => crate::network::show_audit(&cli.database, limit).await,
         Command::Demo { demo_database } => crate::demo::run(&demo_database, &actor).await,
+        Command::Pay(args) => crate::pay::run(&cli.database, *args).await,
         Command::Bench(args) => crate::bench::run(args).await,
     }
 }

@@ -12,6 +12,8 @@ mod demo;
 mod import;
 mod network;
 mod output;
+mod pay;
+mod statement_export;
 
 use std::process::ExitCode;
 

@@ -2,8 +2,10 @@
 //! see the program work with no downloads.
 //!
 //! "NHS Demo Vale" is one ICB (`QZZ`) with two sub-ICB locations (`Z1A`,
-//! `Z2B`), 44 practices in 9 networks around a market town, list sizes at two
-//! dates, and governance facts. The data is generated from a fixed seed, so
+//! `Z2B`), 44 practices in 9 networks around a market town, list sizes at
+//! three dates (January, April and July 2026), weighted and adjusted
+//! populations and aligned care homes as at January 2026 (so `pcn pay
+//! --year 2026-27` has every input), and governance facts. The data is generated from a fixed seed, so
 //! every run gives the same registry. It is built to show each kind of
 //! finding: a network under 30,000 with and without a rural waiver, one over
 //! 50,000, an unallocated practice, a practice far from its network, a
@@ -16,8 +18,15 @@ use chrono::NaiveDate;
 
 use crate::codes::{IcbCode, PcnCode, PracticeCode, RegionCode, SubIcbCode};
 use crate::facts::*;
+use rust_decimal::Decimal;
 
-/// The dates of the demo's two list extracts.
+/// The demo's January list extract and population date (the DES population
+/// date for 2026-27 payments).
+fn january() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 1, 1).unwrap_or_default()
+}
+
+/// The dates of the demo's April and July list extracts.
 pub fn demo_dates() -> (NaiveDate, NaiveDate) {
     (
         NaiveDate::from_ymd_opt(2026, 4, 1).unwrap_or_default(),
@@ -186,6 +195,18 @@ pub fn demo_facts() -> FactBatch {
                 &mut rng,
             ));
             let list = rng.between(network.list.0, network.list.1);
+            let january_list = list - rng.between(0, 120);
+            facts
+                .list_sizes
+                .extend(list_sizes(&practice, january(), january_list, &mut rng));
+            // Weighted (Carr-Hill) populations run 85% to 115% of the list.
+            let weighting = Decimal::new(rng.between(8_500, 11_500) as i64, 4);
+            facts.populations.push(PopulationFact {
+                subject: PopulationSubject::Practice(practice.clone()),
+                kind: PopulationKind::Weighted,
+                as_at: january(),
+                value: (Decimal::from(january_list) * weighting).round_dp(2),
+            });
             facts
                 .list_sizes
                 .extend(list_sizes(&practice, april, list, &mut rng));
@@ -239,6 +260,55 @@ pub fn demo_facts() -> FactBatch {
         pcn: PcnCode::unallocated(),
         as_at: july,
     });
+
+    // Adjusted populations (per network) and aligned care homes, as at January 2026.
+    for (n, network) in NETWORKS.iter().enumerate() {
+        let pcn: PcnCode = code(network.code);
+        let members: Vec<&PracticeCode> = facts
+            .intervals
+            .iter()
+            .filter(|i| {
+                i.pcn == pcn && i.start <= january() && i.end.is_none_or(|e| e >= january())
+            })
+            .map(|i| &i.practice)
+            .collect();
+        let list: u64 = facts
+            .list_sizes
+            .iter()
+            .filter(|l| l.as_at == january() && l.sex == Sex::All && members.contains(&&l.practice))
+            .map(|l| l.total)
+            .sum();
+        let need = Decimal::new(rng.between(9_500, 10_500) as i64, 4);
+        facts.populations.push(PopulationFact {
+            subject: PopulationSubject::Network(pcn.clone()),
+            kind: PopulationKind::Adjusted,
+            as_at: january(),
+            value: (Decimal::from(list) * need).round_dp(2),
+        });
+        for h in 0..(1 + n % 3) {
+            let location_id = format!("1-9{:02}{:02}00000", n + 1, h + 1);
+            facts.care_homes.push(CareHomeFact {
+                location_id: location_id.clone(),
+                name: format!("DEMO CARE HOME {}{}", n + 1, (b'A' + h as u8) as char),
+                postcode: Some(format!("ZZ{} {}CH", n + 1, h + 1)),
+                beds: rng.between(18, 75) as u32,
+                location: LatLon::new_in_uk(
+                    network.centre.0 + rng.jitter(0.03),
+                    network.centre.1 + rng.jitter(0.04),
+                ),
+                local_authority: Some("Demo Vale".to_string()),
+                ods_code: None,
+                dormant: false,
+                as_at: january(),
+            });
+            facts.care_home_alignments.push(CareHomeAlignment {
+                location_id,
+                pcn: pcn.clone(),
+                from: opened,
+                to: None,
+            });
+        }
+    }
 
     // Governance: complete for most networks.
     for network in &NETWORKS {

@@ -7,6 +7,7 @@
 //! which of two disagreeing sources is newer.
 
 use chrono::NaiveDate;
+pub use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use crate::codes::{IcbCode, PcnCode, PracticeCode, RegionCode, SubIcbCode};
@@ -38,6 +39,19 @@ pub enum SourceKind {
     NhsWebsiteGp,
     /// pcn's own CSV of network governance facts.
     Governance,
+    /// NHS Payments to General Practice, practice-level CSV: weighted
+    /// populations and the PCN payments actually made.
+    NhsPaymentsPractice,
+    /// pcn's own population CSV (weighted per practice, adjusted per network).
+    Populations,
+    /// CQC HSCA Active Locations (care homes and their beds).
+    CqcCareHomes,
+    /// pcn's own care-home alignment CSV (care home → network).
+    CareHomeAlignment,
+    /// NHS England Digital's IIF indicators (raw achievement measures).
+    IifIndicators,
+    /// pcn's own CSV of IIF points achieved, as entered by a commissioner.
+    IifPoints,
     /// Facts entered at the command line (`pcn network set`).
     Manual,
     /// The synthetic demo commissioner.
@@ -45,7 +59,7 @@ pub enum SourceKind {
 }
 
 impl SourceKind {
-    pub const ALL: [SourceKind; 13] = [
+    pub const ALL: [SourceKind; 19] = [
         SourceKind::EpcnDetails,
         SourceKind::EpcnPartners,
         SourceKind::EpcnWorkbook,
@@ -57,6 +71,12 @@ impl SourceKind {
         SourceKind::GpadMapping,
         SourceKind::NhsWebsiteGp,
         SourceKind::Governance,
+        SourceKind::NhsPaymentsPractice,
+        SourceKind::Populations,
+        SourceKind::CqcCareHomes,
+        SourceKind::CareHomeAlignment,
+        SourceKind::IifIndicators,
+        SourceKind::IifPoints,
         SourceKind::Manual,
         SourceKind::Demo,
     ];
@@ -74,6 +94,12 @@ impl SourceKind {
             SourceKind::GpadMapping => "gpad-mapping",
             SourceKind::NhsWebsiteGp => "nhs-website-gp",
             SourceKind::Governance => "governance",
+            SourceKind::NhsPaymentsPractice => "nhs-payments-practice",
+            SourceKind::Populations => "populations",
+            SourceKind::CqcCareHomes => "cqc-care-homes",
+            SourceKind::CareHomeAlignment => "care-home-alignment",
+            SourceKind::IifIndicators => "iif-indicators",
+            SourceKind::IifPoints => "iif-points",
             SourceKind::Manual => "manual",
             SourceKind::Demo => "demo",
         }
@@ -285,6 +311,20 @@ pub struct FactBatch {
     pub observations: Vec<MembershipObservation>,
     pub list_sizes: Vec<ListSizeFact>,
     pub governance: Vec<GovernanceFact>,
+    /// Weighted (practice) and adjusted (network) populations.
+    #[serde(default)]
+    pub populations: Vec<PopulationFact>,
+    /// CQC care homes (only locations that are care homes).
+    #[serde(default)]
+    pub care_homes: Vec<CareHomeFact>,
+    #[serde(default)]
+    pub care_home_alignments: Vec<CareHomeAlignment>,
+    #[serde(default)]
+    pub iif_achievements: Vec<IifAchievementFact>,
+    #[serde(default)]
+    pub iif_points: Vec<IifPointsFact>,
+    #[serde(default)]
+    pub payment_actuals: Vec<PaymentActualFact>,
 }
 
 impl FactBatch {
@@ -295,6 +335,12 @@ impl FactBatch {
             + self.observations.len()
             + self.list_sizes.len()
             + self.governance.len()
+            + self.populations.len()
+            + self.care_homes.len()
+            + self.care_home_alignments.len()
+            + self.iif_achievements.len()
+            + self.iif_points.len()
+            + self.payment_actuals.len()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -308,7 +354,159 @@ impl FactBatch {
         self.observations.extend(other.observations);
         self.list_sizes.extend(other.list_sizes);
         self.governance.extend(other.governance);
+        self.populations.extend(other.populations);
+        self.care_homes.extend(other.care_homes);
+        self.care_home_alignments.extend(other.care_home_alignments);
+        self.iif_achievements.extend(other.iif_achievements);
+        self.iif_points.extend(other.iif_points);
+        self.payment_actuals.extend(other.payment_actuals);
     }
+}
+
+// ---------------------------------------------------------------------------
+// Funding inputs: populations, care homes, IIF achievement, payments made.
+// ---------------------------------------------------------------------------
+
+/// Whose population a [`PopulationFact`] gives.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum PopulationSubject {
+    Practice(PracticeCode),
+    Network(PcnCode),
+}
+
+impl PopulationSubject {
+    /// The ODS code, for display and storage.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::Practice(c) => c.as_str(),
+            Self::Network(c) => c.as_str(),
+        }
+    }
+}
+
+/// Which population a [`PopulationFact`] gives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum PopulationKind {
+    /// Contractor weighted population (the Carr-Hill formula), per practice.
+    Weighted,
+    /// The PCN adjusted population NHS England publishes, per network.
+    Adjusted,
+}
+
+impl PopulationKind {
+    /// The name used in the database and in pcn's population CSV.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Weighted => "weighted",
+            Self::Adjusted => "adjusted",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Self> {
+        match name {
+            "weighted" => Some(Self::Weighted),
+            "adjusted" => Some(Self::Adjusted),
+            _ => None,
+        }
+    }
+}
+
+/// A population figure as at a date. Populations have decimals (they are
+/// weighted), so the value is an exact decimal, never a float.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PopulationFact {
+    pub subject: PopulationSubject,
+    pub kind: PopulationKind,
+    pub as_at: NaiveDate,
+    pub value: Decimal,
+}
+
+/// A CQC-registered care home (a location whose "Care home?" is `Y`) as a
+/// CQC extract described it on `as_at`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CareHomeFact {
+    /// The CQC location id, such as `1-101234567`.
+    pub location_id: String,
+    pub name: String,
+    pub postcode: Option<String>,
+    pub beds: u32,
+    pub location: Option<LatLon>,
+    pub local_authority: Option<String>,
+    /// The location's ODS code, when CQC records one.
+    pub ods_code: Option<String>,
+    /// CQC's "Dormant (Y/N)": registered but not currently providing care.
+    pub dormant: bool,
+    pub as_at: NaiveDate,
+}
+
+/// A care home aligned to a network (Enhanced Health in Care Homes: each
+/// care home is aligned to one PCN) from `from` to `to` (inclusive; `None`
+/// is open-ended).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CareHomeAlignment {
+    pub location_id: String,
+    pub pcn: PcnCode,
+    pub from: NaiveDate,
+    pub to: Option<NaiveDate>,
+}
+
+/// The organisation an IIF measure is published for.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum IifOrganisation {
+    Practice(PracticeCode),
+    Pcn(PcnCode),
+}
+
+impl IifOrganisation {
+    pub fn code(&self) -> &str {
+        match self {
+            Self::Practice(c) => c.as_str(),
+            Self::Pcn(c) => c.as_str(),
+        }
+    }
+}
+
+/// One published IIF measure (a numerator, a denominator …) for one
+/// organisation, indicator and year, as NHS England Digital publishes it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IifAchievementFact {
+    pub organisation: IifOrganisation,
+    /// `2023-24`.
+    pub financial_year: String,
+    /// The indicator's `IND_CODE`, such as `NCD026`.
+    pub indicator: String,
+    /// The `MEASURE` as published, such as `ACC-08 Numerator`.
+    pub measure: String,
+    pub value: Decimal,
+    pub achievement_date: NaiveDate,
+}
+
+/// IIF points a network achieved in a year, as recorded by a commissioner
+/// (the published indicators file has raw measures, not points).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IifPointsFact {
+    pub pcn: PcnCode,
+    /// `2023-24`.
+    pub financial_year: String,
+    pub points: Decimal,
+    /// The date the points were recorded (the data date of the import).
+    pub recorded: NaiveDate,
+}
+
+/// What NHS Payments to General Practice says a practice was actually paid
+/// for one PCN stream in a year (PCN streams are paid to the network's
+/// payee practice, so sum them by `pcn`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PaymentActualFact {
+    pub practice: PracticeCode,
+    /// The network the file names for the practice, if any.
+    pub pcn: Option<PcnCode>,
+    /// `2022-23`.
+    pub financial_year: String,
+    /// The column as published, such as `PCN Leadership`.
+    pub stream: String,
+    /// Pence, exact.
+    pub amount: i64,
 }
 
 /// The governance facts the official files lack, one field at a time, each

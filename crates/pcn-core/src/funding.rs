@@ -97,7 +97,7 @@ pub enum MissingInputs {
 
 /// An input that a statement could not do without.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{pcn}: {stream} needs the {what}, which is not recorded")]
+#[error("{pcn}: {stream}: {what}")]
 pub struct MissingInput {
     pub pcn: PcnCode,
     pub stream: String,
@@ -326,6 +326,18 @@ pub fn statement(
     inputs: &NetworkInputs,
     missing: MissingInputs,
 ) -> Result<Statement, MissingInput> {
+    statement_with_previous(rules, None, inputs, missing)
+}
+
+/// As [`statement`], and where this year's rulebook lacks a rate (a year
+/// whose figures are not yet verified), estimates allow the `previous`
+/// year's rate for the same stream and component, marked on the line.
+pub fn statement_with_previous(
+    rules: &YearRules,
+    previous: Option<&YearRules>,
+    inputs: &NetworkInputs,
+    missing: MissingInputs,
+) -> Result<Statement, MissingInput> {
     let year = rules.financial_year;
     let months = months_of(year);
     let bases = Bases {
@@ -345,7 +357,7 @@ pub fn statement(
     for stream in &rules.streams {
         for component in &stream.components {
             let line = line_for(
-                rules, stream, component, inputs, &bases, missing, &months, &active,
+                rules, previous, stream, component, inputs, &bases, missing, &months, &active,
             )?;
             if let Some(line) = line {
                 lines.push(line);
@@ -388,6 +400,7 @@ pub fn statement(
 #[allow(clippy::too_many_arguments)]
 fn line_for(
     rules: &YearRules,
+    previous: Option<&YearRules>,
     stream: &Stream,
     component: &Component,
     inputs: &NetworkInputs,
@@ -435,17 +448,39 @@ fn line_for(
     if component.basis == Basis::Wte {
         return Ok(None);
     }
-    let Some(rate) = line.rate else {
+    let rate = if let Some(rate) = line.rate {
+        rate
+    } else {
         if missing == MissingInputs::Refuse {
-            return Err(refuse(format!(
-                "rate, which the {} rulebook does not know ({})",
-                year,
-                component.note.as_deref().unwrap_or("not published")
-            )));
+            return Err(refuse(format!("the {year} rulebook has no rate for it")));
         }
-        line.status =
-            LineStatus::NotComputed(format!("the rate for {year} is not known to the rulebook"));
-        return Ok(Some(line));
+        // The previous year's rate for the same stream and component, marked
+        // as an estimate; otherwise the line cannot be computed.
+        let carried = previous
+            .and_then(|p| p.stream_at(&stream.id, p.financial_year.end()))
+            .and_then(|s| s.component(&component.id))
+            .filter(|c| c.unit == component.unit)
+            .and_then(|c| c.rate_in_force().map(|r| (r, c)));
+        match (carried, previous) {
+            (Some((rate, carried)), Some(p)) => {
+                line.rate = Some(rate);
+                // The figure, and so its source, is the previous year's.
+                line.source = carried.source.clone();
+                line.confidence = carried.confidence;
+                line.verified = carried.verified;
+                line.estimates.push(format!(
+                    "the {year} rate is not in the rulebook: the {} rate £{rate} is used",
+                    p.financial_year
+                ));
+                rate
+            }
+            _ => {
+                line.status = LineStatus::NotComputed(format!(
+                    "the rate for {year} is not known to the rulebook"
+                ));
+                return Ok(Some(line));
+            }
+        }
     };
 
     // The basis figure.
@@ -491,7 +526,7 @@ fn line_for(
         Err(what) => {
             // Beds and points cannot be estimated: refuse, or show the line as not computed.
             if missing == MissingInputs::Refuse {
-                return Err(refuse(what));
+                return Err(refuse(format!("the {what} is not recorded")));
             }
             line.status = LineStatus::NotComputed(format!("{what} not recorded"));
             return Ok(Some(line));
@@ -532,7 +567,7 @@ fn line_for(
             practice_line(
                 line, component, inputs, rate, missing, &covered, &paid, year,
             )
-            .map_err(refuse)?,
+            .map_err(|what| refuse(format!("{what} is not recorded")))?,
         ));
     }
 
@@ -718,7 +753,9 @@ fn practice_line(
             unpaid.join(", ")
         ));
     }
-    if estimated {
+    // The network-level figure's estimate (pushed before) already says how
+    // weighted populations were estimated; say it here only if it did not.
+    if estimated && line.estimates.is_empty() {
         line.estimates.push("contractor weighted population estimated as the registered list for members without a published figure (national ratio 1.000)".to_string());
     }
     line.basis_value = Some(basis_total);
@@ -942,7 +979,7 @@ impl PayRun {
                         LineStatus::NotComputed(_) => total.not_computed += 1,
                         _ => total.networks += 1,
                     }
-                    if line.is_estimated() {
+                    if line.is_estimated() && !matches!(line.status, LineStatus::NotComputed(_)) {
                         total.estimated += 1;
                     }
                 }

@@ -21,13 +21,23 @@
 //!   overlapping relationships show up as two networks).
 //! - **Governance** facts: per field, the one with the latest `effective_from`
 //!   on or before the date; an empty value means cleared.
+//! - **Funding inputs** (populations, care-home beds, IIF points): the
+//!   latest fact on or before the date; when there is none that old, the
+//!   earliest after it (the best that is known). Each accessor returns the
+//!   date of the fact it used, so the funding engine can mark a figure that
+//!   is not as at the date a rule asks for. Among facts of the same date the
+//!   later import wins. See [`Registry::weighted_population`],
+//!   [`Registry::adjusted_population`], [`Registry::care_home_beds`],
+//!   [`Registry::iif_points`].
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use chrono::NaiveDate;
+use rust_decimal::Decimal;
 
 use crate::codes::{IcbCode, PcnCode, PracticeCode, RegionCode, SubIcbCode};
 use crate::facts::*;
+use crate::rulebook::FinancialYear;
 
 /// All facts, indexed for answering "as at" questions.
 #[derive(Debug, Default)]
@@ -36,6 +46,40 @@ pub struct Registry {
     networks: BTreeMap<PcnCode, NetworkFacts>,
     /// Dates of list-size extracts, ascending.
     list_extracts: Vec<NaiveDate>,
+    funding: FundingFacts,
+}
+
+/// The inputs of the funding engine, indexed.
+#[derive(Debug, Default)]
+struct FundingFacts {
+    /// Contractor weighted populations per practice, ascending by date.
+    weighted: BTreeMap<PracticeCode, Vec<(NaiveDate, Decimal)>>,
+    /// PCN adjusted populations per network, ascending by date.
+    adjusted: BTreeMap<PcnCode, Vec<(NaiveDate, Decimal)>>,
+    /// CQC records per care home (location id), ascending by date.
+    care_homes: BTreeMap<String, Vec<CareHomeFact>>,
+    /// Alignments per care home (location id), ascending by `from`.
+    alignments: BTreeMap<String, Vec<CareHomeAlignment>>,
+    iif_achievements: Vec<IifAchievementFact>,
+    /// Ascending by `recorded`.
+    iif_points: Vec<IifPointsFact>,
+    payment_actuals: Vec<PaymentActualFact>,
+}
+
+/// The beds of the care homes aligned to a network on a date.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct CareHomeBeds {
+    /// Beds of the aligned homes with a CQC record.
+    pub beds: u64,
+    /// Aligned homes with a CQC record (counted in `beds`).
+    pub homes: usize,
+    /// Of those, homes CQC marks dormant (their beds are counted).
+    pub dormant: usize,
+    /// The newest CQC extract date among the records used.
+    pub as_at: Option<NaiveDate>,
+    /// Location ids aligned to the network with no CQC record at all
+    /// (their beds are unknown, so `beds` is incomplete).
+    pub without_cqc_record: Vec<String>,
 }
 
 #[derive(Debug, Default)]
@@ -218,6 +262,14 @@ impl Registry {
                 .governance
                 .push(fact);
         }
+        registry.funding = FundingFacts::new(
+            facts.populations,
+            facts.care_homes,
+            facts.care_home_alignments,
+            facts.iif_achievements,
+            facts.iif_points,
+            facts.payment_actuals,
+        );
         for practice in registry.practices.values_mut() {
             // Stable sorts: among facts of the same date, the later import wins.
             practice.attributes.sort_by_key(|f| f.as_at);
@@ -251,6 +303,159 @@ impl Registry {
             .values()
             .flat_map(|n| n.attributes.iter().map(|f| f.as_at));
         practice_dates.chain(network_dates).max()
+    }
+
+    /// The contractor weighted population of a practice as at `as_at`: the
+    /// latest figure on or before the date, else the earliest after it, with
+    /// the date of the figure used. `None` when none is recorded.
+    pub fn weighted_population(
+        &self,
+        practice: &PracticeCode,
+        as_at: NaiveDate,
+    ) -> Option<(NaiveDate, Decimal)> {
+        self.funding
+            .weighted
+            .get(practice)
+            .and_then(|v| nearest(v, as_at, |(d, _)| *d))
+            .copied()
+    }
+
+    /// The PCN adjusted population of a network as at `as_at`, by the same
+    /// rule as [`Registry::weighted_population`].
+    pub fn adjusted_population(
+        &self,
+        pcn: &PcnCode,
+        as_at: NaiveDate,
+    ) -> Option<(NaiveDate, Decimal)> {
+        self.funding
+            .adjusted
+            .get(pcn)
+            .and_then(|v| nearest(v, as_at, |(d, _)| *d))
+            .copied()
+    }
+
+    /// Location ids of the care homes aligned to `pcn` on `on`. A home's
+    /// alignment on a date is the one with the latest `from` on or before the
+    /// date whose `to` (inclusive) has not passed, so a re-alignment to
+    /// another network takes over from its start even if the old one was
+    /// never closed.
+    pub fn aligned_care_home_ids(&self, pcn: &PcnCode, on: NaiveDate) -> Vec<&str> {
+        self.funding
+            .alignments
+            .iter()
+            .filter(|(_, alignments)| {
+                alignments
+                    .iter()
+                    .rev()
+                    .find(|a| a.from <= on)
+                    .is_some_and(|a| &a.pcn == pcn && a.to.is_none_or(|t| t >= on))
+            })
+            .map(|(id, _)| id.as_str())
+            .collect()
+    }
+
+    /// The care homes aligned to `pcn` on `on`, each as the CQC record
+    /// nearest the date (the latest on or before it, else the earliest
+    /// after). Aligned homes with no CQC record are left out; see
+    /// [`Registry::care_home_beds`].
+    pub fn aligned_care_homes(&self, pcn: &PcnCode, on: NaiveDate) -> Vec<&CareHomeFact> {
+        self.aligned_care_home_ids(pcn, on)
+            .into_iter()
+            .filter_map(|id| self.care_home(id, on))
+            .collect()
+    }
+
+    /// The CQC record of a care home nearest `as_at` (latest on or before, else earliest after).
+    pub fn care_home(&self, location_id: &str, as_at: NaiveDate) -> Option<&CareHomeFact> {
+        self.funding
+            .care_homes
+            .get(location_id)
+            .and_then(|v| nearest(v, as_at, |f| f.as_at))
+    }
+
+    /// Whether any care home has ever been aligned to any network: until one
+    /// has, a network's care-home beds are unknown rather than zero.
+    pub fn has_care_home_alignments(&self) -> bool {
+        !self.funding.alignments.is_empty()
+    }
+
+    /// The total beds of the care homes aligned to `pcn` on `on`, how many
+    /// homes they are, the newest CQC date used, and the aligned homes whose
+    /// beds are unknown.
+    pub fn care_home_beds(&self, pcn: &PcnCode, on: NaiveDate) -> CareHomeBeds {
+        let mut out = CareHomeBeds::default();
+        for id in self.aligned_care_home_ids(pcn, on) {
+            match self.care_home(id, on) {
+                Some(home) => {
+                    out.beds += u64::from(home.beds);
+                    out.homes += 1;
+                    out.dormant += usize::from(home.dormant);
+                    out.as_at = out.as_at.max(Some(home.as_at));
+                }
+                None => out.without_cqc_record.push(id.to_string()),
+            }
+        }
+        out
+    }
+
+    /// The IIF points recorded for a network and year: the latest recorded
+    /// (a correction supersedes), with the date it was recorded.
+    pub fn iif_points(&self, pcn: &PcnCode, year: FinancialYear) -> Option<(NaiveDate, Decimal)> {
+        let year = year.to_string();
+        self.funding
+            .iif_points
+            .iter()
+            .rev()
+            .find(|f| &f.pcn == pcn && f.financial_year == year)
+            .map(|f| (f.recorded, f.points))
+    }
+
+    /// The published IIF measures of an organisation (a network, or a
+    /// practice) for a year, in import order.
+    pub fn iif_achievements(
+        &self,
+        organisation: &IifOrganisation,
+        year: FinancialYear,
+    ) -> Vec<&IifAchievementFact> {
+        let year = year.to_string();
+        self.funding
+            .iif_achievements
+            .iter()
+            .filter(|f| &f.organisation == organisation && f.financial_year == year)
+            .collect()
+    }
+
+    /// The PCN payments NHS Payments to General Practice records for a
+    /// practice in a year, one per stream.
+    pub fn payments_to_practice(
+        &self,
+        practice: &PracticeCode,
+        year: FinancialYear,
+    ) -> Vec<&PaymentActualFact> {
+        let year = year.to_string();
+        self.funding
+            .payment_actuals
+            .iter()
+            .filter(|f| &f.practice == practice && f.financial_year == year)
+            .collect()
+    }
+
+    /// The PCN payments recorded for a network's practices in a year (by the
+    /// network the payments file names for each practice), totalled by
+    /// stream, in pence.
+    pub fn network_payments(&self, pcn: &PcnCode, year: FinancialYear) -> BTreeMap<String, i64> {
+        let year = year.to_string();
+        let mut totals: BTreeMap<String, i64> = BTreeMap::new();
+        for f in self
+            .funding
+            .payment_actuals
+            .iter()
+            .filter(|f| f.pcn.as_ref() == Some(pcn) && f.financial_year == year)
+        {
+            let total = totals.entry(f.stream.clone()).or_default();
+            *total = total.saturating_add(f.amount);
+        }
+        totals
     }
 
     /// The membership history of a practice: ODS relationships as recorded,
@@ -398,6 +603,80 @@ impl Registry {
             networks,
         }
     }
+}
+
+impl FundingFacts {
+    fn new(
+        populations: Vec<PopulationFact>,
+        care_homes: Vec<CareHomeFact>,
+        alignments: Vec<CareHomeAlignment>,
+        iif_achievements: Vec<IifAchievementFact>,
+        iif_points: Vec<IifPointsFact>,
+        payment_actuals: Vec<PaymentActualFact>,
+    ) -> FundingFacts {
+        let mut funding = FundingFacts::default();
+        for p in populations {
+            match (p.kind, p.subject) {
+                (PopulationKind::Weighted, PopulationSubject::Practice(code)) => funding
+                    .weighted
+                    .entry(code)
+                    .or_default()
+                    .push((p.as_at, p.value)),
+                (PopulationKind::Adjusted, PopulationSubject::Network(code)) => funding
+                    .adjusted
+                    .entry(code)
+                    .or_default()
+                    .push((p.as_at, p.value)),
+                // A weighted figure for a network or an adjusted figure for a
+                // practice is not published; the importers never make one.
+                _ => {}
+            }
+        }
+        for home in care_homes {
+            funding
+                .care_homes
+                .entry(home.location_id.clone())
+                .or_default()
+                .push(home);
+        }
+        for a in alignments {
+            funding
+                .alignments
+                .entry(a.location_id.clone())
+                .or_default()
+                .push(a);
+        }
+        // Stable sorts: among facts of the same date, the later import wins.
+        for v in funding.weighted.values_mut() {
+            v.sort_by_key(|(d, _)| *d);
+        }
+        for v in funding.adjusted.values_mut() {
+            v.sort_by_key(|(d, _)| *d);
+        }
+        for v in funding.care_homes.values_mut() {
+            v.sort_by_key(|f| f.as_at);
+        }
+        for v in funding.alignments.values_mut() {
+            v.sort_by_key(|a| a.from);
+        }
+        funding.iif_achievements = iif_achievements;
+        funding.iif_points = iif_points;
+        funding.iif_points.sort_by_key(|f| f.recorded);
+        funding.payment_actuals = payment_actuals;
+        funding
+    }
+}
+
+/// In facts sorted by date: the last fact dated on or before `as_at`; when
+/// none is, the last of those sharing the earliest date.
+fn nearest<T>(sorted: &[T], as_at: NaiveDate, date: impl Fn(&T) -> NaiveDate) -> Option<&T> {
+    let upto = sorted.partition_point(|f| date(f) <= as_at);
+    if upto > 0 {
+        return sorted.get(upto - 1);
+    }
+    let first = date(sorted.first()?);
+    let end = sorted.partition_point(|f| date(f) <= first);
+    sorted.get(end.saturating_sub(1))
 }
 
 /// One line of a practice's membership history.
@@ -739,5 +1018,222 @@ mod tests {
         let late = &registry.at(d("2025-06-01")).networks[&pcn("U00001")].governance;
         assert_eq!(late.clinical_director.as_deref(), Some("Dr B"));
         assert_eq!(late.nominated_payee, None);
+    }
+
+    fn dec(s: &str) -> Decimal {
+        s.parse().unwrap()
+    }
+    fn population(
+        subject: PopulationSubject,
+        kind: PopulationKind,
+        at: &str,
+        v: &str,
+    ) -> PopulationFact {
+        PopulationFact {
+            subject,
+            kind,
+            as_at: d(at),
+            value: dec(v),
+        }
+    }
+
+    #[test]
+    fn populations_as_at_latest_on_or_before_else_earliest_after() {
+        let practice = || PopulationSubject::Practice(prac("A81001"));
+        let network = || PopulationSubject::Network(pcn("U00001"));
+        let registry = Registry::new(FactBatch {
+            populations: vec![
+                population(practice(), PopulationKind::Weighted, "2024-01-01", "9100.5"),
+                population(
+                    practice(),
+                    PopulationKind::Weighted,
+                    "2023-01-01",
+                    "9000.25",
+                ),
+                // Same date again, imported later: it wins.
+                population(
+                    practice(),
+                    PopulationKind::Weighted,
+                    "2024-01-01",
+                    "9101.75",
+                ),
+                population(
+                    network(),
+                    PopulationKind::Adjusted,
+                    "2025-01-01",
+                    "40123.456",
+                ),
+            ],
+            ..FactBatch::default()
+        });
+        let w = |at| registry.weighted_population(&prac("A81001"), d(at));
+        assert_eq!(w("2022-06-01"), Some((d("2023-01-01"), dec("9000.25"))));
+        assert_eq!(w("2023-06-01"), Some((d("2023-01-01"), dec("9000.25"))));
+        assert_eq!(w("2024-01-01"), Some((d("2024-01-01"), dec("9101.75"))));
+        assert_eq!(w("2030-01-01"), Some((d("2024-01-01"), dec("9101.75"))));
+        assert_eq!(
+            registry.weighted_population(&prac("A81002"), d("2024-01-01")),
+            None
+        );
+        assert_eq!(
+            registry.adjusted_population(&pcn("U00001"), d("2024-04-01")),
+            Some((d("2025-01-01"), dec("40123.456")))
+        );
+        assert_eq!(
+            registry.adjusted_population(&pcn("U00002"), d("2024-04-01")),
+            None
+        );
+        // An adjusted figure is not a weighted one.
+        assert_eq!(
+            registry
+                .weighted_population(&prac("A81001"), d("2024-01-01"))
+                .map(|x| x.1),
+            Some(dec("9101.75"))
+        );
+    }
+
+    fn home(id: &str, beds: u32, at: &str) -> CareHomeFact {
+        CareHomeFact {
+            location_id: id.into(),
+            name: format!("HOME {id}"),
+            postcode: None,
+            beds,
+            location: None,
+            local_authority: None,
+            ods_code: None,
+            dormant: false,
+            as_at: d(at),
+        }
+    }
+    fn align(id: &str, n: &str, from: &str, to: Option<&str>) -> CareHomeAlignment {
+        CareHomeAlignment {
+            location_id: id.into(),
+            pcn: pcn(n),
+            from: d(from),
+            to: to.map(d),
+        }
+    }
+
+    #[test]
+    fn care_homes_aligned_on_a_date_and_their_beds() {
+        let registry = Registry::new(FactBatch {
+            care_homes: vec![
+                home("1-1", 40, "2024-01-01"),
+                home("1-1", 42, "2025-01-01"),
+                home("1-2", 30, "2024-01-01"),
+                CareHomeFact {
+                    dormant: true,
+                    ..home("1-3", 10, "2024-01-01")
+                },
+            ],
+            care_home_alignments: vec![
+                align("1-1", "U00001", "2020-04-01", None),
+                // Moved to U00002 from 2024-10-01 without closing the first.
+                align("1-2", "U00001", "2020-04-01", None),
+                align("1-2", "U00002", "2024-10-01", None),
+                align("1-3", "U00001", "2020-04-01", Some("2024-12-31")),
+                align("1-9", "U00001", "2020-04-01", None),
+            ],
+            ..FactBatch::default()
+        });
+        let u1 = pcn("U00001");
+        let mid_2024 = registry.care_home_beds(&u1, d("2024-06-01"));
+        assert_eq!(
+            mid_2024,
+            CareHomeBeds {
+                beds: 40 + 30 + 10,
+                homes: 3,
+                dormant: 1,
+                as_at: Some(d("2024-01-01")),
+                without_cqc_record: vec!["1-9".into()],
+            }
+        );
+        let y2025 = registry.care_home_beds(&u1, d("2025-06-01"));
+        assert_eq!((y2025.beds, y2025.homes), (42, 1));
+        assert_eq!(y2025.as_at, Some(d("2025-01-01")));
+        let homes = registry.aligned_care_homes(&pcn("U00002"), d("2025-06-01"));
+        assert_eq!(homes.len(), 1);
+        assert_eq!(homes[0].location_id, "1-2");
+        // Before any CQC extract: the earliest one is used.
+        assert_eq!(
+            registry.care_home_beds(&u1, d("2021-01-01")).as_at,
+            Some(d("2024-01-01"))
+        );
+        assert_eq!(
+            registry.care_home_beds(&u1, d("2019-01-01")),
+            CareHomeBeds::default()
+        );
+    }
+
+    #[test]
+    fn iif_points_achievements_and_payments_by_year() {
+        let fy: FinancialYear = "2023-24".parse().unwrap();
+        let points = |p: &str, at: &str| IifPointsFact {
+            pcn: pcn("U00001"),
+            financial_year: "2023-24".into(),
+            points: dec(p),
+            recorded: d(at),
+        };
+        let registry = Registry::new(FactBatch {
+            iif_points: vec![points("150.5", "2024-07-01"), points("120", "2024-06-01")],
+            iif_achievements: vec![
+                IifAchievementFact {
+                    organisation: IifOrganisation::Pcn(pcn("U00001")),
+                    financial_year: "2023-24".into(),
+                    indicator: "NCDMI198".into(),
+                    measure: "EHCH-04 Numerator".into(),
+                    value: dec("12"),
+                    achievement_date: d("2024-03-31"),
+                },
+                IifAchievementFact {
+                    organisation: IifOrganisation::Practice(prac("A81001")),
+                    financial_year: "2023-24".into(),
+                    indicator: "NCD026".into(),
+                    measure: "ACC-08 Numerator".into(),
+                    value: dec("3001"),
+                    achievement_date: d("2024-03-31"),
+                },
+            ],
+            payment_actuals: vec![
+                PaymentActualFact {
+                    practice: prac("A81001"),
+                    pcn: Some(pcn("U00001")),
+                    financial_year: "2023-24".into(),
+                    stream: "PCN Leadership".into(),
+                    amount: 1_234_567,
+                },
+                PaymentActualFact {
+                    practice: prac("A81002"),
+                    pcn: Some(pcn("U00001")),
+                    financial_year: "2023-24".into(),
+                    stream: "PCN Leadership".into(),
+                    amount: 33,
+                },
+                PaymentActualFact {
+                    practice: prac("A81002"),
+                    pcn: Some(pcn("U00001")),
+                    financial_year: "2022-23".into(),
+                    stream: "PCN Support".into(),
+                    amount: 1,
+                },
+            ],
+            ..FactBatch::default()
+        });
+        assert_eq!(
+            registry.iif_points(&pcn("U00001"), fy),
+            Some((d("2024-07-01"), dec("150.5")))
+        );
+        assert_eq!(registry.iif_points(&pcn("U00001"), fy.next()), None);
+        let org = IifOrganisation::Pcn(pcn("U00001"));
+        assert_eq!(registry.iif_achievements(&org, fy).len(), 1);
+        let practice = IifOrganisation::Practice(prac("A81001"));
+        assert_eq!(
+            registry.iif_achievements(&practice, fy)[0].value,
+            dec("3001")
+        );
+        assert_eq!(registry.payments_to_practice(&prac("A81002"), fy).len(), 1);
+        let totals = registry.network_payments(&pcn("U00001"), fy);
+        assert_eq!(totals.len(), 1);
+        assert_eq!(totals["PCN Leadership"], 1_234_600);
     }
 }

@@ -114,6 +114,11 @@ impl FinancialYear {
     pub fn next(self) -> FinancialYear {
         FinancialYear::starting(self.start_year + 1)
     }
+
+    /// The previous financial year.
+    pub fn previous(self) -> FinancialYear {
+        FinancialYear::starting(self.start_year - 1)
+    }
 }
 
 impl FromStr for FinancialYear {

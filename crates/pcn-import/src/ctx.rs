@@ -3,7 +3,7 @@
 
 use chrono::NaiveDate;
 use csv::StringRecord;
-use pcn_core::CodeError;
+use pcn_core::{CodeError, Decimal};
 
 use crate::decode::Col;
 use crate::error::Problems;
@@ -142,6 +142,75 @@ impl<'a> Ctx<'a> {
     }
 }
 
+impl Ctx<'_> {
+    /// A required exact decimal (see [`parse_decimal`]); `negative` allows a
+    /// leading minus (money can be a deduction, populations cannot).
+    pub fn decimal(&mut self, row: u64, col: &Col, raw: &str, negative: bool) -> Option<Decimal> {
+        match parse_decimal(raw) {
+            Some(v) if negative || !v.is_sign_negative() || v.is_zero() => Some(v),
+            Some(_) => {
+                self.problems
+                    .cell(row, &col.name, raw, "must not be negative");
+                None
+            }
+            None => {
+                let message = if raw.is_empty() {
+                    "a number is required here"
+                } else {
+                    "not a number (digits with an optional decimal point, such as 1234.56)"
+                };
+                self.problems.cell(row, &col.name, raw, message);
+                None
+            }
+        }
+    }
+}
+
+/// An exact decimal as the files write it: optional `-`, digits (optionally
+/// grouped in thousands with `,`), and an optional `.` fraction. No
+/// exponents, currency signs or other separators; at most 28 digits.
+pub(crate) fn parse_decimal(raw: &str) -> Option<Decimal> {
+    let s = raw.trim();
+    let (negative, unsigned) = match s.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, s),
+    };
+    let (whole, fraction) = match unsigned.split_once('.') {
+        Some((w, f)) => (w, Some(f)),
+        None => (unsigned, None),
+    };
+    let digits = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit());
+    let whole: String = if whole.contains(',') {
+        let mut groups = whole.split(',');
+        let first = groups.next().unwrap_or("");
+        if !(digits(first) && first.len() <= 3) {
+            return None;
+        }
+        let mut joined = first.to_string();
+        for g in groups {
+            if !(digits(g) && g.len() == 3) {
+                return None;
+            }
+            joined.push_str(g);
+        }
+        joined
+    } else {
+        whole.to_string()
+    };
+    if !digits(&whole) || fraction.is_some_and(|f| !digits(f)) {
+        return None;
+    }
+    let total_digits = whole.len() + fraction.map_or(0, str::len);
+    if total_digits > 28 {
+        return None;
+    }
+    let text = match fraction {
+        Some(f) => format!("{}{whole}.{f}", if negative { "-" } else { "" }),
+        None => format!("{}{whole}", if negative { "-" } else { "" }),
+    };
+    text.parse::<Decimal>().ok()
+}
+
 /// A cell, trimmed; blank when the record is short.
 pub(crate) fn cell<'r>(rec: &'r StringRecord, col: &Col) -> &'r str {
     rec.get(col.idx).unwrap_or("").trim()
@@ -159,5 +228,27 @@ pub(crate) fn latest(current: &mut Option<NaiveDate>, candidate: Option<NaiveDat
         if current.is_none_or(|d| c > d) {
             *current = Some(c);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decimals() {
+        let p = |s: &str| parse_decimal(s).map(|d| d.to_string());
+        assert_eq!(p("1234.56"), Some("1234.56".into()));
+        assert_eq!(p(" 9000.125 "), Some("9000.125".into()));
+        assert_eq!(p("-12.5"), Some("-12.5".into()));
+        assert_eq!(p("1,234,567.89"), Some("1234567.89".into()));
+        assert_eq!(p("0"), Some("0".into()));
+        for bad in [
+            "", "-", ".", "1.", ".5", "1e5", "1_000", "12,34", "£12", "1.2.3", "NaN", "+1",
+            "1,2345",
+        ] {
+            assert_eq!(p(bad), None, "{bad}");
+        }
+        assert_eq!(p(&"9".repeat(29)), None);
     }
 }

@@ -2,7 +2,9 @@
 //! a [`Table`] of records with columns found by name.
 //!
 //! - gzip (magic `1f 8b`) is decompressed, refusing more than [`MAX_DECOMPRESSED`] bytes;
-//! - zip (magic `PK`) is read as an xlsx workbook with calamine, from memory;
+//! - zip (magic `PK`) is read as an xlsx workbook with calamine, from memory,
+//!   or, when it is not one, as an OpenDocument (.ods) spreadsheet (CQC
+//!   publishes its locations file as .ods);
 //! - a UTF-8 byte-order mark is stripped; text that is not UTF-8 is decoded
 //!   as Windows-1252 (the NHS website's GP.csv is);
 //! - the delimiter is `¬` when the first line contains one (GP.csv, which is
@@ -15,7 +17,7 @@
 
 use std::io::{Cursor, Read};
 
-use calamine::{Data, Reader, Xlsx};
+use calamine::{Data, Ods, Reader, Xlsx};
 use csv::StringRecord;
 
 use crate::error::{ImportError, Problems};
@@ -78,39 +80,56 @@ fn read_workbook(file: &str, bytes: &[u8]) -> Result<Vec<Sheet>, ImportError> {
     // calamine is a large parser of untrusted zip/XML; a panic inside it must
     // not take the program down, so it is contained here and reported.
     let result = std::panic::catch_unwind(|| -> Result<Vec<Sheet>, String> {
-        let mut workbook = Xlsx::new(Cursor::new(bytes)).map_err(|e| e.to_string())?;
-        let mut sheets = Vec::new();
-        for name in workbook.sheet_names() {
-            let range = workbook
-                .worksheet_range(&name)
-                .map_err(|e| format!("sheet {name:?}: {e}"))?;
-            let (first_row, _) = range.start().unwrap_or((0, 0));
-            let mut rows = Vec::new();
-            for (i, cells) in range.rows().enumerate() {
-                let row: Vec<String> = cells.iter().map(cell_text).collect();
-                if row.iter().all(|c| c.trim().is_empty()) {
-                    continue;
-                }
-                let number = u64::from(first_row)
-                    .saturating_add(i as u64)
-                    .saturating_add(1);
-                rows.push((number, row));
-            }
-            sheets.push(Sheet { name, rows });
+        match Xlsx::new(Cursor::new(bytes)) {
+            Ok(workbook) => sheets_of(workbook),
+            Err(xlsx_error) => match Ods::new(Cursor::new(bytes)) {
+                Ok(workbook) => sheets_of(workbook),
+                Err(_) => Err(xlsx_error.to_string()),
+            },
         }
-        Ok(sheets)
     });
     match result {
         Ok(Ok(sheets)) => Ok(sheets),
         Ok(Err(e)) => Err(ImportError::whole_file(
             file,
-            format!("not a readable Excel (.xlsx) workbook: {e}"),
+            format!(
+                "not a readable Excel (.xlsx) workbook or OpenDocument (.ods) spreadsheet: {e}"
+            ),
         )),
         Err(_) => Err(ImportError::whole_file(
             file,
-            "not a readable Excel (.xlsx) workbook (the reader failed on it)",
+            "not a readable Excel (.xlsx) workbook or OpenDocument (.ods) spreadsheet (the \
+             reader failed on it)",
         )),
     }
+}
+
+/// Every sheet of a workbook, keeping the non-empty rows with their numbers.
+fn sheets_of<'b, R>(mut workbook: R) -> Result<Vec<Sheet>, String>
+where
+    R: Reader<Cursor<&'b [u8]>>,
+    R::Error: std::fmt::Display,
+{
+    let mut sheets = Vec::new();
+    for name in workbook.sheet_names() {
+        let range = workbook
+            .worksheet_range(&name)
+            .map_err(|e| format!("sheet {name:?}: {e}"))?;
+        let (first_row, _) = range.start().unwrap_or((0, 0));
+        let mut rows = Vec::new();
+        for (i, cells) in range.rows().enumerate() {
+            let row: Vec<String> = cells.iter().map(cell_text).collect();
+            if row.iter().all(|c| c.trim().is_empty()) {
+                continue;
+            }
+            let number = u64::from(first_row)
+                .saturating_add(i as u64)
+                .saturating_add(1);
+            rows.push((number, row));
+        }
+        sheets.push(Sheet { name, rows });
+    }
+    Ok(sheets)
 }
 
 /// A cell as text: dates as ISO, whole numbers without a decimal point (so
@@ -201,6 +220,14 @@ impl<'a> Table<'a> {
     pub fn from_sheet(sheet: &'a Sheet) -> Self {
         let mut table = Self::new(Body::Cells(&sheet.rows), None);
         table.sheet = Some(sheet.name.clone());
+        table
+    }
+
+    /// Rows of a worksheet from its header row on (for sheets with title rows
+    /// above the header).
+    pub fn from_rows(sheet: &str, rows: &'a [(u64, Vec<String>)]) -> Self {
+        let mut table = Self::new(Body::Cells(rows), None);
+        table.sheet = Some(sheet.to_string());
         table
     }
 
@@ -319,11 +346,26 @@ fn walk(body: Body<'_>, f: &mut dyn FnMut(u64, &StringRecord) -> bool) {
                 .from_reader(text.as_bytes());
             // Records are read from a `str`, so fields split at ASCII bytes
             // are valid UTF-8 and reading cannot fail; stop if it ever does.
+            // The line of a record is counted from its byte offset: the csv
+            // crate's own line count is one short after a CRLF line ending
+            // (and its byte offset points at the LF).
+            let (mut counted_to, mut line) = (0usize, 1u64);
             while let Ok(true) = reader.read_record(&mut record) {
                 if is_blank(&record) {
                     continue;
                 }
-                let line = record.position().map_or(0, |p| p.line());
+                let mut start = record.position().map_or(counted_to, |p| {
+                    usize::try_from(p.byte()).unwrap_or(counted_to)
+                });
+                // After a CRLF the reported start is the LF: step past line endings.
+                while matches!(text.as_bytes().get(start), Some(b'\r' | b'\n')) {
+                    start += 1;
+                }
+                if let Some(between) = text.as_bytes().get(counted_to..start) {
+                    let newlines = between.iter().filter(|b| **b == b'\n').count();
+                    line = line.saturating_add(newlines as u64);
+                    counted_to = start;
+                }
                 if !f(line, &record) {
                     return;
                 }
@@ -409,5 +451,23 @@ mod tests {
             panic!()
         };
         assert_eq!(t, "x¬y");
+    }
+}
+#[cfg(test)]
+mod line_numbers {
+    #[test]
+    fn crlf_and_lf_give_the_same_rows() {
+        for text in [
+            "a,b\r\n1,2\r\n\r\n\"x\r\ny\",4\r\n5,6\r\n",
+            "a,b\n1,2\n\n\"x\ny\",4\n5,6\n",
+        ] {
+            let t = super::Table::from_text(text, None);
+            let mut rows = Vec::new();
+            t.for_each(|line, _| {
+                rows.push(line);
+                true
+            });
+            assert_eq!(rows, vec![2, 4, 6], "{text:?}");
+        }
     }
 }

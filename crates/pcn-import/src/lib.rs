@@ -1,5 +1,5 @@
 //! Readers for the official NHS files pcn imports, and for pcn's own
-//! governance CSV.
+//! governance, population, care-home alignment and IIF points CSVs.
 //!
 //! Each reader turns one file into a [`FactBatch`] of dated facts
 //! (`pcn_core::facts`). A file is either read whole or refused with an
@@ -16,6 +16,11 @@
 //! | `gpad-mapping` | GPAD `Mapping.csv` | [`gpad`] |
 //! | `nhs-website-gp` | NHS website `GP.csv` | [`nhs_website`] |
 //! | `governance` | pcn's governance CSV | [`governance`] |
+//! | `nhs-payments-practice` | NHS Payments to General Practice, practice-level CSV | [`payments`] |
+//! | `populations` | pcn's population CSV (weighted, adjusted) | [`populations`] |
+//! | `cqc-care-homes` | CQC HSCA Active Locations (.ods, .xlsx, CSV) | [`cqc`] |
+//! | `care-home-alignment` | pcn's care-home alignment CSV | [`care_home_alignment`] |
+//! | `iif-indicators`, `iif-points` | NHS England Digital IIF indicators; pcn's IIF points CSV | [`iif`] |
 //!
 //! Decoding (gzip, xlsx, BOM, Windows-1252, `¬`, header matching) is shared:
 //! see [`decode`]. [`detect`] picks the reader from the header alone (the
@@ -28,6 +33,8 @@ use chrono::NaiveDate;
 use pcn_core::{FactBatch, SourceKind};
 use sha2::{Digest, Sha256};
 
+pub mod care_home_alignment;
+pub mod cqc;
 mod ctx;
 pub mod decode;
 pub mod epcn;
@@ -35,8 +42,11 @@ pub mod epraccur;
 mod error;
 pub mod governance;
 pub mod gpad;
+pub mod iif;
 pub mod nhs_website;
 mod pathdate;
+pub mod payments;
+pub mod populations;
 pub mod registration;
 
 pub use error::{ImportError, Problem, KEPT_PROBLEMS, SHOWN_PROBLEMS};
@@ -101,7 +111,10 @@ pub fn parse_bytes(
     let kind = detect_decoded(file_name, &decoded)?;
     let mut ctx = Ctx::new(file_name, opts, progress);
     let (facts, date) = match &decoded {
-        Decoded::Workbook(sheets) => epcn::read_workbook(&mut ctx, sheets, kind),
+        Decoded::Workbook(sheets) => match kind {
+            SourceKind::CqcCareHomes => cqc::read_workbook(&mut ctx, sheets),
+            _ => epcn::read_workbook(&mut ctx, sheets, kind),
+        },
         Decoded::Text(text) => {
             let table = match kind {
                 SourceKind::Epraccur => Table::from_text(text, Some(epraccur::column_names())),
@@ -123,6 +136,12 @@ pub fn parse_bytes(
                 SourceKind::GpadMapping => gpad::read(&mut ctx, &table),
                 SourceKind::NhsWebsiteGp => nhs_website::read(&mut ctx, &table),
                 SourceKind::Governance => governance::read(&mut ctx, &table),
+                SourceKind::NhsPaymentsPractice => payments::read(&mut ctx, &table),
+                SourceKind::Populations => populations::read(&mut ctx, &table),
+                SourceKind::CqcCareHomes => cqc::read(&mut ctx, &table),
+                SourceKind::CareHomeAlignment => care_home_alignment::read(&mut ctx, &table),
+                SourceKind::IifIndicators => iif::read_indicators(&mut ctx, &table),
+                SourceKind::IifPoints => iif::read_points(&mut ctx, &table),
                 SourceKind::EpcnWorkbook | SourceKind::Manual | SourceKind::Demo => {
                     (FactBatch::default(), None)
                 }
@@ -169,17 +188,25 @@ pub fn detect(file_name: &str, bytes: &[u8]) -> Result<SourceKind, ImportError> 
 const KNOWN: &str = "ODS ePCN.xlsx (sheets PCNDetails, PCN Core Partner Details) or its CSV \
 reports epcn / epcncorepartnerdetails; ODS epraccur.csv (no header, 27 columns); Patients \
 Registered at a GP Practice gp-reg-pat-prac-map.csv, -quin-age.csv, -sing-age-*.csv, -all.csv; \
-GPAD Mapping.csv; NHS website GP.csv; pcn's governance CSV (header pcn_code, ...)";
+GPAD Mapping.csv; NHS website GP.csv; NHS Payments to General Practice (practice-level CSV); \
+CQC HSCA Active Locations (.ods, .xlsx or CSV); NHS England Digital IIF indicators CSV; pcn's \
+governance CSV (header pcn_code, ...), population CSV (practice_code or pcn_code, as_at, \
+weighted_population, adjusted_population), care-home alignment CSV (location_id, pcn_code, \
+aligned_from) and IIF points CSV (pcn_code, financial_year, points)";
 
 fn detect_decoded(file_name: &str, decoded: &Decoded) -> Result<SourceKind, ImportError> {
     match decoded {
-        Decoded::Workbook(sheets) => epcn::detect_workbook(sheets).ok_or_else(|| {
-            let names: Vec<&str> = sheets.iter().map(|s| s.name.as_str()).collect();
-            ImportError::whole_file(
+        Decoded::Workbook(sheets) => {
+            epcn::detect_workbook(sheets)
+                .or_else(|| cqc::find_sheet(sheets).map(|_| SourceKind::CqcCareHomes))
+                .ok_or_else(|| {
+                    let names: Vec<&str> = sheets.iter().map(|s| s.name.as_str()).collect();
+                    ImportError::whole_file(
                 file_name,
                 format!("a workbook with sheets {names:?} is not one pcn knows; it reads {KNOWN}"),
             )
-        }),
+                })
+        }
         Decoded::Text(text) => {
             let Some(first) = decode::first_record(text) else {
                 return Err(ImportError::whole_file(
@@ -216,7 +243,25 @@ fn detect_decoded(file_name: &str, decoded: &Decoded) -> Result<SourceKind, Impo
 fn kind_of_header(file_name: &str, text: &str, fields: &[&str]) -> Option<SourceKind> {
     let norm: Vec<String> = fields.iter().map(|f| decode::normalise(f)).collect();
     let has = |name: &str| norm.iter().any(|h| h == name);
-    if has("partner organisation code") && has("pcn code") {
+    // The funding inputs first: their headers share names (practice code,
+    // pcn code) with the registration map and the governance CSV.
+    if has("practice code")
+        && payments::WEIGHTED
+            .iter()
+            .any(|w| has(&decode::normalise(w)))
+    {
+        Some(SourceKind::NhsPaymentsPractice)
+    } else if cqc::looks_like(&has) {
+        Some(SourceKind::CqcCareHomes)
+    } else if iif::looks_like_indicators(&has) {
+        Some(SourceKind::IifIndicators)
+    } else if populations::looks_like(&has) {
+        Some(SourceKind::Populations)
+    } else if care_home_alignment::looks_like(&has) {
+        Some(SourceKind::CareHomeAlignment)
+    } else if iif::looks_like_points(&has) {
+        Some(SourceKind::IifPoints)
+    } else if has("partner organisation code") && has("pcn code") {
         Some(SourceKind::EpcnPartners)
     } else if has("pcn code") && has("pcn name") && has("open date") {
         Some(SourceKind::EpcnDetails)

@@ -227,10 +227,16 @@ fn missing_required_column() {
 
 #[test]
 fn wrong_kind() {
-    let iif = "ORGANISATION_TYPE,ORGANISATION_CODE,ORGANISATION_NAME,QUALITY_SERVICE,ACH_DATE,IND_CODE,MEASURE,VALUE\nGP,A81001,X,Y,31/03/2024,NCD026,Numerator,1\n";
-    let e = detect("IIF.csv", iif.as_bytes()).unwrap_err();
+    // The CQC care directory (no beds), which pcn does not read.
+    let directory = "Name,Also known as,Address,Postcode,Phone number,Service's website (if available),Service types\nOak Lodge,,1 Road,TS18 4AB,0,,Care home\n";
+    let e = detect("directory.csv", directory.as_bytes()).unwrap_err();
     let s = e.to_string();
-    assert!(s.starts_with("IIF.csv: not a file pcn knows: its first line is \"ORGANISATION_TYPE,ORGANISATION_CODE"), "{s}");
+    assert!(
+        s.starts_with(
+            "directory.csv: not a file pcn knows: its first line is \"Name,Also known as"
+        ),
+        "{s}"
+    );
     assert!(s.contains("GPAD Mapping.csv"), "{s}");
     let e = parse_text("empty.csv", "\n\n").unwrap_err();
     assert!(

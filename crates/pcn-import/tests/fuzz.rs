@@ -6,7 +6,7 @@ use common::*;
 use pcn_import::{detect, parse_bytes};
 use proptest::prelude::*;
 
-const FIXTURE_FILES: [&str; 12] = [
+const FIXTURE_FILES: [&str; 21] = [
     "gp-reg-pat-prac-map.csv",
     "gp-reg-pat-prac-map-ccg-2021.csv",
     "gp-reg-pat-prac-quin-age.csv.gz",
@@ -19,6 +19,15 @@ const FIXTURE_FILES: [&str; 12] = [
     "epcncorepartnerdetails.csv",
     "epcn.csv",
     "epcn-fixture.xlsx",
+    "nhspaymentsgp-22-23-prac-csv.csv",
+    "nhspaymentsgp-21-22-prac-csv.csv",
+    "populations.csv",
+    "01_May_2024_HSCA_Active_Locations.ods",
+    "cqc-2024-05/HSCA_Active_Locations.xlsx",
+    "cqc-2024-05/hsca-active-locations.csv",
+    "care-home-alignment.csv",
+    "iif-indicators-2023-24.csv",
+    "iif-points.csv",
 ];
 
 fn both(name: &str, bytes: &[u8]) {
@@ -47,6 +56,12 @@ proptest! {
             "OrganisationCode¬OrganisationType¬Latitude¬Longitude",
             "pcn_code,effective_from,clinical_director,nominated_payee",
             "PCN Code,PCN Name,Open Date",
+            "Practice Code,PCN Code,Number of Weighted Patients (Last Known Figure),PCN Leadership,PCN Workforce",
+            "practice_code,pcn_code,as_at,weighted_population,adjusted_population",
+            "Location ID,Care home?,Care homes beds,Dormant (Y/N),Location Latitude,Location Longitude",
+            "location_id,pcn_code,aligned_from,aligned_to",
+            "ORGANISATION_TYPE,ORGANISATION_CODE,ACH_DATE,IND_CODE,MEASURE,VALUE",
+            "pcn_code,financial_year,points,recorded",
         ]),
         body in "[A-Za-z0-9,¬\"\\-+_ \\r\\n]{0,400}",
     ) {
@@ -81,6 +96,12 @@ fn every_truncation_of_small_fixtures() {
         "gp-2019-05/nhs-website-gp-fixture.csv",
         "governance.csv",
         "gp-reg-pat-prac-quin-age.csv.gz",
+        "populations.csv",
+        "care-home-alignment.csv",
+        "iif-indicators-2023-24.csv",
+        "iif-points.csv",
+        "cqc-2024-05/hsca-active-locations.csv",
+        "01_May_2024_HSCA_Active_Locations.ods",
     ] {
         let bytes = fixture(name);
         for n in 0..bytes.len() {

@@ -252,3 +252,29 @@ fn whole_national_set_timing() {
     }
     eprintln!("whole national set: {facts} facts in {:?}", start.elapsed());
 }
+
+#[test]
+fn iif_indicators_2023_24() {
+    let Some(dir) = data_dir() else { return };
+    let (p, _) = read(
+        &dir,
+        "nhsd-iif-2023-24/IIF_indicators_annual_pub_2023_24.csv.gz",
+    );
+    assert_eq!(p.kind, SourceKind::IifIndicators);
+    assert_eq!(p.data_date, d(2024, 3, 31));
+    // SOURCE.md: 26,520 rows (GP practice 18,882; PCN 7,638).
+    assert_eq!(p.rows, 26_520);
+    assert_eq!(p.skipped_rows, 0);
+    let facts = &p.facts.iif_achievements;
+    assert_eq!(facts.len(), 26_520);
+    let practices = facts
+        .iter()
+        .filter(|f| matches!(f.organisation, pcn_core::IifOrganisation::Practice(_)))
+        .count();
+    assert_eq!(practices, 18_882);
+    assert_eq!(facts.len() - practices, 7_638);
+    assert!(facts.iter().all(|f| f.financial_year == "2023-24"));
+    let indicators: HashSet<&str> = facts.iter().map(|f| f.indicator.as_str()).collect();
+    let expected: HashSet<&str> = ["NCD026", "NCDMI198", "NCDMI210", "NCDMI191"].into();
+    assert_eq!(indicators, expected);
+}

@@ -298,7 +298,8 @@ impl Store {
     }
 
     /// Names the state of the fact tables: changes whenever an import or a
-    /// governance fact is written, and with the cache's format.
+    /// governance fact is written, and with the cache's format (`v2`: with
+    /// the funding inputs; bump it whenever `FactBatch` changes shape).
     async fn cache_key(&self) -> Result<String> {
         let row = sqlx::query(
             "SELECT CAST(COALESCE(MAX(id), 0) AS BIGINT) AS imports, \
@@ -309,7 +310,7 @@ impl Store {
         let (imports, governance): (i64, i64) =
             (row.try_get("imports")?, row.try_get("governance")?);
         Ok(format!(
-            "v1 {} imports {imports} governance {governance}",
+            "v2 {} imports {imports} governance {governance}",
             env!("CARGO_PKG_VERSION")
         ))
     }
@@ -393,6 +394,7 @@ impl Store {
                 bands: None,
             });
         }
+        self.load_funding_inputs(&mut facts).await?;
         facts.governance = self
             .governance_rows(None)
             .await?
@@ -400,6 +402,121 @@ impl Store {
             .map(|(fact, _, _)| fact)
             .collect();
         Ok(facts)
+    }
+
+    /// The funding inputs (populations, care homes, alignments, IIF, payments made).
+    async fn load_funding_inputs(&self, facts: &mut FactBatch) -> Result<()> {
+        for row in sqlx::query(
+            "SELECT subject_type, subject_code, kind, as_at, value FROM population_fact \
+             ORDER BY import_id, subject_type, subject_code, kind, as_at",
+        )
+        .fetch_all(&self.pool)
+        .await?
+        {
+            let subject_type: String = row.try_get("subject_type")?;
+            let subject = match subject_type.as_str() {
+                "practice" => PopulationSubject::Practice(code(&row, "subject_code")?),
+                "network" => PopulationSubject::Network(code(&row, "subject_code")?),
+                other => bail!("unknown population subject type {other:?} in the database"),
+            };
+            let kind: String = row.try_get("kind")?;
+            facts.populations.push(PopulationFact {
+                subject,
+                kind: PopulationKind::from_name(&kind)
+                    .with_context(|| format!("unknown population kind {kind:?} in the database"))?,
+                as_at: date(&row, "as_at")?,
+                value: decimal(&row, "value")?,
+            });
+        }
+        for row in sqlx::query(
+            "SELECT location_id, as_at, name, postcode, beds, lat_e6, lon_e6, local_authority, ods_code, dormant \
+             FROM care_home_fact ORDER BY import_id, location_id",
+        )
+        .fetch_all(&self.pool)
+        .await?
+        {
+            let lat: Option<i64> = row.try_get("lat_e6")?;
+            let lon: Option<i64> = row.try_get("lon_e6")?;
+            facts.care_homes.push(CareHomeFact {
+                location_id: row.try_get("location_id")?,
+                name: row.try_get("name")?,
+                postcode: row.try_get("postcode")?,
+                beds: u32::try_from(row.try_get::<i64, _>("beds")?)
+                    .context("bad bed count in the database")?,
+                location: lat
+                    .zip(lon)
+                    .and_then(|(lat, lon)| LatLon::new_in_uk(lat as f64 / 1e6, lon as f64 / 1e6)),
+                local_authority: row.try_get("local_authority")?,
+                ods_code: row.try_get("ods_code")?,
+                dormant: row.try_get::<i64, _>("dormant")? != 0,
+                as_at: date(&row, "as_at")?,
+            });
+        }
+        for row in sqlx::query(
+            "SELECT location_id, pcn_code, aligned_from, aligned_to FROM care_home_alignment \
+             ORDER BY import_id, location_id, aligned_from",
+        )
+        .fetch_all(&self.pool)
+        .await?
+        {
+            facts.care_home_alignments.push(CareHomeAlignment {
+                location_id: row.try_get("location_id")?,
+                pcn: code(&row, "pcn_code")?,
+                from: date(&row, "aligned_from")?,
+                to: opt_date(&row, "aligned_to")?,
+            });
+        }
+        for row in sqlx::query(
+            "SELECT organisation_type, organisation_code, financial_year, indicator, measure, value, achievement_date \
+             FROM iif_achievement ORDER BY import_id, organisation_type, organisation_code, indicator, measure, achievement_date",
+        )
+        .fetch_all(&self.pool)
+        .await?
+        {
+            let organisation_type: String = row.try_get("organisation_type")?;
+            let organisation = match organisation_type.as_str() {
+                "practice" => IifOrganisation::Practice(code(&row, "organisation_code")?),
+                "pcn" => IifOrganisation::Pcn(code(&row, "organisation_code")?),
+                other => bail!("unknown IIF organisation type {other:?} in the database"),
+            };
+            facts.iif_achievements.push(IifAchievementFact {
+                organisation,
+                financial_year: row.try_get("financial_year")?,
+                indicator: row.try_get("indicator")?,
+                measure: row.try_get("measure")?,
+                value: decimal(&row, "value")?,
+                achievement_date: date(&row, "achievement_date")?,
+            });
+        }
+        for row in sqlx::query(
+            "SELECT pcn_code, financial_year, points, recorded FROM iif_points ORDER BY import_id, pcn_code, financial_year",
+        )
+        .fetch_all(&self.pool)
+        .await?
+        {
+            facts.iif_points.push(IifPointsFact {
+                pcn: code(&row, "pcn_code")?,
+                financial_year: row.try_get("financial_year")?,
+                points: decimal(&row, "points")?,
+                recorded: date(&row, "recorded")?,
+            });
+        }
+        for row in sqlx::query(
+            "SELECT practice_code, pcn_code, financial_year, stream, amount_pence FROM payment_actual \
+             ORDER BY import_id, practice_code, financial_year, stream",
+        )
+        .fetch_all(&self.pool)
+        .await?
+        {
+            facts.payment_actuals.push(PaymentActualFact {
+                practice: code(&row, "practice_code")?,
+                pcn: opt_code(&row, "pcn_code")?,
+                financial_year: row.try_get("financial_year")?,
+                stream: row.try_get("stream")?,
+                amount: row.try_get("amount_pence")?,
+            });
+        }
+        Ok(())
     }
 
     /// Governance facts with who recorded them and when, oldest first; for one network or all.
@@ -476,7 +593,7 @@ impl Store {
 }
 
 /// The tables of facts and logs (`registry_cache` is derived, so not listed).
-const TABLES: [&str; 8] = [
+const TABLES: [&str; 14] = [
     "import_log",
     "practice_fact",
     "network_fact",
@@ -484,6 +601,12 @@ const TABLES: [&str; 8] = [
     "membership_observation",
     "list_size",
     "governance_fact",
+    "population_fact",
+    "care_home_fact",
+    "care_home_alignment",
+    "iif_achievement",
+    "iif_points",
+    "payment_actual",
     "audit_log",
 ];
 
@@ -545,6 +668,12 @@ where
 fn date(row: &AnyRow, column: &str) -> Result<NaiveDate> {
     let raw: String = row.try_get(column)?;
     NaiveDate::from_str(&raw).with_context(|| format!("bad date {raw:?} in column {column}"))
+}
+
+/// An exact decimal stored as text.
+fn decimal(row: &AnyRow, column: &str) -> Result<Decimal> {
+    let raw: String = row.try_get(column)?;
+    Decimal::from_str(&raw).with_context(|| format!("bad decimal {raw:?} in column {column}"))
 }
 
 fn opt_date(row: &AnyRow, column: &str) -> Result<Option<NaiveDate>> {
@@ -814,7 +943,215 @@ async fn write_facts(
     columns.extend(band_columns.iter().map(String::as_str));
     bulk_insert(tx, backend, "list_size", &columns, rows).await?;
 
+    write_funding_inputs(tx, backend, import_id, facts).await?;
     write_governance(tx, Some(import_id), &facts.governance, at, actor).await
+}
+
+async fn write_funding_inputs(
+    tx: &mut Transaction<'_, Any>,
+    backend: Backend,
+    import_id: i64,
+    facts: &FactBatch,
+) -> Result<()> {
+    let id = || Value::Int(Some(import_id));
+    let some = |s: String| Value::Text(Some(s));
+    let rows = facts
+        .populations
+        .iter()
+        .map(|f| {
+            let subject_type = match f.subject {
+                PopulationSubject::Practice(_) => "practice",
+                PopulationSubject::Network(_) => "network",
+            };
+            vec![
+                id(),
+                some(subject_type.to_string()),
+                some(f.subject.code().to_string()),
+                some(f.kind.name().to_string()),
+                some(f.as_at.to_string()),
+                some(f.value.to_string()),
+            ]
+        })
+        .collect();
+    bulk_insert(
+        tx,
+        backend,
+        "population_fact",
+        &[
+            "import_id",
+            "subject_type",
+            "subject_code",
+            "kind",
+            "as_at",
+            "value",
+        ],
+        rows,
+    )
+    .await?;
+
+    let rows = facts
+        .care_homes
+        .iter()
+        .map(|f| {
+            vec![
+                id(),
+                some(f.location_id.clone()),
+                some(f.as_at.to_string()),
+                some(f.name.clone()),
+                text(&f.postcode),
+                Value::Int(Some(i64::from(f.beds))),
+                Value::Int(f.location.map(|l| micro_degrees(l.lat))),
+                Value::Int(f.location.map(|l| micro_degrees(l.lon))),
+                text(&f.local_authority),
+                text(&f.ods_code),
+                Value::Int(Some(i64::from(f.dormant))),
+            ]
+        })
+        .collect();
+    bulk_insert(
+        tx,
+        backend,
+        "care_home_fact",
+        &[
+            "import_id",
+            "location_id",
+            "as_at",
+            "name",
+            "postcode",
+            "beds",
+            "lat_e6",
+            "lon_e6",
+            "local_authority",
+            "ods_code",
+            "dormant",
+        ],
+        rows,
+    )
+    .await?;
+
+    let rows = facts
+        .care_home_alignments
+        .iter()
+        .map(|f| {
+            vec![
+                id(),
+                some(f.location_id.clone()),
+                some(f.pcn.to_string()),
+                some(f.from.to_string()),
+                text(&f.to),
+            ]
+        })
+        .collect();
+    bulk_insert(
+        tx,
+        backend,
+        "care_home_alignment",
+        &[
+            "import_id",
+            "location_id",
+            "pcn_code",
+            "aligned_from",
+            "aligned_to",
+        ],
+        rows,
+    )
+    .await?;
+
+    let rows = facts
+        .iif_achievements
+        .iter()
+        .map(|f| {
+            let organisation_type = match f.organisation {
+                IifOrganisation::Practice(_) => "practice",
+                IifOrganisation::Pcn(_) => "pcn",
+            };
+            vec![
+                id(),
+                some(organisation_type.to_string()),
+                some(f.organisation.code().to_string()),
+                some(f.financial_year.clone()),
+                some(f.indicator.clone()),
+                some(f.measure.clone()),
+                some(f.value.to_string()),
+                some(f.achievement_date.to_string()),
+            ]
+        })
+        .collect();
+    bulk_insert(
+        tx,
+        backend,
+        "iif_achievement",
+        &[
+            "import_id",
+            "organisation_type",
+            "organisation_code",
+            "financial_year",
+            "indicator",
+            "measure",
+            "value",
+            "achievement_date",
+        ],
+        rows,
+    )
+    .await?;
+
+    let rows = facts
+        .iif_points
+        .iter()
+        .map(|f| {
+            vec![
+                id(),
+                some(f.pcn.to_string()),
+                some(f.financial_year.clone()),
+                some(f.points.to_string()),
+                some(f.recorded.to_string()),
+            ]
+        })
+        .collect();
+    bulk_insert(
+        tx,
+        backend,
+        "iif_points",
+        &[
+            "import_id",
+            "pcn_code",
+            "financial_year",
+            "points",
+            "recorded",
+        ],
+        rows,
+    )
+    .await?;
+
+    let rows = facts
+        .payment_actuals
+        .iter()
+        .map(|f| {
+            vec![
+                id(),
+                some(f.practice.to_string()),
+                text(&f.pcn),
+                some(f.financial_year.clone()),
+                some(f.stream.clone()),
+                Value::Int(Some(f.amount)),
+            ]
+        })
+        .collect();
+    bulk_insert(
+        tx,
+        backend,
+        "payment_actual",
+        &[
+            "import_id",
+            "practice_code",
+            "pcn_code",
+            "financial_year",
+            "stream",
+            "amount_pence",
+        ],
+        rows,
+    )
+    .await
 }
 
 async fn write_governance(

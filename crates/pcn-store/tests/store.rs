@@ -64,6 +64,113 @@ fn facts() -> FactBatch {
             value: "Dr Ada Lovelace".into(),
             effective_from: d("2019-07-01"),
         }],
+        ..funding_inputs()
+    }
+}
+
+fn dec(s: &str) -> Decimal {
+    s.parse().unwrap()
+}
+
+/// One of each funding input, in the order the store reads them back
+/// (by import, then key). Decimals keep their exact digits and scale.
+fn funding_inputs() -> FactBatch {
+    let practice = PracticeCode::parse("A81001").unwrap();
+    let pcn = PcnCode::parse("U89141").unwrap();
+    FactBatch {
+        populations: vec![
+            PopulationFact {
+                subject: PopulationSubject::Network(pcn.clone()),
+                kind: PopulationKind::Adjusted,
+                as_at: d("2025-01-01"),
+                value: dec("40210.750"),
+            },
+            PopulationFact {
+                subject: PopulationSubject::Practice(practice.clone()),
+                kind: PopulationKind::Weighted,
+                as_at: d("2025-01-01"),
+                value: dec("4512.3456"),
+            },
+        ],
+        care_homes: vec![
+            CareHomeFact {
+                location_id: "1-101234567".into(),
+                name: "Oak Lodge Care Home".into(),
+                postcode: Some("TS18 4AB".into()),
+                beds: 40,
+                location: LatLon::new_in_uk(54.559_12, -1.330_07),
+                local_authority: Some("Stockton-on-Tees".into()),
+                ods_code: Some("VNX12".into()),
+                dormant: false,
+                as_at: d("2024-05-01"),
+            },
+            CareHomeFact {
+                location_id: "1-104567890".into(),
+                name: "Willow Court".into(),
+                postcode: None,
+                beds: 18,
+                location: None,
+                local_authority: None,
+                ods_code: None,
+                dormant: true,
+                as_at: d("2024-05-01"),
+            },
+        ],
+        care_home_alignments: vec![
+            CareHomeAlignment {
+                location_id: "1-101234567".into(),
+                pcn: pcn.clone(),
+                from: d("2020-10-01"),
+                to: None,
+            },
+            CareHomeAlignment {
+                location_id: "1-104567890".into(),
+                pcn: pcn.clone(),
+                from: d("2021-04-01"),
+                to: Some(d("2026-03-31")),
+            },
+        ],
+        iif_achievements: vec![
+            IifAchievementFact {
+                organisation: IifOrganisation::Pcn(pcn.clone()),
+                financial_year: "2023-24".into(),
+                indicator: "NCDMI210".into(),
+                measure: "ACC-10 standardised numerator".into(),
+                value: dec("201.5"),
+                achievement_date: d("2024-03-31"),
+            },
+            IifAchievementFact {
+                organisation: IifOrganisation::Practice(practice.clone()),
+                financial_year: "2023-24".into(),
+                indicator: "NCD026".into(),
+                measure: "ACC-08 Numerator".into(),
+                value: dec("3001"),
+                achievement_date: d("2024-03-31"),
+            },
+        ],
+        iif_points: vec![IifPointsFact {
+            pcn: pcn.clone(),
+            financial_year: "2023-24".into(),
+            points: dec("152.50"),
+            recorded: d("2024-06-30"),
+        }],
+        payment_actuals: vec![
+            PaymentActualFact {
+                practice: practice.clone(),
+                pcn: Some(pcn),
+                financial_year: "2022-23".into(),
+                stream: "PCN Leadership".into(),
+                amount: 152_340,
+            },
+            PaymentActualFact {
+                practice,
+                pcn: None,
+                financial_year: "2022-23".into(),
+                stream: "PCN Participation".into(),
+                amount: -5,
+            },
+        ],
+        ..FactBatch::default()
     }
 }
 
@@ -98,6 +205,28 @@ async fn exercise(store: &Store) {
     assert_eq!(loaded.intervals, original.intervals);
     assert_eq!(loaded.observations, original.observations);
     assert_eq!(loaded.governance, original.governance);
+    assert_eq!(loaded.populations, original.populations);
+    assert_eq!(
+        loaded.populations[0].value.to_string(),
+        "40210.750",
+        "exact digits kept"
+    );
+    assert_eq!(loaded.care_homes, original.care_homes);
+    assert_eq!(loaded.care_home_alignments, original.care_home_alignments);
+    assert_eq!(loaded.iif_achievements, original.iif_achievements);
+    assert_eq!(loaded.iif_points, original.iif_points);
+    assert_eq!(loaded.payment_actuals, original.payment_actuals);
+    // The cached copy (read the second time) holds the funding inputs too.
+    let cached = store.load_facts().await.unwrap();
+    assert_eq!(cached, loaded);
+    let registry = Registry::new(cached.clone());
+    let u89141 = PcnCode::parse("U89141").unwrap();
+    assert_eq!(
+        registry.adjusted_population(&u89141, d("2025-04-01")),
+        Some((d("2025-01-01"), dec("40210.75")))
+    );
+    let beds = registry.care_home_beds(&u89141, d("2025-04-01"));
+    assert_eq!((beds.beds, beds.homes, beds.dormant), (58, 2, 1));
     assert_eq!(
         loaded.list_sizes.len(),
         1,
@@ -118,6 +247,8 @@ async fn exercise(store: &Store) {
     assert_eq!(store.imports().await.unwrap().len(), 1);
     let counts = store.table_counts().await.unwrap();
     assert!(counts.contains(&("practice_fact", 1)), "{counts:?}");
+    assert!(counts.contains(&("population_fact", 2)), "{counts:?}");
+    assert!(counts.contains(&("payment_actual", 2)), "{counts:?}");
     assert!(
         counts.contains(&("membership_observation", 1)),
         "{counts:?}"
@@ -150,6 +281,16 @@ async fn exercise(store: &Store) {
         network.governance.clinical_director.as_deref(),
         Some("Dr Grace Hopper")
     );
+}
+
+#[test]
+fn the_cache_format_keeps_funding_inputs() {
+    // The registry cache is postcard: decimals (serialised as strings) and
+    // every funding input must survive it, or every load would rebuild.
+    let facts = facts();
+    let bytes = postcard::to_stdvec(&facts).unwrap();
+    let back: FactBatch = postcard::from_bytes(&bytes).unwrap();
+    assert_eq!(back, facts);
 }
 
 #[tokio::test]

@@ -1,0 +1,316 @@
+//! The Investment and Impact Fund: NHS England Digital's published IIF
+//! indicators ([`SourceKind::IifIndicators`](pcn_core::SourceKind)) and
+//! pcn's own CSV of points achieved ([`SourceKind::IifPoints`](pcn_core::SourceKind)).
+//!
+//! ## IIF indicators (published)
+//!
+//! "Network Contract DES (MI) – IIF", such as
+//! `IIF_indicators_annual_pub_2023_24.csv`. Header (**verified** against the
+//! real 2023-24 annual file): `ORGANISATION_TYPE, ORGANISATION_CODE,
+//! ORGANISATION_NAME, QUALITY_SERVICE, ACH_DATE, IND_CODE, MEASURE, VALUE`.
+//! Each row becomes an [`IifAchievementFact`]: the organisation (type `GP
+//! practice` → a practice code, `PCN` → a network code, as published in
+//! 2023-24; `Practice` is accepted too), the indicator, the measure as
+//! published (`ACC-08 Numerator` …), the exact value, and the achievement
+//! date (`31/03/2024`) with its financial year (`2023-24`). Rows of other
+//! organisation types are skipped and counted; a blank or `*` (suppressed)
+//! value is skipped and counted. The same organisation, indicator, measure
+//! and date twice is a problem. The file has raw measures only, not points
+//! or money. The data date is the latest achievement date.
+//!
+//! ## IIF points (pcn's own)
+//!
+//! Points are what a commissioner declares in CQRS; record them with a CSV:
+//!
+//! | column | required | meaning |
+//! |---|---|---|
+//! | `pcn_code` | yes | the network, such as `U89141` |
+//! | `financial_year` | yes | `2024-25` |
+//! | `points` | yes | points achieved, an exact decimal of 0 or more (`123.45`) |
+//! | `recorded` | no | the date the points were recorded; blank or absent: `--as-at`, else today |
+//!
+//! A network and year twice in one file is a problem; a later import for the
+//! same network and year supersedes (the latest `recorded` wins). Column names
+//! are case-insensitive and `_` and space are alike; any other column is refused.
+//!
+//! ```csv
+//! pcn_code,financial_year,points
+//! U89141,2024-25,152.5
+//! U07032,2024-25,98
+//! ```
+
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+use pcn_core::rulebook::FinancialYear;
+use pcn_core::{
+    FactBatch, IifAchievementFact, IifOrganisation, IifPointsFact, PcnCode, PracticeCode,
+};
+
+use crate::ctx::{cell, latest, Ctx};
+use crate::decode::{normalise, Table};
+
+/// True when a normalised header is the published indicators file's.
+pub(crate) fn looks_like_indicators(has: &dyn Fn(&str) -> bool) -> bool {
+    has("organisation type") && has("organisation code") && has("ind code") && has("value")
+}
+
+/// True when a normalised header is pcn's points CSV's.
+pub(crate) fn looks_like_points(has: &dyn Fn(&str) -> bool) -> bool {
+    has("pcn code") && has("financial year") && has("points")
+}
+
+pub(crate) fn read_indicators(ctx: &mut Ctx, table: &Table) -> (FactBatch, Option<NaiveDate>) {
+    let mut batch = FactBatch::default();
+    let p = &mut ctx.problems;
+    let (
+        Some(type_col),
+        Some(code_col),
+        Some(date_col),
+        Some(ind_col),
+        Some(measure_col),
+        Some(value_col),
+    ) = (
+        table.require(&["ORGANISATION_TYPE"], p),
+        table.require(&["ORGANISATION_CODE"], p),
+        table.require(&["ACH_DATE", "ACHIEVEMENT_DATE"], p),
+        table.require(&["IND_CODE", "INDICATOR_CODE"], p),
+        table.require(&["MEASURE"], p),
+        table.require(&["VALUE"], p),
+    )
+    else {
+        return (batch, None);
+    };
+    let mut file_date = None;
+    let mut other_types: HashMap<String, u64> = HashMap::new();
+    let mut suppressed = 0u64;
+    let mut seen: HashMap<(IifOrganisation, String, String, NaiveDate), u64> = HashMap::new();
+    table.for_each(|row, rec| {
+        ctx.tick();
+        if !table.check_width(row, rec, &mut ctx.problems) {
+            return true;
+        }
+        let org_type = cell(rec, &type_col);
+        let raw_code = cell(rec, &code_col);
+        let organisation = match normalise(org_type).as_str() {
+            "gp practice" | "practice" => ctx
+                .code(row, &code_col, raw_code, PracticeCode::parse)
+                .map(IifOrganisation::Practice),
+            "pcn" => match ctx.code(row, &code_col, raw_code, PcnCode::parse) {
+                Some(code) if code.is_unallocated() => {
+                    ctx.problems.cell(
+                        row,
+                        &code_col.name,
+                        raw_code,
+                        "U (Unallocated) is not a network",
+                    );
+                    None
+                }
+                code => code.map(IifOrganisation::Pcn),
+            },
+            "" => {
+                ctx.problems.cell(
+                    row,
+                    &type_col.name,
+                    org_type,
+                    "an organisation type is required here",
+                );
+                None
+            }
+            _ => {
+                *other_types.entry(org_type.to_string()).or_default() += 1;
+                ctx.skip();
+                return true;
+            }
+        };
+        let date = ctx.date(row, &date_col, cell(rec, &date_col));
+        let indicator = cell(rec, &ind_col);
+        let measure = cell(rec, &measure_col);
+        if indicator.is_empty() {
+            ctx.problems.cell(
+                row,
+                &ind_col.name,
+                indicator,
+                "an indicator code is required here",
+            );
+        }
+        if measure.is_empty() {
+            ctx.problems.cell(
+                row,
+                &measure_col.name,
+                measure,
+                "a measure is required here",
+            );
+        }
+        let raw_value = cell(rec, &value_col);
+        if raw_value.is_empty() || raw_value == "*" {
+            suppressed = suppressed.saturating_add(1);
+            ctx.skip();
+            return true;
+        }
+        let value = ctx.decimal(row, &value_col, raw_value, true);
+        let (Some(organisation), Some(date), Some(value), false, false) = (
+            organisation,
+            date,
+            value,
+            indicator.is_empty(),
+            measure.is_empty(),
+        ) else {
+            return true;
+        };
+        let key = (
+            organisation,
+            indicator.to_string(),
+            measure.to_string(),
+            date,
+        );
+        if let Some(first) = seen.get(&key) {
+            ctx.problems.cell(
+                row,
+                &measure_col.name,
+                measure,
+                format!(
+                    "{} {indicator} {measure} as at {date} is already given (row {first})",
+                    key.0.code()
+                ),
+            );
+            return true;
+        }
+        seen.insert(key.clone(), row);
+        latest(&mut file_date, Some(date));
+        batch.iif_achievements.push(IifAchievementFact {
+            organisation: key.0,
+            financial_year: FinancialYear::containing(date).to_string(),
+            indicator: key.1,
+            measure: key.2,
+            value,
+            achievement_date: date,
+        });
+        true
+    });
+    let mut others: Vec<_> = other_types.into_iter().collect();
+    others.sort();
+    for (kind, n) in others {
+        ctx.notes
+            .push(format!("{n} rows for organisation type {kind:?} skipped"));
+    }
+    if suppressed > 0 {
+        ctx.notes.push(format!(
+            "{suppressed} rows with a blank or suppressed (*) value skipped"
+        ));
+    }
+    (batch, file_date)
+}
+
+const POINTS_COLUMNS: [&str; 4] = ["pcn_code", "financial_year", "points", "recorded"];
+
+pub(crate) fn read_points(ctx: &mut Ctx, table: &Table) -> (FactBatch, Option<NaiveDate>) {
+    let mut batch = FactBatch::default();
+    for (name, norm) in table.header.iter().zip(table.normalised()) {
+        if !POINTS_COLUMNS.iter().any(|c| normalise(c) == *norm) {
+            ctx.problems.cell(
+                1,
+                name,
+                name,
+                format!(
+                    "not an IIF points column; use {}",
+                    POINTS_COLUMNS.join(", ")
+                ),
+            );
+        }
+    }
+    let p = &mut ctx.problems;
+    let (Some(pcn_col), Some(year_col), Some(points_col)) = (
+        table.require(&["pcn_code"], p),
+        table.require(&["financial_year"], p),
+        table.require(&["points"], p),
+    ) else {
+        return (batch, None);
+    };
+    let recorded_col = table.col(&["recorded"]);
+    if !ctx.problems.is_empty() {
+        return (batch, None);
+    }
+    let default_date = ctx.opts.as_at.unwrap_or(ctx.opts.today);
+    let mut defaulted = false;
+    let mut file_date = None;
+    let mut seen: HashMap<(PcnCode, String), u64> = HashMap::new();
+    table.for_each(|row, rec| {
+        ctx.tick();
+        if !table.check_width(row, rec, &mut ctx.problems) {
+            return true;
+        }
+        let pcn = match ctx.code(row, &pcn_col, cell(rec, &pcn_col), PcnCode::parse) {
+            Some(code) if code.is_unallocated() => {
+                ctx.problems.cell(
+                    row,
+                    &pcn_col.name,
+                    code.as_str(),
+                    "U (Unallocated) is not a network",
+                );
+                None
+            }
+            code => code,
+        };
+        let raw_year = cell(rec, &year_col);
+        let year = match raw_year.parse::<FinancialYear>() {
+            Ok(y) => Some(y.to_string()),
+            Err(_) => {
+                ctx.problems.cell(
+                    row,
+                    &year_col.name,
+                    raw_year,
+                    "not a financial year (such as 2024-25)",
+                );
+                None
+            }
+        };
+        let points = ctx.decimal(row, &points_col, cell(rec, &points_col), false);
+        let recorded = match &recorded_col {
+            Some(c) => match ctx.opt_date(row, c, cell(rec, c)) {
+                Ok(Some(d)) => Some(d),
+                Ok(None) => {
+                    defaulted = true;
+                    Some(default_date)
+                }
+                Err(()) => None,
+            },
+            None => {
+                defaulted = true;
+                Some(default_date)
+            }
+        };
+        let (Some(pcn), Some(year), Some(points), Some(recorded)) = (pcn, year, points, recorded)
+        else {
+            return true;
+        };
+        if let Some(first) = seen.insert((pcn.clone(), year.clone()), row) {
+            ctx.problems.cell(
+                row,
+                &pcn_col.name,
+                pcn.as_str(),
+                format!("{pcn} already has points for {year} (row {first})"),
+            );
+            return true;
+        }
+        latest(&mut file_date, Some(recorded));
+        batch.iif_points.push(IifPointsFact {
+            pcn,
+            financial_year: year,
+            points,
+            recorded,
+        });
+        true
+    });
+    if defaulted {
+        let source = if ctx.opts.as_at.is_some() {
+            "--as-at"
+        } else {
+            "today"
+        };
+        ctx.notes.push(format!(
+            "points without a recorded date are recorded on {default_date} ({source})"
+        ));
+    }
+    (batch, file_date.or(Some(default_date)))
+}

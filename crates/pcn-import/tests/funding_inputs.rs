@@ -1,0 +1,393 @@
+//! The funding inputs: NHS Payments to General Practice, pcn's population,
+//! care-home alignment and IIF points CSVs, CQC HSCA Active Locations (ods,
+//! xlsx, csv) and the IIF indicators; each format, and each class of bad input.
+
+mod common;
+
+use common::*;
+use pcn_core::{
+    Decimal, IifOrganisation, PopulationKind, PopulationSubject, PracticeCode, SourceKind,
+};
+use pcn_import::{detect, parse_bytes, ImportError, ImportOptions};
+
+fn dec(s: &str) -> Decimal {
+    s.parse().unwrap()
+}
+
+fn err(name: &str, text: &str) -> ImportError {
+    parse_text(name, text).expect_err("should be refused")
+}
+
+fn problem_on(e: &ImportError, row: u64) -> String {
+    let p = e
+        .problems
+        .iter()
+        .find(|p| p.row == Some(row))
+        .unwrap_or_else(|| panic!("no problem on row {row}: {e}"));
+    format!("{}: {p}", e.file)
+}
+
+#[test]
+fn payments_sub_icb_era() {
+    let p = parse_fixture("nhspaymentsgp-22-23-prac-csv.csv");
+    assert_eq!(p.kind, SourceKind::NhsPaymentsPractice);
+    assert_eq!(p.data_date, d(2023, 1, 1));
+    assert_eq!(p.rows, 4);
+    let w = &p.facts.populations;
+    assert_eq!(w.len(), 3, "A81003 has a blank weighted figure");
+    assert_eq!(
+        w[0].subject,
+        PopulationSubject::Practice(PracticeCode::parse("A81001").unwrap())
+    );
+    assert_eq!(w[0].kind, PopulationKind::Weighted);
+    assert_eq!(w[0].value, dec("4512.3456"));
+    assert_eq!(w[0].as_at, d(2023, 1, 1));
+    assert!(
+        p.notes.iter().any(|n| n.contains("2023-01-01")),
+        "{:?}",
+        p.notes
+    );
+    assert!(
+        p.notes
+            .iter()
+            .any(|n| n.starts_with("1 practices have no weighted")),
+        "{:?}",
+        p.notes
+    );
+    assert!(
+        p.facts.list_sizes.is_empty(),
+        "registered lists come from the registration files"
+    );
+    // A81001: seven non-zero streams; A81002 and A81003: participation only; Y01234: none.
+    let paid = &p.facts.payment_actuals;
+    assert_eq!(paid.len(), 7 + 1 + 1);
+    let workforce = paid.iter().find(|f| f.stream == "PCN Workforce").unwrap();
+    assert_eq!(workforce.amount, 12_567_891);
+    assert_eq!(workforce.financial_year, "2022-23");
+    assert_eq!(workforce.pcn.as_ref().unwrap().as_str(), "U89141");
+    let iif = paid
+        .iter()
+        .find(|f| f.stream == "PCN Investment and impact Fund")
+        .unwrap();
+    assert_eq!(iif.amount, 2_345_650);
+    assert!(
+        !paid.iter().any(|f| f.stream == "PCN Extended Hours Access"),
+        "zero is no fact"
+    );
+}
+
+#[test]
+fn payments_ccg_era_and_as_at() {
+    let o = ImportOptions {
+        as_at: Some(d(2022, 3, 31)),
+        ..opts()
+    };
+    let p = parse_fixture_with("nhspaymentsgp-21-22-prac-csv.csv", &o);
+    assert_eq!(p.kind, SourceKind::NhsPaymentsPractice);
+    assert_eq!(p.data_date, d(2022, 3, 31));
+    assert_eq!(p.facts.populations.len(), 2);
+    assert_eq!(p.facts.populations[1].value, dec("10111"));
+    assert_eq!(p.facts.payment_actuals.len(), 6);
+    assert!(p
+        .facts
+        .payment_actuals
+        .iter()
+        .all(|f| f.financial_year == "2021-22"));
+}
+
+#[test]
+fn payments_without_a_year_needs_as_at() {
+    let text = String::from_utf8(fixture("nhspaymentsgp-21-22-prac-csv.csv")).unwrap();
+    let e = err("payments.csv", &text);
+    assert!(e.to_string().contains("--as-at"), "{e}");
+    let o = ImportOptions {
+        as_at: Some(d(2024, 1, 1)),
+        ..opts()
+    };
+    let p = parse_bytes("payments.csv", text.as_bytes(), &o, &mut |_| {}).unwrap();
+    assert_eq!(p.facts.payment_actuals[0].financial_year, "2023-24");
+}
+
+#[test]
+fn payments_bad_cells() {
+    let text = String::from_utf8(fixture("nhspaymentsgp-21-22-prac-csv.csv")).unwrap();
+    let bad = text
+        .replacen("4498.2", "\"4,49.8\"", 1)
+        .replacen("1498.99", "£1498.99", 1)
+        .replacen("A81002", "A8100", 1);
+    let e = err("nhspaymentsgp-21-22-prac-csv.csv", &bad);
+    assert_eq!(e.total_problems, 3, "{e}");
+    let row2 = e.problems.iter().filter(|p| p.row == Some(2)).count();
+    assert_eq!(row2, 2);
+    assert!(e.to_string().contains(
+        "row 2, column Number of Weighted Patients (Last Known Figure), value \"4,49.8\": not a number"
+    ), "{e}");
+    assert!(problem_on(&e, 3).contains("column Practice Code, value \"A8100\""));
+    let negative = text.replacen("4498.2", "-1", 1);
+    let e = err("nhspaymentsgp-21-22-prac-csv.csv", &negative);
+    assert!(e.to_string().contains("must not be negative"), "{e}");
+}
+
+#[test]
+fn populations_csv() {
+    let p = parse_fixture("populations.csv");
+    assert_eq!(p.kind, SourceKind::Populations);
+    assert_eq!(p.data_date, d(2025, 1, 1));
+    let f = &p.facts.populations;
+    assert_eq!(f.len(), 4);
+    assert_eq!(f[1].value, dec("10234.5"));
+    assert_eq!(f[2].kind, PopulationKind::Adjusted);
+    assert_eq!(f[2].value, dec("40210.75"));
+    assert!(matches!(&f[3].subject, PopulationSubject::Network(c) if c.as_str() == "U07032"));
+}
+
+#[test]
+fn populations_bad_input() {
+    let text = "practice_code,pcn_code,as_at,weighted_population,adjusted_population,notes\n";
+    let e = err("pop.csv", text);
+    assert!(
+        e.to_string()
+            .contains("column notes, value \"notes\": not a population column"),
+        "{e}"
+    );
+
+    let text = "practice_code,pcn_code,as_at,weighted_population,adjusted_population\n\
+        A81001,U89141,2025-01-01,1,\n\
+        A81001,,2025-01-01,,5\n\
+        ,U89141,2025-01-01,7,\n\
+        A81002,,,1,\n\
+        A81003,,2025-01-01,,\n\
+        A81004,,2025-01-01,1.5,\n\
+        A81004,,2025-01-01,2.5,\n\
+        A81005,,2025-01-01,abc,\n";
+    let e = err("pop.csv", text);
+    assert!(problem_on(&e, 2).contains("exactly one"), "{e}");
+    assert!(
+        problem_on(&e, 3).contains(
+            "column adjusted_population, value \"5\": an adjusted population is a network's"
+        ),
+        "{e}"
+    );
+    assert!(
+        problem_on(&e, 4).contains("a weighted population is a practice's"),
+        "{e}"
+    );
+    assert!(problem_on(&e, 5).contains("column as_at"), "{e}");
+    assert!(
+        problem_on(&e, 6).contains("no weighted_population or adjusted_population"),
+        "{e}"
+    );
+    assert!(
+        problem_on(&e, 8).contains("already has a weighted population as at 2025-01-01 (row 7)"),
+        "{e}"
+    );
+    assert!(
+        problem_on(&e, 9).contains("value \"abc\": not a number"),
+        "{e}"
+    );
+    assert_eq!(e.total_problems, 7, "{e}");
+}
+
+#[test]
+fn cqc_ods_xlsx_and_csv_agree() {
+    let ods = parse_fixture("01_May_2024_HSCA_Active_Locations.ods");
+    let xlsx = parse_fixture("cqc-2024-05/HSCA_Active_Locations.xlsx");
+    let csv = parse_fixture("cqc-2024-05/hsca-active-locations.csv");
+    for p in [&ods, &xlsx, &csv] {
+        assert_eq!(p.kind, SourceKind::CqcCareHomes);
+        assert_eq!(p.data_date, d(2024, 5, 1));
+        assert_eq!(p.rows, 5);
+        assert_eq!(
+            p.skipped_rows, 2,
+            "the GP surgery, and the home with no beds"
+        );
+        assert!(
+            p.notes
+                .iter()
+                .any(|n| n.contains("1 care homes with no bed count")),
+            "{:?}",
+            p.notes
+        );
+        assert_eq!(p.facts.care_homes.len(), 3);
+    }
+    assert_eq!(ods.facts.care_homes, xlsx.facts.care_homes);
+    assert_eq!(ods.facts.care_homes, csv.facts.care_homes);
+    let oak = &ods.facts.care_homes[0];
+    assert_eq!(oak.location_id, "1-101234567");
+    assert_eq!(oak.name, "Oak Lodge Care Home");
+    assert_eq!(oak.beds, 40);
+    assert_eq!(oak.ods_code.as_deref(), Some("VNX12"));
+    assert_eq!(oak.postcode.as_deref(), Some("TS18 4AB"));
+    assert_eq!(oak.local_authority.as_deref(), Some("Stockton-on-Tees"));
+    assert!((oak.location.unwrap().lat - 54.55912).abs() < 1e-9);
+    let willow = &ods.facts.care_homes[2];
+    assert!(willow.dormant);
+    assert_eq!(willow.location, None);
+    assert_eq!(
+        detect("x.ods", &fixture("01_May_2024_HSCA_Active_Locations.ods")).unwrap(),
+        SourceKind::CqcCareHomes
+    );
+}
+
+#[test]
+fn cqc_bad_input() {
+    let text = String::from_utf8(fixture("cqc-2024-05/hsca-active-locations.csv")).unwrap();
+    let bad = text
+        .replacen(",40,", ",forty,", 1)
+        .replacen("1-102345678", "1-10234X678", 1)
+        .replacen("54.52,-1.29", "-1.29,54.52", 1);
+    let e = err("cqc-2024-05/locations.csv", &bad);
+    assert!(
+        problem_on(&e, 2).contains("column Care homes beds, value \"forty\""),
+        "{e}"
+    );
+    assert!(problem_on(&e, 3).contains("not a CQC location id"), "{e}");
+    assert!(problem_on(&e, 6).contains("outside the UK"), "{e}");
+    assert_eq!(e.total_problems, 3);
+    let e = err("locations.csv", &text);
+    assert!(
+        e.to_string().contains("--as-at"),
+        "no date in the path: {e}"
+    );
+}
+
+#[test]
+fn care_home_alignment_csv() {
+    let p = parse_fixture("care-home-alignment.csv");
+    assert_eq!(p.kind, SourceKind::CareHomeAlignment);
+    assert_eq!(p.data_date, d(2024, 4, 1));
+    let a = &p.facts.care_home_alignments;
+    assert_eq!(a.len(), 4);
+    assert_eq!(a[1].to, Some(d(2024, 3, 31)));
+    assert_eq!(a[2].pcn.as_str(), "U07032");
+
+    let bad = "location_id,pcn_code,aligned_from,aligned_to\n\
+        101234567,U89141,2020-10-01,\n\
+        1-2,U,2020-10-01,\n\
+        1-3,U89141,2020-10-01,2020-09-30\n\
+        1-4,U89141,2020-10-01,\n\
+        1-4,U89141,2020-10-01,\n";
+    let e = err("align.csv", bad);
+    assert!(
+        problem_on(&e, 2)
+            .contains("column location_id, value \"101234567\": not a CQC location id"),
+        "{e}"
+    );
+    assert!(
+        problem_on(&e, 3).contains("U (Unallocated) is not a network"),
+        "{e}"
+    );
+    assert!(problem_on(&e, 4).contains("ends before it starts"), "{e}");
+    assert!(
+        problem_on(&e, 6).contains("already has an alignment from 2020-10-01 (row 5)"),
+        "{e}"
+    );
+    assert_eq!(e.total_problems, 4);
+}
+
+#[test]
+fn iif_indicators_csv() {
+    let p = parse_fixture("iif-indicators-2023-24.csv");
+    assert_eq!(p.kind, SourceKind::IifIndicators);
+    assert_eq!(p.data_date, d(2024, 3, 31));
+    assert_eq!(p.rows, 7);
+    assert_eq!(p.skipped_rows, 1, "the suppressed value");
+    let f = &p.facts.iif_achievements;
+    assert_eq!(f.len(), 6);
+    assert!(matches!(&f[0].organisation, IifOrganisation::Pcn(c) if c.as_str() == "U89141"));
+    assert_eq!(f[0].financial_year, "2023-24");
+    assert_eq!(f[0].measure, "ACC-10b baseline non-standardised numerator");
+    assert_eq!(f[2].value, dec("201.5"));
+    assert!(matches!(&f[3].organisation, IifOrganisation::Practice(c) if c.as_str() == "A81001"));
+    assert_eq!(f[3].indicator, "NCD026");
+}
+
+#[test]
+fn iif_indicators_bad_input() {
+    let header = "ORGANISATION_TYPE,ORGANISATION_CODE,ORGANISATION_NAME,QUALITY_SERVICE,ACH_DATE,IND_CODE,MEASURE,VALUE\n";
+    let text = format!(
+        "{header}PCN,U8914,X,NCD2324,31/03/2024,NCD026,ACC-08 Numerator,1\n\
+         GP practice,A81001,X,NCD2324,31/13/2024,NCD026,ACC-08 Numerator,1\n\
+         GP practice,A81001,X,NCD2324,31/03/2024,NCD026,ACC-08 Numerator,1x\n\
+         GP practice,A81001,X,NCD2324,31/03/2024,NCD026,ACC-08 Numerator,2\n\
+         GP practice,A81001,X,NCD2324,31/03/2024,NCD026,ACC-08 Numerator,3\n\
+         ICB,QHM,X,NCD2324,31/03/2024,NCD026,ACC-08 Numerator,3\n"
+    );
+    let e = err("iif.csv", &text);
+    assert!(
+        problem_on(&e, 2)
+            .contains("column ORGANISATION_CODE, value \"U8914\": not a valid PCN code"),
+        "{e}"
+    );
+    assert!(
+        problem_on(&e, 3).contains("column ACH_DATE, value \"31/13/2024\": not a date"),
+        "{e}"
+    );
+    assert!(
+        problem_on(&e, 4).contains("value \"1x\": not a number"),
+        "{e}"
+    );
+    assert!(problem_on(&e, 6).contains("already given (row 5)"), "{e}");
+    assert_eq!(e.total_problems, 4, "{e}");
+}
+
+#[test]
+fn iif_points_csv() {
+    let o = ImportOptions {
+        as_at: Some(d(2024, 7, 1)),
+        ..opts()
+    };
+    let p = parse_fixture_with("iif-points.csv", &o);
+    assert_eq!(p.kind, SourceKind::IifPoints);
+    let f = &p.facts.iif_points;
+    assert_eq!(f.len(), 2);
+    assert_eq!(f[0].points, dec("152.5"));
+    assert_eq!(f[0].recorded, d(2024, 6, 30));
+    assert_eq!(f[1].recorded, d(2024, 7, 1), "blank recorded takes --as-at");
+    assert_eq!(f[1].financial_year, "2023-24");
+    assert_eq!(p.data_date, d(2024, 7, 1));
+
+    let bad = "pcn_code,financial_year,points\nU89141,2023-25,1\nU89141,2023-24,-1\nU89141,2023-24,2\nU89141,2023-24,3\n";
+    let e = err("points.csv", bad);
+    assert!(
+        problem_on(&e, 2).contains("value \"2023-25\": not a financial year"),
+        "{e}"
+    );
+    assert!(problem_on(&e, 3).contains("must not be negative"), "{e}");
+    assert!(
+        problem_on(&e, 5).contains("already has points for 2023-24 (row 4)"),
+        "{e}"
+    );
+    assert_eq!(e.total_problems, 3);
+    let e = err("points.csv", "pcn_code,financial_year,points,pointz\n");
+    assert!(e.to_string().contains("not an IIF points column"), "{e}");
+}
+
+#[test]
+fn funding_inputs_are_detected_by_header() {
+    let kind = |name: &str| detect(name, &fixture(name)).unwrap();
+    assert_eq!(
+        kind("nhspaymentsgp-22-23-prac-csv.csv"),
+        SourceKind::NhsPaymentsPractice
+    );
+    assert_eq!(kind("populations.csv"), SourceKind::Populations);
+    assert_eq!(
+        kind("care-home-alignment.csv"),
+        SourceKind::CareHomeAlignment
+    );
+    assert_eq!(
+        kind("iif-indicators-2023-24.csv"),
+        SourceKind::IifIndicators
+    );
+    assert_eq!(kind("iif-points.csv"), SourceKind::IifPoints);
+    assert_eq!(
+        kind("cqc-2024-05/hsca-active-locations.csv"),
+        SourceKind::CqcCareHomes
+    );
+    assert_eq!(
+        kind("cqc-2024-05/HSCA_Active_Locations.xlsx"),
+        SourceKind::CqcCareHomes
+    );
+    // The governance CSV is still the governance CSV.
+    assert_eq!(kind("governance.csv"), SourceKind::Governance);
+}
