@@ -448,6 +448,17 @@ fn line_for(
     if component.basis == Basis::Wte {
         return Ok(None);
     }
+    // A revision whose figure is unknown (the 2024/25 uplift of core funding,
+    // for one) leaves the first published rate as the best estimate.
+    if line.rate.is_none() {
+        if let (Some(first), Some(revision)) = (component.rate, &component.revised) {
+            line.rate = Some(first);
+            line.estimates.push(format!(
+                "the rate was revised from {} but the revised figure is not in the rulebook: the first published rate £{first} is used",
+                revision.effective_from
+            ));
+        }
+    }
     let rate = if let Some(rate) = line.rate {
         rate
     } else {

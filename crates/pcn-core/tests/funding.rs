@@ -336,3 +336,316 @@ fn iif_2024_25_points_with_the_list_size_adjustment() {
         iif.working
     );
 }
+
+/// One hand-worked example for every stream of every year whose rate the
+/// rulebook knows: a network of 40,000 registered patients, 41,234.56
+/// weighted, an adjusted population of 39,876.54, 60 care-home beds and 50 IIF
+/// points at the national mean list (so the IIF list-size adjustment is 1).
+/// Each row: rule id, the amount for the year in pence worked out by hand
+/// (rate × basis rounded to the penny half away from zero; a part-year annual
+/// rate takes the months in force of the twelve equal instalments, spare
+/// pennies to the earliest months), and the source of the rate (ids as in
+/// shared/reference/des-rules.md and rules/README.md).
+const EVERY_STREAM: &[(&str, i64, &str)] = &[
+    (
+        "2019-20/core-pcn-funding/registered",
+        6000000,
+        "S17: £1.50 × 40000 registered",
+    ),
+    (
+        "2019-20/clinical-director/registered",
+        2057200,
+        "S01: £0.51430 × 40000 registered",
+    ),
+    (
+        "2019-20/network-participation-payment/payment",
+        7261406,
+        "S01: £1.761 × 41234.56 weighted",
+    ),
+    (
+        "2019-20/extended-hours-access/payment",
+        4349998,
+        "R02: £1.45 × 40000 registered, 9 of 12 months",
+    ),
+    (
+        "2020-21/core-pcn-funding/registered",
+        6000000,
+        "S19: £1.50 × 40000 registered",
+    ),
+    (
+        "2020-21/clinical-director/registered",
+        2888000,
+        "S18: £0.722 × 40000 registered",
+    ),
+    (
+        "2020-21/network-participation-payment/payment",
+        7261406,
+        "S19: £1.761 × 41234.56 weighted",
+    ),
+    (
+        "2020-21/extended-hours-access/payment",
+        5800000,
+        "S18: £1.45 × 40000 registered",
+    ),
+    (
+        "2020-21/care-home-premium/beds",
+        360000,
+        "S02: £60 × 60 beds",
+    ),
+    (
+        "2020-21/pcn-support-payment/payment",
+        1113333,
+        "S04: £0.27 × 41234.56 weighted",
+    ),
+    (
+        "2020-21/arrs/sum",
+        29404365,
+        "S18: £7.131 × 41234.56 weighted",
+    ),
+    ("2020-21/iif/point", 555000, "S68: £111 × 50 points"),
+    (
+        "2021-22/core-pcn-funding/registered",
+        6000000,
+        "S02: £1.50 × 40000 registered",
+    ),
+    (
+        "2021-22/clinical-director/registered",
+        2888000,
+        "S02: £0.722 × 40000 registered",
+    ),
+    (
+        "2021-22/network-participation-payment/payment",
+        7261406,
+        "S02: £1.761 × 41234.56 weighted",
+    ),
+    (
+        "2021-22/extended-hours-access/payment",
+        5760000,
+        "S02: £1.44 × 40000 registered",
+    ),
+    (
+        "2021-22/care-home-premium/beds",
+        720000,
+        "S02: £120 × 60 beds",
+    ),
+    (
+        "2021-22/arrs/sum",
+        50718509,
+        "S50: £12.30 × 41234.56 weighted",
+    ),
+    ("2021-22/iif/point", 1000000, "S70: £200 × 50 points"),
+    (
+        "2022-23/core-pcn-funding/registered",
+        6000000,
+        "S09: £1.50 × 40000 registered",
+    ),
+    (
+        "2022-23/clinical-director/registered",
+        2888000,
+        "S20: £0.722 × 40000 registered",
+    ),
+    (
+        "2022-23/pcn-leadership-management/adjusted",
+        2787370,
+        "S09: £0.699 × 39876.54 adjusted",
+    ),
+    (
+        "2022-23/network-participation-payment/payment",
+        7261406,
+        "S09: £1.761 × 41234.56 weighted",
+    ),
+    (
+        "2022-23/extended-hours-access/payment",
+        2880000,
+        "S09: £0.720 × 40000 registered",
+    ),
+    (
+        "2022-23/enhanced-access/payment",
+        15056000,
+        "S09: £3.764 × 40000 registered",
+    ),
+    (
+        "2022-23/care-home-premium/beds",
+        720000,
+        "S09: £120 × 60 beds",
+    ),
+    (
+        "2022-23/arrs/sum",
+        68861715,
+        "S50: £16.70 × 41234.56 weighted",
+    ),
+    ("2022-23/iif/point", 1000000, "S78: £200 × 50 points"),
+    (
+        "2023-24/core-pcn-funding/registered",
+        6000000,
+        "S08: £1.50 × 40000 registered",
+    ),
+    (
+        "2023-24/clinical-director/registered",
+        2916000,
+        "S08: £0.729 × 40000 registered",
+    ),
+    (
+        "2023-24/pcn-leadership-management/adjusted",
+        2727555,
+        "S08: £0.684 × 39876.54 adjusted",
+    ),
+    (
+        "2023-24/network-participation-payment/payment",
+        7261406,
+        "S03: £1.761 × 41234.56 weighted",
+    ),
+    (
+        "2023-24/enhanced-access/payment",
+        30218442,
+        "S08: £7.578 × 39876.54 adjusted",
+    ),
+    (
+        "2023-24/care-home-premium/beds",
+        720000,
+        "S08: £120 × 60 beds",
+    ),
+    (
+        "2023-24/arrs/sum",
+        93482871,
+        "S23: £22.671 × 41234.56 weighted",
+    ),
+    ("2023-24/iif/point", 990000, "S78: £198 × 50 points"),
+    (
+        "2023-24/capacity-and-access-support/adjusted",
+        11025863,
+        "S08: £2.765 × 39876.54 adjusted",
+    ),
+    (
+        "2023-24/capacity-and-access-improvement/adjusted",
+        4725370,
+        "S86: £1.185 × 39876.54 adjusted",
+    ),
+    (
+        "2024-25/core-pcn-funding/registered",
+        8872000,
+        "S05 (first published; revised figure unknown): £2.218 × 40000 registered",
+    ),
+    (
+        "2024-25/core-pcn-funding/adjusted",
+        2783382,
+        "S05 (first published; revised figure unknown): £0.698 × 39876.54 adjusted",
+    ),
+    (
+        "2024-25/network-participation-payment/payment",
+        7261406,
+        "S137: £1.761 × 41234.56 weighted",
+    ),
+    (
+        "2024-25/enhanced-access/payment",
+        31801541,
+        "S05 (revised): £7.975 × 39876.54 adjusted",
+    ),
+    (
+        "2024-25/care-home-premium/beds",
+        763200,
+        "S05 (revised): £127.20 × 60 beds",
+    ),
+    (
+        "2024-25/arrs/sum",
+        94402402,
+        "S23: £22.894 × 41234.56 weighted",
+    ),
+    (
+        "2024-25/arrs-gp/sum",
+        5372863,
+        "S28: £1.303 × 41234.56 weighted",
+    ),
+    ("2024-25/iif/point", 990000, "S80: £198 × 50 points"),
+    (
+        "2024-25/capacity-and-access-support/adjusted",
+        12951900,
+        "S23: £3.248 × 39876.54 adjusted",
+    ),
+    (
+        "2024-25/capacity-and-access-improvement/adjusted",
+        5550814,
+        "S06: £1.392 × 39876.54 adjusted",
+    ),
+    (
+        "2025-26/core-pcn-funding/registered",
+        9064000,
+        "S06: £2.266 × 40000 registered",
+    ),
+    (
+        "2025-26/core-pcn-funding/adjusted",
+        2922950,
+        "S06: £0.733 × 39876.54 adjusted",
+    ),
+    (
+        "2025-26/network-participation-payment/payment",
+        7261406,
+        "S40: £1.761 × 41234.56 weighted",
+    ),
+    (
+        "2025-26/enhanced-access/payment",
+        33603960,
+        "S06: £8.427 × 39876.54 adjusted",
+    ),
+    (
+        "2025-26/care-home-premium/beds",
+        781518,
+        "S06: £130.253 × 60 beds",
+    ),
+    (
+        "2025-26/arrs/sum",
+        109811757,
+        "S06: £26.631 × 41234.56 weighted",
+    ),
+    (
+        "2025-26/capacity-and-access-support/adjusted",
+        12792394,
+        "S06: £3.208 × 39876.54 adjusted",
+    ),
+    (
+        "2025-26/capacity-and-access-improvement/adjusted",
+        5483024,
+        "S06: £1.375 × 39876.54 adjusted",
+    ),
+];
+
+#[test]
+fn a_hand_worked_example_for_every_stream_of_every_year() {
+    let rules = Rulebook::embedded().unwrap();
+    let mut inputs = network(vec![member(
+        "A81001",
+        40_000,
+        Some("41234.56"),
+        "2019-01-01",
+    )]);
+    inputs.adjusted = Some(Figure::exact(dec("39876.54"), None));
+    inputs.care_home_beds = Some(Figure::exact(60, None));
+    inputs.iif_points = Some(Figure::exact(50, None));
+    inputs.national_mean_list = Some(dec("40000"));
+    let mut checked = 0;
+    for year in rules.years() {
+        let s = statement(year, &inputs, MissingInputs::Estimate).unwrap();
+        for l in &s.lines {
+            let Some((_, expected, source)) =
+                EVERY_STREAM.iter().find(|(id, _, _)| *id == l.rule_id)
+            else {
+                // Only lines whose rate the rulebook does not know may lack an example.
+                assert!(
+                    matches!(l.status, LineStatus::NotComputed(_)),
+                    "no hand-worked example for {}",
+                    l.rule_id
+                );
+                continue;
+            };
+            assert_eq!(
+                l.amount,
+                Pence(*expected),
+                "{} ({source}): {}",
+                l.rule_id,
+                l.working
+            );
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, EVERY_STREAM.len(), "every example matched a line");
+}
