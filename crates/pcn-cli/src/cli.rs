@@ -146,6 +146,27 @@ pub enum NetworkCommand {
     /// --effective-from (default today) and is kept with who set it and when;
     /// pass an empty value ("") to clear a field from that date.
     Set(Box<NetworkSetArgs>),
+    /// Record how a network divides the money paid to it among its member
+    /// practices for a financial year, as its network agreement sets it.
+    /// Kept with who recorded it and when; the latest for a year is in force.
+    Distribution(DistributionArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DistributionArgs {
+    pub code: String,
+    /// The financial year, e.g. 2025-26.
+    #[arg(long)]
+    pub year: String,
+    /// registered-list, weighted-list, equal or percentages.
+    #[arg(long)]
+    pub method: String,
+    /// For percentages: each member's share, e.g. "A81001=40;A81002=60" (adding up to 100).
+    #[arg(long)]
+    pub shares: Option<String>,
+    /// The percentage kept back for network costs before dividing (e.g. 5 or 2.5).
+    #[arg(long, default_value = "0")]
+    pub top_slice_percent: String,
 }
 
 #[derive(Debug, Args)]

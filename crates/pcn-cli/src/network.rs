@@ -12,7 +12,7 @@ use pcn_core::{PcnCode, PracticeCode};
 use pcn_store::Store;
 
 use crate::check::load_registry;
-use crate::cli::{Format, NetworkCommand, NetworkSetArgs};
+use crate::cli::{DistributionArgs, Format, NetworkCommand, NetworkSetArgs};
 use crate::output::{emit, right, table};
 
 fn or_dash<T: ToString>(value: &Option<T>) -> String {
@@ -37,6 +37,7 @@ pub async fn run(database: &str, actor: &str, command: NetworkCommand) -> Result
             format,
         } => list(database, as_at, commissioner, format).await,
         NetworkCommand::Set(args) => set(database, actor, *args).await,
+        NetworkCommand::Distribution(args) => distribution(database, actor, args).await,
     }
 }
 
@@ -441,5 +442,61 @@ pub async fn show_audit(database: &str, limit: i64) -> Result<ExitCode> {
     }
     store.close().await;
     emit(&format!("{t}\n"), None)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn distribution(database: &str, actor: &str, args: DistributionArgs) -> Result<ExitCode> {
+    let pcn = PcnCode::parse(&args.code)?;
+    let year: pcn_core::rulebook::FinancialYear = args
+        .year
+        .parse()
+        .map_err(|e| anyhow::anyhow!("--year: {e}"))?;
+    let method = pcn_core::funding::Distribution::parse(&args.method, args.shares.as_deref())
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let top_slice: rust_decimal::Decimal = args
+        .top_slice_percent
+        .trim()
+        .parse()
+        .ok()
+        .filter(|p| (rust_decimal::Decimal::ZERO..=rust_decimal::Decimal::ONE_HUNDRED).contains(p))
+        .with_context(|| {
+            format!(
+                "--top-slice-percent {:?} is not a percentage from 0 to 100",
+                args.top_slice_percent
+            )
+        })?;
+    let (store, registry) = open_registry(database).await?;
+    // Percentages must name exactly the members on the first day of the year.
+    if let pcn_core::funding::Distribution::Percentages(shares) = &method {
+        let snapshot = registry.at(year.start());
+        let Some(network) = snapshot.networks.get(&pcn) else {
+            bail!("{pcn} has no members on {}", year.start());
+        };
+        for (code, _) in shares {
+            if !network.members.contains(code) {
+                bail!("{code} is not a member of {pcn} on {}", year.start());
+            }
+        }
+        for code in &network.members {
+            if !shares.iter().any(|(c, _)| c == code) {
+                bail!("member {code} of {pcn} has no share");
+            }
+        }
+    }
+    let agreement = pcn_store::DistributionAgreement {
+        pcn: pcn.clone(),
+        financial_year: year.to_string(),
+        method: method.method_name().to_string(),
+        top_slice_percent: top_slice.normalize().to_string(),
+        shares: args.shares.clone().filter(|s| !s.trim().is_empty()),
+    };
+    store
+        .record_distribution(&agreement, Utc::now(), actor)
+        .await?;
+    store.close().await;
+    println!(
+        "{pcn} {year}: distribution by {}, top-slice {}% (recorded by {actor})",
+        agreement.method, agreement.top_slice_percent
+    );
     Ok(ExitCode::SUCCESS)
 }

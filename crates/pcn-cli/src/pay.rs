@@ -86,7 +86,8 @@ pub struct PayArgs {
     /// The date membership is taken as at (default: the first day of the year).
     #[arg(long, value_parser = crate::cli::parse_date)]
     pub membership_as_at: Option<NaiveDate>,
-    /// Divide each network's scheduled payments among its members.
+    /// Divide each network's scheduled payments among its members this way,
+    /// instead of the agreements recorded with `pcn network distribution`.
     #[arg(long, value_enum)]
     pub distribute: Option<DistributeBy>,
     /// With --distribute: the percentage kept back for network costs first (e.g. 5 or 2.5).
@@ -146,8 +147,13 @@ pub struct Selection {
 pub struct RunOptions {
     pub missing: MissingInputs,
     pub membership_as_at: Option<NaiveDate>,
+    /// Divide every network's payments this way (`--distribute`), overriding
+    /// the recorded agreements.
     pub distribution: Option<Distribution>,
     pub top_slice_percent: Decimal,
+    /// Each network's recorded distribution agreement for the year, with its
+    /// top-slice percentage.
+    pub agreements: std::collections::BTreeMap<PcnCode, (Distribution, Decimal)>,
 }
 
 fn member_inputs(
@@ -261,11 +267,15 @@ pub fn build_run(
         };
         let statement = funding::statement_with_previous(rules, previous, &inputs, options.missing)
             .map_err(|e| anyhow::anyhow!("refused (--strict): {e}"))?;
-        let distribution = match &options.distribution {
-            Some(method) => {
+        let chosen = match &options.distribution {
+            Some(method) => Some((method.clone(), options.top_slice_percent)),
+            None => options.agreements.get(&network.code).cloned(),
+        };
+        let distribution = match &chosen {
+            Some((method, top_slice_percent)) => {
                 let total = statement.totals.scheduled_to_network;
                 let top_slice = Pence::from_pounds(
-                    total.to_pounds() * options.top_slice_percent / Decimal::ONE_HUNDRED,
+                    total.to_pounds() * *top_slice_percent / Decimal::ONE_HUNDRED,
                 )
                 .unwrap_or(Pence::ZERO);
                 Some(
@@ -278,7 +288,7 @@ pub fn build_run(
         networks.push(NetworkPay {
             statement,
             members,
-            distribution_method: options.distribution.clone(),
+            distribution_method: chosen.map(|(method, _)| method),
             distribution,
         });
     }
@@ -305,6 +315,24 @@ pub async fn run(database: &str, args: PayArgs) -> Result<ExitCode> {
     }
     let store = Store::open(database).await?;
     let registry = crate::check::load_registry(&store).await?;
+    let mut agreements = std::collections::BTreeMap::new();
+    for a in store
+        .distribution_agreements(&rules.financial_year.to_string())
+        .await?
+    {
+        let method = Distribution::parse(&a.method, a.shares.as_deref()).map_err(|e| {
+            anyhow::anyhow!(
+                "the recorded distribution of {} for {}: {e}",
+                a.pcn,
+                a.financial_year
+            )
+        })?;
+        let top_slice: Decimal = a
+            .top_slice_percent
+            .parse()
+            .with_context(|| format!("the recorded top-slice of {}", a.pcn))?;
+        agreements.insert(a.pcn.clone(), (method, top_slice));
+    }
     store.close().await;
     if registry.latest_date().is_none() {
         bail!("the database {database} holds no registry yet: run `pcn import FILE…` or `pcn demo` first");
@@ -331,6 +359,7 @@ pub async fn run(database: &str, args: PayArgs) -> Result<ExitCode> {
             DistributeBy::Equal => Distribution::Equal,
         }),
         top_slice_percent: args.top_slice_percent,
+        agreements,
     };
     let previous = rulebook
         .financial_year(rules.financial_year.previous())

@@ -311,3 +311,103 @@ fn national_pay_run_2025_26_against_the_des_envelopes() {
         );
     }
 }
+
+#[test]
+fn a_recorded_distribution_agreement_is_used_by_pay_and_kept_with_history() {
+    let (_dir, db) = demo();
+    // Town North's members on 1 April 2026 are Z90006 to Z90010.
+    let shares = "Z90006=30;Z90007=25;Z90008=20;Z90009=15;Z90010=10";
+    let out = pcn(
+        &db,
+        &[
+            "network",
+            "distribution",
+            "U90002",
+            "--year",
+            "2026-27",
+            "--method",
+            "percentages",
+            "--shares",
+            shares,
+            "--top-slice-percent",
+            "2.5",
+        ],
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let run = json(
+        &db,
+        &[
+            "pay", "--year", "2026-27", "--pcn", "U90002", "--format", "json",
+        ],
+    );
+    let network = &run["networks"][0];
+    let d = &network["distribution"];
+    let total = pence(&network["statement"]["totals"]["scheduled_to_network"]);
+    assert_eq!(
+        pence(&d["top_slice"]),
+        (total as f64 * 0.025).round() as i64
+    );
+    let amounts: Vec<i64> = d["shares"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| pence(&s["amount"]))
+        .collect();
+    assert_eq!(amounts.iter().sum::<i64>(), pence(&d["distributed"]));
+    assert!(
+        amounts[0] > amounts[1] && amounts[3] > amounts[4],
+        "30% > 25% … 15% > 10%: {amounts:?}"
+    );
+    // Another network has no agreement recorded: no distribution.
+    let other = json(
+        &db,
+        &[
+            "pay", "--year", "2026-27", "--pcn", "U90003", "--format", "json",
+        ],
+    );
+    assert!(other["networks"][0]["distribution"].is_null());
+
+    // A later agreement supersedes; the audit log keeps both.
+    let out = pcn(
+        &db,
+        &[
+            "network",
+            "distribution",
+            "U90002",
+            "--year",
+            "2026-27",
+            "--method",
+            "registered-list",
+        ],
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let audit = stdout(&pcn(&db, &["audit"]));
+    assert!(
+        audit.contains("percentages, top-slice 2.5%")
+            && audit.contains("registered-list, top-slice 0%"),
+        "{audit}"
+    );
+
+    // Shares that leave out a member, name a stranger or do not add up are refused.
+    for bad in [
+        "Z90006=50;Z90007=50",
+        "Z90006=20;Z90007=20;Z90008=20;Z90009=20;Z90001=20",
+        "Z90006=30;Z90007=25;Z90008=20;Z90009=15;Z90010=5",
+    ] {
+        let out = pcn(
+            &db,
+            &[
+                "network",
+                "distribution",
+                "U90002",
+                "--year",
+                "2026-27",
+                "--method",
+                "percentages",
+                "--shares",
+                bad,
+            ],
+        );
+        assert_eq!(code(&out), 2, "{bad}: {}", stdout(&out));
+    }
+}

@@ -827,6 +827,60 @@ pub enum Distribution {
     Percentages(Vec<(PracticeCode, u64)>),
 }
 
+impl Distribution {
+    /// The method's name, as `pcn network distribution --method` takes it.
+    pub fn method_name(&self) -> &'static str {
+        match self {
+            Distribution::ByRegisteredList => "registered-list",
+            Distribution::ByWeightedList => "weighted-list",
+            Distribution::Equal => "equal",
+            Distribution::Percentages(_) => "percentages",
+        }
+    }
+
+    /// Parses a method and, for `percentages`, shares written
+    /// `A81001=40;A81002=60` (per cent, up to two decimal places, adding up
+    /// to 100).
+    pub fn parse(method: &str, shares: Option<&str>) -> Result<Distribution, String> {
+        let shares = shares.map(str::trim).filter(|s| !s.is_empty());
+        let plain = |d: Distribution| match shares {
+            Some(_) => Err(format!(
+                "shares are only for the percentages method, not {method}"
+            )),
+            None => Ok(d),
+        };
+        match method.trim() {
+            "registered-list" => plain(Distribution::ByRegisteredList),
+            "weighted-list" => plain(Distribution::ByWeightedList),
+            "equal" => plain(Distribution::Equal),
+            "percentages" => {
+                let text = shares.ok_or("the percentages method needs shares, such as A81001=40;A81002=60")?;
+                let mut parsed = Vec::new();
+                for part in text.split([';', ',']).map(str::trim).filter(|p| !p.is_empty()) {
+                    let (code, percent) = part.split_once('=').ok_or_else(|| format!("{part:?} is not PRACTICE=PERCENT"))?;
+                    let code = PracticeCode::parse(code).map_err(|e| e.to_string())?;
+                    let percent: Decimal = percent.trim().parse().map_err(|_| format!("{percent:?} is not a percentage"))?;
+                    let basis_points = percent * Decimal::ONE_HUNDRED;
+                    if percent < Decimal::ZERO || basis_points.fract() != Decimal::ZERO {
+                        return Err(format!("{percent}% for {code}: use a percentage with at most two decimal places"));
+                    }
+                    if parsed.iter().any(|(c, _)| c == &code) {
+                        return Err(format!("{code} is given twice"));
+                    }
+                    let basis_points: u64 = basis_points.try_into().map_err(|_| format!("{percent}% is too large"))?;
+                    parsed.push((code, basis_points));
+                }
+                let total: u64 = parsed.iter().map(|(_, bp)| bp).sum();
+                if total != 10_000 {
+                    return Err(format!("the shares add up to {}%, not 100%", Decimal::new(total as i64, 2).normalize()));
+                }
+                Ok(Distribution::Percentages(parsed))
+            }
+            other => Err(format!("{other:?} is not a method; use registered-list, weighted-list, equal or percentages")),
+        }
+    }
+}
+
 /// One practice's share.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Share {

@@ -649,3 +649,39 @@ fn a_hand_worked_example_for_every_stream_of_every_year() {
     }
     assert_eq!(checked, EVERY_STREAM.len(), "every example matched a line");
 }
+
+#[test]
+fn distribution_methods_parse_and_refuse_what_does_not_add_up() {
+    assert_eq!(
+        Distribution::parse("registered-list", None),
+        Ok(Distribution::ByRegisteredList)
+    );
+    let p = Distribution::parse("percentages", Some("A81001=33.33; A81002=66.67")).unwrap();
+    assert_eq!(
+        p,
+        Distribution::Percentages(vec![
+            (PracticeCode::parse("A81001").unwrap(), 3_333),
+            (PracticeCode::parse("A81002").unwrap(), 6_667)
+        ])
+    );
+    assert!(
+        Distribution::parse("percentages", Some("A81001=40;A81002=50"))
+            .unwrap_err()
+            .contains("90%")
+    );
+    assert!(
+        Distribution::parse("percentages", Some("A81001=33.333;A81002=66.667"))
+            .unwrap_err()
+            .contains("two decimal places")
+    );
+    assert!(
+        Distribution::parse("percentages", Some("A81001=50;A81001=50"))
+            .unwrap_err()
+            .contains("twice")
+    );
+    assert!(Distribution::parse("percentages", None).is_err());
+    assert!(Distribution::parse("equal", Some("A81001=100")).is_err());
+    assert!(Distribution::parse("by-mood", None)
+        .unwrap_err()
+        .contains("by-mood"));
+}

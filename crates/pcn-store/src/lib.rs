@@ -253,6 +253,75 @@ impl Store {
         Ok(ImportOutcome::Written(id))
     }
 
+    /// Records how a network divides its payments for a year, with an audit
+    /// entry showing the agreement before and after, in one transaction.
+    pub async fn record_distribution(
+        &self,
+        agreement: &DistributionAgreement,
+        at: DateTime<Utc>,
+        actor: &str,
+    ) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        let before =
+            latest_distribution(&mut tx, &agreement.pcn, &agreement.financial_year).await?;
+        let id = next_id(&mut tx, "distribution_agreement").await?;
+        sqlx::query(
+            "INSERT INTO distribution_agreement (id, pcn_code, financial_year, method, top_slice_percent, shares, recorded_at, recorded_by) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(id)
+        .bind(agreement.pcn.to_string())
+        .bind(&agreement.financial_year)
+        .bind(&agreement.method)
+        .bind(&agreement.top_slice_percent)
+        .bind(&agreement.shares)
+        .bind(at.to_rfc3339())
+        .bind(actor)
+        .execute(&mut *tx)
+        .await?;
+        audit(
+            &mut tx,
+            at,
+            actor,
+            &AuditChange {
+                action: "set".into(),
+                entity: "network".into(),
+                entity_key: format!(
+                    "{} distribution {}",
+                    agreement.pcn, agreement.financial_year
+                ),
+                before_value: before.map(|b| b.describe()),
+                after_value: Some(agreement.describe()),
+                detail: None,
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The distribution agreements in force for a financial year: the latest
+    /// recorded for each network.
+    pub async fn distribution_agreements(
+        &self,
+        financial_year: &str,
+    ) -> Result<Vec<DistributionAgreement>> {
+        let rows = sqlx::query(
+            "SELECT pcn_code, financial_year, method, top_slice_percent, shares FROM distribution_agreement \
+             WHERE financial_year = $1 ORDER BY id",
+        )
+        .bind(financial_year)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut latest: std::collections::BTreeMap<String, DistributionAgreement> =
+            std::collections::BTreeMap::new();
+        for row in &rows {
+            let agreement = distribution_row(row)?;
+            latest.insert(agreement.pcn.to_string(), agreement);
+        }
+        Ok(latest.into_values().collect())
+    }
+
     /// Records governance facts entered by hand, with an audit entry for each
     /// showing the value before and after, in one transaction.
     pub async fn record_governance(
@@ -593,7 +662,7 @@ impl Store {
 }
 
 /// The tables of facts and logs (`registry_cache` is derived, so not listed).
-const TABLES: [&str; 14] = [
+const TABLES: [&str; 15] = [
     "import_log",
     "practice_fact",
     "network_fact",
@@ -606,12 +675,63 @@ const TABLES: [&str; 14] = [
     "care_home_alignment",
     "iif_achievement",
     "iif_points",
+    "distribution_agreement",
     "payment_actual",
     "audit_log",
 ];
 
 const IMPORT_SELECT: &str =
     "SELECT id, sha256, file_name, kind, data_date, rows_read, facts, imported_at, imported_by FROM import_log";
+
+/// A network's distribution agreement for a year, as stored. The method and
+/// shares are validated by the caller (`pcn network distribution`).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct DistributionAgreement {
+    pub pcn: PcnCode,
+    pub financial_year: String,
+    /// `registered-list`, `weighted-list`, `equal` or `percentages`.
+    pub method: String,
+    /// An exact decimal, such as `5` or `2.5`.
+    pub top_slice_percent: String,
+    /// For `percentages`: `A81001=40;A81002=60`.
+    pub shares: Option<String>,
+}
+
+impl DistributionAgreement {
+    fn describe(&self) -> String {
+        let mut text = format!("{}, top-slice {}%", self.method, self.top_slice_percent);
+        if let Some(shares) = &self.shares {
+            text.push_str(&format!(", shares {shares}"));
+        }
+        text
+    }
+}
+
+fn distribution_row(row: &AnyRow) -> Result<DistributionAgreement> {
+    Ok(DistributionAgreement {
+        pcn: code(row, "pcn_code")?,
+        financial_year: row.try_get("financial_year")?,
+        method: row.try_get("method")?,
+        top_slice_percent: row.try_get("top_slice_percent")?,
+        shares: row.try_get("shares")?,
+    })
+}
+
+async fn latest_distribution(
+    tx: &mut Transaction<'_, Any>,
+    pcn: &PcnCode,
+    year: &str,
+) -> Result<Option<DistributionAgreement>> {
+    let row = sqlx::query(
+        "SELECT pcn_code, financial_year, method, top_slice_percent, shares FROM distribution_agreement \
+         WHERE pcn_code = $1 AND financial_year = $2 ORDER BY id DESC LIMIT 1",
+    )
+    .bind(pcn.to_string())
+    .bind(year)
+    .fetch_optional(&mut **tx)
+    .await?;
+    row.map(|r| distribution_row(&r)).transpose()
+}
 
 /// Hides a password in a connection string before it reaches a message.
 fn redact(spec: &str) -> String {

@@ -293,12 +293,47 @@ fn the_cache_format_keeps_funding_inputs() {
     assert_eq!(back, facts);
 }
 
+async fn distribution_agreements_are_kept_and_the_latest_is_in_force(store: &Store) {
+    let agreement = |method: &str, top: &str| pcn_store::DistributionAgreement {
+        pcn: PcnCode::parse("U89141").unwrap(),
+        financial_year: "2025-26".into(),
+        method: method.into(),
+        top_slice_percent: top.into(),
+        shares: None,
+    };
+    store
+        .record_distribution(&agreement("equal", "0"), Utc::now(), "pm")
+        .await
+        .unwrap();
+    store
+        .record_distribution(&agreement("registered-list", "2.5"), Utc::now(), "pm")
+        .await
+        .unwrap();
+    let in_force = store.distribution_agreements("2025-26").await.unwrap();
+    assert_eq!(in_force, vec![agreement("registered-list", "2.5")]);
+    assert!(store
+        .distribution_agreements("2024-25")
+        .await
+        .unwrap()
+        .is_empty());
+    let audit = store.audit_log(1).await.unwrap();
+    assert_eq!(
+        audit[0].before_value.as_deref(),
+        Some("equal, top-slice 0%")
+    );
+    assert_eq!(
+        audit[0].after_value.as_deref(),
+        Some("registered-list, top-slice 2.5%")
+    );
+}
+
 #[tokio::test]
 async fn sqlite_store() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("pcn.sqlite");
     let store = Store::open(path.to_str().unwrap()).await.unwrap();
     exercise(&store).await;
+    distribution_agreements_are_kept_and_the_latest_is_in_force(&store).await;
     store.close().await;
     // Reopening runs no migration twice and keeps the data.
     let store = Store::open(path.to_str().unwrap()).await.unwrap();
@@ -321,4 +356,5 @@ async fn postgres_store() {
     let store = Store::open(&url).await.unwrap();
     assert_eq!(store.backend(), pcn_store::Backend::Postgres);
     exercise(&store).await;
+    distribution_agreements_are_kept_and_the_latest_is_in_force(&store).await;
 }
