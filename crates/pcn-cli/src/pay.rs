@@ -23,9 +23,10 @@ use pcn_core::funding::{
 use pcn_core::money::Pence;
 use pcn_core::registry::{Registry, Snapshot};
 use pcn_core::rulebook::{FinancialYear, Rulebook, YearRules};
-use pcn_core::PcnCode;
+use pcn_core::{PcnCode, PracticeCode};
 use pcn_store::Store;
 use rust_decimal::Decimal;
+use std::collections::BTreeMap;
 
 use crate::statement_export;
 
@@ -177,6 +178,7 @@ fn member_inputs(
         weighted: registry
             .weighted_population(code, population_date)
             .map(|(as_at, value)| Figure::exact(value, Some(as_at))),
+        membership_months: None,
     }
 }
 
@@ -214,8 +216,47 @@ pub fn build_run(
         Decimal::from(network_lists.iter().sum::<u64>()) / Decimal::from(network_lists.len() as u64)
     });
 
+    // Who is a member of which network on the first day of each month, for
+    // the practices with registered patients at the start of the year: a
+    // practice that joins or leaves part way is paid by month.
+    let months = funding::months_of(year);
+    let mut months_in: BTreeMap<PcnCode, BTreeMap<PracticeCode, Vec<NaiveDate>>> = BTreeMap::new();
+    for code in membership.practices.keys() {
+        for month in &months {
+            for pcn in registry.networks_of(code, *month) {
+                months_in
+                    .entry(pcn)
+                    .or_default()
+                    .entry(code.clone())
+                    .or_default()
+                    .push(*month);
+            }
+        }
+    }
+    // Networks that open part way are described as at their first month with members.
+    let mut later: BTreeMap<NaiveDate, Snapshot> = BTreeMap::new();
+
     let mut networks = Vec::new();
-    for network in membership.networks_with_members() {
+    for (pcn, member_months) in &months_in {
+        let first_month = member_months
+            .values()
+            .flatten()
+            .min()
+            .copied()
+            .unwrap_or(year.start());
+        let network = match membership.networks.get(pcn) {
+            Some(n) => n.clone(),
+            None => {
+                let snapshot = later
+                    .entry(first_month)
+                    .or_insert_with(|| registry.at(first_month));
+                match snapshot.networks.get(pcn) {
+                    Some(n) => n.clone(),
+                    None => continue,
+                }
+            }
+        };
+        let network = &network;
         if selection.pcn.as_ref().is_some_and(|p| p != &network.code) {
             continue;
         }
@@ -232,10 +273,12 @@ pub fn build_run(
                 continue;
             }
         }
-        let members: Vec<MemberInputs> = network
-            .members
+        let members: Vec<MemberInputs> = member_months
             .iter()
-            .map(|c| member_inputs(registry, c, &membership, &lists, population_date))
+            .map(|(code, in_months)| MemberInputs {
+                membership_months: (in_months.len() < months.len()).then(|| in_months.clone()),
+                ..member_inputs(registry, code, &membership, &lists, population_date)
+            })
             .collect();
         let beds = registry.care_home_beds(&network.code, year.start());
         let care_home_beds = registry.has_care_home_alignments().then(|| Figure {

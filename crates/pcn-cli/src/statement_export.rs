@@ -1561,6 +1561,7 @@ mod tests {
             name: Some(name.into()),
             registered: Some(Figure::exact(registered, Some(d("2025-01-01")))),
             weighted: weighted.map(|w| Figure::exact(w, Some(d("2025-01-01")))),
+            membership_months: None,
         }
     }
 

@@ -411,3 +411,89 @@ fn a_recorded_distribution_agreement_is_used_by_pay_and_kept_with_history() {
         assert_eq!(code(&out), 2, "{bad}: {}", stdout(&out));
     }
 }
+
+#[test]
+fn a_practice_that_moves_part_way_is_paid_by_month_by_each_network() {
+    let (_dir, db) = demo();
+    // Z90010 left Town North (U90002) on 31 May 2026 and joined Town Central (U90001) on 1 June.
+    let run = json(
+        &db,
+        &[
+            "pay",
+            "--year",
+            "2026-27",
+            "--commissioner",
+            "Z1A",
+            "--format",
+            "json",
+        ],
+    );
+    let networks = run["networks"].as_array().unwrap();
+    let npp_of = |pcn: &str| -> i64 {
+        let n = networks
+            .iter()
+            .find(|n| n["statement"]["pcn"] == pcn)
+            .unwrap();
+        let line = n["statement"]["lines"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|l| l["stream_id"] == "network-participation-payment")
+            .unwrap();
+        let share = line["to_practices"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p[0] == "Z90010")
+            .unwrap();
+        pence(&share[1])
+    };
+    let (north, central) = (npp_of("U90002"), npp_of("U90001"));
+    // Both parts come from the same twelve instalments of the practice's annual amount:
+    // two months from Town North, ten from Town Central, adding up to the year exactly.
+    let annual = north + central;
+    let month = annual / 12;
+    assert!(
+        (north - 2 * month).abs() <= 2 && (central - 10 * month).abs() <= 10,
+        "{north} + {central}"
+    );
+    // Network-level streams count the members of April: Z90010 is in Town North's list, not Central's.
+    let core = |pcn: &str| -> String {
+        let n = networks
+            .iter()
+            .find(|n| n["statement"]["pcn"] == pcn)
+            .unwrap();
+        n["statement"]["lines"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|l| l["rule_id"] == "2026-27/core-pcn-funding/registered")
+            .unwrap()["basis_value"]
+            .to_string()
+    };
+    let lists = json(
+        &db,
+        &[
+            "network",
+            "list",
+            "--as-at",
+            "2026-04-01",
+            "--format",
+            "json",
+        ],
+    );
+    let list_of = |pcn: &str| {
+        lists
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|n| n["code"] == pcn)
+            .unwrap()["members"]
+            .as_array()
+            .unwrap()
+            .len()
+    };
+    assert_eq!(list_of("U90002"), 5);
+    assert_eq!(list_of("U90001"), 5);
+    assert_ne!(core("U90001"), core("U90002"));
+}

@@ -62,6 +62,21 @@ pub struct MemberInputs {
     pub registered: Option<Figure>,
     /// Contractor weighted population (Carr-Hill).
     pub weighted: Option<Figure>,
+    /// The months (first days) of the year in which the practice is a member,
+    /// when it joins or leaves part way; `None` is the whole year. Streams
+    /// paid to practices are paid for these months only; network-level
+    /// streams count the members of the year's first month.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub membership_months: Option<Vec<NaiveDate>>,
+}
+
+impl MemberInputs {
+    /// Whether the practice is a member in the month starting `month`.
+    pub fn is_member_in(&self, month: NaiveDate) -> bool {
+        self.membership_months
+            .as_ref()
+            .is_none_or(|m| m.contains(&month))
+    }
 }
 
 /// Everything the engine needs about one network for one year.
@@ -245,20 +260,24 @@ struct Bases {
     weighted: Result<Figure, String>,
 }
 
+/// Sums a figure over the members of the year's first month (the network's
+/// list for network-level streams).
 fn sum_members(
     inputs: &NetworkInputs,
+    year_start: NaiveDate,
     pick: impl Fn(&MemberInputs) -> Option<Figure>,
     what: &str,
     missing: MissingInputs,
 ) -> Result<Figure, String> {
-    if inputs.members.is_empty() {
+    let starts_year = |m: &&MemberInputs| m.is_member_in(year_start);
+    if !inputs.members.iter().any(|m| starts_year(&m)) {
         return Err(format!("no member practices, so no {what}"));
     }
     let mut total = Decimal::ZERO;
     let mut as_at = None;
     let mut estimates = Vec::new();
     let mut left_out = Vec::new();
-    for m in &inputs.members {
+    for m in inputs.members.iter().filter(starts_year) {
         let Some(f) = pick(m) else {
             if missing == MissingInputs::Refuse {
                 return Err(format!("the {what} of member {}", m.code));
@@ -274,7 +293,7 @@ fn sum_members(
             }
         }
     }
-    if left_out.len() == inputs.members.len() {
+    if left_out.len() == inputs.members.iter().filter(starts_year).count() {
         return Err(format!("the {what} of every member"));
     }
     if !left_out.is_empty() {
@@ -341,9 +360,16 @@ pub fn statement_with_previous(
     let year = rules.financial_year;
     let months = months_of(year);
     let bases = Bases {
-        registered: sum_members(inputs, |m| m.registered.clone(), "registered list", missing),
+        registered: sum_members(
+            inputs,
+            year.start(),
+            |m| m.registered.clone(),
+            "registered list",
+            missing,
+        ),
         weighted: sum_members(
             inputs,
+            year.start(),
             |m| member_weighted(m, missing),
             "contractor weighted population",
             missing,
@@ -745,8 +771,9 @@ fn practice_line(
             split_evenly(full, covered.len())
         };
         let mut member_amount = Pence::ZERO;
-        for (pos, (idx, _)) in covered.iter().enumerate() {
-            if paid.iter().any(|(i, _)| i == idx) {
+        for (pos, (idx, month)) in covered.iter().enumerate() {
+            // Paid while the stream, the network and this practice's membership all run.
+            if paid.iter().any(|(i, _)| i == idx) && member.is_member_in(*month) {
                 let amount = if component.unit.is_annual() {
                     instalments[*idx]
                 } else {

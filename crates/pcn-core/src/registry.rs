@@ -373,6 +373,26 @@ impl Registry {
             .and_then(|v| nearest(v, as_at, |f| f.as_at))
     }
 
+    /// The real networks (never `U`) a practice belongs to on a date, by the
+    /// same evidence rule as [`Registry::at`], without building a snapshot.
+    pub fn networks_of(&self, practice: &PracticeCode, on: NaiveDate) -> Vec<PcnCode> {
+        self.practices
+            .get(practice)
+            .map(|facts| {
+                membership_at(facts, on)
+                    .0
+                    .into_iter()
+                    .filter(|p| !p.is_unallocated())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// Every practice the registry knows, by code.
+    pub fn practice_codes(&self) -> impl Iterator<Item = &PracticeCode> {
+        self.practices.keys()
+    }
+
     /// Whether any care home has ever been aligned to any network: until one
     /// has, a network's care-home beds are unknown rather than zero.
     pub fn has_care_home_alignments(&self) -> bool {

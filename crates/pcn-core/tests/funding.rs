@@ -25,6 +25,7 @@ fn member(code: &str, registered: u64, weighted: Option<&str>, as_at: &str) -> M
         name: None,
         registered: Some(Figure::exact(registered, Some(d(as_at)))),
         weighted: weighted.map(|w| Figure::exact(dec(w), Some(d(as_at)))),
+        membership_months: None,
     }
 }
 
