@@ -307,6 +307,22 @@ pub fn build_run(
                 .iif_points(&network.code, year)
                 .map(|(as_at, points)| Figure::exact(points, Some(as_at))),
             national_mean_list,
+            iif_indicators: {
+                let detail = registry.iif_points_detail(&network.code, year);
+                // A breakdown by indicator replaces the total; a lone total stays in `iif_points`.
+                if detail.iter().any(|f| f.indicator.is_some()) {
+                    detail
+                        .iter()
+                        .map(|f| funding::IifIndicatorPoints {
+                            indicator: f.indicator.clone(),
+                            points: f.points,
+                            prevalence: f.pcn_prevalence.zip(f.national_prevalence),
+                        })
+                        .collect()
+                } else {
+                    Vec::new()
+                }
+            },
         };
         let statement = funding::statement_with_previous(rules, previous, &inputs, options.missing)
             .map_err(|e| anyhow::anyhow!("refused (--strict): {e}"))?;

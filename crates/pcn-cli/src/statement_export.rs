@@ -1590,6 +1590,7 @@ mod tests {
             care_home_beds: complete.then(|| Figure::exact(40, Some(d("2025-04-01")))),
             iif_points: None,
             national_mean_list: None,
+            iif_indicators: Vec::new(),
         }
     }
 

@@ -497,3 +497,33 @@ fn a_practice_that_moves_part_way_is_paid_by_month_by_each_network() {
     assert_eq!(list_of("U90001"), 5);
     assert_ne!(core("U90001"), core("U90002"));
 }
+
+#[test]
+fn iif_points_by_indicator_are_paid_with_both_adjustments() {
+    let (_dir, db) = demo();
+    let run = json(
+        &db,
+        &[
+            "pay", "--year", "2024-25", "--pcn", "U90004", "--format", "json",
+        ],
+    );
+    let lines = run["networks"][0]["statement"]["lines"].as_array().unwrap();
+    let iif = lines.iter().find(|l| l["stream_id"] == "iif").unwrap();
+    assert_eq!(iif["status"]["status"], "on_achievement");
+    assert!(pence(&iif["amount"]) > 0);
+    let working = iif["working"].as_str().unwrap();
+    assert!(
+        working.contains("list-size adjustment")
+            && working.contains("HI-03")
+            && working.contains("prevalence adjustment"),
+        "{working}"
+    );
+    assert!(
+        !iif["estimates"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e.as_str().unwrap().contains("prevalence")),
+        "{iif}"
+    );
+}

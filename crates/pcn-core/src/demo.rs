@@ -5,7 +5,8 @@
 //! `Z2B`), 44 practices in 9 networks around a market town, list sizes at
 //! three dates (January, April and July 2026), weighted and adjusted
 //! populations and aligned care homes as at January 2026 (so `pcn pay
-//! --year 2026-27` has every input), and governance facts. The data is generated from a fixed seed, so
+//! --year 2026-27` has every input), IIF points by indicator for 2024/25, and
+//! governance facts. The data is generated from a fixed seed, so
 //! every run gives the same registry. It is built to show each kind of
 //! finding: a network under 30,000 with and without a rural waiver, one over
 //! 50,000, an unallocated practice, a practice far from its network, a
@@ -308,6 +309,32 @@ pub fn demo_facts() -> FactBatch {
                 to: None,
             });
         }
+    }
+
+    // IIF 2024/25 achievement by indicator, as a commissioner records it from
+    // CQRS: learning-disability health checks (prevalence-adjusted) and FIT
+    // in lower-GI cancer referrals.
+    for network in &NETWORKS {
+        let pcn: PcnCode = code(network.code);
+        let recorded = NaiveDate::from_ymd_opt(2025, 6, 30).unwrap_or_default();
+        facts.iif_points.push(IifPointsFact {
+            pcn: pcn.clone(),
+            financial_year: "2024-25".to_string(),
+            points: Decimal::from(rng.between(10, 36)),
+            recorded,
+            indicator: Some("HI-03".to_string()),
+            pcn_prevalence: Some(Decimal::new(rng.between(45, 75) as i64, 4)),
+            national_prevalence: Some(Decimal::new(55, 4)),
+        });
+        facts.iif_points.push(IifPointsFact {
+            pcn,
+            financial_year: "2024-25".to_string(),
+            points: Decimal::from(rng.between(5, 22)),
+            recorded,
+            indicator: Some("CAN-04".to_string()),
+            pcn_prevalence: None,
+            national_prevalence: None,
+        });
     }
 
     // Governance: complete for most networks.

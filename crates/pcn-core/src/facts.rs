@@ -491,6 +491,16 @@ pub struct IifPointsFact {
     pub points: Decimal,
     /// The date the points were recorded (the data date of the import).
     pub recorded: NaiveDate,
+    /// The indicator the points are for (such as `HI-03`); `None` for the
+    /// network's total.
+    #[serde(default)]
+    pub indicator: Option<String>,
+    /// For a prevalence-adjusted indicator: the network's prevalence and the
+    /// national prevalence (IIF prevalence adjustment = their ratio).
+    #[serde(default)]
+    pub pcn_prevalence: Option<Decimal>,
+    #[serde(default)]
+    pub national_prevalence: Option<Decimal>,
 }
 
 /// What NHS Payments to General Practice says a practice was actually paid

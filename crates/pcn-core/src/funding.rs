@@ -94,11 +94,26 @@ pub struct NetworkInputs {
     pub adjusted: Option<Figure>,
     /// Beds in the network's aligned care homes.
     pub care_home_beds: Option<Figure>,
-    /// IIF points achieved.
+    /// IIF points achieved, as one total (no prevalence adjustment).
     pub iif_points: Option<Figure>,
+    /// IIF points achieved per indicator, with the prevalences for the
+    /// prevalence adjustment where the indicator has one; used instead of
+    /// `iif_points` when not empty.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub iif_indicators: Vec<IifIndicatorPoints>,
     /// The national mean PCN registered list, for the IIF list-size
     /// adjustment (PCN list ÷ national mean PCN list).
     pub national_mean_list: Option<Decimal>,
+}
+
+/// IIF points for one indicator.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct IifIndicatorPoints {
+    /// `None`: a total not broken down by indicator.
+    pub indicator: Option<String>,
+    pub points: Decimal,
+    /// The network's and the national prevalence, for a prevalence-adjusted indicator.
+    pub prevalence: Option<(Decimal, Decimal)>,
 }
 
 /// What to do when an input is missing.
@@ -544,6 +559,14 @@ fn line_for(
             .care_home_beds
             .clone()
             .ok_or_else(|| "beds of the network's aligned care homes".to_string()),
+        Basis::IifPoints if !inputs.iif_indicators.is_empty() => Ok(Figure::exact(
+            inputs
+                .iif_indicators
+                .iter()
+                .map(|i| i.points)
+                .sum::<Decimal>(),
+            None,
+        )),
         Basis::IifPoints => match &inputs.iif_points {
             Some(f) => Ok(f.clone()),
             None => component
@@ -610,8 +633,8 @@ fn line_for(
 
     // IIF: points × £ per point × list-size adjustment (PCN list ÷ national
     // mean PCN list; des-rules §8 gives the formula, the list-size part is
-    // inferred by analogy with QOF). The prevalence adjustment needs
-    // indicator-level achievement, which a points total does not carry.
+    // inferred by analogy with QOF). The prevalence adjustment is per
+    // indicator, so it needs points recorded by indicator.
     let mut multiplier = Decimal::ONE;
     let mut adjustment_words = String::new();
     if component.basis == Basis::IifPoints {
@@ -629,11 +652,43 @@ fn line_for(
                 .estimates
                 .push("IIF list-size adjustment not applied (no national mean list)".to_string()),
         }
-        line.estimates.push(
-            "IIF prevalence adjustment not applied (needs indicator-level achievement)".to_string(),
-        );
+        if inputs.iif_indicators.is_empty() {
+            line.estimates.push(
+                "IIF prevalence adjustment not applied (points recorded as a total, not by indicator)"
+                    .to_string(),
+            );
+        }
     }
-    let full = Pence::from_pounds(rate * figure.value * multiplier).unwrap_or(Pence::ZERO);
+    // Per indicator: points × £ × list-size adjustment × (PCN prevalence ÷
+    // national prevalence) where the indicator is prevalence-adjusted,
+    // summed exactly and rounded once.
+    let pounds = if component.basis == Basis::IifPoints && !inputs.iif_indicators.is_empty() {
+        let mut parts = Vec::new();
+        let mut total = Decimal::ZERO;
+        for i in &inputs.iif_indicators {
+            let prevalence = match i.prevalence {
+                Some((pcn, national)) if national > Decimal::ZERO => pcn / national,
+                _ => Decimal::ONE,
+            };
+            total += i.points * rate * multiplier * prevalence;
+            let name = i.indicator.as_deref().unwrap_or("total");
+            parts.push(match i.prevalence {
+                Some((pcn, national)) => format!(
+                    "{name}: {} points × prevalence adjustment {} ÷ {} = {}",
+                    i.points.normalize(),
+                    pcn.normalize(),
+                    national.normalize(),
+                    prevalence.round_dp(4).normalize()
+                ),
+                None => format!("{name}: {} points", i.points.normalize()),
+            });
+        }
+        adjustment_words.push_str(&format!(" [{}]", parts.join("; ")));
+        total
+    } else {
+        rate * figure.value * multiplier
+    };
+    let full = Pence::from_pounds(pounds).unwrap_or(Pence::ZERO);
     line.full_amount = full;
     let (instalments, per_what) = if component.unit.is_annual() {
         (split_evenly(full, 12), "a year")

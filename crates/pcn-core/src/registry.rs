@@ -418,16 +418,30 @@ impl Registry {
         out
     }
 
-    /// The IIF points recorded for a network and year: the latest recorded
-    /// (a correction supersedes), with the date it was recorded.
+    /// The IIF points recorded for a network and year: the total of
+    /// [`Registry::iif_points_detail`], with the latest date recorded.
     pub fn iif_points(&self, pcn: &PcnCode, year: FinancialYear) -> Option<(NaiveDate, Decimal)> {
+        let detail = self.iif_points_detail(pcn, year);
+        let recorded = detail.iter().map(|f| f.recorded).max()?;
+        Some((recorded, detail.iter().map(|f| f.points).sum()))
+    }
+
+    /// The IIF points recorded for a network and year, one entry per
+    /// indicator (or one for the network's total): for each, the latest
+    /// recorded (a correction supersedes).
+    pub fn iif_points_detail(&self, pcn: &PcnCode, year: FinancialYear) -> Vec<&IifPointsFact> {
         let year = year.to_string();
-        self.funding
+        let mut latest: BTreeMap<Option<&str>, &IifPointsFact> = BTreeMap::new();
+        // Ascending by `recorded` (stable: later imports last), so the last wins.
+        for f in self
+            .funding
             .iif_points
             .iter()
-            .rev()
-            .find(|f| &f.pcn == pcn && f.financial_year == year)
-            .map(|f| (f.recorded, f.points))
+            .filter(|f| &f.pcn == pcn && f.financial_year == year)
+        {
+            latest.insert(f.indicator.as_deref(), f);
+        }
+        latest.into_values().collect()
     }
 
     /// The published IIF measures of an organisation (a network, or a
@@ -1189,6 +1203,9 @@ mod tests {
     fn iif_points_achievements_and_payments_by_year() {
         let fy: FinancialYear = "2023-24".parse().unwrap();
         let points = |p: &str, at: &str| IifPointsFact {
+            indicator: None,
+            pcn_prevalence: None,
+            national_prevalence: None,
             pcn: pcn("U00001"),
             financial_year: "2023-24".into(),
             points: dec(p),

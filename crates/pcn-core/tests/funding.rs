@@ -42,6 +42,7 @@ fn network(members: Vec<MemberInputs>) -> NetworkInputs {
         care_home_beds: None,
         iif_points: None,
         national_mean_list: None,
+        iif_indicators: Vec::new(),
     }
 }
 
@@ -685,4 +686,47 @@ fn distribution_methods_parse_and_refuse_what_does_not_add_up() {
     assert!(Distribution::parse("by-mood", None)
         .unwrap_err()
         .contains("by-mood"));
+}
+
+#[test]
+fn iif_by_indicator_with_the_prevalence_adjustment() {
+    // IIF formula (des-rules §8, S80/S72/S83): points × £ per point × list-size adjustment ×
+    // prevalence adjustment (PCN prevalence ÷ national prevalence). 2024/25, £198 a point (S80);
+    // a PCN of 60,000 against a national mean of 48,000 (list-size adjustment 1.25):
+    //   HI-03  30 points × 0.0061 ÷ 0.0055 = 33.2727… adjusted points
+    //   CAN-04 20 points, not prevalence-adjusted
+    //   198 × 1.25 × (33.2727… + 20) = 247.5 × 53.2727… = £13,185.00
+    let rules = Rulebook::embedded().unwrap();
+    let year = rules.year("2024-25").unwrap();
+    let mut inputs = network(vec![member("A81001", 60_000, Some("60000"), "2024-01-01")]);
+    inputs.national_mean_list = Some(dec("48000"));
+    inputs.iif_indicators = vec![
+        IifIndicatorPoints {
+            indicator: Some("HI-03".into()),
+            points: dec("30"),
+            prevalence: Some((dec("0.0061"), dec("0.0055"))),
+        },
+        IifIndicatorPoints {
+            indicator: Some("CAN-04".into()),
+            points: dec("20"),
+            prevalence: None,
+        },
+    ];
+    let s = statement(year, &inputs, MissingInputs::Estimate).unwrap();
+    let iif = s
+        .lines
+        .iter()
+        .find(|l| l.basis == pcn_core::rulebook::Basis::IifPoints)
+        .unwrap();
+    assert_eq!(iif.amount, Pence(1_318_500), "{}", iif.working);
+    assert!(
+        iif.working.contains("HI-03") && iif.working.contains("prevalence adjustment"),
+        "{}",
+        iif.working
+    );
+    assert!(
+        !iif.estimates.iter().any(|e| e.contains("prevalence")),
+        "{:?}",
+        iif.estimates
+    );
 }

@@ -28,21 +28,26 @@
 //! | `financial_year` | yes | `2024-25` |
 //! | `points` | yes | points achieved, an exact decimal of 0 or more (`123.45`) |
 //! | `recorded` | no | the date the points were recorded; blank or absent: `--as-at`, else today |
+//! | `indicator` | no | the indicator the points are for (`HI-03`); blank: the network's total |
+//! | `pcn_prevalence`, `national_prevalence` | no | for a prevalence-adjusted indicator, both (decimals above zero, e.g. `0.0061`); the payment is multiplied by their ratio |
 //!
-//! A network and year twice in one file is a problem; a later import for the
-//! same network and year supersedes (the latest `recorded` wins). Column names
-//! are case-insensitive and `_` and space are alike; any other column is refused.
+//! A network, year and indicator twice in one file is a problem; a later import
+//! for the same network, year and indicator supersedes (the latest `recorded`
+//! wins). Column names are case-insensitive and `_` and space are alike; any
+//! other column is refused.
 //!
 //! ```csv
-//! pcn_code,financial_year,points
-//! U89141,2024-25,152.5
-//! U07032,2024-25,98
+//! pcn_code,financial_year,indicator,points,pcn_prevalence,national_prevalence
+//! U89141,2024-25,HI-03,30,0.0061,0.0055
+//! U89141,2024-25,CAN-04,20,,
+//! U07032,2024-25,,98,,
 //! ```
 
 use std::collections::HashMap;
 
 use chrono::NaiveDate;
 use pcn_core::rulebook::FinancialYear;
+use pcn_core::Decimal;
 use pcn_core::{
     FactBatch, IifAchievementFact, IifOrganisation, IifPointsFact, PcnCode, PracticeCode,
 };
@@ -202,7 +207,15 @@ pub(crate) fn read_indicators(ctx: &mut Ctx, table: &Table) -> (FactBatch, Optio
     (batch, file_date)
 }
 
-const POINTS_COLUMNS: [&str; 4] = ["pcn_code", "financial_year", "points", "recorded"];
+const POINTS_COLUMNS: [&str; 7] = [
+    "pcn_code",
+    "financial_year",
+    "points",
+    "recorded",
+    "indicator",
+    "pcn_prevalence",
+    "national_prevalence",
+];
 
 pub(crate) fn read_points(ctx: &mut Ctx, table: &Table) -> (FactBatch, Option<NaiveDate>) {
     let mut batch = FactBatch::default();
@@ -228,13 +241,16 @@ pub(crate) fn read_points(ctx: &mut Ctx, table: &Table) -> (FactBatch, Option<Na
         return (batch, None);
     };
     let recorded_col = table.col(&["recorded"]);
+    let indicator_col = table.col(&["indicator"]);
+    let pcn_prevalence_col = table.col(&["pcn_prevalence"]);
+    let national_prevalence_col = table.col(&["national_prevalence"]);
     if !ctx.problems.is_empty() {
         return (batch, None);
     }
     let default_date = ctx.opts.as_at.unwrap_or(ctx.opts.today);
     let mut defaulted = false;
     let mut file_date = None;
-    let mut seen: HashMap<(PcnCode, String), u64> = HashMap::new();
+    let mut seen: HashMap<(PcnCode, String, String), u64> = HashMap::new();
     table.for_each(|row, rec| {
         ctx.tick();
         if !table.check_width(row, rec, &mut ctx.problems) {
@@ -280,16 +296,64 @@ pub(crate) fn read_points(ctx: &mut Ctx, table: &Table) -> (FactBatch, Option<Na
                 Some(default_date)
             }
         };
+        let indicator = indicator_col
+            .as_ref()
+            .map(|c| cell(rec, c).trim().to_string())
+            .filter(|i| !i.is_empty());
+        // A prevalence-adjusted indicator gives both prevalences, each above zero.
+        let mut prevalence = |col: &Option<crate::decode::Col>| -> Result<Option<Decimal>, ()> {
+            let Some(c) = col else { return Ok(None) };
+            let raw = cell(rec, c);
+            if raw.trim().is_empty() {
+                return Ok(None);
+            }
+            match ctx.decimal(row, c, raw, false) {
+                Some(v) if v > Decimal::ZERO => Ok(Some(v)),
+                Some(_) => {
+                    ctx.problems
+                        .cell(row, &c.name, raw, "a prevalence must be above zero");
+                    Err(())
+                }
+                None => Err(()),
+            }
+        };
+        let (Ok(pcn_prevalence), Ok(national_prevalence)) = (
+            prevalence(&pcn_prevalence_col),
+            prevalence(&national_prevalence_col),
+        ) else {
+            return true;
+        };
+        if pcn_prevalence.is_some() != national_prevalence.is_some() {
+            let c = pcn_prevalence_col
+                .as_ref()
+                .or(national_prevalence_col.as_ref());
+            ctx.problems.cell(
+                row,
+                c.map_or("pcn_prevalence", |c| c.name.as_str()),
+                "",
+                "give both pcn_prevalence and national_prevalence, or neither",
+            );
+            return true;
+        }
         let (Some(pcn), Some(year), Some(points), Some(recorded)) = (pcn, year, points, recorded)
         else {
             return true;
         };
-        if let Some(first) = seen.insert((pcn.clone(), year.clone()), row) {
+        let key = (
+            pcn.clone(),
+            year.clone(),
+            indicator.clone().unwrap_or_default(),
+        );
+        if let Some(first) = seen.insert(key, row) {
+            let what = indicator
+                .as_deref()
+                .map(|i| format!(" for {i}"))
+                .unwrap_or_default();
             ctx.problems.cell(
                 row,
                 &pcn_col.name,
                 pcn.as_str(),
-                format!("{pcn} already has points for {year} (row {first})"),
+                format!("{pcn} already has points{what} for {year} (row {first})"),
             );
             return true;
         }
@@ -299,6 +363,9 @@ pub(crate) fn read_points(ctx: &mut Ctx, table: &Table) -> (FactBatch, Option<Na
             financial_year: year,
             points,
             recorded,
+            indicator,
+            pcn_prevalence,
+            national_prevalence,
         });
         true
     });

@@ -361,6 +361,30 @@ fn iif_points_csv() {
     assert_eq!(e.total_problems, 3);
     let e = err("points.csv", "pcn_code,financial_year,points,pointz\n");
     assert!(e.to_string().contains("not an IIF points column"), "{e}");
+    // By indicator, with the prevalences of a prevalence-adjusted indicator.
+    let by_indicator =
+        "pcn_code,financial_year,indicator,points,pcn_prevalence,national_prevalence\n\
+        U89141,2024-25,HI-03,30,0.0061,0.0055\nU89141,2024-25,CAN-04,20,,\n";
+    let p = parse_bytes("points.csv", by_indicator.as_bytes(), &opts(), &mut |_| {}).unwrap();
+    let f = &p.facts.iif_points;
+    assert_eq!(f[0].indicator.as_deref(), Some("HI-03"));
+    assert_eq!(
+        (f[0].pcn_prevalence, f[0].national_prevalence),
+        (Some(dec("0.0061")), Some(dec("0.0055")))
+    );
+    assert_eq!(
+        (f[1].indicator.as_deref(), f[1].pcn_prevalence),
+        (Some("CAN-04"), None)
+    );
+    let bad = "pcn_code,financial_year,indicator,points,pcn_prevalence,national_prevalence\n\
+        U89141,2024-25,HI-03,30,0.0061,\nU89141,2024-25,CAN-04,20,0,0.1\nU89141,2024-25,CAN-04,20,,\nU89141,2024-25,CAN-04,21,,\n";
+    let e = err("points.csv", bad);
+    assert!(problem_on(&e, 2).contains("give both"), "{e}");
+    assert!(problem_on(&e, 3).contains("above zero"), "{e}");
+    assert!(
+        problem_on(&e, 5).contains("already has points for CAN-04 for 2024-25 (row 4)"),
+        "{e}"
+    );
 }
 
 #[test]

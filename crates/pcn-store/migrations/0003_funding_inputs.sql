@@ -61,7 +61,12 @@ CREATE TABLE iif_points (
     financial_year TEXT NOT NULL,
     points TEXT NOT NULL,
     recorded TEXT NOT NULL,
-    PRIMARY KEY (import_id, pcn_code, financial_year)
+    -- The indicator ('' for the network's total) and, for a prevalence-
+    -- adjusted indicator, the network's and the national prevalence.
+    indicator TEXT NOT NULL,
+    pcn_prevalence TEXT,
+    national_prevalence TEXT,
+    PRIMARY KEY (import_id, pcn_code, financial_year, indicator)
 );
 
 -- PCN payments actually made to practices (NHS Payments to General Practice).

@@ -558,7 +558,8 @@ impl Store {
             });
         }
         for row in sqlx::query(
-            "SELECT pcn_code, financial_year, points, recorded FROM iif_points ORDER BY import_id, pcn_code, financial_year",
+            "SELECT pcn_code, financial_year, points, recorded, indicator, pcn_prevalence, national_prevalence \
+             FROM iif_points ORDER BY import_id, pcn_code, financial_year, indicator",
         )
         .fetch_all(&self.pool)
         .await?
@@ -568,6 +569,9 @@ impl Store {
                 financial_year: row.try_get("financial_year")?,
                 points: decimal(&row, "points")?,
                 recorded: date(&row, "recorded")?,
+                indicator: Some(row.try_get::<String, _>("indicator")?).filter(|i| !i.is_empty()),
+                pcn_prevalence: opt_decimal(&row, "pcn_prevalence")?,
+                national_prevalence: opt_decimal(&row, "national_prevalence")?,
             });
         }
         for row in sqlx::query(
@@ -794,6 +798,15 @@ fn date(row: &AnyRow, column: &str) -> Result<NaiveDate> {
 fn decimal(row: &AnyRow, column: &str) -> Result<Decimal> {
     let raw: String = row.try_get(column)?;
     Decimal::from_str(&raw).with_context(|| format!("bad decimal {raw:?} in column {column}"))
+}
+
+/// An optional exact decimal stored as text.
+fn opt_decimal(row: &AnyRow, column: &str) -> Result<Option<Decimal>> {
+    let raw: Option<String> = row.try_get(column)?;
+    raw.map(|raw| {
+        Decimal::from_str(&raw).with_context(|| format!("bad decimal {raw:?} in column {column}"))
+    })
+    .transpose()
 }
 
 fn opt_date(row: &AnyRow, column: &str) -> Result<Option<NaiveDate>> {
@@ -1225,6 +1238,9 @@ async fn write_funding_inputs(
                 some(f.financial_year.clone()),
                 some(f.points.to_string()),
                 some(f.recorded.to_string()),
+                some(f.indicator.clone().unwrap_or_default()),
+                Value::Text(f.pcn_prevalence.map(|d| d.to_string())),
+                Value::Text(f.national_prevalence.map(|d| d.to_string())),
             ]
         })
         .collect();
@@ -1238,6 +1254,9 @@ async fn write_funding_inputs(
             "financial_year",
             "points",
             "recorded",
+            "indicator",
+            "pcn_prevalence",
+            "national_prevalence",
         ],
         rows,
     )

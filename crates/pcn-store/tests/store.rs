@@ -148,12 +148,26 @@ fn funding_inputs() -> FactBatch {
                 achievement_date: d("2024-03-31"),
             },
         ],
-        iif_points: vec![IifPointsFact {
-            pcn: pcn.clone(),
-            financial_year: "2023-24".into(),
-            points: dec("152.50"),
-            recorded: d("2024-06-30"),
-        }],
+        iif_points: vec![
+            IifPointsFact {
+                pcn: pcn.clone(),
+                financial_year: "2023-24".into(),
+                points: dec("152.50"),
+                recorded: d("2024-06-30"),
+                indicator: None,
+                pcn_prevalence: None,
+                national_prevalence: None,
+            },
+            IifPointsFact {
+                pcn: pcn.clone(),
+                financial_year: "2023-24".into(),
+                points: dec("30"),
+                recorded: d("2024-06-30"),
+                indicator: Some("HI-03".into()),
+                pcn_prevalence: Some(dec("0.0061")),
+                national_prevalence: Some(dec("0.0055")),
+            },
+        ],
         payment_actuals: vec![
             PaymentActualFact {
                 practice: practice.clone(),
