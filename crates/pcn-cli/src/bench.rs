@@ -93,6 +93,7 @@ pub async fn run(args: BenchArgs) -> Result<ExitCode> {
         distribution: Some(pcn_core::funding::Distribution::ByRegisteredList),
         top_slice_percent: rust_decimal::Decimal::new(5, 0),
         agreements: Default::default(),
+        assessments: Default::default(),
     };
     let mut networks_paid = 0;
     let mut findings = 0;

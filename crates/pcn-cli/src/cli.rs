@@ -150,6 +150,27 @@ pub enum NetworkCommand {
     /// practices for a financial year, as its network agreement sets it.
     /// Kept with who recorded it and when; the latest for a year is in force.
     Distribution(DistributionArgs),
+    /// Record a commissioner's assessment of how much of a stream paid on
+    /// achievement (the Capacity and Access Improvement Payment, say) a
+    /// network earned in a year. Kept with who recorded it; the latest is in force.
+    Assess(AssessArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct AssessArgs {
+    pub code: String,
+    /// The financial year, e.g. 2025-26.
+    #[arg(long)]
+    pub year: String,
+    /// The stream id, e.g. capacity-and-access-improvement.
+    #[arg(long)]
+    pub stream: String,
+    /// The share earned: a fraction (0.6667), a fraction written a/b (2/3) or a percentage (66.67%).
+    #[arg(long)]
+    pub earned: String,
+    /// Why, for the audit log.
+    #[arg(long)]
+    pub note: Option<String>,
 }
 
 #[derive(Debug, Args)]

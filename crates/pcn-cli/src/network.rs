@@ -12,7 +12,7 @@ use pcn_core::{PcnCode, PracticeCode};
 use pcn_store::Store;
 
 use crate::check::load_registry;
-use crate::cli::{DistributionArgs, Format, NetworkCommand, NetworkSetArgs};
+use crate::cli::{AssessArgs, DistributionArgs, Format, NetworkCommand, NetworkSetArgs};
 use crate::output::{emit, right, table};
 
 fn or_dash<T: ToString>(value: &Option<T>) -> String {
@@ -38,6 +38,7 @@ pub async fn run(database: &str, actor: &str, command: NetworkCommand) -> Result
         } => list(database, as_at, commissioner, format).await,
         NetworkCommand::Set(args) => set(database, actor, *args).await,
         NetworkCommand::Distribution(args) => distribution(database, actor, args).await,
+        NetworkCommand::Assess(args) => assess(database, actor, args).await,
     }
 }
 
@@ -497,6 +498,80 @@ async fn distribution(database: &str, actor: &str, args: DistributionArgs) -> Re
     println!(
         "{pcn} {year}: distribution by {}, top-slice {}% (recorded by {actor})",
         agreement.method, agreement.top_slice_percent
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Parses a share earned: `0.6667`, `2/3` or `66.67%`, from 0 to 1.
+fn parse_earned(raw: &str) -> Result<rust_decimal::Decimal> {
+    use rust_decimal::Decimal;
+    let text = raw.trim();
+    let value = if let Some(percent) = text.strip_suffix('%') {
+        percent
+            .trim()
+            .parse::<Decimal>()
+            .ok()
+            .map(|p| p / Decimal::ONE_HUNDRED)
+    } else if let Some((a, b)) = text.split_once('/') {
+        match (a.trim().parse::<Decimal>(), b.trim().parse::<Decimal>()) {
+            (Ok(a), Ok(b)) if !b.is_zero() => Some(a / b),
+            _ => None,
+        }
+    } else {
+        text.parse::<Decimal>().ok()
+    };
+    value
+        .filter(|v| (Decimal::ZERO..=Decimal::ONE).contains(v))
+        .with_context(|| {
+            format!("--earned {raw:?} is not a share from 0 to 1 (such as 0.5, 2/3 or 66.67%)")
+        })
+}
+
+async fn assess(database: &str, actor: &str, args: AssessArgs) -> Result<ExitCode> {
+    let pcn = PcnCode::parse(&args.code)?;
+    let earned = parse_earned(&args.earned)?;
+    let rulebook = crate::pay::load_rulebook(None)?;
+    let rules = rulebook
+        .year(&args.year)
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let assessable: Vec<&str> = rules
+        .streams
+        .iter()
+        .filter(|s| {
+            s.timing == pcn_core::rulebook::Timing::OnAchievement
+                && s.components
+                    .iter()
+                    .all(|c| c.basis != pcn_core::rulebook::Basis::IifPoints)
+        })
+        .map(|s| s.id.as_str())
+        .collect();
+    if !assessable.contains(&args.stream.as_str()) {
+        bail!(
+            "{} is not an assessed stream in {} (IIF is paid on its points); assessable: {}",
+            args.stream,
+            rules.financial_year,
+            if assessable.is_empty() {
+                "none".to_string()
+            } else {
+                assessable.join(", ")
+            }
+        );
+    }
+    let store = Store::open(database).await?;
+    let assessment = pcn_store::Assessment {
+        pcn: pcn.clone(),
+        financial_year: rules.financial_year.to_string(),
+        stream_id: args.stream.clone(),
+        earned: earned.round_dp(6).normalize(),
+        note: args.note.clone(),
+    };
+    store
+        .record_assessment(&assessment, Utc::now(), actor)
+        .await?;
+    store.close().await;
+    println!(
+        "{pcn} {} {}: earned {} (recorded by {actor})",
+        assessment.financial_year, assessment.stream_id, assessment.earned
     );
     Ok(ExitCode::SUCCESS)
 }

@@ -155,6 +155,9 @@ pub struct RunOptions {
     /// Each network's recorded distribution agreement for the year, with its
     /// top-slice percentage.
     pub agreements: std::collections::BTreeMap<PcnCode, (Distribution, Decimal)>,
+    /// Commissioner assessments recorded for the year: per network, stream
+    /// id and fraction earned.
+    pub assessments: std::collections::BTreeMap<PcnCode, Vec<(String, Decimal)>>,
 }
 
 fn member_inputs(
@@ -307,6 +310,11 @@ pub fn build_run(
                 .iif_points(&network.code, year)
                 .map(|(as_at, points)| Figure::exact(points, Some(as_at))),
             national_mean_list,
+            assessments: options
+                .assessments
+                .get(&network.code)
+                .cloned()
+                .unwrap_or_default(),
             iif_indicators: {
                 let detail = registry.iif_points_detail(&network.code, year);
                 // A breakdown by indicator replaces the total; a lone total stays in `iif_points`.
@@ -392,6 +400,14 @@ pub async fn run(database: &str, args: PayArgs) -> Result<ExitCode> {
             .with_context(|| format!("the recorded top-slice of {}", a.pcn))?;
         agreements.insert(a.pcn.clone(), (method, top_slice));
     }
+    let mut assessments: std::collections::BTreeMap<PcnCode, Vec<(String, Decimal)>> =
+        Default::default();
+    for a in store.assessments(&rules.financial_year.to_string()).await? {
+        assessments
+            .entry(a.pcn)
+            .or_default()
+            .push((a.stream_id, a.earned));
+    }
     store.close().await;
     if registry.latest_date().is_none() {
         bail!("the database {database} holds no registry yet: run `pcn import FILE…` or `pcn demo` first");
@@ -419,6 +435,7 @@ pub async fn run(database: &str, args: PayArgs) -> Result<ExitCode> {
         }),
         top_slice_percent: args.top_slice_percent,
         agreements,
+        assessments,
     };
     let previous = rulebook
         .financial_year(rules.financial_year.previous())

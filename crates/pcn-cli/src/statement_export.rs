@@ -1591,6 +1591,12 @@ mod tests {
             iif_points: None,
             national_mean_list: None,
             iif_indicators: Vec::new(),
+            // A complete network's CAIP has been assessed (fully earned).
+            assessments: if complete {
+                vec![("capacity-and-access-improvement".to_string(), 1.into())]
+            } else {
+                Vec::new()
+            },
         }
     }
 

@@ -527,3 +527,65 @@ fn iif_points_by_indicator_are_paid_with_both_adjustments() {
         "{iif}"
     );
 }
+
+#[test]
+fn a_commissioner_assesses_caip_and_pay_uses_it() {
+    let (_dir, db) = demo();
+    let caip = |db: &str| -> i64 {
+        let run = json(
+            db,
+            &[
+                "pay", "--year", "2025-26", "--pcn", "U90001", "--format", "json",
+            ],
+        );
+        let lines = run["networks"][0]["statement"]["lines"]
+            .as_array()
+            .unwrap()
+            .clone();
+        pence(
+            &lines
+                .iter()
+                .find(|l| l["stream_id"] == "capacity-and-access-improvement")
+                .unwrap()["amount"],
+        )
+    };
+    let most = caip(&db);
+    let out = pcn(
+        &db,
+        &[
+            "network",
+            "assess",
+            "U90001",
+            "--year",
+            "2025-26",
+            "--stream",
+            "capacity-and-access-improvement",
+            "--earned",
+            "2/3",
+            "--note",
+            "telephony and online requests in place",
+        ],
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let earned = caip(&db);
+    // Rounded once from the exact amount: within two pence of two thirds of the rounded maximum.
+    assert!(
+        (earned - most * 2 / 3).abs() <= 2,
+        "{earned} is two thirds of {most}"
+    );
+    assert!(stdout(&pcn(&db, &["audit"])).contains("telephony and online requests"));
+    for (stream, share) in [
+        ("iif", "1"),
+        ("capacity-and-access-improvement", "1.5"),
+        ("capacity-and-access-improvement", "lots"),
+    ] {
+        let out = pcn(
+            &db,
+            &[
+                "network", "assess", "U90001", "--year", "2025-26", "--stream", stream, "--earned",
+                share,
+            ],
+        );
+        assert_eq!(code(&out), 2, "{stream} {share}");
+    }
+}

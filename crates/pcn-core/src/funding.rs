@@ -101,6 +101,11 @@ pub struct NetworkInputs {
     /// `iif_points` when not empty.
     #[serde(skip_serializing_if = "Vec::is_empty", default)]
     pub iif_indicators: Vec<IifIndicatorPoints>,
+    /// Commissioner assessments of streams paid on achievement: the stream id
+    /// and the fraction earned (0 to 1), such as the Capacity and Access
+    /// Improvement Payment.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub assessments: Vec<(String, Decimal)>,
     /// The national mean PCN registered list, for the IIF list-size
     /// adjustment (PCN list ÷ national mean PCN list).
     pub national_mean_list: Option<Decimal>,
@@ -687,6 +692,26 @@ fn line_for(
         total
     } else {
         rate * figure.value * multiplier
+    };
+    // A stream paid on achievement (other than IIF, whose points say what was
+    // achieved) is the most available until the commissioner assesses it.
+    let pounds = if stream.timing == Timing::OnAchievement && component.basis != Basis::IifPoints {
+        match inputs.assessments.iter().find(|(id, _)| id == &stream.id) {
+            Some((_, earned)) => {
+                adjustment_words.push_str(&format!(
+                    " × {} earned (commissioner's assessment)",
+                    earned.normalize()
+                ));
+                pounds * *earned
+            }
+            None => {
+                line.estimates
+                    .push("not yet assessed: the most the network can earn".to_string());
+                pounds
+            }
+        }
+    } else {
+        pounds
     };
     let full = Pence::from_pounds(pounds).unwrap_or(Pence::ZERO);
     line.full_amount = full;

@@ -43,6 +43,7 @@ fn network(members: Vec<MemberInputs>) -> NetworkInputs {
         iif_points: None,
         national_mean_list: None,
         iif_indicators: Vec::new(),
+        assessments: Vec::new(),
     }
 }
 
@@ -729,4 +730,41 @@ fn iif_by_indicator_with_the_prevalence_adjustment() {
         "{:?}",
         iif.estimates
     );
+}
+
+#[test]
+fn caip_2025_26_is_the_maximum_until_assessed() {
+    // Pulse PCN (S06): CAIP £1.375 × adjusted population, two components worth one third and
+    // two thirds. An adjusted population of 30,000: at most £41,250.00; a commissioner assessing
+    // two thirds earned: £27,500.00.
+    let rules = Rulebook::embedded().unwrap();
+    let year = rules.year("2025-26").unwrap();
+    let mut inputs = network(vec![member("A81001", 30_000, Some("30000"), "2025-01-01")]);
+    inputs.adjusted = Some(Figure::exact(30_000, Some(d("2025-01-01"))));
+    let caip = |inputs: &NetworkInputs| {
+        let s = statement(year, inputs, MissingInputs::Estimate).unwrap();
+        s.lines
+            .iter()
+            .find(|l| l.stream_id == "capacity-and-access-improvement")
+            .unwrap()
+            .clone()
+    };
+    let unassessed = caip(&inputs);
+    assert_eq!(unassessed.amount, Pence(4_125_000));
+    assert!(
+        unassessed
+            .estimates
+            .iter()
+            .any(|e| e.contains("not yet assessed")),
+        "{:?}",
+        unassessed.estimates
+    );
+    inputs.assessments = vec![(
+        "capacity-and-access-improvement".into(),
+        dec("2") / dec("3"),
+    )];
+    let assessed = caip(&inputs);
+    assert_eq!(assessed.amount, Pence(2_750_000), "{}", assessed.working);
+    assert!(assessed.estimates.is_empty(), "{:?}", assessed.estimates);
+    assert!(assessed.working.contains("commissioner's assessment"));
 }

@@ -322,6 +322,86 @@ impl Store {
         Ok(latest.into_values().collect())
     }
 
+    /// Records a commissioner's assessment of how much of a stream a network
+    /// earned in a year, audited before/after, in one transaction.
+    pub async fn record_assessment(
+        &self,
+        assessment: &Assessment,
+        at: DateTime<Utc>,
+        actor: &str,
+    ) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        let before: Option<String> = sqlx::query(
+            "SELECT earned FROM assessment WHERE pcn_code = $1 AND financial_year = $2 AND stream_id = $3 \
+             ORDER BY id DESC LIMIT 1",
+        )
+        .bind(assessment.pcn.to_string())
+        .bind(&assessment.financial_year)
+        .bind(&assessment.stream_id)
+        .fetch_optional(&mut *tx)
+        .await?
+        .map(|r| r.try_get("earned"))
+        .transpose()?;
+        let id = next_id(&mut tx, "assessment").await?;
+        sqlx::query(
+            "INSERT INTO assessment (id, pcn_code, financial_year, stream_id, earned, note, recorded_at, recorded_by) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(id)
+        .bind(assessment.pcn.to_string())
+        .bind(&assessment.financial_year)
+        .bind(&assessment.stream_id)
+        .bind(assessment.earned.to_string())
+        .bind(&assessment.note)
+        .bind(at.to_rfc3339())
+        .bind(actor)
+        .execute(&mut *tx)
+        .await?;
+        audit(
+            &mut tx,
+            at,
+            actor,
+            &AuditChange {
+                action: "assess".into(),
+                entity: "network".into(),
+                entity_key: format!(
+                    "{} {} {}",
+                    assessment.pcn, assessment.stream_id, assessment.financial_year
+                ),
+                before_value: before.map(|b| format!("earned {b}")),
+                after_value: Some(format!("earned {}", assessment.earned)),
+                detail: assessment.note.clone(),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The assessments in force for a financial year: the latest recorded for
+    /// each network and stream.
+    pub async fn assessments(&self, financial_year: &str) -> Result<Vec<Assessment>> {
+        let rows = sqlx::query(
+            "SELECT pcn_code, financial_year, stream_id, earned, note FROM assessment WHERE financial_year = $1 ORDER BY id",
+        )
+        .bind(financial_year)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut latest: std::collections::BTreeMap<(String, String), Assessment> =
+            std::collections::BTreeMap::new();
+        for row in &rows {
+            let a = Assessment {
+                pcn: code(row, "pcn_code")?,
+                financial_year: row.try_get("financial_year")?,
+                stream_id: row.try_get("stream_id")?,
+                earned: decimal(row, "earned")?,
+                note: row.try_get("note")?,
+            };
+            latest.insert((a.pcn.to_string(), a.stream_id.clone()), a);
+        }
+        Ok(latest.into_values().collect())
+    }
+
     /// Records governance facts entered by hand, with an audit entry for each
     /// showing the value before and after, in one transaction.
     pub async fn record_governance(
@@ -666,7 +746,7 @@ impl Store {
 }
 
 /// The tables of facts and logs (`registry_cache` is derived, so not listed).
-const TABLES: [&str; 15] = [
+const TABLES: [&str; 16] = [
     "import_log",
     "practice_fact",
     "network_fact",
@@ -680,12 +760,24 @@ const TABLES: [&str; 15] = [
     "iif_achievement",
     "iif_points",
     "distribution_agreement",
+    "assessment",
     "payment_actual",
     "audit_log",
 ];
 
 const IMPORT_SELECT: &str =
     "SELECT id, sha256, file_name, kind, data_date, rows_read, facts, imported_at, imported_by FROM import_log";
+
+/// A commissioner's assessment: the fraction (0 to 1) of a stream paid on
+/// achievement that a network earned in a year.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Assessment {
+    pub pcn: PcnCode,
+    pub financial_year: String,
+    pub stream_id: String,
+    pub earned: Decimal,
+    pub note: Option<String>,
+}
 
 /// A network's distribution agreement for a year, as stored. The method and
 /// shares are validated by the caller (`pcn network distribution`).

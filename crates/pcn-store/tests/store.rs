@@ -339,6 +339,27 @@ async fn distribution_agreements_are_kept_and_the_latest_is_in_force(store: &Sto
         audit[0].after_value.as_deref(),
         Some("registered-list, top-slice 2.5%")
     );
+    let assessment = |earned: &str| pcn_store::Assessment {
+        pcn: PcnCode::parse("U89141").unwrap(),
+        financial_year: "2025-26".into(),
+        stream_id: "capacity-and-access-improvement".into(),
+        earned: earned.parse().unwrap(),
+        note: Some("two components in place".into()),
+    };
+    store
+        .record_assessment(&assessment("0.333333"), Utc::now(), "icb")
+        .await
+        .unwrap();
+    store
+        .record_assessment(&assessment("1"), Utc::now(), "icb")
+        .await
+        .unwrap();
+    assert_eq!(
+        store.assessments("2025-26").await.unwrap(),
+        vec![assessment("1")]
+    );
+    let audit = store.audit_log(1).await.unwrap();
+    assert_eq!(audit[0].before_value.as_deref(), Some("earned 0.333333"));
 }
 
 #[tokio::test]
