@@ -24,7 +24,7 @@ use pcn_core::funding::{
     months_of, Distribution, Line, LineStatus, NetworkPay, PayRun, Statement, Totals,
 };
 use pcn_core::money::Pence;
-use pcn_core::rulebook::{Keyword, PaidTo, Unit};
+use pcn_core::rulebook::{Keyword, PaidTo};
 use pcn_core::PcnCode;
 use rust_xlsxwriter::{ExcelDateTime, Format, FormatAlign, Formula, Url, Workbook, Worksheet};
 
@@ -96,18 +96,6 @@ fn status_code(status: &LineStatus) -> &'static str {
         LineStatus::Maximum => "maximum",
         LineStatus::OnAchievement => "on_achievement",
         LineStatus::NotComputed(_) => "not_computed",
-    }
-}
-
-fn unit_words(unit: Unit) -> &'static str {
-    match unit {
-        Unit::GbpPerPatientPerYear => "per patient a year",
-        Unit::GbpPerPatientPerPeriod => "per patient for the period",
-        Unit::GbpPerBedPerYear => "per bed a year",
-        Unit::GbpPerBedPerPeriod => "per bed for the period",
-        Unit::GbpPerPoint => "per point",
-        Unit::GbpPerWtePerYear => "per WTE a year",
-        Unit::GbpPerNetworkPerYear => "per network a year",
     }
 }
 
@@ -327,7 +315,7 @@ fn network_table(run: &PayRun, network: &NetworkPay) -> String {
             right(basis_figure(line)),
             Cell::new(or_blank(line.basis_as_at.as_ref())),
             right(rate_words(line)),
-            Cell::new(unit_words(line.unit)),
+            Cell::new(line.unit.words()),
             right(if computed(line) {
                 line.amount.to_string()
             } else {
@@ -1245,7 +1233,7 @@ fn network_sheet(sheet: &mut Sheet, run: &PayRun, network: &NetworkPay) -> Resul
         if let Some(r) = l.rate {
             sheet.figure(row, 7, &r.to_string(), true)?;
         }
-        sheet.text(row, 8, unit_words(l.unit))?;
+        sheet.text(row, 8, l.unit.words())?;
         sheet.number(row, 9, l.months_paid as f64)?;
         if !computed(l) {
             sheet.text(row, 11, "not computed")?;
@@ -1464,7 +1452,7 @@ fn explain_one(out: &mut String, run: &PayRun, network: &NetworkPay, l: &Line) {
         l.rate
             .map(|r| format!("£{r}"))
             .unwrap_or_else(|| "not known".into()),
-        unit_words(l.unit),
+        l.unit.words(),
         l.unit
     );
     let _ = writeln!(out, "Status:      {}", status_words(&l.status));

@@ -770,7 +770,7 @@ fn line_for(
     };
     line.working = format!(
         "£{rate} {} × {} {}{}{adjustment_words} = {} {per_what}{prorata}; this year {}",
-        unit_words(component.unit),
+        component.unit.words(),
         figure.value.normalize(),
         basis_words(component.basis),
         figure
@@ -889,7 +889,7 @@ fn practice_line(
         .collect();
     line.working = format!(
         "£{rate} {} × each member's {} (total {}), rounded per practice = {} a year; this year {} to {} practices",
-        unit_words(component.unit),
+        component.unit.words(),
         basis_words(component.basis),
         line.basis_value.map(|v| v.normalize().to_string()).unwrap_or_default(),
         full_total,
@@ -897,18 +897,6 @@ fn practice_line(
         inputs.members.len()
     );
     Ok(line)
-}
-
-fn unit_words(unit: Unit) -> &'static str {
-    match unit {
-        Unit::GbpPerPatientPerYear => "per patient a year",
-        Unit::GbpPerPatientPerPeriod => "per patient for the period",
-        Unit::GbpPerBedPerYear => "per bed a year",
-        Unit::GbpPerBedPerPeriod => "per bed for the period",
-        Unit::GbpPerPoint => "per point",
-        Unit::GbpPerWtePerYear => "per WTE a year",
-        Unit::GbpPerNetworkPerYear => "per network a year",
-    }
 }
 
 fn basis_words(basis: Basis) -> &'static str {

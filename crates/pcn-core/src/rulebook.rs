@@ -302,6 +302,19 @@ keyword_enum! {
 }
 
 impl Unit {
+    /// The unit in words, for statements: `per patient a year`.
+    pub fn words(self) -> &'static str {
+        match self {
+            Unit::GbpPerPatientPerYear => "per patient a year",
+            Unit::GbpPerPatientPerPeriod => "per patient for the period",
+            Unit::GbpPerBedPerYear => "per bed a year",
+            Unit::GbpPerBedPerPeriod => "per bed for the period",
+            Unit::GbpPerPoint => "per point",
+            Unit::GbpPerWtePerYear => "per WTE a year",
+            Unit::GbpPerNetworkPerYear => "per network a year",
+        }
+    }
+
     /// Whether the rate is per year (pro rata over the effective period) as
     /// opposed to an amount for the whole effective period.
     pub fn is_annual(self) -> bool {
