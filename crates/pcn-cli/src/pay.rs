@@ -299,7 +299,12 @@ pub fn build_run(
             name: network.name.clone(),
             commissioner: network.commissioner.clone(),
             payee: network.governance.nominated_payee.clone(),
-            open_date: network.open_date.filter(|d| *d > year.start()),
+            // A network whose first members come part way through the year is
+            // paid from that month, even when ODS gives no open date.
+            open_date: network
+                .open_date
+                .filter(|d| *d > year.start())
+                .max((first_month > year.start()).then_some(first_month)),
             close_date: network.close_date.filter(|d| *d <= year.end()),
             members: members.clone(),
             adjusted: registry

@@ -65,7 +65,7 @@ pub struct MemberInputs {
     /// The months (first days) of the year in which the practice is a member,
     /// when it joins or leaves part way; `None` is the whole year. Streams
     /// paid to practices are paid for these months only; network-level
-    /// streams count the members of the year's first month.
+    /// streams count the members of the network's first month in force.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub membership_months: Option<Vec<NaiveDate>>,
 }
@@ -379,24 +379,31 @@ pub fn statement_with_previous(
 ) -> Result<Statement, MissingInput> {
     let year = rules.financial_year;
     let months = months_of(year);
+    let active = |day: NaiveDate| {
+        inputs.open_date.is_none_or(|o| o <= day) && inputs.close_date.is_none_or(|c| c >= day)
+    };
+    // Network-level streams count the members of the network's first month
+    // in force this year (April, unless it opens part way).
+    let first_month = months
+        .iter()
+        .copied()
+        .find(|m| active(*m))
+        .unwrap_or(year.start());
     let bases = Bases {
         registered: sum_members(
             inputs,
-            year.start(),
+            first_month,
             |m| m.registered.clone(),
             "registered list",
             missing,
         ),
         weighted: sum_members(
             inputs,
-            year.start(),
+            first_month,
             |m| member_weighted(m, missing),
             "contractor weighted population",
             missing,
         ),
-    };
-    let active = |day: NaiveDate| {
-        inputs.open_date.is_none_or(|o| o <= day) && inputs.close_date.is_none_or(|c| c >= day)
     };
 
     let mut lines = Vec::new();
