@@ -471,3 +471,13 @@ mod line_numbers {
         }
     }
 }
+
+/// Column names of the commissioner geography across the eras (sub-ICB
+/// locations and ICBs since July 2022; CCGs and STPs before), shared by the
+/// registration map and the GPAD mapping.
+pub(crate) mod geography {
+    pub const SUB_ICB_CODE: &[&str] = &["SUB_ICB_LOCATION_CODE", "SUB_ICB_CODE", "CCG_CODE"];
+    pub const SUB_ICB_NAME: &[&str] = &["SUB_ICB_LOCATION_NAME", "SUB_ICB_NAME", "CCG_NAME"];
+    pub const ICB_CODE: &[&str] = &["ICB_CODE", "STP_CODE"];
+    pub const ICB_NAME: &[&str] = &["ICB_NAME", "STP_NAME"];
+}

@@ -46,10 +46,10 @@ pub(crate) fn read(ctx: &mut Ctx, table: &Table) -> (FactBatch, Option<NaiveDate
     let name_col = table.col(&["GP_NAME"]);
     let supplier_col = table.col(&["SUPPLIER", "SUPPLIER_NAME"]);
     let pcn_name_col = table.col(&["PCN_NAME"]);
-    let sub_icb_col = table.col(&["SUB_ICB_LOCATION_CODE", "SUB_ICB_CODE", "CCG_CODE"]);
-    let sub_icb_name_col = table.col(&["SUB_ICB_LOCATION_NAME", "SUB_ICB_NAME", "CCG_NAME"]);
-    let icb_col = table.col(&["ICB_CODE", "STP_CODE"]);
-    let icb_name_col = table.col(&["ICB_NAME", "STP_NAME"]);
+    let sub_icb_col = table.col(crate::decode::geography::SUB_ICB_CODE);
+    let sub_icb_name_col = table.col(crate::decode::geography::SUB_ICB_NAME);
+    let icb_col = table.col(crate::decode::geography::ICB_CODE);
+    let icb_name_col = table.col(crate::decode::geography::ICB_NAME);
     let region_col = table.col(&["REGION_CODE", "COMM_REGION_CODE"]);
     let region_name_col = table.col(&["REGION_NAME", "COMM_REGION_NAME"]);
 
