@@ -179,10 +179,12 @@ pub struct DistributionArgs {
     /// The financial year, e.g. 2025-26.
     #[arg(long)]
     pub year: String,
-    /// registered-list, weighted-list, equal or percentages.
+    /// registered-list, weighted-list, equal, percentages or fixed.
     #[arg(long)]
     pub method: String,
-    /// For percentages: each member's share, e.g. "A81001=40;A81002=60" (adding up to 100).
+    /// For percentages: each member's share, e.g. "A81001=40;A81002=60" (adding up to 100);
+    /// for fixed: each member's amount a year in pounds, e.g. "A81001=12000;A81002=9500.50"
+    /// (what is left stays with the network).
     #[arg(long)]
     pub shares: Option<String>,
     /// The percentage kept back for network costs before dividing (e.g. 5 or 2.5).

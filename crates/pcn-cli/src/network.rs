@@ -467,19 +467,28 @@ async fn distribution(database: &str, actor: &str, args: DistributionArgs) -> Re
             )
         })?;
     let (store, registry) = open_registry(database).await?;
-    // Percentages must name exactly the members on the first day of the year.
-    if let pcn_core::funding::Distribution::Percentages(shares) = &method {
+    // Percentages and fixed amounts must name exactly the members on the first day of the year.
+    let named: Option<Vec<&PracticeCode>> = match &method {
+        pcn_core::funding::Distribution::Percentages(shares) => {
+            Some(shares.iter().map(|(c, _)| c).collect())
+        }
+        pcn_core::funding::Distribution::Fixed(amounts) => {
+            Some(amounts.iter().map(|(c, _)| c).collect())
+        }
+        _ => None,
+    };
+    if let Some(shares) = named {
         let snapshot = registry.at(year.start());
         let Some(network) = snapshot.networks.get(&pcn) else {
             bail!("{pcn} has no members on {}", year.start());
         };
-        for (code, _) in shares {
+        for code in &shares {
             if !network.members.contains(code) {
                 bail!("{code} is not a member of {pcn} on {}", year.start());
             }
         }
         for code in &network.members {
-            if !shares.iter().any(|(c, _)| c == code) {
+            if !shares.contains(&code) {
                 bail!("member {code} of {pcn} has no share");
             }
         }

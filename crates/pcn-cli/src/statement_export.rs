@@ -112,6 +112,7 @@ fn distribution_words(method: &Distribution) -> String {
         Distribution::ByWeightedList => "by weighted list".into(),
         Distribution::Equal => "in equal shares".into(),
         Distribution::Percentages(_) => "by agreed percentages (weights in basis points)".into(),
+        Distribution::Fixed(_) => "in fixed amounts (the rest stays with the network)".into(),
     }
 }
 

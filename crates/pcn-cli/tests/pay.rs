@@ -589,3 +589,60 @@ fn a_commissioner_assesses_caip_and_pay_uses_it() {
         assert_eq!(code(&out), 2, "{stream} {share}");
     }
 }
+
+#[test]
+fn fixed_amounts_per_practice() {
+    let (_dir, db) = demo();
+    let amounts = "Z90006=10000;Z90007=12000.50;Z90008=9000;Z90009=8000;Z90010=7000";
+    let out = pcn(
+        &db,
+        &[
+            "network",
+            "distribution",
+            "U90002",
+            "--year",
+            "2026-27",
+            "--method",
+            "fixed",
+            "--shares",
+            amounts,
+        ],
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let run = json(
+        &db,
+        &[
+            "pay", "--year", "2026-27", "--pcn", "U90002", "--format", "json",
+        ],
+    );
+    let d = &run["networks"][0]["distribution"];
+    let shares: Vec<i64> = d["shares"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| pence(&s["amount"]))
+        .collect();
+    assert_eq!(
+        shares,
+        vec![1_000_000, 1_200_050, 900_000, 800_000, 700_000]
+    );
+    assert_eq!(
+        pence(&d["distributed"]) + pence(&d["top_slice"]),
+        pence(&d["total"])
+    );
+    let out = pcn(
+        &db,
+        &[
+            "network",
+            "distribution",
+            "U90002",
+            "--year",
+            "2026-27",
+            "--method",
+            "fixed",
+            "--shares",
+            "Z90006=10000",
+        ],
+    );
+    assert_eq!(code(&out), 2, "every member needs an amount");
+}

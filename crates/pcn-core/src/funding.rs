@@ -927,6 +927,9 @@ pub enum Distribution {
     Equal,
     /// Shares in basis points (1/100 of a per cent) that add up to 10,000.
     Percentages(Vec<(PracticeCode, u64)>),
+    /// A fixed amount a year for each member; what is left after the
+    /// top-slice stays with the network (added to the top-slice).
+    Fixed(Vec<(PracticeCode, Pence)>),
 }
 
 impl Distribution {
@@ -937,6 +940,7 @@ impl Distribution {
             Distribution::ByWeightedList => "weighted-list",
             Distribution::Equal => "equal",
             Distribution::Percentages(_) => "percentages",
+            Distribution::Fixed(_) => "fixed",
         }
     }
 
@@ -978,7 +982,24 @@ impl Distribution {
                 }
                 Ok(Distribution::Percentages(parsed))
             }
-            other => Err(format!("{other:?} is not a method; use registered-list, weighted-list, equal or percentages")),
+            "fixed" => {
+                let text = shares.ok_or("the fixed method needs amounts in pounds, such as A81001=12000;A81002=9500.50")?;
+                let mut parsed = Vec::new();
+                for part in text.split([';', ',']).map(str::trim).filter(|p| !p.is_empty()) {
+                    let (code, pounds) = part.split_once('=').ok_or_else(|| format!("{part:?} is not PRACTICE=POUNDS"))?;
+                    let code = PracticeCode::parse(code).map_err(|e| e.to_string())?;
+                    let pounds: Decimal = pounds.trim().trim_start_matches('£').parse().map_err(|_| format!("{pounds:?} is not an amount in pounds"))?;
+                    if pounds < Decimal::ZERO || pounds.round_dp(2) != pounds {
+                        return Err(format!("£{pounds} for {code}: use pounds with at most two decimal places"));
+                    }
+                    if parsed.iter().any(|(c, _)| c == &code) {
+                        return Err(format!("{code} is given twice"));
+                    }
+                    parsed.push((code, Pence::from_pounds(pounds).ok_or("amount too large")?));
+                }
+                Ok(Distribution::Fixed(parsed))
+            }
+            other => Err(format!("{other:?} is not a method; use registered-list, weighted-list, equal, percentages or fixed")),
         }
     }
 }
@@ -1010,6 +1031,8 @@ pub enum DistributionError {
     MemberWithoutShare(PracticeCode),
     #[error("nothing to divide by: {0}")]
     NoWeights(String),
+    #[error("the fixed amounts add up to {0}, more than the {1} to divide")]
+    FixedTooLarge(Pence, Pence),
     #[error("the top-slice of {0} is more than the {1} to divide")]
     TopSliceTooLarge(Pence, Pence),
 }
@@ -1027,6 +1050,37 @@ pub fn distribute(
         return Err(DistributionError::TopSliceTooLarge(top_slice, total));
     }
     let to_share = total - top_slice;
+    if let Distribution::Fixed(amounts) = method {
+        for (code, _) in amounts {
+            if !members.iter().any(|m| &m.code == code) {
+                return Err(DistributionError::NotAMember(code.clone()));
+            }
+        }
+        let shares: Vec<Share> = members
+            .iter()
+            .map(|m| {
+                amounts
+                    .iter()
+                    .find(|(c, _)| c == &m.code)
+                    .map(|(_, amount)| Share {
+                        practice: m.code.clone(),
+                        weight: 0,
+                        amount: *amount,
+                    })
+                    .ok_or_else(|| DistributionError::MemberWithoutShare(m.code.clone()))
+            })
+            .collect::<Result<_, _>>()?;
+        let fixed: Pence = shares.iter().map(|s| s.amount).sum();
+        if fixed > to_share {
+            return Err(DistributionError::FixedTooLarge(fixed, to_share));
+        }
+        return Ok(DistributionResult {
+            total,
+            top_slice: total - fixed,
+            distributed: fixed,
+            shares,
+        });
+    }
     let whole = |f: &Option<Figure>| {
         f.as_ref()
             .map(|f| f.value.round().try_into().unwrap_or(0u64))
@@ -1036,6 +1090,8 @@ pub fn distribute(
         Distribution::ByRegisteredList => members.iter().map(|m| whole(&m.registered)).collect(),
         Distribution::ByWeightedList => members.iter().map(|m| whole(&m.weighted)).collect(),
         Distribution::Equal => vec![1; members.len()],
+        // Handled above: fixed amounts are not shares by weight.
+        Distribution::Fixed(_) => Vec::new(),
         Distribution::Percentages(shares) => {
             let sum: u64 = shares.iter().map(|(_, bp)| bp).sum();
             if sum != 10_000 {

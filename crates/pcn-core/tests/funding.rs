@@ -768,3 +768,30 @@ fn caip_2025_26_is_the_maximum_until_assessed() {
     assert!(assessed.estimates.is_empty(), "{:?}", assessed.estimates);
     assert!(assessed.working.contains("commissioner's assessment"));
 }
+
+#[test]
+fn fixed_amounts_leave_the_rest_with_the_network() {
+    let members = vec![
+        member("A81001", 10_000, None, "2025-01-01"),
+        member("A81002", 20_000, None, "2025-01-01"),
+    ];
+    let fixed = Distribution::parse("fixed", Some("A81001=1000;A81002=£2500.50")).unwrap();
+    let r = distribute(Pence(1_000_000), Pence(100_000), &members, &fixed).unwrap();
+    assert_eq!(
+        r.shares.iter().map(|s| s.amount.0).collect::<Vec<_>>(),
+        vec![100_000, 250_050]
+    );
+    assert_eq!(r.distributed, Pence(350_050));
+    assert_eq!(
+        r.top_slice + r.distributed,
+        r.total,
+        "the network keeps the rest"
+    );
+    assert!(matches!(
+        distribute(Pence(300_000), Pence(0), &members, &fixed),
+        Err(DistributionError::FixedTooLarge(..))
+    ));
+    assert!(Distribution::parse("fixed", Some("A81001=10.001"))
+        .unwrap_err()
+        .contains("two decimal places"));
+}

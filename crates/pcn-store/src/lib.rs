@@ -785,11 +785,11 @@ pub struct Assessment {
 pub struct DistributionAgreement {
     pub pcn: PcnCode,
     pub financial_year: String,
-    /// `registered-list`, `weighted-list`, `equal` or `percentages`.
+    /// `registered-list`, `weighted-list`, `equal`, `percentages` or `fixed`.
     pub method: String,
     /// An exact decimal, such as `5` or `2.5`.
     pub top_slice_percent: String,
-    /// For `percentages`: `A81001=40;A81002=60`.
+    /// For `percentages`: `A81001=40;A81002=60`; for `fixed`: pounds, `A81001=12000`.
     pub shares: Option<String>,
 }
 
