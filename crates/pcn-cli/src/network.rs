@@ -13,7 +13,7 @@ use pcn_store::Store;
 
 use crate::check::load_registry;
 use crate::cli::{AssessArgs, DistributionArgs, Format, NetworkCommand, NetworkSetArgs};
-use crate::output::{emit, right, table};
+use crate::output::{emit, key_value_table, right, table};
 
 fn or_dash<T: ToString>(value: &Option<T>) -> String {
     value
@@ -56,8 +56,7 @@ async fn show(database: &str, code: &str, as_at: Option<NaiveDate>) -> Result<Ex
         network.code,
         network.name.as_deref().unwrap_or("")
     );
-    let mut facts = table(&["", ""]);
-    facts.set_header(Vec::<&str>::new());
+    let mut facts = key_value_table();
     for (label, value) in [
         ("As at", as_at.to_string()),
         ("Commissioner (sub-ICB)", or_dash(&network.commissioner)),
@@ -304,8 +303,7 @@ pub async fn show_practice(
                 p.code,
                 p.name.as_deref().unwrap_or("")
             ));
-            let mut t = table(&["", ""]);
-            t.set_header(Vec::<&str>::new());
+            let mut t = key_value_table();
             for (label, value) in [
                 ("As at", as_at.to_string()),
                 ("Postcode", or_dash(&p.postcode)),

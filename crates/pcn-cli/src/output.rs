@@ -35,6 +35,15 @@ pub fn table(header: &[&str]) -> Table {
     table
 }
 
+/// A two-column table of labels and values, with no header row.
+pub fn key_value_table() -> Table {
+    let mut table = Table::new();
+    table
+        .load_preset(UTF8_BORDERS_ONLY)
+        .set_content_arrangement(ContentArrangement::Disabled);
+    table
+}
+
 pub fn right(text: impl ToString) -> Cell {
     Cell::new(text).set_alignment(CellAlignment::Right)
 }
@@ -63,8 +72,7 @@ pub fn check_table(report: &Report) -> String {
             .map(|d| d.to_string())
             .unwrap_or_else(|| "unknown: no list imported".into())
     ));
-    let mut headline = table(&["", ""]);
-    headline.set_header(Vec::<&str>::new());
+    let mut headline = key_value_table();
     for (label, value) in [
         ("Practices", thousands(s.practices as u64)),
         ("Registered patients", thousands(s.patients)),
