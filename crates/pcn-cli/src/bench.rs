@@ -97,6 +97,12 @@ pub async fn run(args: BenchArgs) -> Result<ExitCode> {
     };
     let mut networks_paid = 0;
     let mut findings = 0;
+    let (mut seed, mut roster_load, mut claims_year) = (vec![], vec![], vec![]);
+    let mut claim_lines = 0;
+    let mut roster_networks = 0;
+    let workforce = args
+        .data
+        .join("nhsd-pcn-workforce-2026-06/pcn-workforce-individual-level-2026-06.csv.gz");
     // One warm-up run, then the counted ones.
     for run in 0..=runs {
         let path = dir.path().join(format!("bench-{run}.sqlite"));
@@ -146,7 +152,60 @@ pub async fn run(args: BenchArgs) -> Result<ExitCode> {
         let started = Instant::now();
         crate::statement_export::run_xlsx(&pay_run, &dir.path().join("pay.xlsx"))?;
         let exported = started.elapsed();
+        // ARRS: seed every network's roster from the workforce census, load
+        // it, and work out a year of monthly claims and each network's budget.
+        let store = Store::open(&path.display().to_string()).await?;
+        let options = ImportOptions {
+            as_at: None,
+            today: crate::cli::today(),
+        };
+        let started = Instant::now();
+        if let FileOutcome::Failed(message) =
+            import_one(&store, &workforce, &options, "bench", false).await?
+        {
+            bail!("{message}");
+        }
+        let seeded = started.elapsed();
+        let started = Instant::now();
+        let posts = store.posts(None).await?;
+        let loaded_roster = started.elapsed();
+        store.close().await;
+        let fy = pcn_core::rulebook::FinancialYear::starting(2026);
+        let started = Instant::now();
+        let (lines, errors) =
+            pcn_core::arrs::roster_year(&rulebook, fy, &posts, &Default::default(), false);
+        if let Some((id, e)) = errors.first() {
+            bail!("post {id}: {e}");
+        }
+        let mut by_pcn: std::collections::BTreeMap<i64, &pcn_core::PcnCode> = Default::default();
+        for p in &posts {
+            by_pcn.insert(p.id, &p.pcn);
+        }
+        let mut per_network: std::collections::BTreeMap<
+            &pcn_core::PcnCode,
+            Vec<pcn_core::arrs::MonthClaim>,
+        > = Default::default();
+        for l in &lines {
+            if let Some(code) = by_pcn.get(&l.post) {
+                per_network.entry(*code).or_default().push(l.clone());
+            }
+        }
+        for network_lines in per_network.values() {
+            std::hint::black_box(pcn_core::arrs::budget(
+                fy,
+                fy.start(),
+                None,
+                network_lines,
+                &[],
+            ));
+        }
+        let claimed = started.elapsed();
+        claim_lines = lines.len();
+        roster_networks = per_network.len();
         if run > 0 {
+            seed.push(seeded);
+            roster_load.push(loaded_roster);
+            claims_year.push(claimed);
             pay.push(paid);
             xlsx.push(exported);
             import.push(imported);
@@ -181,5 +240,17 @@ pub async fn run(args: BenchArgs) -> Result<ExitCode> {
         ms(median(pay))
     );
     println!("  XLSX export of that run: {}", ms(median(xlsx)));
+    println!(
+        "  ARRS: seed rosters from the PCN workforce census (39,940 records): {}",
+        ms(median(seed))
+    );
+    println!(
+        "  ARRS: load every roster from SQLite:                  {}",
+        ms(median(roster_load))
+    );
+    println!(
+        "  ARRS: a year of monthly claims and budgets, {roster_networks} networks ({claim_lines} claim lines): {}",
+        ms(median(claims_year))
+    );
     Ok(ExitCode::SUCCESS)
 }

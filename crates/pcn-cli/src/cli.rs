@@ -62,6 +62,10 @@ pub enum Command {
     },
     /// The Network Contract DES payments of a financial year, per network, line by line.
     Pay(Box<crate::pay::PayArgs>),
+    /// The Additional Roles Reimbursement Scheme: roster, monthly claims,
+    /// budget against the ARRS Sum, hiring what-ifs, the national picture.
+    #[command(subcommand)]
+    Arrs(crate::arrs::ArrsCommand),
     /// Time the national import, check and payment run on the real files.
     Bench(crate::bench::BenchArgs),
 }
@@ -250,6 +254,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Audit { limit } => crate::network::show_audit(&cli.database, limit).await,
         Command::Demo { demo_database } => crate::demo::run(&demo_database, &actor).await,
         Command::Pay(args) => crate::pay::run(&cli.database, *args).await,
+        Command::Arrs(command) => crate::arrs::run(&cli.database, &actor, command).await,
         Command::Bench(args) => crate::bench::run(args).await,
     }
 }

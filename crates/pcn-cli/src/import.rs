@@ -86,6 +86,16 @@ fn describe(parsed: &ParsedFile) -> String {
         (f.observations.len(), "membership observations"),
         (f.list_sizes.len(), "list sizes"),
         (f.governance.len(), "governance facts"),
+        (f.populations.len(), "populations"),
+        (f.care_homes.len(), "care homes"),
+        (f.care_home_alignments.len(), "care-home alignments"),
+        (f.iif_achievements.len(), "IIF measures"),
+        (f.iif_points.len(), "IIF points"),
+        (f.payment_actuals.len(), "payments"),
+        (
+            f.workforce.len(),
+            "workforce records (seeding ARRS rosters)",
+        ),
     ] {
         if n > 0 {
             parts.push(format!("{} {what}", pcn_core::checks::thousands(n as u64)));

@@ -5,6 +5,7 @@
 //! found error-level findings, 2 the command failed (bad input, a database
 //! problem); the message says why.
 
+mod arrs;
 mod bench;
 mod check;
 mod cli;

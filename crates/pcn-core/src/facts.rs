@@ -56,10 +56,12 @@ pub enum SourceKind {
     Manual,
     /// The synthetic demo commissioner.
     Demo,
+    /// NHS England Digital's Primary Care Network Workforce, individual-level CSV.
+    PcnWorkforce,
 }
 
 impl SourceKind {
-    pub const ALL: [SourceKind; 19] = [
+    pub const ALL: [SourceKind; 20] = [
         SourceKind::EpcnDetails,
         SourceKind::EpcnPartners,
         SourceKind::EpcnWorkbook,
@@ -79,6 +81,7 @@ impl SourceKind {
         SourceKind::IifPoints,
         SourceKind::Manual,
         SourceKind::Demo,
+        SourceKind::PcnWorkforce,
     ];
 
     pub fn name(self) -> &'static str {
@@ -102,6 +105,7 @@ impl SourceKind {
             SourceKind::IifPoints => "iif-points",
             SourceKind::Manual => "manual",
             SourceKind::Demo => "demo",
+            SourceKind::PcnWorkforce => "pcn-workforce",
         }
     }
 
@@ -325,6 +329,9 @@ pub struct FactBatch {
     pub iif_points: Vec<IifPointsFact>,
     #[serde(default)]
     pub payment_actuals: Vec<PaymentActualFact>,
+    /// PCN workforce census records (seed the ARRS rosters; not part of the registry).
+    #[serde(default)]
+    pub workforce: Vec<WorkforceFact>,
 }
 
 impl FactBatch {
@@ -341,6 +348,7 @@ impl FactBatch {
             + self.iif_achievements.len()
             + self.iif_points.len()
             + self.payment_actuals.len()
+            + self.workforce.len()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -501,6 +509,25 @@ pub struct IifPointsFact {
     pub pcn_prevalence: Option<Decimal>,
     #[serde(default)]
     pub national_prevalence: Option<Decimal>,
+}
+
+/// One staff record of the PCN workforce census: a person in a role in a
+/// network on the census date, with their FTE in that network.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WorkforceFact {
+    pub pcn: PcnCode,
+    /// The last day of the census month.
+    pub census: NaiveDate,
+    /// `NWRS Staff` or `NWRS contracted services`.
+    pub data_source: String,
+    pub staff_group: String,
+    pub staff_role: String,
+    pub detailed_role: String,
+    pub fte: Decimal,
+    /// The census's unique identifier for the person.
+    pub person: String,
+    /// The NHS England region code (`Y56` is London).
+    pub region: Option<String>,
 }
 
 /// What NHS Payments to General Practice says a practice was actually paid

@@ -21,6 +21,7 @@
 //! | `cqc-care-homes` | CQC HSCA Active Locations (.ods, .xlsx, CSV) | [`cqc`] |
 //! | `care-home-alignment` | pcn's care-home alignment CSV | [`care_home_alignment`] |
 //! | `iif-indicators`, `iif-points` | NHS England Digital IIF indicators; pcn's IIF points CSV | [`iif`] |
+//! | `pcn-workforce` | NHS England Digital PCN Workforce, individual-level CSV | [`workforce`] |
 //!
 //! Decoding (gzip, xlsx, BOM, Windows-1252, `¬`, header matching) is shared:
 //! see [`decode`]. [`detect`] picks the reader from the header alone (the
@@ -48,6 +49,7 @@ mod pathdate;
 pub mod payments;
 pub mod populations;
 pub mod registration;
+pub mod workforce;
 
 pub use error::{ImportError, Problem, KEPT_PROBLEMS, SHOWN_PROBLEMS};
 
@@ -142,6 +144,7 @@ pub fn parse_bytes(
                 SourceKind::CareHomeAlignment => care_home_alignment::read(&mut ctx, &table),
                 SourceKind::IifIndicators => iif::read_indicators(&mut ctx, &table),
                 SourceKind::IifPoints => iif::read_points(&mut ctx, &table),
+                SourceKind::PcnWorkforce => workforce::read(&mut ctx, &table),
                 SourceKind::EpcnWorkbook | SourceKind::Manual | SourceKind::Demo => {
                     (FactBatch::default(), None)
                 }
@@ -189,7 +192,8 @@ const KNOWN: &str = "ODS ePCN.xlsx (sheets PCNDetails, PCN Core Partner Details)
 reports epcn / epcncorepartnerdetails; ODS epraccur.csv (no header, 27 columns); Patients \
 Registered at a GP Practice gp-reg-pat-prac-map.csv, -quin-age.csv, -sing-age-*.csv, -all.csv; \
 GPAD Mapping.csv; NHS website GP.csv; NHS Payments to General Practice (practice-level CSV); \
-CQC HSCA Active Locations (.ods, .xlsx or CSV); NHS England Digital IIF indicators CSV; pcn's \
+CQC HSCA Active Locations (.ods, .xlsx or CSV); NHS England Digital IIF indicators CSV; PCN \
+Workforce individual-level CSV; pcn's \
 governance CSV (header pcn_code, ...), population CSV (practice_code or pcn_code, as_at, \
 weighted_population, adjusted_population), care-home alignment CSV (location_id, pcn_code, \
 aligned_from) and IIF points CSV (pcn_code, financial_year, points)";
@@ -251,6 +255,8 @@ fn kind_of_header(file_name: &str, text: &str, fields: &[&str]) -> Option<Source
             .any(|w| has(&decode::normalise(w)))
     {
         Some(SourceKind::NhsPaymentsPractice)
+    } else if workforce::looks_like(&has) {
+        Some(SourceKind::PcnWorkforce)
     } else if cqc::looks_like(&has) {
         Some(SourceKind::CqcCareHomes)
     } else if iif::looks_like_indicators(&has) {

@@ -19,6 +19,8 @@ use pcn_core::{IcbCode, PcnCode, RegionCode, SubIcbCode};
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{Any, AnyPool, Row, Transaction};
 
+mod arrs;
+
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
 /// Which database engine a store runs on.
@@ -746,7 +748,7 @@ impl Store {
 }
 
 /// The tables of facts and logs (`registry_cache` is derived, so not listed).
-const TABLES: [&str; 16] = [
+const TABLES: [&str; 20] = [
     "import_log",
     "practice_fact",
     "network_fact",
@@ -762,6 +764,10 @@ const TABLES: [&str; 16] = [
     "distribution_agreement",
     "assessment",
     "payment_actual",
+    "arrs_post",
+    "arrs_terms",
+    "arrs_cost",
+    "arrs_claim",
     "audit_log",
 ];
 
@@ -1169,6 +1175,7 @@ async fn write_facts(
     bulk_insert(tx, backend, "list_size", &columns, rows).await?;
 
     write_funding_inputs(tx, backend, import_id, facts).await?;
+    arrs::seed_census(tx, backend, import_id, &facts.workforce, at, actor).await?;
     write_governance(tx, Some(import_id), &facts.governance, at, actor).await
 }
 

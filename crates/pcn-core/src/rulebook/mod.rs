@@ -22,39 +22,42 @@ use chrono::{Datelike, NaiveDate};
 use rust_decimal::Decimal;
 use serde::Serialize;
 
+mod arrs;
+pub use arrs::{ArrsRules, Maximum, MaximumInForce, OnCostRates, Region, Role};
+
 /// The rule files compiled into the binary, as `(file name, contents)`.
 pub const EMBEDDED: &[(&str, &str)] = &[
     (
         "rules/2019-20.toml",
-        include_str!("../../../rules/2019-20.toml"),
+        include_str!("../../../../rules/2019-20.toml"),
     ),
     (
         "rules/2020-21.toml",
-        include_str!("../../../rules/2020-21.toml"),
+        include_str!("../../../../rules/2020-21.toml"),
     ),
     (
         "rules/2021-22.toml",
-        include_str!("../../../rules/2021-22.toml"),
+        include_str!("../../../../rules/2021-22.toml"),
     ),
     (
         "rules/2022-23.toml",
-        include_str!("../../../rules/2022-23.toml"),
+        include_str!("../../../../rules/2022-23.toml"),
     ),
     (
         "rules/2023-24.toml",
-        include_str!("../../../rules/2023-24.toml"),
+        include_str!("../../../../rules/2023-24.toml"),
     ),
     (
         "rules/2024-25.toml",
-        include_str!("../../../rules/2024-25.toml"),
+        include_str!("../../../../rules/2024-25.toml"),
     ),
     (
         "rules/2025-26.toml",
-        include_str!("../../../rules/2025-26.toml"),
+        include_str!("../../../../rules/2025-26.toml"),
     ),
     (
         "rules/2026-27.toml",
-        include_str!("../../../rules/2026-27.toml"),
+        include_str!("../../../../rules/2026-27.toml"),
     ),
 ];
 
@@ -500,6 +503,8 @@ pub struct YearRules {
     pub note: Option<String>,
     /// The streams, in file order.
     pub streams: Vec<Stream>,
+    /// The ARRS roles, maxima and on-cost rates (empty when the file has none).
+    pub arrs: ArrsRules,
 }
 
 impl YearRules {
@@ -627,6 +632,9 @@ impl Rulebook {
             }
         }
         if problems.is_empty() {
+            arrs::check_resolvable(&years, &mut problems);
+        }
+        if problems.is_empty() {
             Ok(Rulebook { years })
         } else {
             Err(RulebookErrors { problems })
@@ -656,6 +664,25 @@ impl Rulebook {
     pub fn years(&self) -> impl Iterator<Item = &YearRules> {
         self.years.values()
     }
+
+    /// The ARRS maximum reimbursable amount per WTE a year for a pay group
+    /// on a date in year `fy`, for a region; carried from the latest earlier
+    /// figure where this year's is not known.
+    pub fn arrs_maximum(
+        &self,
+        fy: FinancialYear,
+        group: &str,
+        date: NaiveDate,
+        region: Region,
+    ) -> Option<MaximumInForce> {
+        arrs::maximum_in_force(
+            self.years.iter().map(|(k, v)| (*k, &v.arrs)),
+            fy,
+            group,
+            date,
+            region,
+        )
+    }
 }
 
 // ---------------------------------------------------------------------------
@@ -665,7 +692,7 @@ impl Rulebook {
 type Table = toml::Table;
 type Value = toml::Value;
 
-const FILE_KEYS: &[&str] = &["financial_year", "specification", "note", "stream"];
+const FILE_KEYS: &[&str] = &["financial_year", "specification", "note", "stream", "arrs"];
 const SPEC_KEYS: &[&str] = &["document", "url", "note"];
 const STREAM_KEYS: &[&str] = &[
     "id",
@@ -1328,6 +1355,7 @@ fn parse_file(cx: &mut Cx, text: &str) -> Option<YearRules> {
     }
 
     check_overlaps(cx, &streams);
+    let arrs = arrs::parse(cx, &root, fy).unwrap_or_default();
 
     if !all_streams_ok {
         return None;
@@ -1338,6 +1366,7 @@ fn parse_file(cx: &mut Cx, text: &str) -> Option<YearRules> {
         specification: specification?,
         note,
         streams: streams.into_iter().map(|(_, s)| s).collect(),
+        arrs,
     })
 }
 
