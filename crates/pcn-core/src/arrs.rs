@@ -1180,7 +1180,24 @@ impl Hire {
         let mut to = None;
         let mut salary = None;
         let mut region = None;
-        for part in spec.split(',') {
+        // "salary £48,000": a comma between a digit and exactly three digits
+        // groups thousands; every other comma separates parts.
+        let chars: Vec<char> = spec.chars().collect();
+        let spec_joined: String = chars
+            .iter()
+            .enumerate()
+            .filter(|(i, c)| {
+                let grouping = **c == ','
+                    && *i > 0
+                    && chars[i - 1].is_ascii_digit()
+                    && chars.len() > i + 3
+                    && chars[i + 1..i + 4].iter().all(char::is_ascii_digit)
+                    && chars.get(i + 4).is_none_or(|n| !n.is_ascii_digit());
+                !grouping
+            })
+            .map(|(_, c)| *c)
+            .collect();
+        for part in spec_joined.split(',') {
             let p = part.trim();
             let lower = p.to_ascii_lowercase();
             if p.is_empty() {

@@ -218,7 +218,7 @@ fn gp_2025_26_on_costs_reproduce_the_published_maximum() {
     assert!(lines[0]
         .caveats
         .iter()
-        .any(|c| c.contains("changed from 2025-04-01")));
+        .any(|c| c.contains("revised from 2025-04-01")));
 }
 
 /// 2026/27: no maxima are published yet, so 2025/26's are carried and marked.
@@ -476,7 +476,7 @@ proptest! {
             prop_assert!(l.claimable <= l.cost - l.partner);
             prop_assert!(l.claimable.0 >= 0);
             let max = rb.arrs_maximum(year(2025), rb.year("2025-26").unwrap().arrs.role(role).unwrap().group(band).unwrap(), l.month.first_day(), region).unwrap().amount;
-            let exact = max * wte * Decimal::from(l.days) / Decimal::from(12 * l.days_in_month);
+            let exact = max * wte * (Decimal::from(l.days) / Decimal::from(12 * l.days_in_month));
             exact_cap += exact;
             // Each month's cap is within a penny of its exact value…
             prop_assert!((l.cap.to_pounds() - exact).abs() <= dec("0.01"), "{} vs {exact}", l.cap);

@@ -303,15 +303,22 @@ impl MaximumInForce {
         let mut parts = Vec::new();
         if let Some(y) = self.carried_from {
             parts.push(format!(
-                "no {} maximum is published in the rulebook for this year: the {y} figure is carried",
+                "no maximum for pay group {} is in the rulebook for this year: the {y} figure is carried",
                 self.group
             ));
         }
         if let Some(d) = self.changed_unknown_from {
-            parts.push(format!(
-                "the {} maximum changed from {d} but the new figure is not in the rulebook: the figure from {} is used",
-                self.group, self.effective_from
-            ));
+            parts.push(if d == self.effective_from {
+                format!(
+                    "the pay group {} maximum was revised from {d} (backdated) but the revised figure is not in the rulebook: the published figure is used",
+                    self.group
+                )
+            } else {
+                format!(
+                    "the pay group {} maximum changed from {d} but the new figure is not in the rulebook: the figure from {} is used",
+                    self.group, self.effective_from
+                )
+            });
         }
         if self.london_not_known {
             parts.push(format!(
