@@ -422,7 +422,8 @@ pub async fn run(database: &str, actor: &str, command: ArrsCommand) -> Result<Ex
             let as_at = as_at.unwrap_or_else(today);
             let fy = year_or(&year, as_at)?;
             let code = pcn(&code)?;
-            let (b, _) = network_budget(database, &rulebook, &code, fy, as_at, &[]).await?;
+            let year = NetworkYear::load(database, &rulebook, &code, fy).await?;
+            let b = year.budget(&rulebook, fy, as_at, &year.posts)?;
             match format {
                 Out::Json => emit(&(serde_json::to_string_pretty(&b)? + "\n"), None)?,
                 Out::Table => emit(&budget_text(&code, &b), None)?,
@@ -1011,36 +1012,55 @@ async fn make_claims(
     Ok(ExitCode::SUCCESS)
 }
 
-/// A network's budget, with extra posts and end dates applied (what-ifs).
-async fn network_budget(
-    database: &str,
-    rb: &Rulebook,
-    code: &PcnCode,
-    fy: FinancialYear,
-    as_at: NaiveDate,
-    extra: &[Post],
-) -> Result<(Budget, Vec<Post>)> {
-    let store = Store::open(database).await?;
-    let mut posts = store.posts(Some(code)).await?;
-    let costs = store.costs(Some(code)).await?;
-    let recorded = store.claims(code, fy).await?;
-    let registry = crate::check::load_registry(&store).await?;
-    store.close().await;
-    let sums = arrs_sums(
-        &registry,
-        rb,
-        fy,
-        &Selection {
-            pcn: Some(code.clone()),
-            commissioner: None,
-        },
-    )?;
-    posts.extend(extra.iter().cloned());
-    let lines = lines_for(rb, fy, &posts, &costs, false)?;
-    Ok((
-        budget(fy, as_at, sums.get(code).copied(), &lines, &recorded),
-        posts,
-    ))
+/// What a network's ARRS year is worked out from, read once.
+struct NetworkYear {
+    posts: Vec<Post>,
+    costs: BTreeMap<(i64, YearMonth), Pence>,
+    claims: Vec<ClaimRecord>,
+    sum: Option<Pence>,
+}
+
+impl NetworkYear {
+    async fn load(
+        database: &str,
+        rb: &Rulebook,
+        code: &PcnCode,
+        fy: FinancialYear,
+    ) -> Result<NetworkYear> {
+        let store = Store::open(database).await?;
+        let posts = store.posts(Some(code)).await?;
+        let costs = store.costs(Some(code)).await?;
+        let claims = store.claims(code, fy).await?;
+        let registry = crate::check::load_registry(&store).await?;
+        store.close().await;
+        let sums = arrs_sums(
+            &registry,
+            rb,
+            fy,
+            &Selection {
+                pcn: Some(code.clone()),
+                commissioner: None,
+            },
+        )?;
+        Ok(NetworkYear {
+            posts,
+            costs,
+            claims,
+            sum: sums.get(code).copied(),
+        })
+    }
+
+    /// The budget as at a date for these posts (the roster, or a what-if of it).
+    fn budget(
+        &self,
+        rb: &Rulebook,
+        fy: FinancialYear,
+        as_at: NaiveDate,
+        posts: &[Post],
+    ) -> Result<Budget> {
+        let lines = lines_for(rb, fy, posts, &self.costs, false)?;
+        Ok(budget(fy, as_at, self.sum, &lines, &self.claims))
+    }
 }
 
 fn budget_text(code: &PcnCode, b: &Budget) -> String {
@@ -1140,8 +1160,8 @@ async fn plan(database: &str, rb: &Rulebook, a: PlanArgs) -> Result<ExitCode> {
             .map_err(|e| anyhow!("--add {spec:?}: {e}"))?;
         hires.push(post);
     }
-    let (before, posts) = network_budget(database, rb, &code, fy, as_at, &[]).await?;
-    let mut changed: Vec<Post> = hires.clone();
+    let year = NetworkYear::load(database, rb, &code, fy).await?;
+    let before = year.budget(rb, fy, as_at, &year.posts)?;
     let mut ends = Vec::new();
     for spec in &a.end {
         let (id, date) = spec
@@ -1152,19 +1172,14 @@ async fn plan(database: &str, rb: &Rulebook, a: PlanArgs) -> Result<ExitCode> {
             .parse()
             .map_err(|_| anyhow!("--end {spec:?}: {id:?} is not a post id"))?;
         let date = parse_date(date.trim()).map_err(|e| anyhow!("--end {spec:?}: {e}"))?;
-        let post = posts
-            .iter()
-            .find(|p| p.id == id)
-            .ok_or_else(|| anyhow!("--end {spec:?}: {code} has no post {id}"))?;
+        if !year.posts.iter().any(|p| p.id == id) {
+            bail!("--end {spec:?}: {code} has no post {id}");
+        }
         ends.push((id, date));
-        let _ = post;
     }
-    // The roster with the changes: replace ended posts with shortened copies.
-    let store = Store::open(database).await?;
-    let costs = store.costs(Some(&code)).await?;
-    let recorded = store.claims(&code, fy).await?;
-    store.close().await;
-    let mut all: Vec<Post> = posts
+    // The roster with the changes: ended posts shortened, hires added.
+    let mut all: Vec<Post> = year
+        .posts
         .iter()
         .map(|p| {
             let mut p = p.clone();
@@ -1174,9 +1189,8 @@ async fn plan(database: &str, rb: &Rulebook, a: PlanArgs) -> Result<ExitCode> {
             p
         })
         .collect();
-    all.append(&mut changed);
-    let lines = lines_for(rb, fy, &all, &costs, false)?;
-    let after = budget(fy, as_at, before.sum, &lines, &recorded);
+    all.extend(hires.iter().cloned());
+    let after = year.budget(rb, fy, as_at, &all)?;
     let from = YearMonth::of(as_at).next().first_day();
     let headroom = after.headroom.unwrap_or(Pence::ZERO);
     let can = recruitable(rb, code.clone(), from, headroom, region).map_err(|e| anyhow!("{e}"))?;

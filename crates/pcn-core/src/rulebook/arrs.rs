@@ -50,7 +50,7 @@ use serde::Serialize;
 
 use super::{
     check_keys, decimal, is_id, opt_str, parse_source, req, req_bool, req_date, req_str, table_at,
-    type_name, Confidence, Cx, FinancialYear, Keyword, Source, Table, Value,
+    type_name, Confidence, Cx, FinancialYear, Keyword as _, Source, Table, Value,
 };
 
 const ARRS_KEYS: &[&str] = &["note", "role", "maximum", "on_costs"];
@@ -702,16 +702,5 @@ pub(super) fn check_resolvable(
                 }
             }
         }
-    }
-}
-
-impl Keyword for Region {
-    const ALL: &'static [Self] = &Region::ALL;
-    const WHAT: &'static str = "a region";
-    fn as_str(self) -> &'static str {
-        Region::as_str(self)
-    }
-    fn parse(s: &str) -> Option<Self> {
-        Region::parse(s)
     }
 }
