@@ -130,7 +130,7 @@ pub enum Out {
     Xlsx,
 }
 
-#[derive(Debug, Args)]
+#[derive(Debug, Args, Default)]
 pub struct AddArgs {
     #[arg(long)]
     pub pcn: String,
@@ -620,7 +620,9 @@ fn roster(posts: &[Post], as_at: NaiveDate, all: bool, format: Out) -> Result<Ex
     Ok(ExitCode::SUCCESS)
 }
 
-async fn add(database: &str, actor: &str, rb: &Rulebook, a: AddArgs) -> Result<ExitCode> {
+/// The post `a` describes, checked against the rulebook; shared by
+/// `pcn arrs add` and the web app's roster form.
+pub fn new_post(rb: &Rulebook, a: &AddArgs) -> Result<Post> {
     let code = pcn(&a.pcn)?;
     let funding =
         Funding::parse(&a.funding).ok_or_else(|| anyhow!("--funding: use arrs or other"))?;
@@ -671,6 +673,12 @@ async fn add(database: &str, actor: &str, rb: &Rulebook, a: AddArgs) -> Result<E
         origin: Origin::Entered,
     };
     arrs::validate_post(rb, &post).map_err(|e| anyhow!("{e}"))?;
+    Ok(post)
+}
+
+async fn add(database: &str, actor: &str, rb: &Rulebook, a: AddArgs) -> Result<ExitCode> {
+    let post = new_post(rb, &a)?;
+    let code = post.pcn.clone();
     let store = Store::open(database).await?;
     let id = store.add_post(&post, Utc::now(), actor).await?;
     store.close().await;
@@ -737,7 +745,7 @@ async fn change(database: &str, actor: &str, rb: &Rulebook, a: ChangeArgs) -> Re
 }
 
 /// The lines of a network's roster for a year, refusing if any post fails.
-fn lines_for(
+pub(crate) fn lines_for(
     rb: &Rulebook,
     fy: FinancialYear,
     posts: &[Post],

@@ -26,6 +26,22 @@ pub struct BenchArgs {
     /// The date to check as at.
     #[arg(long, default_value = "2026-07-01")]
     pub as_at: chrono::NaiveDate,
+    /// Instead: load-test the web app on the national database, the network
+    /// statement page and its API, on loopback.
+    #[arg(long)]
+    pub web: bool,
+    /// Concurrent keep-alive connections (--web).
+    #[arg(long, default_value_t = 64)]
+    pub connections: usize,
+    /// Seconds per URL (--web).
+    #[arg(long, default_value_t = 30)]
+    pub seconds: u64,
+    /// At most this many requests per URL (--web).
+    #[arg(long, default_value_t = 2_000_000)]
+    pub max_requests: u64,
+    /// Fail (exit 1) when a URL has any error or a p99 at or over this many ms (--web).
+    #[arg(long)]
+    pub max_p99_ms: Option<f64>,
 }
 
 /// The national registry files, as published, in the shared data folder.
@@ -71,6 +87,9 @@ pub async fn import_national(store: &Store, data: &Path) -> Result<()> {
 }
 
 pub async fn run(args: BenchArgs) -> Result<ExitCode> {
+    if args.web {
+        return web(args).await;
+    }
     let missing: Vec<_> = national_files(&args.data)
         .into_iter()
         .filter(|p| !p.exists())
@@ -246,4 +265,117 @@ pub async fn run(args: BenchArgs) -> Result<ExitCode> {
         ms(median(claims_year))
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// `pcn bench --web`: the national database, served on loopback, and the
+/// statement page and API of one network under load.
+async fn web(args: BenchArgs) -> Result<ExitCode> {
+    use crate::web::state::Session;
+    use pcn_core::access::{Account, Role, Scope as AccessScope};
+
+    let dir = tempfile::tempdir()?;
+    let path = dir.path().join("national.sqlite").display().to_string();
+    let store = Store::open(&path).await?;
+    let started = Instant::now();
+    import_national(&store, &args.data).await?;
+    store.close().await;
+    println!(
+        "national database built in {} (6 files)",
+        ms(started.elapsed())
+    );
+    let serve_args = crate::web::ServeArgs {
+        listen: "127.0.0.1:0".parse()?,
+        secure_cookies: Some(false),
+        max_upload_mb: 64,
+        rules: None,
+    };
+    let started = Instant::now();
+    let state = crate::web::build_state(&path, &serve_args).await?;
+    let data = state.data()?;
+    // The largest network: the longest statement page.
+    let pcn = data
+        .snapshot
+        .networks_with_members()
+        .max_by_key(|n| (n.members.len(), n.list_size))
+        .map(|n| n.code.clone())
+        .ok_or_else(|| anyhow::anyhow!("the national database has no networks"))?;
+    state.year_run(&data, data.year).await?;
+    println!(
+        "server state (registry, checks, {} payment run) ready in {}",
+        data.year,
+        ms(started.elapsed())
+    );
+    // A session for a network manager of that network, held in memory only.
+    let token = crate::web::auth::random_token()?;
+    let digest = crate::web::auth::sha256_hex(&token);
+    state
+        .sessions
+        .write()
+        .map_err(|_| anyhow::anyhow!("session lock"))?
+        .insert(
+            digest.clone(),
+            Session {
+                token_sha256: digest,
+                account: Account {
+                    id: 0,
+                    username: "bench".into(),
+                    display_name: None,
+                    role: Role::Network,
+                    scope: AccessScope::Network(pcn.clone()),
+                },
+                csrf_token: crate::web::auth::random_token()?,
+                expires_at: chrono::Utc::now() + chrono::Duration::hours(1),
+            },
+        );
+    let listener = tokio::net::TcpListener::bind(serve_args.listen).await?;
+    let addr = listener.local_addr()?;
+    let app = crate::web::router(state.clone())
+        .into_make_service_with_connect_info::<std::net::SocketAddr>();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    let cookie = format!("{}={token}", crate::web::auth::SESSION_COOKIE);
+    let mut failed = false;
+    println!(
+        "{} connections for {} s per URL (at most {} requests), network {pcn}:",
+        args.connections, args.seconds, args.max_requests
+    );
+    for path in [
+        format!("/networks/{pcn}/statement"),
+        format!("/api/networks/{pcn}/statement"),
+    ] {
+        let url = format!("http://{addr}{path}");
+        // Warm up: one request, which must succeed.
+        let warm = reqwest::get(&url).await;
+        std::hint::black_box(warm.ok());
+        let r = crate::web::load::run(
+            &url,
+            &cookie,
+            args.connections,
+            Duration::from_secs(args.seconds),
+            args.max_requests,
+        )
+        .await?;
+        println!(
+            "  GET {path}: {} requests in {:.1} s ({:.0}/s), {} errors; latency p50 {:.2} ms, p90 {:.2} ms, p99 {:.2} ms, max {:.2} ms; {} bytes a response",
+            r.requests,
+            r.seconds,
+            r.per_second(),
+            r.errors,
+            r.p50_ms,
+            r.p90_ms,
+            r.p99_ms,
+            r.max_ms,
+            r.bytes_per_response
+        );
+        if let Some(limit) = args.max_p99_ms {
+            if r.errors > 0 || r.p99_ms >= limit || r.requests == 0 {
+                eprintln!("  FAILED: {path} needs no errors and p99 under {limit} ms");
+                failed = true;
+            }
+        }
+    }
+    Ok(if failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }

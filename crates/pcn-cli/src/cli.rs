@@ -54,11 +54,21 @@ pub enum Command {
         #[arg(long, default_value_t = 50)]
         limit: i64,
     },
-    /// Build the demo database (a synthetic commissioner) and run the checks on it.
+    /// Build the demo database (a synthetic commissioner), run the checks on
+    /// it, and serve the web app on it with demo accounts.
     Demo {
         /// Where to build it (replaced if it exists).
         #[arg(long, default_value = "pcn-demo.sqlite")]
         demo_database: PathBuf,
+        /// Build and check only; do not start the web app.
+        #[arg(long)]
+        no_serve: bool,
+        /// Where the web app listens.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: std::net::SocketAddr,
+        /// The demo accounts' password (default: a new random one, printed).
+        #[arg(long, env = "PCN_DEMO_PASSWORD", hide_env_values = true)]
+        password: Option<String>,
     },
     /// The Network Contract DES payments of a financial year, per network, line by line.
     Pay(Box<crate::pay::PayArgs>),
@@ -68,6 +78,11 @@ pub enum Command {
     Arrs(crate::arrs::ArrsCommand),
     /// Time the national import, check and payment run on the real files.
     Bench(crate::bench::BenchArgs),
+    /// Serve the web app and its JSON API (OpenAPI at /api/openapi.json).
+    Serve(crate::web::ServeArgs),
+    /// Accounts of the web app: add, list, set a password, disable.
+    #[command(subcommand)]
+    User(crate::user::UserCommand),
 }
 
 #[derive(Debug, Args)]
@@ -252,9 +267,16 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Imports => crate::network::show_imports(&cli.database).await,
         Command::Audit { limit } => crate::network::show_audit(&cli.database, limit).await,
-        Command::Demo { demo_database } => crate::demo::run(&demo_database, &actor).await,
+        Command::Demo {
+            demo_database,
+            no_serve,
+            listen,
+            password,
+        } => crate::demo::run(&demo_database, &actor, !no_serve, listen, password).await,
         Command::Pay(args) => crate::pay::run(&cli.database, *args).await,
         Command::Arrs(command) => crate::arrs::run(&cli.database, &actor, command).await,
         Command::Bench(args) => crate::bench::run(args).await,
+        Command::Serve(args) => crate::web::run(&cli.database, args).await,
+        Command::User(command) => crate::user::run(&cli.database, &actor, command).await,
     }
 }

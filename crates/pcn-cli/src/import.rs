@@ -76,7 +76,7 @@ pub async fn import_one(
     })
 }
 
-fn describe(parsed: &ParsedFile) -> String {
+pub(crate) fn describe(parsed: &ParsedFile) -> String {
     let f = &parsed.facts;
     let mut parts = Vec::new();
     for (n, what) in [

@@ -15,6 +15,8 @@ mod network;
 mod output;
 mod pay;
 mod statement_export;
+mod user;
+mod web;
 
 use std::process::ExitCode;
 
@@ -22,7 +24,7 @@ use clap::Parser;
 
 fn main() -> ExitCode {
     let args = cli::Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_current_thread()
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
     {

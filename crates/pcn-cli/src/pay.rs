@@ -377,21 +377,17 @@ pub fn build_run(
     })
 }
 
-pub async fn run(database: &str, args: PayArgs) -> Result<ExitCode> {
-    let rulebook = load_rulebook(args.rules.as_deref())?;
-    let rules = rulebook
-        .year(&args.year)
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
-    if !(Decimal::ZERO..=Decimal::ONE_HUNDRED).contains(&args.top_slice_percent) {
-        bail!("--top-slice-percent must be between 0 and 100");
-    }
-    let store = Store::open(database).await?;
-    let registry = crate::check::load_registry(&store).await?;
+/// The distribution agreements and commissioner assessments recorded for a
+/// year, as a run takes them.
+pub type Agreements = BTreeMap<PcnCode, (Distribution, Decimal)>;
+pub type Assessments = BTreeMap<PcnCode, Vec<(String, Decimal)>>;
+
+pub async fn recorded_options(
+    store: &Store,
+    year: FinancialYear,
+) -> Result<(Agreements, Assessments)> {
     let mut agreements = std::collections::BTreeMap::new();
-    for a in store
-        .distribution_agreements(&rules.financial_year.to_string())
-        .await?
-    {
+    for a in store.distribution_agreements(&year.to_string()).await? {
         let method = Distribution::parse(&a.method, a.shares.as_deref()).map_err(|e| {
             anyhow::anyhow!(
                 "the recorded distribution of {} for {}: {e}",
@@ -407,12 +403,26 @@ pub async fn run(database: &str, args: PayArgs) -> Result<ExitCode> {
     }
     let mut assessments: std::collections::BTreeMap<PcnCode, Vec<(String, Decimal)>> =
         Default::default();
-    for a in store.assessments(&rules.financial_year.to_string()).await? {
+    for a in store.assessments(&year.to_string()).await? {
         assessments
             .entry(a.pcn)
             .or_default()
             .push((a.stream_id, a.earned));
     }
+    Ok((agreements, assessments))
+}
+
+pub async fn run(database: &str, args: PayArgs) -> Result<ExitCode> {
+    let rulebook = load_rulebook(args.rules.as_deref())?;
+    let rules = rulebook
+        .year(&args.year)
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    if !(Decimal::ZERO..=Decimal::ONE_HUNDRED).contains(&args.top_slice_percent) {
+        bail!("--top-slice-percent must be between 0 and 100");
+    }
+    let store = Store::open(database).await?;
+    let registry = crate::check::load_registry(&store).await?;
+    let (agreements, assessments) = recorded_options(&store, rules.financial_year).await?;
     store.close().await;
     if registry.latest_date().is_none() {
         bail!("the database {database} holds no registry yet: run `pcn import FILE…` or `pcn demo` first");

@@ -9,7 +9,7 @@ fn demo() -> (tempfile::TempDir, String) {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("demo.sqlite").display().to_string();
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_pcn"))
-        .args(["demo", "--demo-database", &db])
+        .args(["demo", "--no-serve", "--demo-database", &db])
         .output()
         .unwrap();
     assert_eq!(code(&out), 0, "{}", stderr(&out));
@@ -36,6 +36,23 @@ fn posts(db: &str) -> usize {
     .as_array()
     .unwrap()
     .len()
+}
+
+/// The id of U90001's post held by `person` (the demo's other networks
+/// have posts of their own, so ids are looked up, not assumed).
+fn post_id(db: &str, person: &str) -> String {
+    json(
+        db,
+        &[
+            "arrs", "roster", "--pcn", "U90001", "--all", "--format", "json",
+        ],
+    )
+    .as_array()
+    .unwrap()
+    .iter()
+    .find(|p| p["person"] == person)
+    .unwrap_or_else(|| panic!("no post for {person}"))["post"]
+        .to_string()
 }
 
 #[test]
@@ -147,13 +164,14 @@ fn roster_claims_statuses_budget_and_plan() {
         "{}",
         stderr(&bad)
     );
+    let e2 = post_id(&db, "E2");
     ok(
         &db,
         &[
             "arrs",
             "change",
             "--post",
-            "2",
+            &e2,
             "--from",
             "2026-04-01",
             "--salary",
@@ -323,10 +341,11 @@ fn bad_input_is_refused_and_changes_nothing() {
             "2026-08-31",
         ],
     );
+    let e = post_id(&db, "E");
     let out = pcn(
         &db,
         &[
-            "arrs", "cost", "--post", "1", "--month", "2026-09", "--amount", "4000",
+            "arrs", "cost", "--post", &e, "--month", "2026-09", "--amount", "4000",
         ],
     );
     assert_eq!(code(&out), 2);

@@ -8,7 +8,14 @@ fn demo() -> (tempfile::TempDir, String) {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("demo.sqlite").display().to_string();
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_pcn"))
-        .args(["--by", "test-user", "demo", "--demo-database", &db])
+        .args([
+            "--by",
+            "test-user",
+            "demo",
+            "--no-serve",
+            "--demo-database",
+            &db,
+        ])
         .output()
         .unwrap();
     assert_eq!(code(&out), 0, "{}", stderr(&out));

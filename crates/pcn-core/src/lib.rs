@@ -4,6 +4,7 @@
 //! network checks. Everything here takes data in and gives findings back:
 //! no files, no database, no network, no clock.
 
+pub mod access;
 pub mod arrs;
 pub mod checks;
 pub mod codes;

@@ -20,6 +20,9 @@ use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{Any, AnyPool, Row, Transaction};
 
 mod arrs;
+mod web;
+
+pub use web::{check_username, StoredAccount, StoredSession};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
@@ -748,7 +751,7 @@ impl Store {
 }
 
 /// The tables of facts and logs (`registry_cache` is derived, so not listed).
-const TABLES: [&str; 20] = [
+const TABLES: [&str; 23] = [
     "import_log",
     "practice_fact",
     "network_fact",
@@ -768,6 +771,9 @@ const TABLES: [&str; 20] = [
     "arrs_terms",
     "arrs_cost",
     "arrs_claim",
+    "web_user",
+    "web_session",
+    "login_attempt",
     "audit_log",
 ];
 

@@ -1,0 +1,331 @@
+//! What the pages and the API show, worked out once from the data so the
+//! HTML and the JSON cannot disagree.
+
+use std::collections::BTreeMap;
+
+use pcn_core::access::{allows, Account, Action, Scope, Target};
+use pcn_core::checks::{Finding, Severity};
+use pcn_core::funding::{LineStatus, NetworkPay};
+use pcn_core::money::Pence;
+use pcn_core::registry::{NetworkView, PracticeView};
+use pcn_core::{PcnCode, PracticeCode};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::state::{Data, YearRun};
+
+/// A network's rule status: the worst severity among its findings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Ok,
+    Warning,
+    Error,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Ok => "ok",
+            Status::Warning => "warning",
+            Status::Error => "error",
+        }
+    }
+}
+
+pub fn findings_of<'a>(data: &'a Data, pcn: &PcnCode) -> Vec<&'a Finding> {
+    data.findings_by_pcn
+        .get(pcn)
+        .map(|ix| ix.iter().map(|i| &data.report.findings[*i]).collect())
+        .unwrap_or_default()
+}
+
+pub fn status_of(findings: &[&Finding]) -> Status {
+    findings
+        .iter()
+        .map(|f| match f.severity {
+            Severity::Error => Status::Error,
+            Severity::Warning => Status::Warning,
+            Severity::Info => Status::Ok,
+        })
+        .max()
+        .unwrap_or(Status::Ok)
+}
+
+/// A network in a commissioner's list.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct NetworkRow {
+    pub code: String,
+    pub name: Option<String>,
+    pub commissioner: Option<String>,
+    pub members: usize,
+    pub list_size: u64,
+    pub status: Status,
+    /// Rule ids of the error and warning findings.
+    pub rules_broken: Vec<String>,
+    /// Scheduled to the network in the year, in pence.
+    pub scheduled_pence: Option<i64>,
+}
+
+pub fn network_row(data: &Data, run: Option<&YearRun>, n: &NetworkView) -> NetworkRow {
+    let findings = findings_of(data, &n.code);
+    let mut rules: Vec<String> = findings
+        .iter()
+        .filter(|f| f.severity != Severity::Info)
+        .map(|f| f.rule.to_string())
+        .collect();
+    rules.dedup();
+    NetworkRow {
+        code: n.code.to_string(),
+        name: n.name.clone(),
+        commissioner: n.commissioner.as_ref().map(ToString::to_string),
+        members: n.members.len(),
+        list_size: n.list_size,
+        status: status_of(&findings),
+        rules_broken: rules,
+        scheduled_pence: run
+            .and_then(|r| r.network(&n.code))
+            .map(|p| p.statement.totals.scheduled_to_network.0),
+    }
+}
+
+/// The networks (with members) an account may see under a commissioner code.
+pub fn networks_under<'a>(data: &'a Data, code: &str) -> Vec<&'a NetworkView> {
+    data.snapshot
+        .networks_with_members()
+        .filter(|n| {
+            n.commissioner
+                .as_ref()
+                .is_some_and(|c| c.as_str().eq_ignore_ascii_case(code))
+                || n.icb
+                    .as_ref()
+                    .is_some_and(|c| c.as_str().eq_ignore_ascii_case(code))
+        })
+        .collect()
+}
+
+pub fn practices_under<'a>(data: &'a Data, code: &str) -> Vec<&'a PracticeView> {
+    data.snapshot
+        .practices
+        .values()
+        .filter(|p| {
+            p.sub_icb
+                .as_ref()
+                .is_some_and(|c| c.as_str().eq_ignore_ascii_case(code))
+                || p.icb
+                    .as_ref()
+                    .is_some_and(|c| c.as_str().eq_ignore_ascii_case(code))
+        })
+        .collect()
+}
+
+/// Coverage of a commissioner's population by networks.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Coverage {
+    pub practices: usize,
+    pub practices_covered: usize,
+    pub patients: u64,
+    pub patients_covered: u64,
+    /// Covered patients as a percentage, two decimals, as text (exact).
+    pub percent_covered: String,
+}
+
+pub fn coverage(practices: &[&PracticeView]) -> Coverage {
+    let with_list: Vec<_> = practices
+        .iter()
+        .filter(|p| p.list_size.unwrap_or(0) > 0)
+        .collect();
+    let covered: Vec<_> = with_list
+        .iter()
+        .filter(|p| !p.networks.is_empty() && !p.unallocated)
+        .collect();
+    let patients: u64 = with_list.iter().filter_map(|p| p.list_size).sum();
+    let patients_covered: u64 = covered.iter().filter_map(|p| p.list_size).sum();
+    let percent = if patients == 0 {
+        "0.00".to_string()
+    } else {
+        let basis_points =
+            (patients_covered as u128 * 10_000 + patients as u128 / 2) / patients as u128;
+        format!("{}.{:02}", basis_points / 100, basis_points % 100)
+    };
+    Coverage {
+        practices: with_list.len(),
+        practices_covered: covered.len(),
+        patients,
+        patients_covered,
+        percent_covered: percent,
+    }
+}
+
+/// What one practice receives from its network's payments in a year, line by line.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PracticeLine {
+    pub stream: String,
+    pub component: String,
+    /// The line's whole amount for the network (pence).
+    pub network_amount_pence: i64,
+    /// The practice's part (pence).
+    pub practice_pence: i64,
+    /// Why the practice gets this part.
+    pub why: String,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PracticeShare {
+    pub pcn: String,
+    pub financial_year: String,
+    pub total_pence: i64,
+    /// "agreement" (recorded by the network), or "illustration" (no agreement
+    /// recorded: by registered list, to show what a list-based split would give).
+    pub basis: String,
+    pub method: String,
+    pub lines: Vec<PracticeLine>,
+}
+
+/// A practice's share of its network's money: paid to it directly, plus its
+/// share of what is paid to the network under the recorded distribution (or,
+/// with none recorded, an illustration by registered list).
+pub fn practice_share(pay: &NetworkPay, practice: &PracticeCode) -> Option<PracticeShare> {
+    let st = &pay.statement;
+    let (dist, basis, method) = match (&pay.distribution, &pay.distribution_method) {
+        (Some(d), Some(m)) => (d.clone(), "agreement", m.method_name().to_string()),
+        _ => {
+            let total = st.totals.scheduled_to_network;
+            let d = pcn_core::funding::distribute(
+                total,
+                Pence::ZERO,
+                &pay.members,
+                &pcn_core::funding::Distribution::ByRegisteredList,
+            )
+            .ok()?;
+            (d, "illustration", "registered-list".to_string())
+        }
+    };
+    let share = dist.shares.iter().find(|s| &s.practice == practice)?;
+    let weight_total: u64 = dist.shares.iter().map(|s| s.weight).sum();
+    let mut lines = Vec::new();
+    let mut total = Pence::ZERO;
+    // Payments made straight to member practices.
+    for l in &st.lines {
+        if let Some((_, p)) = l.to_practices.iter().find(|(c, _)| c == practice) {
+            lines.push(PracticeLine {
+                stream: l.stream_name.clone(),
+                component: l.component_id.clone(),
+                network_amount_pence: l.amount.0,
+                practice_pence: p.0,
+                why: "paid to the practice directly under the DES".into(),
+            });
+            total += *p;
+        }
+    }
+    // Its share of the network's scheduled payments, apportioned line by line
+    // so the lines add up to the share exactly.
+    let scheduled: Vec<_> = st
+        .lines
+        .iter()
+        .filter(|l| matches!(l.status, LineStatus::Scheduled) && l.to_practices.is_empty())
+        .filter(|l| l.amount.0 != 0)
+        .collect();
+    let weights: Vec<u64> = scheduled
+        .iter()
+        .map(|l| l.amount.0.unsigned_abs())
+        .collect();
+    let parts = if share.amount.0 >= 0 && scheduled.iter().all(|l| l.amount.0 > 0) {
+        pcn_core::money::apportion(share.amount, &weights).unwrap_or_default()
+    } else {
+        Vec::new()
+    };
+    for (l, part) in scheduled.iter().zip(parts.iter()) {
+        lines.push(PracticeLine {
+            stream: l.stream_name.clone(),
+            component: l.component_id.clone(),
+            network_amount_pence: l.amount.0,
+            practice_pence: part.0,
+            why: format!(
+                "{method} share {} of {} after a top-slice of {}",
+                thousands_u(share.weight),
+                thousands_u(weight_total),
+                dist.top_slice
+            ),
+        });
+    }
+    total += share.amount;
+    Some(PracticeShare {
+        pcn: st.pcn.to_string(),
+        financial_year: st.financial_year.to_string(),
+        total_pence: total.0,
+        basis: basis.into(),
+        method,
+        lines,
+    })
+}
+
+fn thousands_u(n: u64) -> String {
+    pcn_core::checks::thousands(n)
+}
+
+/// The audit rows an account may read: everything for admins, otherwise
+/// rows about the networks (and their posts) and practices in its scope.
+pub fn audit_visible(account: &Account, data: &Data, entity_key: &str, entity: &str) -> bool {
+    if account.role == pcn_core::access::Role::Admin {
+        return true;
+    }
+    if !allows(account, Action::ViewAudit, Target::Scope) {
+        return false;
+    }
+    if matches!(
+        entity,
+        "file" | "account" | "access" | "login" | "arrs-roster"
+    ) {
+        return false;
+    }
+    let first = entity_key.split_whitespace().next().unwrap_or("");
+    let first = first.trim_end_matches([',', ':']);
+    if let Ok(pcn) = PcnCode::parse(first) {
+        return match data.snapshot.networks.get(&pcn) {
+            Some(n) => allows(account, Action::ViewAudit, Target::Network(n)),
+            None => matches!(account.scope, Scope::All),
+        };
+    }
+    false
+}
+
+/// Networks grouped by commissioner code, for the national page.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CommissionerRow {
+    pub code: String,
+    pub name: Option<String>,
+    pub networks: usize,
+    pub networks_breaking_rules: usize,
+    pub coverage: Coverage,
+}
+
+pub fn commissioner_rows(data: &Data) -> Vec<CommissionerRow> {
+    let mut names: BTreeMap<String, Option<String>> = BTreeMap::new();
+    let mut practices: BTreeMap<String, Vec<&PracticeView>> = BTreeMap::new();
+    for p in data.snapshot.practices.values() {
+        if let Some(c) = &p.sub_icb {
+            names
+                .entry(c.to_string())
+                .or_insert_with(|| p.sub_icb_name.clone());
+            practices.entry(c.to_string()).or_default().push(p);
+        }
+    }
+    names
+        .into_iter()
+        .map(|(code, name)| {
+            let nets = networks_under(data, &code);
+            let breaking = nets
+                .iter()
+                .filter(|n| status_of(&findings_of(data, &n.code)) == Status::Error)
+                .count();
+            CommissionerRow {
+                coverage: coverage(practices.get(&code).map(Vec::as_slice).unwrap_or(&[])),
+                code,
+                name,
+                networks: nets.len(),
+                networks_breaking_rules: breaking,
+            }
+        })
+        .collect()
+}

@@ -1,0 +1,422 @@
+//! Who may see and change what: the roles and scopes of the web app's
+//! accounts, and the one policy every route asks.
+//!
+//! An account has a role (what it may do) and a scope (which organisations
+//! it may do it to). The policy is a pure function of the account, the
+//! action and the organisation's place in the registry as at a date, so it
+//! is tested here without a server and the web layer cannot drift from it.
+//!
+//! | role | scope | sees | may change |
+//! |---|---|---|---|
+//! | admin | all | everything | everything, imports and accounts |
+//! | commissioner | a sub-ICB location or ICB | its networks and practices | ARRS claim approval and payment |
+//! | network | one PCN | that network and its member practices | its roster, claims and submissions |
+//! | practice | one practice | that practice | nothing |
+//! | viewer | all, or any one of the above | that scope | nothing |
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::Serialize;
+
+use crate::codes::{PcnCode, PracticeCode};
+use crate::registry::{NetworkView, PracticeView};
+
+/// What an account is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Role {
+    Admin,
+    Commissioner,
+    Network,
+    Practice,
+    Viewer,
+}
+
+impl Role {
+    pub const ALL: [Role; 5] = [
+        Role::Admin,
+        Role::Commissioner,
+        Role::Network,
+        Role::Practice,
+        Role::Viewer,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Commissioner => "commissioner",
+            Role::Network => "network",
+            Role::Practice => "practice",
+            Role::Viewer => "viewer",
+        }
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Role {
+    type Err = String;
+    fn from_str(raw: &str) -> Result<Role, String> {
+        Role::ALL
+            .into_iter()
+            .find(|r| r.as_str().eq_ignore_ascii_case(raw.trim()))
+            .ok_or_else(|| {
+                format!("{raw:?} is not a role (admin, commissioner, network, practice, viewer)")
+            })
+    }
+}
+
+/// Which organisations an account covers.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[serde(tag = "kind", content = "code", rename_all = "kebab-case")]
+pub enum Scope {
+    All,
+    /// A sub-ICB location (`16C`) or an ICB (`QHM`): its networks and practices.
+    Commissioner(String),
+    Network(PcnCode),
+    Practice(PracticeCode),
+}
+
+impl fmt::Display for Scope {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Scope::All => f.write_str("all"),
+            Scope::Commissioner(c) => write!(f, "commissioner:{c}"),
+            Scope::Network(c) => write!(f, "network:{c}"),
+            Scope::Practice(c) => write!(f, "practice:{c}"),
+        }
+    }
+}
+
+impl FromStr for Scope {
+    type Err = String;
+    fn from_str(raw: &str) -> Result<Scope, String> {
+        let raw = raw.trim();
+        if raw.eq_ignore_ascii_case("all") {
+            return Ok(Scope::All);
+        }
+        let (kind, code) = raw.split_once(':').ok_or_else(|| {
+            format!(
+                "{raw:?} is not a scope: use all, commissioner:CODE, network:CODE or practice:CODE"
+            )
+        })?;
+        match kind.trim().to_ascii_lowercase().as_str() {
+            "commissioner" => {
+                let code = code.trim().to_ascii_uppercase();
+                let ok = (3..=5).contains(&code.len())
+                    && code.bytes().all(|b| b.is_ascii_alphanumeric());
+                if ok {
+                    Ok(Scope::Commissioner(code))
+                } else {
+                    Err(format!(
+                        "{code:?} is not a sub-ICB location or ICB code (like 16C or QHM)"
+                    ))
+                }
+            }
+            "network" => PcnCode::parse(code)
+                .map(Scope::Network)
+                .map_err(|e| e.to_string()),
+            "practice" => PracticeCode::parse(code)
+                .map(Scope::Practice)
+                .map_err(|e| e.to_string()),
+            other => Err(format!(
+                "{other:?} is not a kind of scope (commissioner, network, practice)"
+            )),
+        }
+    }
+}
+
+/// Whether a role may hold a scope: each role but viewer has exactly one kind.
+pub fn check_role_scope(role: Role, scope: &Scope) -> Result<(), String> {
+    let fits = matches!(
+        (role, scope),
+        (Role::Admin, Scope::All)
+            | (Role::Commissioner, Scope::Commissioner(_))
+            | (Role::Network, Scope::Network(_))
+            | (Role::Practice, Scope::Practice(_))
+            | (Role::Viewer, _)
+    );
+    if fits {
+        Ok(())
+    } else {
+        Err(format!(
+            "a {role} account cannot have the scope {scope}: admin takes all, commissioner takes commissioner:CODE, network takes network:CODE, practice takes practice:CODE"
+        ))
+    }
+}
+
+/// A logged-in account, as the policy sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Account {
+    pub id: i64,
+    pub username: String,
+    pub display_name: Option<String>,
+    pub role: Role,
+    pub scope: Scope,
+}
+
+/// What an account asks to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// Read pages and API resources of an organisation.
+    View,
+    /// Add, change or end posts on a network's ARRS roster; make and submit claims.
+    EditRoster,
+    /// Approve ARRS claims and mark them paid.
+    ApproveClaims,
+    /// Read the audit log of the organisations in scope.
+    ViewAudit,
+    /// Upload and commit official files.
+    Import,
+}
+
+/// An organisation an action is aimed at, as at the date the app shows.
+#[derive(Debug, Clone, Copy)]
+pub enum Target<'a> {
+    /// Nothing in particular: the national or own-scope pages.
+    Scope,
+    /// A commissioner's overview, by code.
+    Commissioner(&'a str),
+    Network(&'a NetworkView),
+    /// A practice, with the networks it belongs to.
+    Practice(&'a PracticeView, &'a [&'a NetworkView]),
+}
+
+fn in_commissioner(code: &str, network: &NetworkView) -> bool {
+    network
+        .commissioner
+        .as_ref()
+        .is_some_and(|c| c.as_str().eq_ignore_ascii_case(code))
+        || network
+            .icb
+            .as_ref()
+            .is_some_and(|c| c.as_str().eq_ignore_ascii_case(code))
+}
+
+fn practice_in_commissioner(code: &str, practice: &PracticeView) -> bool {
+    practice
+        .sub_icb
+        .as_ref()
+        .is_some_and(|c| c.as_str().eq_ignore_ascii_case(code))
+        || practice
+            .icb
+            .as_ref()
+            .is_some_and(|c| c.as_str().eq_ignore_ascii_case(code))
+}
+
+/// Whether the scope covers the target.
+pub fn covers(scope: &Scope, target: Target<'_>) -> bool {
+    match (scope, target) {
+        (Scope::All, _) => true,
+        (_, Target::Scope) => true,
+        (Scope::Commissioner(c), Target::Commissioner(t)) => c.eq_ignore_ascii_case(t),
+        (Scope::Commissioner(c), Target::Network(n)) => in_commissioner(c, n),
+        (Scope::Commissioner(c), Target::Practice(p, networks)) => {
+            practice_in_commissioner(c, p) || networks.iter().any(|n| in_commissioner(c, n))
+        }
+        (Scope::Network(code), Target::Network(n)) => &n.code == code,
+        (Scope::Network(code), Target::Practice(_, networks)) => {
+            networks.iter().any(|n| &n.code == code)
+        }
+        (Scope::Practice(code), Target::Practice(p, _)) => &p.code == code,
+        (Scope::Network(_) | Scope::Practice(_), Target::Commissioner(_))
+        | (Scope::Practice(_), Target::Network(_)) => false,
+    }
+}
+
+/// The policy: whether `account` may do `action` to `target`.
+pub fn allows(account: &Account, action: Action, target: Target<'_>) -> bool {
+    let role_may = match action {
+        Action::View => true,
+        Action::EditRoster => matches!(account.role, Role::Admin | Role::Network),
+        Action::ApproveClaims => matches!(account.role, Role::Admin | Role::Commissioner),
+        Action::ViewAudit => matches!(
+            account.role,
+            Role::Admin | Role::Commissioner | Role::Network
+        ),
+        Action::Import => account.role == Role::Admin,
+    };
+    let target_fits = match (action, target) {
+        // Roster changes and approvals are about a network.
+        (Action::EditRoster | Action::ApproveClaims, Target::Network(_)) => true,
+        (Action::EditRoster | Action::ApproveClaims, _) => false,
+        _ => true,
+    };
+    role_may && target_fits && covers(&account.scope, target)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::registry::{Governance, MembershipBasis};
+    use crate::{IcbCode, SubIcbCode};
+
+    fn network(code: &str, sub_icb: &str, icb: &str) -> NetworkView {
+        NetworkView {
+            code: PcnCode::parse(code).unwrap(),
+            name: None,
+            recorded_sub_icb: None,
+            commissioner: Some(SubIcbCode::parse(sub_icb).unwrap()),
+            icb: Some(IcbCode::parse(icb).unwrap()),
+            open_date: None,
+            close_date: None,
+            members: vec![],
+            list_size: 0,
+            members_without_list: vec![],
+            governance: Governance::default(),
+        }
+    }
+
+    fn practice(code: &str, sub_icb: &str) -> PracticeView {
+        PracticeView {
+            code: PracticeCode::parse(code).unwrap(),
+            name: None,
+            postcode: None,
+            sub_icb: Some(SubIcbCode::parse(sub_icb).unwrap()),
+            sub_icb_name: None,
+            icb: None,
+            icb_name: None,
+            region: None,
+            region_name: None,
+            status: None,
+            open_date: None,
+            close_date: None,
+            supplier: None,
+            location: None,
+            list_size: None,
+            list_as_at: None,
+            networks: vec![],
+            unallocated: false,
+            membership_basis: MembershipBasis::None,
+        }
+    }
+
+    fn account(role: Role, scope: &str) -> Account {
+        Account {
+            id: 1,
+            username: "u".into(),
+            display_name: None,
+            role,
+            scope: scope.parse().unwrap(),
+        }
+    }
+
+    #[test]
+    fn roles_and_scopes_parse_and_print_back() {
+        for raw in [
+            "all",
+            "commissioner:16C",
+            "network:U12345",
+            "practice:A81001",
+        ] {
+            assert_eq!(raw.parse::<Scope>().unwrap().to_string(), raw);
+        }
+        assert_eq!(
+            "commissioner:qhm".parse::<Scope>().unwrap(),
+            Scope::Commissioner("QHM".into())
+        );
+        assert!("network:12345".parse::<Scope>().is_err());
+        assert!("commissioner:<b>".parse::<Scope>().is_err());
+        assert!("region:Y56".parse::<Scope>().is_err());
+        assert_eq!("Viewer".parse::<Role>().unwrap(), Role::Viewer);
+        assert!("root".parse::<Role>().is_err());
+        assert!(check_role_scope(Role::Network, &"commissioner:16C".parse().unwrap()).is_err());
+        assert!(check_role_scope(Role::Admin, &"network:U12345".parse().unwrap()).is_err());
+        assert!(check_role_scope(Role::Viewer, &"network:U12345".parse().unwrap()).is_ok());
+    }
+
+    #[test]
+    fn each_role_sees_only_its_scope() {
+        let ours = network("U00001", "16C", "QHM");
+        let theirs = network("U00002", "99A", "QXX");
+        let member = practice("A00001", "16C");
+        let stranger = practice("B00001", "99A");
+        let ours_ref = [&ours];
+        let theirs_ref = [&theirs];
+
+        let commissioner = account(Role::Commissioner, "commissioner:16C");
+        assert!(allows(&commissioner, Action::View, Target::Network(&ours)));
+        assert!(!allows(
+            &commissioner,
+            Action::View,
+            Target::Network(&theirs)
+        ));
+        let icb = account(Role::Commissioner, "commissioner:QHM");
+        assert!(allows(&icb, Action::View, Target::Network(&ours)));
+        assert!(allows(&icb, Action::View, Target::Commissioner("qhm")));
+        assert!(!allows(&icb, Action::View, Target::Commissioner("16C")));
+
+        let manager = account(Role::Network, "network:U00001");
+        assert!(allows(&manager, Action::EditRoster, Target::Network(&ours)));
+        assert!(!allows(
+            &manager,
+            Action::EditRoster,
+            Target::Network(&theirs)
+        ));
+        assert!(!allows(
+            &manager,
+            Action::ApproveClaims,
+            Target::Network(&ours)
+        ));
+        assert!(allows(
+            &manager,
+            Action::View,
+            Target::Practice(&member, &ours_ref)
+        ));
+        assert!(!allows(
+            &manager,
+            Action::View,
+            Target::Practice(&stranger, &theirs_ref)
+        ));
+        assert!(!allows(&manager, Action::View, Target::Commissioner("16C")));
+        assert!(!allows(&manager, Action::Import, Target::Scope));
+
+        let practice_manager = account(Role::Practice, "practice:A00001");
+        assert!(allows(
+            &practice_manager,
+            Action::View,
+            Target::Practice(&member, &ours_ref)
+        ));
+        assert!(!allows(
+            &practice_manager,
+            Action::View,
+            Target::Network(&ours)
+        ));
+        assert!(!allows(&practice_manager, Action::ViewAudit, Target::Scope));
+
+        let viewer = account(Role::Viewer, "all");
+        assert!(allows(&viewer, Action::View, Target::Network(&theirs)));
+        assert!(!allows(
+            &viewer,
+            Action::EditRoster,
+            Target::Network(&theirs)
+        ));
+        assert!(!allows(&viewer, Action::ViewAudit, Target::Scope));
+
+        let admin = account(Role::Admin, "all");
+        for action in [
+            Action::View,
+            Action::EditRoster,
+            Action::ApproveClaims,
+            Action::ViewAudit,
+        ] {
+            assert!(allows(&admin, action, Target::Network(&theirs)));
+        }
+        assert!(allows(&admin, Action::Import, Target::Scope));
+        assert!(allows(
+            &commissioner,
+            Action::ApproveClaims,
+            Target::Network(&ours)
+        ));
+        assert!(!allows(
+            &commissioner,
+            Action::ApproveClaims,
+            Target::Network(&theirs)
+        ));
+    }
+}
