@@ -288,21 +288,18 @@ pub fn arrs_sums(
     Ok(run
         .networks
         .iter()
-        .filter_map(|n| {
-            let lines: Vec<_> = n
-                .statement
-                .lines
-                .iter()
-                .filter(|l| l.stream_id == "arrs" || l.stream_id == "arrs-gp")
-                .collect();
-            (!lines.is_empty()).then(|| {
-                (
-                    n.statement.pcn.clone(),
-                    lines.iter().map(|l| l.amount).sum(),
-                )
-            })
-        })
+        .filter_map(|n| arrs_sum(&n.statement).map(|sum| (n.statement.pcn.clone(), sum)))
         .collect())
+}
+
+/// A statement's ARRS Sum: its `arrs` line, and `arrs-gp` where the year has one.
+pub fn arrs_sum(statement: &pcn_core::funding::Statement) -> Option<Pence> {
+    let lines: Vec<_> = statement
+        .lines
+        .iter()
+        .filter(|l| l.stream_id == "arrs" || l.stream_id == "arrs-gp")
+        .collect();
+    (!lines.is_empty()).then(|| lines.iter().map(|l| l.amount).sum())
 }
 
 pub async fn run(database: &str, actor: &str, command: ArrsCommand) -> Result<ExitCode> {

@@ -15,14 +15,14 @@ use axum::{Json, Router};
 use chrono::Utc;
 use pcn_core::access::{Action, Scope, Target};
 use pcn_core::arrs::Post;
-use pcn_core::{PcnCode, PracticeCode};
+use pcn_core::PcnCode;
 use serde::{Deserialize, Serialize};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
 use utoipa::{IntoParams, Modify, OpenApi, ToSchema};
 
 use super::auth::{self, Me};
 use super::error::{ApiError, AppError};
-use super::state::{AppState, Data, Session};
+use super::state::AppState;
 use super::views::{
     self, CommissionerRow, Coverage, NetworkRow, PracticeLine, PracticeShare, Status,
 };
@@ -313,27 +313,6 @@ pub struct NetworkView {
     pub governance: pcn_core::registry::Governance,
 }
 
-async fn find_network<'a>(
-    state: &AppState,
-    me: &Session,
-    data: &'a Data,
-    raw: &str,
-    action: Action,
-    path: &str,
-) -> Result<&'a pcn_core::registry::NetworkView, AppError> {
-    let code = PcnCode::parse(raw).map_err(|e| AppError::NotFound(e.to_string()))?;
-    match data.snapshot.networks.get(&code) {
-        Some(n) => {
-            guard::check(state, me, action, Target::Network(n), path).await?;
-            Ok(n)
-        }
-        None if me.account.scope != Scope::All => {
-            Err(guard::refuse(state, me, path, "no such network in your scope").await)
-        }
-        None => Err(AppError::NotFound(format!("There is no network {code}."))),
-    }
-}
-
 /// A network: members, rule findings, governance.
 #[utoipa::path(get, path = "/api/networks/{code}", params(("code" = String, Path, description = "PCN code, e.g. U12345")),
     responses((status = 200, body = NetworkView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
@@ -343,7 +322,7 @@ async fn network(
     Path(raw): Path<String>,
 ) -> ApiResult<NetworkView> {
     let data = state.data()?;
-    let n = find_network(
+    let n = guard::network(
         &state,
         &me,
         &data,
@@ -401,7 +380,7 @@ async fn statement(
     Query(q): Query<YearQuery>,
 ) -> Result<Response, ApiError> {
     let data = state.data()?;
-    let n = find_network(
+    let n = guard::network(
         &state,
         &me,
         &data,
@@ -433,15 +412,6 @@ pub struct BudgetView {
     pub budget: pcn_core::arrs::Budget,
 }
 
-fn budget_date(year: pcn_core::rulebook::FinancialYear) -> chrono::NaiveDate {
-    let today = chrono::Local::now().date_naive();
-    if year.contains(today) {
-        today
-    } else {
-        year.end()
-    }
-}
-
 /// A network's ARRS budget for a year: the Sum against spend and commitments.
 #[utoipa::path(get, path = "/api/networks/{code}/arrs/budget", params(("code" = String, Path), YearQuery),
     responses((status = 200, body = BudgetView), (status = 403, body = ErrorBody)))]
@@ -452,7 +422,7 @@ async fn arrs_budget(
     Query(q): Query<YearQuery>,
 ) -> ApiResult<BudgetView> {
     let data = state.data()?;
-    let n = find_network(
+    let n = guard::network(
         &state,
         &me,
         &data,
@@ -463,7 +433,7 @@ async fn arrs_budget(
     .await?;
     let year = parse_year(q.year.as_deref(), data.year)?;
     let (_, budget) = state
-        .arrs_year(&data, &n.code, year, budget_date(year))
+        .arrs_year(&data, &n.code, year, super::state::budget_date(year))
         .await?;
     Ok(Json(BudgetView {
         pcn: n.code.to_string(),
@@ -488,7 +458,7 @@ async fn arrs_posts(
     Path(raw): Path<String>,
 ) -> ApiResult<PostsView> {
     let data = state.data()?;
-    let n = find_network(
+    let n = guard::network(
         &state,
         &me,
         &data,
@@ -583,7 +553,7 @@ async fn arrs_add(
 ) -> Result<Response, ApiError> {
     let data = state.data()?;
     let path = format!("/api/networks/{raw}/arrs/posts");
-    let n = find_network(&state, &me, &data, &raw, Action::EditRoster, &path).await?;
+    let n = guard::network(&state, &me, &data, &raw, Action::EditRoster, &path).await?;
     if let Err(e) = state.check_api_csrf(&me, &headers) {
         let _ = guard::refuse(&state, &me, &path, "write without the CSRF token").await;
         return Err(e.into());
@@ -606,7 +576,7 @@ async fn arrs_add(
     let data = state.data()?;
     let year = data.year;
     let (_, budget) = state
-        .arrs_year(&data, &n.code, year, budget_date(year))
+        .arrs_year(&data, &n.code, year, super::state::budget_date(year))
         .await?;
     Ok((StatusCode::CREATED, Json(PostCreated { id, budget })).into_response())
 }
@@ -634,28 +604,11 @@ async fn practice(
 ) -> ApiResult<PracticeView> {
     let data = state.data()?;
     let path = format!("/api/practices/{raw}");
-    let code = PracticeCode::parse(&raw).map_err(|e| AppError::NotFound(e.to_string()))?;
-    let Some(p) = data.snapshot.practices.get(&code) else {
-        if me.account.scope != Scope::All {
-            return Err(
-                guard::refuse(&state, &me, &path, "no such practice in your scope")
-                    .await
-                    .into(),
-            );
-        }
-        return Err(AppError::NotFound(format!("There is no practice {code}.")).into());
-    };
-    let nets = data.networks_of(&code);
-    guard::check(&state, &me, Action::View, Target::Practice(p, &nets), &path).await?;
+    let p = guard::practice(&state, &me, &data, &raw, &path).await?;
+    let code = p.code.clone();
     let year = parse_year(q.year.as_deref(), data.year)?;
     let run = state.year_run(&data, year).await?;
-    let shares: Vec<PracticeShare> = run
-        .run
-        .networks
-        .iter()
-        .filter(|n| n.members.iter().any(|m| m.code == code))
-        .filter_map(|n| views::practice_share(n, &code))
-        .collect();
+    let shares = views::practice_shares(&run, &code);
     Ok(Json(PracticeView {
         code: code.to_string(),
         name: p.name.clone(),

@@ -135,6 +135,58 @@ pub mod guard {
         Err(refuse(state, me, path, what).await)
     }
 
+    /// A network as at the pages' date, if the account may do `action` to it.
+    /// A scoped account gets the same refusal whether or not it exists.
+    pub async fn network<'a>(
+        state: &AppState,
+        me: &Session,
+        data: &'a super::state::Data,
+        raw: &str,
+        action: Action,
+        path: &str,
+    ) -> Result<&'a pcn_core::registry::NetworkView, AppError> {
+        let code = pcn_core::PcnCode::parse(raw).map_err(|e| AppError::NotFound(e.to_string()))?;
+        match data.snapshot.networks.get(&code) {
+            Some(n) => {
+                check(state, me, action, Target::Network(n), path).await?;
+                Ok(n)
+            }
+            None if me.account.scope != pcn_core::access::Scope::All => {
+                Err(refuse(state, me, path, "see that network").await)
+            }
+            None => Err(AppError::NotFound(format!(
+                "There is no network {code} as at {}.",
+                data.as_at
+            ))),
+        }
+    }
+
+    /// A practice as at the pages' date, if the account may see it.
+    pub async fn practice<'a>(
+        state: &AppState,
+        me: &Session,
+        data: &'a super::state::Data,
+        raw: &str,
+        path: &str,
+    ) -> Result<&'a pcn_core::registry::PracticeView, AppError> {
+        let code =
+            pcn_core::PracticeCode::parse(raw).map_err(|e| AppError::NotFound(e.to_string()))?;
+        match data.snapshot.practices.get(&code) {
+            Some(p) => {
+                let nets = data.networks_of(&code);
+                check(state, me, Action::View, Target::Practice(p, &nets), path).await?;
+                Ok(p)
+            }
+            None if me.account.scope != pcn_core::access::Scope::All => {
+                Err(refuse(state, me, path, "see that practice").await)
+            }
+            None => Err(AppError::NotFound(format!(
+                "There is no practice {code} as at {}.",
+                data.as_at
+            ))),
+        }
+    }
+
     /// Checks a submitted form's tokens; a forged or replayed form is logged.
     pub async fn form(
         state: &AppState,

@@ -16,14 +16,14 @@ use pcn_core::checks::{Severity, RULES};
 use pcn_core::funding::LineStatus;
 use pcn_core::money::Pence;
 use pcn_core::rulebook::FinancialYear;
-use pcn_core::{PcnCode, PracticeCode};
+use pcn_core::PcnCode;
 use serde::Deserialize;
 
 use super::auth::{self, Me};
 use super::charts;
 use super::error::AppError;
 use super::layout::{bare, money, page, svg, thousands};
-use super::state::{AppState, Data, Session};
+use super::state::AppState;
 use super::views::{self, Status};
 use super::{guard, home_of, parse_year};
 
@@ -476,30 +476,6 @@ pub async fn commissioner(
     ))
 }
 
-/// Looks a network up as at the pages' date and checks the account may act on it.
-async fn network_for<'a>(
-    state: &AppState,
-    me: &Session,
-    data: &'a Data,
-    raw: &str,
-    action: Action,
-    path: &str,
-) -> Result<&'a pcn_core::registry::NetworkView, AppError> {
-    let code = PcnCode::parse(raw).map_err(|e| AppError::NotFound(e.to_string()))?;
-    let Some(n) = data.snapshot.networks.get(&code) else {
-        // Same answer whether or not it exists, for accounts that could not see it anyway.
-        if me.account.scope != Scope::All {
-            return Err(guard::refuse(state, me, path, "no such network in your scope").await);
-        }
-        return Err(AppError::NotFound(format!(
-            "There is no network {code} as at {}.",
-            data.as_at
-        )));
-    };
-    guard::check(state, me, action, Target::Network(n), path).await?;
-    Ok(n)
-}
-
 fn budget_card(code: &PcnCode, b: &Budget, with_link: bool) -> Markup {
     let months: Vec<charts::BudgetMonth> = b
         .months
@@ -541,17 +517,12 @@ pub async fn network(
 ) -> Result<Markup, AppError> {
     let data = state.data()?;
     let path = format!("/networks/{raw}");
-    let n = network_for(&state, &me, &data, &raw, Action::View, &path).await?;
+    let n = guard::network(&state, &me, &data, &raw, Action::View, &path).await?;
     let year = parse_year(q.year.as_deref(), data.year)?;
     let run = state.year_run(&data, year).await?;
     let pay = run.network(&n.code);
     let findings = views::findings_of(&data, &n.code);
-    let today = chrono::Local::now().date_naive();
-    let as_at = if year.contains(today) {
-        today
-    } else {
-        year.end()
-    };
+    let as_at = super::state::budget_date(year);
     let (posts, budget) = state.arrs_year(&data, &n.code, year, as_at).await?;
     let g = &n.governance;
     let network_rules: Vec<_> = RULES
@@ -695,7 +666,7 @@ pub async fn statement(
 ) -> Result<Markup, AppError> {
     let data = state.data()?;
     let path = format!("/networks/{raw}/statement");
-    let n = network_for(&state, &me, &data, &raw, Action::View, &path).await?;
+    let n = guard::network(&state, &me, &data, &raw, Action::View, &path).await?;
     let year = parse_year(q.year.as_deref(), data.year)?;
     let run = state.year_run(&data, year).await?;
     let Some(pay) = run.network(&n.code) else {
@@ -789,14 +760,10 @@ pub async fn arrs_page(
 ) -> Result<Markup, AppError> {
     let data = state.data()?;
     let path = format!("/networks/{raw}/arrs");
-    let n = network_for(&state, &me, &data, &raw, Action::View, &path).await?;
+    let n = guard::network(&state, &me, &data, &raw, Action::View, &path).await?;
     let year = parse_year(q.year.as_deref(), data.year)?;
     let today = chrono::Local::now().date_naive();
-    let as_at = if year.contains(today) {
-        today
-    } else {
-        year.end()
-    };
+    let as_at = super::state::budget_date(year);
     let (posts, budget) = state.arrs_year(&data, &n.code, year, as_at).await?;
     let may_edit = allows(&me.account, Action::EditRoster, Target::Network(n));
     let roles = state
@@ -913,7 +880,7 @@ pub async fn arrs_add(
 ) -> Result<Response, AppError> {
     let data = state.data()?;
     let path = format!("/networks/{raw}/arrs/posts");
-    let n = network_for(&state, &me, &data, &raw, Action::EditRoster, &path).await?;
+    let n = guard::network(&state, &me, &data, &raw, Action::EditRoster, &path).await?;
     guard::form(&state, &me, &f.csrf, &f.form_token, &path).await?;
     let post = super::api::new_post_from(
         &state,
@@ -948,7 +915,7 @@ pub async fn arrs_end(
 ) -> Result<Response, AppError> {
     let data = state.data()?;
     let path = format!("/networks/{raw}/arrs/posts/{id}/end");
-    let n = network_for(&state, &me, &data, &raw, Action::EditRoster, &path).await?;
+    let n = guard::network(&state, &me, &data, &raw, Action::EditRoster, &path).await?;
     guard::form(&state, &me, &f.csrf, &f.form_token, &path).await?;
     let on = pcn_core::dates::parse_date(&f.on)
         .ok_or_else(|| AppError::BadRequest(format!("{:?} is not a date", f.on)))?;
@@ -980,28 +947,13 @@ pub async fn practice(
 ) -> Result<Markup, AppError> {
     let data = state.data()?;
     let path = format!("/practices/{raw}");
-    let code = PracticeCode::parse(&raw).map_err(|e| AppError::NotFound(e.to_string()))?;
-    let Some(p) = data.snapshot.practices.get(&code) else {
-        if me.account.scope != Scope::All {
-            return Err(guard::refuse(&state, &me, &path, "no such practice in your scope").await);
-        }
-        return Err(AppError::NotFound(format!(
-            "There is no practice {code} as at {}.",
-            data.as_at
-        )));
-    };
+    let p = guard::practice(&state, &me, &data, &raw, &path).await?;
+    let code = p.code.clone();
     let nets = data.networks_of(&code);
-    guard::check(&state, &me, Action::View, Target::Practice(p, &nets), &path).await?;
     let year = parse_year(q.year.as_deref(), data.year)?;
     let run = state.year_run(&data, year).await?;
     let history = data.registry.membership_history(&code);
-    let shares: Vec<views::PracticeShare> = run
-        .run
-        .networks
-        .iter()
-        .filter(|n| n.members.iter().any(|m| m.code == code))
-        .filter_map(|n| views::practice_share(n, &code))
-        .collect();
+    let shares = views::practice_shares(&run, &code);
     let total: i64 = shares.iter().map(|s| s.total_pence).sum();
     let findings: Vec<_> = data
         .findings_by_practice

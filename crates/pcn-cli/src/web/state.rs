@@ -218,15 +218,9 @@ impl AppState {
         let costs = self.store.costs(Some(code)).await?;
         let claims = self.store.claims(code, year).await?;
         let run = self.year_run(data, year).await?;
-        let sum = run.network(code).and_then(|n| {
-            let lines: Vec<_> = n
-                .statement
-                .lines
-                .iter()
-                .filter(|l| l.stream_id == "arrs" || l.stream_id == "arrs-gp")
-                .collect();
-            (!lines.is_empty()).then(|| lines.iter().map(|l| l.amount).sum())
-        });
+        let sum = run
+            .network(code)
+            .and_then(|n| crate::arrs::arrs_sum(&n.statement));
         let lines = crate::arrs::lines_for(&self.rulebook, year, &posts, &costs, false)?;
         Ok((posts.clone(), budget(year, as_at, sum, &lines, &claims)))
     }
@@ -246,6 +240,17 @@ impl AppState {
             let now = chrono::Utc::now();
             sessions.retain(|_, s| s.expires_at > now);
         }
+    }
+}
+
+/// The date a year's ARRS budget is shown as at: today within the year,
+/// else the year's last day.
+pub fn budget_date(year: FinancialYear) -> NaiveDate {
+    let today = chrono::Local::now().date_naive();
+    if year.contains(today) {
+        today
+    } else {
+        year.end()
     }
 }
 

@@ -260,6 +260,16 @@ pub fn practice_share(pay: &NetworkPay, practice: &PracticeCode) -> Option<Pract
     })
 }
 
+/// A practice's shares of every network it belongs to in a year's run.
+pub fn practice_shares(run: &YearRun, code: &PracticeCode) -> Vec<PracticeShare> {
+    run.run
+        .networks
+        .iter()
+        .filter(|n| n.members.iter().any(|m| &m.code == code))
+        .filter_map(|n| practice_share(n, code))
+        .collect()
+}
+
 fn thousands_u(n: u64) -> String {
     pcn_core::checks::thousands(n)
 }
