@@ -156,6 +156,10 @@ impl AppState {
         }
         let data = load_data(&self.store, &self.rulebook).await?;
         *self.data.write().map_err(lock_err)? = Arc::new(data);
+        // An account disabled or re-passworded (perhaps by the CLI) has lost
+        // its sessions in the store: forget the cached ones, so each is
+        // read again from the store on its next request.
+        self.sessions.write().map_err(lock_err)?.clear();
         Ok(())
     }
 
