@@ -344,8 +344,14 @@ async fn web(args: BenchArgs) -> Result<ExitCode> {
     ] {
         let url = format!("http://{addr}{path}");
         // Warm up: one request, which must succeed.
-        let warm = reqwest::get(&url).await;
-        std::hint::black_box(warm.ok());
+        let warm = reqwest::Client::new()
+            .get(&url)
+            .header(reqwest::header::COOKIE, &cookie)
+            .send()
+            .await?;
+        if warm.status() != reqwest::StatusCode::OK {
+            bail!("GET {path} answered {} before the load", warm.status());
+        }
         let r = crate::web::load::run(
             &url,
             &cookie,

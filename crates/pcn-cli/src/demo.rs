@@ -120,7 +120,8 @@ const DEMO_POSTS: [(&str, &str, &str, &str, &str, &str); 6] = [
     ),
 ];
 
-pub async fn add_demo_accounts(store: &Store, actor: &str, password: &str) -> Result<()> {
+/// The demo's web accounts (one password) and its few ARRS posts.
+pub async fn add_demo_accounts_and_posts(store: &Store, actor: &str, password: &str) -> Result<()> {
     let hash = crate::web::auth::hash_password(password)?;
     for (name, role, scope, display) in DEMO_ACCOUNTS {
         let scope: Scope = scope.parse().map_err(|e: String| anyhow::anyhow!(e))?;
@@ -163,7 +164,7 @@ pub async fn run(
         None => crate::web::auth::random_token()?[..16].to_string(),
     };
     let store = build(path, actor).await?;
-    add_demo_accounts(&store, actor, &password).await?;
+    add_demo_accounts_and_posts(&store, actor, &password).await?;
     let registry = Registry::new(store.load_facts().await?);
     store.close().await;
     let (_, july) = demo_dates();

@@ -22,7 +22,7 @@ use sqlx::{Any, AnyPool, Row, Transaction};
 mod arrs;
 mod web;
 
-pub use web::{check_username, StoredAccount, StoredSession};
+pub use web::{check_username, DataVersion, StoredAccount, StoredSession};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 

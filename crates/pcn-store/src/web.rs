@@ -29,6 +29,16 @@ pub struct StoredSession {
     pub expires_at: DateTime<Utc>,
 }
 
+/// What has changed in the store, as newest ids.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DataVersion {
+    /// Facts, governance, distribution agreements, assessments (audit log)
+    /// and imports: what the registry and payment runs are computed from.
+    pub facts: (i64, i64),
+    /// Account changes (a disabled account or new password ends sessions).
+    pub accounts: i64,
+}
+
 const USER_SELECT: &str = "SELECT u.id, u.username, u.display_name, u.password_hash, u.role, u.scope, u.created_at, u.created_by, u.disabled_at FROM web_user u";
 
 fn account_row(row: &AnyRow) -> Result<StoredAccount> {
@@ -349,15 +359,21 @@ impl Store {
         Err(last.unwrap_or_else(|| anyhow::anyhow!("audit write failed")))
     }
 
-    /// The newest change in the store (audit log and imports), so a server
-    /// can tell when another process has changed the data.
-    pub async fn data_version(&self) -> Result<(i64, i64)> {
+    /// The newest changes in the store, so a server can tell when another
+    /// process has changed what it computes from the store, or an account.
+    pub async fn data_version(&self) -> Result<DataVersion> {
+        // ARRS rows are read per request, and refusals and logins change
+        // nothing, so none of them is a change of the computed data.
         let row = sqlx::query(
-            "SELECT CAST(COALESCE((SELECT MAX(id) FROM audit_log WHERE entity <> 'access' AND entity <> 'login'), 0) AS BIGINT) AS a, \
-                    CAST(COALESCE((SELECT MAX(id) FROM import_log), 0) AS BIGINT) AS i",
+            "SELECT CAST(COALESCE((SELECT MAX(id) FROM audit_log WHERE entity NOT IN ('access', 'login', 'account') AND entity NOT LIKE 'arrs-%'), 0) AS BIGINT) AS facts, \
+                    CAST(COALESCE((SELECT MAX(id) FROM import_log), 0) AS BIGINT) AS imports, \
+                    CAST(COALESCE((SELECT MAX(id) FROM audit_log WHERE entity = 'account'), 0) AS BIGINT) AS accounts",
         )
         .fetch_one(&self.pool)
         .await?;
-        Ok((row.try_get("a")?, row.try_get("i")?))
+        Ok(DataVersion {
+            facts: (row.try_get("facts")?, row.try_get("imports")?),
+            accounts: row.try_get("accounts")?,
+        })
     }
 }

@@ -126,10 +126,9 @@ fn account_info(a: &pcn_core::access::Account) -> AccountInfo {
 async fn login(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
     Json(req): Json<LoginRequest>,
 ) -> Result<Response, ApiError> {
-    let client = auth::client(&headers, Some(peer));
+    let client = auth::client(peer);
     let account =
         match super::pages::check_login(&state, &req.username, &req.password, &client).await {
             Ok(a) => a,
@@ -145,17 +144,7 @@ async fn login(
             }
             Err(e) => return Err(e.into()),
         };
-    let token = state.start_session(account.clone()).await?;
-    let session = state
-        .session_of(&{
-            let mut h = HeaderMap::new();
-            if let Ok(v) = format!("{}={token}", auth::SESSION_COOKIE).parse() {
-                h.insert(header::COOKIE, v);
-            }
-            h
-        })
-        .await?
-        .ok_or_else(|| anyhow::anyhow!("the new session was not found"))?;
+    let (token, session) = state.start_session(account.clone()).await?;
     Ok((
         [(
             header::SET_COOKIE,
@@ -572,8 +561,7 @@ async fn arrs_add(
         .store
         .add_post(&post, Utc::now(), &me.account.username)
         .await?;
-    state.refresh().await?;
-    let data = state.data()?;
+    // The roster is read from the store per request: nothing cached to refresh.
     let year = data.year;
     let (_, budget) = state
         .arrs_year(&data, &n.code, year, super::state::budget_date(year))

@@ -99,9 +99,8 @@ pub fn set_cookie(state: &AppState, name: &str, value: &str, max_age_secs: i64) 
 }
 
 /// The client's address as the server saw it (for throttling and the log).
-pub fn client(parts_headers: &HeaderMap, peer: Option<std::net::SocketAddr>) -> String {
-    let _ = parts_headers;
-    peer.map_or_else(|| "unknown".to_string(), |p| p.ip().to_string())
+pub fn client(peer: std::net::SocketAddr) -> String {
+    peer.ip().to_string()
 }
 
 impl AppState {
@@ -139,8 +138,12 @@ impl AppState {
         Ok(Some(session))
     }
 
-    /// Starts a session for an account; returns the token for the cookie.
-    pub async fn start_session(&self, account: pcn_core::access::Account) -> Result<String> {
+    /// Starts a session for an account; returns the token for the cookie,
+    /// and the session.
+    pub async fn start_session(
+        &self,
+        account: pcn_core::access::Account,
+    ) -> Result<(String, Session)> {
         let token = random_token()?;
         let csrf = random_token()?;
         let digest = sha256_hex(&token);
@@ -149,19 +152,17 @@ impl AppState {
         self.store
             .create_session(&digest, account.id, &csrf, now, expires_at)
             .await?;
+        let session = Session {
+            token_sha256: digest.clone(),
+            account,
+            csrf_token: csrf,
+            expires_at,
+        };
         self.sessions
             .write()
             .map_err(|_| anyhow!("session lock poisoned"))?
-            .insert(
-                digest.clone(),
-                Session {
-                    token_sha256: digest,
-                    account,
-                    csrf_token: csrf,
-                    expires_at,
-                },
-            );
-        Ok(token)
+            .insert(digest, session.clone());
+        Ok((token, session))
     }
 
     pub async fn end_session(&self, session: &Session) -> Result<()> {

@@ -73,7 +73,10 @@ impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         if let AppError::LoginFirst(next) = &self {
             let target = if next.starts_with('/') && !next.starts_with("//") {
-                format!("/login?next={}", urlencode(next))
+                format!(
+                    "/login?next={}",
+                    form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>()
+                )
             } else {
                 "/login".to_string()
             };
@@ -132,16 +135,4 @@ impl IntoResponse for ApiError {
             serde_json::json!({ "error": self.0.public_message(), "status": status.as_u16() });
         (status, Json(body)).into_response()
     }
-}
-
-pub fn urlencode(s: &str) -> String {
-    let mut out = String::new();
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || b"-_.~/".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
 }

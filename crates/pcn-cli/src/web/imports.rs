@@ -232,7 +232,7 @@ pub async fn commit(
     let outcome = state.store.write_import(&import, &s.parsed.facts).await?;
     let message = match outcome {
         ImportOutcome::Written(n) => {
-            state.store.load_facts().await?;
+            // Recomputes the data (and rebuilds the store's registry cache).
             state.refresh().await?;
             format!("{} was imported as import {n}.", s.file_name)
         }

@@ -52,9 +52,7 @@ pub fn money(p: Pence) -> String {
     p.to_string()
 }
 
-pub fn thousands(n: u64) -> String {
-    pcn_core::checks::thousands(n)
-}
+pub use pcn_core::checks::thousands;
 
 fn head(title: &str) -> Markup {
     html! {

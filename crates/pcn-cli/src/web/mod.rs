@@ -294,7 +294,7 @@ pub async fn build_state(database: &str, args: &ServeArgs) -> Result<AppState> {
     AppState::new(store, rulebook, secure, args.max_upload_mb << 20).await
 }
 
-/// Serves until interrupted. `ready` is told the address once listening.
+/// Serves until interrupted, printing the address once listening.
 pub async fn serve(state: AppState, listen: SocketAddr) -> Result<()> {
     let listener = tokio::net::TcpListener::bind(listen)
         .await

@@ -8,7 +8,7 @@ use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
-use chrono::{Datelike, Utc};
+use chrono::Utc;
 use maud::{html, Markup};
 use pcn_core::access::{allows, Action, Role, Scope, Target};
 use pcn_core::arrs::{Budget, Funding, Post};
@@ -167,11 +167,11 @@ pub async fn login_submit(
             "The login form has expired or did not come from this site: reload the page and log in again.".into(),
         ));
     }
-    let client = auth::client(&headers, Some(peer));
+    let client = auth::client(peer);
     match check_login(&state, &f.username, &f.password, &client).await {
         Ok(account) => {
             let target = next.unwrap_or_else(|| home_of(&account));
-            let token = state.start_session(account).await?;
+            let (token, _) = state.start_session(account).await?;
             Ok((
                 StatusCode::SEE_OTHER,
                 [
@@ -189,12 +189,12 @@ pub async fn login_submit(
             )
                 .into_response())
         }
-        Err(AppError::BadRequest(message)) | Err(AppError::Throttled(message)) => {
-            let status = if message.starts_with("Too many") {
-                StatusCode::TOO_MANY_REQUESTS
-            } else {
-                StatusCode::UNAUTHORIZED
+        Err(e @ (AppError::BadRequest(_) | AppError::Throttled(_))) => {
+            let status = match e {
+                AppError::Throttled(_) => StatusCode::TOO_MANY_REQUESTS,
+                _ => StatusCode::UNAUTHORIZED,
             };
+            let message = e.public_message();
             Ok((
                 status,
                 bare(
@@ -535,7 +535,7 @@ pub async fn network(
                 .monthly
                 .iter()
                 .map(|(d, a)| charts::Column {
-                    label: month_abbrev(d.month()).into(),
+                    label: d.format("%b").to_string(),
                     pence: a.0,
                 })
                 .collect()
@@ -649,15 +649,6 @@ fn source_text(s: &pcn_core::rulebook::Source) -> String {
     out
 }
 
-fn month_abbrev(m: u32) -> &'static str {
-    [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ]
-    .get(m.saturating_sub(1) as usize)
-    .copied()
-    .unwrap_or("")
-}
-
 pub async fn statement(
     State(state): State<AppState>,
     Me(me): Me,
@@ -680,7 +671,7 @@ pub async fn statement(
         .monthly
         .iter()
         .map(|(d, a)| charts::Column {
-            label: month_abbrev(d.month()).into(),
+            label: d.format("%b").to_string(),
             pence: a.0,
         })
         .collect();
@@ -772,7 +763,7 @@ pub async fn arrs_page(
         .map(|y| y.arrs.roles.clone())
         .unwrap_or_default();
     let form_token = may_edit.then(|| state.form_token(&me));
-    let next_month = first_of_next_month(today);
+    let next_month = pcn_core::arrs::YearMonth::of(today).next().first_day();
     let notice = q.notice.as_deref().and_then(notice_text);
     Ok(page(
         &me,
@@ -851,15 +842,6 @@ fn notice_text(code: &str) -> Option<&'static str> {
     }
 }
 
-fn first_of_next_month(d: chrono::NaiveDate) -> chrono::NaiveDate {
-    let (y, m) = if d.month() == 12 {
-        (d.year() + 1, 1)
-    } else {
-        (d.year(), d.month() + 1)
-    };
-    chrono::NaiveDate::from_ymd_opt(y, m, 1).unwrap_or(d)
-}
-
 #[derive(Deserialize)]
 pub struct AddPostForm {
     csrf: String,
@@ -896,7 +878,6 @@ pub async fn arrs_add(
         .store
         .add_post(&post, Utc::now(), &me.account.username)
         .await?;
-    state.refresh().await?;
     Ok(Redirect::to(&format!("/networks/{}/arrs?notice=added", n.code)).into_response())
 }
 
@@ -935,7 +916,6 @@ pub async fn arrs_end(
         .store
         .set_post_end(&post, Some(on), Utc::now(), &me.account.username)
         .await?;
-    state.refresh().await?;
     Ok(Redirect::to(&format!("/networks/{}/arrs?notice=ended", n.code)).into_response())
 }
 

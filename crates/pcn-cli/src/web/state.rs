@@ -34,6 +34,7 @@ impl YearRun {
 
 /// Everything computed from the store at one data version.
 pub struct Data {
+    /// The store's fact version this was computed at.
     pub version: (i64, i64),
     pub registry: Registry,
     /// The date the pages describe: the latest date the registry knows.
@@ -95,7 +96,8 @@ pub struct Inner {
     pub store: Store,
     pub rulebook: Rulebook,
     pub data: RwLock<Arc<Data>>,
-    reload: tokio::sync::Mutex<()>,
+    /// Held while refreshing; holds the account version last seen.
+    reload: tokio::sync::Mutex<i64>,
     pub sessions: RwLock<HashMap<String, Session>>,
     pub forms: Mutex<HashMap<String, FormToken>>,
     pub staged: Mutex<HashMap<String, StagedImport>>,
@@ -127,12 +129,13 @@ impl AppState {
         secure_cookies: bool,
         max_upload: usize,
     ) -> Result<AppState> {
+        let accounts = store.data_version().await?.accounts;
         let data = load_data(&store, &rulebook).await?;
         Ok(AppState(Arc::new(Inner {
             store,
             rulebook,
             data: RwLock::new(Arc::new(data)),
-            reload: tokio::sync::Mutex::new(()),
+            reload: tokio::sync::Mutex::new(accounts),
             sessions: RwLock::new(HashMap::new()),
             forms: Mutex::new(HashMap::new()),
             staged: Mutex::new(HashMap::new()),
@@ -147,19 +150,22 @@ impl AppState {
         Ok(self.data.read().map_err(lock_err)?.clone())
     }
 
-    /// Recomputes the data when the store has changed since it was computed.
+    /// Recomputes the data when the facts in the store have changed since it
+    /// was computed, and forgets cached sessions when an account has changed.
     pub async fn refresh(&self) -> Result<()> {
-        let _one_at_a_time = self.reload.lock().await;
+        let mut accounts_seen = self.reload.lock().await;
         let version = self.store.data_version().await?;
-        if self.data()?.version == version {
-            return Ok(());
+        if version.accounts != *accounts_seen {
+            // An account disabled or re-passworded (perhaps by the CLI) has
+            // lost its sessions in the store: forget the cached ones, so each
+            // is read again from the store on its next request.
+            self.sessions.write().map_err(lock_err)?.clear();
+            *accounts_seen = version.accounts;
         }
-        let data = load_data(&self.store, &self.rulebook).await?;
-        *self.data.write().map_err(lock_err)? = Arc::new(data);
-        // An account disabled or re-passworded (perhaps by the CLI) has lost
-        // its sessions in the store: forget the cached ones, so each is
-        // read again from the store on its next request.
-        self.sessions.write().map_err(lock_err)?.clear();
+        if self.data()?.version != version.facts {
+            let data = load_data(&self.store, &self.rulebook).await?;
+            *self.data.write().map_err(lock_err)? = Arc::new(data);
+        }
         Ok(())
     }
 
@@ -226,7 +232,8 @@ impl AppState {
             .network(code)
             .and_then(|n| crate::arrs::arrs_sum(&n.statement));
         let lines = crate::arrs::lines_for(&self.rulebook, year, &posts, &costs, false)?;
-        Ok((posts.clone(), budget(year, as_at, sum, &lines, &claims)))
+        let budget = budget(year, as_at, sum, &lines, &claims);
+        Ok((posts, budget))
     }
 
     /// Forgets single-use form tokens and staged uploads older than `max_age`.
@@ -259,7 +266,7 @@ pub fn budget_date(year: FinancialYear) -> NaiveDate {
 }
 
 async fn load_data(store: &Store, rulebook: &Rulebook) -> Result<Data> {
-    let version = store.data_version().await?;
+    let version = store.data_version().await?.facts;
     let facts = store.load_facts().await?;
     let today = chrono::Local::now().date_naive();
     let default_year = FinancialYear::containing(today);

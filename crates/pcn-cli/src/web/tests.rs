@@ -7,7 +7,7 @@ use std::net::SocketAddr;
 
 use axum::body::Body;
 use axum::extract::connect_info::MockConnectInfo;
-use axum::http::{header, Method, Request, StatusCode};
+use axum::http::{header, Request, StatusCode};
 use axum::Router;
 use pcn_store::Store;
 use tower::ServiceExt;
@@ -32,7 +32,7 @@ struct Reply {
 impl App {
     async fn new(store: Store, dir: Option<tempfile::TempDir>) -> App {
         crate::demo::write_demo(&store, "test").await.unwrap();
-        crate::demo::add_demo_accounts(&store, "test", PASSWORD)
+        crate::demo::add_demo_accounts_and_posts(&store, "test", PASSWORD)
             .await
             .unwrap();
         let rulebook = crate::pay::load_rulebook(None).unwrap();
@@ -78,11 +78,9 @@ impl App {
     }
 
     async fn post_form(&self, path: &str, session: &Login, form: &[(&str, &str)]) -> Reply {
-        let body = form
-            .iter()
-            .map(|(k, v)| format!("{k}={}", super::error::urlencode(v)))
-            .collect::<Vec<_>>()
-            .join("&");
+        let body = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(form)
+            .finish();
         self.send(
             Request::post(path)
                 .header(header::COOKIE, &session.cookie)
@@ -640,5 +638,4 @@ async fn openapi_lists_every_api_route() {
         doc["components"]["securitySchemes"]["session"]["in"],
         "cookie"
     );
-    let _ = Method::GET;
 }

@@ -243,8 +243,8 @@ pub fn practice_share(pay: &NetworkPay, practice: &PracticeCode) -> Option<Pract
             practice_pence: part.0,
             why: format!(
                 "{method} share {} of {} after a top-slice of {}",
-                thousands_u(share.weight),
-                thousands_u(weight_total),
+                pcn_core::checks::thousands(share.weight),
+                pcn_core::checks::thousands(weight_total),
                 dist.top_slice
             ),
         });
@@ -268,10 +268,6 @@ pub fn practice_shares(run: &YearRun, code: &PracticeCode) -> Vec<PracticeShare>
         .filter(|n| n.members.iter().any(|m| &m.code == code))
         .filter_map(|n| practice_share(n, code))
         .collect()
-}
-
-fn thousands_u(n: u64) -> String {
-    pcn_core::checks::thousands(n)
 }
 
 /// The audit rows an account may read: everything for admins, otherwise
