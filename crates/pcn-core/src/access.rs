@@ -19,7 +19,7 @@ use std::str::FromStr;
 
 use serde::Serialize;
 
-use crate::codes::{PcnCode, PracticeCode};
+use crate::codes::{CodeError, CommissionerCode, PcnCode, PracticeCode};
 use crate::registry::{NetworkView, PracticeView};
 
 /// What an account is for.
@@ -59,15 +59,28 @@ impl fmt::Display for Role {
     }
 }
 
+/// Why a role, a scope or the pair of them was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AccessError {
+    #[error("{0:?} is not a role (admin, commissioner, network, practice, viewer)")]
+    UnknownRole(String),
+    #[error("{0:?} is not a scope: use all, commissioner:CODE, network:CODE or practice:CODE")]
+    NotAScope(String),
+    #[error("{0:?} is not a kind of scope (commissioner, network, practice)")]
+    UnknownScopeKind(String),
+    #[error(transparent)]
+    Code(#[from] CodeError),
+    #[error("a {role} account cannot have the scope {scope}: admin takes all, commissioner takes commissioner:CODE, network takes network:CODE, practice takes practice:CODE")]
+    RoleScope { role: Role, scope: Scope },
+}
+
 impl FromStr for Role {
-    type Err = String;
-    fn from_str(raw: &str) -> Result<Role, String> {
+    type Err = AccessError;
+    fn from_str(raw: &str) -> Result<Role, AccessError> {
         Role::ALL
             .into_iter()
             .find(|r| r.as_str().eq_ignore_ascii_case(raw.trim()))
-            .ok_or_else(|| {
-                format!("{raw:?} is not a role (admin, commissioner, network, practice, viewer)")
-            })
+            .ok_or_else(|| AccessError::UnknownRole(raw.to_string()))
     }
 }
 
@@ -77,7 +90,7 @@ impl FromStr for Role {
 pub enum Scope {
     All,
     /// A sub-ICB location (`16C`) or an ICB (`QHM`): its networks and practices.
-    Commissioner(String),
+    Commissioner(CommissionerCode),
     Network(PcnCode),
     Practice(PracticeCode),
 }
@@ -94,45 +107,26 @@ impl fmt::Display for Scope {
 }
 
 impl FromStr for Scope {
-    type Err = String;
-    fn from_str(raw: &str) -> Result<Scope, String> {
+    type Err = AccessError;
+    fn from_str(raw: &str) -> Result<Scope, AccessError> {
         let raw = raw.trim();
         if raw.eq_ignore_ascii_case("all") {
             return Ok(Scope::All);
         }
-        let (kind, code) = raw.split_once(':').ok_or_else(|| {
-            format!(
-                "{raw:?} is not a scope: use all, commissioner:CODE, network:CODE or practice:CODE"
-            )
-        })?;
-        match kind.trim().to_ascii_lowercase().as_str() {
-            "commissioner" => {
-                let code = code.trim().to_ascii_uppercase();
-                let ok = (3..=5).contains(&code.len())
-                    && code.bytes().all(|b| b.is_ascii_alphanumeric());
-                if ok {
-                    Ok(Scope::Commissioner(code))
-                } else {
-                    Err(format!(
-                        "{code:?} is not a sub-ICB location or ICB code (like 16C or QHM)"
-                    ))
-                }
-            }
-            "network" => PcnCode::parse(code)
-                .map(Scope::Network)
-                .map_err(|e| e.to_string()),
-            "practice" => PracticeCode::parse(code)
-                .map(Scope::Practice)
-                .map_err(|e| e.to_string()),
-            other => Err(format!(
-                "{other:?} is not a kind of scope (commissioner, network, practice)"
-            )),
-        }
+        let (kind, code) = raw
+            .split_once(':')
+            .ok_or_else(|| AccessError::NotAScope(raw.to_string()))?;
+        Ok(match kind.trim().to_ascii_lowercase().as_str() {
+            "commissioner" => Scope::Commissioner(CommissionerCode::parse(code)?),
+            "network" => Scope::Network(PcnCode::parse(code)?),
+            "practice" => Scope::Practice(PracticeCode::parse(code)?),
+            _ => return Err(AccessError::UnknownScopeKind(kind.to_string())),
+        })
     }
 }
 
 /// Whether a role may hold a scope: each role but viewer has exactly one kind.
-pub fn check_role_scope(role: Role, scope: &Scope) -> Result<(), String> {
+pub fn check_role_scope(role: Role, scope: &Scope) -> Result<(), AccessError> {
     let fits = matches!(
         (role, scope),
         (Role::Admin, Scope::All)
@@ -144,9 +138,10 @@ pub fn check_role_scope(role: Role, scope: &Scope) -> Result<(), String> {
     if fits {
         Ok(())
     } else {
-        Err(format!(
-            "a {role} account cannot have the scope {scope}: admin takes all, commissioner takes commissioner:CODE, network takes network:CODE, practice takes practice:CODE"
-        ))
+        Err(AccessError::RoleScope {
+            role,
+            scope: scope.clone(),
+        })
     }
 }
 
@@ -181,32 +176,10 @@ pub enum Target<'a> {
     /// Nothing in particular: the national or own-scope pages.
     Scope,
     /// A commissioner's overview, by code.
-    Commissioner(&'a str),
+    Commissioner(&'a CommissionerCode),
     Network(&'a NetworkView),
     /// A practice, with the networks it belongs to.
     Practice(&'a PracticeView, &'a [&'a NetworkView]),
-}
-
-fn in_commissioner(code: &str, network: &NetworkView) -> bool {
-    network
-        .commissioner
-        .as_ref()
-        .is_some_and(|c| c.as_str().eq_ignore_ascii_case(code))
-        || network
-            .icb
-            .as_ref()
-            .is_some_and(|c| c.as_str().eq_ignore_ascii_case(code))
-}
-
-fn practice_in_commissioner(code: &str, practice: &PracticeView) -> bool {
-    practice
-        .sub_icb
-        .as_ref()
-        .is_some_and(|c| c.as_str().eq_ignore_ascii_case(code))
-        || practice
-            .icb
-            .as_ref()
-            .is_some_and(|c| c.as_str().eq_ignore_ascii_case(code))
 }
 
 /// Whether the scope covers the target.
@@ -214,10 +187,10 @@ pub fn covers(scope: &Scope, target: Target<'_>) -> bool {
     match (scope, target) {
         (Scope::All, _) => true,
         (_, Target::Scope) => true,
-        (Scope::Commissioner(c), Target::Commissioner(t)) => c.eq_ignore_ascii_case(t),
-        (Scope::Commissioner(c), Target::Network(n)) => in_commissioner(c, n),
+        (Scope::Commissioner(c), Target::Commissioner(t)) => c == t,
+        (Scope::Commissioner(c), Target::Network(n)) => n.is_under(c),
         (Scope::Commissioner(c), Target::Practice(p, networks)) => {
-            practice_in_commissioner(c, p) || networks.iter().any(|n| in_commissioner(c, n))
+            p.is_under(c) || networks.iter().any(|n| n.is_under(c))
         }
         (Scope::Network(code), Target::Network(n)) => &n.code == code,
         (Scope::Network(code), Target::Practice(_, networks)) => {
@@ -318,7 +291,7 @@ mod tests {
         }
         assert_eq!(
             "commissioner:qhm".parse::<Scope>().unwrap(),
-            Scope::Commissioner("QHM".into())
+            Scope::Commissioner(CommissionerCode::parse("QHM").unwrap())
         );
         assert!("network:12345".parse::<Scope>().is_err());
         assert!("commissioner:<b>".parse::<Scope>().is_err());
@@ -348,8 +321,8 @@ mod tests {
         ));
         let icb = account(Role::Commissioner, "commissioner:QHM");
         assert!(allows(&icb, Action::View, Target::Network(&ours)));
-        assert!(allows(&icb, Action::View, Target::Commissioner("qhm")));
-        assert!(!allows(&icb, Action::View, Target::Commissioner("16C")));
+        assert!(allows(&icb, Action::View, Target::Commissioner(&CommissionerCode::parse("qhm").unwrap())));
+        assert!(!allows(&icb, Action::View, Target::Commissioner(&CommissionerCode::parse("16C").unwrap())));
 
         let manager = account(Role::Network, "network:U00001");
         assert!(allows(&manager, Action::EditRoster, Target::Network(&ours)));
@@ -373,7 +346,7 @@ mod tests {
             Action::View,
             Target::Practice(&stranger, &theirs_ref)
         ));
-        assert!(!allows(&manager, Action::View, Target::Commissioner("16C")));
+        assert!(!allows(&manager, Action::View, Target::Commissioner(&CommissionerCode::parse("16C").unwrap())));
         assert!(!allows(&manager, Action::Import, Target::Scope));
 
         let practice_manager = account(Role::Practice, "practice:A00001");

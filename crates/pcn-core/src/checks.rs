@@ -6,11 +6,12 @@
 //! the clause it comes from, so a commissioner can act on it without
 //! re-deriving anything. The rule catalogue is [`RULES`].
 
+use crate::text::thousands;
 use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::codes::{IcbCode, PcnCode, PracticeCode, SubIcbCode};
+use crate::codes::{CommissionerCode, IcbCode, PcnCode, PracticeCode, SubIcbCode};
 use crate::geo::distance_km;
 use crate::registry::{NetworkView, Snapshot};
 
@@ -157,22 +158,8 @@ impl Report {
 /// findings and the summary.
 #[derive(Debug, Clone, Default)]
 pub struct Scope {
-    /// A sub-ICB or ICB code.
-    pub commissioner: Option<String>,
+    pub commissioner: Option<CommissionerCode>,
     pub pcn: Option<PcnCode>,
-}
-
-/// Formats a whole number with thousands separators (`63,436,508`).
-pub fn thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 fn percent(part: u64, whole: u64) -> String {
@@ -614,11 +601,6 @@ struct Coverage {
     patients_outside: u64,
 }
 
-fn commissioner_matches(code: &str, sub_icb: Option<&SubIcbCode>, icb: Option<&IcbCode>) -> bool {
-    sub_icb.is_some_and(|s| s.as_str().eq_ignore_ascii_case(code))
-        || icb.is_some_and(|i| i.as_str().eq_ignore_ascii_case(code))
-}
-
 fn in_scope(snapshot: &Snapshot, scope: &Scope, f: &Finding) -> bool {
     if let Some(pcn) = &scope.pcn {
         let member_of = f
@@ -631,7 +613,7 @@ fn in_scope(snapshot: &Snapshot, scope: &Scope, f: &Finding) -> bool {
         }
     }
     if let Some(code) = &scope.commissioner {
-        if !commissioner_matches(code, f.commissioner.as_ref(), f.icb.as_ref()) {
+        if !code.covers(f.commissioner.as_ref(), f.icb.as_ref()) {
             return false;
         }
     }
@@ -651,15 +633,15 @@ fn summarise(
             .is_none_or(|pcn| p.networks.contains(pcn))
             && scope
                 .commissioner
-                .as_deref()
-                .is_none_or(|c| commissioner_matches(c, p.sub_icb.as_ref(), p.icb.as_ref()))
+                .as_ref()
+                .is_none_or(|c| p.is_under(c))
     };
     let network_in = |n: &NetworkView| {
         scope.pcn.as_ref().is_none_or(|pcn| &n.code == pcn)
             && scope
                 .commissioner
-                .as_deref()
-                .is_none_or(|c| commissioner_matches(c, n.commissioner.as_ref(), n.icb.as_ref()))
+                .as_ref()
+                .is_none_or(|c| n.is_under(c))
     };
     let mut s = Summary::default();
     for p in snapshot.practices.values().filter(|p| practice_in(p)) {
@@ -1024,7 +1006,7 @@ mod tests {
         );
         let snapshot = r.at(d("2026-07-01"));
         let scope = Scope {
-            commissioner: Some("02y".into()),
+            commissioner: Some(CommissionerCode::parse("02y").unwrap()),
             pcn: None,
         };
         let report = run(&snapshot, &CheckConfig::default(), &scope);

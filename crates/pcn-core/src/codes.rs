@@ -116,6 +116,23 @@ code_type!(
     |s| s.len() == 3 && s.starts_with('Y') && s[1..].bytes().all(|b| b.is_ascii_digit())
 );
 
+code_type!(
+    /// A commissioner as a user names one: a sub-ICB location (`16C`,
+    /// `X2C4Y`) or an ICB (`QHM`). The two kinds share one code space, so a
+    /// commissioner matches an organisation under either.
+    CommissionerCode,
+    "commissioner",
+    "a sub-ICB location code (such as 16C) or an ICB code (such as QHM)",
+    |s| (s.len() == 3 || s.len() == 5) && is_upper_alnum(s)
+);
+
+impl CommissionerCode {
+    /// Whether an organisation under `sub_icb` and `icb` is under this commissioner.
+    pub fn covers(&self, sub_icb: Option<&SubIcbCode>, icb: Option<&IcbCode>) -> bool {
+        sub_icb.is_some_and(|s| s.as_str() == self.0) || icb.is_some_and(|i| i.as_str() == self.0)
+    }
+}
+
 impl PcnCode {
     /// The placeholder NHS England's registration data uses for practices in
     /// no network.

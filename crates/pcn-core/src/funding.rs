@@ -32,7 +32,7 @@ use serde::Serialize;
 use crate::codes::{PcnCode, PracticeCode, SubIcbCode};
 use crate::money::{split_evenly, Pence};
 use crate::rulebook::{
-    Basis, Component, Confidence, FinancialYear, PaidTo, Source, Stream, Timing, Unit, YearRules,
+    Basis, Component, Confidence, FinancialYear, PaidTo, Source, Stream, StreamId, Timing, Unit, YearRules,
 };
 
 /// A basis figure: its value, the date it is as at, and, when it is an
@@ -105,7 +105,7 @@ pub struct NetworkInputs {
     /// and the fraction earned (0 to 1), such as the Capacity and Access
     /// Improvement Payment.
     #[serde(skip_serializing_if = "Vec::is_empty", default)]
-    pub assessments: Vec<(String, Decimal)>,
+    pub assessments: Vec<(StreamId, Decimal)>,
     /// The national mean PCN registered list, for the IIF list-size
     /// adjustment (PCN list ÷ national mean PCN list).
     pub national_mean_list: Option<Decimal>,
@@ -167,7 +167,7 @@ pub struct Instalment {
 pub struct Line {
     /// `<year>/<stream>/<component>`, e.g. `2025-26/core-pcn-funding/registered`.
     pub rule_id: String,
-    pub stream_id: String,
+    pub stream_id: StreamId,
     pub stream_name: String,
     pub component_id: String,
     pub paid_to: PaidTo,
@@ -521,7 +521,7 @@ fn line_for(
         // The previous year's rate for the same stream and component, marked
         // as an estimate; otherwise the line cannot be computed.
         let carried = previous
-            .and_then(|p| p.stream_at(&stream.id, p.financial_year.end()))
+            .and_then(|p| p.stream_at(stream.id.as_str(), p.financial_year.end()))
             .and_then(|s| s.component(&component.id))
             .filter(|c| c.unit == component.unit)
             .and_then(|c| c.rate_in_force().map(|r| (r, c)));
@@ -1159,7 +1159,7 @@ pub struct PayRun {
 /// A stream's national (or commissioner) total across a run.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct StreamTotal {
-    pub stream_id: String,
+    pub stream_id: StreamId,
     pub stream_name: String,
     pub paid_to: PaidTo,
     pub amount: Pence,
@@ -1197,7 +1197,7 @@ impl PayRun {
                 let total = &mut totals[position];
                 total.amount += line.amount;
                 if !seen.contains(&line.stream_id.as_str()) {
-                    seen.push(&line.stream_id);
+                    seen.push(line.stream_id.as_str());
                     match line.status {
                         LineStatus::NotComputed(_) => total.not_computed += 1,
                         _ => total.networks += 1,

@@ -14,8 +14,12 @@ pub mod facts;
 pub mod funding;
 pub mod geo;
 pub mod money;
+pub mod payrun;
 pub mod registry;
 pub mod rulebook;
+pub mod text;
 
-pub use codes::{CodeError, IcbCode, PcnCode, PracticeCode, RegionCode, SubIcbCode};
+pub use codes::{
+    CodeError, CommissionerCode, IcbCode, PcnCode, PracticeCode, RegionCode, SubIcbCode,
+};
 pub use facts::*;

@@ -47,7 +47,7 @@ impl fmt::Display for Pence {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let sign = if self.0 < 0 { "-" } else { "" };
         let abs = self.0.unsigned_abs();
-        let pounds = crate::checks::thousands(abs / 100);
+        let pounds = crate::text::thousands(abs / 100);
         write!(f, "{sign}£{pounds}.{:02}", abs % 100)
     }
 }

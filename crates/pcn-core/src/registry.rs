@@ -35,7 +35,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
-use crate::codes::{IcbCode, PcnCode, PracticeCode, RegionCode, SubIcbCode};
+use crate::codes::{CommissionerCode, IcbCode, PcnCode, PracticeCode, RegionCode, SubIcbCode};
 use crate::facts::*;
 use crate::rulebook::FinancialYear;
 
@@ -136,6 +136,13 @@ pub struct PracticeView {
     pub membership_basis: MembershipBasis,
 }
 
+impl PracticeView {
+    /// Whether the practice is under a commissioner (its sub-ICB or its ICB).
+    pub fn is_under(&self, commissioner: &CommissionerCode) -> bool {
+        commissioner.covers(self.sub_icb.as_ref(), self.icb.as_ref())
+    }
+}
+
 /// A network's governance facts as at a date.
 #[derive(Debug, Clone, Default, serde::Serialize)]
 pub struct Governance {
@@ -172,6 +179,11 @@ pub struct NetworkView {
 }
 
 impl NetworkView {
+    /// Whether the network is under a commissioner (its sub-ICB or its ICB).
+    pub fn is_under(&self, commissioner: &CommissionerCode) -> bool {
+        commissioner.covers(self.commissioner.as_ref(), self.icb.as_ref())
+    }
+
     pub fn is_closed_at(&self, date: NaiveDate) -> bool {
         self.close_date.is_some_and(|c| c <= date)
     }

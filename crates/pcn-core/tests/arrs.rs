@@ -440,7 +440,7 @@ fn roles_2025() -> Vec<(String, String)> {
     y.arrs
         .roles
         .iter()
-        .flat_map(|r| r.bands.keys().map(move |b| (r.id.clone(), b.clone())))
+        .flat_map(|r| r.bands.keys().map(move |b| (r.id.to_string(), b.clone())))
         .collect()
 }
 

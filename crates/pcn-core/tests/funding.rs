@@ -230,7 +230,7 @@ fn arrs_sum_2023_24_is_a_claimable_maximum() {
     let arrs = s
         .lines
         .iter()
-        .find(|l| l.stream_id.starts_with("arrs"))
+        .find(|l| l.stream_id.as_str().starts_with("arrs"))
         .unwrap();
     assert_eq!(arrs.amount, Pence(113_355_000));
     assert_eq!(arrs.status, LineStatus::Maximum);
@@ -760,7 +760,7 @@ fn caip_2025_26_is_the_maximum_until_assessed() {
         unassessed.estimates
     );
     inputs.assessments = vec![(
-        "capacity-and-access-improvement".into(),
+        "capacity-and-access-improvement".parse().unwrap(),
         dec("2") / dec("3"),
     )];
     let assessed = caip(&inputs);

@@ -50,7 +50,7 @@ use serde::Serialize;
 
 use super::{
     check_keys, decimal, is_id, opt_str, parse_source, req, req_bool, req_date, req_str, table_at,
-    type_name, Confidence, Cx, FinancialYear, Keyword as _, Source, Table, Value,
+    type_name, Confidence, Cx, FinancialYear, Keyword as _, RoleId, Source, Table, Value,
 };
 
 const ARRS_KEYS: &[&str] = &["note", "role", "maximum", "on_costs"];
@@ -126,7 +126,7 @@ impl Region {
 /// A reimbursable role in one year.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Role {
-    pub id: String,
+    pub id: RoleId,
     pub name: String,
     /// First day the role is reimbursable in this year.
     pub from: NaiveDate,
@@ -244,7 +244,7 @@ impl ArrsRules {
         let t = norm(typed);
         let t = t.trim_end_matches('s');
         self.roles.iter().find(|r| {
-            let id = r.id.trim_end_matches('s');
+            let id = r.id.as_str().trim_end_matches('s');
             let name = norm(&r.name);
             id == t || name.trim_end_matches('s') == t
         })
@@ -431,7 +431,7 @@ fn parse_role(cx: &mut Cx, v: &Value, path: &str, fy: Option<FinancialYear>) -> 
         }
     }
     Some(Role {
-        id: id?,
+        id: RoleId::parse(&id?).ok()?,
         name: name?,
         from: from?,
         to: to?,

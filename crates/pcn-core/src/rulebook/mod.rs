@@ -23,7 +23,10 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 
 mod arrs;
+mod ids;
 pub use arrs::{ArrsRules, Maximum, MaximumInForce, OnCostRates, Region, Role};
+pub use ids::{IdError, RoleId, StreamId};
+use ids::is_id;
 
 /// The rule files compiled into the binary, as `(file name, contents)`.
 pub const EMBEDDED: &[(&str, &str)] = &[
@@ -443,7 +446,7 @@ impl Component {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Stream {
     /// Stable id across years where the stream continues.
-    pub id: String,
+    pub id: StreamId,
     /// Human name.
     pub name: String,
     /// Who receives it.
@@ -524,7 +527,7 @@ impl YearRules {
         let mut ids: Vec<&str> = Vec::new();
         for s in &self.streams {
             if !ids.contains(&s.id.as_str()) {
-                ids.push(&s.id);
+                ids.push(s.id.as_str());
             }
         }
         ids
@@ -950,14 +953,6 @@ fn is_plain_decimal(s: &str) -> bool {
         && frac.is_none_or(|f| !f.is_empty() && f.bytes().all(|b| b.is_ascii_digit()))
 }
 
-fn is_id(s: &str) -> bool {
-    !s.is_empty()
-        && s.bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-        && !s.starts_with('-')
-        && !s.ends_with('-')
-        && !s.contains("--")
-}
 
 fn table_at<'v>(cx: &mut Cx, v: &'v Value, path: String) -> Option<&'v Table> {
     match v {
@@ -1264,7 +1259,7 @@ fn parse_stream(cx: &mut Cx, v: &Value, index: usize, fy: Option<FinancialYear>)
         return None;
     }
     Some(Stream {
-        id: id?,
+        id: StreamId::parse(&id?).ok()?,
         name: name?,
         paid_to: paid_to?,
         effective_from: effective_from?,

@@ -1,0 +1,272 @@
+//! A payment run for a terminal: a full statement for one network, a summary
+//! with per-stream totals for several.
+
+use comfy_table::Cell;
+use pcn_core::funding::{LineStatus, NetworkPay, PayRun};
+use pcn_core::money::Pence;
+use pcn_core::text::grouped;
+use pcn_export::words::*;
+
+use crate::output::{right, table};
+
+/// The run for a terminal: a full statement for one network, a summary with
+/// per-stream totals for several.
+pub fn run_table(run: &PayRun) -> String {
+    match run.networks.as_slice() {
+        [] => format!(
+            "No networks in the payment run for {}.\n",
+            run.financial_year
+        ),
+        [network] => network_table(run, network),
+        networks => summary_table(run, networks),
+    }
+}
+
+fn network_table(run: &PayRun, network: &NetworkPay) -> String {
+    let s = &network.statement;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{} {}: Network Contract DES statement {}",
+        s.pcn,
+        s.name.as_deref().unwrap_or("(no name recorded)"),
+        s.financial_year
+    );
+    let _ = writeln!(
+        out,
+        "Commissioner: {}   Payee: {}   Membership as at {}",
+        s.commissioner
+            .as_ref()
+            .map(ToString::to_string)
+            .unwrap_or_else(|| "not recorded".into()),
+        s.payee
+            .as_ref()
+            .map(ToString::to_string)
+            .unwrap_or_else(|| "not recorded".into()),
+        run.membership_as_at
+    );
+    let notes = estimate_notes(s);
+    if !notes.is_empty() {
+        let estimated = s.lines.iter().filter(|l| l.is_estimated()).count();
+        let _ = writeln!(
+            out,
+            "\n*** ESTIMATED: {estimated} of {} lines rest on estimates (marked [n]) ***",
+            s.lines.len()
+        );
+        for (i, note) in notes.iter().enumerate() {
+            let _ = writeln!(out, "  [{}] {note}", i + 1);
+        }
+    }
+    out.push('\n');
+
+    let mut lines = table(&[
+        "stream",
+        "component",
+        "basis figure",
+        "as at",
+        "rate",
+        "unit",
+        "this year",
+        "months",
+        "status",
+        "est.",
+    ]);
+    for line in &s.lines {
+        lines.add_row(vec![
+            Cell::new(&line.stream_name),
+            Cell::new(&line.component_id),
+            right(basis_figure(line)),
+            Cell::new(or_blank(line.basis_as_at.as_ref())),
+            right(rate_words(line)),
+            Cell::new(line.unit.words()),
+            right(if computed(line) {
+                line.amount.to_string()
+            } else {
+                "—".to_string()
+            }),
+            right(if computed(line) {
+                line.months_paid.to_string()
+            } else {
+                "—".to_string()
+            }),
+            Cell::new(status_words(&line.status)),
+            Cell::new(estimate_mark(line, &notes)),
+        ]);
+    }
+    out.push_str(&lines.to_string());
+    out.push_str("\n\n");
+
+    let t = &s.totals;
+    let mut totals = table(&["totals", "amount"]);
+    for (label, amount) in [
+        ("To the network (scheduled)", t.scheduled_to_network),
+        (
+            "To practices directly (scheduled)",
+            t.scheduled_to_practices,
+        ),
+        ("ARRS maximum (claimable)", t.claimable_maximum),
+        ("On achievement (IIF/CAIP)", t.on_achievement),
+    ] {
+        totals.add_row(vec![Cell::new(label), right(amount)]);
+    }
+    out.push_str(&totals.to_string());
+    out.push_str("\n\n");
+
+    let schedule = combined_schedule(s);
+    if !schedule.is_empty() {
+        out.push_str("Monthly schedule (scheduled lines combined)\n");
+        let mut table_ = table(&["month", "pay date", "amount"]);
+        for (month, pay, amount) in &schedule {
+            table_.add_row(vec![
+                Cell::new(month_words(*month)),
+                Cell::new(pay),
+                right(amount),
+            ]);
+        }
+        table_.add_row(vec![
+            Cell::new("total"),
+            Cell::new(""),
+            right(schedule.iter().map(|(_, _, a)| *a).sum::<Pence>()),
+        ]);
+        out.push_str(&table_.to_string());
+        out.push_str("\n\n");
+    }
+
+    if let Some(d) = &network.distribution {
+        let _ = writeln!(
+            out,
+            "Distribution to member practices{}: {} to divide, top-slice {} kept by the network, {} distributed",
+            network
+                .distribution_method
+                .as_ref()
+                .map(|m| format!(" ({})", distribution_words(m)))
+                .unwrap_or_default(),
+            d.total,
+            d.top_slice,
+            d.distributed
+        );
+        let mut shares = table(&["practice", "name", "weight", "share"]);
+        for share in &d.shares {
+            shares.add_row(vec![
+                Cell::new(&share.practice),
+                Cell::new(member_name(network, &share.practice)),
+                right(grouped(share.weight)),
+                right(share.amount),
+            ]);
+        }
+        shares.add_row(vec![
+            Cell::new("top-slice"),
+            Cell::new("kept by the network"),
+            Cell::new(""),
+            right(d.top_slice),
+        ]);
+        out.push_str(&shares.to_string());
+        out.push('\n');
+    }
+    out
+}
+
+fn summary_table(run: &PayRun, networks: &[NetworkPay]) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "Network Contract DES payment run {}: {} networks, membership as at {}; {}.\n",
+        run.financial_year,
+        grouped(networks.len()),
+        run.membership_as_at,
+        missing_words(run)
+    );
+    let mut summary = table(&[
+        "PCN",
+        "name",
+        "commissioner",
+        "to network",
+        "to practices",
+        "ARRS max",
+        "on achievement",
+        "estimated",
+    ]);
+    for n in networks {
+        let s = &n.statement;
+        summary.add_row(vec![
+            Cell::new(&s.pcn),
+            Cell::new(s.name.as_deref().unwrap_or("")),
+            Cell::new(or_blank(s.commissioner.as_ref())),
+            right(s.totals.scheduled_to_network),
+            right(s.totals.scheduled_to_practices),
+            right(s.totals.claimable_maximum),
+            right(s.totals.on_achievement),
+            Cell::new(if s.is_estimated() { "yes" } else { "" }),
+        ]);
+    }
+    out.push_str(&summary.to_string());
+    out.push_str("\n\n");
+
+    let commissioners: HashSet<_> = networks
+        .iter()
+        .map(|n| n.statement.commissioner.as_ref())
+        .collect();
+    let scope = match commissioners.iter().next() {
+        Some(Some(c)) if commissioners.len() == 1 => format!("commissioner {c}"),
+        _ => "national".to_string(),
+    };
+    let _ = writeln!(out, "Totals by stream ({scope})");
+    let mut streams = table(&[
+        "stream",
+        "paid to",
+        "amount",
+        "networks",
+        "estimated",
+        "not computed",
+    ]);
+    for st in run.stream_totals() {
+        streams.add_row(vec![
+            Cell::new(format!("{} ({})", st.stream_name, st.stream_id)),
+            Cell::new(paid_to_words(st.paid_to)),
+            right(st.amount),
+            right(grouped(st.networks)),
+            right(grouped(st.estimated)),
+            right(grouped(st.not_computed)),
+        ]);
+    }
+    out.push_str(&streams.to_string());
+    out.push_str("\n\n");
+
+    let t = run_totals(run);
+    let estimated = networks
+        .iter()
+        .filter(|n| n.statement.is_estimated())
+        .count();
+    let not_computed = networks
+        .iter()
+        .filter(|n| {
+            n.statement
+                .lines
+                .iter()
+                .any(|l| matches!(l.status, LineStatus::NotComputed(_)))
+        })
+        .count();
+    let mut totals = table(&["totals", "amount"]);
+    for (label, amount) in [
+        ("To networks (scheduled)", t.scheduled_to_network),
+        (
+            "To practices directly (scheduled)",
+            t.scheduled_to_practices,
+        ),
+        ("ARRS maximum (claimable)", t.claimable_maximum),
+        ("On achievement (IIF/CAIP)", t.on_achievement),
+    ] {
+        totals.add_row(vec![Cell::new(label), right(amount)]);
+    }
+    totals.add_row(vec![
+        Cell::new("Networks with an estimated line"),
+        right(grouped(estimated)),
+    ]);
+    totals.add_row(vec![
+        Cell::new("Networks with a line not computed"),
+        right(grouped(not_computed)),
+    ]);
+    out.push_str(&totals.to_string());
+    out.push('\n');
+    out
+}

@@ -1,0 +1,441 @@
+//! A year's payment run assembled from the registry: which networks are paid,
+//! with which members in which months, on which population figures, and how
+//! each network's money is divided among its members.
+//!
+//! How the inputs are chosen (each is carried on the statement):
+//! - **members**: each practice with registered patients at the start of the
+//!   year, on the first day of every month, so a practice that joins or
+//!   leaves part way is paid by month; network-level streams count the
+//!   members of the network's first month in force (see [`crate::funding`]);
+//! - **registered lists**: the list extract on or before 1 January before
+//!   the year (the DES population date), else the earliest after it, which the
+//!   statement then marks as an estimate;
+//! - **weighted and adjusted populations, care-home beds, IIF points**: the
+//!   recorded figure nearest the population date (see
+//!   [`Registry::weighted_population`]); a missing one is estimated or refused
+//!   by the funding engine as [`MissingInputs`] says;
+//! - **the national mean PCN list** (the IIF list-size adjustment): over every
+//!   network with members on the membership date, whatever the selection;
+//! - **distribution**: the method given for the run, else the network's
+//!   recorded agreement for the year, applied after its top-slice.
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+
+use crate::codes::{CommissionerCode, PcnCode, PracticeCode};
+use crate::funding::{
+    self, Distribution, DistributionError, Figure, IifIndicatorPoints, MemberInputs,
+    MissingInput, MissingInputs, NetworkInputs, NetworkPay, PayRun, Statement,
+};
+use crate::money::Pence;
+use crate::registry::{NetworkView, Registry, Snapshot};
+use crate::rulebook::{FinancialYear, StreamId, YearRules};
+
+/// Which networks a run covers.
+#[derive(Debug, Clone, Default)]
+pub struct Selection {
+    pub pcn: Option<PcnCode>,
+    pub commissioner: Option<CommissionerCode>,
+}
+
+impl Selection {
+    /// Every network.
+    pub fn all() -> Selection {
+        Selection::default()
+    }
+
+    /// One network.
+    pub fn network(pcn: PcnCode) -> Selection {
+        Selection {
+            pcn: Some(pcn),
+            commissioner: None,
+        }
+    }
+
+    fn includes(&self, network: &NetworkView) -> bool {
+        self.pcn.as_ref().is_none_or(|p| p == &network.code)
+            && self
+                .commissioner
+                .as_ref()
+                .is_none_or(|c| network.is_under(c))
+    }
+}
+
+/// A network's recorded distribution agreement for a year: the method and the
+/// percentage kept back for network costs first.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Agreement {
+    pub method: Distribution,
+    pub top_slice_percent: Decimal,
+}
+
+/// Each network's recorded distribution agreement for the year.
+pub type Agreements = BTreeMap<PcnCode, Agreement>;
+
+/// Commissioner assessments recorded for the year: per network, the stream
+/// and the share of it earned.
+pub type Assessments = BTreeMap<PcnCode, Vec<(StreamId, Decimal)>>;
+
+/// Options of a run, apart from the selection.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    pub missing: MissingInputs,
+    /// The date membership is taken as at (default: the year's first day).
+    pub membership_as_at: Option<NaiveDate>,
+    /// Divide every network's payments this way, overriding the recorded
+    /// agreements (`pcn pay --distribute`).
+    pub distribution: Option<Agreement>,
+    pub agreements: Agreements,
+    pub assessments: Assessments,
+}
+
+impl Default for RunOptions {
+    /// Estimates missing inputs; the recorded nothing.
+    fn default() -> RunOptions {
+        RunOptions {
+            missing: MissingInputs::Estimate,
+            membership_as_at: None,
+            distribution: None,
+            agreements: Agreements::new(),
+            assessments: Assessments::new(),
+        }
+    }
+}
+
+/// Why a run could not be built.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum PayRunError {
+    /// `--strict`: an input the statement needs is missing.
+    #[error("refused (strict): {0}")]
+    Refused(#[from] MissingInput),
+    #[error("dividing {pcn}'s payments: {source}")]
+    Distribution {
+        pcn: PcnCode,
+        #[source]
+        source: DistributionError,
+    },
+    #[error("no network {pcn} with members on {date}")]
+    NoSuchNetwork { pcn: PcnCode, date: NaiveDate },
+}
+
+/// The DES population date of a year: 1 January before it starts.
+pub fn population_date(year: FinancialYear) -> NaiveDate {
+    // 1 January always exists.
+    NaiveDate::from_ymd_opt(year.start_year(), 1, 1).unwrap_or(year.start())
+}
+
+/// The registered-list extract to use for a population date: the latest on
+/// or before it, else the earliest after it.
+pub fn list_extract_for(registry: &Registry, population_date: NaiveDate) -> Option<NaiveDate> {
+    let extracts = registry.list_extracts();
+    extracts
+        .iter()
+        .rev()
+        .find(|d| **d <= population_date)
+        .or_else(|| extracts.first())
+        .copied()
+}
+
+/// The national mean PCN registered list: the mean over every network with
+/// members in `membership` of its members' lists in `lists`.
+pub fn national_mean_list(membership: &Snapshot, lists: &Snapshot) -> Option<Decimal> {
+    let network_lists: Vec<u64> = membership
+        .networks_with_members()
+        .map(|n| {
+            n.members
+                .iter()
+                .filter_map(|c| lists.practices.get(c).and_then(|p| p.list_size))
+                .sum()
+        })
+        .collect();
+    (!network_lists.is_empty()).then(|| {
+        Decimal::from(network_lists.iter().sum::<u64>()) / Decimal::from(network_lists.len() as u64)
+    })
+}
+
+/// Who is a member of which network on the first day of each month of the
+/// year, for the practices in `membership` (those with registered patients at
+/// its date).
+pub fn members_by_month(
+    registry: &Registry,
+    membership: &Snapshot,
+    year: FinancialYear,
+) -> BTreeMap<PcnCode, BTreeMap<PracticeCode, Vec<NaiveDate>>> {
+    let months = funding::months_of(year);
+    let mut months_in: BTreeMap<PcnCode, BTreeMap<PracticeCode, Vec<NaiveDate>>> =
+        BTreeMap::new();
+    for code in membership.practices.keys() {
+        for month in &months {
+            for pcn in registry.networks_of(code, *month) {
+                months_in
+                    .entry(pcn)
+                    .or_default()
+                    .entry(code.clone())
+                    .or_default()
+                    .push(*month);
+            }
+        }
+    }
+    months_in
+}
+
+/// The snapshots a year's run reads: membership on its date, and lists at the
+/// DES population date (or the nearest extract).
+struct YearView {
+    year: FinancialYear,
+    membership_date: NaiveDate,
+    population_date: NaiveDate,
+    membership: Snapshot,
+    lists: Snapshot,
+    national_mean_list: Option<Decimal>,
+}
+
+impl YearView {
+    fn new(registry: &Registry, year: FinancialYear, membership_as_at: Option<NaiveDate>) -> Self {
+        let membership_date = membership_as_at.unwrap_or_else(|| year.start());
+        let membership = registry.at(membership_date);
+        let population_date = population_date(year);
+        let lists = match list_extract_for(registry, population_date) {
+            Some(extract) if Some(extract) != membership.list_extract => registry.at(extract),
+            _ => membership.clone(),
+        };
+        let national_mean_list = national_mean_list(&membership, &lists);
+        YearView {
+            year,
+            membership_date,
+            population_date,
+            membership,
+            lists,
+            national_mean_list,
+        }
+    }
+
+    fn member(&self, registry: &Registry, code: &PracticeCode) -> MemberInputs {
+        let practice = self
+            .lists
+            .practices
+            .get(code)
+            .or_else(|| self.membership.practices.get(code));
+        MemberInputs {
+            code: code.clone(),
+            name: practice.and_then(|p| p.name.clone()),
+            registered: self
+                .lists
+                .practices
+                .get(code)
+                .and_then(|p| p.list_size.map(|n| Figure::exact(n, p.list_as_at))),
+            weighted: registry
+                .weighted_population(code, self.population_date)
+                .map(|(as_at, value)| Figure::exact(value, Some(as_at))),
+            membership_months: None,
+        }
+    }
+}
+
+/// Beds in the network's aligned homes at the year's start, once any home has
+/// been aligned anywhere (before that the input is unknown, not zero).
+fn care_home_beds(registry: &Registry, pcn: &PcnCode, year: FinancialYear) -> Option<Figure> {
+    if !registry.has_care_home_alignments() {
+        return None;
+    }
+    let beds = registry.care_home_beds(pcn, year.start());
+    Some(Figure {
+        value: Decimal::from(beds.beds),
+        as_at: beds.as_at,
+        estimate: (!beds.without_cqc_record.is_empty()).then(|| {
+            format!(
+                "beds unknown for aligned homes with no CQC record: {}",
+                beds.without_cqc_record.join(", ")
+            )
+        }),
+    })
+}
+
+/// IIF points by indicator: a breakdown by indicator replaces the total; a
+/// lone total stays in `iif_points`.
+fn iif_indicators(registry: &Registry, pcn: &PcnCode, year: FinancialYear) -> Vec<IifIndicatorPoints> {
+    let detail = registry.iif_points_detail(pcn, year);
+    if !detail.iter().any(|f| f.indicator.is_some()) {
+        return Vec::new();
+    }
+    detail
+        .iter()
+        .map(|f| IifIndicatorPoints {
+            indicator: f.indicator.clone(),
+            points: f.points,
+            prevalence: f.pcn_prevalence.zip(f.national_prevalence),
+        })
+        .collect()
+}
+
+/// Everything the funding engine needs about one network for the year.
+fn network_inputs(
+    registry: &Registry,
+    view: &YearView,
+    view_network: &NetworkView,
+    members: Vec<MemberInputs>,
+    first_month: NaiveDate,
+    assessments: Vec<(StreamId, Decimal)>,
+) -> NetworkInputs {
+    let (year, population_date) = (view.year, view.population_date);
+    let code = &view_network.code;
+    NetworkInputs {
+        pcn: code.clone(),
+        name: view_network.name.clone(),
+        commissioner: view_network.commissioner.clone(),
+        payee: view_network.governance.nominated_payee.clone(),
+        // A network whose first members come part way through the year is
+        // paid from that month, even when ODS gives no open date.
+        open_date: view_network
+            .open_date
+            .filter(|d| *d > year.start())
+            .max((first_month > year.start()).then_some(first_month)),
+        close_date: view_network.close_date.filter(|d| *d <= year.end()),
+        members,
+        adjusted: registry
+            .adjusted_population(code, population_date)
+            .map(|(as_at, value)| Figure::exact(value, Some(as_at))),
+        care_home_beds: care_home_beds(registry, code, year),
+        iif_points: registry
+            .iif_points(code, year)
+            .map(|(as_at, points)| Figure::exact(points, Some(as_at))),
+        iif_indicators: iif_indicators(registry, code, year),
+        national_mean_list: view.national_mean_list,
+        assessments,
+    }
+}
+
+/// Divides a statement's scheduled payments to the network by an agreement.
+pub fn apply_agreement(
+    statement: &Statement,
+    members: &[MemberInputs],
+    agreement: &Agreement,
+) -> Result<funding::DistributionResult, DistributionError> {
+    let total = statement.totals.scheduled_to_network;
+    let top_slice = Pence::from_pounds(
+        total.to_pounds() * agreement.top_slice_percent / Decimal::ONE_HUNDRED,
+    )
+    .unwrap_or(Pence::ZERO);
+    funding::distribute(total, top_slice, members, &agreement.method)
+}
+
+/// Builds the payment run for `rules`' year from the registry: a statement
+/// for every selected network with members in the year, and its distribution
+/// where one is given or recorded.
+pub fn build(
+    registry: &Registry,
+    rules: &YearRules,
+    previous: Option<&YearRules>,
+    selection: &Selection,
+    options: &RunOptions,
+) -> Result<PayRun, PayRunError> {
+    let year = rules.financial_year;
+    let view = YearView::new(registry, year, options.membership_as_at);
+    let months = funding::months_of(year);
+    // Networks that open part way are described as at their first month with members.
+    let mut later: BTreeMap<NaiveDate, Snapshot> = BTreeMap::new();
+    let mut networks = Vec::new();
+    for (pcn, member_months) in members_by_month(registry, &view.membership, year) {
+        let first_month = member_months
+            .values()
+            .flatten()
+            .min()
+            .copied()
+            .unwrap_or(year.start());
+        let network = match view.membership.networks.get(&pcn) {
+            Some(n) => n,
+            None => match later
+                .entry(first_month)
+                .or_insert_with(|| registry.at(first_month))
+                .networks
+                .get(&pcn)
+            {
+                Some(n) => n,
+                None => continue,
+            },
+        };
+        if !selection.includes(network) {
+            continue;
+        }
+        let members: Vec<MemberInputs> = member_months
+            .iter()
+            .map(|(code, in_months)| MemberInputs {
+                membership_months: (in_months.len() < months.len()).then(|| in_months.clone()),
+                ..view.member(registry, code)
+            })
+            .collect();
+        let inputs = network_inputs(
+            registry,
+            &view,
+            network,
+            members,
+            first_month,
+            options.assessments.get(&pcn).cloned().unwrap_or_default(),
+        );
+        networks.push(network_pay(rules, previous, inputs, options)?);
+    }
+    if let Some(pcn) = &selection.pcn {
+        if networks.is_empty() {
+            return Err(PayRunError::NoSuchNetwork {
+                pcn: pcn.clone(),
+                date: view.membership_date,
+            });
+        }
+    }
+    Ok(PayRun {
+        financial_year: year,
+        membership_as_at: view.membership_date,
+        missing: options.missing,
+        networks,
+    })
+}
+
+/// One network's statement and the division of its money.
+fn network_pay(
+    rules: &YearRules,
+    previous: Option<&YearRules>,
+    inputs: NetworkInputs,
+    options: &RunOptions,
+) -> Result<NetworkPay, PayRunError> {
+    let statement = funding::statement_with_previous(rules, previous, &inputs, options.missing)?;
+    let chosen = options
+        .distribution
+        .as_ref()
+        .or_else(|| options.agreements.get(&inputs.pcn))
+        .cloned();
+    let distribution = chosen
+        .as_ref()
+        .map(|agreement| apply_agreement(&statement, &inputs.members, agreement))
+        .transpose()
+        .map_err(|source| PayRunError::Distribution {
+            pcn: inputs.pcn.clone(),
+            source,
+        })?;
+    Ok(NetworkPay {
+        statement,
+        members: inputs.members,
+        distribution_method: chosen.map(|a| a.method),
+        distribution,
+    })
+}
+
+/// A statement's ARRS Sum: its `arrs` line, and `arrs-gp` where the year has
+/// one (2024/25's ring-fenced GP money).
+pub fn arrs_sum(statement: &Statement) -> Option<Pence> {
+    let lines: Vec<_> = statement
+        .lines
+        .iter()
+        .filter(|l| l.stream_id.is_arrs_sum())
+        .collect();
+    (!lines.is_empty()).then(|| lines.iter().map(|l| l.amount).sum())
+}
+
+/// Each network's ARRS Sum in a run.
+pub fn arrs_sums(run: &PayRun) -> BTreeMap<PcnCode, Pence> {
+    run.networks
+        .iter()
+        .filter_map(|n| arrs_sum(&n.statement).map(|sum| (n.statement.pcn.clone(), sum)))
+        .collect()
+}
