@@ -298,8 +298,8 @@ keyword_enum! {
     /// What kind of document a figure was read in, from the specification
     /// itself down to a report of it.
     SourceKind, "a source kind" {
-        /// The Network Contract DES specification text itself (or a verbatim
-        /// copy of it).
+        /// The Network Contract DES specification itself, or a complete copy
+        /// of the document (a quotation on another page is `secondary`).
         Specification => "specification",
         /// Other NHS England, DHSC or BMA–NHS England agreement documents and
         /// letters (contract letters, financial-implications letters, the
