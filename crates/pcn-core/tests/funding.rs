@@ -583,7 +583,7 @@ const EVERY_STREAM: &[(&str, i64, &str)] = &[
     (
         "2025-26/network-participation-payment/payment",
         7261406,
-        "S40: £1.761 × 41234.56 weighted",
+        "R25: £1.761 × 41234.56 weighted",
     ),
     (
         "2025-26/enhanced-access/payment",
