@@ -30,7 +30,7 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 
 use crate::codes::{PcnCode, PracticeCode, SubIcbCode};
-use crate::money::{split_evenly, Pence};
+use crate::money::{split_evenly, Fraction, Pence};
 use crate::rulebook::{
     Basis, Component, Confidence, FinancialYear, PaidTo, Source, Stream, StreamId, Timing, Unit, YearRules,
 };
@@ -103,9 +103,9 @@ pub struct NetworkInputs {
     pub iif_indicators: Vec<IifIndicatorPoints>,
     /// Commissioner assessments of streams paid on achievement: the stream id
     /// and the fraction earned (0 to 1), such as the Capacity and Access
-    /// Improvement Payment.
+    /// Improvement Payment. Exact: two thirds is 2/3, not 0.666667.
     #[serde(skip_serializing_if = "Vec::is_empty", default)]
-    pub assessments: Vec<(StreamId, Decimal)>,
+    pub assessments: Vec<(StreamId, Fraction)>,
     /// The national mean PCN registered list, for the IIF list-size
     /// adjustment (PCN list ÷ national mean PCN list).
     pub national_mean_list: Option<Decimal>,
@@ -702,25 +702,25 @@ fn line_for(
     };
     // A stream paid on achievement (other than IIF, whose points say what was
     // achieved) is the most available until the commissioner assesses it.
-    let pounds = if stream.timing == Timing::OnAchievement && component.basis != Basis::IifPoints {
+    // The fraction earned multiplies the exact amount and the result is
+    // rounded once, so 2/3 of £41,250.00 is £27,500.00 exactly.
+    let earned = if stream.timing == Timing::OnAchievement && component.basis != Basis::IifPoints {
         match inputs.assessments.iter().find(|(id, _)| id == &stream.id) {
             Some((_, earned)) => {
-                adjustment_words.push_str(&format!(
-                    " × {} earned (commissioner's assessment)",
-                    earned.normalize()
-                ));
-                pounds * *earned
+                adjustment_words
+                    .push_str(&format!(" × {earned} earned (commissioner's assessment)"));
+                *earned
             }
             None => {
                 line.estimates
                     .push("not yet assessed: the most the network can earn".to_string());
-                pounds
+                Fraction::ONE
             }
         }
     } else {
-        pounds
+        Fraction::ONE
     };
-    let full = Pence::from_pounds(pounds).unwrap_or(Pence::ZERO);
+    let full = earned.of_pounds(pounds).unwrap_or(Pence::ZERO);
     line.full_amount = full;
     let (instalments, per_what) = if component.unit.is_annual() {
         (split_evenly(full, 12), "a year")

@@ -29,7 +29,7 @@ use crate::funding::{
     self, Distribution, DistributionError, Figure, IifIndicatorPoints, MemberInputs,
     MissingInput, MissingInputs, NetworkInputs, NetworkPay, PayRun, Statement,
 };
-use crate::money::Pence;
+use crate::money::{Fraction, Pence};
 use crate::registry::{NetworkView, Registry, Snapshot};
 use crate::rulebook::{FinancialYear, StreamId, YearRules};
 
@@ -76,7 +76,7 @@ pub type Agreements = BTreeMap<PcnCode, Agreement>;
 
 /// Commissioner assessments recorded for the year: per network, the stream
 /// and the share of it earned.
-pub type Assessments = BTreeMap<PcnCode, Vec<(StreamId, Decimal)>>;
+pub type Assessments = BTreeMap<PcnCode, Vec<(StreamId, Fraction)>>;
 
 /// Options of a run, apart from the selection.
 #[derive(Debug, Clone)]
@@ -277,7 +277,7 @@ fn network_inputs(
     view_network: &NetworkView,
     members: Vec<MemberInputs>,
     first_month: NaiveDate,
-    assessments: Vec<(StreamId, Decimal)>,
+    assessments: Vec<(StreamId, Fraction)>,
 ) -> NetworkInputs {
     let (year, population_date) = (view.year, view.population_date);
     let code = &view_network.code;

@@ -69,7 +69,7 @@ fn total(lines: &[MonthClaim]) -> Pence {
     lines.iter().map(|l| l.claimable).sum()
 }
 
-/// 2019/20 (R09; S39, S40): one clinical pharmacist at 70% up to £37,810 and
+/// 2019/20 (R09; S39): one clinical pharmacist at 70% up to £37,810 and
 /// one link worker at 100% up to £34,113, from 1 July 2019: 9 months of each
 /// is the published £53,942 maximum for a network under 100,000.
 #[test]

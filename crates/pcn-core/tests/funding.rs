@@ -6,7 +6,7 @@ use std::str::FromStr;
 
 use chrono::NaiveDate;
 use pcn_core::funding::*;
-use pcn_core::money::Pence;
+use pcn_core::money::{Fraction, Pence};
 use pcn_core::rulebook::Rulebook;
 use pcn_core::{PcnCode, PracticeCode};
 use rust_decimal::Decimal;
@@ -583,7 +583,7 @@ const EVERY_STREAM: &[(&str, i64, &str)] = &[
     (
         "2025-26/network-participation-payment/payment",
         7261406,
-        "S40: £1.761 × 41234.56 weighted",
+        "R25: £1.761 × 41234.56 weighted",
     ),
     (
         "2025-26/enhanced-access/payment",
@@ -761,12 +761,76 @@ fn caip_2025_26_is_the_maximum_until_assessed() {
     );
     inputs.assessments = vec![(
         "capacity-and-access-improvement".parse().unwrap(),
-        dec("2") / dec("3"),
+        "2/3".parse().unwrap(),
     )];
     let assessed = caip(&inputs);
     assert_eq!(assessed.amount, Pence(2_750_000), "{}", assessed.working);
     assert!(assessed.estimates.is_empty(), "{:?}", assessed.estimates);
-    assert!(assessed.working.contains("commissioner's assessment"));
+    assert!(
+        assessed
+            .working
+            .contains("× 2/3 earned (commissioner's assessment)"),
+        "{}",
+        assessed.working
+    );
+    // The same share typed as a rounded decimal is taken as written: 3p more
+    // over the year, which is why the store must keep the fraction itself.
+    inputs.assessments = vec![(
+        "capacity-and-access-improvement".parse().unwrap(),
+        "0.666667".parse().unwrap(),
+    )];
+    assert_eq!(caip(&inputs).full_amount, Pence(2_750_001));
+}
+
+/// The CAIP line of a one-practice network with this adjusted population
+/// (hundredths of a patient) and, when given, this assessment.
+fn caip_line(adjusted_hundredths: i64, earned: Option<Fraction>) -> Line {
+    // Parsed once: the property runs the engine a few hundred times.
+    static RULES: std::sync::OnceLock<Rulebook> = std::sync::OnceLock::new();
+    let rules = RULES.get_or_init(|| Rulebook::embedded().unwrap());
+    let year = rules.year("2025-26").unwrap();
+    let mut inputs = network(vec![member("A81001", 30_000, Some("30000"), "2025-01-01")]);
+    inputs.adjusted = Some(Figure::exact(
+        Decimal::new(adjusted_hundredths, 2),
+        Some(d("2025-01-01")),
+    ));
+    if let Some(f) = earned {
+        inputs.assessments = vec![("capacity-and-access-improvement".parse().unwrap(), f)];
+    }
+    let s = statement(year, &inputs, MissingInputs::Estimate).unwrap();
+    s.lines
+        .into_iter()
+        .find(|l| l.stream_id == "capacity-and-access-improvement")
+        .unwrap()
+}
+
+use proptest::prelude::*;
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// For any population and any fraction a/b, the payment is
+    /// round(£1.375 × population × a ÷ b) exactly (R01: the 2025/26 CAIP
+    /// maximum is £1.375 × adjusted population), and a fraction and its
+    /// complement add up to the unassessed maximum within the one rounding.
+    #[test]
+    fn an_assessed_payment_is_the_exact_fraction_rounded_once(
+        adjusted_hundredths in 1i64..=50_000_000,
+        (a, b) in (1u64..=100_000).prop_flat_map(|b| (0..=b, Just(b))),
+    ) {
+        let f = Fraction::new(a, b).unwrap();
+        let line = caip_line(adjusted_hundredths, Some(f));
+        // 1.375 × (n / 100) × a / b pounds = 1375 × n × a / (1000 × b) pence.
+        let num = 1375 * i128::from(adjusted_hundredths) * i128::from(a);
+        let den = 1000 * i128::from(b);
+        let expected = (num / den + i128::from(2 * (num % den) >= den)) as i64;
+        prop_assert_eq!(line.full_amount, Pence(expected), "{}", line.working);
+
+        let whole = caip_line(adjusted_hundredths, None).full_amount;
+        prop_assert_eq!(caip_line(adjusted_hundredths, Some(Fraction::ONE)).full_amount, whole);
+        let rest = caip_line(adjusted_hundredths, Some(f.complement())).full_amount;
+        prop_assert!((line.full_amount.0 + rest.0 - whole.0).abs() <= 1);
+    }
 }
 
 #[test]

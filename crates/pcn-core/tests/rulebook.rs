@@ -3,7 +3,8 @@
 
 use chrono::NaiveDate;
 use pcn_core::rulebook::{
-    Basis, Confidence, FinancialYear, PaidTo, Rulebook, RulebookErrors, Timing, Unit, YearError,
+    Basis, Confidence, DesReference, FinancialYear, PaidTo, Rulebook, RulebookErrors, Source,
+    SourceKind, Timing, Unit, YearError,
 };
 use rust_decimal::Decimal;
 use std::str::FromStr;
@@ -75,6 +76,161 @@ fn every_component_is_honest_about_missing_rates() {
                 }
                 assert!(!c.source.document.is_empty(), "{where_}");
             }
+        }
+    }
+}
+
+/// Every figure of the embedded rulebook, with where it is, its DES
+/// reference and where it was read.
+fn every_citation(rb: &Rulebook) -> Vec<(String, &DesReference, &Source)> {
+    let mut all = Vec::new();
+    for y in rb.years() {
+        let fy = y.financial_year;
+        for s in &y.streams {
+            for c in &s.components {
+                all.push((format!("{fy} {} {}", s.id, c.id), &c.des, &c.source));
+                if let Some(r) = &c.revised {
+                    all.push((format!("{fy} {} {} revised", s.id, c.id), &r.des, &r.source));
+                }
+            }
+        }
+        for r in &y.arrs.roles {
+            all.push((format!("{fy} role {}", r.id), &r.des, &r.source));
+        }
+        for m in &y.arrs.maxima {
+            let what = format!("{fy} maximum {} from {}", m.group, m.effective_from);
+            all.push((what, &m.des, &m.source));
+        }
+        for o in &y.arrs.on_costs {
+            let what = format!("{fy} on-costs from {}", o.effective_from);
+            all.push((what, &o.des, &o.source));
+        }
+    }
+    all
+}
+
+#[test]
+fn every_figure_cites_the_des_and_where_it_was_read() {
+    let rb = embedded();
+    let all = every_citation(&rb);
+    assert!(all.len() > 250, "{} figures", all.len());
+    for (what, des, source) in &all {
+        // The DES document is the year's specification or an NHS England
+        // document that sets the figure; never a report of it.
+        assert!(
+            des.document.contains("Network Contract") || des.document.starts_with("NHS England"),
+            "{what}: DES document {:?}",
+            des.document
+        );
+        match &des.section {
+            Some(section) => assert!(!section.trim().is_empty(), "{what}"),
+            // A section not found says why.
+            None => assert!(
+                des.note.is_some(),
+                "{what}: section not found without a note"
+            ),
+        }
+        // Where it was read is a named document, never an index entry.
+        assert!(!source.document.is_empty(), "{what}");
+        for unfit in ["GitHub", "SEO", "index file id", "No 2026/27 source"] {
+            assert!(
+                !source.document.contains(unfit),
+                "{what}: source {:?}",
+                source.document
+            );
+        }
+        // Government texts are specification or guidance, reports secondary.
+        if source.document.starts_with("NHS England") || source.document.starts_with("HM Revenue") {
+            assert_ne!(source.kind, SourceKind::Secondary, "{what}");
+        }
+    }
+}
+
+#[test]
+fn a_statement_line_can_show_the_des_section_and_the_source() {
+    let rb = embedded();
+    let y = rb.year("2025-26").unwrap();
+    let sum = y
+        .stream_at("arrs", d(2025, 6, 1))
+        .unwrap()
+        .component("sum")
+        .unwrap();
+    // S53 quotes section 10.5.4 of the 2025/26 specification.
+    assert_eq!(sum.des.section.as_deref(), Some("10.5.4"));
+    let line = sum.citation();
+    assert!(
+        line.starts_with(
+            "DES: Network Contract Directed Enhanced Service – Contract specification 2025/26"
+        ),
+        "{line}"
+    );
+    assert!(
+        line.contains(" §10.5.4; read in: [S53] North Central London Training Hub"),
+        "{line}"
+    );
+    assert!(line.ends_with("(secondary)"), "{line}");
+
+    // A section that was not found says so instead of inventing one.
+    let npp = y
+        .stream_at("network-participation-payment", d(2025, 6, 1))
+        .unwrap()
+        .component("payment")
+        .unwrap();
+    assert_eq!(npp.des.section, None);
+    assert!(
+        npp.citation()
+            .contains("(section not found); read in: [R25]"),
+        "{}",
+        npp.citation()
+    );
+
+    // A backdated revision cites its own table and source.
+    let ea = rb
+        .year("2024-25")
+        .unwrap()
+        .stream_at("enhanced-access", d(2024, 6, 1))
+        .unwrap()
+        .component("payment")
+        .unwrap();
+    assert!(
+        ea.citation_in_force().contains("§Table 1 (page 58)"),
+        "{}",
+        ea.citation_in_force()
+    );
+    assert!(
+        ea.citation().contains("(section not found)"),
+        "{}",
+        ea.citation()
+    );
+
+    // ARRS maxima carry theirs through the lookup.
+    let max = rb
+        .arrs_maximum(
+            FinancialYear::starting(2025),
+            "7-8a",
+            d(2025, 6, 1),
+            pcn_core::rulebook::Region::England,
+        )
+        .unwrap();
+    assert!(max.citation().contains("§Table 2"), "{}", max.citation());
+    assert!(
+        max.citation().contains("[R15] Pharmaceutical Journal"),
+        "{}",
+        max.citation()
+    );
+}
+
+#[test]
+fn government_texts_are_guidance_not_secondary() {
+    let rb = embedded();
+    let y = rb.year("2019-20").unwrap();
+    let cd = y.stream_entries("clinical-director").next().unwrap();
+    // S01, a minister's written answer to Parliament.
+    assert_eq!(cd.components[0].source.kind, SourceKind::Guidance);
+    for y in rb.years() {
+        for o in &y.arrs.on_costs {
+            assert_eq!(o.source.kind, SourceKind::Guidance, "{}", y.financial_year);
+            assert!(o.source.document.starts_with("HM Revenue & Customs"));
         }
     }
 }
@@ -337,7 +493,8 @@ timing = "monthly"
   rate = "8.427"
   unit = "gbp-per-patient-per-year"
   basis = "adjusted-population"
-  source = { ref = "S06", document = "Pulse PCN" }
+  des = { document = "Network Contract DES Contract specification 2025/26", section = "10.4" }
+  source = { ref = "S06", document = "Pulse PCN", kind = "secondary" }
   verified = true
   confidence = "seen"
 "#;
@@ -457,7 +614,8 @@ timing = "monthly"
   rate = "9"
   unit = "gbp-per-patient-per-year"
   basis = "adjusted-population"
-  source = { document = "x" }
+  des = { document = "x", section = "1" }
+  source = { document = "x", kind = "secondary" }
   verified = false
   confidence = "weak"
 "#;
@@ -489,7 +647,8 @@ fn duplicate_component_ids_in_a_stream_are_rejected() {
   rate = "1"
   unit = "gbp-per-patient-per-year"
   basis = "adjusted-population"
-  source = { document = "x" }
+  des = { document = "x", section = "1" }
+  source = { document = "x", kind = "secondary" }
   verified = false
   confidence = "weak"
 "#;
@@ -504,7 +663,7 @@ fn duplicate_component_ids_in_a_stream_are_rejected() {
 #[test]
 fn every_component_needs_a_source_with_a_document() {
     let msgs = problems(&GOOD.replace(
-        "  source = { ref = \"S06\", document = \"Pulse PCN\" }\n",
+        "  source = { ref = \"S06\", document = \"Pulse PCN\", kind = \"secondary\" }\n",
         "",
     ));
     assert_one(
@@ -685,7 +844,8 @@ fn revisions_are_validated() {
     [stream.component.revised]
     rate = "8.9"
     effective_from = 2024-04-01
-    source = { document = "x" }
+    des = { document = "x", section = "Table 1" }
+    source = { document = "x", kind = "guidance" }
     verified = false
     confidence = "seen"
 "#;
@@ -760,4 +920,142 @@ fn the_same_year_twice_is_rejected() {
     assert!(errs.problems[0]
         .message
         .contains("already given by a/2025-26.toml"));
+}
+
+#[test]
+fn every_figure_needs_a_des_reference() {
+    let path = "stream[0] (enhanced-access).component[0]";
+    let without = GOOD.replace(
+        "  des = { document = \"Network Contract DES Contract specification 2025/26\", section = \"10.4\" }\n",
+        "",
+    );
+    assert_one(&problems(&without), &format!("{path}.des"), "missing");
+    // Both the document and the section are required.
+    let msgs = problems(&GOOD.replace(", section = \"10.4\"", ""));
+    assert_one(&msgs, &format!("{path}.des.section"), "missing");
+    let msgs = problems(&GOOD.replace(
+        "document = \"Network Contract DES Contract specification 2025/26\", ",
+        "",
+    ));
+    assert_one(&msgs, &format!("{path}.des.document"), "missing");
+    // Unknown keys stay errors.
+    let msgs = problems(&GOOD.replace("section = \"10.4\"", "section = \"10.4\", page = 58"));
+    assert_one(&msgs, &format!("{path}.des.page"), "unknown key \"page\"");
+    // Dotted keys are the same table.
+    let dotted = GOOD.replace(
+        "  des = { document = \"Network Contract DES Contract specification 2025/26\", section = \"10.4\" }\n",
+        "  des.document = \"Network Contract DES Contract specification 2025/26\"\n  des.section = \"10.4\"\n  des.url = \"https://www.england.nhs.uk/\"\n",
+    );
+    let rb = load(FILE, &dotted).unwrap();
+    let c = &rb.year("2025-26").unwrap().streams[0].components[0];
+    assert_eq!(c.des.section.as_deref(), Some("10.4"));
+    assert_eq!(c.des.url.as_deref(), Some("https://www.england.nhs.uk/"));
+}
+
+#[test]
+fn a_section_not_found_must_say_why() {
+    let path = "stream[0] (enhanced-access).component[0].des.note";
+    let bare = GOOD.replace("section = \"10.4\"", "section = \"not found\"");
+    assert_one(
+        &problems(&bare),
+        path,
+        "missing while section is \"not found\"",
+    );
+    let explained = GOOD.replace(
+        "section = \"10.4\"",
+        "section = \"not found\", note = \"the payment annex was not read\"",
+    );
+    let rb = load(FILE, &explained).unwrap();
+    let c = &rb.year("2025-26").unwrap().streams[0].components[0];
+    assert_eq!(c.des.section, None);
+    assert_eq!(
+        c.citation(),
+        "DES: Network Contract DES Contract specification 2025/26 (section not found); read in: [S06] Pulse PCN (secondary)"
+    );
+}
+
+#[test]
+fn the_kind_of_source_is_required_and_checked() {
+    let path = "stream[0] (enhanced-access).component[0].source.kind";
+    let msgs = problems(&GOOD.replace(", kind = \"secondary\"", ""));
+    assert_one(&msgs, path, "missing");
+    let msgs = problems(&GOOD.replace("kind = \"secondary\"", "kind = \"primary\""));
+    assert_one(
+        &msgs,
+        path,
+        "\"primary\" is not a source kind; expected one of specification, guidance, payments, secondary",
+    );
+    for kind in ["specification", "guidance", "payments", "secondary"] {
+        let rb = load(FILE, &GOOD.replace("\"secondary\"", &format!("\"{kind}\""))).unwrap();
+        let c = &rb.year("2025-26").unwrap().streams[0].components[0];
+        assert_eq!(c.source.kind.to_string(), kind);
+    }
+}
+
+#[test]
+fn revisions_and_arrs_figures_need_des_references_too() {
+    let revised = r#"
+    [stream.component.revised]
+    rate = "8.9"
+    effective_from = 2025-04-01
+    source = { document = "x", kind = "guidance" }
+    verified = false
+    confidence = "seen"
+"#;
+    assert_one(
+        &problems(&format!("{GOOD}{revised}")),
+        "stream[0] (enhanced-access).component[0].revised.des",
+        "missing",
+    );
+    let arrs = r#"
+[arrs]
+[[arrs.role]]
+id = "clinical-pharmacist"
+name = "Clinical pharmacist"
+from = 2025-04-01
+reimbursed_fraction = "1"
+bands = { "7" = "7-8a" }
+default_band = "7"
+source = { document = "x", kind = "secondary" }
+
+[[arrs.maximum]]
+group = "7-8a"
+effective_from = 2025-04-01
+england = "66972"
+source = { document = "x", kind = "secondary" }
+verified = true
+confidence = "seen"
+
+[[arrs.on_costs]]
+effective_from = 2025-04-06
+employer_ni_rate = "0.15"
+employer_ni_threshold = "5000"
+employer_pension_rate = "0.1438"
+apprenticeship_levy_rate = "0.005"
+source = { document = "HMRC", kind = "guidance" }
+verified = false
+confidence = "seen"
+"#;
+    let msgs = problems(&format!("{GOOD}{arrs}"));
+    for path in [
+        "arrs.role[0].des",
+        "arrs.maximum[0].des",
+        "arrs.on_costs[0].des",
+    ] {
+        assert_one(&msgs, path, "missing");
+    }
+    let fixed = arrs.replace(
+        "source = {",
+        "des = { document = \"spec\", section = \"Table 2\" }\nsource = {",
+    );
+    let rb = load(FILE, &format!("{GOOD}{fixed}")).unwrap();
+    let y = rb.year("2025-26").unwrap();
+    assert_eq!(
+        y.arrs.roles[0].citation(),
+        "DES: spec §Table 2; read in: x (secondary)"
+    );
+    assert_eq!(
+        y.arrs.on_costs[0].citation(),
+        "DES: spec §Table 2; read in: HMRC (guidance)"
+    );
 }

@@ -14,7 +14,8 @@
 //! partner_share = "0.5"           # optional: share met by a partner (mental health trust)
 //! bands = { "7" = "7-8a", "8a" = "7-8a" }   # Agenda for Change band → pay group
 //! default_band = "8a"             # the band used when none is given
-//! source = { … }
+//! des = { document = "…", section = "Annex B" }   # where the DES makes it reimbursable
+//! source = { … }                  # where that was read
 //!
 //! [[arrs.maximum]]
 //! group = "7-8a"
@@ -22,6 +23,7 @@
 //! england = "66972"               # pounds per WTE a year; absent if unknown
 //! outer_london = "…"              # optional (HCAS)
 //! inner_london = "…"              # optional (HCAS)
+//! des = { document = "…", section = "Table 2" }   # the DES table of maxima
 //! source = { … }
 //! verified = true
 //! confidence = "seen"
@@ -32,7 +34,8 @@
 //! employer_ni_threshold = "5000"  # pounds a year (secondary threshold)
 //! employer_pension_rate = "0.1438"
 //! apprenticeship_levy_rate = "0.005"
-//! source = { … }
+//! des = { document = "…", section = "not found", note = "…" }  # what the DES reimburses
+//! source = { … }                  # the published rates (HMRC, NHS Pensions)
 //! verified = false
 //! confidence = "seen"
 //! ```
@@ -49,8 +52,9 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 
 use super::{
-    check_keys, decimal, is_id, opt_str, parse_source, req, req_bool, req_date, req_str, table_at,
-    type_name, Confidence, Cx, FinancialYear, Keyword as _, RoleId, Source, Table, Value,
+    check_keys, citation, decimal, is_id, opt_str, parse_des, parse_source, req, req_bool,
+    req_date, req_str, table_at, type_name, Confidence, Cx, DesReference, FinancialYear,
+    Keyword as _, RoleId, Source, Table, Value,
 };
 
 const ARRS_KEYS: &[&str] = &["note", "role", "maximum", "on_costs"];
@@ -63,6 +67,7 @@ const ROLE_KEYS: &[&str] = &[
     "partner_share",
     "bands",
     "default_band",
+    "des",
     "source",
     "note",
 ];
@@ -73,6 +78,7 @@ const MAXIMUM_KEYS: &[&str] = &[
     "outer_london",
     "inner_london",
     "revised_from",
+    "des",
     "source",
     "verified",
     "confidence",
@@ -84,6 +90,7 @@ const ON_COST_KEYS: &[&str] = &[
     "employer_ni_threshold",
     "employer_pension_rate",
     "apprenticeship_levy_rate",
+    "des",
     "source",
     "verified",
     "confidence",
@@ -143,6 +150,9 @@ pub struct Role {
     pub bands: BTreeMap<String, String>,
     /// The band used when none is given (what-ifs, the workforce census).
     pub default_band: String,
+    /// The DES document and section that make the role reimbursable.
+    pub des: DesReference,
+    /// Where that was read.
     pub source: Source,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
@@ -157,6 +167,11 @@ impl Role {
     /// The pay group for a band, if the role has that band.
     pub fn group(&self, band: &str) -> Option<&str> {
         self.bands.get(band).map(String::as_str)
+    }
+
+    /// `DES: …; read in: … (kind)`.
+    pub fn citation(&self) -> String {
+        citation(&self.des, &self.source)
     }
 }
 
@@ -176,6 +191,9 @@ pub struct Maximum {
     /// the revised figure is not in the rulebook.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub revised_from: Option<NaiveDate>,
+    /// The DES document and section (usually a table of maxima) that set it.
+    pub des: DesReference,
+    /// Where the figure was read.
     pub source: Source,
     pub verified: bool,
     pub confidence: Confidence,
@@ -184,6 +202,11 @@ pub struct Maximum {
 }
 
 impl Maximum {
+    /// `DES: …; read in: … (kind)`.
+    pub fn citation(&self) -> String {
+        citation(&self.des, &self.source)
+    }
+
     /// The figure for a region, and whether the England figure stood in for
     /// a London one that is not known.
     pub fn for_region(&self, region: Region) -> Option<(Decimal, bool)> {
@@ -209,11 +232,21 @@ pub struct OnCostRates {
     pub employer_ni_threshold: Decimal,
     pub employer_pension_rate: Decimal,
     pub apprenticeship_levy_rate: Decimal,
+    /// What the DES says about the on-costs it reimburses.
+    pub des: DesReference,
+    /// Where the rates were read (HMRC, NHS Pensions).
     pub source: Source,
     pub verified: bool,
     pub confidence: Confidence,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+}
+
+impl OnCostRates {
+    /// `DES: …; read in: … (kind)`.
+    pub fn citation(&self) -> String {
+        citation(&self.des, &self.source)
+    }
 }
 
 /// A year's ARRS rules.
@@ -294,10 +327,16 @@ pub struct MaximumInForce {
     pub changed_unknown_from: Option<NaiveDate>,
     pub confidence: Confidence,
     pub verified: bool,
+    pub des: DesReference,
     pub source: Source,
 }
 
 impl MaximumInForce {
+    /// `DES: …; read in: … (kind)`.
+    pub fn citation(&self) -> String {
+        citation(&self.des, &self.source)
+    }
+
     /// A short reason this figure is an estimate, if it is one.
     pub fn caveat(&self) -> Option<String> {
         let mut parts = Vec::new();
@@ -406,6 +445,7 @@ fn parse_role(cx: &mut Cx, v: &Value, path: &str, fy: Option<FinancialYear>) -> 
             );
         }
     }
+    let des = parse_des(cx, t, path);
     let source = parse_source(cx, t, path);
     let note = opt_str(cx, t, "note", path);
     let to = match (to, fy) {
@@ -439,6 +479,7 @@ fn parse_role(cx: &mut Cx, v: &Value, path: &str, fy: Option<FinancialYear>) -> 
         partner_share: partner_share?,
         bands,
         default_band: default_band?,
+        des: des?,
         source: source?,
         note,
     })
@@ -453,6 +494,7 @@ fn parse_maximum(cx: &mut Cx, v: &Value, path: &str, fy: Option<FinancialYear>) 
     let outer_london = decimal(cx, t, "outer_london", path);
     let inner_london = decimal(cx, t, "inner_london", path);
     let revised_from = super::opt_date(cx, t, "revised_from", path);
+    let des = parse_des(cx, t, path);
     let source = parse_source(cx, t, path);
     let verified = req_bool(cx, t, "verified", path);
     let confidence = super::keyword::<Confidence>(cx, t, "confidence", path, true);
@@ -509,6 +551,7 @@ fn parse_maximum(cx: &mut Cx, v: &Value, path: &str, fy: Option<FinancialYear>) 
         outer_london,
         inner_london,
         revised_from,
+        des: des?,
         source: source?,
         verified: verified?,
         confidence: confidence?,
@@ -529,6 +572,7 @@ fn parse_on_costs(cx: &mut Cx, v: &Value, path: &str) -> Option<OnCostRates> {
     let levy = rate("apprenticeship_levy_rate");
     req(cx, t, "employer_ni_threshold", path);
     let threshold = decimal(cx, t, "employer_ni_threshold", path);
+    let des = parse_des(cx, t, path);
     let source = parse_source(cx, t, path);
     let verified = req_bool(cx, t, "verified", path);
     let confidence = super::keyword::<Confidence>(cx, t, "confidence", path, true);
@@ -545,6 +589,7 @@ fn parse_on_costs(cx: &mut Cx, v: &Value, path: &str) -> Option<OnCostRates> {
         employer_ni_threshold: threshold?,
         employer_pension_rate: pension?,
         apprenticeship_levy_rate: levy?,
+        des: des?,
         source: source?,
         verified: verified?,
         confidence: confidence?,
@@ -667,6 +712,7 @@ pub(super) fn maximum_in_force<'a>(
                     },
                     confidence: m.confidence,
                     verified: m.verified,
+                    des: m.des.clone(),
                     source: m.source.clone(),
                 });
             }

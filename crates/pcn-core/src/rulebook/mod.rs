@@ -298,11 +298,21 @@ keyword_enum! {
 }
 
 keyword_enum! {
-    /// Whether a source is the NHS England document itself or a report of it.
+    /// What kind of document a figure was read in, from the specification
+    /// itself down to a report of it.
     SourceKind, "a source kind" {
-        /// NHS England / DHSC / Parliament text.
-        Primary => "primary",
-        /// BMA, LMC, trade press, consultancies, PCN pages.
+        /// The Network Contract DES specification itself, or a complete copy
+        /// of the document (a quotation on another page is `secondary`).
+        Specification => "specification",
+        /// Other NHS England, DHSC or BMA–NHS England agreement documents and
+        /// letters (contract letters, financial-implications letters, the
+        /// five-year framework, ready reckoners, parliamentary answers), and,
+        /// for employer on-cost rates, HM Revenue & Customs' and NHS Pensions'
+        /// published rates.
+        Guidance => "guidance",
+        /// What NHS Payments to General Practice shows was actually paid.
+        Payments => "payments",
+        /// BMA, LMCs, ICB pages, trade press, consultancies quoting it.
         Secondary => "secondary",
     }
 }
@@ -353,7 +363,8 @@ impl Unit {
 // The rulebook types
 // ---------------------------------------------------------------------------
 
-/// Where a figure comes from.
+/// Where a figure was actually read: the document in which someone checked
+/// the number, which may be the specification itself or a report of it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Source {
     /// The source id, e.g. `S06` (des-rules.md) or `R03` (rules/README.md).
@@ -361,15 +372,66 @@ pub struct Source {
     pub reference: Option<String>,
     /// The document's title.
     pub document: String,
-    /// Section or paragraph, where known.
+    /// Where in that document the figure is, where known (a page, a table).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub section: Option<String>,
     /// Address, where known.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
-    /// Primary or secondary, where stated.
+    /// What kind of document it is.
+    pub kind: SourceKind,
+}
+
+impl fmt::Display for Source {
+    /// `[S06] Pulse PCN: …, Table 1`: the id, the title and the place in it.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(r) = &self.reference {
+            write!(f, "[{r}] ")?;
+        }
+        f.write_str(&self.document)?;
+        if let Some(section) = &self.section {
+            write!(f, ", {section}")?;
+        }
+        Ok(())
+    }
+}
+
+/// The DES document and section a rule comes from: the Network Contract DES
+/// specification of the year, or the NHS England guidance or letter that
+/// sets the figure. This is where the rule has its authority, which is not
+/// necessarily where the figure was read (see [`Source`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DesReference {
+    /// The document's full title.
+    pub document: String,
+    /// Section, paragraph or table; `None` when it was not found (written
+    /// `section = "not found"` in the files, with a note saying why).
+    pub section: Option<String>,
+    /// Address of the document, where known.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub kind: Option<SourceKind>,
+    pub url: Option<String>,
+    /// What is known and not known about the reference.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// What the files write for a section that was looked for and not found.
+pub const SECTION_NOT_FOUND: &str = "not found";
+
+impl fmt::Display for DesReference {
+    /// `Network Contract DES … 2025/26 §10.5.4`, or `… (section not found)`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.section {
+            Some(section) => write!(f, "{} §{section}", self.document),
+            None => write!(f, "{} (section not found)", self.document),
+        }
+    }
+}
+
+/// The citation a statement line shows for a figure:
+/// `DES: <document> §<section>; read in: <source> (<kind>)`.
+pub fn citation(des: &DesReference, source: &Source) -> String {
+    format!("DES: {des}; read in: {source} ({})", source.kind)
 }
 
 /// A later change to a component's rate, such as the September 2024 uplift
@@ -384,7 +446,9 @@ pub struct Revision {
     /// When the revision was announced, where known.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub announced: Option<NaiveDate>,
-    /// Where the revised figure comes from.
+    /// The DES document and section that set the revised figure.
+    pub des: DesReference,
+    /// Where the revised figure was read.
     pub source: Source,
     /// Whether the revised figure was checked against the source text.
     pub verified: bool,
@@ -415,7 +479,9 @@ pub struct Component {
     /// ARRS role maxima: the share of cost reimbursed, e.g. 0.70.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reimbursed_fraction: Option<Decimal>,
-    /// Where the figure comes from.
+    /// The DES document and section the rate comes from.
+    pub des: DesReference,
+    /// Where the figure was read.
     pub source: Source,
     /// Whether the figure was checked against the cited source's text.
     pub verified: bool,
@@ -438,6 +504,19 @@ impl Component {
         match &self.revised {
             Some(r) => r.rate,
             None => self.rate,
+        }
+    }
+
+    /// The citation of the published rate: `DES: …; read in: … (kind)`.
+    pub fn citation(&self) -> String {
+        citation(&self.des, &self.source)
+    }
+
+    /// The citation of the rate in force: the revision's where there is one.
+    pub fn citation_in_force(&self) -> String {
+        match &self.revised {
+            Some(r) => citation(&r.des, &r.source),
+            None => self.citation(),
         }
     }
 }
@@ -716,6 +795,7 @@ const COMPONENT_KEYS: &[&str] = &[
     "population_date",
     "points_available",
     "reimbursed_fraction",
+    "des",
     "source",
     "verified",
     "confidence",
@@ -726,12 +806,14 @@ const REVISED_KEYS: &[&str] = &[
     "rate",
     "effective_from",
     "announced",
+    "des",
     "source",
     "verified",
     "confidence",
     "note",
 ];
 const SOURCE_KEYS: &[&str] = &["ref", "document", "section", "url", "kind"];
+const DES_KEYS: &[&str] = &["document", "section", "url", "note"];
 
 /// The file being checked and the problems found so far.
 struct Cx<'a> {
@@ -976,13 +1058,41 @@ fn parse_source(cx: &mut Cx, t: &Table, path: &str) -> Option<Source> {
     let document = req_str(cx, st, "document", &sp);
     let section = opt_str(cx, st, "section", &sp);
     let url = opt_str(cx, st, "url", &sp);
-    let kind = keyword::<SourceKind>(cx, st, "kind", &sp, false);
+    let kind = keyword::<SourceKind>(cx, st, "kind", &sp, true);
     Some(Source {
         reference,
         document: document?,
         section,
         url,
-        kind,
+        kind: kind?,
+    })
+}
+
+/// Parses the required `des = { document, section, url?, note? }`: the DES
+/// document and section a figure comes from. A section that was looked for
+/// and not found is written `"not found"` and must say why in `note`.
+fn parse_des(cx: &mut Cx, t: &Table, path: &str) -> Option<DesReference> {
+    let v = req(cx, t, "des", path)?;
+    let dp = join(path, "des");
+    let dt = table_at(cx, v, dp.clone())?;
+    check_keys(cx, dt, DES_KEYS, &dp);
+    let document = req_str(cx, dt, "document", &dp);
+    let section = req_str(cx, dt, "section", &dp);
+    let url = opt_str(cx, dt, "url", &dp);
+    let note = opt_str(cx, dt, "note", &dp);
+    let section = section?;
+    let not_found = section.trim().eq_ignore_ascii_case(SECTION_NOT_FOUND);
+    if not_found && note.is_none() {
+        cx.err(
+            join(&dp, "note"),
+            "missing while section is \"not found\"; say what was looked for and what is known",
+        );
+    }
+    Some(DesReference {
+        document: document?,
+        section: (!not_found).then_some(section),
+        url,
+        note,
     })
 }
 
@@ -1031,6 +1141,7 @@ fn parse_revision(
     let rate_given = rt.contains_key("rate");
     let effective_from = req_date(cx, rt, "effective_from", &rp);
     let announced = opt_date(cx, rt, "announced", &rp);
+    let des = parse_des(cx, rt, &rp);
     let source = parse_source(cx, rt, &rp);
     let verified = req_bool(cx, rt, "verified", &rp);
     let confidence = keyword::<Confidence>(cx, rt, "confidence", &rp, true);
@@ -1048,6 +1159,7 @@ fn parse_revision(
         rate,
         effective_from: effective_from?,
         announced,
+        des: des?,
         source: source?,
         verified: verified?,
         confidence: confidence?,
@@ -1092,6 +1204,7 @@ fn parse_component(
         }
     };
     let reimbursed_fraction = decimal(cx, ct, "reimbursed_fraction", path);
+    let des = parse_des(cx, ct, path);
     let source = parse_source(cx, ct, path);
     let verified = req_bool(cx, ct, "verified", path);
     let confidence = keyword::<Confidence>(cx, ct, "confidence", path, true);
@@ -1151,6 +1264,7 @@ fn parse_component(
         population_date,
         points_available,
         reimbursed_fraction,
+        des: des?,
         source: source?,
         verified: verified?,
         confidence: confidence?,
