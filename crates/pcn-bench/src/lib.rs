@@ -1,1 +1,433 @@
-//! placeholder
+//! `pcn bench`: times the national import into a fresh SQLite database, the
+//! national `pcn check`, a national payment run and its export, and the ARRS
+//! year of every network, on the real files, and prints the median of several
+//! runs (these machines are noisy: compare ratios, not single runs).
+//! `pcn bench --web` load-tests the web app on the national database.
+//!
+//! Built only with the `pcn` command's `bench` feature, so the load
+//! generator and its HTTP client stay out of the production binary.
+
+mod load;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Result};
+use clap::Args;
+use pcn_app::imports::FileOutcome;
+use pcn_app::App;
+use pcn_core::checks::{self, CheckConfig, Scope};
+use pcn_core::registry::Registry;
+use pcn_import::ImportOptions;
+
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// The folder holding the national files (the shared data folder).
+    #[arg(long, default_value = "../shared/data")]
+    pub data: PathBuf,
+    /// Counted runs of each measurement.
+    #[arg(long, default_value_t = 5)]
+    pub runs: usize,
+    /// The date to check as at.
+    #[arg(long, default_value = "2026-07-01")]
+    pub as_at: chrono::NaiveDate,
+    /// Instead: load-test the web app on the national database, the network
+    /// statement page and its API, on loopback.
+    #[arg(long)]
+    pub web: bool,
+    /// Concurrent keep-alive connections (--web).
+    #[arg(long, default_value_t = 64)]
+    pub connections: usize,
+    /// Seconds per URL (--web).
+    #[arg(long, default_value_t = 30)]
+    pub seconds: u64,
+    /// At most this many requests per URL (--web).
+    #[arg(long, default_value_t = 2_000_000)]
+    pub max_requests: u64,
+    /// Fail (exit 1) when a URL has any error or a p99 at or over this many ms (--web).
+    #[arg(long)]
+    pub max_p99_ms: Option<f64>,
+}
+
+/// The national registry files, as published, in the shared data folder.
+pub fn national_files(data: &Path) -> Vec<PathBuf> {
+    [
+        "ods-epcn-2024-10/ePCN.xlsx",
+        "ods-epraccur-2025-11/epraccur.csv",
+        "nhsd-gp-reg-pat-prac-2026-07/gp-reg-pat-prac-map.csv",
+        "nhsd-gp-reg-pat-prac-2026-07/gp-reg-pat-prac-quin-age.csv.gz",
+        "nhsd-gpad-mapping-2025-08/Mapping.csv",
+        "nhsuk-gp-locations-2019-05/GP.csv",
+    ]
+    .iter()
+    .map(|f| data.join(f))
+    .collect()
+}
+
+fn median(mut samples: Vec<Duration>) -> Duration {
+    samples.sort();
+    samples[samples.len() / 2]
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.1} ms", d.as_secs_f64() * 1000.0)
+}
+
+fn today() -> chrono::NaiveDate {
+    chrono::Local::now().date_naive()
+}
+
+/// Imports one file; fails when it is refused.
+pub async fn import_file(app: &App, path: &Path) -> Result<()> {
+    let options = ImportOptions {
+        as_at: None,
+        today: today(),
+    };
+    if let FileOutcome::Refused(e) = app
+        .import_file(path, &options, "bench", &mut |_| {})
+        .await?
+    {
+        bail!("{e}");
+    }
+    Ok(())
+}
+
+/// Imports every national file into the store; fails on the first bad file.
+/// As `pcn import` does, ending with the registry cache rebuilt.
+pub async fn import_national(app: &App, data: &Path) -> Result<()> {
+    for path in national_files(data) {
+        import_file(app, &path).await?;
+    }
+    app.refresh_cache().await?;
+    Ok(())
+}
+
+/// Opens (creating) a database with the built-in rulebook.
+pub async fn open(path: &Path) -> Result<App> {
+    let rulebook = Arc::new(pcn_app::rules::load(None)?);
+    Ok(App::open(&path.display().to_string(), rulebook).await?)
+}
+
+/// The medians of the counted runs, one list of samples per measurement.
+#[derive(Default)]
+struct Samples {
+    import: Vec<Duration>,
+    load: Vec<Duration>,
+    check: Vec<Duration>,
+    whole_check: Vec<Duration>,
+    pay: Vec<Duration>,
+    xlsx: Vec<Duration>,
+    seed: Vec<Duration>,
+    roster_load: Vec<Duration>,
+    claims_year: Vec<Duration>,
+    findings: usize,
+    networks_paid: usize,
+    claim_lines: usize,
+    roster_networks: usize,
+}
+
+pub async fn run(args: BenchArgs) -> Result<ExitCode> {
+    if args.web {
+        return web(args).await;
+    }
+    let missing: Vec<_> = national_files(&args.data)
+        .into_iter()
+        .filter(|p| !p.exists())
+        .collect();
+    if !missing.is_empty() {
+        bail!("missing national files (use --data DIR): {missing:?}");
+    }
+    let runs = args.runs.max(1);
+    let dir = tempfile::tempdir()?;
+    let mut samples = Samples::default();
+    // One warm-up run, then the counted ones.
+    for run in 0..=runs {
+        let path = dir.path().join(format!("bench-{run}.sqlite"));
+        one_run(&args, &path, run > 0, &mut samples).await?;
+    }
+    report(&args, runs, samples);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Times `f`.
+async fn timed<T, F: std::future::Future<Output = Result<T>>>(f: F) -> Result<(T, Duration)> {
+    let started = Instant::now();
+    let value = f.await?;
+    Ok((value, started.elapsed()))
+}
+
+async fn one_run(args: &BenchArgs, path: &Path, counted: bool, s: &mut Samples) -> Result<()> {
+    let keep = |v: &mut Vec<Duration>, d: Duration| {
+        if counted {
+            v.push(d)
+        }
+    };
+    let app = open(path).await?;
+    let ((), d) = timed(import_national(&app, &args.data)).await?;
+    keep(&mut s.import, d);
+    let (registry, d) = timed(async { Ok(app.registry().await?) }).await?;
+    keep(&mut s.load, d);
+    let started = Instant::now();
+    let report = checks::run(
+        &registry.at(args.as_at),
+        &CheckConfig::default(),
+        &Scope::default(),
+    );
+    keep(&mut s.check, started.elapsed());
+    s.findings = report.findings.len();
+    app.close().await;
+
+    // `pcn check` as a user runs it: open the database, load, check, render.
+    let (_, d) = timed(async {
+        let app = open(path).await?;
+        let registry: Registry = app.registry().await?;
+        let report = checks::run(
+            &registry.at(args.as_at),
+            &CheckConfig::default(),
+            &Scope::default(),
+        );
+        app.close().await;
+        Ok(std::hint::black_box(pcn_export::checks::check_csv(
+            &report,
+        )?))
+    })
+    .await?;
+    keep(&mut s.whole_check, d);
+    pay_run(&registry, counted, s)?;
+    arrs_year(args, path, counted, s).await
+}
+
+/// A national payment run: every network, every stream, distribution to practices.
+fn pay_run(registry: &Registry, counted: bool, s: &mut Samples) -> Result<()> {
+    let rulebook = pcn_app::rules::load(None)?;
+    let options = pcn_core::payrun::RunOptions {
+        distribution: Some(pcn_core::payrun::Agreement {
+            method: pcn_core::funding::Distribution::ByRegisteredList,
+            top_slice_percent: pcn_core::Decimal::new(5, 0),
+        }),
+        ..Default::default()
+    };
+    let year = pcn_core::rulebook::FinancialYear::starting(2025);
+    let started = Instant::now();
+    let run = pcn_app::pay::build_run(
+        &rulebook,
+        registry,
+        year,
+        &pcn_core::payrun::Selection::all(),
+        &options,
+    )?;
+    let paid = started.elapsed();
+    s.networks_paid = run.networks.len();
+    let started = Instant::now();
+    std::hint::black_box(pcn_export::pay::run_xlsx(&run)?);
+    let exported = started.elapsed();
+    if counted {
+        s.pay.push(paid);
+        s.xlsx.push(exported);
+    }
+    Ok(())
+}
+
+/// ARRS: seed every network's roster from the workforce census, load it, and
+/// work out a year of monthly claims and each network's budget.
+async fn arrs_year(args: &BenchArgs, path: &Path, counted: bool, s: &mut Samples) -> Result<()> {
+    let workforce = args
+        .data
+        .join("nhsd-pcn-workforce-2026-06/pcn-workforce-individual-level-2026-06.csv.gz");
+    let app = open(path).await?;
+    let ((), seeded) = timed(import_file(&app, &workforce)).await?;
+    let (mut posts, loaded) = timed(async { Ok(app.store.posts(None).await?) }).await?;
+    app.close().await;
+    let rulebook = pcn_app::rules::load(None)?;
+    // Network by network, so each network's claim lines are one run.
+    posts.sort_by(|a, b| (&a.pcn, a.id).cmp(&(&b.pcn, b.id)));
+    let fy = pcn_core::rulebook::FinancialYear::starting(2026);
+    let started = Instant::now();
+    let (lines, errors) =
+        pcn_core::arrs::roster_year(&rulebook, fy, &posts, &Default::default(), false);
+    if let Some((id, e)) = errors.first() {
+        bail!("post {id}: {e}");
+    }
+    let pcn_of: std::collections::HashMap<i64, &pcn_core::PcnCode> =
+        posts.iter().map(|p| (p.id, &p.pcn)).collect();
+    let mut networks = 0;
+    for network_lines in lines.chunk_by(|a, b| pcn_of.get(&a.post) == pcn_of.get(&b.post)) {
+        std::hint::black_box(pcn_core::arrs::budget(
+            fy,
+            fy.start(),
+            None,
+            network_lines,
+            &[],
+        ));
+        networks += 1;
+    }
+    let claimed = started.elapsed();
+    s.claim_lines = lines.len();
+    s.roster_networks = networks;
+    if counted {
+        s.seed.push(seeded);
+        s.roster_load.push(loaded);
+        s.claims_year.push(claimed);
+    }
+    Ok(())
+}
+
+fn report(args: &BenchArgs, runs: usize, s: Samples) {
+    println!(
+        "pcn bench: {runs} runs after one warm-up, medians; national files from {}",
+        args.data.display()
+    );
+    for (label, samples) in [
+        (
+            "national import into a new SQLite database (6 files, cache rebuilt)".to_string(),
+            s.import,
+        ),
+        ("load the registry from SQLite (cached)".into(), s.load),
+        (
+            format!("checks as at {} ({} findings)", args.as_at, s.findings),
+            s.check,
+        ),
+        (
+            "pcn check end to end (open, load, check, render)".into(),
+            s.whole_check,
+        ),
+        (
+            format!(
+                "payment run 2025-26 ({} networks, every stream, distribution to practices)",
+                s.networks_paid
+            ),
+            s.pay,
+        ),
+        ("XLSX export of that run".into(), s.xlsx),
+        (
+            "ARRS: seed rosters from the PCN workforce census (39,940 records)".into(),
+            s.seed,
+        ),
+        ("ARRS: load every roster from SQLite".into(), s.roster_load),
+        (
+            format!(
+                "ARRS: a year of monthly claims and budgets, {} networks ({} claim lines)",
+                s.roster_networks, s.claim_lines
+            ),
+            s.claims_year,
+        ),
+    ] {
+        println!("  {label}: {}", ms(median(samples)));
+    }
+}
+
+/// `pcn bench --web`: the national database, served on loopback, and the
+/// statement page and API of one network under load.
+async fn web(args: BenchArgs) -> Result<ExitCode> {
+    use pcn_core::access::{Account, Role, Scope as AccessScope};
+    use pcn_web::state::Session;
+
+    let dir = tempfile::tempdir()?;
+    let path = dir.path().join("national.sqlite");
+    let app = open(&path).await?;
+    let started = Instant::now();
+    import_national(&app, &args.data).await?;
+    println!(
+        "national database built in {} (6 files)",
+        ms(started.elapsed())
+    );
+    let config = pcn_web::Config {
+        secure_cookies: false,
+        max_upload: 64 << 20,
+    };
+    let started = Instant::now();
+    let state = pcn_web::build_state(app, config).await?;
+    let data = state.data()?;
+    // The largest network: the longest statement page.
+    let pcn = data
+        .snapshot
+        .networks_with_members()
+        .max_by_key(|n| (n.members.len(), n.list_size))
+        .map(|n| n.code.clone())
+        .ok_or_else(|| anyhow::anyhow!("the national database has no networks"))?;
+    state.year_run(&data, data.year).await?;
+    println!(
+        "server state (registry, checks, {} payment run) ready in {}",
+        data.year,
+        ms(started.elapsed())
+    );
+    // A session for a network manager of that network, held in memory only.
+    let token = pcn_web::auth::random_token()?;
+    let digest = pcn_web::auth::sha256_hex(&token);
+    state
+        .sessions
+        .write()
+        .map_err(|_| anyhow::anyhow!("session lock"))?
+        .insert(
+            digest.clone(),
+            Session {
+                token_sha256: digest,
+                account: Account {
+                    id: 0,
+                    username: "bench".into(),
+                    display_name: None,
+                    role: Role::Network,
+                    scope: AccessScope::Network(pcn.clone()),
+                },
+                csrf_token: pcn_web::auth::random_token()?,
+                expires_at: chrono::Utc::now() + chrono::Duration::hours(1),
+            },
+        );
+    let listener = pcn_web::bind("127.0.0.1:0".parse()?).await?;
+    let addr = listener.local_addr()?;
+    tokio::spawn(pcn_web::serve(state.clone(), listener));
+    let cookie = format!("{}={token}", pcn_web::auth::SESSION_COOKIE);
+    let mut failed = false;
+    println!(
+        "{} connections for {} s per URL (at most {} requests), network {pcn}:",
+        args.connections, args.seconds, args.max_requests
+    );
+    for path in [
+        format!("/networks/{pcn}/statement"),
+        format!("/api/networks/{pcn}/statement"),
+    ] {
+        let url = format!("http://{addr}{path}");
+        // Warm up: one request, which must succeed.
+        let warm = reqwest::Client::new()
+            .get(&url)
+            .header(reqwest::header::COOKIE, &cookie)
+            .send()
+            .await?;
+        if warm.status() != reqwest::StatusCode::OK {
+            bail!("GET {path} answered {} before the load", warm.status());
+        }
+        let r = load::run(
+            &url,
+            &cookie,
+            args.connections,
+            Duration::from_secs(args.seconds),
+            args.max_requests,
+        )
+        .await?;
+        println!(
+            "  GET {path}: {} requests in {:.1} s ({:.0}/s), {} errors; latency p50 {:.2} ms, p90 {:.2} ms, p99 {:.2} ms, max {:.2} ms; {} bytes a response",
+            r.requests,
+            r.seconds,
+            r.per_second(),
+            r.errors,
+            r.p50_ms,
+            r.p90_ms,
+            r.p99_ms,
+            r.max_ms,
+            r.bytes_per_response
+        );
+        if let Some(limit) = args.max_p99_ms {
+            if r.errors > 0 || r.p99_ms >= limit || r.requests == 0 {
+                eprintln!("  FAILED: {path} needs no errors and p99 under {limit} ms");
+                failed = true;
+            }
+        }
+    }
+    Ok(if failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}

@@ -3,9 +3,13 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use std::sync::Arc;
+
 use anyhow::Result;
 use chrono::NaiveDate;
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use pcn_app::App;
+use pcn_core::rulebook::Rulebook;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -27,6 +31,16 @@ pub struct Cli {
     /// Who is making the change, for the audit log (default: $USER).
     #[arg(long, global = true, env = "PCN_USER")]
     pub by: Option<String>,
+
+    /// A rulebook folder (one `<year>.toml` per financial year) instead of the
+    /// built-in rules; every command uses it (payments, ARRS, census seeding).
+    #[arg(long, global = true, env = "PCN_RULES")]
+    pub rules: Option<PathBuf>,
+
+    /// The date taken as today (for scripts and tests that must not depend
+    /// on the calendar).
+    #[arg(long, global = true, env = "PCN_TODAY", value_parser = parse_date, hide = true)]
+    pub today: Option<NaiveDate>,
 
     #[command(subcommand)]
     pub command: Command,
@@ -76,10 +90,12 @@ pub enum Command {
     /// budget against the ARRS Sum, hiring what-ifs, the national picture.
     #[command(subcommand)]
     Arrs(crate::arrs::ArrsCommand),
-    /// Time the national import, check and payment run on the real files.
-    Bench(crate::bench::BenchArgs),
+    /// Time the national import, check and payment run on the real files
+    /// (built with the `bench` feature).
+    #[cfg(feature = "bench")]
+    Bench(pcn_bench::BenchArgs),
     /// Serve the web app and its JSON API (OpenAPI at /api/openapi.json).
-    Serve(crate::web::ServeArgs),
+    Serve(crate::serve::ServeArgs),
     /// Accounts of the web app: add, list, set a password, disable.
     #[command(subcommand)]
     User(crate::user::UserCommand),
@@ -252,31 +268,57 @@ pub fn actor(by: &Option<String>) -> String {
         .unwrap_or_else(|| "unknown".to_string())
 }
 
-pub fn today() -> NaiveDate {
-    chrono::Local::now().date_naive()
+/// What every command runs with: where the database is, who acts, the
+/// rulebook folder, and today.
+pub struct Ctx {
+    pub database: String,
+    pub actor: String,
+    pub rules: Option<PathBuf>,
+    pub today: NaiveDate,
+}
+
+impl Ctx {
+    /// The rulebook this command uses.
+    pub fn rulebook(&self) -> Result<Arc<Rulebook>> {
+        Ok(Arc::new(pcn_app::rules::load(self.rules.as_deref())?))
+    }
+
+    /// The application over the database, with the rulebook.
+    pub async fn app(&self) -> Result<App> {
+        let rulebook = self.rulebook()?;
+        Ok(App::open(&self.database, rulebook).await?)
+    }
 }
 
 pub async fn run(cli: Cli) -> Result<ExitCode> {
-    let actor = actor(&cli.by);
+    let ctx = Ctx {
+        database: cli.database.clone(),
+        actor: actor(&cli.by),
+        rules: cli.rules.clone(),
+        today: cli
+            .today
+            .unwrap_or_else(|| chrono::Local::now().date_naive()),
+    };
     match cli.command {
-        Command::Import(args) => crate::import::run(&cli.database, &actor, args).await,
-        Command::Check(args) => crate::check::run(&cli.database, args).await,
-        Command::Network(command) => crate::network::run(&cli.database, &actor, command).await,
+        Command::Import(args) => crate::import::run(&ctx, args).await,
+        Command::Check(args) => crate::check::run(&ctx, args).await,
+        Command::Network(command) => crate::network::run(&ctx, command).await,
         Command::Practice { code, as_at } => {
-            crate::network::show_practice(&cli.database, &code, as_at).await
+            crate::network::show_practice(&ctx, &code, as_at).await
         }
-        Command::Imports => crate::network::show_imports(&cli.database).await,
-        Command::Audit { limit } => crate::network::show_audit(&cli.database, limit).await,
+        Command::Imports => crate::network::show_imports(&ctx).await,
+        Command::Audit { limit } => crate::network::show_audit(&ctx, limit).await,
         Command::Demo {
             demo_database,
             no_serve,
             listen,
             password,
-        } => crate::demo::run(&demo_database, &actor, !no_serve, listen, password).await,
-        Command::Pay(args) => crate::pay::run(&cli.database, *args).await,
-        Command::Arrs(command) => crate::arrs::run(&cli.database, &actor, command).await,
-        Command::Bench(args) => crate::bench::run(args).await,
-        Command::Serve(args) => crate::web::run(&cli.database, args).await,
-        Command::User(command) => crate::user::run(&cli.database, &actor, command).await,
+        } => crate::demo::run(&ctx, &demo_database, !no_serve, listen, password).await,
+        Command::Pay(args) => crate::pay::run(&ctx, *args).await,
+        Command::Arrs(command) => crate::arrs::run(&ctx, command).await,
+        #[cfg(feature = "bench")]
+        Command::Bench(args) => pcn_bench::run(args).await,
+        Command::Serve(args) => crate::serve::run(&ctx, args).await,
+        Command::User(command) => crate::user::run(&ctx, command).await,
     }
 }

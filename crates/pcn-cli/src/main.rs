@@ -6,7 +6,6 @@
 //! problem); the message says why.
 
 mod arrs;
-mod bench;
 mod check;
 mod cli;
 mod demo;
@@ -14,9 +13,9 @@ mod import;
 mod network;
 mod output;
 mod pay;
-mod statement_export;
+mod render;
+mod serve;
 mod user;
-mod web;
 
 use std::process::ExitCode;
 
@@ -37,6 +36,7 @@ fn main() -> ExitCode {
     match runtime.block_on(cli::run(args)) {
         Ok(code) => code,
         Err(err) => {
+            // The whole chain: what failed, then why, each cause once.
             eprintln!("error: {err:#}");
             ExitCode::from(2)
         }

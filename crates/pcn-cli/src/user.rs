@@ -5,14 +5,13 @@
 use std::io::BufRead;
 use std::process::ExitCode;
 
-use anyhow::{anyhow, Context, Result};
-use chrono::Utc;
+use anyhow::{bail, Context, Result};
 use clap::Subcommand;
+use pcn_app::accounts::NewAccount;
 use pcn_core::access::{Role, Scope};
-use pcn_store::Store;
 
+use crate::cli::Ctx;
 use crate::output::table;
-use crate::web::auth::{check_password_strength, hash_password};
 
 #[derive(Debug, Subcommand)]
 pub enum UserCommand {
@@ -52,7 +51,7 @@ pub fn read_password() -> Result<String> {
     Ok(line.trim_end_matches(['\r', '\n']).to_string())
 }
 
-pub async fn run(database: &str, actor: &str, command: UserCommand) -> Result<ExitCode> {
+pub async fn run(ctx: &Ctx, command: UserCommand) -> Result<ExitCode> {
     match command {
         UserCommand::Add {
             username,
@@ -60,40 +59,29 @@ pub async fn run(database: &str, actor: &str, command: UserCommand) -> Result<Ex
             scope,
             name,
         } => {
-            let role: Role = role.parse().map_err(|e: String| anyhow!("--role: {e}"))?;
+            let role: Role = role.parse().context("--role")?;
             let scope: Scope = match (scope, role) {
-                (Some(s), _) => s.parse().map_err(|e: String| anyhow!("--scope: {e}"))?,
+                (Some(s), _) => s.parse().context("--scope")?,
                 (None, Role::Admin) => Scope::All,
-                (None, _) => {
-                    return Err(anyhow!(
-                        "--scope is needed for a {role} account (e.g. network:U12345)"
-                    ))
-                }
+                (None, _) => bail!("--scope is needed for a {role} account (e.g. network:U12345)"),
             };
-            pcn_core::access::check_role_scope(role, &scope).map_err(|e| anyhow!("{e}"))?;
-            pcn_store::check_username(&username)?;
-            let password = read_password()?;
-            check_password_strength(&password)?;
-            let hash = hash_password(&password)?;
-            let store = Store::open(database).await?;
-            let id = store
-                .add_account(
-                    &username,
-                    name.as_deref(),
-                    &hash,
-                    role,
-                    &scope,
-                    Utc::now(),
-                    actor,
-                )
-                .await?;
-            store.close().await;
-            println!("account {id} added: {username}, {role} for {scope}");
+            let account = NewAccount {
+                username: username.clone(),
+                display_name: name,
+                role,
+                scope: scope.clone(),
+                password: read_password()?,
+            };
+            let app = ctx.app().await?;
+            let id = app.add_account(&account, &ctx.actor).await;
+            app.close().await;
+            println!("account {} added: {username}, {role} for {scope}", id?);
         }
         UserCommand::List => {
-            let store = Store::open(database).await?;
-            let accounts = store.accounts().await?;
-            store.close().await;
+            let app = ctx.app().await?;
+            let accounts = app.store.accounts().await;
+            app.close().await;
+            let accounts = accounts?;
             let mut t = table(&["user", "name", "role", "scope", "created", "by", "status"]);
             for a in &accounts {
                 t.add_row(vec![
@@ -112,19 +100,17 @@ pub async fn run(database: &str, actor: &str, command: UserCommand) -> Result<Ex
         }
         UserCommand::Password { username } => {
             let password = read_password()?;
-            check_password_strength(&password)?;
-            let hash = hash_password(&password)?;
-            let store = Store::open(database).await?;
-            store
-                .set_password(&username, &hash, Utc::now(), actor)
-                .await?;
-            store.close().await;
+            let app = ctx.app().await?;
+            let done = app.set_password(&username, &password, &ctx.actor).await;
+            app.close().await;
+            done?;
             println!("password of {username} set; its sessions were ended");
         }
         UserCommand::Disable { username } => {
-            let store = Store::open(database).await?;
-            store.disable_account(&username, Utc::now(), actor).await?;
-            store.close().await;
+            let app = ctx.app().await?;
+            let done = app.disable_account(&username, &ctx.actor).await;
+            app.close().await;
+            done?;
             println!("{username} disabled; its sessions were ended");
         }
     }

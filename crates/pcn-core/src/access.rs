@@ -321,8 +321,16 @@ mod tests {
         ));
         let icb = account(Role::Commissioner, "commissioner:QHM");
         assert!(allows(&icb, Action::View, Target::Network(&ours)));
-        assert!(allows(&icb, Action::View, Target::Commissioner(&CommissionerCode::parse("qhm").unwrap())));
-        assert!(!allows(&icb, Action::View, Target::Commissioner(&CommissionerCode::parse("16C").unwrap())));
+        assert!(allows(
+            &icb,
+            Action::View,
+            Target::Commissioner(&CommissionerCode::parse("qhm").unwrap())
+        ));
+        assert!(!allows(
+            &icb,
+            Action::View,
+            Target::Commissioner(&CommissionerCode::parse("16C").unwrap())
+        ));
 
         let manager = account(Role::Network, "network:U00001");
         assert!(allows(&manager, Action::EditRoster, Target::Network(&ours)));
@@ -346,7 +354,11 @@ mod tests {
             Action::View,
             Target::Practice(&stranger, &theirs_ref)
         ));
-        assert!(!allows(&manager, Action::View, Target::Commissioner(&CommissionerCode::parse("16C").unwrap())));
+        assert!(!allows(
+            &manager,
+            Action::View,
+            Target::Commissioner(&CommissionerCode::parse("16C").unwrap())
+        ));
         assert!(!allows(&manager, Action::Import, Target::Scope));
 
         let practice_manager = account(Role::Practice, "practice:A00001");

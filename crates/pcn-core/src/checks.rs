@@ -631,17 +631,11 @@ fn summarise(
             .pcn
             .as_ref()
             .is_none_or(|pcn| p.networks.contains(pcn))
-            && scope
-                .commissioner
-                .as_ref()
-                .is_none_or(|c| p.is_under(c))
+            && scope.commissioner.as_ref().is_none_or(|c| p.is_under(c))
     };
     let network_in = |n: &NetworkView| {
         scope.pcn.as_ref().is_none_or(|pcn| &n.code == pcn)
-            && scope
-                .commissioner
-                .as_ref()
-                .is_none_or(|c| n.is_under(c))
+            && scope.commissioner.as_ref().is_none_or(|c| n.is_under(c))
     };
     let mut s = Summary::default();
     for p in snapshot.practices.values().filter(|p| practice_in(p)) {

@@ -32,7 +32,8 @@ use serde::Serialize;
 use crate::codes::{PcnCode, PracticeCode, SubIcbCode};
 use crate::money::{split_evenly, Fraction, Pence};
 use crate::rulebook::{
-    Basis, Component, Confidence, FinancialYear, PaidTo, Source, Stream, StreamId, Timing, Unit, YearRules,
+    Basis, Component, Confidence, FinancialYear, PaidTo, Source, Stream, StreamId, Timing, Unit,
+    YearRules,
 };
 
 /// A basis figure: its value, the date it is as at, and, when it is an
@@ -947,61 +948,120 @@ impl Distribution {
     /// Parses a method and, for `percentages`, shares written
     /// `A81001=40;A81002=60` (per cent, up to two decimal places, adding up
     /// to 100).
-    pub fn parse(method: &str, shares: Option<&str>) -> Result<Distribution, String> {
+    pub fn parse(
+        method: &str,
+        shares: Option<&str>,
+    ) -> Result<Distribution, DistributionParseError> {
+        use DistributionParseError as E;
         let shares = shares.map(str::trim).filter(|s| !s.is_empty());
         let plain = |d: Distribution| match shares {
-            Some(_) => Err(format!(
-                "shares are only for the percentages method, not {method}"
-            )),
+            Some(_) => Err(E::SharesNotForMethod(method.trim().to_string())),
             None => Ok(d),
         };
         match method.trim() {
             "registered-list" => plain(Distribution::ByRegisteredList),
             "weighted-list" => plain(Distribution::ByWeightedList),
             "equal" => plain(Distribution::Equal),
-            "percentages" => {
-                let text = shares.ok_or("the percentages method needs shares, such as A81001=40;A81002=60")?;
-                let mut parsed = Vec::new();
-                for part in text.split([';', ',']).map(str::trim).filter(|p| !p.is_empty()) {
-                    let (code, percent) = part.split_once('=').ok_or_else(|| format!("{part:?} is not PRACTICE=PERCENT"))?;
-                    let code = PracticeCode::parse(code).map_err(|e| e.to_string())?;
-                    let percent: Decimal = percent.trim().parse().map_err(|_| format!("{percent:?} is not a percentage"))?;
-                    let basis_points = percent * Decimal::ONE_HUNDRED;
-                    if percent < Decimal::ZERO || basis_points.fract() != Decimal::ZERO {
-                        return Err(format!("{percent}% for {code}: use a percentage with at most two decimal places"));
-                    }
-                    if parsed.iter().any(|(c, _)| c == &code) {
-                        return Err(format!("{code} is given twice"));
-                    }
-                    let basis_points: u64 = basis_points.try_into().map_err(|_| format!("{percent}% is too large"))?;
-                    parsed.push((code, basis_points));
-                }
-                let total: u64 = parsed.iter().map(|(_, bp)| bp).sum();
-                if total != 10_000 {
-                    return Err(format!("the shares add up to {}%, not 100%", Decimal::new(total as i64, 2).normalize()));
-                }
-                Ok(Distribution::Percentages(parsed))
-            }
-            "fixed" => {
-                let text = shares.ok_or("the fixed method needs amounts in pounds, such as A81001=12000;A81002=9500.50")?;
-                let mut parsed = Vec::new();
-                for part in text.split([';', ',']).map(str::trim).filter(|p| !p.is_empty()) {
-                    let (code, pounds) = part.split_once('=').ok_or_else(|| format!("{part:?} is not PRACTICE=POUNDS"))?;
-                    let code = PracticeCode::parse(code).map_err(|e| e.to_string())?;
-                    let pounds: Decimal = pounds.trim().trim_start_matches('£').parse().map_err(|_| format!("{pounds:?} is not an amount in pounds"))?;
-                    if pounds < Decimal::ZERO || pounds.round_dp(2) != pounds {
-                        return Err(format!("£{pounds} for {code}: use pounds with at most two decimal places"));
-                    }
-                    if parsed.iter().any(|(c, _)| c == &code) {
-                        return Err(format!("{code} is given twice"));
-                    }
-                    parsed.push((code, Pence::from_pounds(pounds).ok_or("amount too large")?));
-                }
-                Ok(Distribution::Fixed(parsed))
-            }
-            other => Err(format!("{other:?} is not a method; use registered-list, weighted-list, equal, percentages or fixed")),
+            "percentages" => parse_percentages(shares.ok_or(E::PercentagesNeeded)?),
+            "fixed" => parse_fixed(shares.ok_or(E::AmountsNeeded)?),
+            other => Err(E::UnknownMethod(other.to_string())),
         }
     }
+}
+
+/// Why a distribution method or its shares were refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DistributionParseError {
+    #[error("shares are only for the percentages method, not {0}")]
+    SharesNotForMethod(String),
+    #[error("the percentages method needs shares, such as A81001=40;A81002=60")]
+    PercentagesNeeded,
+    #[error("the fixed method needs amounts in pounds, such as A81001=12000;A81002=9500.50")]
+    AmountsNeeded,
+    #[error(
+        "{0:?} is not a method; use registered-list, weighted-list, equal, percentages or fixed"
+    )]
+    UnknownMethod(String),
+    #[error("{0:?} is not PRACTICE=VALUE")]
+    NotAPair(String),
+    #[error(transparent)]
+    Practice(#[from] crate::codes::CodeError),
+    #[error("{0:?} is not a percentage")]
+    NotAPercentage(String),
+    #[error("{0}% for {1}: use a percentage with at most two decimal places")]
+    PercentTooPrecise(Decimal, PracticeCode),
+    #[error("{0} is given twice")]
+    GivenTwice(PracticeCode),
+    #[error("the shares add up to {0}%, not 100%")]
+    NotWhole(Decimal),
+    #[error("{0:?} is not an amount in pounds")]
+    NotAnAmount(String),
+    #[error("£{0} for {1}: use pounds with at most two decimal places")]
+    AmountTooPrecise(Decimal, PracticeCode),
+    #[error("{0} is too large")]
+    TooLarge(String),
+}
+
+/// `A81001=40;A81002=60`: each part split into a practice and its value.
+fn share_pairs(text: &str) -> Result<Vec<(PracticeCode, &str)>, DistributionParseError> {
+    let mut pairs: Vec<(PracticeCode, &str)> = Vec::new();
+    for part in text
+        .split([';', ','])
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+    {
+        let (code, value) = part
+            .split_once('=')
+            .ok_or_else(|| DistributionParseError::NotAPair(part.to_string()))?;
+        let code = PracticeCode::parse(code)?;
+        if pairs.iter().any(|(c, _)| c == &code) {
+            return Err(DistributionParseError::GivenTwice(code));
+        }
+        pairs.push((code, value.trim()));
+    }
+    Ok(pairs)
+}
+
+/// Percentages with at most two decimal places, adding up to 100.
+fn parse_percentages(text: &str) -> Result<Distribution, DistributionParseError> {
+    use DistributionParseError as E;
+    let mut parsed = Vec::new();
+    for (code, percent) in share_pairs(text)? {
+        let percent: Decimal = percent
+            .parse()
+            .map_err(|_| E::NotAPercentage(percent.to_string()))?;
+        let basis_points = percent * Decimal::ONE_HUNDRED;
+        if percent < Decimal::ZERO || basis_points.fract() != Decimal::ZERO {
+            return Err(E::PercentTooPrecise(percent, code));
+        }
+        let basis_points: u64 = basis_points
+            .try_into()
+            .map_err(|_| E::TooLarge(format!("{percent}%")))?;
+        parsed.push((code, basis_points));
+    }
+    let total: u64 = parsed.iter().map(|(_, bp)| bp).sum();
+    if total != 10_000 {
+        return Err(E::NotWhole(Decimal::new(total as i64, 2).normalize()));
+    }
+    Ok(Distribution::Percentages(parsed))
+}
+
+/// Amounts in pounds, to the penny.
+fn parse_fixed(text: &str) -> Result<Distribution, DistributionParseError> {
+    use DistributionParseError as E;
+    let mut parsed = Vec::new();
+    for (code, pounds) in share_pairs(text)? {
+        let amount: Decimal = pounds
+            .trim_start_matches('£')
+            .parse()
+            .map_err(|_| E::NotAnAmount(pounds.to_string()))?;
+        if amount < Decimal::ZERO || amount.round_dp(2) != amount {
+            return Err(E::AmountTooPrecise(amount, code));
+        }
+        let pence = Pence::from_pounds(amount).ok_or_else(|| E::TooLarge(format!("£{amount}")))?;
+        parsed.push((code, pence));
+    }
+    Ok(Distribution::Fixed(parsed))
 }
 
 /// One practice's share.

@@ -90,6 +90,33 @@ impl<'a> Sum<&'a Pence> for Pence {
     }
 }
 
+/// Why an amount of money was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MoneyError {
+    #[error("{0:?} is not an amount in pounds such as 45000 or 4321.55")]
+    NotAnAmount(String),
+    #[error("{0:?} is too large")]
+    TooLarge(String),
+    #[error("{0:?} is negative")]
+    Negative(String),
+    #[error("{0:?} has fractions of a penny")]
+    FractionOfAPenny(String),
+}
+
+/// An amount in pounds as people type it (`45000`, `£4,321.55`), not negative,
+/// to the penny.
+pub fn parse_pounds(raw: &str) -> Result<Pence, MoneyError> {
+    let text = raw.trim().trim_start_matches('£').replace(',', "");
+    let d = Decimal::from_str_exact(&text).map_err(|_| MoneyError::NotAnAmount(raw.to_string()))?;
+    if d.is_sign_negative() && !d.is_zero() {
+        return Err(MoneyError::Negative(raw.to_string()));
+    }
+    if d.round_dp(2) != d {
+        return Err(MoneyError::FractionOfAPenny(raw.to_string()));
+    }
+    Pence::from_pounds(d).ok_or_else(|| MoneyError::TooLarge(raw.to_string()))
+}
+
 /// Splits `total` into `parts` amounts that differ by at most a penny and add
 /// up to `total`; the spare pennies go to the earliest parts. Empty for no parts.
 pub fn split_evenly(total: Pence, parts: usize) -> Vec<Pence> {
@@ -292,10 +319,22 @@ fn gcd(mut a: u64, mut b: u64) -> u64 {
 }
 
 impl fmt::Display for Fraction {
-    /// `2/3`; a whole number as `0` or `1`.
+    /// `2/3`; a whole number as `0` or `1`; a fraction whose denominator is a
+    /// power of ten as the decimal it was typed as (`0.333333`), which parses
+    /// back to the same fraction.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.denominator == 1 {
-            write!(f, "{}", self.numerator)
+            return write!(f, "{}", self.numerator);
+        }
+        let mut places = 0u32;
+        let mut d = self.denominator;
+        while d % 10 == 0 {
+            d /= 10;
+            places += 1;
+        }
+        if d == 1 {
+            // numerator < denominator = 10^places, so a plain decimal below 1.
+            write!(f, "0.{:0width$}", self.numerator, width = places as usize)
         } else {
             write!(f, "{}/{}", self.numerator, self.denominator)
         }

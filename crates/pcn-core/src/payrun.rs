@@ -26,8 +26,8 @@ use rust_decimal::Decimal;
 
 use crate::codes::{CommissionerCode, PcnCode, PracticeCode};
 use crate::funding::{
-    self, Distribution, DistributionError, Figure, IifIndicatorPoints, MemberInputs,
-    MissingInput, MissingInputs, NetworkInputs, NetworkPay, PayRun, Statement,
+    self, Distribution, DistributionError, Figure, IifIndicatorPoints, MemberInputs, MissingInput,
+    MissingInputs, NetworkInputs, NetworkPay, PayRun, Statement,
 };
 use crate::money::{Fraction, Pence};
 use crate::registry::{NetworkView, Registry, Snapshot};
@@ -164,8 +164,7 @@ pub fn members_by_month(
     year: FinancialYear,
 ) -> BTreeMap<PcnCode, BTreeMap<PracticeCode, Vec<NaiveDate>>> {
     let months = funding::months_of(year);
-    let mut months_in: BTreeMap<PcnCode, BTreeMap<PracticeCode, Vec<NaiveDate>>> =
-        BTreeMap::new();
+    let mut months_in: BTreeMap<PcnCode, BTreeMap<PracticeCode, Vec<NaiveDate>>> = BTreeMap::new();
     for code in membership.practices.keys() {
         for month in &months {
             for pcn in registry.networks_of(code, *month) {
@@ -255,7 +254,11 @@ fn care_home_beds(registry: &Registry, pcn: &PcnCode, year: FinancialYear) -> Op
 
 /// IIF points by indicator: a breakdown by indicator replaces the total; a
 /// lone total stays in `iif_points`.
-fn iif_indicators(registry: &Registry, pcn: &PcnCode, year: FinancialYear) -> Vec<IifIndicatorPoints> {
+fn iif_indicators(
+    registry: &Registry,
+    pcn: &PcnCode,
+    year: FinancialYear,
+) -> Vec<IifIndicatorPoints> {
     let detail = registry.iif_points_detail(pcn, year);
     if !detail.iter().any(|f| f.indicator.is_some()) {
         return Vec::new();
@@ -314,10 +317,9 @@ pub fn apply_agreement(
     agreement: &Agreement,
 ) -> Result<funding::DistributionResult, DistributionError> {
     let total = statement.totals.scheduled_to_network;
-    let top_slice = Pence::from_pounds(
-        total.to_pounds() * agreement.top_slice_percent / Decimal::ONE_HUNDRED,
-    )
-    .unwrap_or(Pence::ZERO);
+    let top_slice =
+        Pence::from_pounds(total.to_pounds() * agreement.top_slice_percent / Decimal::ONE_HUNDRED)
+            .unwrap_or(Pence::ZERO);
     funding::distribute(total, top_slice, members, &agreement.method)
 }
 

@@ -405,6 +405,37 @@ impl Registry {
         self.practices.keys()
     }
 
+    /// Whether any fact names this network (at any date): a code the
+    /// registry has never heard of is a typo, not an empty network.
+    pub fn knows_network(&self, pcn: &PcnCode) -> bool {
+        self.networks
+            .get(pcn)
+            .is_some_and(|n| !n.attributes.is_empty())
+            || self.practices.values().any(|p| {
+                p.intervals.iter().any(|i| &i.pcn == pcn)
+                    || p.observations.iter().any(|o| &o.pcn == pcn)
+            })
+    }
+
+    /// Whether any fact names this practice.
+    pub fn knows_practice(&self, practice: &PracticeCode) -> bool {
+        self.practices.contains_key(practice)
+    }
+
+    /// Whether any practice or network is under this commissioner (a sub-ICB
+    /// location or an ICB) on any date the facts record.
+    pub fn knows_commissioner(&self, commissioner: &CommissionerCode) -> bool {
+        self.practices.values().any(|p| {
+            p.attributes
+                .iter()
+                .any(|f| commissioner.covers(f.sub_icb.as_ref(), f.icb.as_ref()))
+        }) || self.networks.values().any(|n| {
+            n.attributes
+                .iter()
+                .any(|f| commissioner.covers(f.sub_icb.as_ref(), None))
+        })
+    }
+
     /// Whether any care home has ever been aligned to any network: until one
     /// has, a network's care-home beds are unknown rather than zero.
     pub fn has_care_home_alignments(&self) -> bool {

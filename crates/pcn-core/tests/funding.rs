@@ -670,22 +670,26 @@ fn distribution_methods_parse_and_refuse_what_does_not_add_up() {
     assert!(
         Distribution::parse("percentages", Some("A81001=40;A81002=50"))
             .unwrap_err()
+            .to_string()
             .contains("90%")
     );
     assert!(
         Distribution::parse("percentages", Some("A81001=33.333;A81002=66.667"))
             .unwrap_err()
+            .to_string()
             .contains("two decimal places")
     );
     assert!(
         Distribution::parse("percentages", Some("A81001=50;A81001=50"))
             .unwrap_err()
+            .to_string()
             .contains("twice")
     );
     assert!(Distribution::parse("percentages", None).is_err());
     assert!(Distribution::parse("equal", Some("A81001=100")).is_err());
     assert!(Distribution::parse("by-mood", None)
         .unwrap_err()
+        .to_string()
         .contains("by-mood"));
 }
 
@@ -857,5 +861,6 @@ fn fixed_amounts_leave_the_rest_with_the_network() {
     ));
     assert!(Distribution::parse("fixed", Some("A81001=10.001"))
         .unwrap_err()
+        .to_string()
         .contains("two decimal places"));
 }

@@ -78,7 +78,8 @@ impl ClaimSchedule<'_> {
             .iter()
             .map(|l| {
                 let p = by_id.get(&l.post);
-                let text = |f: &dyn Fn(&Post) -> String| Cell::Text(p.map_or(String::new(), |p| f(p)));
+                let text =
+                    |f: &dyn Fn(&Post) -> String| Cell::Text(p.map_or(String::new(), |p| f(p)));
                 vec![
                     Cell::Text(self.pcn.to_string()),
                     Cell::Text(l.month.to_string()),
@@ -245,7 +246,9 @@ pub fn national_report_csv(report: &NationalReport) -> Result<String> {
         let mut row = vec![
             n.pcn.to_string(),
             n.name.clone().unwrap_or_default(),
-            n.commissioner.as_ref().map_or(String::new(), |c| c.to_string()),
+            n.commissioner
+                .as_ref()
+                .map_or(String::new(), |c| c.to_string()),
             n.sum.map_or(String::new(), pounds_plain),
             pounds_plain(n.estimated_spend),
             n.headroom.map_or(String::new(), pounds_plain),

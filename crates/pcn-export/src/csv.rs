@@ -83,7 +83,10 @@ mod tests {
     #[test]
     fn formulas_are_escaped_and_numbers_kept() {
         for (cell, written) in [
-            ("=HYPERLINK(\"http://evil\")", "'=HYPERLINK(\"http://evil\")"),
+            (
+                "=HYPERLINK(\"http://evil\")",
+                "'=HYPERLINK(\"http://evil\")",
+            ),
             ("+cmd", "'+cmd"),
             ("-2+3", "'-2+3"),
             ("@SUM(A1)", "'@SUM(A1)"),

@@ -15,7 +15,10 @@
 //!   decides where they go.
 
 pub mod arrs;
+pub mod checks;
 pub mod csv;
+#[cfg(any(test, feature = "fixtures"))]
+pub mod fixtures;
 pub mod networks;
 pub mod pay;
 pub mod words;

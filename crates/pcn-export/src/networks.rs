@@ -29,7 +29,12 @@ fn row(n: &NetworkView) -> [String; 8] {
         n.members.len().to_string(),
         n.list_size.to_string(),
         text(n.governance.clinical_director.clone()),
-        text(n.governance.nominated_payee.as_ref().map(ToString::to_string)),
+        text(
+            n.governance
+                .nominated_payee
+                .as_ref()
+                .map(ToString::to_string),
+        ),
     ]
 }
 

@@ -5,7 +5,9 @@
 use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
-use pcn_core::funding::{Distribution, Line, LineStatus, MissingInputs, NetworkPay, PayRun, Statement, Totals};
+use pcn_core::funding::{
+    Distribution, Line, LineStatus, MissingInputs, NetworkPay, PayRun, Statement, Totals,
+};
 use pcn_core::money::Pence;
 use pcn_core::rulebook::PaidTo;
 use pcn_core::text::grouped;

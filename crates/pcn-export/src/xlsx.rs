@@ -141,7 +141,8 @@ impl Sheet<'_> {
     /// A `SUM` over a range, with its value cached so that readers that do
     /// not calculate (and finance systems importing the file) see it too.
     pub fn sum(&mut self, row: Row, col: Col, range: &str, value: Pence, bold: bool) -> Result<()> {
-        let formula = Formula::new(format!("=SUM({range})")).set_result(pcn_core::text::pounds_plain(value));
+        let formula =
+            Formula::new(format!("=SUM({range})")).set_result(pcn_core::text::pounds_plain(value));
         let format = if bold {
             &self.f.money_bold
         } else {

@@ -295,3 +295,51 @@ fn has_header(text: &str) -> bool {
         kind_of_header("", "", &fields).is_some()
     })
 }
+
+impl ParsedFile {
+    /// What the file holds, in one line: `Patients Registered … as at
+    /// 2026-07-01: 6,201 rows read; 6,201 list sizes`.
+    pub fn describe(&self) -> String {
+        use pcn_core::text::thousands;
+        let f = &self.facts;
+        let mut parts = Vec::new();
+        for (n, what) in [
+            (f.practices.len(), "practice facts"),
+            (f.networks.len(), "network facts"),
+            (f.intervals.len(), "memberships"),
+            (f.observations.len(), "membership observations"),
+            (f.list_sizes.len(), "list sizes"),
+            (f.governance.len(), "governance facts"),
+            (f.populations.len(), "populations"),
+            (f.care_homes.len(), "care homes"),
+            (f.care_home_alignments.len(), "care-home alignments"),
+            (f.iif_achievements.len(), "IIF measures"),
+            (f.iif_points.len(), "IIF points"),
+            (f.payment_actuals.len(), "payments"),
+            (
+                f.workforce.len(),
+                "workforce records (seeding ARRS rosters)",
+            ),
+        ] {
+            if n > 0 {
+                parts.push(format!("{} {what}", thousands(n as u64)));
+            }
+        }
+        format!(
+            "{} as at {}: {} rows read{}; {}",
+            self.kind.name(),
+            self.data_date,
+            thousands(self.rows),
+            if self.skipped_rows > 0 {
+                format!(" ({} skipped)", thousands(self.skipped_rows))
+            } else {
+                String::new()
+            },
+            if parts.is_empty() {
+                "no facts".to_string()
+            } else {
+                parts.join(", ")
+            }
+        )
+    }
+}

@@ -160,7 +160,7 @@ pub(crate) async fn seed_census(
     for r in records {
         let arrs_role = census_role(&r.staff_role, &r.detailed_role).and_then(|id| {
             year.and_then(|y| y.arrs.role(id))
-                .map(|role| (role.id.clone(), role.default_band.clone()))
+                .map(|role| (role.id.to_string(), role.default_band.clone()))
         });
         let (role, band, funding) = match arrs_role {
             Some((id, band)) => (id, band, Funding::Arrs),
@@ -287,7 +287,7 @@ fn claim_from_row(row: &AnyRow) -> Result<ClaimRecord> {
     Ok(ClaimRecord {
         id: row.try_get("id")?,
         post: row.try_get("post_id")?,
-        month: month.parse().map_err(|e: String| anyhow::anyhow!(e))?,
+        month: month.parse()?,
         kind: ClaimKind::parse(&kind).context("claim kind")?,
         amount: Pence(row.try_get("amount_pence")?),
         status: ClaimStatus::parse(&status).context("claim status")?,
@@ -537,7 +537,7 @@ impl Store {
         let mut out = BTreeMap::new();
         for row in &rows {
             let month: String = row.try_get("month")?;
-            let month: YearMonth = month.parse().map_err(|e: String| anyhow::anyhow!(e))?;
+            let month: YearMonth = month.parse()?;
             out.insert(
                 (row.try_get("post_id")?, month),
                 Pence(row.try_get("cost_pence")?),

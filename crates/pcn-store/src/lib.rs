@@ -19,6 +19,9 @@ use pcn_core::{IcbCode, PcnCode, RegionCode, SubIcbCode};
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{Any, AnyPool, Row, Transaction};
 
+/// The store's error.
+pub type Error = anyhow::Error;
+
 mod arrs;
 mod web;
 
@@ -399,7 +402,12 @@ impl Store {
                 pcn: code(row, "pcn_code")?,
                 financial_year: row.try_get("financial_year")?,
                 stream_id: row.try_get("stream_id")?,
-                earned: decimal(row, "earned")?,
+                earned: {
+                    // Written as "2/3" (exact); older rows as "0.666667".
+                    let text: String = row.try_get("earned")?;
+                    text.parse::<pcn_core::money::Fraction>()
+                        .with_context(|| format!("assessment.earned {text:?}"))?
+                },
                 note: row.try_get("note")?,
             };
             latest.insert((a.pcn.to_string(), a.stream_id.clone()), a);
@@ -781,13 +789,13 @@ const IMPORT_SELECT: &str =
     "SELECT id, sha256, file_name, kind, data_date, rows_read, facts, imported_at, imported_by FROM import_log";
 
 /// A commissioner's assessment: the fraction (0 to 1) of a stream paid on
-/// achievement that a network earned in a year.
+/// achievement that a network earned in a year, exact (stored as `2/3`).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Assessment {
     pub pcn: PcnCode,
     pub financial_year: String,
     pub stream_id: String,
-    pub earned: Decimal,
+    pub earned: pcn_core::money::Fraction,
     pub note: Option<String>,
 }
 

@@ -1,6 +1,9 @@
 //! A payment run for a terminal: a full statement for one network, a summary
 //! with per-stream totals for several.
 
+use std::collections::HashSet;
+use std::fmt::Write as _;
+
 use comfy_table::Cell;
 use pcn_core::funding::{LineStatus, NetworkPay, PayRun};
 use pcn_core::money::Pence;
@@ -269,4 +272,90 @@ fn summary_table(run: &PayRun, networks: &[NetworkPay]) -> String {
     out.push_str(&totals.to_string());
     out.push('\n');
     out
+}
+#[cfg(test)]
+mod tests {
+    use pcn_core::money::Pence;
+    use pcn_export::fixtures::*;
+
+    use super::run_table;
+
+    #[test]
+    fn table_for_one_network_shows_amounts_schedule_and_distribution() {
+        let run = two_networks();
+        let complete = one(&run, 0);
+        let s = &complete.networks[0].statement;
+        let text = run_table(&complete);
+        assert!(text.contains("U00001 U00001 TEST PCN"), "{text}");
+        assert!(!text.contains("ESTIMATED"), "{text}");
+        // £2.266 × 45,139 registered patients = £102,284.97.
+        assert!(text.contains("£102,284.97"), "{text}");
+        assert!(text.contains("45,139"), "{text}");
+        assert!(
+            text.contains(&s.totals.scheduled_to_network.to_string()),
+            "{text}"
+        );
+        assert!(text.contains("maximum (ARRS)"), "{text}");
+        assert!(text.contains("Apr 2025"), "{text}");
+        assert!(text.contains("2025-04-30"), "{text}");
+        assert!(text.contains("ALPHA SURGERY"), "{text}");
+        assert!(text.contains("£1,000.00"), "top-slice: {text}");
+        let shares = &complete.networks[0].distribution.as_ref().unwrap().shares;
+        assert!(text.contains(&shares[1].amount.to_string()), "{text}");
+
+        let estimated = one(&run, 1);
+        let text = run_table(&estimated);
+        assert!(text.contains("*** ESTIMATED"), "{text}");
+        assert!(text.contains("[1]"), "{text}");
+        assert!(text.contains("estimated as the registered list"), "{text}");
+        // The estimate is listed once however many lines rest on it.
+        let note = &estimated.networks[0]
+            .statement
+            .lines
+            .iter()
+            .find(|l| l.is_estimated())
+            .unwrap()
+            .estimates[0];
+        assert_eq!(text.matches(note.as_str()).count(), 1, "{text}");
+        assert!(text.contains("not computed: "), "{text}");
+    }
+
+    #[test]
+    fn table_for_several_networks_summarises_and_totals_streams() {
+        let run = two_networks();
+        let text = run_table(&run);
+        assert!(text.contains("U00001") && text.contains("U00002"), "{text}");
+        assert!(text.contains("commissioner 00L"), "{text}");
+        let core: Pence = run
+            .networks
+            .iter()
+            .flat_map(|n| &n.statement.lines)
+            .filter(|l| l.stream_id == "core-pcn-funding")
+            .map(|l| l.amount)
+            .sum();
+        assert!(text.contains(&core.to_string()), "{core} in {text}");
+        let to_networks: Pence = run
+            .networks
+            .iter()
+            .map(|n| n.statement.totals.scheduled_to_network)
+            .sum();
+        assert!(text.contains(&to_networks.to_string()), "{text}");
+        assert!(text.contains("Networks with an estimated line"), "{text}");
+    }
+
+    #[test]
+    fn an_empty_run_says_so() {
+        assert!(run_table(&run_of(Vec::new())).contains("No networks"));
+    }
+
+    #[test]
+    fn the_statement_of_one_network_reads_as_before() {
+        // The whole table, so any change to its wording or figures is seen.
+        insta::assert_snapshot!(run_table(&one(&two_networks(), 0)));
+    }
+
+    #[test]
+    fn the_summary_of_several_networks_reads_as_before() {
+        insta::assert_snapshot!(run_table(&two_networks()));
+    }
 }

@@ -1,8 +1,5 @@
 //! The PCN workforce census's staff roles mapped to the rulebook's ARRS roles.
 
-
-
-
 /// The ARRS role a PCN workforce census record is in, from its
 /// `STAFF_ROLE` and `DETAILED_STAFF_ROLE`, or `None` for roles the scheme
 /// does not reimburse (directors, managers, administrative staff, GP

@@ -125,10 +125,15 @@ impl fmt::Display for YearMonth {
     }
 }
 
+/// Why a month was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0:?} is not a month; write it as 2026-09")]
+pub struct YearMonthError(pub String);
+
 impl FromStr for YearMonth {
-    type Err = String;
+    type Err = YearMonthError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let err = || format!("{s:?} is not a month; write it as 2026-09");
+        let err = || YearMonthError(s.to_string());
         let (y, m) = s.trim().split_once('-').ok_or_else(err)?;
         if y.len() != 4 || m.is_empty() || m.len() > 2 {
             return Err(err());
@@ -153,7 +158,7 @@ pub enum Employer {
 
 impl Employer {
     /// `network`, `practice:Y00001`, `provider:Name`.
-    pub fn parse(s: &str) -> Result<Employer, String> {
+    pub fn parse(s: &str) -> Result<Employer, ArrsError> {
         let t = s.trim();
         if t.eq_ignore_ascii_case("network") || t.eq_ignore_ascii_case("pcn") {
             return Ok(Employer::Network);
@@ -163,18 +168,18 @@ impl Employer {
             if kind.trim().eq_ignore_ascii_case("practice") {
                 return PracticeCode::parse(who)
                     .map(Employer::Practice)
-                    .map_err(|e| e.to_string());
+                    .map_err(|e| invalid(e.to_string()));
             }
             if kind.trim().eq_ignore_ascii_case("provider") && !who.is_empty() {
                 if who.chars().any(char::is_control) || who.len() > 200 {
-                    return Err("the provider's name is not printable text".into());
+                    return Err(invalid("the provider's name is not printable text"));
                 }
                 return Ok(Employer::Provider(who.to_string()));
             }
         }
-        Err(format!(
+        Err(invalid(format!(
             "{t:?} is not an employer; use network, practice:CODE or provider:NAME"
-        ))
+        )))
     }
 }
 
@@ -334,6 +339,94 @@ pub fn role_in_year<'a>(
     })
 }
 
+/// A whole-time equivalent for one post: above 0 and at most 1.
+pub fn parse_wte(raw: &str) -> Result<Decimal, ArrsError> {
+    let d = Decimal::from_str_exact(raw.trim())
+        .map_err(|_| invalid(format!("WTE {raw:?} is not a number such as 0.8")))?;
+    if d <= Decimal::ZERO || d > Decimal::ONE {
+        return Err(invalid(format!(
+            "WTE {} is outside 0–1; a post is at most 1.0 WTE (record two posts for more)",
+            d.normalize()
+        )));
+    }
+    Ok(d)
+}
+
+/// A post as someone enters it: a role by id or name, a band or the role's
+/// default, terms from the start date.
+#[derive(Debug, Clone)]
+pub struct NewPost {
+    pub pcn: PcnCode,
+    /// The network's reference for the person (no name needed).
+    pub person: String,
+    pub name: Option<String>,
+    /// A rulebook role id or name (for other funding: any text).
+    pub role: String,
+    pub band: Option<String>,
+    pub wte: Decimal,
+    pub start: NaiveDate,
+    pub end: Option<NaiveDate>,
+    pub salary: Option<Pence>,
+    pub on_costs: Option<Pence>,
+    pub levy: bool,
+    pub employer: Employer,
+    pub funding: Funding,
+    pub region: Region,
+}
+
+impl NewPost {
+    /// The post, its role resolved and checked against the rules of its
+    /// start's year.
+    pub fn to_post(&self, rb: &Rulebook) -> Result<Post, ArrsError> {
+        let person = self.person.trim();
+        if person.is_empty() || person.chars().count() > 64 || person.chars().any(char::is_control)
+        {
+            return Err(invalid(
+                "the staff reference must be 1 to 64 printable characters",
+            ));
+        }
+        let fy = FinancialYear::containing(self.start);
+        let (role, band) = if self.funding == Funding::Arrs {
+            let role = role_in_year(rb, fy, &self.role)?;
+            (
+                role.id.to_string(),
+                self.band
+                    .clone()
+                    .unwrap_or_else(|| role.default_band.clone()),
+            )
+        } else {
+            (
+                self.role.trim().to_string(),
+                self.band.clone().unwrap_or_else(|| "-".into()),
+            )
+        };
+        let post = Post {
+            id: 0,
+            pcn: self.pcn.clone(),
+            person: person.to_string(),
+            name: self.name.clone().filter(|n| !n.trim().is_empty()),
+            role,
+            employer: self.employer.clone(),
+            funding: self.funding,
+            region: self.region,
+            start: self.start,
+            end: self.end,
+            terms: vec![Terms {
+                effective_from: self.start,
+                band,
+                wte: self.wte,
+                salary: self.salary,
+                on_costs: self.on_costs,
+                levy: self.levy,
+                recorded: 0,
+            }],
+            origin: Origin::Entered,
+        };
+        validate_post(rb, &post)?;
+        Ok(post)
+    }
+}
+
 /// Checks a post before it is written: WTE in (0, 1], end not before
 /// start, terms from within the post, and for ARRS posts the role and each
 /// band known in every financial year the post spans (within the rulebook).
@@ -448,12 +541,15 @@ mod tests {
         assert_eq!(h.region, Some(Region::InnerLondon));
         assert!(Hire::parse("paramedic, 1.2 WTE, from 2026-12-01")
             .unwrap_err()
+            .to_string()
             .contains("outside 0–1"));
         assert!(Hire::parse("paramedic, band 7")
             .unwrap_err()
+            .to_string()
             .contains("start"));
         assert!(Hire::parse("paramedic, from 2026-12-01, to 2026-11-01")
             .unwrap_err()
+            .to_string()
             .contains("before"));
     }
 

@@ -27,7 +27,7 @@ pub struct Hire {
 }
 
 impl Hire {
-    pub fn parse(spec: &str) -> Result<Hire, String> {
+    pub fn parse(spec: &str) -> Result<Hire, ArrsError> {
         let mut role = None;
         let mut band = None;
         let mut wte = None;
@@ -67,51 +67,53 @@ impl Hire {
                 let w = w.trim();
                 wte = Some(
                     Decimal::from_str_exact(w)
-                        .map_err(|_| format!("{w:?} is not a WTE such as 0.8"))?,
+                        .map_err(|_| invalid(format!("{w:?} is not a WTE such as 0.8")))?,
                 );
             } else if let Some(d) = lower.strip_prefix("from ") {
                 from = Some(
                     crate::dates::parse_date(d)
-                        .ok_or_else(|| format!("{d:?} is not a date (use YYYY-MM-DD)"))?,
+                        .ok_or_else(|| invalid(format!("{d:?} is not a date (use YYYY-MM-DD)")))?,
                 );
             } else if let Some(d) = lower.strip_prefix("to ") {
                 to = Some(
                     crate::dates::parse_date(d)
-                        .ok_or_else(|| format!("{d:?} is not a date (use YYYY-MM-DD)"))?,
+                        .ok_or_else(|| invalid(format!("{d:?} is not a date (use YYYY-MM-DD)")))?,
                 );
             } else if let Some(s) = lower.strip_prefix("salary ") {
                 let s = s.trim().trim_start_matches('£').replace(',', "");
                 let d = Decimal::from_str_exact(&s)
-                    .map_err(|_| format!("{s:?} is not an amount such as 45000"))?;
+                    .map_err(|_| invalid(format!("{s:?} is not an amount such as 45000")))?;
                 salary = Some(
                     Pence::from_pounds(d)
                         .filter(|p| p.0 >= 0)
-                        .ok_or_else(|| format!("{s:?} is not an amount"))?,
+                        .ok_or_else(|| invalid(format!("{s:?} is not an amount")))?,
                 );
             } else if lower.ends_with("london") || lower == "england" {
                 region = Some(Region::parse(&lower).ok_or_else(|| {
-                    format!("{p:?} is not a region; use inner london, outer london or england")
+                    invalid(format!(
+                        "{p:?} is not a region; use inner london, outer london or england"
+                    ))
                 })?);
             } else if role.is_none() {
                 role = Some(p.to_string());
             } else {
-                return Err(format!(
+                return Err(invalid(format!(
                     "{p:?} is not understood; write e.g. \"paramedic, band 7, 1.0 WTE, from 2026-12-01\""
-                ));
+                )));
             }
         }
-        let role = role.ok_or("no role given")?;
-        let from =
-            from.ok_or_else(|| format!("{spec:?}: give a start, e.g. \"from 2026-12-01\""))?;
+        let role = role.ok_or_else(|| invalid("no role given"))?;
+        let from = from
+            .ok_or_else(|| invalid(format!("{spec:?}: give a start, e.g. \"from 2026-12-01\"")))?;
         let wte = wte.unwrap_or(Decimal::ONE);
         if wte <= Decimal::ZERO || wte > Decimal::ONE {
-            return Err(format!(
+            return Err(invalid(format!(
                 "WTE {} is outside 0–1; a post is at most 1.0 WTE",
                 wte.normalize()
-            ));
+            )));
         }
         if to.is_some_and(|t| t < from) {
-            return Err(format!("{spec:?}: the end is before the start"));
+            return Err(invalid(format!("{spec:?}: the end is before the start")));
         }
         Ok(Hire {
             role,

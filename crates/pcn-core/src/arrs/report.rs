@@ -40,6 +40,8 @@ pub struct NationalReport {
     pub financial_year: FinancialYear,
     /// The date the roster is read as at: the latest census date, within the year.
     pub as_at: NaiveDate,
+    /// The latest workforce census the roster was seeded from.
+    pub census: Option<NaiveDate>,
     pub networks: Vec<NetworkArrs>,
     pub not_costed: Vec<(i64, String)>,
 }
@@ -116,6 +118,7 @@ pub fn national_report(
     NationalReport {
         financial_year: fy,
         as_at: at,
+        census: latest_census(posts),
         networks,
         not_costed,
     }

@@ -120,7 +120,10 @@ mod tests {
 
     #[test]
     fn ids_are_checked() {
-        assert_eq!(StreamId::parse(" core-pcn-funding ").unwrap(), "core-pcn-funding");
+        assert_eq!(
+            StreamId::parse(" core-pcn-funding ").unwrap(),
+            "core-pcn-funding"
+        );
         for bad in ["", "Core", "a--b", "-a", "a-", "a b", "a_b"] {
             assert!(StreamId::parse(bad).is_err(), "{bad:?}");
         }

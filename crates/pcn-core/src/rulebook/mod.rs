@@ -25,8 +25,8 @@ use serde::Serialize;
 mod arrs;
 mod ids;
 pub use arrs::{ArrsRules, Maximum, MaximumInForce, OnCostRates, Region, Role};
-pub use ids::{IdError, RoleId, StreamId};
 use ids::is_id;
+pub use ids::{IdError, RoleId, StreamId};
 
 /// The rule files compiled into the binary, as `(file name, contents)`.
 pub const EMBEDDED: &[(&str, &str)] = &[
@@ -1034,7 +1034,6 @@ fn is_plain_decimal(s: &str) -> bool {
         && int.bytes().all(|b| b.is_ascii_digit())
         && frac.is_none_or(|f| !f.is_empty() && f.bytes().all(|b| b.is_ascii_digit()))
 }
-
 
 fn table_at<'v>(cx: &mut Cx, v: &'v Value, path: String) -> Option<&'v Table> {
     match v {

@@ -6,7 +6,7 @@ mod xlsx;
 
 pub use csv::{run_csv, run_distribution_csv, run_schedule_csv};
 pub use explain::explain_line;
-pub use xlsx::run_xlsx;
+pub use xlsx::{run_xlsx, FIRST_DATA_ROW, HEADER_ROW};
 
 use pcn_core::funding::PayRun;
 

@@ -87,9 +87,9 @@ fn build_workbook(run: &PayRun) -> Result<Workbook> {
 }
 
 /// First data row of the list sheets (title, note, blank, header above it).
-const FIRST_DATA_ROW: Row = 4;
+pub const FIRST_DATA_ROW: Row = 4;
 
-const HEADER_ROW: Row = 3;
+pub const HEADER_ROW: Row = 3;
 
 fn summary_sheet(
     sheet: &mut Sheet,
@@ -187,11 +187,7 @@ fn summary_sheet(
     Ok(())
 }
 
-fn streams_sheet(
-    sheet: &mut Sheet,
-    run: &PayRun,
-    streams: &[StreamTotal],
-) -> Result<()> {
+fn streams_sheet(sheet: &mut Sheet, run: &PayRun, streams: &[StreamTotal]) -> Result<()> {
     sheet.widths(&[28.0, 40.0, 10.0, 18.0, 12.0, 12.0, 13.0])?;
     sheet.ws.set_freeze_panes(FIRST_DATA_ROW, 0)?;
     sheet.title(

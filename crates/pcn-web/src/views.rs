@@ -8,7 +8,7 @@ use pcn_core::checks::{Finding, Severity};
 use pcn_core::funding::{LineStatus, NetworkPay};
 use pcn_core::money::Pence;
 use pcn_core::registry::{NetworkView, PracticeView};
-use pcn_core::{PcnCode, PracticeCode};
+use pcn_core::{CommissionerCode, PcnCode, PracticeCode};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -90,32 +90,18 @@ pub fn network_row(data: &Data, run: Option<&YearRun>, n: &NetworkView) -> Netwo
 }
 
 /// The networks (with members) an account may see under a commissioner code.
-pub fn networks_under<'a>(data: &'a Data, code: &str) -> Vec<&'a NetworkView> {
+pub fn networks_under<'a>(data: &'a Data, code: &CommissionerCode) -> Vec<&'a NetworkView> {
     data.snapshot
         .networks_with_members()
-        .filter(|n| {
-            n.commissioner
-                .as_ref()
-                .is_some_and(|c| c.as_str().eq_ignore_ascii_case(code))
-                || n.icb
-                    .as_ref()
-                    .is_some_and(|c| c.as_str().eq_ignore_ascii_case(code))
-        })
+        .filter(|n| n.is_under(code))
         .collect()
 }
 
-pub fn practices_under<'a>(data: &'a Data, code: &str) -> Vec<&'a PracticeView> {
+pub fn practices_under<'a>(data: &'a Data, code: &CommissionerCode) -> Vec<&'a PracticeView> {
     data.snapshot
         .practices
         .values()
-        .filter(|p| {
-            p.sub_icb
-                .as_ref()
-                .is_some_and(|c| c.as_str().eq_ignore_ascii_case(code))
-                || p.icb
-                    .as_ref()
-                    .is_some_and(|c| c.as_str().eq_ignore_ascii_case(code))
-        })
+        .filter(|p| p.is_under(code))
         .collect()
 }
 
@@ -243,8 +229,8 @@ pub fn practice_share(pay: &NetworkPay, practice: &PracticeCode) -> Option<Pract
             practice_pence: part.0,
             why: format!(
                 "{method} share {} of {} after a top-slice of {}",
-                pcn_core::checks::thousands(share.weight),
-                pcn_core::checks::thousands(weight_total),
+                pcn_core::text::thousands(share.weight),
+                pcn_core::text::thousands(weight_total),
                 dist.top_slice
             ),
         });
@@ -320,7 +306,9 @@ pub fn commissioner_rows(data: &Data) -> Vec<CommissionerRow> {
     names
         .into_iter()
         .map(|(code, name)| {
-            let nets = networks_under(data, &code);
+            let nets = CommissionerCode::parse(&code)
+                .map(|c| networks_under(data, &c))
+                .unwrap_or_default();
             let breaking = nets
                 .iter()
                 .filter(|n| status_of(&findings_of(data, &n.code)) == Status::Error)

@@ -52,7 +52,7 @@ pub fn money(p: Pence) -> String {
     p.to_string()
 }
 
-pub use pcn_core::checks::thousands;
+pub use pcn_core::text::thousands;
 
 fn head(title: &str) -> Markup {
     html! {

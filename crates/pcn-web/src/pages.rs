@@ -310,15 +310,7 @@ pub async fn commissioner(
     Path(code): Path<String>,
     Query(q): Query<StatusQuery>,
 ) -> Result<Markup, AppError> {
-    let code = code.to_ascii_uppercase();
-    guard::check(
-        &state,
-        &me,
-        Action::View,
-        Target::Commissioner(&code),
-        &format!("/commissioners/{code}"),
-    )
-    .await?;
+    let code = guard::commissioner(&state, &me, &code, &format!("/commissioners/{code}")).await?;
     let data = state.data()?;
     let networks = views::networks_under(&data, &code);
     let practices = views::practices_under(&data, &code);
@@ -345,9 +337,12 @@ pub async fn commissioner(
         .collect();
     let cov = views::coverage(&practices);
     let name = practices.iter().find_map(|p| {
-        if p.sub_icb.as_ref().is_some_and(|c| c.as_str() == code) {
+        if p.sub_icb
+            .as_ref()
+            .is_some_and(|c| c.as_str() == code.as_str())
+        {
             p.sub_icb_name.clone()
-        } else if p.icb.as_ref().is_some_and(|c| c.as_str() == code) {
+        } else if p.icb.as_ref().is_some_and(|c| c.as_str() == code.as_str()) {
             p.icb_name.clone()
         } else {
             None
@@ -865,7 +860,6 @@ pub async fn arrs_add(
     let n = guard::network(&state, &me, &data, &raw, Action::EditRoster, &path).await?;
     guard::form(&state, &me, &f.csrf, &f.form_token, &path).await?;
     let post = super::api::new_post_from(
-        &state,
         &n.code,
         &f.person,
         &f.role,
@@ -874,10 +868,7 @@ pub async fn arrs_add(
         &f.start,
         f.salary.as_deref(),
     )?;
-    state
-        .store
-        .add_post(&post, Utc::now(), &me.account.username)
-        .await?;
+    state.app.add_post(&post, &me.account.username).await?;
     Ok(Redirect::to(&format!("/networks/{}/arrs?notice=added", n.code)).into_response())
 }
 

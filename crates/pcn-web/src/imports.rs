@@ -5,11 +5,10 @@
 use axum::extract::{Multipart, Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
-use chrono::Utc;
 use maud::{html, Markup};
+use pcn_app::imports::FileOutcome;
 use pcn_core::access::{Action, Target};
 use pcn_import::ImportOptions;
-use pcn_store::{ImportOutcome, NewImport};
 use serde::Deserialize;
 use std::time::Instant;
 
@@ -148,7 +147,7 @@ pub async fn upload(
     };
     let already = state.store.find_import(&parsed.sha256).await?;
     let id = super::auth::random_token()?;
-    let summary = crate::import::describe(&parsed);
+    let summary = parsed.describe();
     let notes = parsed.notes.clone();
     let sha = parsed.sha256.clone();
     if let Ok(mut staged) = state.staged.lock() {
@@ -220,26 +219,21 @@ pub async fn commit(
     guard::check(&state, &me, Action::Import, Target::Scope, "/imports").await?;
     guard::form(&state, &me, &f.csrf, &f.form_token, "/imports/commit").await?;
     let s = take_staged(&state, &me, &id)?;
-    let import = NewImport {
-        sha256: &s.sha256,
-        file_name: &s.file_name,
-        kind: s.parsed.kind,
-        data_date: s.parsed.data_date,
-        rows_read: s.parsed.rows,
-        imported_at: Utc::now(),
-        imported_by: &me.account.username,
-    };
-    let outcome = state.store.write_import(&import, &s.parsed.facts).await?;
+    let outcome = state
+        .app
+        .write_parsed(s.parsed, &s.file_name, &me.account.username)
+        .await?;
     let message = match outcome {
-        ImportOutcome::Written(n) => {
+        FileOutcome::Written { id, .. } => {
             // Recomputes the data (and rebuilds the store's registry cache).
             state.refresh().await?;
-            format!("{} was imported as import {n}.", s.file_name)
+            format!("{} was imported as import {id}.", s.file_name)
         }
-        ImportOutcome::AlreadyImported(r) => format!(
+        FileOutcome::AlreadyImported { record, .. } => format!(
             "{} was already imported as import {}: nothing changed.",
-            s.file_name, r.id
+            s.file_name, record.id
         ),
+        FileOutcome::Refused(e) => return Err(AppError::BadRequest(e.to_string())),
     };
     let markup = page_(
         &state,

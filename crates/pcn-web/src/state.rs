@@ -9,16 +9,16 @@ use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, Context, Result};
 use chrono::NaiveDate;
+use pcn_app::App;
 use pcn_core::access::Account;
-use pcn_core::arrs::{budget, Budget, Post};
+use pcn_core::arrs::{Budget, Post};
 use pcn_core::checks::{self, CheckConfig, Report, Scope as CheckScope};
-use pcn_core::funding::{MissingInputs, PayRun};
+use pcn_core::funding::PayRun;
+use pcn_core::payrun::{arrs_sum, RunOptions, Selection};
 use pcn_core::registry::{Registry, Snapshot};
 use pcn_core::rulebook::{FinancialYear, Rulebook};
-use pcn_core::{Decimal, PcnCode};
+use pcn_core::PcnCode;
 use pcn_store::Store;
-
-use crate::pay::{build_run, recorded_options, RunOptions, Selection};
 
 /// A payment run of one year, with each network's place in it.
 pub struct YearRun {
@@ -93,8 +93,10 @@ pub struct Session {
 }
 
 pub struct Inner {
+    /// The use cases; `store` and `rulebook` are the app's, for short.
+    pub app: App,
     pub store: Store,
-    pub rulebook: Rulebook,
+    pub rulebook: std::sync::Arc<Rulebook>,
     pub data: RwLock<Arc<Data>>,
     /// Held while refreshing; holds the account version last seen.
     reload: tokio::sync::Mutex<i64>,
@@ -123,15 +125,12 @@ fn lock_err<T>(_: T) -> anyhow::Error {
 }
 
 impl AppState {
-    pub async fn new(
-        store: Store,
-        rulebook: Rulebook,
-        secure_cookies: bool,
-        max_upload: usize,
-    ) -> Result<AppState> {
+    pub async fn new(app: App, secure_cookies: bool, max_upload: usize) -> Result<AppState> {
+        let (store, rulebook) = (app.store.clone(), app.rulebook.clone());
         let accounts = store.data_version().await?.accounts;
         let data = load_data(&store, &rulebook).await?;
         Ok(AppState(Arc::new(Inner {
+            app,
             store,
             rulebook,
             data: RwLock::new(Arc::new(data)),
@@ -174,28 +173,20 @@ impl AppState {
         if let Some(run) = data.runs.lock().map_err(lock_err)?.get(&year) {
             return Ok(run.clone());
         }
-        let (agreements, assessments) = recorded_options(&self.store, year).await?;
-        let rules = self
-            .rulebook
-            .financial_year(year)
-            .map_err(|e| anyhow!("{e}"))?
-            .clone();
-        let previous = self.rulebook.financial_year(year.previous()).ok().cloned();
+        let (agreements, assessments) = self.app.recorded_for(year).await?;
+        let rulebook = self.rulebook.clone();
         let data2 = data.clone();
         let run = tokio::task::spawn_blocking(move || -> Result<YearRun> {
             let options = RunOptions {
-                missing: MissingInputs::Estimate,
-                membership_as_at: None,
-                distribution: None,
-                top_slice_percent: Decimal::ZERO,
                 agreements,
                 assessments,
+                ..RunOptions::default()
             };
-            let run = build_run(
+            let run = pcn_app::pay::build_run(
+                &rulebook,
                 &data2.registry,
-                &rules,
-                previous.as_ref(),
-                &Selection::default(),
+                year,
+                &Selection::all(),
                 &options,
             )?;
             let by_pcn = run
@@ -224,16 +215,11 @@ impl AppState {
         year: FinancialYear,
         as_at: NaiveDate,
     ) -> Result<(Vec<Post>, Budget)> {
-        let posts = self.store.posts(Some(code)).await?;
-        let costs = self.store.costs(Some(code)).await?;
-        let claims = self.store.claims(code, year).await?;
         let run = self.year_run(data, year).await?;
-        let sum = run
-            .network(code)
-            .and_then(|n| crate::arrs::arrs_sum(&n.statement));
-        let lines = crate::arrs::lines_for(&self.rulebook, year, &posts, &costs, false)?;
-        let budget = budget(year, as_at, sum, &lines, &claims);
-        Ok((posts, budget))
+        let sum = run.network(code).and_then(|n| arrs_sum(&n.statement));
+        let year = self.app.network_year_with_sum(code, year, sum).await?;
+        let budget = year.budget(&self.rulebook, as_at, &year.posts)?;
+        Ok((year.posts, budget))
     }
 
     /// Forgets single-use form tokens and staged uploads older than `max_age`.

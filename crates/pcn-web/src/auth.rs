@@ -13,8 +13,6 @@
 use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, Result};
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use argon2::Argon2;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap};
@@ -28,7 +26,6 @@ use super::state::{AppState, FormToken, Session};
 pub const SESSION_COOKIE: &str = "pcn_session";
 pub const LOGIN_COOKIE: &str = "pcn_login";
 pub const SESSION_HOURS: i64 = 8;
-pub const MIN_PASSWORD: usize = 10;
 pub const LOCK_WINDOW: Duration = Duration::from_secs(15 * 60);
 pub const MAX_USER_FAILURES: i64 = 5;
 pub const MAX_CLIENT_FAILURES: u32 = 20;
@@ -44,41 +41,9 @@ pub fn sha256_hex(text: &str) -> String {
     hex::encode(Sha256::digest(text.as_bytes()))
 }
 
-/// Refuses passwords too short to be safe.
-pub fn check_password_strength(password: &str) -> Result<()> {
-    if password.chars().count() < MIN_PASSWORD {
-        anyhow::bail!("a password needs at least {MIN_PASSWORD} characters");
-    }
-    Ok(())
-}
-
-/// An argon2id hash of the password, in PHC string form.
-pub fn hash_password(password: &str) -> Result<String> {
-    let mut salt = [0u8; 16];
-    getrandom::fill(&mut salt).map_err(|e| anyhow!("no randomness: {e}"))?;
-    let salt = SaltString::encode_b64(&salt).map_err(|e| anyhow!("salt: {e}"))?;
-    Ok(Argon2::default()
-        .hash_password(password.as_bytes(), &salt)
-        .map_err(|e| anyhow!("hashing the password: {e}"))?
-        .to_string())
-}
-
-pub fn verify_password(hash: &str, password: &str) -> bool {
-    PasswordHash::new(hash)
-        .map(|parsed| {
-            Argon2::default()
-                .verify_password(password.as_bytes(), &parsed)
-                .is_ok()
-        })
-        .unwrap_or(false)
-}
-
-/// A hash to verify against when the user name is unknown, so a login for a
-/// missing account takes as long as one with a wrong password.
-pub fn decoy_hash() -> &'static str {
-    static DECOY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    DECOY.get_or_init(|| hash_password("not a real password at all").unwrap_or_default())
-}
+pub use pcn_app::accounts::{
+    check_password_strength, decoy_hash, hash_password, verify_password, MIN_PASSWORD,
+};
 
 pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
     headers

@@ -33,6 +33,24 @@ impl From<anyhow::Error> for AppError {
     }
 }
 
+impl From<pcn_app::Error> for AppError {
+    /// A use case's error: the user's mistakes keep their message; a fault
+    /// becomes an internal error, whose text never reaches the user.
+    fn from(e: pcn_app::Error) -> AppError {
+        match e {
+            pcn_app::Error::NotFound(m) => AppError::NotFound(m),
+            e if e.is_users() => AppError::BadRequest(e.to_string()),
+            e => AppError::Internal(anyhow::Error::new(e)),
+        }
+    }
+}
+
+impl From<pcn_app::Error> for ApiError {
+    fn from(e: pcn_app::Error) -> ApiError {
+        ApiError(e.into())
+    }
+}
+
 impl AppError {
     pub fn status(&self) -> StatusCode {
         match self {

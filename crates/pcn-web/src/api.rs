@@ -12,7 +12,6 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use chrono::Utc;
 use pcn_core::access::{Action, Scope, Target};
 use pcn_core::arrs::Post;
 use pcn_core::PcnCode;
@@ -245,15 +244,8 @@ async fn commissioner(
     Path(code): Path<String>,
     Query(q): Query<YearQuery>,
 ) -> ApiResult<CommissionerView> {
-    let code = code.to_ascii_uppercase();
-    guard::check(
-        &state,
-        &me,
-        Action::View,
-        Target::Commissioner(&code),
-        &format!("/api/commissioners/{code}"),
-    )
-    .await?;
+    let code =
+        guard::commissioner(&state, &me, &code, &format!("/api/commissioners/{code}")).await?;
     let data = state.data()?;
     let networks = views::networks_under(&data, &code);
     let practices = views::practices_under(&data, &code);
@@ -269,7 +261,7 @@ async fn commissioner(
         .collect();
     Ok(Json(CommissionerView {
         scheduled_pence: rows.iter().filter_map(|r| r.scheduled_pence).sum(),
-        code,
+        code: code.to_string(),
         as_at: data.as_at.to_string(),
         financial_year: year.to_string(),
         coverage: views::coverage(&practices),
@@ -485,10 +477,10 @@ pub struct PostCreated {
     pub budget: pcn_core::arrs::Budget,
 }
 
-/// Builds and checks a post from what a user typed (form or JSON).
+/// A post as a user typed it (form or JSON), parsed with the core's parsers
+/// into the use case's typed input.
 #[allow(clippy::too_many_arguments)]
 pub fn new_post_from(
-    state: &AppState,
     pcn: &PcnCode,
     person: &str,
     role: &str,
@@ -496,37 +488,36 @@ pub fn new_post_from(
     wte: &str,
     start: &str,
     salary: Option<&str>,
-) -> Result<Post, AppError> {
-    let person = person.trim();
-    if person.is_empty() || person.len() > 64 {
-        return Err(AppError::BadRequest(
-            "the staff reference must be 1 to 64 characters".into(),
-        ));
-    }
+) -> Result<pcn_core::arrs::NewPost, AppError> {
+    let bad = |e: &dyn std::fmt::Display| AppError::BadRequest(e.to_string());
     let start = pcn_core::dates::parse_date(start).ok_or_else(|| {
         AppError::BadRequest(format!("start {start:?} is not a date (YYYY-MM-DD)"))
     })?;
-    let args = crate::arrs::AddArgs {
-        pcn: pcn.to_string(),
+    let salary = salary
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(pcn_core::money::parse_pounds)
+        .transpose()
+        .map_err(|e| bad(&format!("salary: {e}")))?;
+    Ok(pcn_core::arrs::NewPost {
+        pcn: pcn.clone(),
         person: person.to_string(),
+        name: None,
         role: role.to_string(),
         band: band
             .map(str::trim)
             .filter(|b| !b.is_empty())
             .map(str::to_string),
-        wte: wte.to_string(),
+        wte: pcn_core::arrs::parse_wte(wte).map_err(|e| bad(&e))?,
         start,
-        salary: salary
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(str::to_string),
-        employer: "network".into(),
-        funding: "arrs".into(),
-        region: "england".into(),
-        ..Default::default()
-    };
-    crate::arrs::new_post(&state.rulebook, &args)
-        .map_err(|e| AppError::BadRequest(format!("{e:#}")))
+        end: None,
+        salary,
+        on_costs: None,
+        levy: false,
+        employer: pcn_core::arrs::Employer::Network,
+        funding: pcn_core::arrs::Funding::Arrs,
+        region: pcn_core::rulebook::Region::England,
+    })
 }
 
 /// Adds a post to a network's roster (network managers and admins); answers with the new budget.
@@ -548,7 +539,6 @@ async fn arrs_add(
         return Err(e.into());
     }
     let post = new_post_from(
-        &state,
         &n.code,
         &req.person,
         &req.role,
@@ -557,10 +547,7 @@ async fn arrs_add(
         &req.start,
         req.salary.as_deref(),
     )?;
-    let id = state
-        .store
-        .add_post(&post, Utc::now(), &me.account.username)
-        .await?;
+    let (id, _) = state.app.add_post(&post, &me.account.username).await?;
     // The roster is read from the store per request: nothing cached to refresh.
     let year = data.year;
     let (_, budget) = state

@@ -31,14 +31,13 @@ struct Reply {
 
 impl App {
     async fn new(store: Store, dir: Option<tempfile::TempDir>) -> App {
-        crate::demo::write_demo(&store, "test").await.unwrap();
-        crate::demo::add_demo_accounts_and_posts(&store, "test", PASSWORD)
+        let rulebook = std::sync::Arc::new(pcn_app::rules::load(None).unwrap());
+        let app = pcn_app::App { store, rulebook };
+        pcn_app::demo::write_demo(&app, "test").await.unwrap();
+        pcn_app::demo::add_demo_accounts_and_posts(&app, "test", PASSWORD)
             .await
             .unwrap();
-        let rulebook = crate::pay::load_rulebook(None).unwrap();
-        let state = AppState::new(store, rulebook, false, 1 << 20)
-            .await
-            .unwrap();
+        let state = AppState::new(app, false, 1 << 20).await.unwrap();
         let router = super::router(state.clone())
             .layer(MockConnectInfo(SocketAddr::from(([127, 0, 0, 1], 40000))));
         App {
