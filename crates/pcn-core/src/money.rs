@@ -328,7 +328,7 @@ impl fmt::Display for Fraction {
         }
         let mut places = 0u32;
         let mut d = self.denominator;
-        while d % 10 == 0 {
+        while d.is_multiple_of(10) {
             d /= 10;
             places += 1;
         }

@@ -35,6 +35,12 @@ pub struct Formats {
     pub date: Format,
 }
 
+impl Default for Formats {
+    fn default() -> Formats {
+        Formats::new()
+    }
+}
+
 impl Formats {
     pub fn new() -> Formats {
         let money = "\"£\"#,##0.00";

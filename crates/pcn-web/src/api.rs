@@ -299,22 +299,12 @@ pub struct NetworkView {
     responses((status = 200, body = NetworkView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn network(
     State(state): State<AppState>,
-    Me(me): Me,
-    Path(raw): Path<String>,
+    access: guard::Network<guard::ToView, ApiError>,
 ) -> ApiResult<NetworkView> {
-    let data = state.data()?;
-    let n = guard::network(
-        &state,
-        &me,
-        &data,
-        &raw,
-        Action::View,
-        &format!("/api/networks/{raw}"),
-    )
-    .await?;
-    let run = state.year_run(&data, data.year).await?;
+    let (data, n) = (&access.data, access.view());
+    let run = state.year_run(data, data.year).await?;
     Ok(Json(NetworkView {
-        summary: views::network_row(&data, Some(&run), n),
+        summary: views::network_row(data, Some(&run), n),
         as_at: data.as_at.to_string(),
         members: n
             .members
@@ -328,7 +318,7 @@ async fn network(
                 }
             })
             .collect(),
-        findings: views::findings_of(&data, &n.code)
+        findings: views::findings_of(data, &n.code)
             .iter()
             .map(|f| FindingRow {
                 rule: f.rule.to_string(),
@@ -356,22 +346,12 @@ pub struct StatementView {
     responses((status = 200, body = StatementView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn statement(
     State(state): State<AppState>,
-    Me(me): Me,
-    Path(raw): Path<String>,
+    access: guard::Network<guard::ToView, ApiError>,
     Query(q): Query<YearQuery>,
 ) -> Result<Response, ApiError> {
-    let data = state.data()?;
-    let n = guard::network(
-        &state,
-        &me,
-        &data,
-        &raw,
-        Action::View,
-        &format!("/api/networks/{raw}/statement"),
-    )
-    .await?;
+    let (data, n) = (&access.data, access.view());
     let year = parse_year(q.year.as_deref(), data.year)?;
-    let run = state.year_run(&data, year).await?;
+    let run = state.year_run(data, year).await?;
     let pay = run
         .network(&n.code)
         .ok_or_else(|| AppError::NotFound(format!("{} has no statement for {year}.", n.code)))?;
@@ -398,23 +378,13 @@ pub struct BudgetView {
     responses((status = 200, body = BudgetView), (status = 403, body = ErrorBody)))]
 async fn arrs_budget(
     State(state): State<AppState>,
-    Me(me): Me,
-    Path(raw): Path<String>,
+    access: guard::Network<guard::ToView, ApiError>,
     Query(q): Query<YearQuery>,
 ) -> ApiResult<BudgetView> {
-    let data = state.data()?;
-    let n = guard::network(
-        &state,
-        &me,
-        &data,
-        &raw,
-        Action::View,
-        &format!("/api/networks/{raw}/arrs/budget"),
-    )
-    .await?;
+    let (data, n) = (&access.data, access.view());
     let year = parse_year(q.year.as_deref(), data.year)?;
     let (_, budget) = state
-        .arrs_year(&data, &n.code, year, super::state::budget_date(year))
+        .arrs_year(data, &n.code, year, super::state::budget_date(year))
         .await?;
     Ok(Json(BudgetView {
         pcn: n.code.to_string(),
@@ -435,19 +405,9 @@ pub struct PostsView {
     responses((status = 200, body = PostsView), (status = 403, body = ErrorBody)))]
 async fn arrs_posts(
     State(state): State<AppState>,
-    Me(me): Me,
-    Path(raw): Path<String>,
+    access: guard::Network<guard::ToView, ApiError>,
 ) -> ApiResult<PostsView> {
-    let data = state.data()?;
-    let n = guard::network(
-        &state,
-        &me,
-        &data,
-        &raw,
-        Action::View,
-        &format!("/api/networks/{raw}/arrs/posts"),
-    )
-    .await?;
+    let n = access.view();
     Ok(Json(PostsView {
         pcn: n.code.to_string(),
         posts: state.store.posts(Some(&n.code)).await?,
@@ -526,16 +486,13 @@ pub fn new_post_from(
     responses((status = 201, body = PostCreated), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn arrs_add(
     State(state): State<AppState>,
-    Me(me): Me,
-    Path(raw): Path<String>,
+    access: guard::Network<guard::ToEditRoster, ApiError>,
     headers: HeaderMap,
     Json(req): Json<NewPost>,
 ) -> Result<Response, ApiError> {
-    let data = state.data()?;
-    let path = format!("/api/networks/{raw}/arrs/posts");
-    let n = guard::network(&state, &me, &data, &raw, Action::EditRoster, &path).await?;
-    if let Err(e) = state.check_api_csrf(&me, &headers) {
-        let _ = guard::refuse(&state, &me, &path, "write without the CSRF token").await;
+    let (me, data, path, n) = (&access.me, &access.data, &access.path, access.view());
+    if let Err(e) = state.check_api_csrf(me, &headers) {
+        let _ = guard::refuse(&state, me, path, "write without the CSRF token").await;
         return Err(e.into());
     }
     let post = new_post_from(
@@ -551,7 +508,7 @@ async fn arrs_add(
     // The roster is read from the store per request: nothing cached to refresh.
     let year = data.year;
     let (_, budget) = state
-        .arrs_year(&data, &n.code, year, super::state::budget_date(year))
+        .arrs_year(data, &n.code, year, super::state::budget_date(year))
         .await?;
     Ok((StatusCode::CREATED, Json(PostCreated { id, budget })).into_response())
 }
@@ -573,16 +530,13 @@ pub struct PracticeView {
     responses((status = 200, body = PracticeView), (status = 403, body = ErrorBody)))]
 async fn practice(
     State(state): State<AppState>,
-    Me(me): Me,
-    Path(raw): Path<String>,
+    access: guard::Practice<ApiError>,
     Query(q): Query<YearQuery>,
 ) -> ApiResult<PracticeView> {
-    let data = state.data()?;
-    let path = format!("/api/practices/{raw}");
-    let p = guard::practice(&state, &me, &data, &raw, &path).await?;
+    let (data, p) = (&access.data, access.view());
     let code = p.code.clone();
     let year = parse_year(q.year.as_deref(), data.year)?;
-    let run = state.year_run(&data, year).await?;
+    let run = state.year_run(data, year).await?;
     let shares = views::practice_shares(&run, &code);
     Ok(Json(PracticeView {
         code: code.to_string(),

@@ -4,8 +4,18 @@ use chrono::Utc;
 use pcn_core::access::{allows, Action, Target};
 use pcn_store::AuditChange;
 
+use std::collections::HashMap;
+use std::marker::PhantomData;
+
+use axum::extract::{FromRequestParts, OriginalUri, Path};
+use axum::http::request::Parts;
+use axum::response::IntoResponse;
+use pcn_core::registry::{NetworkView, PracticeView};
+use pcn_core::{PcnCode, PracticeCode};
+
+use crate::auth::Me;
 use crate::error::AppError;
-use crate::state::{AppState, Session};
+use crate::state::{AppState, Data, Session};
 
 /// Writes the refusal to the audit log and returns the 403.
 pub async fn refuse(state: &AppState, me: &Session, path: &str, why: &str) -> AppError {
@@ -59,7 +69,7 @@ pub async fn check(
 pub async fn network<'a>(
     state: &AppState,
     me: &Session,
-    data: &'a crate::state::Data,
+    data: &'a Data,
     raw: &str,
     action: Action,
     path: &str,
@@ -84,7 +94,7 @@ pub async fn network<'a>(
 pub async fn practice<'a>(
     state: &AppState,
     me: &Session,
-    data: &'a crate::state::Data,
+    data: &'a Data,
     raw: &str,
     path: &str,
 ) -> Result<&'a pcn_core::registry::PracticeView, AppError> {
@@ -153,5 +163,121 @@ pub async fn commissioner(
             Err(refuse(state, me, path, "see that commissioner").await)
         }
         Err(e) => Err(AppError::NotFound(e.to_string())),
+    }
+}
+
+/// What an organisation extractor asks the policy to allow.
+pub trait Wants: Send + Sync + 'static {
+    const ACTION: Action;
+}
+
+/// To read an organisation's pages and API resources.
+pub struct ToView;
+impl Wants for ToView {
+    const ACTION: Action = Action::View;
+}
+
+/// To change a network's ARRS roster.
+pub struct ToEditRoster;
+impl Wants for ToEditRoster {
+    const ACTION: Action = Action::EditRoster;
+}
+
+/// The session, the data and the request's path: what every organisation
+/// route opens with. `R` is how a refusal is answered (a page, or JSON).
+async fn opening<R: From<AppError>>(
+    parts: &mut Parts,
+    state: &AppState,
+) -> Result<(Session, std::sync::Arc<Data>, String, String), R> {
+    let Me(me) = Me::from_request_parts(parts, state)
+        .await
+        .map_err(R::from)?;
+    let Path(params) = Path::<HashMap<String, String>>::from_request_parts(parts, state)
+        .await
+        .map_err(|_| R::from(AppError::NotFound("There is no such page.".into())))?;
+    let raw = params.get("code").cloned().unwrap_or_default();
+    let path = parts
+        .extensions
+        .get::<OriginalUri>()
+        .map_or_else(|| parts.uri.path().to_string(), |o| o.0.path().to_string());
+    let data = state.data().map_err(|e| R::from(AppError::Internal(e)))?;
+    Ok((me, data, raw, path))
+}
+
+/// The network named by the route's `{code}`, as at the pages' date, that
+/// the account may do `W` to; anything else is refused (and logged) before
+/// the handler runs.
+pub struct Network<W: Wants = ToView, R = AppError> {
+    pub me: Session,
+    pub data: std::sync::Arc<Data>,
+    pub code: PcnCode,
+    /// The request's path, for the audit log.
+    pub path: String,
+    wants: PhantomData<(W, R)>,
+}
+
+impl<W: Wants, R> Network<W, R> {
+    /// The network as at the pages' date.
+    pub fn view(&self) -> &NetworkView {
+        // Present: the extractor found it in this very data.
+        &self.data.snapshot.networks[&self.code]
+    }
+}
+
+impl<W: Wants, R> FromRequestParts<AppState> for Network<W, R>
+where
+    R: From<AppError> + IntoResponse + Send + Sync + 'static,
+{
+    type Rejection = R;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, R> {
+        let (me, data, raw, path) = opening::<R>(parts, state).await?;
+        let code = network(state, &me, &data, &raw, W::ACTION, &path)
+            .await?
+            .code
+            .clone();
+        Ok(Network {
+            me,
+            data,
+            code,
+            path,
+            wants: PhantomData,
+        })
+    }
+}
+
+/// The practice named by the route's `{code}`, as at the pages' date, that
+/// the account may see.
+pub struct Practice<R = AppError> {
+    pub me: Session,
+    pub data: std::sync::Arc<Data>,
+    pub code: PracticeCode,
+    pub path: String,
+    answer: PhantomData<R>,
+}
+
+impl<R> Practice<R> {
+    /// The practice as at the pages' date.
+    pub fn view(&self) -> &PracticeView {
+        &self.data.snapshot.practices[&self.code]
+    }
+}
+
+impl<R> FromRequestParts<AppState> for Practice<R>
+where
+    R: From<AppError> + IntoResponse + Send + Sync + 'static,
+{
+    type Rejection = R;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, R> {
+        let (me, data, raw, path) = opening::<R>(parts, state).await?;
+        let code = practice(state, &me, &data, &raw, &path).await?.code.clone();
+        Ok(Practice {
+            me,
+            data,
+            code,
+            path,
+            answer: PhantomData,
+        })
     }
 }

@@ -506,19 +506,16 @@ fn budget_card(code: &PcnCode, b: &Budget, with_link: bool) -> Markup {
 
 pub async fn network(
     State(state): State<AppState>,
-    Me(me): Me,
-    Path(raw): Path<String>,
+    access: guard::Network<guard::ToView, AppError>,
     Query(q): Query<StatusQuery>,
 ) -> Result<Markup, AppError> {
-    let data = state.data()?;
-    let path = format!("/networks/{raw}");
-    let n = guard::network(&state, &me, &data, &raw, Action::View, &path).await?;
+    let (me, data, n) = (&access.me, &access.data, access.view());
     let year = parse_year(q.year.as_deref(), data.year)?;
-    let run = state.year_run(&data, year).await?;
+    let run = state.year_run(data, year).await?;
     let pay = run.network(&n.code);
-    let findings = views::findings_of(&data, &n.code);
+    let findings = views::findings_of(data, &n.code);
     let as_at = super::state::budget_date(year);
-    let (posts, budget) = state.arrs_year(&data, &n.code, year, as_at).await?;
+    let (posts, budget) = state.arrs_year(data, &n.code, year, as_at).await?;
     let g = &n.governance;
     let network_rules: Vec<_> = RULES
         .iter()
@@ -547,7 +544,7 @@ pub async fn network(
         }
     }
     Ok(page(
-        &me,
+        me,
         &format!("{} {}", n.code, n.name.as_deref().unwrap_or("")),
         html! {
             h1 { (n.code) " " (n.name.as_deref().unwrap_or("")) }
@@ -646,15 +643,12 @@ fn source_text(s: &pcn_core::rulebook::Source) -> String {
 
 pub async fn statement(
     State(state): State<AppState>,
-    Me(me): Me,
-    Path(raw): Path<String>,
+    access: guard::Network<guard::ToView, AppError>,
     Query(q): Query<StatusQuery>,
 ) -> Result<Markup, AppError> {
-    let data = state.data()?;
-    let path = format!("/networks/{raw}/statement");
-    let n = guard::network(&state, &me, &data, &raw, Action::View, &path).await?;
+    let (me, data, n) = (&access.me, &access.data, access.view());
     let year = parse_year(q.year.as_deref(), data.year)?;
-    let run = state.year_run(&data, year).await?;
+    let run = state.year_run(data, year).await?;
     let Some(pay) = run.network(&n.code) else {
         return Err(AppError::NotFound(format!(
             "{} has no statement for {year}: it had no members that year.",
@@ -672,7 +666,7 @@ pub async fn statement(
         .collect();
     let years: Vec<FinancialYear> = state.rulebook.years().map(|y| y.financial_year).collect();
     Ok(page(
-        &me,
+        me,
         &format!("Statement {} {year}", n.code),
         html! {
             h1 { "Funding statement " (year) ": " (n.code) " " (n.name.as_deref().unwrap_or("")) }
@@ -740,28 +734,25 @@ pub struct NoticeQuery {
 
 pub async fn arrs_page(
     State(state): State<AppState>,
-    Me(me): Me,
-    Path(raw): Path<String>,
+    access: guard::Network<guard::ToView, AppError>,
     Query(q): Query<NoticeQuery>,
 ) -> Result<Markup, AppError> {
-    let data = state.data()?;
-    let path = format!("/networks/{raw}/arrs");
-    let n = guard::network(&state, &me, &data, &raw, Action::View, &path).await?;
+    let (me, data, n) = (&access.me, &access.data, access.view());
     let year = parse_year(q.year.as_deref(), data.year)?;
     let today = chrono::Local::now().date_naive();
     let as_at = super::state::budget_date(year);
-    let (posts, budget) = state.arrs_year(&data, &n.code, year, as_at).await?;
+    let (posts, budget) = state.arrs_year(data, &n.code, year, as_at).await?;
     let may_edit = allows(&me.account, Action::EditRoster, Target::Network(n));
     let roles = state
         .rulebook
         .financial_year(year)
         .map(|y| y.arrs.roles.clone())
         .unwrap_or_default();
-    let form_token = may_edit.then(|| state.form_token(&me));
+    let form_token = may_edit.then(|| state.form_token(me));
     let next_month = pcn_core::arrs::YearMonth::of(today).next().first_day();
     let notice = q.notice.as_deref().and_then(notice_text);
     Ok(page(
-        &me,
+        me,
         &format!("ARRS {}", n.code),
         html! {
             h1 { "ARRS: " (n.code) " " (n.name.as_deref().unwrap_or("")) }
@@ -788,7 +779,7 @@ pub async fn arrs_page(
                                     td {
                                         form.inline method="post" action=(format!("/networks/{}/arrs/posts/{}/end", n.code, p.id)) {
                                             input type="hidden" name="csrf" value=(me.csrf_token);
-                                            input type="hidden" name="form_token" value=(state.form_token(&me));
+                                            input type="hidden" name="form_token" value=(state.form_token(me));
                                             label { span.sr-only { "End date for post " (p.id) } input type="date" name="on" required; }
                                             " " button.link type="submit" { "End" }
                                         }
@@ -851,14 +842,11 @@ pub struct AddPostForm {
 
 pub async fn arrs_add(
     State(state): State<AppState>,
-    Me(me): Me,
-    Path(raw): Path<String>,
+    access: guard::Network<guard::ToEditRoster, AppError>,
     Form(f): Form<AddPostForm>,
 ) -> Result<Response, AppError> {
-    let data = state.data()?;
-    let path = format!("/networks/{raw}/arrs/posts");
-    let n = guard::network(&state, &me, &data, &raw, Action::EditRoster, &path).await?;
-    guard::form(&state, &me, &f.csrf, &f.form_token, &path).await?;
+    let (me, path, n) = (&access.me, &access.path, access.view());
+    guard::form(&state, me, &f.csrf, &f.form_token, path).await?;
     let post = super::api::new_post_from(
         &n.code,
         &f.person,
@@ -881,14 +869,12 @@ pub struct EndPostForm {
 
 pub async fn arrs_end(
     State(state): State<AppState>,
-    Me(me): Me,
-    Path((raw, id)): Path<(String, i64)>,
+    access: guard::Network<guard::ToEditRoster, AppError>,
+    Path((_, id)): Path<(String, i64)>,
     Form(f): Form<EndPostForm>,
 ) -> Result<Response, AppError> {
-    let data = state.data()?;
-    let path = format!("/networks/{raw}/arrs/posts/{id}/end");
-    let n = guard::network(&state, &me, &data, &raw, Action::EditRoster, &path).await?;
-    guard::form(&state, &me, &f.csrf, &f.form_token, &path).await?;
+    let (me, path, n) = (&access.me, &access.path, access.view());
+    guard::form(&state, me, &f.csrf, &f.form_token, path).await?;
     let on = pcn_core::dates::parse_date(&f.on)
         .ok_or_else(|| AppError::BadRequest(format!("{:?} is not a date", f.on)))?;
     let post = state
@@ -912,17 +898,14 @@ pub async fn arrs_end(
 
 pub async fn practice(
     State(state): State<AppState>,
-    Me(me): Me,
-    Path(raw): Path<String>,
+    access: guard::Practice<AppError>,
     Query(q): Query<StatusQuery>,
 ) -> Result<Markup, AppError> {
-    let data = state.data()?;
-    let path = format!("/practices/{raw}");
-    let p = guard::practice(&state, &me, &data, &raw, &path).await?;
+    let (me, data, p) = (&access.me, &access.data, access.view());
     let code = p.code.clone();
     let nets = data.networks_of(&code);
     let year = parse_year(q.year.as_deref(), data.year)?;
-    let run = state.year_run(&data, year).await?;
+    let run = state.year_run(data, year).await?;
     let history = data.registry.membership_history(&code);
     let shares = views::practice_shares(&run, &code);
     let total: i64 = shares.iter().map(|s| s.total_pence).sum();
@@ -932,7 +915,7 @@ pub async fn practice(
         .map(|ix| ix.iter().map(|i| &data.report.findings[*i]).collect())
         .unwrap_or_default();
     Ok(page(
-        &me,
+        me,
         &format!("{} {}", code, p.name.as_deref().unwrap_or("")),
         html! {
             h1 { (code) " " (p.name.as_deref().unwrap_or("")) }
