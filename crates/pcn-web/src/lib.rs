@@ -16,6 +16,7 @@
 pub mod api;
 pub mod auth;
 pub mod charts;
+pub mod downloads;
 pub mod error;
 pub mod guard;
 pub mod imports;
@@ -98,6 +99,18 @@ pub fn router(state: AppState) -> Router {
         .route("/commissioners/{code}", get(pages::commissioner))
         .route("/networks/{code}", get(pages::network))
         .route("/networks/{code}/statement", get(pages::statement))
+        .route("/networks/{code}/statement.xlsx", get(downloads::statement_xlsx))
+        .route("/networks/{code}/statement.csv", get(downloads::statement_csv))
+        .route("/networks/{code}/arrs/claims.xlsx", get(downloads::claims_xlsx))
+        .route("/networks/{code}/arrs/claims.csv", get(downloads::claims_csv))
+        .route(
+            "/commissioners/{code}/networks.xlsx",
+            get(downloads::commissioner_networks_xlsx),
+        )
+        .route(
+            "/commissioners/{code}/networks.csv",
+            get(downloads::commissioner_networks_csv),
+        )
         .route("/networks/{code}/arrs", get(pages::arrs_page))
         .route("/networks/{code}/arrs/posts", post(pages::arrs_add))
         .route("/networks/{code}/arrs/posts/{id}/end", post(pages::arrs_end))

@@ -415,6 +415,12 @@ pub async fn commissioner(
         &format!("Commissioner {code}"),
         html! {
             h1 { (code) " " (name.as_deref().unwrap_or("")) }
+            p.muted {
+                "Networks as a file: "
+                a #networks-xlsx href=(format!("/commissioners/{code}/networks.xlsx")) { "XLSX" }
+                " "
+                a #networks-csv href=(format!("/commissioners/{code}/networks.csv")) { "CSV" }
+            }
             p.muted { "Registry as at " (data.as_at) "; payments for " (year) "." }
             div.grid2 {
                 section.card #coverage {
@@ -674,6 +680,10 @@ pub async fn statement(
                 "Payee " (st.payee.as_ref().map_or("not recorded".to_string(), |p| p.to_string()))
                 " · other years: "
                 @for y in &years { a href=(format!("/networks/{}/statement?year={y}", n.code)) { (y) } " " }
+                " · download: "
+                a #statement-xlsx href=(format!("/networks/{}/statement.xlsx?year={year}", n.code)) { "XLSX" }
+                " "
+                a #statement-csv href=(format!("/networks/{}/statement.csv?year={year}", n.code)) { "CSV" }
             }
             section.card {
                 dl.kv {
@@ -756,6 +766,12 @@ pub async fn arrs_page(
         &format!("ARRS {}", n.code),
         html! {
             h1 { "ARRS: " (n.code) " " (n.name.as_deref().unwrap_or("")) }
+            p.muted {
+                "The claim schedule for " (year) ": "
+                a #claims-xlsx href=(format!("/networks/{}/arrs/claims.xlsx?year={year}", n.code)) { "XLSX" }
+                " "
+                a #claims-csv href=(format!("/networks/{}/arrs/claims.csv?year={year}", n.code)) { "CSV" }
+            }
             @if let Some(t) = notice { p.notice role="status" { (t) } }
             (budget_card(&n.code, &budget, false))
             section.card {

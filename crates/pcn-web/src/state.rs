@@ -169,7 +169,30 @@ impl AppState {
     }
 
     /// The payment run of a year, computed once per data version.
-    pub async fn year_run(&self, data: &Arc<Data>, year: FinancialYear) -> Result<Arc<YearRun>> {
+    pub async fn year_run(
+        &self,
+        data: &Arc<Data>,
+        year: FinancialYear,
+    ) -> Result<Arc<YearRun>, crate::error::AppError> {
+        if self.rulebook.financial_year(year).is_err() {
+            let years: Vec<String> = self
+                .rulebook
+                .years()
+                .map(|y| y.financial_year.to_string())
+                .collect();
+            return Err(crate::error::AppError::NotFound(format!(
+                "There are no rules for {year}; the rulebook has {}.",
+                years.join(", ")
+            )));
+        }
+        Ok(self.computed_year_run(data, year).await?)
+    }
+
+    async fn computed_year_run(
+        &self,
+        data: &Arc<Data>,
+        year: FinancialYear,
+    ) -> Result<Arc<YearRun>> {
         if let Some(run) = data.runs.lock().map_err(lock_err)?.get(&year) {
             return Ok(run.clone());
         }
@@ -214,7 +237,7 @@ impl AppState {
         code: &PcnCode,
         year: FinancialYear,
         as_at: NaiveDate,
-    ) -> Result<(Vec<Post>, Budget)> {
+    ) -> Result<(Vec<Post>, Budget), crate::error::AppError> {
         let run = self.year_run(data, year).await?;
         let sum = run.network(code).and_then(|n| arrs_sum(&n.statement));
         let year = self.app.network_year_with_sum(code, year, sum).await?;

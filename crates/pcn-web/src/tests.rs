@@ -196,6 +196,30 @@ const READS: &[(&str, [bool; 5])] = &[
         "/api/networks/U90001/arrs/posts",
         [true, true, true, false, false],
     ),
+    (
+        "/networks/U90001/statement.xlsx",
+        [true, true, true, false, false],
+    ),
+    (
+        "/networks/U90001/statement.csv?year=2025-26",
+        [true, true, true, false, false],
+    ),
+    (
+        "/networks/U90001/arrs/claims.csv",
+        [true, true, true, false, false],
+    ),
+    (
+        "/networks/U90002/arrs/claims.xlsx",
+        [true, true, false, false, false],
+    ),
+    (
+        "/commissioners/Z1A/networks.csv",
+        [true, true, false, false, false],
+    ),
+    (
+        "/commissioners/Z2B/networks.xlsx",
+        [true, false, false, false, true],
+    ),
     ("/networks/U90002", [true, true, false, false, false]),
     (
         "/api/networks/U90002/statement",
@@ -637,4 +661,61 @@ async fn openapi_lists_every_api_route() {
         doc["components"]["securitySchemes"]["session"]["in"],
         "cookie"
     );
+}
+
+#[tokio::test]
+async fn downloads_are_the_files_the_command_line_writes() {
+    let app = App::sqlite().await;
+    let me = app
+        .login("network", PASSWORD)
+        .await
+        .unwrap_or_else(|r| panic!("{}", r.body));
+    let admin = app
+        .login("admin", PASSWORD)
+        .await
+        .unwrap_or_else(|r| panic!("{}", r.body));
+    let r = app
+        .get("/networks/U90001/statement.csv?year=2025-26", Some(&me))
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.headers[header::CONTENT_TYPE]
+        .to_str()
+        .unwrap()
+        .starts_with("text/csv"));
+    assert_eq!(
+        r.headers[header::CONTENT_DISPOSITION],
+        "attachment; filename=\"U90001-statement-2025-26.csv\""
+    );
+    let first = r.body.lines().next().unwrap();
+    assert!(first.starts_with("financial_year,pcn_code,"), "{first}");
+    assert!(r
+        .body
+        .lines()
+        .skip(1)
+        .all(|l| l.starts_with("2025-26,U90001,")));
+
+    let r = app
+        .get(
+            "/networks/U90002/arrs/claims.csv?year=2026-27",
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(
+        r.body.lines().next().unwrap(),
+        pcn_export::arrs::CLAIM_COLUMNS.join(",")
+    );
+    assert!(r.body.lines().count() > 1, "U90002 has posts: {}", r.body);
+
+    let r = app.get("/networks/U90001/statement.xlsx", Some(&me)).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(
+        r.headers[header::CONTENT_TYPE],
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    );
+    // A year outside the rulebook is the user's mistake, not a server error.
+    let r = app
+        .get("/networks/U90001/statement.csv?year=2099-00", Some(&me))
+        .await;
+    assert!(r.status.is_client_error(), "{}", r.status);
 }
