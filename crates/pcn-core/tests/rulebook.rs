@@ -1059,3 +1059,30 @@ confidence = "seen"
         "DES: spec §Table 2; read in: HMRC (guidance)"
     );
 }
+
+/// A new year is a data file: every `rules/*.toml` is in the binary, and
+/// nothing else is.
+#[test]
+fn every_rule_file_is_embedded() {
+    let folder = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../rules");
+    let mut on_disk: Vec<String> = std::fs::read_dir(&folder)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".toml"))
+        .map(|n| format!("rules/{n}"))
+        .collect();
+    on_disk.sort();
+    let embedded: Vec<String> = pcn_core::rulebook::EMBEDDED
+        .iter()
+        .map(|(name, _)| name.to_string())
+        .collect();
+    assert_eq!(embedded, on_disk);
+    for (name, text) in pcn_core::rulebook::EMBEDDED {
+        let on_disk =
+            std::fs::read_to_string(folder.join(name.trim_start_matches("rules/"))).unwrap();
+        assert_eq!(*text, on_disk, "{name} is embedded as it is on disk");
+    }
+    // And each is a year of the embedded rulebook.
+    let rulebook = pcn_core::rulebook::Rulebook::embedded().unwrap();
+    assert_eq!(rulebook.years().count(), on_disk.len());
+}

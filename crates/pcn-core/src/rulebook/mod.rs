@@ -29,40 +29,7 @@ use ids::is_id;
 pub use ids::{IdError, RoleId, StreamId};
 
 /// The rule files compiled into the binary, as `(file name, contents)`.
-pub const EMBEDDED: &[(&str, &str)] = &[
-    (
-        "rules/2019-20.toml",
-        include_str!("../../../../rules/2019-20.toml"),
-    ),
-    (
-        "rules/2020-21.toml",
-        include_str!("../../../../rules/2020-21.toml"),
-    ),
-    (
-        "rules/2021-22.toml",
-        include_str!("../../../../rules/2021-22.toml"),
-    ),
-    (
-        "rules/2022-23.toml",
-        include_str!("../../../../rules/2022-23.toml"),
-    ),
-    (
-        "rules/2023-24.toml",
-        include_str!("../../../../rules/2023-24.toml"),
-    ),
-    (
-        "rules/2024-25.toml",
-        include_str!("../../../../rules/2024-25.toml"),
-    ),
-    (
-        "rules/2025-26.toml",
-        include_str!("../../../../rules/2025-26.toml"),
-    ),
-    (
-        "rules/2026-27.toml",
-        include_str!("../../../../rules/2026-27.toml"),
-    ),
-];
+pub const EMBEDDED: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/embedded_rules.rs"));
 
 // ---------------------------------------------------------------------------
 // Financial year
