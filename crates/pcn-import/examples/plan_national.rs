@@ -25,8 +25,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use chrono::NaiveDate;
-use pcn_core::plan::graph::PracticeGraph;
-use pcn_core::plan::{self, Band, GroupInput, Grouping, Plan, PlanConfig};
+use pcn_core::plan::{self, GroupInput, Grouping, Plan, PlanConfig};
 use pcn_core::registry::Registry;
 use pcn_core::FactBatch;
 use pcn_import::{read_path, ImportOptions};
@@ -253,74 +252,13 @@ fn print_totals(plan: &Plan, seconds: f64) {
 }
 
 /// Checks the plan against its input without trusting the planner's own
-/// flags: prints each failure and returns false if there is any.
+/// flags ([`plan::faults`]): prints each failure and returns false if any.
 fn verify(groups: &[GroupInput], plan: &Plan, ungrouped: usize) -> bool {
-    let mut failures = Vec::new();
+    let mut failures = plan::faults(groups, plan);
     if ungrouped > 0 {
         failures.push(format!(
             "{ungrouped} practices have no ICB and were not planned"
         ));
-    }
-    for (input, planned) in groups.iter().zip(&plan.groups) {
-        let mut count: HashMap<&str, usize> = HashMap::new();
-        for network in &planned.networks {
-            for m in &network.members {
-                *count.entry(m.practice.as_str()).or_default() += 1;
-            }
-        }
-        for p in &input.practices {
-            match count.get(p.code.as_str()) {
-                Some(1) => {}
-                n => failures.push(format!(
-                    "{}: practice {} is in {:?} networks",
-                    input.group, p.code, n
-                )),
-            }
-        }
-        if count.len() != input.practices.len() {
-            failures.push(format!(
-                "{}: the plan has practices not in the input",
-                input.group
-            ));
-        }
-        let points: Vec<_> = input.practices.iter().map(|p| p.location).collect();
-        let graph = PracticeGraph::build(&points);
-        let index: HashMap<&str, usize> = input
-            .practices
-            .iter()
-            .enumerate()
-            .map(|(i, p)| (p.code.as_str(), i))
-            .collect();
-        for network in &planned.networks {
-            let nodes: Vec<usize> = network
-                .members
-                .iter()
-                .filter_map(|m| index.get(m.practice.as_str()).copied())
-                .collect();
-            if !graph.is_connected(&nodes)
-                && !input
-                    .pins
-                    .iter()
-                    .any(|p| Some(p) == network.continues.as_ref())
-            {
-                failures.push(format!(
-                    "{}: network {} is not connected",
-                    input.group, network.label
-                ));
-            }
-            let list: u64 = network.members.iter().map(|m| m.list_size).sum();
-            let band = Band::of(list, plan.config.floor, plan.config.ceiling);
-            let listed = planned
-                .exceptions
-                .iter()
-                .any(|e| e.network == network.label && e.practice.is_none());
-            if band != Band::In && !listed {
-                failures.push(format!(
-                    "{}: network {} ({list}) is out of band and not listed",
-                    input.group, network.label
-                ));
-            }
-        }
     }
     for f in &failures {
         println!("CHECK FAILED: {f}");

@@ -59,8 +59,10 @@
 pub mod graph;
 mod input;
 mod search;
+mod verify;
 
 pub use input::{groups_from_snapshot, Grouping, Groups};
+pub use verify::faults;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt;
