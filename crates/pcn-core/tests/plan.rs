@@ -230,7 +230,7 @@ fn config_strategy() -> impl Strategy<Value = PlanConfig> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 3000, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
 
     #[test]
     fn every_promise_holds(

@@ -644,6 +644,8 @@ struct Prepared {
     units: Units,
     /// The unit of each practice: its own, its host's, or [`NONE`] (floating).
     unit_of_practice: Vec<u32>,
+    /// How each attached practice without coordinates was placed.
+    placement: Vec<Option<NoLocationPlacement>>,
     graph: PracticeGraph,
     projection: Projection,
 }
@@ -669,6 +671,7 @@ fn prepare(
         .map(|&i| practices[i].list_size)
         .collect();
     let mut count = vec![1u32; practice_of_unit.len()];
+    let mut placement = vec![None; practices.len()];
 
     // Attach each practice without coordinates to the largest located member
     // of its network that can take it without going over the ceiling (any
@@ -697,6 +700,63 @@ fn prepare(
             unit_of_practice[i] = u as u32;
             w[u] = w[u].saturating_add(practices[i].list_size);
             count[u] += 1;
+            placement[i] = Some(NoLocationPlacement::WithCurrentNetwork);
+        }
+    }
+
+    // The rest (no network, the U placeholder, or no located fellow member
+    // that can take them), in blocks by network (one per practice for U or
+    // none), go to the current network with the most room under the
+    // ceiling, on its largest located member that can take the block, so
+    // the search counts their patients; no pinned network takes one.
+    let mut network_total = vec![0u64; pinned.len()];
+    for (u, &i) in practice_of_unit.iter().enumerate() {
+        if current_of[i] != NONE {
+            network_total[current_of[i] as usize] += w[u];
+        }
+    }
+    let mut blocks: BTreeMap<(u32, usize), Vec<usize>> = BTreeMap::new();
+    for i in 0..practices.len() {
+        if practices[i].location.is_none() && unit_of_practice[i] == NONE {
+            let key = if current_of[i] == NONE {
+                (NONE, i)
+            } else {
+                (current_of[i], 0)
+            };
+            blocks.entry(key).or_default().push(i);
+        }
+    }
+    for ((network, _), block) in blocks {
+        if network != NONE && pinned[network as usize] {
+            continue;
+        }
+        let block_w: u64 = block.iter().map(|&i| practices[i].list_size).sum();
+        let room = |u: usize| -> i128 {
+            let c = current_of[practice_of_unit[u]];
+            let taken = if c == NONE {
+                w[u]
+            } else {
+                network_total[c as usize]
+            };
+            i128::from(config.ceiling) - i128::from(taken)
+        };
+        let host = (0..practice_of_unit.len())
+            .filter(|&u| {
+                let c = current_of[practice_of_unit[u]];
+                (c == NONE || !pinned[c as usize]) && w[u].saturating_add(block_w) <= config.ceiling
+            })
+            .max_by(|&a, &b| room(a).cmp(&room(b)).then(w[a].cmp(&w[b])).then(b.cmp(&a)));
+        if let Some(u) = host {
+            let c = current_of[practice_of_unit[u]];
+            if c != NONE {
+                network_total[c as usize] += block_w;
+            }
+            w[u] += block_w;
+            for i in block {
+                unit_of_practice[i] = u as u32;
+                count[u] += 1;
+                placement[i] = Some(NoLocationPlacement::WhereItFits);
+            }
         }
     }
 
@@ -754,6 +814,7 @@ fn prepare(
             partners,
         },
         unit_of_practice,
+        placement,
         graph,
         projection,
     }
@@ -871,16 +932,18 @@ fn report(
             list[r as usize] += practices[i].list_size;
         }
     }
-    let mut placement: BTreeMap<usize, NoLocationPlacement> = BTreeMap::new();
-    for (i, p) in practices.iter().enumerate() {
-        if p.location.is_none() && network_of[i] != NONE {
-            placement.insert(i, NoLocationPlacement::WithCurrentNetwork);
-        }
-    }
-    // Floating practices, in blocks by current network (each `U` or
-    // no-network practice on its own), placed in the unlocked region with
-    // the most room under the ceiling; with none, each block stays a
-    // network of its own.
+    let mut placement: BTreeMap<usize, NoLocationPlacement> = prepared
+        .placement
+        .iter()
+        .enumerate()
+        .filter_map(|(i, how)| how.map(|how| (i, how)))
+        .collect();
+    // Practices still floating (a block no located practice could take
+    // without going over the ceiling, or a pinned network with no located
+    // member), in blocks by current network (each `U` or no-network
+    // practice on its own), placed in the unlocked region with the most
+    // room under the ceiling; with none, each block stays a network of its
+    // own.
     let mut blocks: BTreeMap<(u32, usize), Vec<usize>> = BTreeMap::new();
     for i in 0..practices.len() {
         if network_of[i] == NONE {

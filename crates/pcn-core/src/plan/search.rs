@@ -663,7 +663,7 @@ impl<'a> Engine<'a> {
         let mut targets = self.violating.clone();
         targets.sort_unstable();
         for r in targets {
-            for hops in 1..=3 {
+            for hops in 1..=5 {
                 if stop() || self.violating_position[r as usize] == NONE {
                     break;
                 }
