@@ -7,7 +7,9 @@ coordinates and registered lists, floor 30,000. For each group and in total
 it prints the time, the networks proposed, how many are in the 30,000-50,000
 band, under the floor and over the ceiling (and of those, single practices
 over the ceiling, which nothing can bring into band), practices left
-unassigned, and compactness: the patient-weighted root mean square distance,
+unassigned, practices moved (in a network that does not continue their
+current one: a proposed network continues the current network with which it
+shares the most practices), and compactness: the patient-weighted root mean square distance,
 in km, from each located practice to its network's patient-weighted centroid
 (pcn's measure, computed here the same way for both sides, on a flat
 projection of each group about its mean point).
@@ -111,6 +113,32 @@ def measure(networks, coords, lists):
     return out
 
 
+def moved(networks, current):
+    """Practices with a current network that end in a network not continuing it.
+
+    A proposed network continues the current network with which it shares the
+    most practices (largest overlaps first, each network used once), as pcn
+    decides it. current: code -> current network code, or None for the U
+    placeholder or no network (those are not counted).
+    """
+    overlaps = defaultdict(int)
+    for i, members in enumerate(networks):
+        for c in members:
+            if current.get(c):
+                overlaps[(i, current[c])] += 1
+    continues, taken = {}, set()
+    for (i, n), k in sorted(overlaps.items(), key=lambda x: (-x[1], x[0])):
+        if i not in continues and n not in taken:
+            continues[i] = n
+            taken.add(n)
+    return sum(
+        1
+        for i, members in enumerate(networks)
+        for c in members
+        if current.get(c) and continues.get(i) != current[c]
+    )
+
+
 def rms(m):
     return math.sqrt(m["moment"] / m["located"]) if m["located"] else 0.0
 
@@ -208,6 +236,10 @@ def main():
             for p in group["practices"]
         }
         lists = {p["code"]: p["list_size"] for p in group["practices"]}
+        current = {
+            p["code"]: p["current"] if p["current"] not in (None, "U") else None
+            for p in group["practices"]
+        }
         row = {"group": code, "practices": len(group["practices"])}
         sides = []
         if not args.peer_only:
@@ -230,12 +262,14 @@ def main():
                 f"{side}_single_over": m["single_over"],
                 f"{side}_unassigned": len(unassigned),
                 f"{side}_rms_km": rms(m),
+                f"{side}_moved": moved(networks, current),
             })
             t = totals[side]
             t["s"] += seconds
             for k in ("networks", "in_band", "under", "over", "single_over", "moment", "located"):
                 t[k] += m[k]
             t["unassigned"] += len(unassigned)
+            t["moved"] += row[f"{side}_moved"]
         rows.append(row)
         print_row(row, sys.stdout)
         sys.stdout.flush()
@@ -257,7 +291,7 @@ def print_row(row, out):
     if not HEADER_DONE:
         cols = ["group", "prac"]
         for s in sides:
-            cols += [f"{s}:s", "nets", "in", "under", "over", "1over", "unas", "rms km"]
+            cols += [f"{s}:s", "nets", "in", "under", "over", "1over", "unas", "rms km", "moved"]
         print(" ".join(f"{c:>7}" for c in cols), file=out)
         HEADER_DONE.append(True)
     cells = [f"{row['group']:>7}", f"{row['practices']:>7}"]
@@ -271,12 +305,13 @@ def print_row(row, out):
             f"{row[f'{s}_single_over']:>7}",
             f"{row[f'{s}_unassigned']:>7}",
             f"{row[f'{s}_rms_km']:>7.2f}",
+            f"{row[f'{s}_moved']:>7}",
         ]
     print(" ".join(cells), file=out)
 
 
 def print_totals(totals, pcn):
-    print("England        time s  networks  in band  (% excl. single over)  under  over  single over  unassigned  RMS km")
+    print("England        time s  networks  in band  (% excl. single over)  under  over  single over  unassigned  RMS km  moved")
     for side in ("pcn", "spopt"):
         t = totals[side]
         if not t:
@@ -287,6 +322,7 @@ def print_totals(totals, pcn):
         print(
             f"{side:<12} {t['s']:>8.2f}  {int(t['networks']):>8}  {int(t['in_band']):>7}  {share:>20.1f}%  "
             f"{int(t['under']):>5}  {int(t['over']):>4}  {int(t['single_over']):>11}  {int(t['unassigned']):>10}  {r:>6.2f}"
+            f"  {int(t['moved']):>5}"
         )
     if pcn is not None:
         before = pcn["plan"]["before"]

@@ -4,7 +4,7 @@
 //! ```sh
 //! cargo run --release -p pcn-import --example plan_national -- \
 //!     [--data ../shared/data] [--as-at 2026-07-01] [--group icb|sub-icb] \
-//!     [--seed 1] [--effort N] [--min 30000] [--max 50000] \
+//!     [--seed 1] [--effort N] [--move-cost KM2] [--min 30000] [--max 50000] \
 //!     [--dump-groups groups.json] [--out plan.json] [--quiet]
 //! ```
 //!
@@ -93,6 +93,11 @@ fn parse_args() -> Result<Args, String> {
                 }
             }
             "--seed" => args.config.seed = number(&value)?,
+            "--move-cost" => {
+                args.config.move_cost = value
+                    .parse()
+                    .map_err(|e| format!("--move-cost {value}: {e}"))?
+            }
             "--effort" => args.config.effort = number(&value)? as u32,
             "--min" => args.config.floor = number(&value)?,
             "--max" => args.config.ceiling = number(&value)?,

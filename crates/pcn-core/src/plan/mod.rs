@@ -30,13 +30,17 @@
 //!   the caller's stop closure cuts the search short).
 //!
 //! **Practices without coordinates** are not in the graph, so they cannot
-//! be placed by geography. They stay with their current network: each is
-//! attached to the largest located member of that network in the group and
-//! moves with it. One with no network (or the `U` placeholder), or whose
-//! network has no located member in the group, is placed in the proposed
-//! network with the most room under the ceiling. Either way it is listed as
-//! an exception ([`ExceptionReason::NoLocation`]) so the commissioner
-//! decides; it is never dropped.
+//! be placed by geography, and they are never dropped. Each stays with its
+//! current network: it is attached, before the search, to the largest
+//! located member of that network in the group and moves with it. One with
+//! no network (or the `U` placeholder), or with no located fellow member
+//! that can take it, is attached to a located member of the current network
+//! with the most room under the ceiling, so the search counts its patients.
+//! Only when nothing can take it is it placed after the search, in the
+//! proposed network with the most room (or kept as a network of its own when
+//! the group has no located practice). Every one is listed as an exception
+//! ([`ExceptionReason::NoLocation`], saying how it was placed) for the
+//! commissioner to decide.
 //!
 //! **Compactness** is the patient-weighted root mean square distance, in
 //! km, from each located practice to its network's patient-weighted
@@ -51,7 +55,7 @@
 //! continues the current network with which it shares most practices),
 //! practices placed from the `U` placeholder or from no network, and the
 //! pairs of practices of one current network (and of recorded partners)
-//! kept together. See [`search`] for how the proposal is found.
+//! kept together. How the proposal is found is in `plan/search.rs`.
 //!
 //! Nothing here does I/O or reads a clock: a time budget is the caller's,
 //! through the `stop` closure of [`plan_group`].

@@ -25,13 +25,22 @@
 //!   by [`Engine::rematch`]: greatest overlap first.
 //!
 //! The band weight makes one patient outside the band dearer than two moves,
-//! so the band comes first, then few changes, then compactness. The search
-//! is simulated annealing over single-unit moves (with a bias towards regions
-//! out of band, and new regions budded off regions over the ceiling),
-//! stopping as soon as every region is in band, followed by a greedy descent
-//! that undoes moves the band does not need. Regions too big for one network
-//! are first cut into as many compact connected parts as the band asks
-//! (recursive bisection along the principal axis).
+//! so the band comes first, then few changes, then compactness. The search:
+//!
+//! 1. regions too big for one network, but big enough for several, are cut
+//!    into as many compact connected parts as the band asks (recursive
+//!    bisection along the principal axis, [`Engine::split_oversized`]);
+//! 2. simulated annealing over single-unit moves ([`Engine::anneal`]), with
+//!    a bias towards regions out of band and new regions budded off regions
+//!    over the ceiling, stopping as soon as every region is in band;
+//! 3. each region still out of band is repaired with the regions around it
+//!    ([`Engine::repair`]): that cluster is annealed hot enough to make the
+//!    band worse for a while, and the result kept only if fewer patients end
+//!    up outside the band;
+//! 4. a greedy descent ([`Engine::polish`]) of single moves and of chains of
+//!    two (a practice back into its network as another leaves it) that
+//!    never puts a patient out of band, to undo moves the band does not need
+//!    and make networks more compact where that is worth a move.
 //!
 //! Everything is deterministic for a seed: the only randomness is a ChaCha8
 //! generator seeded by the caller, and ties are broken by index.
