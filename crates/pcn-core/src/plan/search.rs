@@ -663,44 +663,95 @@ impl<'a> Engine<'a> {
         inside
     }
 
-    /// Repairs the regions still out of band after annealing, one at a time:
-    /// anneals the cluster of regions around one (one, two, then three steps
-    /// away) hot enough to make the band worse for a while, with no regard
-    /// to moves, and keeps the result only if fewer patients end up outside
-    /// the band. `tries` is the work budget per unit of the cluster.
+    /// Repairs the regions still out of band after annealing, one at a time,
+    /// with the regions around it (one step away, then up to five): first by
+    /// annealing that cluster from where it is, then by cutting the whole
+    /// cluster afresh into as many parts as the band asks and annealing
+    /// those. Both anneal hot enough to make the band worse for a while, with
+    /// no regard to moves; a result is kept only if fewer patients end up
+    /// outside the band. `tries` is the work budget per unit of a cluster.
     pub fn repair(&mut self, tries: u64, stop: &dyn Fn() -> bool) {
         let mut targets = self.violating.clone();
         targets.sort_unstable();
         for r in targets {
-            for hops in 1..=5 {
-                if stop() || self.violating_position[r as usize] == NONE {
-                    break;
-                }
-                let before = self.total_shortfall();
-                let saved = (
-                    self.region_of.clone(),
-                    self.position.clone(),
-                    self.regions.clone(),
-                    self.free.clone(),
-                );
-                self.in_scope = self.cluster_around(r as usize, hops);
-                let movable: Vec<u32> = (0..self.units.len())
-                    .filter(|&u| self.movable(u))
-                    .map(|u| u as u32)
-                    .collect();
-                let iterations = tries * movable.len() as u64;
-                self.anneal(iterations, BAND_WEIGHT * 2_000.0, BAND_WEIGHT, stop);
-                self.in_scope = vec![true; self.regions.len()];
-                if self.total_shortfall() >= before {
-                    (self.region_of, self.position, self.regions, self.free) = saved;
-                    self.in_scope.truncate(self.regions.len());
-                    self.refresh();
-                } else {
-                    self.refresh();
+            'hops: for hops in 1..=5 {
+                for afresh in [false, true] {
+                    if stop() || self.violating_position[r as usize] == NONE {
+                        break 'hops;
+                    }
+                    if self.repair_cluster(r as usize, hops, afresh, tries, stop) {
+                        continue 'hops;
+                    }
                 }
             }
         }
         self.rematch();
+    }
+
+    /// One repair try (see [`Engine::repair`]); returns true when kept.
+    fn repair_cluster(
+        &mut self,
+        r: usize,
+        hops: usize,
+        afresh: bool,
+        tries: u64,
+        stop: &dyn Fn() -> bool,
+    ) -> bool {
+        let before = self.total_shortfall();
+        let saved = (
+            self.region_of.clone(),
+            self.position.clone(),
+            self.regions.clone(),
+            self.free.clone(),
+        );
+        let cluster = self.cluster_around(r, hops);
+        if afresh {
+            // The cluster is connected (grown by adjacency), so its union is
+            // one region that bisection can cut.
+            let members: Vec<u32> = (0..self.regions.len())
+                .filter(|&c| cluster[c] && c != r)
+                .flat_map(|c| self.regions[c].members.clone())
+                .collect();
+            for u in members {
+                self.apply(u as usize, Some(r));
+            }
+            let parts = parts_for(
+                self.regions[r].w,
+                self.settings.floor,
+                self.settings.ceiling,
+            );
+            match parts {
+                Some(k) if k >= 2 => {
+                    self.bisect(r, k);
+                }
+                _ => {}
+            }
+        }
+        // The cluster, and the regions the bisection made (new, or reused
+        // after being emptied).
+        let scope: Vec<bool> = (0..self.regions.len())
+            .map(|c| {
+                let made = match saved.2.get(c) {
+                    None => true,
+                    Some(old) => {
+                        afresh && old.members.is_empty() && !self.regions[c].members.is_empty()
+                    }
+                };
+                cluster.get(c).copied().unwrap_or(false) || made
+            })
+            .collect();
+        self.in_scope = scope;
+        let movable = (0..self.units.len()).filter(|&u| self.movable(u)).count();
+        let iterations = tries * movable as u64;
+        self.anneal(iterations, BAND_WEIGHT * 2_000.0, BAND_WEIGHT, stop);
+        self.in_scope = vec![true; self.regions.len()];
+        let kept = self.total_shortfall() < before;
+        if !kept {
+            (self.region_of, self.position, self.regions, self.free) = saved;
+            self.in_scope.truncate(self.regions.len());
+        }
+        self.refresh();
+        kept
     }
 
     /// Greedy descent: repeatedly makes the best improving move of each unit
