@@ -230,7 +230,8 @@ fn config_strategy() -> impl Strategy<Value = PlanConfig> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+    // 256 cases each unless PROPTEST_CASES says otherwise.
+    #![proptest_config(ProptestConfig::default())]
 
     #[test]
     fn every_promise_holds(

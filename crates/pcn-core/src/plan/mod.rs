@@ -26,8 +26,12 @@
 //! - it starts from the current networks and changes as few memberships as
 //!   it can: a practice moves when the band needs it, or when its move makes
 //!   networks markedly more compact ([`PlanConfig::move_cost`]);
-//! - the same input and seed give the same answer, on any platform (unless
-//!   the caller's stop closure cuts the search short).
+//! - the same input and seed give the same answer, whatever the order of
+//!   the practices (unless the caller's stop closure cuts the search short).
+//!   The random numbers (ChaCha8) are the same on every platform; the
+//!   floating-point functions the search uses (`exp`, `atan2`) may round
+//!   differently on another platform's maths library, which could in rare
+//!   cases tip a choice.
 //!
 //! **Practices without coordinates** are not in the graph, so they cannot
 //! be placed by geography, and they are never dropped. Each stays with its
@@ -142,8 +146,9 @@ pub struct PlanConfig {
     pub ceiling: u64,
     pub seed: u64,
     /// Work budget of the search: tries per located practice in each round
-    /// of annealing (at most three rounds). The search usually stops well
-    /// before, as soon as every network is in band.
+    /// of annealing (at most three rounds, then at most ten rounds' worth
+    /// of repair). The search usually stops well before, as soon as every
+    /// network is in band.
     pub effort: u32,
     /// What moving one practice costs, in patient·km² of moment of inertia
     /// (patients × squared km to their network's centroid). A practice moves
@@ -621,7 +626,9 @@ pub fn plan_group(
             break;
         }
     }
-    engine.repair(u64::from(config.effort), stop);
+    // Repair gets at most ten rounds' worth of work, however many networks
+    // are left out of band (many, with a narrow band).
+    engine.repair(u64::from(config.effort), budget.saturating_mul(10), stop);
     if !stopped {
         engine.polish(20);
     } else {
@@ -1049,8 +1056,7 @@ fn report(
         };
         let list_size: u64 = members.iter().map(|&i| practices[i].list_size).sum();
         let band = Band::of(list_size, floor, ceiling);
-        let nodes: Vec<usize> = members.to_vec();
-        let contiguous = prepared.graph.is_connected(&nodes);
+        let contiguous = prepared.graph.is_connected(members);
         let (moment, located, centroid) = moment_of(practices, prepared, members);
         let waiver = continues.as_ref().and_then(|c| input.waivers.get(c));
         let only_unlocated = members.iter().all(|&i| practices[i].location.is_none());

@@ -669,20 +669,42 @@ impl<'a> Engine<'a> {
     /// cluster afresh into as many parts as the band asks and annealing
     /// those. Both anneal hot enough to make the band worse for a while, with
     /// no regard to moves; a result is kept only if fewer patients end up
-    /// outside the band. `tries` is the work budget per unit of a cluster.
-    pub fn repair(&mut self, tries: u64, stop: &dyn Fn() -> bool) {
-        let mut targets = self.violating.clone();
-        targets.sort_unstable();
-        for r in targets {
+    /// outside the band. `tries` is the work budget per unit of a cluster;
+    /// the repair stops once it has spent `limit` tries in all.
+    pub fn repair(&mut self, tries: u64, limit: u64, stop: &dyn Fn() -> bool) {
+        let start = self.iterations;
+        // Regions given up on (a repair elsewhere may still mend them).
+        let mut given_up: Vec<u32> = Vec::new();
+        loop {
+            let mut targets: Vec<u32> = self
+                .violating
+                .iter()
+                .copied()
+                .filter(|r| !given_up.contains(r))
+                .collect();
+            targets.sort_unstable();
+            let Some(&r) = targets.first() else {
+                break;
+            };
+            let r = r as usize;
             'hops: for hops in 1..=5 {
                 for afresh in [false, true] {
-                    if stop() || self.violating_position[r as usize] == NONE {
+                    if stop()
+                        || self.violating_position[r] == NONE
+                        || self.iterations - start >= limit
+                    {
                         break 'hops;
                     }
-                    if self.repair_cluster(r as usize, hops, afresh, tries, stop) {
+                    if self.repair_cluster(r, hops, afresh, tries, stop) {
                         continue 'hops;
                     }
                 }
+            }
+            if stop() || self.iterations - start >= limit {
+                break;
+            }
+            if self.violating_position[r] != NONE {
+                given_up.push(r as u32);
             }
         }
         self.rematch();
