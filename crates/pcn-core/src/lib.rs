@@ -15,6 +15,7 @@ pub mod funding;
 pub mod geo;
 pub mod money;
 pub mod payrun;
+pub mod plan;
 pub mod registry;
 pub mod rulebook;
 pub mod text;
