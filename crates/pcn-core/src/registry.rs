@@ -388,6 +388,22 @@ impl Registry {
             .unwrap_or_default()
     }
 
+    /// A practice's registered patients (all sexes) as at `on`: the extract
+    /// latest on or before the date, else the earliest after it, with the
+    /// extract date, by the rule of [`Registry::weighted_population`].
+    pub fn list_size(&self, practice: &PracticeCode, on: NaiveDate) -> Option<(NaiveDate, u64)> {
+        self.practices
+            .get(practice)
+            .and_then(|facts| nearest(&facts.list_sizes, on, |(d, _)| *d))
+            .copied()
+    }
+
+    /// A practice's commissioner on a date, by the attribute rule of [`Registry::at`].
+    pub fn sub_icb_of(&self, practice: &PracticeCode, on: NaiveDate) -> Option<SubIcbCode> {
+        let facts = self.practices.get(practice)?;
+        merge_practice(practice, &facts.attributes, on).sub_icb
+    }
+
     /// Every practice the registry knows, by code.
     pub fn practice_codes(&self) -> impl Iterator<Item = &PracticeCode> {
         self.practices.keys()
