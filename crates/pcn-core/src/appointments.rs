@@ -808,6 +808,57 @@ pub struct Share {
     pub as_at: NaiveDate,
 }
 
+/// An area's share of England's registered patients in one list extract:
+/// the latest on or before `on`, else the earliest (the pledge's baseline
+/// is 2019, before the first extract a registry may hold). England is every
+/// practice in that extract; the area is those `in_area` says are in it on
+/// the extract's date.
+pub fn registered_share(
+    registry: &Registry,
+    on: NaiveDate,
+    in_area: impl Fn(&PracticeCode, NaiveDate) -> bool,
+) -> Option<Share> {
+    let extracts = registry.list_extracts();
+    let extract = extracts
+        .iter()
+        .rev()
+        .find(|d| **d <= on)
+        .or_else(|| extracts.first())
+        .copied()?;
+    let (mut area, mut england) = (0u64, 0u64);
+    for practice in registry.practice_codes() {
+        let Some((date, n)) = registry.list_size(practice, extract) else {
+            continue;
+        };
+        if date != extract {
+            continue;
+        }
+        england = england.saturating_add(n);
+        if in_area(practice, extract) {
+            area = area.saturating_add(n);
+        }
+    }
+    Some(Share {
+        area_patients: area,
+        england_patients: england,
+        as_at: extract,
+    })
+}
+
+/// A commissioner's share of England's registered patients (see [`registered_share`]).
+pub fn sub_icb_share(registry: &Registry, code: &SubIcbCode, on: NaiveDate) -> Option<Share> {
+    registered_share(registry, on, |p, d| {
+        registry.sub_icb_of(p, d).as_ref() == Some(code)
+    })
+}
+
+/// A network's share of England's registered patients (see [`registered_share`]).
+pub fn network_share(registry: &Registry, pcn: &PcnCode, on: NaiveDate) -> Option<Share> {
+    registered_share(registry, on, |p, d| {
+        registry.networks_of(p, d).as_slice() == std::slice::from_ref(pcn)
+    })
+}
+
 /// One year against the baseline.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PledgeYear {
@@ -851,6 +902,8 @@ pub struct PledgeYear {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct StaffChange {
     pub label: String,
+    /// Months compared (a part year is compared with the same months of the baseline).
+    pub months: u32,
     pub hcp: HcpType,
     pub baseline: u64,
     pub year: u64,
@@ -871,8 +924,8 @@ pub struct Pledge {
     pub baseline: Option<PledgeYear>,
     /// Years after the baseline with any data.
     pub years: Vec<PledgeYear>,
-    /// Staff groups' changes for each whole year whose months and the
-    /// baseline's all split by staff.
+    /// Staff groups' changes for each year whose months and the baseline's
+    /// (the same months of it, for a part year) all split by staff.
     pub staff: Vec<StaffChange>,
     pub notes: Vec<String>,
 }
@@ -1054,35 +1107,36 @@ pub fn pledge(
                         year.estimated_change = Some(ec);
                         year.estimated_gap = target_i.map(|t| t - ec);
                     }
-                    if let (Some(ys), Some(bs)) = (year.by_hcp, same.by_hcp) {
-                        for hcp in HcpType::ALL {
-                            let i = hcp.index();
-                            if ys[i] == 0 && bs[i] == 0 {
-                                continue;
-                            }
-                            let c = diff(ys[i], bs[i]);
-                            staff.push(StaffChange {
-                                label: year.label.clone(),
-                                hcp: *hcp,
-                                baseline: bs[i],
-                                year: ys[i],
-                                change: c,
-                                share_of_change_percent: (change != 0).then(|| {
-                                    (Decimal::from(c) * Decimal::from(100) / Decimal::from(change))
-                                        .round_dp_with_strategy(
-                                            1,
-                                            rust_decimal::RoundingStrategy::MidpointAwayFromZero,
-                                        )
-                                }),
-                            });
-                        }
-                    }
                 } else {
                     notes.push(format!(
                         "{} has {} of 12 months: compared with the same months of {baseline_label}, \
                          no gap to the pledge",
                         year.label, year.months
                     ));
+                }
+                if let (Some(ys), Some(bs)) = (year.by_hcp, same.by_hcp) {
+                    for hcp in HcpType::ALL {
+                        let i = hcp.index();
+                        if ys[i] == 0 && bs[i] == 0 {
+                            continue;
+                        }
+                        let c = diff(ys[i], bs[i]);
+                        staff.push(StaffChange {
+                            label: year.label.clone(),
+                            months: year.months,
+                            hcp: *hcp,
+                            baseline: bs[i],
+                            year: ys[i],
+                            change: c,
+                            share_of_change_percent: (change != 0).then(|| {
+                                (Decimal::from(c) * Decimal::from(100) / Decimal::from(change))
+                                    .round_dp_with_strategy(
+                                        1,
+                                        rust_decimal::RoundingStrategy::MidpointAwayFromZero,
+                                    )
+                            }),
+                        });
+                    }
                 }
             }
         }
@@ -1471,6 +1525,31 @@ mod tests {
     }
 
     #[test]
+    fn shares_of_england_come_from_one_list_extract() {
+        let registry = registry_with_a_move();
+        // Before any extract: the earliest, 1 January 2023 (20,000 patients).
+        let s = sub_icb_share(&registry, &sub("16C"), d("2019-06-01")).unwrap();
+        assert_eq!(
+            (s.area_patients, s.england_patients, s.as_at),
+            (14_000, 20_000, d("2023-01-01"))
+        );
+        let n = network_share(&registry, &pcn("U00001"), d("2023-02-01")).unwrap();
+        assert_eq!((n.area_patients, n.england_patients), (10_000, 20_000));
+        // 1 April 2023's extract has only A81003.
+        let n = network_share(&registry, &pcn("U00002"), d("2023-05-01")).unwrap();
+        assert_eq!(
+            (n.area_patients, n.england_patients, n.as_at),
+            (6_500, 6_500, d("2023-04-01"))
+        );
+        assert!(sub_icb_share(
+            &Registry::new(FactBatch::default()),
+            &sub("16C"),
+            d("2023-01-01")
+        )
+        .is_none());
+    }
+
+    #[test]
     fn lists_from_after_the_month_are_marked_as_estimates() {
         let registry = registry_with_a_move();
         let t = table(
@@ -1642,18 +1721,32 @@ mod tests {
         assert_eq!(y23.gap, Some(2_000_000));
         assert_eq!(y23.estimated_england_total, None);
         assert_eq!(y23.estimated_change, None);
-        // Where the growth came from: GPs +12m (25%), other staff +36m (75%).
-        let staff: Vec<(HcpType, i64, Option<Decimal>)> = p
+        // Where the growth came from: GPs +12m (25%), other staff +36m (75%);
+        // in January–March 2024 against the same months of 2019, GPs +6m
+        // (40%), other staff +9m (60%).
+        let staff: Vec<(&str, u32, HcpType, i64, Option<Decimal>)> = p
             .staff
             .iter()
-            .map(|s| (s.hcp, s.change, s.share_of_change_percent))
+            .map(|s| {
+                (
+                    s.label.as_str(),
+                    s.months,
+                    s.hcp,
+                    s.change,
+                    s.share_of_change_percent,
+                )
+            })
             .collect();
+        let pc = |s: &str| Some(s.parse::<Decimal>().unwrap());
         assert_eq!(
             staff,
             vec![
-                (Gp, 12_000_000, Some("25.0".parse().unwrap())),
-                (Other, 36_000_000, Some("75.0".parse().unwrap())),
-                (HcpType::Unknown, 0, Some("0.0".parse().unwrap())),
+                ("2023", 12, Gp, 12_000_000, pc("25.0")),
+                ("2023", 12, Other, 36_000_000, pc("75.0")),
+                ("2023", 12, HcpType::Unknown, 0, pc("0.0")),
+                ("2024", 3, Gp, 6_000_000, pc("40.0")),
+                ("2024", 3, Other, 9_000_000, pc("60.0")),
+                ("2024", 3, HcpType::Unknown, 0, pc("0.0")),
             ]
         );
         // 2024 has three months: compared with January–March 2019, no gap.

@@ -398,10 +398,19 @@ impl Registry {
             .copied()
     }
 
-    /// A practice's commissioner on a date, by the attribute rule of [`Registry::at`].
+    /// A practice's commissioner on a date: the newest fact on or before
+    /// the date that names one, else the earliest after it that does (a
+    /// list-size extract that names no commissioner does not hide the one
+    /// an older or newer source gives).
     pub fn sub_icb_of(&self, practice: &PracticeCode, on: NaiveDate) -> Option<SubIcbCode> {
-        let facts = self.practices.get(practice)?;
-        merge_practice(practice, &facts.attributes, on).sub_icb
+        let naming: Vec<&PracticeFact> = self
+            .practices
+            .get(practice)?
+            .attributes
+            .iter()
+            .filter(|f| f.sub_icb.is_some())
+            .collect();
+        nearest(&naming, on, |f| f.as_at).and_then(|f| f.sub_icb.clone())
     }
 
     /// Every practice the registry knows, by code.
