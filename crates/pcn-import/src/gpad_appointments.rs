@@ -237,12 +237,17 @@ struct PracticeSeen {
 }
 
 /// The months, days and codes seen so far, so each distinct value is
-/// parsed once.
+/// parsed once. A few values (labels, categories, suppliers, months) are
+/// found by a scan, which is faster than hashing; many (practices) by hash.
 #[derive(Default)]
 struct Interner {
-    index: HashMap<Vec<u8>, u32>,
+    few: Vec<(Vec<u8>, u32)>,
+    many: HashMap<Vec<u8>, u32>,
     last: Option<(Vec<u8>, u32)>,
 }
+
+/// Beyond this many values an interner hashes.
+const FEW: usize = 32;
 
 impl Interner {
     fn get(&mut self, raw: &[u8]) -> Option<u32> {
@@ -251,13 +256,31 @@ impl Interner {
                 return Some(*i);
             }
         }
-        let i = *self.index.get(raw)?;
-        self.last = Some((raw.to_vec(), i));
+        let i = if self.many.is_empty() {
+            self.few.iter().find(|(b, _)| b.as_slice() == raw)?.1
+        } else {
+            *self.many.get(raw)?
+        };
+        match &mut self.last {
+            Some((bytes, j)) => {
+                bytes.clear();
+                bytes.extend_from_slice(raw);
+                *j = i;
+            }
+            None => self.last = Some((raw.to_vec(), i)),
+        }
         Some(i)
     }
 
     fn insert(&mut self, raw: &[u8], i: u32) {
-        self.index.insert(raw.to_vec(), i);
+        if self.many.is_empty() && self.few.len() < FEW {
+            self.few.push((raw.to_vec(), i));
+        } else {
+            if self.many.is_empty() {
+                self.many.extend(self.few.drain(..));
+            }
+            self.many.insert(raw.to_vec(), i);
+        }
         self.last = Some((raw.to_vec(), i));
     }
 }
@@ -758,14 +781,14 @@ impl State {
                      col: &Col,
                      raw: &[u8],
                      parsed: Option<()>,
-                     accepted: String,
+                     accepted: fn() -> String,
                      what: &str| {
             if parsed.is_none() {
                 ctx.problems.cell(
                     row,
                     &col.name,
                     &text(raw),
-                    format!("not a known {what} (one of: {accepted})"),
+                    format!("not a known {what} (one of: {})", accepted()),
                 );
             }
         };
@@ -775,7 +798,7 @@ impl State {
             &cols.status,
             status_raw,
             status.map(|_| ()),
-            ApptStatus::accepted(),
+            ApptStatus::accepted,
             ApptStatus::WHAT,
         );
         if status == Some(ApptStatus::Booked) && setting != AppointmentSetting::Network {
@@ -794,7 +817,7 @@ impl State {
             &cols.hcp,
             hcp_raw,
             hcp.map(|_| ()),
-            HcpType::accepted(),
+            HcpType::accepted,
             HcpType::WHAT,
         );
         let mode = ApptMode::parse(&text(mode_raw));
@@ -803,7 +826,7 @@ impl State {
             &cols.mode,
             mode_raw,
             mode.map(|_| ()),
-            ApptMode::accepted(),
+            ApptMode::accepted,
             ApptMode::WHAT,
         );
         let interval = BookingInterval::parse(&text(interval_raw));
@@ -812,7 +835,7 @@ impl State {
             &cols.interval,
             interval_raw,
             interval.map(|_| ()),
-            BookingInterval::accepted(),
+            BookingInterval::accepted,
             BookingInterval::WHAT,
         );
         let category = match &cols.category {
@@ -1112,6 +1135,20 @@ mod tests {
         ] {
             assert_eq!(parse_month(bad), None, "{bad}");
         }
+    }
+
+    #[test]
+    fn interning_few_and_many() {
+        let mut interner = Interner::default();
+        for i in 0..100u32 {
+            let key = format!("k{i}");
+            assert_eq!(interner.get(key.as_bytes()), None);
+            interner.insert(key.as_bytes(), i);
+        }
+        for i in (0..100u32).rev() {
+            assert_eq!(interner.get(format!("k{i}").as_bytes()), Some(i));
+        }
+        assert_eq!(interner.get(b"k100"), None);
     }
 
     #[test]

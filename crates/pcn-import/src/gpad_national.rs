@@ -440,9 +440,9 @@ pub(crate) fn read_monthly_csv(ctx: &mut Ctx, table: &Table) -> (FactBatch, Opti
     ) else {
         return (FactBatch::default(), None);
     };
-    let Some((split, split_col)) = SPLIT_COLUMNS
+    let Some((split, what, split_col)) = SPLIT_COLUMNS
         .iter()
-        .find_map(|(name, _)| table.col(&[name]).map(|c| (*name, c)))
+        .find_map(|(name, what)| table.col(&[name]).map(|c| (*name, *what, c)))
     else {
         return (FactBatch::default(), None);
     };
@@ -508,7 +508,7 @@ pub(crate) fn read_monthly_csv(ctx: &mut Ctx, table: &Table) -> (FactBatch, Opti
                 row,
                 &split_col.name,
                 label,
-                format!("this month has this {split} on row {} already", earlier.row),
+                format!("this month has this {what} on row {} already", earlier.row),
             );
             return true;
         }

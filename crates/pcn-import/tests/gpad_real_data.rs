@@ -204,6 +204,10 @@ fn the_national_series_and_the_pledge() {
     assert_eq!(base.recorded, table1_recorded[&2019]);
     assert_eq!(base.estimated_england_total, Some(table1_estimate[&2019]));
     let (lo, hi) = base.patient_coverage.unwrap();
+    assert_eq!(
+        (lo.to_string(), hi.to_string()),
+        ("0.9645".to_string(), "0.9753".to_string())
+    );
     eprintln!(
         "Table 1, 2019: recorded {}, estimated England {}, patient coverage {lo}–{hi}, by staff {:?}",
         base.recorded, table1_estimate[&2019], base.by_hcp
@@ -231,7 +235,8 @@ fn the_national_series_and_the_pledge() {
     assert_eq!(y2023.estimated_england_total, None);
     for y in &p.years {
         eprintln!(
-            "England {}: {} months, recorded {}, change {:?} ({:?}%), gap {:?}, estimate {:?}, coverage {:?}, editions {:?}",
+            "England {}: {} months, recorded {}, change {:?} ({:?}%), gap {:?}, estimate {:?} \
+             (change {:?}, gap {:?}), coverage {:?}, per 1,000 {:?}, editions {:?}",
             y.label,
             y.months,
             y.recorded,
@@ -239,8 +244,17 @@ fn the_national_series_and_the_pledge() {
             y.change_percent,
             y.gap,
             y.estimated_england_total,
+            y.estimated_change,
+            y.estimated_gap,
             y.patient_coverage,
+            y.per_thousand,
             y.editions
+        );
+    }
+    for s in &p.staff {
+        eprintln!(
+            "England {} {:?}: {} → {} ({:+}, {:?}% of the change)",
+            s.label, s.hcp, s.baseline, s.year, s.change, s.share_of_change_percent
         );
     }
     eprintln!("notes: {:?}", p.notes);
