@@ -908,8 +908,8 @@ pub struct StaffChange {
     pub baseline: u64,
     pub year: u64,
     pub change: i64,
-    /// The group's part of the total change, as a percentage (one decimal
-    /// place); `None` when the total did not change.
+    /// The group's part of the change in appointments split by staff, as
+    /// a percentage (one decimal place); `None` when that did not change.
     pub share_of_change_percent: Option<Decimal>,
 }
 
@@ -1115,6 +1115,10 @@ pub fn pledge(
                     ));
                 }
                 if let (Some(ys), Some(bs)) = (year.by_hcp, same.by_hcp) {
+                    // Shares of the change in the split itself: for England
+                    // the split may come from another edition than the
+                    // recorded total, and need not add up to its change.
+                    let split_change = diff(ys.iter().sum(), bs.iter().sum());
                     for hcp in HcpType::ALL {
                         let i = hcp.index();
                         if ys[i] == 0 && bs[i] == 0 {
@@ -1128,12 +1132,13 @@ pub fn pledge(
                             baseline: bs[i],
                             year: ys[i],
                             change: c,
-                            share_of_change_percent: (change != 0).then(|| {
-                                (Decimal::from(c) * Decimal::from(100) / Decimal::from(change))
-                                    .round_dp_with_strategy(
-                                        1,
-                                        rust_decimal::RoundingStrategy::MidpointAwayFromZero,
-                                    )
+                            share_of_change_percent: (split_change != 0).then(|| {
+                                (Decimal::from(c) * Decimal::from(100)
+                                    / Decimal::from(split_change))
+                                .round_dp_with_strategy(
+                                    1,
+                                    rust_decimal::RoundingStrategy::MidpointAwayFromZero,
+                                )
                             }),
                         });
                     }

@@ -12,8 +12,10 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::*;
+use pcn_core::appointments::Appointments;
 use pcn_core::gpad_facts::EditionBasis;
-use pcn_core::SourceKind;
+use pcn_core::registry::Registry;
+use pcn_core::{FactBatch, SourceKind};
 use pcn_import::gpad_appointments::{synthetic_crosstab, SyntheticCrosstab};
 use pcn_import::{parse_bytes, read_path, ImportError};
 
@@ -131,7 +133,32 @@ fn a_national_month_imports_in_under_ten_seconds() {
         peak_rss_mib()
     );
 
-    drop(p);
+    // The core over the same month: counts per practice, then every
+    // practice counted for its network through the registry.
+    let start = Instant::now();
+    let a = Appointments::new(&p.facts.appointments, &[]);
+    let indexed = start.elapsed();
+    let registry = Registry::new(FactBatch {
+        observations: p.facts.observations.clone(),
+        ..FactBatch::default()
+    });
+    let start = Instant::now();
+    let networks = a.by_network(&registry);
+    let attributed = start.elapsed();
+    let counted: u64 = networks
+        .networks
+        .values()
+        .flat_map(|s| s.values())
+        .map(|f| f.counts.total)
+        .sum();
+    assert_eq!(counted, s.appointments);
+    assert!(networks.not_counted.is_empty());
+    eprintln!(
+        "core: {} practices indexed in {indexed:?}; {} networks attributed in {attributed:?}",
+        a.practices().count(),
+        networks.networks.len()
+    );
+    drop((p, a, registry, networks));
     let mut bytes = std::fs::read(&path).unwrap();
     corrupt(&mut bytes, 12_345, 12, "12x");
     corrupt(&mut bytes, 15_001, 13, "Maybe");
