@@ -10,8 +10,13 @@ pub fn parse_date(raw: &str) -> Option<NaiveDate> {
     if s.is_empty() || s.len() > 32 {
         return None;
     }
-    // Strip a time part such as "2026-07-01 00:00:00" or "2026-07-01T00:00:00".
-    let s = s.split(['T', ' ']).next().unwrap_or(s);
+    // Strip a time part such as "2026-07-01 00:00:00" or "2026-07-01T00:00:00"
+    // (a `T` only after an ISO date: `01OCT2025` has one in its month).
+    let s = s.split(' ').next().unwrap_or(s);
+    let s = match s.as_bytes().get(10) {
+        Some(b'T') => s.get(..10).unwrap_or(s),
+        _ => s,
+    };
     if let Ok(d) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
         return Some(d);
     }
@@ -45,6 +50,8 @@ mod tests {
         assert_eq!(parse_date("20260701"), Some(d(2026, 7, 1)));
         assert_eq!(parse_date("01Jul2026"), Some(d(2026, 7, 1)));
         assert_eq!(parse_date("01JUL2026"), Some(d(2026, 7, 1)));
+        assert_eq!(parse_date("02OCT2023"), Some(d(2023, 10, 2)));
+        assert_eq!(parse_date("2026-07-01T09:30:00"), Some(d(2026, 7, 1)));
         assert_eq!(parse_date("01/07/2026"), Some(d(2026, 7, 1)));
         assert_eq!(parse_date("2026-07-01 00:00:00"), Some(d(2026, 7, 1)));
         assert_eq!(parse_date("01-Jul-2026"), Some(d(2026, 7, 1)));

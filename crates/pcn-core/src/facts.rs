@@ -58,10 +58,22 @@ pub enum SourceKind {
     Demo,
     /// NHS England Digital's Primary Care Network Workforce, individual-level CSV.
     PcnWorkforce,
+    /// GPAD practice-level crosstab (`Practice_Level_Crosstab_*.csv`).
+    GpadPracticeAppointments,
+    /// GPAD monthly counts by sub-ICB location or CCG (the "Regional CSV").
+    GpadSubIcbMonthly,
+    /// GPAD daily counts by sub-ICB location or CCG (`SUB_ICB_LOCATION_CSV_*`, `CCG_CSV_*`).
+    GpadSubIcbDaily,
+    /// GPAD appointments delivered by networks, by sub-ICB location (the PCN-level file).
+    GpadPcnAppointments,
+    /// GPAD summary workbook, Table 1 (national by month, coverage, estimate), or that table as CSV.
+    GpadNationalSummary,
+    /// A national monthly GPAD series by one split (such as booking interval) as CSV.
+    GpadNationalMonthly,
 }
 
 impl SourceKind {
-    pub const ALL: [SourceKind; 20] = [
+    pub const ALL: [SourceKind; 26] = [
         SourceKind::EpcnDetails,
         SourceKind::EpcnPartners,
         SourceKind::EpcnWorkbook,
@@ -82,6 +94,12 @@ impl SourceKind {
         SourceKind::Manual,
         SourceKind::Demo,
         SourceKind::PcnWorkforce,
+        SourceKind::GpadPracticeAppointments,
+        SourceKind::GpadSubIcbMonthly,
+        SourceKind::GpadSubIcbDaily,
+        SourceKind::GpadPcnAppointments,
+        SourceKind::GpadNationalSummary,
+        SourceKind::GpadNationalMonthly,
     ];
 
     pub fn name(self) -> &'static str {
@@ -106,6 +124,12 @@ impl SourceKind {
             SourceKind::Manual => "manual",
             SourceKind::Demo => "demo",
             SourceKind::PcnWorkforce => "pcn-workforce",
+            SourceKind::GpadPracticeAppointments => "gpad-practice-appointments",
+            SourceKind::GpadSubIcbMonthly => "gpad-sub-icb-monthly",
+            SourceKind::GpadSubIcbDaily => "gpad-sub-icb-daily",
+            SourceKind::GpadPcnAppointments => "gpad-pcn-appointments",
+            SourceKind::GpadNationalSummary => "gpad-national-summary",
+            SourceKind::GpadNationalMonthly => "gpad-national-monthly",
         }
     }
 
@@ -332,6 +356,12 @@ pub struct FactBatch {
     /// PCN workforce census records (seed the ARRS rosters; not part of the registry).
     #[serde(default)]
     pub workforce: Vec<WorkforceFact>,
+    /// GPAD appointment counts at practice or sub-ICB level, one table per file.
+    #[serde(default)]
+    pub appointments: Vec<crate::gpad_facts::AppointmentTable>,
+    /// GPAD national months (summary table, national monthly series).
+    #[serde(default)]
+    pub national_appointments: Vec<crate::gpad_facts::NationalAppointmentMonth>,
 }
 
 impl FactBatch {
@@ -349,6 +379,12 @@ impl FactBatch {
             + self.iif_points.len()
             + self.payment_actuals.len()
             + self.workforce.len()
+            + self
+                .appointments
+                .iter()
+                .map(|t| t.rows.len())
+                .sum::<usize>()
+            + self.national_appointments.len()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -368,6 +404,9 @@ impl FactBatch {
         self.iif_achievements.extend(other.iif_achievements);
         self.iif_points.extend(other.iif_points);
         self.payment_actuals.extend(other.payment_actuals);
+        self.appointments.extend(other.appointments);
+        self.national_appointments
+            .extend(other.national_appointments);
     }
 }
 

@@ -5,6 +5,7 @@
 //! no files, no database, no network, no clock.
 
 pub mod access;
+pub mod appointments;
 pub mod arrs;
 pub mod checks;
 pub mod codes;
@@ -13,6 +14,7 @@ pub mod demo;
 pub mod facts;
 pub mod funding;
 pub mod geo;
+pub mod gpad_facts;
 pub mod money;
 pub mod payrun;
 pub mod plan;

@@ -400,6 +400,31 @@ impl Registry {
             .unwrap_or_default()
     }
 
+    /// A practice's registered patients (all sexes) as at `on`: the extract
+    /// latest on or before the date, else the earliest after it, with the
+    /// extract date, by the rule of [`Registry::weighted_population`].
+    pub fn list_size(&self, practice: &PracticeCode, on: NaiveDate) -> Option<(NaiveDate, u64)> {
+        self.practices
+            .get(practice)
+            .and_then(|facts| nearest(&facts.list_sizes, on, |(d, _)| *d))
+            .copied()
+    }
+
+    /// A practice's commissioner on a date: the newest fact on or before
+    /// the date that names one, else the earliest after it that does (a
+    /// list-size extract that names no commissioner does not hide the one
+    /// an older or newer source gives).
+    pub fn sub_icb_of(&self, practice: &PracticeCode, on: NaiveDate) -> Option<SubIcbCode> {
+        let naming: Vec<&PracticeFact> = self
+            .practices
+            .get(practice)?
+            .attributes
+            .iter()
+            .filter(|f| f.sub_icb.is_some())
+            .collect();
+        nearest(&naming, on, |f| f.as_at).and_then(|f| f.sub_icb.clone())
+    }
+
     /// Every practice the registry knows, by code.
     pub fn practice_codes(&self) -> impl Iterator<Item = &PracticeCode> {
         self.practices.keys()

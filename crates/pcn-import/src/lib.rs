@@ -22,12 +22,15 @@
 //! | `care-home-alignment` | pcn's care-home alignment CSV | [`care_home_alignment`] |
 //! | `iif-indicators`, `iif-points` | NHS England Digital IIF indicators; pcn's IIF points CSV | [`iif`] |
 //! | `pcn-workforce` | NHS England Digital PCN Workforce, individual-level CSV | [`workforce`] |
+//! | `gpad-practice-appointments`, `gpad-sub-icb-monthly`, `gpad-sub-icb-daily`, `gpad-pcn-appointments` | GPAD counts: practice crosstab, Regional CSV, daily files, PCN-level file (streamed) | [`gpad_appointments`] |
+//! | `gpad-national-summary`, `gpad-national-monthly` | GPAD summary workbook Table 1 (or as CSV); a national monthly CSV | [`gpad_national`] |
 //!
 //! Decoding (gzip, xlsx, BOM, Windows-1252, `¬`, header matching) is shared:
 //! see [`decode`]. [`detect`] picks the reader from the header alone (the
 //! registration age files also look at the `AGE` column; see
 //! [`registration`]). The only I/O is [`read_path`].
 
+use std::io::Read;
 use std::path::Path;
 
 use chrono::NaiveDate;
@@ -43,12 +46,15 @@ pub mod epraccur;
 mod error;
 pub mod governance;
 pub mod gpad;
+pub mod gpad_appointments;
+pub mod gpad_national;
 pub mod iif;
 pub mod nhs_website;
 mod pathdate;
 pub mod payments;
 pub mod populations;
 pub mod registration;
+mod stream;
 pub mod workforce;
 
 pub use error::{ImportError, Problem, KEPT_PROBLEMS, SHOWN_PROBLEMS};
@@ -94,9 +100,82 @@ pub fn read_path(
     progress: &mut dyn FnMut(u64),
 ) -> Result<ParsedFile, ImportError> {
     let name = path.display().to_string();
-    let bytes = std::fs::read(path)
-        .map_err(|e| ImportError::whole_file(&name, format!("cannot read the file: {e}")))?;
+    let cannot =
+        |e: std::io::Error| ImportError::whole_file(&name, format!("cannot read the file: {e}"));
+    // GPAD count files can be hundreds of megabytes: look at the first
+    // bytes, and stream the file when it is one.
+    let mut head = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(SNIFF_BYTES).read_to_end(&mut head))
+        .map_err(cannot)?;
+    if let Some(kind) = streamed_kind(&name, &head) {
+        let file = std::fs::File::open(path).map_err(cannot)?;
+        return parse_stream(&name, kind, file, is_gzip(&head), opts, progress);
+    }
+    let bytes = std::fs::read(path).map_err(cannot)?;
     parse_bytes(&name, &bytes, opts, progress)
+}
+
+/// How much of a file is read to decide whether to stream it.
+const SNIFF_BYTES: u64 = 64 * 1024;
+
+fn is_gzip(bytes: &[u8]) -> bool {
+    bytes.starts_with(&[0x1f, 0x8b])
+}
+
+/// The kind of a file read as a stream (the GPAD count files), judged from
+/// its first line.
+fn streamed_kind(file_name: &str, head: &[u8]) -> Option<SourceKind> {
+    let mut inflated = Vec::new();
+    let text = if is_gzip(head) {
+        // A prefix of a gzip stream inflates to a prefix of the text; the
+        // error at its cut end does not matter.
+        let _ = flate2::read::MultiGzDecoder::new(head)
+            .take(SNIFF_BYTES)
+            .read_to_end(&mut inflated);
+        &inflated[..]
+    } else {
+        head
+    };
+    let mut records = stream::Records::new(text);
+    records.next_record()?;
+    let fields = records.texts();
+    let fields: Vec<&str> = fields.iter().map(String::as_str).collect();
+    kind_of_header(file_name, "", &fields).filter(|k| is_streamed(*k))
+}
+
+fn is_streamed(kind: SourceKind) -> bool {
+    matches!(
+        kind,
+        SourceKind::GpadPracticeAppointments
+            | SourceKind::GpadSubIcbMonthly
+            | SourceKind::GpadSubIcbDaily
+            | SourceKind::GpadPcnAppointments
+    )
+}
+
+/// Reads a streamed file from its raw bytes.
+fn parse_stream<R: Read>(
+    file_name: &str,
+    kind: SourceKind,
+    raw: R,
+    gzip: bool,
+    opts: &ImportOptions,
+    progress: &mut dyn FnMut(u64),
+) -> Result<ParsedFile, ImportError> {
+    let mut records = stream::Records::new(stream::Source::new(raw, gzip));
+    let mut ctx = Ctx::new(file_name, opts, progress);
+    let (facts, date) = gpad_appointments::read(&mut ctx, kind, &mut records);
+    ctx.final_progress();
+    let sha256 = match records.into_inner().finish() {
+        Ok(hash) => hash,
+        Err(e) => {
+            ctx.problems
+                .whole_file(format!("cannot read the file: {e}"));
+            String::new()
+        }
+    };
+    finish(ctx, kind, facts, date, sha256)
 }
 
 /// Parses a file's bytes. `file_name` is the path as the user gave it: it
@@ -108,6 +187,9 @@ pub fn parse_bytes(
     opts: &ImportOptions,
     progress: &mut dyn FnMut(u64),
 ) -> Result<ParsedFile, ImportError> {
+    if let Some(kind) = streamed_kind(file_name, bytes) {
+        return parse_stream(file_name, kind, bytes, is_gzip(bytes), opts, progress);
+    }
     let sha256 = hex::encode(Sha256::digest(bytes));
     let decoded = decode::decode(file_name, bytes)?;
     let kind = detect_decoded(file_name, &decoded)?;
@@ -115,6 +197,7 @@ pub fn parse_bytes(
     let (facts, date) = match &decoded {
         Decoded::Workbook(sheets) => match kind {
             SourceKind::CqcCareHomes => cqc::read_workbook(&mut ctx, sheets),
+            SourceKind::GpadNationalSummary => gpad_national::read_workbook(&mut ctx, sheets),
             _ => epcn::read_workbook(&mut ctx, sheets, kind),
         },
         Decoded::Text(text) => {
@@ -145,6 +228,20 @@ pub fn parse_bytes(
                 SourceKind::IifIndicators => iif::read_indicators(&mut ctx, &table),
                 SourceKind::IifPoints => iif::read_points(&mut ctx, &table),
                 SourceKind::PcnWorkforce => workforce::read(&mut ctx, &table),
+                SourceKind::GpadNationalSummary => {
+                    gpad_national::read_summary_csv(&mut ctx, &table)
+                }
+                SourceKind::GpadNationalMonthly => {
+                    gpad_national::read_monthly_csv(&mut ctx, &table)
+                }
+                SourceKind::GpadPracticeAppointments
+                | SourceKind::GpadSubIcbMonthly
+                | SourceKind::GpadSubIcbDaily
+                | SourceKind::GpadPcnAppointments => gpad_appointments::read(
+                    &mut ctx,
+                    kind,
+                    &mut stream::Records::new(text.as_bytes()),
+                ),
                 SourceKind::EpcnWorkbook | SourceKind::Manual | SourceKind::Demo => {
                     (FactBatch::default(), None)
                 }
@@ -152,6 +249,17 @@ pub fn parse_bytes(
         }
     };
     ctx.final_progress();
+    finish(ctx, kind, facts, date, sha256)
+}
+
+/// A file read: its facts, or every problem found.
+fn finish(
+    mut ctx: Ctx,
+    kind: SourceKind,
+    facts: FactBatch,
+    date: Option<NaiveDate>,
+    sha256: String,
+) -> Result<ParsedFile, ImportError> {
     let data_date = match date {
         Some(d) => d,
         None => {
@@ -193,7 +301,8 @@ reports epcn / epcncorepartnerdetails; ODS epraccur.csv (no header, 27 columns);
 Registered at a GP Practice gp-reg-pat-prac-map.csv, -quin-age.csv, -sing-age-*.csv, -all.csv; \
 GPAD Mapping.csv; NHS website GP.csv; NHS Payments to General Practice (practice-level CSV); \
 CQC HSCA Active Locations (.ods, .xlsx or CSV); NHS England Digital IIF indicators CSV; PCN \
-Workforce individual-level CSV; pcn's \
+Workforce individual-level CSV; GPAD Practice_Level_Crosstab, Regional CSV, daily \
+sub-ICB or CCG CSV, PCN-level CSV, summary workbook (Table 1) or national monthly CSV; pcn's \
 governance CSV (header pcn_code, ...), population CSV (practice_code or pcn_code, as_at, \
 weighted_population, adjusted_population), care-home alignment CSV (location_id, pcn_code, \
 aligned_from) and IIF points CSV (pcn_code, financial_year, points)";
@@ -203,6 +312,7 @@ fn detect_decoded(file_name: &str, decoded: &Decoded) -> Result<SourceKind, Impo
         Decoded::Workbook(sheets) => {
             epcn::detect_workbook(sheets)
                 .or_else(|| cqc::find_sheet(sheets).map(|_| SourceKind::CqcCareHomes))
+                .or_else(|| gpad_national::detect_workbook(sheets))
                 .ok_or_else(|| {
                     let names: Vec<&str> = sheets.iter().map(|s| s.name.as_str()).collect();
                     ImportError::whole_file(
@@ -247,9 +357,17 @@ fn detect_decoded(file_name: &str, decoded: &Decoded) -> Result<SourceKind, Impo
 fn kind_of_header(file_name: &str, text: &str, fields: &[&str]) -> Option<SourceKind> {
     let norm: Vec<String> = fields.iter().map(|f| decode::normalise(f)).collect();
     let has = |name: &str| norm.iter().any(|h| h == name);
-    // The funding inputs first: their headers share names (practice code,
-    // pcn code) with the registration map and the governance CSV.
-    if has("practice code")
+    // GPAD counts first: the practice crosstab shares GP_CODE and PCN_CODE
+    // with the GPAD mapping. Then the funding inputs: their headers share
+    // names (practice code, pcn code) with the registration map and the
+    // governance CSV.
+    if let Some(kind) = gpad_appointments::kind_of(file_name, &has) {
+        Some(kind)
+    } else if gpad_national::looks_like_summary_csv(&has) {
+        Some(SourceKind::GpadNationalSummary)
+    } else if gpad_national::looks_like_monthly_csv(&has) {
+        Some(SourceKind::GpadNationalMonthly)
+    } else if has("practice code")
         && payments::WEIGHTED
             .iter()
             .any(|w| has(&decode::normalise(w)))

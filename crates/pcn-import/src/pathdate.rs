@@ -99,6 +99,27 @@ fn month_in(component: &str) -> Option<NaiveDate> {
     None
 }
 
+/// Every month named in a path: components nearest the file first, and
+/// within a component the latest month first (`…2017-11-to-2023-10` gives
+/// October 2023, then November 2017).
+pub(crate) fn months_in_path(path: &str) -> Vec<(NaiveDate, String)> {
+    let mut out = Vec::new();
+    for component in path.rsplit(['/', '\\']).filter(|c| !c.is_empty()) {
+        let t = tokens(component);
+        let mut here: Vec<NaiveDate> = t
+            .windows(2)
+            .filter_map(|pair| {
+                let [a, b] = pair else { return None };
+                month_in(&format!("{a}-{b}"))
+            })
+            .collect();
+        here.sort_unstable_by(|a, b| b.cmp(a));
+        here.dedup();
+        out.extend(here.into_iter().map(|d| (d, component.to_string())));
+    }
+    out
+}
+
 /// The month named by the path component nearest the file, with that component.
 pub(crate) fn date_from_path(path: &str) -> Option<(NaiveDate, String)> {
     path.rsplit(['/', '\\'])
@@ -152,5 +173,22 @@ mod tests {
         assert_eq!(got("2025-13/Mapping.csv"), None);
         // The component nearest the file wins.
         assert_eq!(got("2024-01/Mar_25/Mapping.csv"), Some(d(2025, 3)));
+    }
+
+    #[test]
+    fn every_month_in_a_path() {
+        let got: Vec<NaiveDate> = months_in_path(
+            "nhsd-gpad-subicb-daily-2023-10/gpad-daily-03R-2017-11-to-2023-10.csv.gz",
+        )
+        .into_iter()
+        .map(|(d, _)| d)
+        .collect();
+        assert_eq!(got, vec![d(2023, 10), d(2017, 11), d(2023, 10)]);
+        let got: Vec<NaiveDate> = months_in_path("regional_tabs_aug2025/Regional_CSV_WYorks.csv")
+            .into_iter()
+            .map(|(d, _)| d)
+            .collect();
+        assert_eq!(got, vec![d(2025, 8)]);
+        assert!(months_in_path("Regional_CSV_WYorks.csv").is_empty());
     }
 }

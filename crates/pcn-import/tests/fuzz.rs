@@ -6,7 +6,7 @@ use common::*;
 use pcn_import::{detect, parse_bytes};
 use proptest::prelude::*;
 
-const FIXTURE_FILES: [&str; 21] = [
+const FIXTURE_FILES: [&str; 30] = [
     "gp-reg-pat-prac-map.csv",
     "gp-reg-pat-prac-map-ccg-2021.csv",
     "gp-reg-pat-prac-quin-age.csv.gz",
@@ -28,6 +28,15 @@ const FIXTURE_FILES: [&str; 21] = [
     "care-home-alignment.csv",
     "iif-indicators-2023-24.csv",
     "iif-points.csv",
+    "gpad/Practice_Level_Crosstab_Sep_25/Practice_Level_Crosstab_Sep_25.csv",
+    "gpad/regional_tabs_jun2023/Regional_CSV_WYorks.csv",
+    "gpad/regional_tabs_jun2019/Regional_CSV_YorkshireAndHumber.csv",
+    "gpad/SUB_ICB_LOCATION_CSV_Oct23.csv",
+    "gpad/CCG_CSV_Nov20.csv",
+    "gpad/pcn_appointments_apr2024.csv",
+    "gpad/table1-national-monthly-2019-01-to-2019-02.csv",
+    "gpad/GP_APPT_Publication_February_2019.xlsx",
+    "gpad/national-monthly-by-booking-interval-2024-01.csv",
 ];
 
 fn both(name: &str, bytes: &[u8]) {
@@ -62,6 +71,11 @@ proptest! {
             "location_id,pcn_code,aligned_from,aligned_to",
             "ORGANISATION_TYPE,ORGANISATION_CODE,ACH_DATE,IND_CODE,MEASURE,VALUE",
             "pcn_code,financial_year,points,recorded",
+            "APPOINTMENT_MONTH_START_DATE,GP_CODE,SUPPLIER,PCN_CODE,SUB_ICB_LOCATION_CODE,HCP_TYPE,APPT_MODE,NATIONAL_CATEGORY,TIME_BETWEEN_BOOK_AND_APPT,COUNT_OF_APPOINTMENTS,APPT_STATUS",
+            "SUB_ICB_LOCATION_CODE,APPOINTMENT_MONTH,APPT_STATUS,HCP_TYPE,APPT_MODE,TIME_BETWEEN_BOOK_AND_APPT,COUNT_OF_APPOINTMENTS",
+            "CCG_CODE,CCG_NAME,Appointment_Date,APPT_STATUS,HCP_TYPE,APPT_MODE,TIME_BETWEEN_BOOK_AND_APPT,COUNT_OF_APPOINTMENTS",
+            "month,total_appointments,estimated_england_total,status_attended,hcp_gp",
+            "period,time_between_book_and_appt,count,total",
         ]),
         body in "[A-Za-z0-9,¬\"\\-+_ \\r\\n]{0,400}",
     ) {
@@ -102,6 +116,9 @@ fn every_truncation_of_small_fixtures() {
         "iif-points.csv",
         "cqc-2024-05/hsca-active-locations.csv",
         "01_May_2024_HSCA_Active_Locations.ods",
+        "gpad/CCG_CSV_Nov20.csv",
+        "gpad/pcn_appointments_apr2024.csv",
+        "gpad/national-monthly-by-booking-interval-2024-01.csv",
     ] {
         let bytes = fixture(name);
         for n in 0..bytes.len() {

@@ -33,6 +33,26 @@ impl From<anyhow::Error> for AppError {
     }
 }
 
+impl std::fmt::Display for AppError {
+    /// For the server's own use (logs, the load test); a user sees
+    /// [`AppError::public_message`], never an internal error's text.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            AppError::Internal(e) => write!(f, "internal error: {e:#}"),
+            AppError::Unauthenticated => f.write_str("no session"),
+            AppError::LoginFirst(next) => write!(f, "no session (wanted {next})"),
+            AppError::Forbidden(m)
+            | AppError::Forged(m)
+            | AppError::NotFound(m)
+            | AppError::BadRequest(m)
+            | AppError::Throttled(m)
+            | AppError::TooLarge(m) => write!(f, "{} {m}", self.status()),
+        }
+    }
+}
+
+impl std::error::Error for AppError {}
+
 impl From<pcn_app::Error> for AppError {
     /// A use case's error: the user's mistakes keep their message; a fault
     /// becomes an internal error, whose text never reaches the user.

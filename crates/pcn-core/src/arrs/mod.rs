@@ -57,7 +57,9 @@ use crate::money::Pence;
 use crate::rulebook::{FinancialYear, Region, Role, Rulebook, YearRules};
 
 /// A calendar month, written `2026-09`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, serde::Deserialize,
+)]
 pub struct YearMonth {
     pub year: i32,
     pub month: u32,
