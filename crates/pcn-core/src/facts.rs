@@ -58,10 +58,18 @@ pub enum SourceKind {
     Demo,
     /// NHS England Digital's Primary Care Network Workforce, individual-level CSV.
     PcnWorkforce,
+    /// pcn's own CSV of care home rounds (Enhanced Health in Care Homes).
+    CareHomeRounds,
+    /// pcn's own CSV of new residents' care plans.
+    CarePlans,
+    /// pcn's own CSV of a network's planned enhanced access sessions.
+    AccessSessionsPlanned,
+    /// pcn's own CSV of enhanced access sessions delivered.
+    AccessSessionsDelivered,
 }
 
 impl SourceKind {
-    pub const ALL: [SourceKind; 20] = [
+    pub const ALL: [SourceKind; 24] = [
         SourceKind::EpcnDetails,
         SourceKind::EpcnPartners,
         SourceKind::EpcnWorkbook,
@@ -82,6 +90,10 @@ impl SourceKind {
         SourceKind::Manual,
         SourceKind::Demo,
         SourceKind::PcnWorkforce,
+        SourceKind::CareHomeRounds,
+        SourceKind::CarePlans,
+        SourceKind::AccessSessionsPlanned,
+        SourceKind::AccessSessionsDelivered,
     ];
 
     pub fn name(self) -> &'static str {
@@ -106,6 +118,10 @@ impl SourceKind {
             SourceKind::Manual => "manual",
             SourceKind::Demo => "demo",
             SourceKind::PcnWorkforce => "pcn-workforce",
+            SourceKind::CareHomeRounds => "care-home-rounds",
+            SourceKind::CarePlans => "care-plans",
+            SourceKind::AccessSessionsPlanned => "access-sessions-planned",
+            SourceKind::AccessSessionsDelivered => "access-sessions-delivered",
         }
     }
 
@@ -332,6 +348,9 @@ pub struct FactBatch {
     /// PCN workforce census records (seed the ARRS rosters; not part of the registry).
     #[serde(default)]
     pub workforce: Vec<WorkforceFact>,
+    /// Service delivery records: care home rounds and plans, access sessions.
+    #[serde(default)]
+    pub services: crate::services::ServiceRecords,
 }
 
 impl FactBatch {
@@ -349,6 +368,7 @@ impl FactBatch {
             + self.iif_points.len()
             + self.payment_actuals.len()
             + self.workforce.len()
+            + self.services.len()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -368,6 +388,7 @@ impl FactBatch {
         self.iif_achievements.extend(other.iif_achievements);
         self.iif_points.extend(other.iif_points);
         self.payment_actuals.extend(other.payment_actuals);
+        self.services.extend(other.services);
     }
 }
 

@@ -16,6 +16,7 @@ pub mod geo;
 pub mod money;
 pub mod registry;
 pub mod rulebook;
+pub mod services;
 
 pub use codes::{CodeError, IcbCode, PcnCode, PracticeCode, RegionCode, SubIcbCode};
 pub use facts::*;

@@ -459,7 +459,10 @@ fn array<'v>(cx: &mut Cx, t: &'v Table, key: &str, path: &str) -> &'v [Value] {
         Some(other) => {
             cx.err(
                 super::join(path, key),
-                format!("expected [[{path}.{key}]] tables, found {}", type_name(other)),
+                format!(
+                    "expected [[{path}.{key}]] tables, found {}",
+                    type_name(other)
+                ),
             );
             &[]
         }
@@ -588,7 +591,9 @@ fn parse_requirement(cx: &mut Cx, v: &Value, path: &str) -> Option<Requirement> 
                 if !matches!(b, Basis::AdjustedPopulation | Basis::RegisteredList) {
                     cx.err(
                         super::join(path, "population"),
-                        format!("{b} is not a population; use adjusted-population or registered-list"),
+                        format!(
+                            "{b} is not a population; use adjusted-population or registered-list"
+                        ),
                     );
                 }
             }
@@ -641,7 +646,12 @@ fn parse_requirement(cx: &mut Cx, v: &Value, path: &str) -> Option<Requirement> 
     })
 }
 
-fn parse_spec(cx: &mut Cx, v: &Value, path: &str, fy: Option<FinancialYear>) -> Option<ServiceSpec> {
+fn parse_spec(
+    cx: &mut Cx,
+    v: &Value,
+    path: &str,
+    fy: Option<FinancialYear>,
+) -> Option<ServiceSpec> {
     let t = table_at(cx, v, path.to_string())?;
     check_keys(cx, t, SPEC_KEYS, path);
     let id = id_field(cx, t, path);
@@ -806,7 +816,8 @@ pub(super) fn parse(
                 Some(sv) => {
                     let mut wrapper = Table::new();
                     wrapper.insert("source".into(), sv.clone());
-                    rules.bank_holidays_source = parse_source(cx, &wrapper, "services.bank_holidays");
+                    rules.bank_holidays_source =
+                        parse_source(cx, &wrapper, "services.bank_holidays");
                 }
                 None => cx.err(
                     "services.bank_holidays_source",
@@ -819,7 +830,10 @@ pub(super) fn parse(
             format!("expected an array of dates, found {}", type_name(other)),
         ),
         None => {
-            if !t.get("spec").is_none_or(|s| matches!(s, Value::Array(a) if a.is_empty())) {
+            if !t
+                .get("spec")
+                .is_none_or(|s| matches!(s, Value::Array(a) if a.is_empty()))
+            {
                 cx.err(
                     "services.bank_holidays",
                     "missing; a year with specifications needs its bank holidays (working days)",
@@ -845,14 +859,20 @@ pub(super) fn parse(
         if rules.specs.iter().any(|o| o.id == spec.id) {
             cx.err(
                 format!("{p}.id"),
-                format!("{:?} is given twice; give each specification once a year", spec.id),
+                format!(
+                    "{:?} is given twice; give each specification once a year",
+                    spec.id
+                ),
             );
         }
         for (j, s) in spec.income_streams.iter().enumerate() {
             if !stream_ids.contains(&s.as_str()) {
                 cx.err(
                     format!("{p}.income_streams[{j}]"),
-                    format!("{s:?} is not a [[stream]] of this year; the streams are {}", stream_ids.join(", ")),
+                    format!(
+                        "{s:?} is not a [[stream]] of this year; the streams are {}",
+                        stream_ids.join(", ")
+                    ),
                 );
             }
         }
@@ -901,7 +921,9 @@ mod tests {
         assert_eq!(parse_time("18:30"), Some(1110));
         assert_eq!(parse_time("9:00"), Some(540));
         assert_eq!(parse_time("24:00"), Some(1440));
-        for bad in ["24:01", "18:60", "1830", "18:3", "", "ab:cd", "-1:00", "18:30:00"] {
+        for bad in [
+            "24:01", "18:60", "1830", "18:3", "", "ab:cd", "-1:00", "18:30:00",
+        ] {
             assert_eq!(parse_time(bad), None, "{bad}");
         }
         assert_eq!(format_time(1110), "18:30");
