@@ -10,6 +10,7 @@ pub mod checks;
 pub mod codes;
 pub mod dates;
 pub mod demo;
+pub mod demo_services;
 pub mod facts;
 pub mod funding;
 pub mod geo;
