@@ -70,10 +70,18 @@ pub enum SourceKind {
     GpadNationalSummary,
     /// A national monthly GPAD series by one split (such as booking interval) as CSV.
     GpadNationalMonthly,
+    /// pcn's own CSV of care home rounds (Enhanced Health in Care Homes).
+    CareHomeRounds,
+    /// pcn's own CSV of new residents' care plans.
+    CarePlans,
+    /// pcn's own CSV of a network's planned enhanced access sessions.
+    AccessSessionsPlanned,
+    /// pcn's own CSV of enhanced access sessions delivered.
+    AccessSessionsDelivered,
 }
 
 impl SourceKind {
-    pub const ALL: [SourceKind; 26] = [
+    pub const ALL: [SourceKind; 30] = [
         SourceKind::EpcnDetails,
         SourceKind::EpcnPartners,
         SourceKind::EpcnWorkbook,
@@ -100,6 +108,10 @@ impl SourceKind {
         SourceKind::GpadPcnAppointments,
         SourceKind::GpadNationalSummary,
         SourceKind::GpadNationalMonthly,
+        SourceKind::CareHomeRounds,
+        SourceKind::CarePlans,
+        SourceKind::AccessSessionsPlanned,
+        SourceKind::AccessSessionsDelivered,
     ];
 
     pub fn name(self) -> &'static str {
@@ -130,6 +142,10 @@ impl SourceKind {
             SourceKind::GpadPcnAppointments => "gpad-pcn-appointments",
             SourceKind::GpadNationalSummary => "gpad-national-summary",
             SourceKind::GpadNationalMonthly => "gpad-national-monthly",
+            SourceKind::CareHomeRounds => "care-home-rounds",
+            SourceKind::CarePlans => "care-plans",
+            SourceKind::AccessSessionsPlanned => "access-sessions-planned",
+            SourceKind::AccessSessionsDelivered => "access-sessions-delivered",
         }
     }
 
@@ -362,6 +378,9 @@ pub struct FactBatch {
     /// GPAD national months (summary table, national monthly series).
     #[serde(default)]
     pub national_appointments: Vec<crate::gpad_facts::NationalAppointmentMonth>,
+    /// Service delivery records: care home rounds and plans, access sessions.
+    #[serde(default)]
+    pub services: crate::services::ServiceRecords,
 }
 
 impl FactBatch {
@@ -385,6 +404,7 @@ impl FactBatch {
                 .map(|t| t.rows.len())
                 .sum::<usize>()
             + self.national_appointments.len()
+            + self.services.len()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -407,6 +427,7 @@ impl FactBatch {
         self.appointments.extend(other.appointments);
         self.national_appointments
             .extend(other.national_appointments);
+        self.services.extend(other.services);
     }
 }
 

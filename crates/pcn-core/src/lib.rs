@@ -11,6 +11,7 @@ pub mod checks;
 pub mod codes;
 pub mod dates;
 pub mod demo;
+pub mod demo_services;
 pub mod facts;
 pub mod funding;
 pub mod geo;
@@ -21,6 +22,7 @@ pub mod plan;
 pub mod registry;
 pub mod rulebook;
 pub mod text;
+pub mod services;
 
 pub use codes::{
     CodeError, CommissionerCode, IcbCode, PcnCode, PracticeCode, RegionCode, SubIcbCode,

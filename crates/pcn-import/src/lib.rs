@@ -24,6 +24,8 @@
 //! | `pcn-workforce` | NHS England Digital PCN Workforce, individual-level CSV | [`workforce`] |
 //! | `gpad-practice-appointments`, `gpad-sub-icb-monthly`, `gpad-sub-icb-daily`, `gpad-pcn-appointments` | GPAD counts: practice crosstab, Regional CSV, daily files, PCN-level file (streamed) | [`gpad_appointments`] |
 //! | `gpad-national-summary`, `gpad-national-monthly` | GPAD summary workbook Table 1 (or as CSV); a national monthly CSV | [`gpad_national`] |
+//! | `care-home-rounds`, `care-plans` | pcn's care home rounds and care plans CSVs | [`care_home_delivery`] |
+//! | `access-sessions-planned`, `-delivered` | pcn's enhanced access session CSVs | [`access_sessions`] |
 //!
 //! Decoding (gzip, xlsx, BOM, Windows-1252, `¬`, header matching) is shared:
 //! see [`decode`]. [`detect`] picks the reader from the header alone (the
@@ -37,7 +39,9 @@ use chrono::NaiveDate;
 use pcn_core::{FactBatch, SourceKind};
 use sha2::{Digest, Sha256};
 
+pub mod access_sessions;
 pub mod care_home_alignment;
+pub mod care_home_delivery;
 pub mod cqc;
 mod ctx;
 pub mod decode;
@@ -242,6 +246,14 @@ pub fn parse_bytes(
                     kind,
                     &mut stream::Records::new(text.as_bytes()),
                 ),
+                SourceKind::CareHomeRounds => care_home_delivery::read_rounds(&mut ctx, &table),
+                SourceKind::CarePlans => care_home_delivery::read_plans(&mut ctx, &table),
+                SourceKind::AccessSessionsPlanned => {
+                    access_sessions::read_planned(&mut ctx, &table)
+                }
+                SourceKind::AccessSessionsDelivered => {
+                    access_sessions::read_delivered(&mut ctx, &table)
+                }
                 SourceKind::EpcnWorkbook | SourceKind::Manual | SourceKind::Demo => {
                     (FactBatch::default(), None)
                 }
@@ -305,7 +317,10 @@ Workforce individual-level CSV; GPAD Practice_Level_Crosstab, Regional CSV, dail
 sub-ICB or CCG CSV, PCN-level CSV, summary workbook (Table 1) or national monthly CSV; pcn's \
 governance CSV (header pcn_code, ...), population CSV (practice_code or pcn_code, as_at, \
 weighted_population, adjusted_population), care-home alignment CSV (location_id, pcn_code, \
-aligned_from) and IIF points CSV (pcn_code, financial_year, points)";
+aligned_from), IIF points CSV (pcn_code, financial_year, points), care home rounds (date, \
+location_id, post_id, residents_reviewed), care plans (resident, location_id, admission_date, \
+plan_date) and enhanced access sessions (pcn_code, site, day or date, start, end, post_id, \
+appointments_offered, mode)";
 
 fn detect_decoded(file_name: &str, decoded: &Decoded) -> Result<SourceKind, ImportError> {
     match decoded {
@@ -377,6 +392,14 @@ fn kind_of_header(file_name: &str, text: &str, fields: &[&str]) -> Option<Source
         Some(SourceKind::PcnWorkforce)
     } else if cqc::looks_like(&has) {
         Some(SourceKind::CqcCareHomes)
+    } else if care_home_delivery::looks_like_rounds(&has) {
+        Some(SourceKind::CareHomeRounds)
+    } else if care_home_delivery::looks_like_plans(&has) {
+        Some(SourceKind::CarePlans)
+    } else if access_sessions::looks_like_planned(&has) {
+        Some(SourceKind::AccessSessionsPlanned)
+    } else if access_sessions::looks_like_delivered(&has) {
+        Some(SourceKind::AccessSessionsDelivered)
     } else if iif::looks_like_indicators(&has) {
         Some(SourceKind::IifIndicators)
     } else if populations::looks_like(&has) {

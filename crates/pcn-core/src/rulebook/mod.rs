@@ -284,6 +284,13 @@ keyword_enum! {
     }
 }
 
+// Declared after `keyword_enum!` so the services module can use it.
+mod services;
+pub use services::{
+    assumption_ids, format_time, parse_time, parse_weekday, Assumption, AssumptionUnit, Footing,
+    Measure, Minute, Requirement, RequirementKind, Rounding, ServiceRules, ServiceSpec, Window,
+};
+
 impl Unit {
     /// The unit in words, for statements: `per patient a year`.
     pub fn words(self) -> &'static str {
@@ -554,6 +561,9 @@ pub struct YearRules {
     pub streams: Vec<Stream>,
     /// The ARRS roles, maxima and on-cost rates (empty when the file has none).
     pub arrs: ArrsRules,
+    /// The service specifications, assumptions and bank holidays (empty
+    /// when the file has none).
+    pub services: ServiceRules,
 }
 
 impl YearRules {
@@ -741,7 +751,14 @@ impl Rulebook {
 type Table = toml::Table;
 type Value = toml::Value;
 
-const FILE_KEYS: &[&str] = &["financial_year", "specification", "note", "stream", "arrs"];
+const FILE_KEYS: &[&str] = &[
+    "financial_year",
+    "specification",
+    "note",
+    "stream",
+    "arrs",
+    "services",
+];
 const SPEC_KEYS: &[&str] = &["document", "url", "note"];
 const STREAM_KEYS: &[&str] = &[
     "id",
@@ -1431,6 +1448,11 @@ fn parse_file(cx: &mut Cx, text: &str) -> Option<YearRules> {
 
     check_overlaps(cx, &streams);
     let arrs = arrs::parse(cx, &root, fy).unwrap_or_default();
+    let services = {
+        let roles: Vec<&str> = arrs.roles.iter().map(|r| r.id.as_str()).collect();
+        let ids: Vec<&str> = streams.iter().map(|(_, s)| s.id.as_str()).collect();
+        services::parse(cx, &root, fy, &roles, &ids).unwrap_or_default()
+    };
 
     if !all_streams_ok {
         return None;
@@ -1442,6 +1464,7 @@ fn parse_file(cx: &mut Cx, text: &str) -> Option<YearRules> {
         note,
         streams: streams.into_iter().map(|(_, s)| s).collect(),
         arrs,
+        services,
     })
 }
 
