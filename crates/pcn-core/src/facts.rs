@@ -58,10 +58,13 @@ pub enum SourceKind {
     Demo,
     /// NHS England Digital's Primary Care Network Workforce, individual-level CSV.
     PcnWorkforce,
+    /// NHS England's PCN adjusted populations by practice (raw list,
+    /// adjusted and weighted populations).
+    PcnAdjustedPopulations,
 }
 
 impl SourceKind {
-    pub const ALL: [SourceKind; 20] = [
+    pub const ALL: [SourceKind; 21] = [
         SourceKind::EpcnDetails,
         SourceKind::EpcnPartners,
         SourceKind::EpcnWorkbook,
@@ -82,6 +85,7 @@ impl SourceKind {
         SourceKind::Manual,
         SourceKind::Demo,
         SourceKind::PcnWorkforce,
+        SourceKind::PcnAdjustedPopulations,
     ];
 
     pub fn name(self) -> &'static str {
@@ -106,6 +110,7 @@ impl SourceKind {
             SourceKind::Manual => "manual",
             SourceKind::Demo => "demo",
             SourceKind::PcnWorkforce => "pcn-workforce",
+            SourceKind::PcnAdjustedPopulations => "pcn-adjusted-populations",
         }
     }
 

@@ -14,6 +14,7 @@ pub mod facts;
 pub mod funding;
 pub mod geo;
 pub mod money;
+pub mod reconcile;
 pub mod registry;
 pub mod rulebook;
 

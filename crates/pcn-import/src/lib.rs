@@ -18,10 +18,15 @@
 //! | `governance` | pcn's governance CSV | [`governance`] |
 //! | `nhs-payments-practice` | NHS Payments to General Practice, practice-level CSV | [`payments`] |
 //! | `populations` | pcn's population CSV (weighted, adjusted) | [`populations`] |
+//! | `pcn-adjusted-populations` | NHS England's PCN adjusted populations by practice | [`adjusted_populations`] |
 //! | `cqc-care-homes` | CQC HSCA Active Locations (.ods, .xlsx, CSV) | [`cqc`] |
 //! | `care-home-alignment` | pcn's care-home alignment CSV | [`care_home_alignment`] |
 //! | `iif-indicators`, `iif-points` | NHS England Digital IIF indicators; pcn's IIF points CSV | [`iif`] |
 //! | `pcn-workforce` | NHS England Digital PCN Workforce, individual-level CSV | [`workforce`] |
+//!
+//! A network's remittance CSV (what it was actually paid, month by month)
+//! is read by [`remittance::parse`], which checks its stream ids against a
+//! rulebook; it is not a fact file.
 //!
 //! Decoding (gzip, xlsx, BOM, Windows-1252, `¬`, header matching) is shared:
 //! see [`decode`]. [`detect`] picks the reader from the header alone (the
@@ -34,6 +39,7 @@ use chrono::NaiveDate;
 use pcn_core::{FactBatch, SourceKind};
 use sha2::{Digest, Sha256};
 
+pub mod adjusted_populations;
 pub mod care_home_alignment;
 pub mod cqc;
 mod ctx;
@@ -49,6 +55,7 @@ mod pathdate;
 pub mod payments;
 pub mod populations;
 pub mod registration;
+pub mod remittance;
 pub mod workforce;
 
 pub use error::{ImportError, Problem, KEPT_PROBLEMS, SHOWN_PROBLEMS};
@@ -145,6 +152,7 @@ pub fn parse_bytes(
                 SourceKind::IifIndicators => iif::read_indicators(&mut ctx, &table),
                 SourceKind::IifPoints => iif::read_points(&mut ctx, &table),
                 SourceKind::PcnWorkforce => workforce::read(&mut ctx, &table),
+                SourceKind::PcnAdjustedPopulations => adjusted_populations::read(&mut ctx, &table),
                 SourceKind::EpcnWorkbook | SourceKind::Manual | SourceKind::Demo => {
                     (FactBatch::default(), None)
                 }
@@ -192,6 +200,7 @@ const KNOWN: &str = "ODS ePCN.xlsx (sheets PCNDetails, PCN Core Partner Details)
 reports epcn / epcncorepartnerdetails; ODS epraccur.csv (no header, 27 columns); Patients \
 Registered at a GP Practice gp-reg-pat-prac-map.csv, -quin-age.csv, -sing-age-*.csv, -all.csv; \
 GPAD Mapping.csv; NHS website GP.csv; NHS Payments to General Practice (practice-level CSV); \
+NHS England PCN adjusted populations by practice; \
 CQC HSCA Active Locations (.ods, .xlsx or CSV); NHS England Digital IIF indicators CSV; PCN \
 Workforce individual-level CSV; pcn's \
 governance CSV (header pcn_code, ...), population CSV (practice_code or pcn_code, as_at, \
@@ -255,6 +264,8 @@ fn kind_of_header(file_name: &str, text: &str, fields: &[&str]) -> Option<Source
             .any(|w| has(&decode::normalise(w)))
     {
         Some(SourceKind::NhsPaymentsPractice)
+    } else if adjusted_populations::looks_like(&norm) {
+        Some(SourceKind::PcnAdjustedPopulations)
     } else if workforce::looks_like(&has) {
         Some(SourceKind::PcnWorkforce)
     } else if cqc::looks_like(&has) {

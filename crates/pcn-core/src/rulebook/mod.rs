@@ -301,6 +301,8 @@ keyword_enum! {
         Primary => "primary",
         /// BMA, LMC, trade press, consultancies, PCN pages.
         Secondary => "secondary",
+        /// What was actually paid (NHS Payments to General Practice), with the national figures.
+        Payments => "payments",
     }
 }
 
