@@ -27,7 +27,10 @@ fn data_dir() -> Option<PathBuf> {
         return Some(dir);
     }
     if std::env::var_os("CI").is_some() {
-        panic!("real data directory {} is missing (CI is set)", dir.display());
+        panic!(
+            "real data directory {} is missing (CI is set)",
+            dir.display()
+        );
     }
     eprintln!("skipping: real data directory {} is missing", dir.display());
     None
@@ -157,10 +160,7 @@ fn check_year(year: &str, rows: u64, columns: usize, pcn_columns: &[&str]) {
     );
     assert!(parsed.facts.list_sizes.iter().all(|l| l.as_at == date));
     let w = col("Number of Weighted Patients (Last Known Figure)");
-    let raw_weighted: Decimal = body
-        .iter()
-        .map(|r| r[w].parse::<Decimal>().unwrap())
-        .sum();
+    let raw_weighted: Decimal = body.iter().map(|r| r[w].parse::<Decimal>().unwrap()).sum();
     let our_weighted: Decimal = parsed
         .facts
         .populations
