@@ -29,7 +29,10 @@
 //! 1. owed unknown: the statement could not compute the line (no rate, no
 //!    beds) but something was paid;
 //! 2. paid but not owed: nothing owed, something paid;
-//! 3. not paid: owed, nothing paid;
+//! 3. not paid: owed, nothing paid; when the payments file has no network
+//!    stream for the network in any column, "not in the payments file"
+//!    instead (its network payments were made outside the practice-level
+//!    data);
 //! 4. paid to a practice outside the network: part of the payment went to
 //!    practices the statement does not have as members;
 //! 5. paid in full: within tolerance of the amount owed;
@@ -37,8 +40,11 @@
 //!    for the same basis (another list date, the weighted population …),
 //!    given by the caller ([`ReconcileOptions::alternatives`]);
 //! 7. timing: within tolerance of a whole number of the monthly amounts owed,
-//!    other than the months owed (arrears when fewer, catch-up when more,
-//!    up to [`ReconcileOptions::catch_up_months`] more);
+//!    other than the months owed (arrears when fewer; catch-up or backdating
+//!    when more, up to [`ReconcileOptions::catch_up_months`] more than the
+//!    months owed or than twelve, whichever is more, so a network owed six
+//!    months because its membership is recorded late but paid the year, as
+//!    the DES backdated it, is timing);
 //! 8. rate: none of these; the implied rate (paid ÷ basis, annualised) is
 //!    shown where the item has one line with a basis figure.
 //!
@@ -88,6 +94,10 @@ pub struct PublishedColumn {
     pub last_year: Option<i32>,
     /// The rulebook stream ids whose amounts the columns hold.
     pub streams: &'static [&'static str],
+    /// Streams the columns hold in some areas and not in others (paid
+    /// through another route there): an amount that matches with them
+    /// counts as paid with them, and the item says so.
+    pub optional: &'static [&'static str],
     /// Whether the amounts can be compared with the statement at all.
     pub compared: bool,
     /// Why the columns map to these streams, with the evidence.
@@ -117,6 +127,7 @@ pub const PUBLISHED_COLUMNS: &[PublishedColumn] = &[
         first_year: 2019,
         last_year: None,
         streams: &["network-participation-payment"],
+        optional: &[],
         compared: true,
         reason: "the Network Participation Payment is paid to each member practice; in 2019-20, \
                  2020-21 and 2021-22 practices were paid about £1.76 per weighted patient a year \
@@ -126,18 +137,21 @@ pub const PUBLISHED_COLUMNS: &[PublishedColumn] = &[
         columns: &["PCN Support"],
         first_year: 2020,
         last_year: Some(2020),
-        streams: &["core-pcn-funding", "pcn-support-payment"],
+        streams: &["core-pcn-funding"],
+        optional: &["pcn-support-payment"],
         compared: true,
         reason: "in 2020-21 networks were paid £1.50 per registered patient (core funding) plus \
                  about 27p per weighted patient (the April–September 2020 PCN support payment) \
                  in this one column: the networks' amounts cluster at £1.50 and £1.75–£1.80 per \
-                 registered patient",
+                 registered patient; about 80 networks were paid £1.50 only here (85% of the two), \
+                 so the support payment is optional",
     },
     PublishedColumn {
         columns: &["PCN Support"],
         first_year: 2021,
         last_year: Some(2021),
         streams: &["core-pcn-funding"],
+        optional: &[],
         compared: true,
         reason: "in 2021-22 the column holds core funding: the commonest amount is exactly £1.50 \
                  per patient registered at 1 January 2021 (190 networks), with 11- and 13-month \
@@ -147,31 +161,33 @@ pub const PUBLISHED_COLUMNS: &[PublishedColumn] = &[
         columns: &["PCN Leadership"],
         first_year: 2020,
         last_year: Some(2020),
-        streams: &["clinical-director", "clinical-director-vaccination-uplift"],
+        streams: &["clinical-director"],
+        optional: &["clinical-director-vaccination-uplift"],
         compared: true,
         reason: "in 2020-21 the column holds the clinical director payment (£0.722 per registered \
-                 patient, 356 networks) and, for networks paid it in the year, the January–March \
-                 2021 uplift for the COVID-19 vaccination programme (£1.27 per patient in all)",
+                 patient) and, for the networks paid it here, the January–March 2021 uplift for \
+                 the COVID-19 vaccination programme (£1.27 per patient in all); the others were \
+                 paid the uplift through another route, so it is optional",
     },
     PublishedColumn {
         columns: &["PCN Leadership"],
         first_year: 2021,
         last_year: Some(2021),
-        streams: &[
-            "clinical-director",
-            "clinical-director-vaccination-uplift",
-            "pcn-leadership-management",
-        ],
+        streams: &["clinical-director"],
+        optional: &["pcn-leadership-management", "clinical-director-vaccination-uplift"],
         compared: true,
         reason: "in 2021-22 most networks were paid about £1.45 per registered patient here: the \
-                 clinical director's £0.722 and about £0.72 more, the £43m of PCN leadership and \
-                 management funding",
+                 clinical director's £0.722 and about £0.71 more, the £43m of PCN leadership and \
+                 management funding, which CCGs allocated (some elsewhere: 36 networks were paid \
+                 the clinical director alone here); some were also paid the April–June 2021 \
+                 uplift here: both are optional",
     },
     PublishedColumn {
         columns: &["PCN Leadership"],
         first_year: 2022,
         last_year: Some(2023),
         streams: &["clinical-director", "pcn-leadership-management"],
+        optional: &[],
         compared: true,
         reason: "inferred from 2021-22 (no file of these years read): the clinical director and \
                  leadership and management payments",
@@ -181,6 +197,7 @@ pub const PUBLISHED_COLUMNS: &[PublishedColumn] = &[
         first_year: 2022,
         last_year: Some(2023),
         streams: &["core-pcn-funding", "capacity-and-access-support"],
+        optional: &[],
         compared: true,
         reason: "inferred from 2021-22 (no file of these years read): core funding, and the \
                  capacity and access support payment paid monthly from October 2022",
@@ -190,6 +207,7 @@ pub const PUBLISHED_COLUMNS: &[PublishedColumn] = &[
         first_year: 2024,
         last_year: None,
         streams: &["core-pcn-funding", "capacity-and-access-support"],
+        optional: &[],
         compared: true,
         reason: "inferred (no file of these years read): from 2024-25 the clinical director and \
                  leadership payments are part of core funding, so the two columns are compared \
@@ -200,6 +218,7 @@ pub const PUBLISHED_COLUMNS: &[PublishedColumn] = &[
         first_year: 2019,
         last_year: Some(2022),
         streams: &["extended-hours-access"],
+        optional: &[],
         compared: true,
         reason: "network extended hours access; in 2021-22, 427 networks were paid exactly £1.44 \
                  per patient registered at 1 January 2021",
@@ -209,6 +228,7 @@ pub const PUBLISHED_COLUMNS: &[PublishedColumn] = &[
         first_year: 2022,
         last_year: None,
         streams: &["enhanced-access"],
+        optional: &[],
         compared: true,
         reason: "the enhanced access payment from October 2022 (column from the format notes, not \
                  checked against a real file)",
@@ -218,6 +238,7 @@ pub const PUBLISHED_COLUMNS: &[PublishedColumn] = &[
         first_year: 2020,
         last_year: None,
         streams: &["care-home-premium"],
+        optional: &[],
         compared: true,
         reason: "the care home premium, per bed in the network's aligned care homes",
     },
@@ -226,6 +247,7 @@ pub const PUBLISHED_COLUMNS: &[PublishedColumn] = &[
         first_year: 2020,
         last_year: None,
         streams: &["arrs", "arrs-gp"],
+        optional: &[],
         compared: false,
         reason: "ARRS reimbursements are paid on claims for staff employed, up to the network's \
                  ARRS sum: the statement gives the most that can be claimed, not an amount owed",
@@ -235,6 +257,7 @@ pub const PUBLISHED_COLUMNS: &[PublishedColumn] = &[
         first_year: 2020,
         last_year: None,
         streams: &["iif"],
+        optional: &[],
         compared: false,
         reason: "IIF achievement is declared after the year ends and paid in a later year, so a \
                  year's column holds earlier years' achievement",
@@ -266,7 +289,7 @@ pub struct ReconcileOptions {
     /// taken as equal (1 means 1%).
     pub tolerance_percent: Decimal,
     /// The most months of catch-up a timing difference may hold beyond the
-    /// months owed.
+    /// months owed (or beyond twelve, when fewer are owed).
     pub catch_up_months: u32,
     /// Other basis figures per network, for the population-basis cause.
     pub alternatives: BTreeMap<PcnCode, Vec<AlternativeBasis>>,
@@ -299,6 +322,11 @@ pub enum Cause {
     },
     /// Owed, and nothing paid.
     NotPaid,
+    /// Owed a network stream, and the payments file has no network stream
+    /// for the network in any column: its network payments were made
+    /// outside the practice-level data (to the network's own account, or
+    /// booked without a practice), so the file cannot say.
+    NotInPaymentsFile,
     /// Paid, and nothing owed.
     PaidNotOwed,
     /// The statement could not compute what is owed.
@@ -320,6 +348,7 @@ impl Cause {
             Cause::PopulationBasis { .. } => "population basis",
             Cause::PaidOutsideNetwork { .. } => "paid outside the network",
             Cause::NotPaid => "not paid",
+            Cause::NotInPaymentsFile => "not in the payments file",
             Cause::PaidNotOwed => "paid but not owed",
             Cause::OwedUnknown { .. } => "owed unknown",
             Cause::Rate { .. } => "rate",
@@ -358,6 +387,10 @@ pub struct Item {
     /// The published columns (or the stream id, for remittances).
     pub group: String,
     pub streams: Vec<String>,
+    /// The group's optional streams counted as owed, because the amount
+    /// paid matches with them (see [`PublishedColumn::optional`]).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub optional_included: Vec<String>,
     pub owed: Pence,
     pub paid: Pence,
     /// Paid − owed.
@@ -416,7 +449,8 @@ pub struct Band {
 }
 
 impl Band {
-    fn of(mut percents: Vec<Decimal>) -> Band {
+    /// The band of a set of differences in per cent.
+    pub fn of(mut percents: Vec<Decimal>) -> Band {
         percents.iter_mut().for_each(|p| *p = p.abs());
         percents.sort();
         let within = |t: i64| percents.iter().filter(|p| **p <= Decimal::from(t)).count();
@@ -461,6 +495,12 @@ pub struct GroupSummary {
     /// The same, for networks owed the full year.
     pub full_year_before_timing: Band,
     pub full_year_after_timing: Band,
+    /// Networks paid the full year: every compared network except those
+    /// whose payment is a whole number of months other than twelve (timing),
+    /// measured after allowing for timing (a network owed part of the year
+    /// and paid all twelve months is measured against twelve). This is the
+    /// test of the rulebook's rates and bases.
+    pub paid_full_year: Band,
     /// Networks per cause.
     pub causes: BTreeMap<String, usize>,
 }
@@ -598,7 +638,7 @@ fn cause_of(
         if let Ok(k) = u32::try_from(k) {
             if k >= 1
                 && k != months_owed
-                && k <= months_owed + options.catch_up_months
+                && k <= months_owed.max(12) + options.catch_up_months
                 && within(paid, monthly * Decimal::from(k), tol)
             {
                 let expected = Pence((monthly * Decimal::from(k)).round().try_into().unwrap_or(0));
@@ -643,6 +683,7 @@ fn cause_of(
 struct Group {
     label: String,
     streams: Vec<String>,
+    optional: Vec<String>,
 }
 
 /// Reconciles a year's payment run with what NHS Payments to General
@@ -672,6 +713,7 @@ pub fn reconcile_payments(
         groups.push(Group {
             label: m.label(),
             streams: m.streams.iter().map(|s| s.to_string()).collect(),
+            optional: m.optional.iter().map(|s| s.to_string()).collect(),
         });
         for c in m.columns {
             group_of_column.insert(c, index);
@@ -773,27 +815,44 @@ pub fn reconcile_payments(
         let alternatives = options.alternatives.get(&s.pcn).unwrap_or(&no_alternatives);
         let mut items = Vec::new();
         for (index, group) in groups.iter().enumerate() {
-            let owed = Owed {
-                lines: s
-                    .lines
-                    .iter()
-                    .filter(|l| group.streams.contains(&l.stream_id))
-                    .collect(),
-            };
+            let lines: Vec<&Line> = s
+                .lines
+                .iter()
+                .filter(|l| {
+                    group.streams.contains(&l.stream_id) || group.optional.contains(&l.stream_id)
+                })
+                .collect();
             let recipients = paid.remove(&(s.pcn.clone(), index)).unwrap_or_default();
-            if owed.lines.is_empty() && recipients.is_empty() {
+            if lines.is_empty() && recipients.is_empty() {
                 continue;
             }
             let amount = recipients.iter().map(|r| r.amount).sum();
             items.push(item(
                 group,
-                &owed,
+                &lines,
                 amount,
                 recipients,
                 Vec::new(),
                 alternatives,
                 options,
             ));
+        }
+        // A network with no network stream anywhere in the file was paid
+        // outside it: say so rather than "not paid".
+        let network_groups = |i: &Item| {
+            !i.streams
+                .iter()
+                .any(|id| practice_paid.contains(id.as_str()))
+        };
+        if !items
+            .iter()
+            .any(|i| network_groups(i) && i.paid != Pence::ZERO)
+        {
+            for i in items.iter_mut().filter(|i| network_groups(i)) {
+                if i.cause == Cause::NotPaid {
+                    i.cause = Cause::NotInPaymentsFile;
+                }
+            }
         }
         networks.push(NetworkReconciliation {
             pcn: s.pcn.clone(),
@@ -806,11 +865,10 @@ pub fn reconcile_payments(
     // Networks paid that have no statement.
     let mut orphans: BTreeMap<PcnCode, Vec<Item>> = BTreeMap::new();
     for ((pcn, index), recipients) in paid {
-        let owed = Owed { lines: Vec::new() };
         let amount = recipients.iter().map(|r| r.amount).sum();
         orphans.entry(pcn).or_default().push(item(
             &groups[index],
-            &owed,
+            &[],
             amount,
             recipients,
             Vec::new(),
@@ -829,7 +887,7 @@ pub fn reconcile_payments(
     }
     let published: BTreeSet<&str> = mappings
         .iter()
-        .flat_map(|m| m.streams.iter().copied())
+        .flat_map(|m| m.streams.iter().chain(m.optional.iter()).copied())
         .collect();
     let mut not_published: Vec<String> = Vec::new();
     for l in run.networks.iter().flat_map(|n| n.statement.lines.iter()) {
@@ -890,15 +948,13 @@ pub fn reconcile_remittances(
             if !done.insert(id) {
                 continue;
             }
-            let owed = Owed {
-                lines: s
-                    .lines
-                    .iter()
-                    .filter(|l| l.stream_id == id && l.status != LineStatus::Maximum)
-                    .collect(),
-            };
+            let lines: Vec<&Line> = s
+                .lines
+                .iter()
+                .filter(|l| l.stream_id == id && l.status != LineStatus::Maximum)
+                .collect();
             let rows = streams.get(id).map(Vec::as_slice).unwrap_or(&[]);
-            if owed.lines.is_empty() && rows.is_empty() {
+            if lines.is_empty() && rows.is_empty() {
                 continue;
             }
             let amount: Pence = rows.iter().map(|r| r.amount).sum();
@@ -910,10 +966,11 @@ pub fn reconcile_remittances(
             let group = Group {
                 label: id.to_string(),
                 streams: vec![id.to_string()],
+                optional: Vec::new(),
             };
             items.push(item(
                 &group,
-                &owed,
+                &lines,
                 amount,
                 Vec::new(),
                 months.into_iter().collect(),
@@ -939,10 +996,11 @@ pub fn reconcile_remittances(
             let group = Group {
                 label: id.to_string(),
                 streams: vec![id.to_string()],
+                optional: Vec::new(),
             };
             items.push(item(
                 &group,
-                &Owed { lines: Vec::new() },
+                &[],
                 amount,
                 Vec::new(),
                 rows.iter().map(|r| r.month).collect(),
@@ -968,10 +1026,12 @@ pub fn reconcile_remittances(
     )
 }
 
+/// An item from a statement's lines of the group (and, where the group has
+/// optional streams, the better fit of with and without them).
 #[allow(clippy::too_many_arguments)]
 fn item(
     group: &Group,
-    owed: &Owed,
+    lines: &[&Line],
     paid: Pence,
     mut recipients: Vec<Recipient>,
     months_with_payment: Vec<NaiveDate>,
@@ -979,9 +1039,92 @@ fn item(
     options: &ReconcileOptions,
 ) -> Item {
     recipients.sort_by(|a, b| a.practice.cmp(&b.practice));
+    let required = Owed {
+        lines: lines
+            .iter()
+            .copied()
+            .filter(|l| group.streams.contains(&l.stream_id))
+            .collect(),
+    };
+    let base = item_for(group, &required, paid, &recipients, alternatives, options, Vec::new());
+    let with: Vec<&Line> = lines
+        .iter()
+        .copied()
+        .filter(|l| {
+            group.optional.contains(&l.stream_id) && l.status == LineStatus::Scheduled
+        })
+        .collect();
+    let explained = |c: &Cause| {
+        matches!(
+            c,
+            Cause::PaidInFull | Cause::Timing { .. } | Cause::PopulationBasis { .. }
+        )
+    };
+    // Optional streams by stream id; every combination is tried, fewest first.
+    let mut optional_ids: Vec<&str> = with.iter().map(|l| l.stream_id.as_str()).collect();
+    optional_ids.dedup();
+    // None explained: the nearest amount owed, so a difference of rate is
+    // measured against the streams the column holds.
+    let mut chosen = base;
+    if !optional_ids.is_empty() && !explained(&chosen.cause) {
+        let mut nearest: Option<Item> = None;
+        let n = optional_ids.len().min(8);
+        let mut masks: Vec<u32> = (1..(1u32 << n)).collect();
+        masks.sort_by_key(|m| m.count_ones());
+        for mask in masks {
+            let picked: Vec<&str> = (0..n)
+                .filter(|b| mask & (1 << b) != 0)
+                .map(|b| optional_ids[b])
+                .collect();
+            let mut all = required.lines.clone();
+            all.extend(with.iter().copied().filter(|l| picked.contains(&l.stream_id.as_str())));
+            let alternative = item_for(
+                group,
+                &Owed { lines: all },
+                paid,
+                &recipients,
+                alternatives,
+                options,
+                picked.iter().map(|s| s.to_string()).collect(),
+            );
+            if explained(&alternative.cause) {
+                nearest = None;
+                chosen = alternative;
+                break;
+            }
+            let closer = nearest
+                .as_ref()
+                .unwrap_or(&chosen)
+                .difference
+                .0
+                .abs()
+                > alternative.difference.0.abs();
+            if closer && alternative.owed != Pence::ZERO {
+                nearest = Some(alternative);
+            }
+        }
+        if let Some(n) = nearest {
+            chosen = n;
+        }
+    }
+    chosen.recipients = recipients;
+    chosen.months_with_payment = months_with_payment;
+    chosen
+}
+
+#[allow(clippy::too_many_arguments)]
+fn item_for(
+    group: &Group,
+    owed: &Owed,
+    paid: Pence,
+    recipients: &[Recipient],
+    alternatives: &[AlternativeBasis],
+    options: &ReconcileOptions,
+    optional_included: Vec<String>,
+) -> Item {
     let owed_amount = owed.amount();
     let months_owed = owed.months();
-    let (cause, after) = cause_of(owed, paid, &recipients, alternatives, options);
+    let (cause, after) = cause_of(owed, paid, recipients, alternatives, options);
     let months_paid = (months_owed > 0 && owed_amount != Pence::ZERO).then(|| {
         (Decimal::from(paid.0) * Decimal::from(months_owed) / Decimal::from(owed_amount.0))
             .round_dp(1)
@@ -1000,6 +1143,7 @@ fn item(
     Item {
         group: group.label.clone(),
         streams: group.streams.clone(),
+        optional_included,
         owed: owed_amount,
         paid,
         difference: paid - owed_amount,
@@ -1011,8 +1155,8 @@ fn item(
         difference_after_timing: after,
         difference_after_timing_percent: percent(after, after_base),
         estimated: owed.estimated(),
-        recipients,
-        months_with_payment,
+        recipients: Vec::new(),
+        months_with_payment: Vec::new(),
     }
 }
 
@@ -1066,6 +1210,15 @@ fn summarise<'a>(items: impl Iterator<Item = &'a Item>) -> Vec<GroupSummary> {
                 after_timing: after(false),
                 full_year_before_timing: before(true),
                 full_year_after_timing: after(true),
+                paid_full_year: Band::of(
+                    compared
+                        .iter()
+                        .filter(|i| {
+                            !matches!(i.cause, Cause::Timing { months_paid, .. } if months_paid != 12)
+                        })
+                        .filter_map(|i| i.difference_after_timing_percent)
+                        .collect(),
+                ),
                 causes,
             }
         })

@@ -41,10 +41,18 @@
 //!   Network-level streams are paid to one practice of the network (its
 //!   payee), so they add up by network; the Network Participation Payment is
 //!   paid to every member practice.
-//! - The practice's network from `PCN Code`. **A row whose PCN code is not a
-//!   network code** (`Unknown or no PCN`, blank, `N/A`, the `U`
-//!   placeholder …) **is kept** as a practice payment with no network, and the
-//!   notes count such rows by the value found; it never refuses the file.
+//! - The practice's network from `PCN Code`, on each payment, and as a
+//!   membership observation ([`MembershipObservation`]) dated the first day
+//!   of the financial year: the file says the practice was paid the year's
+//!   network payments as a member of that network, and it is the only record
+//!   of memberships before October 2019 (ODS records PCN relationships from
+//!   1 October 2019) and of practices that closed before the current ODS
+//!   files. Any dated ODS relationship or snapshot from later in the year
+//!   supersedes it from its own date (see `pcn_core::registry`). **A row
+//!   whose PCN code is not a network code** (`Unknown or no PCN`, blank,
+//!   `N/A`, the `U` placeholder …) **is kept** as a practice payment with no
+//!   network, and the notes count such rows by the value found; it never
+//!   refuses the file.
 //! - `Number of Registered Patients (Last Known Figure)` as a registered
 //!   list ([`ListSizeFact`], rounded to whole patients) and `Number of
 //!   Weighted Patients (Last Known Figure)` as a contractor weighted
@@ -99,7 +107,7 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::NaiveDate;
 use pcn_core::rulebook::FinancialYear;
 use pcn_core::{
-    Decimal, FactBatch, ListSizeFact, PaymentActualFact, PcnCode, PopulationFact, PopulationKind,
+    Decimal, FactBatch, ListSizeFact, MembershipObservation, PaymentActualFact, PcnCode, PopulationFact, PopulationKind,
     PopulationSubject, PracticeCode, Sex,
 };
 
@@ -667,6 +675,13 @@ pub(crate) fn read(ctx: &mut Ctx, table: &Table) -> (FactBatch, Option<NaiveDate
                 format!("practice listed twice (first on row {first})"),
             );
             return true;
+        }
+        if let Some(network) = &pcn {
+            batch.observations.push(MembershipObservation {
+                practice: practice.clone(),
+                pcn: network.clone(),
+                as_at: year.start(),
+            });
         }
         if pcn.is_none() {
             let shown = if raw_pcn.is_empty() {

@@ -4,6 +4,8 @@
 
 mod common;
 
+use chrono::NaiveDate;
+
 use common::*;
 use pcn_core::{
     Decimal, IifOrganisation, PopulationKind, PopulationSubject, PracticeCode, SourceKind,
