@@ -174,7 +174,10 @@ pub const PUBLISHED_COLUMNS: &[PublishedColumn] = &[
         first_year: 2021,
         last_year: Some(2021),
         streams: &["clinical-director"],
-        optional: &["pcn-leadership-management", "clinical-director-vaccination-uplift"],
+        optional: &[
+            "pcn-leadership-management",
+            "clinical-director-vaccination-uplift",
+        ],
         compared: true,
         reason: "in 2021-22 most networks were paid about £1.45 per registered patient here: the \
                  clinical director's £0.722 and about £0.71 more, the £43m of PCN leadership and \
@@ -1046,13 +1049,19 @@ fn item(
             .filter(|l| group.streams.contains(&l.stream_id))
             .collect(),
     };
-    let base = item_for(group, &required, paid, &recipients, alternatives, options, Vec::new());
+    let base = item_for(
+        group,
+        &required,
+        paid,
+        &recipients,
+        alternatives,
+        options,
+        Vec::new(),
+    );
     let with: Vec<&Line> = lines
         .iter()
         .copied()
-        .filter(|l| {
-            group.optional.contains(&l.stream_id) && l.status == LineStatus::Scheduled
-        })
+        .filter(|l| group.optional.contains(&l.stream_id) && l.status == LineStatus::Scheduled)
         .collect();
     let explained = |c: &Cause| {
         matches!(
@@ -1077,7 +1086,11 @@ fn item(
                 .map(|b| optional_ids[b])
                 .collect();
             let mut all = required.lines.clone();
-            all.extend(with.iter().copied().filter(|l| picked.contains(&l.stream_id.as_str())));
+            all.extend(
+                with.iter()
+                    .copied()
+                    .filter(|l| picked.contains(&l.stream_id.as_str())),
+            );
             let alternative = item_for(
                 group,
                 &Owed { lines: all },
@@ -1087,17 +1100,17 @@ fn item(
                 options,
                 picked.iter().map(|s| s.to_string()).collect(),
             );
-            if explained(&alternative.cause) {
+            // With optional streams only a full match counts: a whole number
+            // of months of a mixture of streams would be a coincidence.
+            if matches!(
+                alternative.cause,
+                Cause::PaidInFull | Cause::PopulationBasis { .. }
+            ) {
                 nearest = None;
                 chosen = alternative;
                 break;
             }
-            let closer = nearest
-                .as_ref()
-                .unwrap_or(&chosen)
-                .difference
-                .0
-                .abs()
+            let closer = nearest.as_ref().unwrap_or(&chosen).difference.0.abs()
                 > alternative.difference.0.abs();
             if closer && alternative.owed != Pence::ZERO {
                 nearest = Some(alternative);

@@ -50,6 +50,21 @@ timing = "monthly"
   verified = true
   confidence = "seen"
 [[stream]]
+id = "clinical-director-vaccination-uplift"
+name = "Clinical director uplift"
+paid_to = "pcn"
+effective_from = 2021-04-01
+effective_to = 2021-06-30
+timing = "monthly"
+  [[stream.component]]
+  id = "registered"
+  rate = "2.166"
+  unit = "gbp-per-patient-per-year"
+  basis = "registered-list"
+  source = { document = "test" }
+  verified = true
+  confidence = "seen"
+[[stream]]
 id = "extended-hours-access"
 name = "Extended hours access"
 paid_to = "pcn"
@@ -211,8 +226,10 @@ fn every_cause_from_the_payments_file() {
         paid("A00002", Some("U00001"), "PCN Participation", "33069.00"),
         // U00002: core at £1.60 instead of £1.50: £64,000.00.
         paid("A00003", Some("U00002"), "PCN Support", "64000.00"),
-        // U00002: the leadership column paid to its payee, the file naming no network.
-        paid("A00003", None, "PCN Leadership", "28880.00"),
+        // U00002: the leadership column paid to its payee, the file naming no
+        // network, with the optional April–June uplift: £28,880.00 + £2.166 ×
+        // 40,000 × 3 ÷ 12 = £28,880.00 + £21,660.00.
+        paid("A00003", None, "PCN Leadership", "50540.00"),
         // U00003 has no statement.
         paid("A00004", Some("U00003"), "PCN Support", "100.00"),
         // A practice nobody knows, with no network.
@@ -288,6 +305,17 @@ fn every_cause_from_the_payments_file() {
     );
     let cd2 = item(&r, "U00002", "PCN Leadership");
     assert_eq!(cd2.cause, Cause::PaidInFull);
+    assert_eq!(cd2.owed, Pence(5_054_000));
+    assert_eq!(
+        cd2.optional_included,
+        vec!["clinical-director-vaccination-uplift".to_string()]
+    );
+    assert!(
+        item(&r, "U00001", "PCN Leadership")
+            .optional_included
+            .is_empty(),
+        "timing explains U00001 without the uplift"
+    );
     assert_eq!(cd2.recipients[0].attributed_by, Attribution::Payee);
     assert_eq!(
         item(&r, "U00002", "PCN Extended Hours Access").cause,
@@ -343,7 +371,13 @@ fn every_cause_from_the_payments_file() {
         .unwrap();
     assert_eq!(leadership.before_timing.within_2, 1);
     assert_eq!(leadership.after_timing.within_1, 2, "timing allowed for");
-    assert_eq!(leadership.full_year_after_timing.compared, 2);
+    assert_eq!(
+        leadership.full_year_after_timing.compared, 1,
+        "U00002's item holds the three-month uplift"
+    );
+    // Paid the full year: U00002 in full; U00001's eleven months are timing.
+    assert_eq!(leadership.paid_full_year.compared, 1);
+    assert_eq!(leadership.paid_full_year.within_1, 1);
     let mut causes = BTreeMap::new();
     causes.insert("paid in full".to_string(), 1);
     causes.insert("timing".to_string(), 1);

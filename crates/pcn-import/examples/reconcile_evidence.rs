@@ -23,8 +23,8 @@ use std::time::Instant;
 use anyhow::{anyhow, bail, Context, Result};
 use chrono::NaiveDate;
 use pcn_core::funding::{
-    Instalment, Line, LineStatus, MemberInputs, MissingInputs, NetworkPay, PayRun,
-    Statement, Totals,
+    Instalment, Line, LineStatus, MemberInputs, MissingInputs, NetworkPay, PayRun, Statement,
+    Totals,
 };
 use pcn_core::money::Pence;
 use pcn_core::reconcile::{
@@ -133,7 +133,11 @@ fn line(v: &Value) -> Result<Line> {
         status,
         estimates: v["estimates"]
             .as_array()
-            .map(|a| a.iter().filter_map(|e| e.as_str().map(String::from)).collect())
+            .map(|a| {
+                a.iter()
+                    .filter_map(|e| e.as_str().map(String::from))
+                    .collect()
+            })
             .unwrap_or_default(),
         working: opt_text(v, "working").unwrap_or("").into(),
         source: Source {
@@ -305,7 +309,10 @@ fn print(r: &Reconciliation, took: std::time::Duration) {
         "networks paid with no statement: {}",
         r.networks.iter().filter(|n| !n.in_statement).count()
     );
-    println!("streams owed with no published column: {:?}", r.not_published);
+    println!(
+        "streams owed with no published column: {:?}",
+        r.not_published
+    );
     for (c, amount, why) in &r.not_compared {
         println!("not compared: {c} (£{}): {why}", amount.to_pounds());
     }

@@ -107,8 +107,8 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::NaiveDate;
 use pcn_core::rulebook::FinancialYear;
 use pcn_core::{
-    Decimal, FactBatch, ListSizeFact, MembershipObservation, PaymentActualFact, PcnCode, PopulationFact, PopulationKind,
-    PopulationSubject, PracticeCode, Sex,
+    Decimal, FactBatch, ListSizeFact, MembershipObservation, PaymentActualFact, PcnCode,
+    PopulationFact, PopulationKind, PopulationSubject, PracticeCode, Sex,
 };
 
 use crate::ctx::{cell, Ctx};

@@ -153,6 +153,21 @@ fn payments_2021_22_as_published() {
         .payment_actuals
         .iter()
         .all(|f| f.financial_year == "2021-22"));
+    // Members of a network from the first day of the year; no observation
+    // for the rows with no network.
+    let seen: Vec<(&str, &str, NaiveDate)> = p
+        .facts
+        .observations
+        .iter()
+        .map(|o| (o.practice.as_str(), o.pcn.as_str(), o.as_at))
+        .collect();
+    assert_eq!(
+        seen,
+        vec![
+            ("A81001", "U89141", d(2021, 4, 1)),
+            ("A81002", "U89141", d(2021, 4, 1))
+        ]
+    );
 }
 
 #[test]
