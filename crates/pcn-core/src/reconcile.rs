@@ -16,7 +16,13 @@
 //!   rulebook's streams one to one (2020-21's `PCN Support` holds core
 //!   funding and the PCN support payment), so amounts are compared per
 //!   [`PublishedColumn`]: one or more columns against one or more streams,
-//!   each mapping with its reason ([`PUBLISHED_COLUMNS`]).
+//!   each mapping with its reason ([`PUBLISHED_COLUMNS`]). Some streams went
+//!   through a column in some areas only (the clinical director's
+//!   vaccination uplift, the 2020 support payment, the 2021/22 leadership
+//!   and management money); these are the column's optional streams: an
+//!   amount that matches in full with some of them counts as paid with them
+//!   ([`Item::optional_included`]), and when nothing matches the nearest
+//!   combination is the one compared.
 //! - **A network's remittances** ([`Remittance`]): amounts per month and
 //!   rulebook stream, compared per stream, month by month.
 //!
