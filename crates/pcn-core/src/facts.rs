@@ -78,10 +78,13 @@ pub enum SourceKind {
     AccessSessionsPlanned,
     /// pcn's own CSV of enhanced access sessions delivered.
     AccessSessionsDelivered,
+    /// NHS England's PCN adjusted populations by practice (raw list,
+    /// adjusted and weighted populations).
+    PcnAdjustedPopulations,
 }
 
 impl SourceKind {
-    pub const ALL: [SourceKind; 30] = [
+    pub const ALL: [SourceKind; 31] = [
         SourceKind::EpcnDetails,
         SourceKind::EpcnPartners,
         SourceKind::EpcnWorkbook,
@@ -112,6 +115,7 @@ impl SourceKind {
         SourceKind::CarePlans,
         SourceKind::AccessSessionsPlanned,
         SourceKind::AccessSessionsDelivered,
+        SourceKind::PcnAdjustedPopulations,
     ];
 
     pub fn name(self) -> &'static str {
@@ -146,6 +150,7 @@ impl SourceKind {
             SourceKind::CarePlans => "care-plans",
             SourceKind::AccessSessionsPlanned => "access-sessions-planned",
             SourceKind::AccessSessionsDelivered => "access-sessions-delivered",
+            SourceKind::PcnAdjustedPopulations => "pcn-adjusted-populations",
         }
     }
 

@@ -19,6 +19,7 @@ pub mod gpad_facts;
 pub mod money;
 pub mod payrun;
 pub mod plan;
+pub mod reconcile;
 pub mod registry;
 pub mod rulebook;
 pub mod text;

@@ -842,10 +842,13 @@ fn merge_network(code: &PcnCode, facts: &[NetworkFact], as_at: NaiveDate) -> Net
 }
 
 fn is_open_practice(p: &PracticeFact, as_at: NaiveDate) -> bool {
-    let status_open = !matches!(
-        p.status,
-        Some(PracticeStatus::Closed) | Some(PracticeStatus::Proposed)
-    );
+    // The status is today's: a practice closed since `as_at` (its close date
+    // later) was open then.
+    let status_open = match p.status {
+        Some(PracticeStatus::Closed) => p.close_date.is_some_and(|c| c > as_at),
+        Some(PracticeStatus::Proposed) => false,
+        _ => true,
+    };
     let setting_gp = p.prescribing_setting.is_none_or(|s| s == 4);
     status_open
         && setting_gp

@@ -417,6 +417,21 @@ const EVERY_STREAM: &[(&str, i64, &str)] = &[
         "S02: £0.722 × 40000 registered",
     ),
     (
+        "2020-21/clinical-director-vaccination-uplift/registered",
+        2166000,
+        "P20: £2.166 × 40000 registered, January to March 2021 (3 of 12 months)",
+    ),
+    (
+        "2021-22/clinical-director-vaccination-uplift/registered",
+        2166000,
+        "P20: £2.166 × 40000 registered, April to June 2021 (3 of 12 months)",
+    ),
+    (
+        "2021-22/pcn-leadership-management/adjusted",
+        2841602,
+        "P21: £0.7126 × 39876.54 adjusted",
+    ),
+    (
         "2021-22/network-participation-payment/payment",
         7261406,
         "S02: £1.761 × 41234.56 weighted",

@@ -18,6 +18,7 @@
 //! | `governance` | pcn's governance CSV | [`governance`] |
 //! | `nhs-payments-practice` | NHS Payments to General Practice, practice-level CSV | [`payments`] |
 //! | `populations` | pcn's population CSV (weighted, adjusted) | [`populations`] |
+//! | `pcn-adjusted-populations` | NHS England's PCN adjusted populations by practice | [`adjusted_populations`] |
 //! | `cqc-care-homes` | CQC HSCA Active Locations (.ods, .xlsx, CSV) | [`cqc`] |
 //! | `care-home-alignment` | pcn's care-home alignment CSV | [`care_home_alignment`] |
 //! | `iif-indicators`, `iif-points` | NHS England Digital IIF indicators; pcn's IIF points CSV | [`iif`] |
@@ -26,6 +27,10 @@
 //! | `gpad-national-summary`, `gpad-national-monthly` | GPAD summary workbook Table 1 (or as CSV); a national monthly CSV | [`gpad_national`] |
 //! | `care-home-rounds`, `care-plans` | pcn's care home rounds and care plans CSVs | [`care_home_delivery`] |
 //! | `access-sessions-planned`, `-delivered` | pcn's enhanced access session CSVs | [`access_sessions`] |
+//!
+//! A network's remittance CSV (what it was actually paid, month by month)
+//! is read by [`remittance::parse`], which checks its stream ids against a
+//! rulebook; it is not a fact file.
 //!
 //! Decoding (gzip, xlsx, BOM, Windows-1252, `¬`, header matching) is shared:
 //! see [`decode`]. [`detect`] picks the reader from the header alone (the
@@ -40,6 +45,7 @@ use pcn_core::{FactBatch, SourceKind};
 use sha2::{Digest, Sha256};
 
 pub mod access_sessions;
+pub mod adjusted_populations;
 pub mod care_home_alignment;
 pub mod care_home_delivery;
 pub mod cqc;
@@ -59,6 +65,7 @@ pub mod payments;
 pub mod populations;
 pub mod registration;
 mod stream;
+pub mod remittance;
 pub mod workforce;
 
 pub use error::{ImportError, Problem, KEPT_PROBLEMS, SHOWN_PROBLEMS};
@@ -254,6 +261,7 @@ pub fn parse_bytes(
                 SourceKind::AccessSessionsDelivered => {
                     access_sessions::read_delivered(&mut ctx, &table)
                 }
+                SourceKind::PcnAdjustedPopulations => adjusted_populations::read(&mut ctx, &table),
                 SourceKind::EpcnWorkbook | SourceKind::Manual | SourceKind::Demo => {
                     (FactBatch::default(), None)
                 }
@@ -312,6 +320,7 @@ const KNOWN: &str = "ODS ePCN.xlsx (sheets PCNDetails, PCN Core Partner Details)
 reports epcn / epcncorepartnerdetails; ODS epraccur.csv (no header, 27 columns); Patients \
 Registered at a GP Practice gp-reg-pat-prac-map.csv, -quin-age.csv, -sing-age-*.csv, -all.csv; \
 GPAD Mapping.csv; NHS website GP.csv; NHS Payments to General Practice (practice-level CSV); \
+NHS England PCN adjusted populations by practice; \
 CQC HSCA Active Locations (.ods, .xlsx or CSV); NHS England Digital IIF indicators CSV; PCN \
 Workforce individual-level CSV; GPAD Practice_Level_Crosstab, Regional CSV, daily \
 sub-ICB or CCG CSV, PCN-level CSV, summary workbook (Table 1) or national monthly CSV; pcn's \
@@ -388,6 +397,8 @@ fn kind_of_header(file_name: &str, text: &str, fields: &[&str]) -> Option<Source
             .any(|w| has(&decode::normalise(w)))
     {
         Some(SourceKind::NhsPaymentsPractice)
+    } else if adjusted_populations::looks_like(&norm) {
+        Some(SourceKind::PcnAdjustedPopulations)
     } else if workforce::looks_like(&has) {
         Some(SourceKind::PcnWorkforce)
     } else if cqc::looks_like(&has) {

@@ -1,66 +1,130 @@
 //! NHS Payments to General Practice, practice-level CSV (NHS England
-//! Digital; one file a financial year, such as
-//! `nhspaymentsgp-22-23-prac-csv.csv`)
-//! ([`SourceKind::NhsPaymentsPractice`](pcn_core::SourceKind)).
+//! Digital; one file a financial year, such as `nhspaymentsgp-21-22-prac.csv`)
+//! ([`SourceKind::NhsPaymentsPractice`](pcn_core::SourceKind)): what each
+//! practice was actually paid in the year, per payment line, in pounds.
 //!
-//! UTF-8 with a BOM, one row per practice, money in pounds. pcn takes:
+//! ## Layouts
 //!
-//! - a contractor weighted population ([`PopulationFact`], `Weighted`) per
-//!   practice from `Number of Weighted Patients (Last Known Figure)` (named
-//!   `Average Number of Weighted Patients` in 2018-19 and in recent years).
-//!   Rows with a blank figure give none and are counted in a note. Registered
-//!   lists are **not** taken from here: they come from the registration files.
-//! - the PCN payments actually made to the practice ([`PaymentActualFact`],
-//!   exact pence) from the columns `PCN Leadership`, `PCN Support`, `PCN
-//!   Extended Hours Access`, `PCN Workforce`, `PCN Investment and impact
-//!   Fund`, `PCN Care Home Premium`, `PCN Enhanced Access` and `PCN
-//!   Participation`, each with the network in the file's PCN code column.
-//!   Blank and zero amounts give no fact (no fact means nothing was paid).
-//!   Amounts with more than two decimal places are rounded to the penny,
-//!   half away from zero, and counted in a note.
+//! The file's columns changed from year to year, and its geography columns
+//! from the CCG era to the sub-ICB era. pcn knows these layouts, each as the
+//! exact set of its columns (order is not relied on):
 //!
-//! Columns are found by name; `_£` or ` (£)` after a stream's name is
-//! accepted. The practice is `Practice Code`; the network `PCN Code`
-//! (blank: no network). Columns 3–6 were CCG-era (`CCG Code`, `CCG Name`)
-//! and are sub-ICB-era now; pcn does not need them.
+//! | layout | columns | PCN payment columns |
+//! |---|---|---|
+//! | 2019-20 | 54 | `PCN Participation` only: core PCN funding, the clinical director and extended hours were not published as columns |
+//! | 2020-21 | 68 | `PCN Participation`, `PCN Leadership`, `PCN Support`, `PCN Extended Hours Access`, `PCN Workforce`, `PCN Investment and impact Fund`, `PCN Care Home Premium` |
+//! | 2021-22 | 74 | as 2020-21, with `Medical Assessment Reviews`, `Weight Management Service`, `winter Access Fund`, `Long Covid` and the totals "including Covid and PCN payments" |
+//! | 2022-23 | 75 | as 2021-22, with `PCN Enhanced Access` (from the project's format notes: not checked against a real file) |
 //!
-//! **Financial year and date.** The year is read from the file name
-//! (`22-23` or `2022-23` → 2022-23), else from `--as-at` (the year
-//! containing it). The weighted figure is the "last known figure" of that
-//! year: it is dated `--as-at` when given, else 1 January of the year (for
-//! 2022-23, 2023-01-01), which a note says. With neither a year in the name
-//! nor `--as-at`, the file is refused, asking for `--as-at`.
+//! The 2019-20, 2020-21 and 2021-22 layouts are those of the files as
+//! published (checked against them, 7,001, 6,808 and 6,758 practices). Names
+//! are matched after normalising white space and case, so `Appraisal Costs `
+//! with its trailing space, quoted names with commas (`"Non DES Item
+//! Pneumococcal Vaccine, Childhood Immunisation Main Programme"`) and names
+//! broken over lines all match; the byte-order mark of the 2020-21 and
+//! 2021-22 files is dropped when the file is decoded. The geography columns
+//! are accepted in both eras (`CCG Code`/`CCG NAME`, or `Sub ICB Location
+//! Code`/`Name`), as is the older `NHS England (Region, local office) Code`.
 //!
-//! **Verification.** The column list of the 2022-23 file is from the
-//! project's format notes (`formats.md`). `Number of Weighted Patients (Last
-//! Known Figure)` and `Number of Registered Patients (Last Known Figure)`
-//! were seen in published analysis code reading the 2017-18 file, and
-//! `Average Number of Weighted/Registered Patients` in code reading the
-//! 2018-19 and a recent (2024-25) file, with `Practice Code`. The names of
-//! the eight PCN stream columns and of `PCN Code` are from the format notes
-//! only: **not verified** against a real file, and the names of columns 3–6
-//! in the sub-ICB era are **assumed** (`Sub ICB Location Code` …).
+//! **A header that is none of these layouts is refused**, naming row 1 and
+//! the first column that is not in the nearest layout (or that the nearest
+//! layout has and the file lacks): a file of a year whose layout pcn does
+//! not know cannot be read safely, because a renamed or new payment column
+//! would silently be left out.
+//!
+//! ## What is taken
+//!
+//! - The PCN payment columns above, per practice, as [`PaymentActualFact`]s
+//!   in exact pence. Blank and zero amounts give no fact; negative amounts
+//!   (recoveries) are kept. An amount with more than two decimal places is
+//!   rounded to the penny, half away from zero, and counted in a note.
+//!   Network-level streams are paid to one practice of the network (its
+//!   payee), so they add up by network; the Network Participation Payment is
+//!   paid to every member practice.
+//! - The practice's network from `PCN Code`, on each payment, and as a
+//!   membership observation ([`MembershipObservation`]) dated the first day
+//!   of the financial year: the file says the practice was paid the year's
+//!   network payments as a member of that network, and it is the only record
+//!   of memberships before October 2019 (ODS records PCN relationships from
+//!   1 October 2019) and of practices that closed before the current ODS
+//!   files. Any dated ODS relationship or snapshot from later in the year
+//!   supersedes it from its own date (see `pcn_core::registry`). **A row
+//!   whose PCN code is not a network code** (`Unknown or no PCN`, blank,
+//!   `N/A`, the `U` placeholder …) **is kept** as a practice payment with no
+//!   network, and the notes count such rows by the value found; it never
+//!   refuses the file.
+//! - `Number of Registered Patients (Last Known Figure)` as a registered
+//!   list ([`ListSizeFact`], rounded to whole patients) and `Number of
+//!   Weighted Patients (Last Known Figure)` as a contractor weighted
+//!   population ([`PopulationFact`], exact), both dated 15 August of the
+//!   year's first calendar year (see below). Zero figures (a practice with no
+//!   patients in the year) give no fact.
+//!
+//! ## The date the "last known" patient figures stand for
+//!
+//! Despite the name, neither figure is one count on one date: each is the
+//! **mean of the practice's quarterly counts in the financial year**, taken
+//! on 1 April, 1 July, 1 October and 1 January (the quarterly list dates of
+//! the global sum), over the quarters in which the practice had patients.
+//! The evidence, from the three published files:
+//!
+//! - the registered figures are quarters and thirds: in 2020-21, 4,988 of
+//!   6,808 (73%) end in .25, .5 or .75; practices open for three quarters end
+//!   in thirds (2019-20: `9520.666667`);
+//! - the quarters are those starting 1 April: F85027 closed on 1 January
+//!   2021 and still appears, with 11,534 patients, in the registered list of
+//!   1 January 2021, yet its 2020-21 figure (11,632.67) is a mean of three
+//!   quarters, so its 1 January count was left out and April, July and
+//!   October were used; F84734, which closed on 15 February 2021 with 37
+//!   patients left at 1 January 2021, has a figure in halves (4,279.5), a
+//!   mean of its four quarters (three would give thirds);
+//! - against the registered lists of 1 January 2021 (6,658 practices,
+//!   60,606,345 patients), the median practice's figure is 0.94% lower in
+//!   2019-20, 0.16% lower in 2020-21 and 0.92% higher in 2021-22: the
+//!   2020-21 figure, whose four quarters end on 1 January 2021, is nearest,
+//!   and the others are about a year's list growth away on either side; for
+//!   2021-22 the national lists of 1 July 2021 (60,970,002) and 1 August
+//!   2021 (61,032,314) are 0.60% and 0.70% above 1 January 2021, as the
+//!   mean of April 2021 to January 2022 would be;
+//! - NHS Digital's data-quality statement for the series says its patient
+//!   total is "calculated by summing the quarterly average patients at each
+//!   practice".
+//!
+//! So a figure is dated at the middle of its four quarter dates, **15
+//! August** of the year's first calendar year (2020-08-15 for 2020-21).
+//! Because that is not a list extract date, a statement that needs the list
+//! at 1 January marks a figure from here as the nearest held, never as exact.
+//! `--as-at` dates the figures otherwise.
+//!
+//! ## Financial year
+//!
+//! The year is read from the file name (`21-22` or `2021-22` → 2021-22),
+//! else from `--as-at` (the year containing it); with neither the file is
+//! refused, asking for `--as-at`.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
-use chrono::{Datelike, NaiveDate};
+use chrono::NaiveDate;
 use pcn_core::rulebook::FinancialYear;
 use pcn_core::{
-    FactBatch, PaymentActualFact, PcnCode, PopulationFact, PopulationKind, PopulationSubject,
-    PracticeCode,
+    Decimal, FactBatch, ListSizeFact, MembershipObservation, PaymentActualFact, PcnCode,
+    PopulationFact, PopulationKind, PopulationSubject, PracticeCode, Sex,
 };
 
 use crate::ctx::{cell, Ctx};
-use crate::decode::{Col, Table};
+use crate::decode::{normalise, Col, Table};
 
-/// The weighted-population column across the years.
+/// The weighted-population column across the years (also used to recognise
+/// the file).
 pub(crate) const WEIGHTED: [&str; 3] = [
     "Number of Weighted Patients (Last Known Figure)",
     "Average Number of Weighted Patients",
     "NumberOfWeightedPatientsLastKnownFigure",
 ];
 
-/// The PCN streams, as the 2022-23 file names its columns.
+const REGISTERED: &str = "Number of Registered Patients (Last Known Figure)";
+
+/// The PCN payment columns, as the files name them.
 pub const PCN_STREAMS: [&str; 8] = [
     "PCN Leadership",
     "PCN Support",
@@ -71,6 +135,398 @@ pub const PCN_STREAMS: [&str; 8] = [
     "PCN Enhanced Access",
     "PCN Participation",
 ];
+
+/// A published layout of the file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Layout {
+    /// The year whose file has this layout, such as `2021-22`.
+    pub name: &'static str,
+    /// Every column, in the published order.
+    pub columns: &'static [&'static str],
+}
+
+/// The first 21 columns, shared by every layout.
+const PRACTICE_COLUMNS: [&str; 21] = [
+    "NHS England (Region) code",
+    "NHS England (Region) Name",
+    "CCG Code",
+    "CCG NAME",
+    "PCN Code",
+    "PCN Name",
+    "Practice Code",
+    "Practice Name",
+    "Practice Address",
+    "Practice Postcode",
+    "Practice Open Date",
+    "Practice Close Date",
+    "Contract Type",
+    "Dispensing Practice",
+    "Practice Type",
+    "Practice Rurality",
+    "Atypical Characteristics",
+    REGISTERED,
+    "Number of Weighted Patients (Last Known Figure)",
+    "Average payments per registered patient",
+    "Average payments per weighted patient",
+];
+
+macro_rules! layout_columns {
+    ($($name:expr),* $(,)?) => {
+        &[
+            PRACTICE_COLUMNS[0], PRACTICE_COLUMNS[1], PRACTICE_COLUMNS[2], PRACTICE_COLUMNS[3],
+            PRACTICE_COLUMNS[4], PRACTICE_COLUMNS[5], PRACTICE_COLUMNS[6], PRACTICE_COLUMNS[7],
+            PRACTICE_COLUMNS[8], PRACTICE_COLUMNS[9], PRACTICE_COLUMNS[10], PRACTICE_COLUMNS[11],
+            PRACTICE_COLUMNS[12], PRACTICE_COLUMNS[13], PRACTICE_COLUMNS[14], PRACTICE_COLUMNS[15],
+            PRACTICE_COLUMNS[16], PRACTICE_COLUMNS[17], PRACTICE_COLUMNS[18], PRACTICE_COLUMNS[19],
+            PRACTICE_COLUMNS[20], $($name),*
+        ]
+    };
+}
+
+/// Every layout pcn reads, oldest first.
+pub const LAYOUTS: [Layout; 4] = [
+    Layout {
+        name: "2019-20",
+        columns: layout_columns![
+            "Global Sum",
+            "MPIG Correction factor",
+            "Balance of PMS Expenditure",
+            "Total QOF Payments",
+            "Childhood Vaccination and Immunisation Scheme",
+            "GP Extended Hours Access",
+            "Influenza and Pneumococcal Immunisations",
+            "Learning Disabilities",
+            "Meningitis",
+            "Minor Surgery",
+            "Out Of Area in Hours Urgent Care",
+            "Pertussis",
+            "Rotavirus and Shingles Immunisation",
+            "Services for Violent Patients",
+            "Total Local Incentive Schemes",
+            "Premises Payments",
+            "Seniority",
+            "Doctors Retainer Scheme Payments",
+            "Total Locum Allowances",
+            "Appraisal Costs",
+            "Prolonged Study Leave",
+            "PCO Admin Other",
+            "Information Management and Technology",
+            "Non DES Item Pneumococcal Vaccine, Childhood Immunisation Main Programme",
+            "General Practice Forward View",
+            "PCN Participation",
+            "Prescribing Fee Payments",
+            "Dispensing Fee Payments",
+            "Reimbursement of Drugs",
+            "Other Payments",
+            "Total NHS Payments to General Practice",
+            "Deductions for Pensions, Levies and Prescription Charge Income",
+            "Total NHS Payments to General Practice Minus Deductions",
+        ],
+    },
+    Layout {
+        name: "2020-21",
+        columns: layout_columns![
+            "Global Sum",
+            "MPIG Correction factor",
+            "Balance of PMS Expenditure",
+            "Total QOF Payments",
+            "Childhood Vaccination and Immunisation Scheme",
+            "GP Extended Hours Access",
+            "Influenza and Pneumococcal Immunisations",
+            "Learning Disabilities",
+            "Meningitis",
+            "Minor Surgery",
+            "Out Of Area in Hours Urgent Care",
+            "Pertussis",
+            "Rotavirus and Shingles Immunisation",
+            "Services for Violent Patients",
+            "Total Local Incentive Schemes",
+            "Premises Payments",
+            "Seniority",
+            "Doctors Retainer Scheme Payments",
+            "Total Locum Allowances",
+            "Appraisal Costs",
+            "Prolonged Study Leave",
+            "PCO Admin Other",
+            "Information Management and Technology",
+            "Non DES Item Pneumococcal Vaccine, Childhood Immunisation Main Programme",
+            "General Practice Forward View",
+            "PCN Participation",
+            "Prescribing Fee Payments",
+            "Dispensing Fee Payments",
+            "Reimbursement of Drugs",
+            "Other Payments",
+            "Total NHS Payments to General Practice",
+            "Deductions for Pensions, Levies and Prescription Charge Income",
+            "Total NHS Payments to General Practice Minus Deductions",
+            "Total NHS Payments including covid vaccination and covid support and expansion payments",
+            "Total NHS Payments including PCN Workforce, Leadership and Support",
+            "PCN Leadership",
+            "PCN Support",
+            "PCN Extended Hours Access",
+            "PCN Workforce",
+            "PCN Investment and impact Fund",
+            "PCN Care Home Premium",
+            "Covid Immunisation",
+            "Covid Support and Expansion",
+            "Average payments per registered patient including PCN Workforce, Leadership and Support",
+            "Average payments per weighted patient including PCN Workforce, Leadership and Support",
+            "Average payments per registered patient including covid vaccination and covid support and expansion payments",
+            "Average payments per weighted patient including covid vaccination and covid support and expansion payments",
+        ],
+    },
+    Layout {
+        name: "2021-22",
+        columns: layout_columns![
+            "Global Sum",
+            "MPIG Correction factor",
+            "Balance of PMS Expenditure",
+            "Total QOF Payments",
+            "Childhood Vaccination and Immunisation Scheme",
+            "GP Extended Hours Access",
+            "Influenza and Pneumococcal Immunisations",
+            "Learning Disabilities",
+            "Meningitis",
+            "Minor Surgery",
+            "Out Of Area in Hours Urgent Care",
+            "Pertussis",
+            "Rotavirus and Shingles Immunisation",
+            "Services for Violent Patients",
+            "Medical Assessment Reviews",
+            "Weight Management Service",
+            "Total Local Incentive Schemes",
+            "Premises Payments",
+            "Seniority",
+            "Doctors Retainer Scheme Payments",
+            "Total Locum Allowances",
+            "Appraisal Costs",
+            "Prolonged Study Leave",
+            "PCO Admin Other",
+            "Information Management and Technology",
+            "Non DES Item Pneumococcal Vaccine, Childhood Immunisation Main Programme",
+            "General Practice Transformation",
+            "PCN Participation",
+            "Prescribing Fee Payments",
+            "Dispensing Fee Payments",
+            "Reimbursement of Drugs",
+            "winter Access Fund",
+            "Other Payments",
+            "Total NHS Payments to General Practice",
+            "Deductions for Pensions, Levies and Prescription Charge Income",
+            "Total NHS Payments to General Practice Minus Deductions",
+            "Total NHS Payments to General Practice including covid vaccination, covid support and long covid payments",
+            "Total NHS Payments including PCN Workforce, Leadership and Support",
+            "Total NHS Payments to General Practice including Covid and PCN payments",
+            "Total NHS Payments to General Practice including Covid and PCN payments minus deductions",
+            "PCN Leadership",
+            "PCN Support",
+            "PCN Extended Hours Access",
+            "PCN Workforce",
+            "PCN Investment and impact Fund",
+            "PCN Care Home Premium",
+            "Covid Immunisation",
+            "Covid Support and Expansion",
+            "Long Covid",
+            "Average payments per registered patient including PCN Workforce, Leadership and Support",
+            "Average payments per weighted patient including PCN Workforce, Leadership and Support",
+            "Average payments per registered patient including covid vaccination, covid support and long covid payments",
+            "Average payments per weighted patient including covid vaccination, covid support and long covid payments",
+        ],
+    },
+    Layout {
+        name: "2022-23",
+        columns: layout_columns![
+            "Global Sum",
+            "MPIG Correction factor",
+            "Balance of PMS Expenditure",
+            "Total QOF Payments",
+            "Childhood Vaccination and Immunisation Scheme",
+            "GP Extended Hours Access",
+            "Influenza and Pneumococcal Immunisations",
+            "Learning Disabilities",
+            "Meningitis",
+            "Minor Surgery",
+            "Out Of Area in Hours Urgent Care",
+            "Pertussis",
+            "Rotavirus and Shingles Immunisation",
+            "Services for Violent Patients",
+            "Medical Assessment Reviews",
+            "Weight Management Service",
+            "Local Incentive Schemes",
+            "Premises Payments",
+            "Seniority",
+            "Doctors Retainer Scheme Payments",
+            "Total Locum Allowances",
+            "Appraisal - Appraiser Costs in Respect of Locums",
+            "Prolonged Study Leave",
+            "PCO Admin Other",
+            "Information Management and Technology",
+            "Non DES Item Pneumococcal Vaccine, Childhood Immunisation Main Programme",
+            "General Practice Transformation",
+            "PCN Participation",
+            "Prescribing Fee Payments",
+            "Dispensing Fee Payments",
+            "Reimbursement of Drugs",
+            "winter Access Fund",
+            "Other Payments",
+            "Total NHS Payments to General Practice",
+            "Deductions for Pensions, Levies and Prescription Charge Income",
+            "Total NHS Payments to General Practice Minus Deductions",
+            "Total NHS Payments to General Practice including covid vaccination, covid support and long covid payments",
+            "Total NHS Payments including PCN Workforce, Leadership and Support",
+            "Total NHS Payments to General Practice including Covid and PCN payments",
+            "Total NHS Payments to General Practice including Covid and PCN payments minus deductions",
+            "PCN Leadership",
+            "PCN Support",
+            "PCN Extended Hours Access",
+            "PCN Workforce",
+            "PCN Investment and impact Fund",
+            "PCN Care Home Premium",
+            "PCN Enhanced Access",
+            "Covid Immunisation",
+            "Covid Support and Expansion",
+            "Long Covid",
+            "Average payments per registered patient including PCN Workforce, Leadership and Support",
+            "Average payments per weighted patient including PCN Workforce, Leadership and Support",
+            "Average payments per registered patient including covid vaccination, covid support and long covid payments",
+            "Average payments per weighted patient including covid vaccination, covid support and long covid payments",
+        ],
+    },
+];
+
+/// Names that stand for the same column in another era or year, as
+/// `(name as in [LAYOUTS], other names)`.
+const ALIASES: [(&str, &[&str]); 5] = [
+    (
+        "NHS England (Region) code",
+        &["NHS England (Region, local office) Code", "Region Code"],
+    ),
+    (
+        "NHS England (Region) Name",
+        &["NHS England (Region, local office) Name", "Region Name"],
+    ),
+    (
+        "CCG Code",
+        &[
+            "Sub ICB Location Code",
+            "Sub ICB Code",
+            "SICBL Code",
+            "Commissioner Code",
+        ],
+    ),
+    (
+        "CCG NAME",
+        &[
+            "Sub ICB Location Name",
+            "Sub ICB Name",
+            "SICBL Name",
+            "Commissioner Name",
+        ],
+    ),
+    ("PCN Code", &["PCN_CODE"]),
+];
+
+/// A header name as a layout names it: normalised, with era aliases resolved.
+fn canonical(header: &str) -> String {
+    let norm = normalise(header);
+    for (name, others) in ALIASES {
+        if others.iter().any(|o| normalise(o) == norm) {
+            return normalise(name);
+        }
+    }
+    norm
+}
+
+/// How a header differs from a layout: its columns the layout lacks, and
+/// the layout's columns it lacks (both in header / layout order).
+fn differences<'h>(header: &'h [String], layout: &Layout) -> (Vec<&'h str>, Vec<&'static str>) {
+    let have: Vec<String> = header.iter().map(|h| canonical(h)).collect();
+    let want: Vec<String> = layout.columns.iter().map(|c| normalise(c)).collect();
+    let extra = header
+        .iter()
+        .zip(&have)
+        .filter(|(_, h)| !want.contains(h))
+        .map(|(name, _)| name.as_str())
+        .collect();
+    let missing = layout
+        .columns
+        .iter()
+        .zip(&want)
+        .filter(|(_, w)| !have.contains(w))
+        .map(|(name, _)| *name)
+        .collect();
+    (extra, missing)
+}
+
+/// The layout a header is, or why it is none: the problem names row 1 and
+/// the first column that differs from the nearest layout.
+pub fn layout_of(header: &[String]) -> Result<&'static Layout, (String, String)> {
+    let mut nearest: Option<(&Layout, Vec<&str>, Vec<&str>)> = None;
+    for layout in &LAYOUTS {
+        let (extra, missing) = differences(header, layout);
+        if extra.is_empty() && missing.is_empty() && header.len() == layout.columns.len() {
+            return Ok(layout);
+        }
+        let better = nearest
+            .as_ref()
+            .is_none_or(|(_, e, m)| extra.len() + missing.len() < e.len() + m.len());
+        if better {
+            nearest = Some((layout, extra, missing));
+        }
+    }
+    let known: Vec<String> = LAYOUTS
+        .iter()
+        .map(|l| format!("{} ({} columns)", l.name, l.columns.len()))
+        .collect();
+    let known = known.join(", ");
+    let Some((layout, extra, missing)) = nearest else {
+        return Err((String::new(), "no layouts are known".into()));
+    };
+    let why = |what: String| {
+        format!(
+            "{what}; the header ({} columns) is not a layout of NHS Payments to General Practice \
+             that pcn knows (nearest: {}; known: {known}): a file of another year's layout cannot \
+             be read safely, because a renamed or new payment column would be left out",
+            header.len(),
+            layout.name
+        )
+    };
+    if let Some(column) = extra.first() {
+        let more = if extra.len() > 1 {
+            format!(" (and {} more)", extra.len() - 1)
+        } else {
+            String::new()
+        };
+        return Err((
+            column.to_string(),
+            why(format!("not a column of the {} layout{more}", layout.name)),
+        ));
+    }
+    if let Some(column) = missing.first() {
+        return Err((
+            column.to_string(),
+            why(format!(
+                "missing: the {} layout has this column{}",
+                layout.name,
+                if missing.len() > 1 {
+                    format!(" (and {} more missing)", missing.len() - 1)
+                } else {
+                    String::new()
+                }
+            )),
+        ));
+    }
+    // Same columns, one of them twice.
+    let mut seen = Vec::new();
+    for h in header {
+        let c = canonical(h);
+        if seen.contains(&c) {
+            return Err((h.clone(), why("given twice".to_string())));
+        }
+        seen.push(c);
+    }
+    Err((String::new(), why("the columns do not match".to_string())))
+}
 
 /// The financial year a file name names: `22-23`, `2022-23` or `2022_23`
 /// (the second year must follow the first).
@@ -93,56 +549,79 @@ pub(crate) fn year_in_name(path: &str) -> Option<FinancialYear> {
     })
 }
 
+/// The date the file's patient figures are dated: 15 August of the year's
+/// first calendar year, the middle of the four quarterly list dates whose
+/// mean they are (see the module documentation).
+pub fn figures_date(year: FinancialYear) -> NaiveDate {
+    NaiveDate::from_ymd_opt(year.start_year(), 8, 15).unwrap_or(year.start())
+}
+
+/// Whether a `PCN Code` cell names a network; anything else (`Unknown or
+/// no PCN`, blank, `N/A`, the `U` placeholder, a malformed code) is a
+/// practice with no network.
+fn network_code(raw: &str) -> Option<PcnCode> {
+    PcnCode::parse(raw).ok().filter(|p| !p.is_unallocated())
+}
+
 pub(crate) fn read(ctx: &mut Ctx, table: &Table) -> (FactBatch, Option<NaiveDate>) {
     let mut batch = FactBatch::default();
+    let layout = match layout_of(&table.header) {
+        Ok(layout) => layout,
+        Err((column, message)) => {
+            ctx.problems.cell(1, &column, &column, message);
+            return (batch, None);
+        }
+    };
     let year = year_in_name(ctx.file).or(ctx.opts.as_at.map(FinancialYear::containing));
     let Some(year) = year else {
         ctx.problems.whole_file(
-            "the file name does not name a financial year (such as 22-23) and no --as-at was \
-             given; give the date the weighted populations are as at with --as-at",
+            "the file name does not name a financial year (such as 21-22) and no --as-at was \
+             given; give a date in the year the payments are for with --as-at",
         );
         return (batch, None);
     };
     let as_at = match ctx.opts.as_at {
         Some(d) => {
             ctx.notes.push(format!(
-                "financial year {year}; weighted populations dated {d} (--as-at)"
+                "layout {} ({} columns); financial year {year}; registered and weighted patients \
+                 dated {d} (--as-at)",
+                layout.name,
+                layout.columns.len()
             ));
             d
         }
         None => {
-            let d = NaiveDate::from_ymd_opt(year.start().year() + 1, 1, 1).unwrap_or(year.end());
+            let d = figures_date(year);
             ctx.notes.push(format!(
-                "financial year {year} from the file name; its weighted populations are the \
-                 year's last known figures, dated {d} (give --as-at to date them otherwise)"
+                "layout {} ({} columns); financial year {year} from the file name; registered \
+                 and weighted patients are the means of the year's quarterly counts (1 April to \
+                 1 January), dated {d}, the middle of those dates",
+                layout.name,
+                layout.columns.len()
             ));
             d
         }
     };
     let p = &mut ctx.problems;
-    let (Some(practice_col), Some(weighted_col)) = (
+    let (Some(practice_col), Some(pcn_col), Some(registered_col), Some(weighted_col)) = (
         table.require(&["Practice Code"], p),
+        table.require(&["PCN Code", "PCN_CODE"], p),
+        table.require(&[REGISTERED], p),
         table.require(&WEIGHTED, p),
     ) else {
         return (batch, None);
     };
-    let pcn_col = table.col(&["PCN Code", "PCN_CODE"]);
     let streams: Vec<(Col, &str)> = PCN_STREAMS
         .iter()
-        .filter_map(|name| {
-            table
-                .col(&[name, &format!("{name}_£"), &format!("{name} (£)")])
-                .map(|c| (c, *name))
-        })
+        .filter_map(|name| table.col(&[name]).map(|c| (c, *name)))
         .collect();
-    if streams.is_empty() {
-        ctx.notes
-            .push("the file has no PCN payment columns; only weighted populations read".into());
-    }
     let fy = year.to_string();
     let mut seen: HashMap<PracticeCode, u64> = HashMap::new();
-    let mut blank_weighted = 0u64;
-    let mut rounded = 0u64;
+    let mut without_network: BTreeMap<String, u64> = BTreeMap::new();
+    let mut without_network_paid: u64 = 0;
+    let (mut zero_registered, mut zero_weighted, mut rounded, mut rounded_lists) =
+        (0u64, 0u64, 0u64, 0u64);
+    let mut blank_figures = 0u64;
     table.for_each(|row, rec| {
         ctx.tick();
         if !table.check_width(row, rec, &mut ctx.problems) {
@@ -154,16 +633,19 @@ pub(crate) fn read(ctx: &mut Ctx, table: &Table) -> (FactBatch, Option<NaiveDate
             cell(rec, &practice_col),
             PracticeCode::parse,
         );
-        let pcn = ctx
-            .opt_code(row, pcn_col.as_ref(), rec, PcnCode::parse)
-            .filter(|p| !p.is_unallocated());
-        let raw_weighted = cell(rec, &weighted_col);
-        let weighted = if raw_weighted.is_empty() {
-            blank_weighted = blank_weighted.saturating_add(1);
-            None
-        } else {
-            ctx.decimal(row, &weighted_col, raw_weighted, false)
+        let raw_pcn = cell(rec, &pcn_col);
+        let pcn = network_code(raw_pcn);
+        // A blank figure says nothing (the practice had no count recorded).
+        let mut figure = |col: &Col| {
+            let raw = cell(rec, col);
+            if raw.is_empty() {
+                blank_figures = blank_figures.saturating_add(1);
+                return None;
+            }
+            ctx.decimal(row, col, raw, false)
         };
+        let registered = figure(&registered_col);
+        let weighted = figure(&weighted_col);
         let mut amounts = Vec::new();
         for (col, stream) in &streams {
             let raw = cell(rec, col);
@@ -173,7 +655,7 @@ pub(crate) fn read(ctx: &mut Ctx, table: &Table) -> (FactBatch, Option<NaiveDate
             let Some(pounds) = ctx.decimal(row, col, raw, true) else {
                 continue;
             };
-            if pounds.scale() > 2 && pounds.round_dp(2) != pounds {
+            if pounds.round_dp(2) != pounds {
                 rounded = rounded.saturating_add(1);
             }
             match pcn_core::money::Pence::from_pounds(pounds) {
@@ -194,13 +676,59 @@ pub(crate) fn read(ctx: &mut Ctx, table: &Table) -> (FactBatch, Option<NaiveDate
             );
             return true;
         }
-        if let Some(value) = weighted {
-            batch.populations.push(PopulationFact {
+        if let Some(network) = &pcn {
+            batch.observations.push(MembershipObservation {
+                practice: practice.clone(),
+                pcn: network.clone(),
+                as_at: year.start(),
+            });
+        }
+        if pcn.is_none() {
+            let shown = if raw_pcn.is_empty() {
+                "(blank)"
+            } else {
+                raw_pcn
+            };
+            *without_network.entry(shown.to_string()).or_default() += 1;
+            if !amounts.is_empty() {
+                without_network_paid = without_network_paid.saturating_add(1);
+            }
+        }
+        match registered {
+            Some(v) if v > Decimal::ZERO => {
+                // Half away from zero (the figure is positive here).
+                let whole = (v + Decimal::new(5, 1)).floor();
+                if whole != v {
+                    rounded_lists = rounded_lists.saturating_add(1);
+                }
+                match u64::try_from(whole) {
+                    Ok(total) => batch.list_sizes.push(ListSizeFact {
+                        practice: practice.clone(),
+                        as_at,
+                        sex: Sex::All,
+                        total,
+                        bands: None,
+                    }),
+                    Err(_) => ctx.problems.cell(
+                        row,
+                        &registered_col.name,
+                        &v.to_string(),
+                        "too large for a count of patients",
+                    ),
+                }
+            }
+            Some(_) => zero_registered = zero_registered.saturating_add(1),
+            None => {}
+        }
+        match weighted {
+            Some(value) if value > Decimal::ZERO => batch.populations.push(PopulationFact {
                 subject: PopulationSubject::Practice(practice.clone()),
                 kind: PopulationKind::Weighted,
                 as_at,
                 value,
-            });
+            }),
+            Some(_) => zero_weighted = zero_weighted.saturating_add(1),
+            None => {}
         }
         for (stream, amount) in amounts {
             batch.payment_actuals.push(PaymentActualFact {
@@ -213,9 +741,33 @@ pub(crate) fn read(ctx: &mut Ctx, table: &Table) -> (FactBatch, Option<NaiveDate
         }
         true
     });
-    if blank_weighted > 0 {
+    if !without_network.is_empty() {
+        let total: u64 = without_network.values().sum();
+        let values: Vec<String> = without_network
+            .iter()
+            .map(|(v, n)| format!("{v:?} ×{n}"))
+            .collect();
         ctx.notes.push(format!(
-            "{blank_weighted} practices have no weighted population (blank); none recorded for them"
+            "{total} practices have no network in the PCN Code column ({}); kept as practice \
+             payments with no network ({without_network_paid} of them were paid PCN streams)",
+            values.join(", ")
+        ));
+    }
+    if rounded_lists > 0 {
+        ctx.notes.push(format!(
+            "{rounded_lists} registered figures are quarterly means with a fraction; recorded \
+             rounded to whole patients (half away from zero)"
+        ));
+    }
+    if zero_registered > 0 || zero_weighted > 0 {
+        ctx.notes.push(format!(
+            "{zero_registered} practices have no registered and {zero_weighted} no weighted \
+             patients in the year (zero); no figure recorded for them"
+        ));
+    }
+    if blank_figures > 0 {
+        ctx.notes.push(format!(
+            "{blank_figures} registered or weighted figures are blank; none recorded for them"
         ));
     }
     if rounded > 0 {
@@ -224,16 +776,6 @@ pub(crate) fn read(ctx: &mut Ctx, table: &Table) -> (FactBatch, Option<NaiveDate
         ));
     }
     (batch, Some(as_at))
-}
-
-/// Pence of a decimal amount of pounds, for tests.
-#[cfg(test)]
-fn pence(pounds: &str) -> Option<i64> {
-    pounds
-        .parse::<pcn_core::Decimal>()
-        .ok()
-        .and_then(pcn_core::money::Pence::from_pounds)
-        .map(|p| p.0)
 }
 
 #[cfg(test)]
@@ -258,9 +800,58 @@ mod tests {
     }
 
     #[test]
-    fn money_is_exact() {
-        assert_eq!(pence("1234.56"), Some(123_456));
-        assert_eq!(pence("0.105"), Some(11));
-        assert_eq!(pence("-7.5"), Some(-750));
+    fn layouts_have_their_published_widths() {
+        let widths: Vec<(&str, usize)> =
+            LAYOUTS.iter().map(|l| (l.name, l.columns.len())).collect();
+        assert_eq!(
+            widths,
+            vec![
+                ("2019-20", 54),
+                ("2020-21", 68),
+                ("2021-22", 74),
+                ("2022-23", 75)
+            ]
+        );
+        for layout in &LAYOUTS {
+            let header: Vec<String> = layout.columns.iter().map(|c| c.to_string()).collect();
+            assert_eq!(layout_of(&header).map(|l| l.name), Ok(layout.name));
+        }
+    }
+
+    #[test]
+    fn eras_and_unknown_columns() {
+        let era = |from: &str, to: &str| -> Vec<String> {
+            LAYOUTS[2]
+                .columns
+                .iter()
+                .map(|c| {
+                    if *c == from {
+                        to.to_string()
+                    } else {
+                        c.to_string()
+                    }
+                })
+                .collect()
+        };
+        let sub_icb = era("CCG Code", "Sub ICB Location Code");
+        assert_eq!(layout_of(&sub_icb).map(|l| l.name), Ok("2021-22"));
+        let renamed = era("PCN Support", "PCN Support Payment");
+        let (column, message) = layout_of(&renamed).unwrap_err();
+        assert_eq!(column, "PCN Support Payment");
+        assert!(message.contains("nearest: 2021-22"), "{message}");
+        let mut fewer = LAYOUTS[1].columns.to_vec();
+        fewer.retain(|c| *c != "PCN Care Home Premium");
+        let fewer: Vec<String> = fewer.iter().map(|c| c.to_string()).collect();
+        let (column, message) = layout_of(&fewer).unwrap_err();
+        assert_eq!(column, "PCN Care Home Premium");
+        assert!(message.starts_with("missing"), "{message}");
+    }
+
+    #[test]
+    fn network_codes() {
+        assert!(network_code("U89141").is_some());
+        for not in ["Unknown or no PCN", "", "N/A", "U", "U8914", "no_data"] {
+            assert!(network_code(not).is_none(), "{not}");
+        }
     }
 }

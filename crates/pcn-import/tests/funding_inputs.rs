@@ -4,6 +4,8 @@
 
 mod common;
 
+use chrono::NaiveDate;
+
 use common::*;
 use pcn_core::{
     Decimal, IifOrganisation, PopulationKind, PopulationSubject, PracticeCode, SourceKind,
@@ -27,37 +29,39 @@ fn problem_on(e: &ImportError, row: u64) -> String {
     format!("{}: {p}", e.file)
 }
 
+fn practice(code: &str) -> PracticeCode {
+    PracticeCode::parse(code).unwrap()
+}
+
 #[test]
 fn payments_sub_icb_era() {
     let p = parse_fixture("nhspaymentsgp-22-23-prac-csv.csv");
     assert_eq!(p.kind, SourceKind::NhsPaymentsPractice);
-    assert_eq!(p.data_date, d(2023, 1, 1));
+    assert_eq!(p.data_date, d(2022, 8, 15));
     assert_eq!(p.rows, 4);
-    let w = &p.facts.populations;
-    assert_eq!(w.len(), 3, "A81003 has a blank weighted figure");
-    assert_eq!(
-        w[0].subject,
-        PopulationSubject::Practice(PracticeCode::parse("A81001").unwrap())
-    );
-    assert_eq!(w[0].kind, PopulationKind::Weighted);
-    assert_eq!(w[0].value, dec("4512.3456"));
-    assert_eq!(w[0].as_at, d(2023, 1, 1));
-    assert!(
-        p.notes.iter().any(|n| n.contains("2023-01-01")),
-        "{:?}",
-        p.notes
-    );
     assert!(
         p.notes
             .iter()
-            .any(|n| n.starts_with("1 practices have no weighted")),
+            .any(|n| n.starts_with("layout 2022-23 (75 columns)")),
         "{:?}",
         p.notes
     );
+    let w = &p.facts.populations;
+    assert_eq!(w.len(), 3, "A81003 has a blank weighted figure");
     assert!(
-        p.facts.list_sizes.is_empty(),
-        "registered lists come from the registration files"
+        p.notes
+            .iter()
+            .any(|n| n.starts_with("1 registered or weighted figures are blank")),
+        "{:?}",
+        p.notes
     );
+    assert_eq!(
+        w[0].subject,
+        PopulationSubject::Practice(practice("A81001"))
+    );
+    assert_eq!(w[0].kind, PopulationKind::Weighted);
+    assert_eq!(w[0].value, dec("4512.3456"));
+    assert_eq!(w[0].as_at, d(2022, 8, 15));
     // A81001: seven non-zero streams; A81002 and A81003: participation only; Y01234: none.
     let paid = &p.facts.payment_actuals;
     assert_eq!(paid.len(), 7 + 1 + 1);
@@ -77,22 +81,141 @@ fn payments_sub_icb_era() {
 }
 
 #[test]
-fn payments_ccg_era_and_as_at() {
-    let o = ImportOptions {
-        as_at: Some(d(2022, 3, 31)),
-        ..opts()
-    };
-    let p = parse_fixture_with("nhspaymentsgp-21-22-prac-csv.csv", &o);
+fn payments_2021_22_as_published() {
+    let p = parse_fixture("nhspaymentsgp-21-22-prac-csv.csv");
     assert_eq!(p.kind, SourceKind::NhsPaymentsPractice);
-    assert_eq!(p.data_date, d(2022, 3, 31));
-    assert_eq!(p.facts.populations.len(), 2);
-    assert_eq!(p.facts.populations[1].value, dec("10111"));
-    assert_eq!(p.facts.payment_actuals.len(), 6);
+    assert_eq!(p.rows, 4);
+    assert_eq!(p.data_date, d(2021, 8, 15));
+    assert!(
+        p.notes[0].starts_with("layout 2021-22 (74 columns)"),
+        "{:?}",
+        p.notes
+    );
+    // Rows with no network are kept and counted, never refused.
+    assert!(
+        p.notes.iter().any(|n| n.starts_with(
+            "2 practices have no network in the PCN Code column (\"(blank)\" ×1, \"Unknown or no PCN\" ×1)"
+        ) && n.contains("2 of them were paid PCN streams")),
+        "{:?}",
+        p.notes
+    );
+    // Registered figures are quarterly means: rounded half away from zero, zero left out.
+    let lists: Vec<(&str, u64)> = p
+        .facts
+        .list_sizes
+        .iter()
+        .map(|l| (l.practice.as_str(), l.total))
+        .collect();
+    assert_eq!(
+        lists,
+        vec![("A81001", 4061), ("A81002", 9877), ("Y01234", 2002)]
+    );
+    assert!(p.facts.list_sizes.iter().all(|l| l.as_at == d(2021, 8, 15)));
+    assert_eq!(
+        p.facts.populations.len(),
+        3,
+        "A81003's zero gives no figure"
+    );
+    let paid: Vec<(&str, Option<&str>, &str, i64)> = p
+        .facts
+        .payment_actuals
+        .iter()
+        .map(|f| {
+            (
+                f.practice.as_str(),
+                f.pcn.as_ref().map(|c| c.as_str()),
+                f.stream.as_str(),
+                f.amount,
+            )
+        })
+        .collect();
+    assert_eq!(
+        paid,
+        vec![
+            ("A81001", Some("U89141"), "PCN Leadership", 587_208),
+            ("A81001", Some("U89141"), "PCN Support", 600_000),
+            (
+                "A81001",
+                Some("U89141"),
+                "PCN Extended Hours Access",
+                576_040
+            ),
+            ("A81001", Some("U89141"), "PCN Workforce", 10_123_400),
+            ("A81001", Some("U89141"), "PCN Care Home Premium", -12_050),
+            ("A81001", Some("U89141"), "PCN Participation", 818_094),
+            ("A81002", Some("U89141"), "PCN Participation", 1_780_547),
+            ("A81003", None, "PCN Leadership", 120_025),
+            ("Y01234", None, "PCN Participation", 352_031),
+        ]
+    );
     assert!(p
         .facts
         .payment_actuals
         .iter()
         .all(|f| f.financial_year == "2021-22"));
+    // Members of a network from the first day of the year; no observation
+    // for the rows with no network.
+    let seen: Vec<(&str, &str, NaiveDate)> = p
+        .facts
+        .observations
+        .iter()
+        .map(|o| (o.practice.as_str(), o.pcn.as_str(), o.as_at))
+        .collect();
+    assert_eq!(
+        seen,
+        vec![
+            ("A81001", "U89141", d(2021, 4, 1)),
+            ("A81002", "U89141", d(2021, 4, 1))
+        ]
+    );
+}
+
+#[test]
+fn payments_2019_20_layout_and_headers_as_published() {
+    let p = parse_fixture("nhspaymentsgp-19-20-prac.csv");
+    assert!(
+        p.notes[0].starts_with("layout 2019-20 (54 columns)"),
+        "{:?}",
+        p.notes
+    );
+    assert_eq!(p.facts.payment_actuals.len(), 2);
+    assert!(p
+        .facts
+        .payment_actuals
+        .iter()
+        .all(|f| f.stream == "PCN Participation"));
+    // A header broken over lines inside quotes, with a comma, still matches.
+    let text = String::from_utf8(fixture("nhspaymentsgp-21-22-prac-csv.csv")).unwrap();
+    let broken = text.replacen(
+        "\"Total NHS Payments including PCN Workforce, Leadership and Support\"",
+        "\"Total NHS Payments including PCN Workforce,\r\nLeadership and Support\"",
+        1,
+    );
+    assert_ne!(broken, text);
+    let p = parse_text("nhspaymentsgp-21-22-prac-csv.csv", &broken).unwrap();
+    assert_eq!(p.facts.payment_actuals.len(), 9);
+}
+
+#[test]
+fn payments_of_an_unknown_layout_are_refused_naming_the_column() {
+    let text = String::from_utf8(fixture("nhspaymentsgp-21-22-prac-csv.csv")).unwrap();
+    let renamed = text.replacen(",PCN Support,", ",PCN Support Payment,", 1);
+    let e = err("nhspaymentsgp-21-22-prac-csv.csv", &renamed);
+    assert_eq!(e.total_problems, 1, "{e}");
+    let shown = e.to_string();
+    assert!(
+        shown.starts_with(
+            "nhspaymentsgp-21-22-prac-csv.csv: row 1, column PCN Support Payment, value \"PCN Support Payment\": \
+             not a column of the 2021-22 layout; the header (74 columns) is not a layout"
+        ),
+        "{shown}"
+    );
+    let dropped = text.replacen(",PCN Care Home Premium,", ",", 1);
+    let e = err("nhspaymentsgp-21-22-prac-csv.csv", &dropped);
+    assert!(
+        e.to_string().contains("row 1, column PCN Care Home Premium, value \"PCN Care Home Premium\": missing: the 2021-22 layout has this column"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -106,24 +229,25 @@ fn payments_without_a_year_needs_as_at() {
     };
     let p = parse_bytes("payments.csv", text.as_bytes(), &o, &mut |_| {}).unwrap();
     assert_eq!(p.facts.payment_actuals[0].financial_year, "2023-24");
+    assert_eq!(p.facts.list_sizes[0].as_at, d(2024, 1, 1));
 }
 
 #[test]
 fn payments_bad_cells() {
     let text = String::from_utf8(fixture("nhspaymentsgp-21-22-prac-csv.csv")).unwrap();
     let bad = text
-        .replacen("4498.2", "\"4,49.8\"", 1)
-        .replacen("1498.99", "£1498.99", 1)
+        .replacen("4645.53", "\"4,64.53\"", 1)
+        .replacen("5872.08", "£5872.08", 1)
         .replacen("A81002", "A8100", 1);
     let e = err("nhspaymentsgp-21-22-prac-csv.csv", &bad);
     assert_eq!(e.total_problems, 3, "{e}");
     let row2 = e.problems.iter().filter(|p| p.row == Some(2)).count();
     assert_eq!(row2, 2);
     assert!(e.to_string().contains(
-        "row 2, column Number of Weighted Patients (Last Known Figure), value \"4,49.8\": not a number"
+        "row 2, column Number of Weighted Patients (Last Known Figure), value \"4,64.53\": not a number"
     ), "{e}");
     assert!(problem_on(&e, 3).contains("column Practice Code, value \"A8100\""));
-    let negative = text.replacen("4498.2", "-1", 1);
+    let negative = text.replacen("4645.53", "-1", 1);
     let e = err("nhspaymentsgp-21-22-prac-csv.csv", &negative);
     assert!(e.to_string().contains("must not be negative"), "{e}");
 }

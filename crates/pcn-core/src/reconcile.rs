@@ -1,0 +1,1284 @@
+//! Reconciliation: what the DES says a network is owed for a year (its
+//! statement, [`crate::funding`]) against what it was actually paid, per
+//! network and stream, with the difference, the months the payment amounts
+//! to, and a cause.
+//!
+//! What was paid comes from one of two places:
+//!
+//! - **NHS Payments to General Practice** ([`PaymentActualFact`]s): one
+//!   amount per practice per published column. Network-level streams are
+//!   paid to one practice of the network (its payee), so they are added up
+//!   by the network the file names for that practice; a payment to a practice
+//!   the file names no network for is given to the network whose statement
+//!   has it as payee, else to the only network it is a member of. Streams
+//!   paid to practices (the Network Participation Payment) are added up over
+//!   the network's member practices. The published columns do not match the
+//!   rulebook's streams one to one (2020-21's `PCN Support` holds core
+//!   funding and the PCN support payment), so amounts are compared per
+//!   [`PublishedColumn`]: one or more columns against one or more streams,
+//!   each mapping with its reason ([`PUBLISHED_COLUMNS`]). Some streams went
+//!   through a column in some areas only (the clinical director's
+//!   vaccination uplift, the 2020 support payment, the 2021/22 leadership
+//!   and management money); these are the column's optional streams: an
+//!   amount that matches in full with some of them counts as paid with them
+//!   ([`Item::optional_included`]), and when nothing matches the nearest
+//!   combination is the one compared.
+//! - **A network's remittances** ([`Remittance`]): amounts per month and
+//!   rulebook stream, compared per stream, month by month.
+//!
+//! ## Causes
+//!
+//! Each network's item gets the first cause that fits, in this order
+//! ([`Cause`]); `tolerance` is [`ReconcileOptions::tolerance_percent`] of
+//! the amount compared with:
+//!
+//! 1. owed unknown: the statement could not compute the line (no rate, no
+//!    beds) but something was paid;
+//! 2. paid but not owed: nothing owed, something paid;
+//! 3. not paid: owed, nothing paid; when the payments file has no network
+//!    stream for the network in any column, "not in the payments file"
+//!    instead (its network payments were made outside the practice-level
+//!    data);
+//! 4. paid to a practice outside the network: part of the payment went to
+//!    practices the statement does not have as members;
+//! 5. paid in full: within tolerance of the amount owed;
+//! 6. population basis: within tolerance of the rate times another figure
+//!    for the same basis (another list date, the weighted population …),
+//!    given by the caller ([`ReconcileOptions::alternatives`]);
+//! 7. timing: within tolerance of a whole number of the monthly amounts owed,
+//!    other than the months owed (arrears when fewer; catch-up or backdating
+//!    when more, up to [`ReconcileOptions::catch_up_months`] more than the
+//!    months owed or than twelve, whichever is more, so a network owed six
+//!    months because its membership is recorded late but paid the year, as
+//!    the DES backdated it, is timing);
+//! 8. rate: none of these; the implied rate (paid ÷ basis, annualised) is
+//!    shown where the item has one line with a basis figure.
+//!
+//! ## Summaries
+//!
+//! Per group of streams, nationally and per commissioner: networks owed,
+//! paid, compared (both), within 1%, 2% and 5% before and after allowing for
+//! timing (after: a timing item is measured against the months it amounts
+//! to), and the median absolute difference; the same for the networks owed
+//! the full year (every line of the item in force for twelve months).
+//!
+//! Everything here is exact (pence and decimals) and pure.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use chrono::{Datelike, NaiveDate};
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+use crate::codes::{PcnCode, PracticeCode, SubIcbCode};
+use crate::facts::PaymentActualFact;
+use crate::funding::{Line, LineStatus, PayRun};
+use crate::money::Pence;
+use crate::rulebook::{Basis, FinancialYear, PaidTo};
+
+/// One row of a network's remittance advice: an amount paid for a month and
+/// a rulebook stream.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Remittance {
+    pub pcn: PcnCode,
+    /// The first day of the month the payment is for.
+    pub month: NaiveDate,
+    /// A rulebook stream id, such as `core-pcn-funding`.
+    pub stream: String,
+    pub amount: Pence,
+}
+
+/// How the published columns of NHS Payments to General Practice map to
+/// the rulebook's streams in a range of years.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct PublishedColumn {
+    /// The columns, added together.
+    pub columns: &'static [&'static str],
+    /// The first financial year (its start year) the mapping holds for.
+    pub first_year: i32,
+    /// The last, inclusive; `None` for every later year.
+    pub last_year: Option<i32>,
+    /// The rulebook stream ids whose amounts the columns hold.
+    pub streams: &'static [&'static str],
+    /// Streams the columns hold in some areas and not in others (paid
+    /// through another route there): an amount that matches with them
+    /// counts as paid with them, and the item says so.
+    pub optional: &'static [&'static str],
+    /// Whether the amounts can be compared with the statement at all.
+    pub compared: bool,
+    /// Why the columns map to these streams, with the evidence.
+    pub reason: &'static str,
+}
+
+impl PublishedColumn {
+    /// Whether the mapping holds for a year.
+    pub fn holds_in(&self, year: FinancialYear) -> bool {
+        let y = year.start_year();
+        self.first_year <= y && self.last_year.is_none_or(|l| y <= l)
+    }
+
+    /// The columns as one label, such as `PCN Leadership + PCN Support`.
+    pub fn label(&self) -> String {
+        self.columns.join(" + ")
+    }
+}
+
+/// The published PCN columns and the streams they hold, year by year.
+/// 2019-20 to 2021-22 are checked against the published files (national
+/// figures in `rules/<year>.toml` notes); later years are inferred from the
+/// column names and the rulebook, no file of theirs having been read.
+pub const PUBLISHED_COLUMNS: &[PublishedColumn] = &[
+    PublishedColumn {
+        columns: &["PCN Participation"],
+        first_year: 2019,
+        last_year: None,
+        streams: &["network-participation-payment"],
+        optional: &[],
+        compared: true,
+        reason: "the Network Participation Payment is paid to each member practice; in 2019-20, \
+                 2020-21 and 2021-22 practices were paid about £1.76 per weighted patient a year \
+                 in this column",
+    },
+    PublishedColumn {
+        columns: &["PCN Support"],
+        first_year: 2020,
+        last_year: Some(2020),
+        streams: &["core-pcn-funding"],
+        optional: &["pcn-support-payment"],
+        compared: true,
+        reason: "in 2020-21 networks were paid £1.50 per registered patient (core funding) plus \
+                 about 27p per weighted patient (the April–September 2020 PCN support payment) \
+                 in this one column: the networks' amounts cluster at £1.50 and £1.75–£1.80 per \
+                 registered patient; about 80 networks were paid £1.50 only here (85% of the two), \
+                 so the support payment is optional",
+    },
+    PublishedColumn {
+        columns: &["PCN Support"],
+        first_year: 2021,
+        last_year: Some(2021),
+        streams: &["core-pcn-funding"],
+        optional: &[],
+        compared: true,
+        reason: "in 2021-22 the column holds core funding: the commonest amount is exactly £1.50 \
+                 per patient registered at 1 January 2021 (190 networks), with 11- and 13-month \
+                 amounts (£1.375, £1.625) next",
+    },
+    PublishedColumn {
+        columns: &["PCN Leadership"],
+        first_year: 2020,
+        last_year: Some(2020),
+        streams: &["clinical-director"],
+        optional: &["clinical-director-vaccination-uplift"],
+        compared: true,
+        reason: "in 2020-21 the column holds the clinical director payment (£0.722 per registered \
+                 patient) and, for the networks paid it here, the January–March 2021 uplift for \
+                 the COVID-19 vaccination programme (£1.27 per patient in all); the others were \
+                 paid the uplift through another route, so it is optional",
+    },
+    PublishedColumn {
+        columns: &["PCN Leadership"],
+        first_year: 2021,
+        last_year: Some(2021),
+        streams: &["clinical-director"],
+        optional: &[
+            "pcn-leadership-management",
+            "clinical-director-vaccination-uplift",
+        ],
+        compared: true,
+        reason: "in 2021-22 most networks were paid about £1.45 per registered patient here: the \
+                 clinical director's £0.722 and about £0.71 more, the £43m of PCN leadership and \
+                 management funding, which CCGs allocated (some elsewhere: 36 networks were paid \
+                 the clinical director alone here); some were also paid the April–June 2021 \
+                 uplift here: both are optional",
+    },
+    PublishedColumn {
+        columns: &["PCN Leadership"],
+        first_year: 2022,
+        last_year: Some(2023),
+        streams: &["clinical-director", "pcn-leadership-management"],
+        optional: &[],
+        compared: true,
+        reason: "inferred from 2021-22 (no file of these years read): the clinical director and \
+                 leadership and management payments",
+    },
+    PublishedColumn {
+        columns: &["PCN Support"],
+        first_year: 2022,
+        last_year: Some(2023),
+        streams: &["core-pcn-funding", "capacity-and-access-support"],
+        optional: &[],
+        compared: true,
+        reason: "inferred from 2021-22 (no file of these years read): core funding, and the \
+                 capacity and access support payment paid monthly from October 2022",
+    },
+    PublishedColumn {
+        columns: &["PCN Leadership", "PCN Support"],
+        first_year: 2024,
+        last_year: None,
+        streams: &["core-pcn-funding", "capacity-and-access-support"],
+        optional: &[],
+        compared: true,
+        reason: "inferred (no file of these years read): from 2024-25 the clinical director and \
+                 leadership payments are part of core funding, so the two columns are compared \
+                 together",
+    },
+    PublishedColumn {
+        columns: &["PCN Extended Hours Access"],
+        first_year: 2019,
+        last_year: Some(2022),
+        streams: &["extended-hours-access"],
+        optional: &[],
+        compared: true,
+        reason: "network extended hours access; in 2021-22, 427 networks were paid exactly £1.44 \
+                 per patient registered at 1 January 2021",
+    },
+    PublishedColumn {
+        columns: &["PCN Enhanced Access"],
+        first_year: 2022,
+        last_year: None,
+        streams: &["enhanced-access"],
+        optional: &[],
+        compared: true,
+        reason: "the enhanced access payment from October 2022 (column from the format notes, not \
+                 checked against a real file)",
+    },
+    PublishedColumn {
+        columns: &["PCN Care Home Premium"],
+        first_year: 2020,
+        last_year: None,
+        streams: &["care-home-premium"],
+        optional: &[],
+        compared: true,
+        reason: "the care home premium, per bed in the network's aligned care homes",
+    },
+    PublishedColumn {
+        columns: &["PCN Workforce"],
+        first_year: 2020,
+        last_year: None,
+        streams: &["arrs", "arrs-gp"],
+        optional: &[],
+        compared: false,
+        reason: "ARRS reimbursements are paid on claims for staff employed, up to the network's \
+                 ARRS sum: the statement gives the most that can be claimed, not an amount owed",
+    },
+    PublishedColumn {
+        columns: &["PCN Investment and impact Fund"],
+        first_year: 2020,
+        last_year: None,
+        streams: &["iif"],
+        optional: &[],
+        compared: false,
+        reason: "IIF achievement is declared after the year ends and paid in a later year, so a \
+                 year's column holds earlier years' achievement",
+    },
+];
+
+/// The mappings that hold for a year.
+pub fn published_columns(year: FinancialYear) -> Vec<&'static PublishedColumn> {
+    PUBLISHED_COLUMNS
+        .iter()
+        .filter(|c| c.holds_in(year))
+        .collect()
+}
+
+/// Another figure for a basis, to test a difference against (cause
+/// "population basis").
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AlternativeBasis {
+    pub basis: Basis,
+    /// What the figure is, such as `registered list at 2020-08-15`.
+    pub label: String,
+    pub value: Decimal,
+}
+
+/// How to reconcile.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ReconcileOptions {
+    /// Differences within this percentage of the amount compared with are
+    /// taken as equal (1 means 1%).
+    pub tolerance_percent: Decimal,
+    /// The most months of catch-up a timing difference may hold beyond the
+    /// months owed (or beyond twelve, when fewer are owed).
+    pub catch_up_months: u32,
+    /// Other basis figures per network, for the population-basis cause.
+    pub alternatives: BTreeMap<PcnCode, Vec<AlternativeBasis>>,
+}
+
+impl Default for ReconcileOptions {
+    fn default() -> Self {
+        ReconcileOptions {
+            tolerance_percent: Decimal::ONE,
+            catch_up_months: 3,
+            alternatives: BTreeMap::new(),
+        }
+    }
+}
+
+/// Why an amount paid differs from the amount owed (or does not).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "cause", rename_all = "snake_case")]
+pub enum Cause {
+    /// Within tolerance of the amount owed.
+    PaidInFull,
+    /// A whole number of monthly amounts other than the months owed.
+    Timing { months_paid: u32, months_owed: u32 },
+    /// The rate times another figure for the basis.
+    PopulationBasis { figure: String },
+    /// Part of the payment went to practices that are not members.
+    PaidOutsideNetwork {
+        practices: Vec<PracticeCode>,
+        amount: Pence,
+    },
+    /// Owed, and nothing paid.
+    NotPaid,
+    /// Owed a network stream, and the payments file has no network stream
+    /// for the network in any column: its network payments were made
+    /// outside the practice-level data (to the network's own account, or
+    /// booked without a practice), so the file cannot say.
+    NotInPaymentsFile,
+    /// Paid, and nothing owed.
+    PaidNotOwed,
+    /// The statement could not compute what is owed.
+    OwedUnknown { reason: String },
+    /// None of the above: paid at another rate. `implied_rate` is the amount
+    /// paid ÷ the basis figure, a year, where the item has one line with one.
+    Rate {
+        implied_rate: Option<Decimal>,
+        rulebook_rate: Option<Decimal>,
+    },
+}
+
+impl Cause {
+    /// The cause's name, as the summaries count it.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Cause::PaidInFull => "paid in full",
+            Cause::Timing { .. } => "timing",
+            Cause::PopulationBasis { .. } => "population basis",
+            Cause::PaidOutsideNetwork { .. } => "paid outside the network",
+            Cause::NotPaid => "not paid",
+            Cause::NotInPaymentsFile => "not in the payments file",
+            Cause::PaidNotOwed => "paid but not owed",
+            Cause::OwedUnknown { .. } => "owed unknown",
+            Cause::Rate { .. } => "rate",
+        }
+    }
+}
+
+/// One recipient of a network's payment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Recipient {
+    pub practice: PracticeCode,
+    pub amount: Pence,
+    /// Whether the statement has the practice as a member.
+    pub member: bool,
+    /// How the payment was given to this network.
+    pub attributed_by: Attribution,
+}
+
+/// How a payment was given to a network.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Attribution {
+    /// The payments file's PCN code for the practice.
+    PcnColumn,
+    /// The network's recorded payee (the file names no network).
+    Payee,
+    /// The only network the practice is a member of (the file names none).
+    Membership,
+    /// The network's own remittance advice.
+    Remittance,
+}
+
+/// One network's amounts for one group of streams.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Item {
+    /// The published columns (or the stream id, for remittances).
+    pub group: String,
+    pub streams: Vec<String>,
+    /// The group's optional streams counted as owed, because the amount
+    /// paid matches with them (see [`PublishedColumn::optional`]).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub optional_included: Vec<String>,
+    pub owed: Pence,
+    pub paid: Pence,
+    /// Paid − owed.
+    pub difference: Pence,
+    /// The difference as a percentage of the amount owed (two places);
+    /// `None` when nothing is owed.
+    pub difference_percent: Option<Decimal>,
+    /// The months the statement pays (the most of its lines).
+    pub months_owed: u32,
+    /// What the payment amounts to in monthly amounts owed (one place).
+    pub months_paid: Option<Decimal>,
+    /// Every line of the item is in force for the whole year.
+    pub full_year: bool,
+    pub cause: Cause,
+    /// The difference left after allowing for timing: for a timing item,
+    /// against the months it amounts to; otherwise the difference.
+    pub difference_after_timing: Pence,
+    pub difference_after_timing_percent: Option<Decimal>,
+    /// The amount owed rests on an estimate (a list not as at the
+    /// population date, a population estimated from the list …).
+    pub estimated: bool,
+    pub recipients: Vec<Recipient>,
+    /// Remittances: the months with a payment.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub months_with_payment: Vec<NaiveDate>,
+}
+
+/// One network's reconciliation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NetworkReconciliation {
+    pub pcn: PcnCode,
+    pub name: Option<String>,
+    pub commissioner: Option<SubIcbCode>,
+    /// Whether the network has a statement this year.
+    pub in_statement: bool,
+    pub items: Vec<Item>,
+}
+
+/// A payment no network could be given.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Unattributed {
+    pub practice: PracticeCode,
+    pub group: String,
+    pub amount: Pence,
+}
+
+/// Counts within bands, for one population and one measure.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Band {
+    pub compared: usize,
+    pub within_1: usize,
+    pub within_2: usize,
+    pub within_5: usize,
+    /// The median absolute difference, in per cent (two places).
+    pub median_percent: Option<Decimal>,
+}
+
+impl Band {
+    /// The band of a set of differences in per cent.
+    pub fn of(mut percents: Vec<Decimal>) -> Band {
+        percents.iter_mut().for_each(|p| *p = p.abs());
+        percents.sort();
+        let within = |t: i64| percents.iter().filter(|p| **p <= Decimal::from(t)).count();
+        let median = match percents.len() {
+            0 => None,
+            n if n % 2 == 1 => Some(percents[n / 2]),
+            n => Some((percents[n / 2 - 1] + percents[n / 2]) / Decimal::TWO),
+        };
+        Band {
+            compared: percents.len(),
+            within_1: within(1),
+            within_2: within(2),
+            within_5: within(5),
+            median_percent: median.map(|m| m.round_dp(2)),
+        }
+    }
+
+    /// The share within 2%, in per cent (one place).
+    pub fn share_within_2(&self) -> Option<Decimal> {
+        (self.compared > 0).then(|| {
+            (Decimal::from(self.within_2 as u64) * Decimal::ONE_HUNDRED
+                / Decimal::from(self.compared as u64))
+            .round_dp(1)
+        })
+    }
+}
+
+/// A group's summary over a set of networks.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct GroupSummary {
+    pub group: String,
+    pub streams: Vec<String>,
+    pub owed: Pence,
+    pub paid: Pence,
+    /// Networks owed something.
+    pub networks_owed: usize,
+    /// Networks paid something.
+    pub networks_paid: usize,
+    /// Networks owed and paid, compared before allowing for timing.
+    pub before_timing: Band,
+    pub after_timing: Band,
+    /// The same, for networks owed the full year.
+    pub full_year_before_timing: Band,
+    pub full_year_after_timing: Band,
+    /// Networks paid the full year: every compared network except those
+    /// whose payment is a whole number of months other than twelve (timing),
+    /// measured after allowing for timing (a network owed part of the year
+    /// and paid all twelve months is measured against twelve). This is the
+    /// test of the rulebook's rates and bases.
+    pub paid_full_year: Band,
+    /// Networks per cause.
+    pub causes: BTreeMap<String, usize>,
+}
+
+/// A year's reconciliation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Reconciliation {
+    pub financial_year: FinancialYear,
+    /// `payments file` or `remittances`.
+    pub paid_from: String,
+    pub networks: Vec<NetworkReconciliation>,
+    pub unattributed: Vec<Unattributed>,
+    /// Streams owed that no published column holds this year.
+    pub not_published: Vec<String>,
+    /// Groups paid but not compared, with why.
+    pub not_compared: Vec<(String, Pence, String)>,
+    pub national: Vec<GroupSummary>,
+    pub by_commissioner: BTreeMap<String, Vec<GroupSummary>>,
+}
+
+/// What is owed of a group of streams to one network, from its statement.
+struct Owed<'a> {
+    lines: Vec<&'a Line>,
+}
+
+impl Owed<'_> {
+    fn amount(&self) -> Pence {
+        self.lines
+            .iter()
+            .filter(|l| l.status == LineStatus::Scheduled)
+            .map(|l| l.amount)
+            .sum()
+    }
+    fn not_computed(&self) -> Option<String> {
+        self.lines.iter().find_map(|l| match &l.status {
+            LineStatus::NotComputed(why) => Some(format!("{}: {why}", l.rule_id)),
+            _ => None,
+        })
+    }
+    fn months(&self) -> u32 {
+        self.lines
+            .iter()
+            .filter(|l| l.status == LineStatus::Scheduled)
+            .map(|l| l.schedule.len() as u32)
+            .max()
+            .unwrap_or(0)
+    }
+    fn full_year(&self) -> bool {
+        let scheduled: Vec<&&Line> = self
+            .lines
+            .iter()
+            .filter(|l| l.status == LineStatus::Scheduled)
+            .collect();
+        !scheduled.is_empty() && scheduled.iter().all(|l| l.schedule.len() == 12)
+    }
+    fn estimated(&self) -> bool {
+        self.lines.iter().any(|l| l.is_estimated())
+    }
+}
+
+/// The percentage `part` is of `whole`, two places.
+fn percent(part: Pence, whole: Pence) -> Option<Decimal> {
+    (whole.0 != 0).then(|| {
+        (Decimal::from(part.0) * Decimal::ONE_HUNDRED / Decimal::from(whole.0).abs()).round_dp(2)
+    })
+}
+
+fn within(paid: Pence, target: Decimal, tolerance_percent: Decimal) -> bool {
+    let paid = Decimal::from(paid.0);
+    (paid - target).abs() <= target.abs() * tolerance_percent / Decimal::ONE_HUNDRED
+}
+
+/// The cause of one item, and the difference left after timing.
+fn cause_of(
+    owed: &Owed,
+    paid: Pence,
+    recipients: &[Recipient],
+    alternatives: &[AlternativeBasis],
+    options: &ReconcileOptions,
+) -> (Cause, Pence) {
+    let owed_amount = owed.amount();
+    let difference = paid - owed_amount;
+    let tol = options.tolerance_percent;
+    if owed_amount == Pence::ZERO {
+        if let Some(reason) = owed.not_computed() {
+            return (Cause::OwedUnknown { reason }, difference);
+        }
+        return (Cause::PaidNotOwed, difference);
+    }
+    if paid == Pence::ZERO {
+        return (Cause::NotPaid, difference);
+    }
+    let outside: Vec<&Recipient> = recipients.iter().filter(|r| !r.member).collect();
+    let outside_amount: Pence = outside.iter().map(|r| r.amount).sum();
+    if outside_amount != Pence::ZERO {
+        return (
+            Cause::PaidOutsideNetwork {
+                practices: outside.iter().map(|r| r.practice.clone()).collect(),
+                amount: outside_amount,
+            },
+            difference,
+        );
+    }
+    if within(paid, Decimal::from(owed_amount.0), tol) {
+        return (Cause::PaidInFull, difference);
+    }
+    // Population basis: one scheduled line, another figure for its basis.
+    let scheduled: Vec<&&Line> = owed
+        .lines
+        .iter()
+        .filter(|l| l.status == LineStatus::Scheduled)
+        .collect();
+    if let [line] = scheduled.as_slice() {
+        if let (Some(rate), true) = (line.rate, line.unit.is_annual()) {
+            for alt in alternatives.iter().filter(|a| a.basis == line.basis) {
+                let owed_alt = rate * alt.value * Decimal::from(line.schedule.len() as u64)
+                    / Decimal::from(12u64)
+                    * Decimal::ONE_HUNDRED;
+                if within(paid, owed_alt, tol) {
+                    return (
+                        Cause::PopulationBasis {
+                            figure: alt.label.clone(),
+                        },
+                        paid - Pence(owed_alt.round().try_into().unwrap_or(0)),
+                    );
+                }
+            }
+        }
+    }
+    // Timing: a whole number of monthly amounts.
+    let months_owed = owed.months();
+    if months_owed > 0 {
+        let monthly = Decimal::from(owed_amount.0) / Decimal::from(months_owed);
+        let k = (Decimal::from(paid.0) / monthly).round();
+        if let Ok(k) = u32::try_from(k) {
+            if k >= 1
+                && k != months_owed
+                && k <= months_owed.max(12) + options.catch_up_months
+                && within(paid, monthly * Decimal::from(k), tol)
+            {
+                let expected = Pence((monthly * Decimal::from(k)).round().try_into().unwrap_or(0));
+                return (
+                    Cause::Timing {
+                        months_paid: k,
+                        months_owed,
+                    },
+                    paid - expected,
+                );
+            }
+        }
+    }
+    let (implied_rate, rulebook_rate) = match scheduled.as_slice() {
+        [line] => (
+            line.basis_value
+                .filter(|v| !v.is_zero() && !line.schedule.is_empty())
+                .map(|v| {
+                    let months = Decimal::from(line.schedule.len() as u64);
+                    let annual = if line.unit.is_annual() {
+                        Decimal::from(12u64) / months
+                    } else {
+                        Decimal::ONE
+                    };
+                    (paid.to_pounds() / v * annual).round_dp(4)
+                }),
+            line.rate,
+        ),
+        _ => (None, None),
+    };
+    (
+        Cause::Rate {
+            implied_rate,
+            rulebook_rate,
+        },
+        difference,
+    )
+}
+
+/// The group a remittance stream or a published column belongs to.
+#[derive(Debug, Clone)]
+struct Group {
+    label: String,
+    streams: Vec<String>,
+    optional: Vec<String>,
+}
+
+/// Reconciles a year's payment run with what NHS Payments to General
+/// Practice says was paid. `actuals` may hold other years' facts; only the
+/// run's year is used.
+pub fn reconcile_payments(
+    run: &PayRun,
+    actuals: &[PaymentActualFact],
+    options: &ReconcileOptions,
+) -> Reconciliation {
+    let year = run.financial_year;
+    let year_text = year.to_string();
+    let mappings = published_columns(year);
+    let mut not_compared: BTreeMap<String, (Pence, String)> = BTreeMap::new();
+    let mut groups: Vec<Group> = Vec::new();
+    let mut group_of_column: HashMap<&str, usize> = HashMap::new();
+    for m in &mappings {
+        if !m.compared {
+            for c in m.columns {
+                not_compared
+                    .entry(c.to_string())
+                    .or_insert((Pence::ZERO, m.reason.to_string()));
+            }
+            continue;
+        }
+        let index = groups.len();
+        groups.push(Group {
+            label: m.label(),
+            streams: m.streams.iter().map(|s| s.to_string()).collect(),
+            optional: m.optional.iter().map(|s| s.to_string()).collect(),
+        });
+        for c in m.columns {
+            group_of_column.insert(c, index);
+        }
+    }
+    let practice_paid: BTreeSet<&str> = run
+        .networks
+        .iter()
+        .flat_map(|n| n.statement.lines.iter())
+        .filter(|l| l.paid_to == PaidTo::Practice)
+        .map(|l| l.stream_id.as_str())
+        .collect();
+
+    // Who is a member of, and payee for, which networks.
+    let mut member_of: HashMap<&PracticeCode, Vec<&PcnCode>> = HashMap::new();
+    let mut payee_of: HashMap<&PracticeCode, &PcnCode> = HashMap::new();
+    let mut members: HashMap<&PcnCode, BTreeSet<&PracticeCode>> = HashMap::new();
+    for n in &run.networks {
+        let pcn = &n.statement.pcn;
+        for m in &n.members {
+            member_of.entry(&m.code).or_default().push(pcn);
+            members.entry(pcn).or_default().insert(&m.code);
+        }
+        if let Some(p) = &n.statement.payee {
+            payee_of.insert(p, pcn);
+        }
+    }
+
+    // Paid, per (network, group), with recipients.
+    let mut paid: BTreeMap<(PcnCode, usize), Vec<Recipient>> = BTreeMap::new();
+    let mut unattributed: Vec<Unattributed> = Vec::new();
+    for fact in actuals.iter().filter(|f| f.financial_year == year_text) {
+        let Some(&group) = group_of_column.get(fact.stream.as_str()) else {
+            if let Some(entry) = not_compared.get_mut(&fact.stream) {
+                entry.0 += Pence(fact.amount);
+            }
+            continue;
+        };
+        let practice_stream = groups[group]
+            .streams
+            .iter()
+            .any(|s| practice_paid.contains(s.as_str()));
+        // Streams paid to practices go to the networks the practice is a
+        // member of in the statements (the first, when the file's network is
+        // not among them); network streams to the file's network.
+        let target: Option<(PcnCode, Attribution)> = if practice_stream {
+            let networks = member_of.get(&fact.practice);
+            match (networks, &fact.pcn) {
+                (Some(list), Some(p)) if list.contains(&p) => {
+                    Some((p.clone(), Attribution::PcnColumn))
+                }
+                (Some(list), _) => list
+                    .first()
+                    .map(|p| ((*p).clone(), Attribution::Membership)),
+                (None, Some(p)) => Some((p.clone(), Attribution::PcnColumn)),
+                (None, None) => None,
+            }
+        } else {
+            match &fact.pcn {
+                Some(p) => Some((p.clone(), Attribution::PcnColumn)),
+                None => payee_of
+                    .get(&fact.practice)
+                    .map(|p| ((*p).clone(), Attribution::Payee))
+                    .or_else(|| match member_of.get(&fact.practice).map(Vec::as_slice) {
+                        Some([only]) => Some(((*only).clone(), Attribution::Membership)),
+                        _ => None,
+                    }),
+            }
+        };
+        let Some((pcn, attributed_by)) = target else {
+            unattributed.push(Unattributed {
+                practice: fact.practice.clone(),
+                group: groups[group].label.clone(),
+                amount: Pence(fact.amount),
+            });
+            continue;
+        };
+        let member = members
+            .get(&pcn)
+            .is_some_and(|m| m.contains(&fact.practice));
+        let recipients = paid.entry((pcn, group)).or_default();
+        match recipients.iter_mut().find(|r| r.practice == fact.practice) {
+            Some(r) => r.amount += Pence(fact.amount),
+            None => recipients.push(Recipient {
+                practice: fact.practice.clone(),
+                amount: Pence(fact.amount),
+                member,
+                attributed_by,
+            }),
+        }
+    }
+
+    let mut networks = Vec::new();
+    let mut seen: BTreeSet<PcnCode> = BTreeSet::new();
+    let no_alternatives = Vec::new();
+    for n in &run.networks {
+        let s = &n.statement;
+        seen.insert(s.pcn.clone());
+        let alternatives = options.alternatives.get(&s.pcn).unwrap_or(&no_alternatives);
+        let mut items = Vec::new();
+        for (index, group) in groups.iter().enumerate() {
+            let lines: Vec<&Line> = s
+                .lines
+                .iter()
+                .filter(|l| {
+                    group.streams.iter().any(|s| s == l.stream_id.as_str()) || group.optional.iter().any(|s| s == l.stream_id.as_str())
+                })
+                .collect();
+            let recipients = paid.remove(&(s.pcn.clone(), index)).unwrap_or_default();
+            if lines.is_empty() && recipients.is_empty() {
+                continue;
+            }
+            let amount = recipients.iter().map(|r| r.amount).sum();
+            items.push(item(
+                group,
+                &lines,
+                amount,
+                recipients,
+                Vec::new(),
+                alternatives,
+                options,
+            ));
+        }
+        // A network with no network stream anywhere in the file was paid
+        // outside it: say so rather than "not paid".
+        let network_groups = |i: &Item| {
+            !i.streams
+                .iter()
+                .any(|id| practice_paid.contains(id.as_str()))
+        };
+        if !items
+            .iter()
+            .any(|i| network_groups(i) && i.paid != Pence::ZERO)
+        {
+            for i in items.iter_mut().filter(|i| network_groups(i)) {
+                if i.cause == Cause::NotPaid {
+                    i.cause = Cause::NotInPaymentsFile;
+                }
+            }
+        }
+        networks.push(NetworkReconciliation {
+            pcn: s.pcn.clone(),
+            name: s.name.clone(),
+            commissioner: s.commissioner.clone(),
+            in_statement: true,
+            items,
+        });
+    }
+    // Networks paid that have no statement.
+    let mut orphans: BTreeMap<PcnCode, Vec<Item>> = BTreeMap::new();
+    for ((pcn, index), recipients) in paid {
+        let amount = recipients.iter().map(|r| r.amount).sum();
+        orphans.entry(pcn).or_default().push(item(
+            &groups[index],
+            &[],
+            amount,
+            recipients,
+            Vec::new(),
+            &no_alternatives,
+            options,
+        ));
+    }
+    for (pcn, items) in orphans {
+        networks.push(NetworkReconciliation {
+            pcn,
+            name: None,
+            commissioner: None,
+            in_statement: false,
+            items,
+        });
+    }
+    let published: BTreeSet<&str> = mappings
+        .iter()
+        .flat_map(|m| m.streams.iter().chain(m.optional.iter()).copied())
+        .collect();
+    let mut not_published: Vec<String> = Vec::new();
+    for l in run.networks.iter().flat_map(|n| n.statement.lines.iter()) {
+        if l.status == LineStatus::Scheduled
+            && !published.contains(l.stream_id.as_str())
+            && !not_published.iter().any(|s| s == l.stream_id.as_str())
+        {
+            not_published.push(l.stream_id.to_string());
+        }
+    }
+    finish(
+        year,
+        "payments file",
+        networks,
+        unattributed,
+        not_published,
+        not_compared
+            .into_iter()
+            .map(|(c, (amount, why))| (c, amount, why))
+            .collect(),
+    )
+}
+
+/// Reconciles a year's payment run with networks' remittances, per stream
+/// and month. Remittances for networks or months outside the run's year are
+/// left out.
+pub fn reconcile_remittances(
+    run: &PayRun,
+    remittances: &[Remittance],
+    options: &ReconcileOptions,
+) -> Reconciliation {
+    let year = run.financial_year;
+    let mut by_network: BTreeMap<&PcnCode, BTreeMap<&str, Vec<&Remittance>>> = BTreeMap::new();
+    for r in remittances.iter().filter(|r| year.contains(r.month)) {
+        by_network
+            .entry(&r.pcn)
+            .or_default()
+            .entry(r.stream.as_str())
+            .or_default()
+            .push(r);
+    }
+    let no_alternatives = Vec::new();
+    let mut networks = Vec::new();
+    let mut payees: HashMap<&PcnCode, Option<&PracticeCode>> = HashMap::new();
+    for n in &run.networks {
+        let s = &n.statement;
+        payees.insert(&s.pcn, s.payee.as_ref());
+        let Some(streams) = by_network.get(&s.pcn) else {
+            continue;
+        };
+        let alternatives = options.alternatives.get(&s.pcn).unwrap_or(&no_alternatives);
+        let mut ids: Vec<&str> = s.lines.iter().map(|l| l.stream_id.as_str()).collect();
+        ids.extend(streams.keys().copied());
+        ids.dedup();
+        let mut items = Vec::new();
+        let mut done: BTreeSet<&str> = BTreeSet::new();
+        for id in ids {
+            if !done.insert(id) {
+                continue;
+            }
+            let lines: Vec<&Line> = s
+                .lines
+                .iter()
+                .filter(|l| l.stream_id == id && l.status != LineStatus::Maximum)
+                .collect();
+            let rows = streams.get(id).map(Vec::as_slice).unwrap_or(&[]);
+            if lines.is_empty() && rows.is_empty() {
+                continue;
+            }
+            let amount: Pence = rows.iter().map(|r| r.amount).sum();
+            let months: BTreeSet<NaiveDate> = rows
+                .iter()
+                .filter(|r| r.amount != Pence::ZERO)
+                .map(|r| r.month)
+                .collect();
+            let group = Group {
+                label: id.to_string(),
+                streams: vec![id.to_string()],
+                optional: Vec::new(),
+            };
+            items.push(item(
+                &group,
+                &lines,
+                amount,
+                Vec::new(),
+                months.into_iter().collect(),
+                alternatives,
+                options,
+            ));
+        }
+        networks.push(NetworkReconciliation {
+            pcn: s.pcn.clone(),
+            name: s.name.clone(),
+            commissioner: s.commissioner.clone(),
+            in_statement: true,
+            items,
+        });
+    }
+    for (pcn, streams) in &by_network {
+        if payees.contains_key(pcn) {
+            continue;
+        }
+        let mut items = Vec::new();
+        for (id, rows) in streams {
+            let amount: Pence = rows.iter().map(|r| r.amount).sum();
+            let group = Group {
+                label: id.to_string(),
+                streams: vec![id.to_string()],
+                optional: Vec::new(),
+            };
+            items.push(item(
+                &group,
+                &[],
+                amount,
+                Vec::new(),
+                rows.iter().map(|r| r.month).collect(),
+                &no_alternatives,
+                options,
+            ));
+        }
+        networks.push(NetworkReconciliation {
+            pcn: (*pcn).clone(),
+            name: None,
+            commissioner: None,
+            in_statement: false,
+            items,
+        });
+    }
+    finish(
+        year,
+        "remittances",
+        networks,
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+    )
+}
+
+/// An item from a statement's lines of the group (and, where the group has
+/// optional streams, the better fit of with and without them).
+#[allow(clippy::too_many_arguments)]
+fn item(
+    group: &Group,
+    lines: &[&Line],
+    paid: Pence,
+    mut recipients: Vec<Recipient>,
+    months_with_payment: Vec<NaiveDate>,
+    alternatives: &[AlternativeBasis],
+    options: &ReconcileOptions,
+) -> Item {
+    recipients.sort_by(|a, b| a.practice.cmp(&b.practice));
+    let required = Owed {
+        lines: lines
+            .iter()
+            .copied()
+            .filter(|l| group.streams.iter().any(|s| s == l.stream_id.as_str()))
+            .collect(),
+    };
+    let base = item_for(
+        group,
+        &required,
+        paid,
+        &recipients,
+        alternatives,
+        options,
+        Vec::new(),
+    );
+    let with: Vec<&Line> = lines
+        .iter()
+        .copied()
+        .filter(|l| group.optional.iter().any(|s| s == l.stream_id.as_str()) && l.status == LineStatus::Scheduled)
+        .collect();
+    let explained = |c: &Cause| {
+        matches!(
+            c,
+            Cause::PaidInFull | Cause::Timing { .. } | Cause::PopulationBasis { .. }
+        )
+    };
+    // Optional streams by stream id; every combination is tried, fewest first.
+    let mut optional_ids: Vec<&str> = with.iter().map(|l| l.stream_id.as_str()).collect();
+    optional_ids.dedup();
+    // None explained: the nearest amount owed, so a difference of rate is
+    // measured against the streams the column holds.
+    let mut chosen = base;
+    if !optional_ids.is_empty() && !explained(&chosen.cause) {
+        let mut nearest: Option<Item> = None;
+        let n = optional_ids.len().min(8);
+        let mut masks: Vec<u32> = (1..(1u32 << n)).collect();
+        masks.sort_by_key(|m| m.count_ones());
+        for mask in masks {
+            let picked: Vec<&str> = (0..n)
+                .filter(|b| mask & (1 << b) != 0)
+                .map(|b| optional_ids[b])
+                .collect();
+            let mut all = required.lines.clone();
+            all.extend(
+                with.iter()
+                    .copied()
+                    .filter(|l| picked.contains(&l.stream_id.as_str())),
+            );
+            let alternative = item_for(
+                group,
+                &Owed { lines: all },
+                paid,
+                &recipients,
+                alternatives,
+                options,
+                picked.iter().map(|s| s.to_string()).collect(),
+            );
+            // With optional streams only a full match counts: a whole number
+            // of months of a mixture of streams would be a coincidence.
+            if matches!(
+                alternative.cause,
+                Cause::PaidInFull | Cause::PopulationBasis { .. }
+            ) {
+                nearest = None;
+                chosen = alternative;
+                break;
+            }
+            let closer = nearest.as_ref().unwrap_or(&chosen).difference.0.abs()
+                > alternative.difference.0.abs();
+            if closer && alternative.owed != Pence::ZERO {
+                nearest = Some(alternative);
+            }
+        }
+        if let Some(n) = nearest {
+            chosen = n;
+        }
+    }
+    chosen.recipients = recipients;
+    chosen.months_with_payment = months_with_payment;
+    chosen
+}
+
+#[allow(clippy::too_many_arguments)]
+fn item_for(
+    group: &Group,
+    owed: &Owed,
+    paid: Pence,
+    recipients: &[Recipient],
+    alternatives: &[AlternativeBasis],
+    options: &ReconcileOptions,
+    optional_included: Vec<String>,
+) -> Item {
+    let owed_amount = owed.amount();
+    let months_owed = owed.months();
+    let (cause, after) = cause_of(owed, paid, recipients, alternatives, options);
+    let months_paid = (months_owed > 0 && owed_amount != Pence::ZERO).then(|| {
+        (Decimal::from(paid.0) * Decimal::from(months_owed) / Decimal::from(owed_amount.0))
+            .round_dp(1)
+    });
+    let after_base = match &cause {
+        Cause::Timing { months_paid, .. } => Pence(
+            (Decimal::from(owed_amount.0) * Decimal::from(*months_paid)
+                / Decimal::from(months_owed.max(1)))
+            .round()
+            .try_into()
+            .unwrap_or(0),
+        ),
+        Cause::PopulationBasis { .. } => paid - after,
+        _ => owed_amount,
+    };
+    Item {
+        group: group.label.clone(),
+        streams: group.streams.clone(),
+        optional_included,
+        owed: owed_amount,
+        paid,
+        difference: paid - owed_amount,
+        difference_percent: percent(paid - owed_amount, owed_amount),
+        months_owed,
+        months_paid,
+        full_year: owed.full_year(),
+        cause,
+        difference_after_timing: after,
+        difference_after_timing_percent: percent(after, after_base),
+        estimated: owed.estimated(),
+        recipients: Vec::new(),
+        months_with_payment: Vec::new(),
+    }
+}
+
+fn summarise<'a>(items: impl Iterator<Item = &'a Item>) -> Vec<GroupSummary> {
+    let mut by_group: BTreeMap<&str, Vec<&Item>> = BTreeMap::new();
+    let mut order: Vec<&str> = Vec::new();
+    for i in items {
+        if !by_group.contains_key(i.group.as_str()) {
+            order.push(&i.group);
+        }
+        by_group.entry(&i.group).or_default().push(i);
+    }
+    order
+        .into_iter()
+        .map(|g| {
+            let items = &by_group[g];
+            let compared: Vec<&&Item> = items
+                .iter()
+                .filter(|i| i.owed != Pence::ZERO && i.paid != Pence::ZERO)
+                .collect();
+            let before = |full: bool| {
+                Band::of(
+                    compared
+                        .iter()
+                        .filter(|i| !full || i.full_year)
+                        .filter_map(|i| i.difference_percent)
+                        .collect(),
+                )
+            };
+            let after = |full: bool| {
+                Band::of(
+                    compared
+                        .iter()
+                        .filter(|i| !full || i.full_year)
+                        .filter_map(|i| i.difference_after_timing_percent)
+                        .collect(),
+                )
+            };
+            let mut causes: BTreeMap<String, usize> = BTreeMap::new();
+            for i in items {
+                *causes.entry(i.cause.name().to_string()).or_default() += 1;
+            }
+            GroupSummary {
+                group: g.to_string(),
+                streams: items.first().map(|i| i.streams.clone()).unwrap_or_default(),
+                owed: items.iter().map(|i| i.owed).sum(),
+                paid: items.iter().map(|i| i.paid).sum(),
+                networks_owed: items.iter().filter(|i| i.owed != Pence::ZERO).count(),
+                networks_paid: items.iter().filter(|i| i.paid != Pence::ZERO).count(),
+                before_timing: before(false),
+                after_timing: after(false),
+                full_year_before_timing: before(true),
+                full_year_after_timing: after(true),
+                paid_full_year: Band::of(
+                    compared
+                        .iter()
+                        .filter(|i| {
+                            !matches!(i.cause, Cause::Timing { months_paid, .. } if months_paid != 12)
+                        })
+                        .filter_map(|i| i.difference_after_timing_percent)
+                        .collect(),
+                ),
+                causes,
+            }
+        })
+        .collect()
+}
+
+fn finish(
+    year: FinancialYear,
+    paid_from: &str,
+    networks: Vec<NetworkReconciliation>,
+    unattributed: Vec<Unattributed>,
+    not_published: Vec<String>,
+    not_compared: Vec<(String, Pence, String)>,
+) -> Reconciliation {
+    let national = summarise(networks.iter().flat_map(|n| n.items.iter()));
+    let mut by: BTreeMap<String, Vec<&Item>> = BTreeMap::new();
+    for n in &networks {
+        let key = n
+            .commissioner
+            .as_ref()
+            .map(|c| c.to_string())
+            .unwrap_or_else(|| "(none)".to_string());
+        by.entry(key).or_default().extend(n.items.iter());
+    }
+    let by_commissioner = by
+        .into_iter()
+        .map(|(c, items)| (c, summarise(items.into_iter())))
+        .collect();
+    Reconciliation {
+        financial_year: year,
+        paid_from: paid_from.to_string(),
+        networks,
+        unattributed,
+        not_published,
+        not_compared,
+        national,
+        by_commissioner,
+    }
+}
+
+/// The first day of a date's month.
+pub fn month_start(date: NaiveDate) -> NaiveDate {
+    NaiveDate::from_ymd_opt(date.year(), date.month(), 1).unwrap_or(date)
+}

@@ -1,0 +1,496 @@
+//! Reconciliation, hand-worked: a small rulebook year (core £1.50, clinical
+//! director £0.722, extended hours £1.44 per registered patient, the Network
+//! Participation Payment £1.761 per weighted patient, as in 2021-22), three
+//! networks, and payments that give each cause; then properties of timing.
+
+use std::collections::BTreeMap;
+use std::str::FromStr;
+
+use chrono::NaiveDate;
+use pcn_core::funding::*;
+use pcn_core::money::Pence;
+use pcn_core::reconcile::*;
+use pcn_core::rulebook::{Basis, Rulebook, YearRules};
+use pcn_core::{PaymentActualFact, PcnCode, PracticeCode, SubIcbCode};
+use proptest::prelude::*;
+use rust_decimal::Decimal;
+
+const RULES: &str = r#"
+financial_year = "2021-22"
+[specification]
+document = "test"
+[[stream]]
+id = "core-pcn-funding"
+name = "Core PCN funding"
+paid_to = "pcn"
+effective_from = 2021-04-01
+effective_to = 2022-03-31
+timing = "monthly"
+  [[stream.component]]
+  id = "registered"
+  rate = "1.50"
+  unit = "gbp-per-patient-per-year"
+  basis = "registered-list"
+  source = { document = "test" }
+  verified = true
+  confidence = "seen"
+[[stream]]
+id = "clinical-director"
+name = "Clinical director"
+paid_to = "pcn"
+effective_from = 2021-04-01
+effective_to = 2022-03-31
+timing = "monthly"
+  [[stream.component]]
+  id = "registered"
+  rate = "0.722"
+  unit = "gbp-per-patient-per-year"
+  basis = "registered-list"
+  source = { document = "test" }
+  verified = true
+  confidence = "seen"
+[[stream]]
+id = "clinical-director-vaccination-uplift"
+name = "Clinical director uplift"
+paid_to = "pcn"
+effective_from = 2021-04-01
+effective_to = 2021-06-30
+timing = "monthly"
+  [[stream.component]]
+  id = "registered"
+  rate = "2.166"
+  unit = "gbp-per-patient-per-year"
+  basis = "registered-list"
+  source = { document = "test" }
+  verified = true
+  confidence = "seen"
+[[stream]]
+id = "extended-hours-access"
+name = "Extended hours access"
+paid_to = "pcn"
+effective_from = 2021-04-01
+effective_to = 2022-03-31
+timing = "monthly"
+  [[stream.component]]
+  id = "payment"
+  rate = "1.44"
+  unit = "gbp-per-patient-per-year"
+  basis = "registered-list"
+  source = { document = "test" }
+  verified = true
+  confidence = "seen"
+[[stream]]
+id = "network-participation-payment"
+name = "Network Participation Payment"
+paid_to = "practice"
+effective_from = 2021-04-01
+effective_to = 2022-03-31
+timing = "monthly"
+  [[stream.component]]
+  id = "payment"
+  rate = "1.761"
+  unit = "gbp-per-patient-per-year"
+  basis = "weighted-population"
+  source = { document = "test" }
+  verified = true
+  confidence = "seen"
+"#;
+
+fn rules() -> YearRules {
+    Rulebook::from_sources(&[("rules/2021-22.toml", RULES)])
+        .unwrap()
+        .year("2021-22")
+        .unwrap()
+        .clone()
+}
+
+fn d(s: &str) -> NaiveDate {
+    s.parse().unwrap()
+}
+
+fn dec(s: &str) -> Decimal {
+    Decimal::from_str(s).unwrap()
+}
+
+fn code(c: &str) -> PracticeCode {
+    PracticeCode::parse(c).unwrap()
+}
+
+fn pcn(c: &str) -> PcnCode {
+    PcnCode::parse(c).unwrap()
+}
+
+fn member(c: &str, registered: u64, weighted: &str) -> MemberInputs {
+    MemberInputs {
+        code: code(c),
+        name: None,
+        registered: Some(Figure::exact(registered, Some(d("2021-01-01")))),
+        weighted: Some(Figure::exact(dec(weighted), Some(d("2021-01-01")))),
+        membership_months: None,
+    }
+}
+
+fn network_pay(rules: &YearRules, c: &str, payee: &str, members: Vec<MemberInputs>) -> NetworkPay {
+    let inputs = NetworkInputs {
+        pcn: pcn(c),
+        name: Some(format!("{c} PCN")),
+        commissioner: Some(SubIcbCode::parse("16C").unwrap()),
+        payee: Some(code(payee)),
+        open_date: None,
+        close_date: None,
+        members: members.clone(),
+        adjusted: None,
+        care_home_beds: None,
+        iif_points: None,
+        national_mean_list: None,
+        iif_indicators: Vec::new(),
+        assessments: Vec::new(),
+    };
+    NetworkPay {
+        statement: statement(rules, &inputs, MissingInputs::Estimate).unwrap(),
+        members,
+        distribution_method: None,
+        distribution: None,
+    }
+}
+
+/// U00001: A00001 (10,000 registered, 11,000 weighted) and A00002 (20,000;
+/// 19,000), payee A00001. Owed a year: core £45,000.00, clinical director
+/// £21,660.00, extended hours £43,200.00, participation £19,371.00 to
+/// A00001 and £33,459.00 to A00002. U00002: A00003 (40,000; 40,000), payee
+/// A00003: core £60,000.00, clinical director £28,880.00, extended hours
+/// £57,600.00, participation £70,440.00.
+fn run() -> PayRun {
+    let rules = rules();
+    PayRun {
+        financial_year: rules.financial_year,
+        membership_as_at: d("2021-04-01"),
+        missing: MissingInputs::Estimate,
+        networks: vec![
+            network_pay(
+                &rules,
+                "U00001",
+                "A00001",
+                vec![
+                    member("A00001", 10_000, "11000"),
+                    member("A00002", 20_000, "19000"),
+                ],
+            ),
+            network_pay(
+                &rules,
+                "U00002",
+                "A00003",
+                vec![member("A00003", 40_000, "40000")],
+            ),
+        ],
+    }
+}
+
+fn paid(practice: &str, network: Option<&str>, column: &str, pounds: &str) -> PaymentActualFact {
+    PaymentActualFact {
+        practice: code(practice),
+        pcn: network.map(pcn),
+        financial_year: "2021-22".into(),
+        stream: column.into(),
+        amount: Pence::from_pounds(dec(pounds)).unwrap().0,
+    }
+}
+
+fn item<'a>(r: &'a Reconciliation, network: &str, group: &str) -> &'a Item {
+    r.networks
+        .iter()
+        .find(|n| n.pcn.as_str() == network)
+        .and_then(|n| n.items.iter().find(|i| i.group == group))
+        .unwrap_or_else(|| panic!("no {group} for {network}"))
+}
+
+#[test]
+fn every_cause_from_the_payments_file() {
+    let run = run();
+    let actuals = vec![
+        // U00001: core in full.
+        paid("A00001", Some("U00001"), "PCN Support", "45000.00"),
+        // U00001: the clinical director and the leadership payment share a
+        // column in 2021-22; 11 of 12 months paid: £21,660 × 11 ÷ 12.
+        paid("A00001", Some("U00001"), "PCN Leadership", "19855.00"),
+        // U00001: extended hours paid to a practice that is not a member.
+        paid(
+            "A00009",
+            Some("U00001"),
+            "PCN Extended Hours Access",
+            "43200.00",
+        ),
+        // U00001: participation on 29,000 weighted patients instead of 30,000:
+        // £1.761 × 29,000 = £51,069.00, across the two practices.
+        paid("A00001", Some("U00001"), "PCN Participation", "18000.00"),
+        paid("A00002", Some("U00001"), "PCN Participation", "33069.00"),
+        // U00002: core at £1.60 instead of £1.50: £64,000.00.
+        paid("A00003", Some("U00002"), "PCN Support", "64000.00"),
+        // U00002: the leadership column paid to its payee, the file naming no
+        // network, with the optional April–June uplift: £28,880.00 + £2.166 ×
+        // 40,000 × 3 ÷ 12 = £28,880.00 + £21,660.00.
+        paid("A00003", None, "PCN Leadership", "50540.00"),
+        // U00003 has no statement.
+        paid("A00004", Some("U00003"), "PCN Support", "100.00"),
+        // A practice nobody knows, with no network.
+        paid("A00005", None, "PCN Extended Hours Access", "12.00"),
+        // Another year: left out.
+        PaymentActualFact {
+            financial_year: "2020-21".into(),
+            ..paid("A00001", Some("U00001"), "PCN Support", "1.00")
+        },
+        // Not compared: ARRS claims.
+        paid("A00001", Some("U00001"), "PCN Workforce", "50000.00"),
+    ];
+    let mut options = ReconcileOptions::default();
+    options.alternatives.insert(
+        pcn("U00001"),
+        vec![AlternativeBasis {
+            basis: Basis::WeightedPopulation,
+            label: "weighted population at 2021-08-15".into(),
+            value: dec("29000"),
+        }],
+    );
+    let r = reconcile_payments(&run, &actuals, &options);
+
+    let core = item(&r, "U00001", "PCN Support");
+    assert_eq!(core.owed, Pence(4_500_000));
+    assert_eq!(core.paid, Pence(4_500_000));
+    assert_eq!(core.cause, Cause::PaidInFull);
+    assert_eq!(core.months_paid, Some(dec("12.0")));
+    assert!(core.full_year);
+
+    let cd = item(&r, "U00001", "PCN Leadership");
+    assert_eq!(cd.owed, Pence(2_166_000));
+    assert_eq!(cd.difference, Pence(-180_500));
+    assert_eq!(cd.difference_percent, Some(dec("-8.33")));
+    assert_eq!(
+        cd.cause,
+        Cause::Timing {
+            months_paid: 11,
+            months_owed: 12
+        }
+    );
+    assert_eq!(cd.difference_after_timing, Pence(0));
+    assert_eq!(cd.months_paid, Some(dec("11.0")));
+
+    let eha = item(&r, "U00001", "PCN Extended Hours Access");
+    assert_eq!(
+        eha.cause,
+        Cause::PaidOutsideNetwork {
+            practices: vec![code("A00009")],
+            amount: Pence(4_320_000)
+        }
+    );
+    assert!(!eha.recipients[0].member);
+
+    let npp = item(&r, "U00001", "PCN Participation");
+    assert_eq!(npp.owed, Pence(1_937_100 + 3_345_900));
+    assert_eq!(npp.paid, Pence(5_106_900));
+    assert_eq!(
+        npp.cause,
+        Cause::PopulationBasis {
+            figure: "weighted population at 2021-08-15".into()
+        }
+    );
+    assert_eq!(npp.difference_after_timing, Pence(0));
+
+    let core2 = item(&r, "U00002", "PCN Support");
+    assert_eq!(
+        core2.cause,
+        Cause::Rate {
+            implied_rate: Some(dec("1.6")),
+            rulebook_rate: Some(dec("1.50"))
+        }
+    );
+    let cd2 = item(&r, "U00002", "PCN Leadership");
+    assert_eq!(cd2.cause, Cause::PaidInFull);
+    assert_eq!(cd2.owed, Pence(5_054_000));
+    assert_eq!(
+        cd2.optional_included,
+        vec!["clinical-director-vaccination-uplift".to_string()]
+    );
+    assert!(
+        item(&r, "U00001", "PCN Leadership")
+            .optional_included
+            .is_empty(),
+        "timing explains U00001 without the uplift"
+    );
+    assert_eq!(cd2.recipients[0].attributed_by, Attribution::Payee);
+    assert_eq!(
+        item(&r, "U00002", "PCN Extended Hours Access").cause,
+        Cause::NotPaid
+    );
+    assert_eq!(
+        item(&r, "U00002", "PCN Participation").cause,
+        Cause::NotPaid
+    );
+
+    let orphan = r
+        .networks
+        .iter()
+        .find(|n| n.pcn.as_str() == "U00003")
+        .unwrap();
+    assert!(!orphan.in_statement);
+    assert_eq!(orphan.items[0].cause, Cause::PaidNotOwed);
+    assert_eq!(
+        r.unattributed,
+        vec![Unattributed {
+            practice: code("A00005"),
+            group: "PCN Extended Hours Access".into(),
+            amount: Pence(1_200),
+        }]
+    );
+    assert_eq!(r.not_compared.len(), 2, "{:?}", r.not_compared);
+    assert_eq!(r.not_compared[0].0, "PCN Investment and impact Fund");
+    assert_eq!(r.not_compared[1].0, "PCN Workforce");
+    assert_eq!(r.not_compared[1].1, Pence(5_000_000));
+
+    // National summary of the core column: owed to two networks, paid to three.
+    let support = r
+        .national
+        .iter()
+        .find(|g| g.group == "PCN Support")
+        .unwrap();
+    assert_eq!(support.owed, Pence(4_500_000 + 6_000_000));
+    assert_eq!(support.paid, Pence(4_500_000 + 6_400_000 + 10_000));
+    assert_eq!(support.networks_owed, 2);
+    assert_eq!(support.networks_paid, 3);
+    assert_eq!(support.before_timing.compared, 2);
+    assert_eq!(support.before_timing.within_1, 1);
+    assert_eq!(support.before_timing.within_5, 1, "6.67% is outside 5%");
+    assert_eq!(
+        support.before_timing.median_percent,
+        Some(dec("3.34")),
+        "3.335, two places"
+    );
+    let leadership = r
+        .national
+        .iter()
+        .find(|g| g.group == "PCN Leadership")
+        .unwrap();
+    assert_eq!(leadership.before_timing.within_2, 1);
+    assert_eq!(leadership.after_timing.within_1, 2, "timing allowed for");
+    assert_eq!(
+        leadership.full_year_after_timing.compared, 1,
+        "U00002's item holds the three-month uplift"
+    );
+    // Paid the full year: U00002 in full; U00001's eleven months are timing.
+    assert_eq!(leadership.paid_full_year.compared, 1);
+    assert_eq!(leadership.paid_full_year.within_1, 1);
+    let mut causes = BTreeMap::new();
+    causes.insert("paid in full".to_string(), 1);
+    causes.insert("timing".to_string(), 1);
+    assert_eq!(leadership.causes, causes);
+    assert_eq!(
+        r.by_commissioner.len(),
+        2,
+        "16C and the network with no statement"
+    );
+}
+
+#[test]
+fn remittances_month_by_month() {
+    let run = run();
+    let month = |m: u32| {
+        let y = if m >= 4 { 2021 } else { 2022 };
+        NaiveDate::from_ymd_opt(y, m, 1).unwrap()
+    };
+    let mut rows = Vec::new();
+    for m in [4, 5, 6, 7, 8, 9, 10, 11, 12, 1, 2, 3] {
+        rows.push(Remittance {
+            pcn: pcn("U00001"),
+            month: month(m),
+            stream: "core-pcn-funding".into(),
+            amount: Pence(375_000),
+        });
+    }
+    // Ten months of the clinical director (£1,805.00 a month).
+    for m in [4, 5, 6, 7, 8, 9, 10, 11, 12, 1] {
+        rows.push(Remittance {
+            pcn: pcn("U00001"),
+            month: month(m),
+            stream: "clinical-director".into(),
+            amount: Pence(180_500),
+        });
+    }
+    // A month outside the year is left out.
+    rows.push(Remittance {
+        pcn: pcn("U00001"),
+        month: d("2022-04-01"),
+        stream: "core-pcn-funding".into(),
+        amount: Pence(1),
+    });
+    let r = reconcile_remittances(&run, &rows, &ReconcileOptions::default());
+    assert_eq!(r.networks.len(), 1, "only U00001 sent remittances");
+    let core = item(&r, "U00001", "core-pcn-funding");
+    assert_eq!(core.cause, Cause::PaidInFull);
+    assert_eq!(core.months_with_payment.len(), 12);
+    let cd = item(&r, "U00001", "clinical-director");
+    assert_eq!(
+        cd.cause,
+        Cause::Timing {
+            months_paid: 10,
+            months_owed: 12
+        }
+    );
+    assert_eq!(cd.months_with_payment.last(), Some(&d("2022-01-01")));
+    assert_eq!(
+        item(&r, "U00001", "extended-hours-access").cause,
+        Cause::NotPaid
+    );
+}
+
+#[test]
+fn the_column_map_covers_every_year_once_per_column() {
+    use pcn_core::rulebook::FinancialYear;
+    for start in 2019..=2026 {
+        let year = FinancialYear::starting(start);
+        let mut seen = Vec::new();
+        for m in published_columns(year) {
+            for c in m.columns {
+                assert!(!seen.contains(c), "{c} mapped twice in {year}");
+                seen.push(c);
+            }
+            assert!(!m.reason.is_empty());
+        }
+        assert!(seen.contains(&"PCN Participation"), "{year}");
+    }
+}
+
+proptest! {
+    /// A whole number of monthly amounts other than twelve is timing, and
+    /// nothing is left after allowing for it; twelve is paid in full.
+    #[test]
+    fn whole_months_are_timing(months in 1u32..=15, list in 1_000u64..200_000) {
+        let rules = rules();
+        let run = PayRun {
+            financial_year: rules.financial_year,
+            membership_as_at: d("2021-04-01"),
+            missing: MissingInputs::Estimate,
+            networks: vec![network_pay(&rules, "U00001", "A00001", vec![member("A00001", list, "1")])],
+        };
+        let owed = run.networks[0].statement.lines.iter()
+            .find(|l| l.stream_id == "core-pcn-funding").unwrap().schedule.clone();
+        // The first `months` instalments, wrapping round for catch-up.
+        let amount: i64 = (0..months as usize).map(|i| owed[i % 12].amount.0).sum();
+        let actuals = vec![PaymentActualFact {
+            practice: code("A00001"),
+            pcn: Some(pcn("U00001")),
+            financial_year: "2021-22".into(),
+            stream: "PCN Support".into(),
+            amount,
+        }];
+        let r = reconcile_payments(&run, &actuals, &ReconcileOptions::default());
+        let i = item(&r, "U00001", "PCN Support");
+        prop_assert_eq!(i.difference, Pence(amount) - i.owed);
+        if months == 12 {
+            prop_assert_eq!(&i.cause, &Cause::PaidInFull);
+        } else {
+            prop_assert_eq!(&i.cause, &Cause::Timing { months_paid: months, months_owed: 12 });
+            // The spare pennies of the split go to the earliest months, so
+            // k months can differ from k twelfths by up to 11 pence.
+            prop_assert!(i.difference_after_timing.0.abs() <= 11, "{:?}", i.difference_after_timing);
+        }
+    }
+}
