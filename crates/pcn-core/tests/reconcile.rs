@@ -31,7 +31,8 @@ timing = "monthly"
   rate = "1.50"
   unit = "gbp-per-patient-per-year"
   basis = "registered-list"
-  source = { document = "test" }
+  des = { document = "test", section = "1" }
+  source = { document = "test", kind = "secondary" }
   verified = true
   confidence = "seen"
 [[stream]]
@@ -46,7 +47,8 @@ timing = "monthly"
   rate = "0.722"
   unit = "gbp-per-patient-per-year"
   basis = "registered-list"
-  source = { document = "test" }
+  des = { document = "test", section = "1" }
+  source = { document = "test", kind = "secondary" }
   verified = true
   confidence = "seen"
 [[stream]]
@@ -61,7 +63,8 @@ timing = "monthly"
   rate = "2.166"
   unit = "gbp-per-patient-per-year"
   basis = "registered-list"
-  source = { document = "test" }
+  des = { document = "test", section = "1" }
+  source = { document = "test", kind = "secondary" }
   verified = true
   confidence = "seen"
 [[stream]]
@@ -76,7 +79,8 @@ timing = "monthly"
   rate = "1.44"
   unit = "gbp-per-patient-per-year"
   basis = "registered-list"
-  source = { document = "test" }
+  des = { document = "test", section = "1" }
+  source = { document = "test", kind = "secondary" }
   verified = true
   confidence = "seen"
 [[stream]]
@@ -91,7 +95,8 @@ timing = "monthly"
   rate = "1.761"
   unit = "gbp-per-patient-per-year"
   basis = "weighted-population"
-  source = { document = "test" }
+  des = { document = "test", section = "1" }
+  source = { document = "test", kind = "secondary" }
   verified = true
   confidence = "seen"
 "#;
