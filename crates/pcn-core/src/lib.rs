@@ -6,6 +6,7 @@
 
 pub mod access;
 pub mod arrs;
+pub mod arrs_census;
 pub mod checks;
 pub mod codes;
 pub mod dates;
