@@ -10,6 +10,7 @@ use anyhow::{bail, Result};
 use clap::Args;
 use pcn_core::checks::{self, CheckConfig, Scope};
 use pcn_core::registry::Registry;
+use pcn_core::rulebook::Rulebook;
 use pcn_import::ImportOptions;
 use pcn_store::Store;
 
@@ -70,14 +71,14 @@ fn ms(d: Duration) -> String {
 
 /// Imports every national file into the store; fails on the first bad file.
 /// As `pcn import` does, ending with the registry cache rebuilt.
-pub async fn import_national(store: &Store, data: &Path) -> Result<()> {
+pub async fn import_national(store: &Store, data: &Path, rulebook: &Rulebook) -> Result<()> {
     let options = ImportOptions {
         as_at: None,
         today: crate::cli::today(),
     };
     for path in national_files(data) {
         if let FileOutcome::Failed(message) =
-            import_one(store, &path, &options, "bench", false).await?
+            import_one(store, &path, &options, rulebook, "bench", false).await?
         {
             bail!("{message}");
         }
@@ -127,7 +128,7 @@ pub async fn run(args: BenchArgs) -> Result<ExitCode> {
         let path = dir.path().join(format!("bench-{run}.sqlite"));
         let store = Store::open(&path.display().to_string()).await?;
         let started = Instant::now();
-        import_national(&store, &args.data).await?;
+        import_national(&store, &args.data, &rulebook).await?;
         let imported = started.elapsed();
 
         let started = Instant::now();
@@ -180,7 +181,7 @@ pub async fn run(args: BenchArgs) -> Result<ExitCode> {
         };
         let started = Instant::now();
         if let FileOutcome::Failed(message) =
-            import_one(&store, &workforce, &options, "bench", false).await?
+            import_one(&store, &workforce, &options, &rulebook, "bench", false).await?
         {
             bail!("{message}");
         }
@@ -277,7 +278,7 @@ async fn web(args: BenchArgs) -> Result<ExitCode> {
     let path = dir.path().join("national.sqlite").display().to_string();
     let store = Store::open(&path).await?;
     let started = Instant::now();
-    import_national(&store, &args.data).await?;
+    import_national(&store, &args.data, &crate::pay::load_rulebook(None)?).await?;
     store.close().await;
     println!(
         "national database built in {} (6 files)",

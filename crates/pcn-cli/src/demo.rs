@@ -41,7 +41,9 @@ pub async fn write_demo(store: &Store, actor: &str) -> Result<()> {
         imported_at: Utc::now(),
         imported_by: actor,
     };
-    store.write_import(&import, &facts).await?;
+    store
+        .write_import(&import, &facts, &crate::pay::load_rulebook(None)?)
+        .await?;
     Ok(())
 }
 

@@ -7,6 +7,7 @@ use std::time::Duration;
 use anyhow::Result;
 use chrono::Utc;
 use indicatif::{ProgressBar, ProgressStyle};
+use pcn_core::rulebook::Rulebook;
 use pcn_import::{ImportOptions, ParsedFile};
 use pcn_store::{ImportOutcome, NewImport, Store};
 
@@ -34,6 +35,7 @@ pub async fn import_one(
     store: &Store,
     path: &Path,
     options: &ImportOptions,
+    rulebook: &Rulebook,
     actor: &str,
     show_progress: bool,
 ) -> Result<FileOutcome> {
@@ -68,7 +70,7 @@ pub async fn import_one(
         imported_at: Utc::now(),
         imported_by: actor,
     };
-    let outcome = store.write_import(&import, &parsed.facts).await;
+    let outcome = store.write_import(&import, &parsed.facts, rulebook).await;
     bar.finish_and_clear();
     Ok(match outcome? {
         ImportOutcome::Written(id) => FileOutcome::Written { parsed, id },
@@ -123,6 +125,7 @@ pub(crate) fn describe(parsed: &ParsedFile) -> String {
 }
 
 pub async fn run(database: &str, actor: &str, args: ImportArgs) -> Result<ExitCode> {
+    let rulebook = crate::pay::load_rulebook(args.rules.as_deref())?;
     let store = Store::open(database).await?;
     let options = ImportOptions {
         as_at: args.as_at,
@@ -130,7 +133,7 @@ pub async fn run(database: &str, actor: &str, args: ImportArgs) -> Result<ExitCo
     };
     let (mut failed, mut written) = (0, 0);
     for path in &args.files {
-        match import_one(&store, path, &options, actor, true).await? {
+        match import_one(&store, path, &options, &rulebook, actor, true).await? {
             FileOutcome::Written { parsed, id } => {
                 written += 1;
                 println!(

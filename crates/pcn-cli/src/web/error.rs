@@ -33,6 +33,12 @@ impl From<anyhow::Error> for AppError {
     }
 }
 
+impl From<pcn_store::Error> for AppError {
+    fn from(e: pcn_store::Error) -> AppError {
+        AppError::Internal(e.into())
+    }
+}
+
 impl AppError {
     pub fn status(&self) -> StatusCode {
         match self {
@@ -122,6 +128,12 @@ impl From<AppError> for ApiError {
 impl From<anyhow::Error> for ApiError {
     fn from(e: anyhow::Error) -> ApiError {
         ApiError(AppError::Internal(e))
+    }
+}
+
+impl From<pcn_store::Error> for ApiError {
+    fn from(e: pcn_store::Error) -> ApiError {
+        ApiError(AppError::Internal(e.into()))
     }
 }
 

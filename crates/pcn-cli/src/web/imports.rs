@@ -229,7 +229,10 @@ pub async fn commit(
         imported_at: Utc::now(),
         imported_by: &me.account.username,
     };
-    let outcome = state.store.write_import(&import, &s.parsed.facts).await?;
+    let outcome = state
+        .store
+        .write_import(&import, &s.parsed.facts, &state.rulebook)
+        .await?;
     let message = match outcome {
         ImportOutcome::Written(n) => {
             // Recomputes the data (and rebuilds the store's registry cache).

@@ -106,7 +106,7 @@ pub mod guard {
             .record_audit(Utc::now(), &me.account.username, &change)
             .await
         {
-            return AppError::Internal(e);
+            return AppError::Internal(e.into());
         }
         AppError::Forbidden(format!(
             "Your account ({} for {}) cannot {why}. The attempt has been logged.",
