@@ -8,10 +8,15 @@ use pcn_core::arrs_census::seed;
 use pcn_core::rulebook::Rulebook;
 use pcn_core::WorkforceFact;
 
+use std::collections::{HashMap, VecDeque};
+
+use pcn_core::arrs::Post;
+
 use crate::arrs::{post_row, terms_row, POST_COLUMNS, TERMS_COLUMNS};
 use crate::audit::AuditChange;
-use crate::error::Result;
-use crate::write::{fetch_mapped, int, Write};
+use crate::error::{Error, Result};
+use crate::rows::Columns;
+use crate::write::{fetch_mapped, Value, Write};
 
 /// Seeds rosters from the census records of an import (nothing when there
 /// are none), audited.
@@ -25,6 +30,8 @@ pub(crate) async fn seed_census(
         return Ok(());
     };
     let rules = rulebook.year_containing(first.census).ok();
+    // Two imports of censuses at once would each miss the other's posts.
+    w.lock("arrs census").await?;
     let seeding = seed(rules, records, &held_censuses(w).await?)?;
     for (census, end) in &seeding.ended {
         sqlx::query(
@@ -35,26 +42,13 @@ pub(crate) async fn seed_census(
         .execute(w.conn())
         .await?;
     }
+    let ids = insert_posts(w, import_id, &seeding.posts).await?;
     let at = w.at_text();
-    let mut post_id = w.next_id("arrs_post").await?;
-    let mut terms_id = w.next_id("arrs_terms").await?;
-    let (mut posts, mut terms) = (Vec::new(), Vec::new());
-    for post in &seeding.posts {
-        let mut row = vec![int(post_id)];
-        row.extend(post_row(post, Some(import_id), &at, w.actor));
-        posts.push(row);
-        for t in &post.terms {
-            let mut row = vec![int(terms_id)];
-            row.extend(terms_row(t, post_id, &at, w.actor));
-            terms.push(row);
-            terms_id += 1;
-        }
-        post_id += 1;
+    let mut terms = Vec::new();
+    for (post, id) in seeding.posts.iter().zip(ids) {
+        terms.extend(post.terms.iter().map(|t| terms_row(t, id, &at, w.actor)));
     }
-    w.insert_rows("arrs_post", &with_id(&POST_COLUMNS), posts)
-        .await?;
-    w.insert_rows("arrs_terms", &with_id(&TERMS_COLUMNS), terms)
-        .await?;
+    w.insert_rows("arrs_terms", &TERMS_COLUMNS, terms).await?;
     w.audit(
         AuditChange::new("seed", "arrs-roster", format!("census {}", seeding.census))
             .after(Some(format!(
@@ -71,10 +65,72 @@ pub(crate) async fn seed_census(
     .await
 }
 
-fn with_id<'c>(columns: &[&'c str]) -> Vec<&'c str> {
-    let mut all = vec!["id"];
-    all.extend_from_slice(columns);
-    all
+/// Inserts the posts in multi-row statements and returns the id the
+/// database gave each, in the order of `posts`. Neither engine promises the
+/// order of the rows an insert returns, so each comes back with its columns
+/// and is matched to a post with the same values; posts alike in every
+/// column (the parts of one record over 1 FTE) are interchangeable, so
+/// which of them takes which id does not matter.
+async fn insert_posts(w: &mut Write<'_>, import_id: i64, posts: &[Post]) -> Result<Vec<i64>> {
+    let at = w.at_text();
+    let rows: Vec<Vec<Value>> = posts
+        .iter()
+        .map(|p| post_row(p, Some(import_id), &at, w.actor))
+        .collect();
+    let mut waiting: HashMap<String, VecDeque<usize>> = HashMap::new();
+    for (i, row) in rows.iter().enumerate() {
+        waiting.entry(key_of(row)).or_default().push_back(i);
+    }
+    let returned = w
+        .insert_returning(
+            "arrs_post",
+            &POST_COLUMNS,
+            rows,
+            &format!("id, {}", POST_COLUMNS.join(", ")),
+        )
+        .await?;
+    let mut ids = vec![None; posts.len()];
+    for row in &returned {
+        let c = Columns::new(row, "arrs_post");
+        let mut values = Vec::with_capacity(POST_COLUMNS.len());
+        for column in POST_COLUMNS {
+            values.push(match column {
+                "import_id" => Value::Int(c.opt_int(column)?),
+                _ => Value::Text(c.opt_text(column)?),
+            });
+        }
+        let index = waiting
+            .get_mut(&key_of(&values))
+            .and_then(VecDeque::pop_front);
+        match index {
+            Some(i) => ids[i] = Some(c.int("id")?),
+            None => {
+                return Err(Error::corrupt(
+                    "arrs_post",
+                    "id",
+                    c.int("id")?.to_string(),
+                    None,
+                ))
+            }
+        }
+    }
+    ids.into_iter()
+        .map(|id| id.ok_or_else(|| Error::NotFound("the id of a seeded post".into())))
+        .collect()
+}
+
+/// The values of a row as one text, to match a returned row to its post.
+fn key_of(values: &[Value]) -> String {
+    let mut key = String::new();
+    for value in values {
+        match value {
+            Value::Int(Some(n)) => key.push_str(&n.to_string()),
+            Value::Text(Some(t)) => key.push_str(t),
+            Value::Int(None) | Value::Text(None) => key.push('\u{0}'),
+        }
+        key.push('\u{1f}');
+    }
+    key
 }
 
 /// The dates of the censuses the rosters hold.

@@ -104,6 +104,8 @@ impl Store {
         rulebook: &Rulebook,
     ) -> Result<ImportOutcome> {
         let mut w = self.write(import.imported_at, import.imported_by).await?;
+        // The same file imported twice at once: the second waits, then finds the first.
+        w.lock(&format!("import {}", import.sha256)).await?;
         if let Some(existing) = import_by_hash(w.conn(), import.sha256).await? {
             return Ok(ImportOutcome::AlreadyImported(existing));
         }

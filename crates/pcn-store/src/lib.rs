@@ -8,13 +8,20 @@
 //!
 //! Portability rules, kept by every query here: placeholders are `$1, $2 …`
 //! (both engines accept them), dates are ISO text, integers are `BIGINT`,
-//! aggregates are cast to `BIGINT`, and ids are assigned by the application.
+//! aggregates are cast to `BIGINT`, and ids are the database's (`RETURNING
+//! id`). Only how an id column is made differs by engine (migration 0008).
+//!
+//! Writers: many processes may write at once (the CLI beside the server).
+//! Every write is one transaction that takes SQLite's write lock first
+//! (`BEGIN IMMEDIATE`, waiting up to a busy timeout) and, where two writers
+//! of the same thing must not interleave on PostgreSQL, a named lock.
 //!
 //! Modules by concern: `open` (engines, connection settings, migrations),
 //! `imports` (the import log and the registry's facts), `registry` (reading
 //! the facts back, with `cache`), `funding` (the funding engine's inputs),
 //! `governance`, `agreements` (distribution agreements and assessments),
 //! `arrs` and `census` (the ARRS roster), `web` (accounts and sessions),
+//! `login` (throttling),
 //! `audit`, and the shared `write` (transactions, inserts) and `rows`
 //! (typed getters).
 
@@ -29,6 +36,7 @@ mod error;
 mod funding;
 mod governance;
 mod imports;
+mod login;
 mod open;
 mod registry;
 mod rows;
@@ -41,6 +49,7 @@ pub use agreements::{Assessment, DistributionAgreement};
 pub use audit::{AuditChange, AuditEntry};
 pub use error::{BoxError, Error, ErrorKind, Result};
 pub use imports::{ImportOutcome, ImportRecord, NewImport};
+pub use login::{LoginAttempt, LoginGate, LoginLimits};
 pub use open::database_url;
 pub use web::{check_username, DataVersion, StoredAccount, StoredSession};
 

@@ -5,56 +5,80 @@ use pcn_core::facts::*;
 use sqlx::{AnyConnection, Row};
 
 use crate::error::{Doing, Result};
+use crate::rows::Columns;
 use crate::write::fetch_mapped;
-use crate::{cache, Store};
+use crate::{cache, Backend, Store};
 
 impl Store {
     /// Every fact the registry is built from, in import order. Served from
     /// `registry_cache` when it is current, else read from the fact tables
     /// and cached.
     pub async fn load_facts(&self) -> Result<FactBatch> {
-        let mut conn = self.pool.acquire().await?;
-        let key = cache_key(&mut conn).await?;
-        if let Some(row) =
+        // One read transaction, so the key and the facts are of one moment
+        // even while another process imports (PostgreSQL needs REPEATABLE
+        // READ for one snapshot across statements; SQLite's WAL gives each
+        // read transaction one).
+        let mut tx = match self.backend {
+            Backend::Sqlite => self.pool.begin().await,
+            Backend::Postgres => {
+                self.pool
+                    .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+                    .await
+            }
+        }
+        .doing("starting to read the registry")?;
+        let key = cache_key(&mut tx).await?;
+        let cached =
             sqlx::query("SELECT payload FROM registry_cache WHERE id = 1 AND cache_key = $1")
                 .bind(&key)
-                .fetch_optional(&mut *conn)
+                .fetch_optional(&mut *tx)
                 .await
-                .doing("reading the registry cache")?
-        {
+                .doing("reading the registry cache")?;
+        if let Some(row) = cached {
             let payload: Vec<u8> = row.try_get("payload")?;
-            if let Some(facts) = cache::decode(&payload) {
+            // A cache that does not decode (another format) is rebuilt.
+            if let Ok(facts) = cache::decode(&payload) {
+                tx.commit().await?;
                 return Ok(facts);
             }
         }
-        let facts = load_facts_from_tables(&mut conn).await?;
+        let facts = load_facts_from_tables(&mut tx).await?;
+        tx.commit().await?;
+        // Written after the read ends: a read transaction cannot take the
+        // write lock on SQLite, and REPEATABLE READ is read-only here.
         sqlx::query(
             "INSERT INTO registry_cache (id, cache_key, payload) VALUES (1, $1, $2) \
              ON CONFLICT (id) DO UPDATE SET cache_key = excluded.cache_key, payload = excluded.payload",
         )
         .bind(&key)
         .bind(cache::encode(&facts)?)
-        .execute(&mut *conn)
+        .execute(&self.pool)
         .await
         .doing("writing the registry cache")?;
         Ok(facts)
     }
 }
 
-/// Names the state of the fact tables: changes whenever an import or a
-/// governance fact is written, and with the cache's format.
+/// Names the state of the fact tables and the cache's format. Imports and
+/// governance facts are only ever added, so their counts change with every
+/// commit; the largest id alone would not, since ids are given when a row
+/// is written and transactions can commit in another order.
 async fn cache_key(conn: &mut AnyConnection) -> Result<String> {
     let row = sqlx::query(
-        "SELECT CAST(COALESCE(MAX(id), 0) AS BIGINT) AS imports, \
-         CAST((SELECT COALESCE(MAX(id), 0) FROM governance_fact) AS BIGINT) AS governance FROM import_log",
+        "SELECT CAST(COUNT(*) AS BIGINT) AS imports, CAST(COALESCE(MAX(id), 0) AS BIGINT) AS last_import, \
+         CAST((SELECT COUNT(*) FROM governance_fact) AS BIGINT) AS governance, \
+         CAST((SELECT COALESCE(MAX(id), 0) FROM governance_fact) AS BIGINT) AS last_governance FROM import_log",
     )
     .fetch_one(&mut *conn)
     .await?;
-    let (imports, governance): (i64, i64) = (row.try_get("imports")?, row.try_get("governance")?);
+    let c = Columns::new(&row, "import_log");
     Ok(format!(
-        "{} {} imports {imports} governance {governance}",
+        "format {} imports {} (last {}) governance {} (last {})",
         cache::FORMAT,
-        env!("CARGO_PKG_VERSION")
+        c.int("imports")?,
+        c.int("last_import")?,
+        c.int("governance")?,
+        c.int("last_governance")?
     ))
 }
 

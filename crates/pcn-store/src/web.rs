@@ -31,7 +31,7 @@ pub struct StoredSession {
     pub expires_at: DateTime<Utc>,
 }
 
-/// What has changed in the store, as newest ids.
+/// What has changed in the store, as counts of changes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DataVersion {
     /// Facts, governance, distribution agreements, assessments (audit log)
@@ -332,13 +332,16 @@ impl Store {
 
     /// The newest changes in the store, so a server can tell when another
     /// process has changed what it computes from the store, or an account.
+    /// The figures are counts of rows only ever added (audit rows, imports):
+    /// the largest id would miss a transaction that took a smaller id and
+    /// committed after a larger one.
     pub async fn data_version(&self) -> Result<DataVersion> {
         // ARRS rows are read per request, and refusals and logins change
         // nothing, so none of them is a change of the computed data.
         let query = sqlx::query(
-            "SELECT CAST(COALESCE((SELECT MAX(id) FROM audit_log WHERE entity NOT IN ('access', 'login', 'account') AND entity NOT LIKE 'arrs-%'), 0) AS BIGINT) AS facts, \
-                    CAST(COALESCE((SELECT MAX(id) FROM import_log), 0) AS BIGINT) AS imports, \
-                    CAST(COALESCE((SELECT MAX(id) FROM audit_log WHERE entity = 'account'), 0) AS BIGINT) AS accounts",
+            "SELECT CAST((SELECT COUNT(*) FROM audit_log WHERE entity NOT IN ('access', 'login', 'account') AND entity NOT LIKE 'arrs-%') AS BIGINT) AS facts, \
+                    CAST((SELECT COUNT(*) FROM import_log) AS BIGINT) AS imports, \
+                    CAST((SELECT COUNT(*) FROM audit_log WHERE entity = 'account') AS BIGINT) AS accounts",
         );
         let versions = fetch_mapped(&mut *self.pool.acquire().await?, query, "audit_log", |c| {
             Ok(DataVersion {

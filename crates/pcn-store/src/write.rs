@@ -50,13 +50,17 @@ pub(crate) struct Write<'a> {
 }
 
 impl Store {
-    /// Begins a write transaction.
+    /// Begins a write transaction. On SQLite it takes the write lock first
+    /// (`BEGIN IMMEDIATE`), waiting for another writer up to the busy
+    /// timeout: a deferred transaction that reads and then writes cannot
+    /// wait for the lock, and fails at once when another process holds it.
+    /// On PostgreSQL rows are locked as they are written (and by `lock`).
     pub(crate) async fn write<'a>(&self, at: DateTime<Utc>, actor: &'a str) -> Result<Write<'a>> {
-        let tx = self
-            .pool
-            .begin()
-            .await
-            .doing("starting a write transaction")?;
+        let tx = match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
+            Backend::Postgres => self.pool.begin().await,
+        }
+        .doing("starting a write transaction")?;
         Ok(Write {
             tx,
             backend: self.backend,
@@ -77,48 +81,75 @@ impl Write<'_> {
         self.at.to_rfc3339()
     }
 
-    /// The next free id of a table (the transaction's view of it).
-    pub(crate) async fn next_id(&mut self, table: &str) -> Result<i64> {
-        let row = sqlx::query(&format!(
-            "SELECT CAST(COALESCE(MAX(id), 0) + 1 AS BIGINT) AS next FROM {table}"
-        ))
-        .fetch_one(&mut *self.tx)
-        .await?;
-        Columns::new(&row, "id").int("next")
+    /// Takes a named lock until the transaction ends, so that writers of
+    /// the same thing (one census, one user name) go one at a time on
+    /// PostgreSQL too; a later statement then sees what the one before
+    /// committed. Lock names in one transaction are taken in a fixed order
+    /// by each caller, so two transactions never wait for each other.
+    pub(crate) async fn lock(&mut self, name: &str) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO write_lock (name, taken) VALUES ($1, 1) \
+             ON CONFLICT (name) DO UPDATE SET taken = write_lock.taken + 1",
+        )
+        .bind(name)
+        .execute(&mut *self.tx)
+        .await
+        .doing(format!("taking the lock {name:?}"))?;
+        Ok(())
     }
 
-    /// Inserts one row with a new id; returns the id.
+    /// Inserts one row; returns the id the database gave it.
     pub(crate) async fn insert(
         &mut self,
         table: &'static str,
         columns: &[&str],
         values: Vec<Value>,
     ) -> Result<i64> {
-        let id = self.next_id(table).await?;
-        let mut with_id = vec!["id"];
-        with_id.extend_from_slice(columns);
-        let mut row = vec![int(id)];
-        row.extend(values);
-        self.insert_rows(table, &with_id, vec![row]).await?;
-        Ok(id)
+        let rows = self
+            .insert_returning(table, columns, vec![values], "id")
+            .await?;
+        match rows.first() {
+            Some(row) => Columns::new(row, table).int("id"),
+            None => Err(Error::NotFound(format!("the id of the new {table} row"))),
+        }
     }
 
-    /// Inserts rows in multi-row statements, staying under both engines'
-    /// limit on bound parameters (SQLite 32,766; PostgreSQL 65,535). SQLite
-    /// gets anonymous `?` placeholders: binding numbered ones makes SQLite
-    /// look each name up in a list, which is quadratic in a statement this
-    /// long.
+    /// Inserts rows and returns the `returning` columns of each (in no
+    /// particular order: neither engine promises one).
+    pub(crate) async fn insert_returning(
+        &mut self,
+        table: &str,
+        columns: &[&str],
+        rows: Vec<Vec<Value>>,
+        returning: &str,
+    ) -> Result<Vec<AnyRow>> {
+        let mut out = Vec::with_capacity(rows.len());
+        for chunk in chunks(columns, rows) {
+            let sql = insert_sql(self.backend, table, columns, &chunk)? + " RETURNING " + returning;
+            let mut query = sqlx::query(&sql);
+            for value in chunk.into_iter().flatten() {
+                query = bind(query, value);
+            }
+            out.extend(
+                query
+                    .fetch_all(&mut *self.tx)
+                    .await
+                    .doing(format!("writing {table}"))?,
+            );
+        }
+        Ok(out)
+    }
+
+    /// Inserts rows in multi-row statements. SQLite gets anonymous `?`
+    /// placeholders: binding numbered ones makes SQLite look each name up in
+    /// a list, which is quadratic in a statement this long.
     pub(crate) async fn insert_rows(
         &mut self,
         table: &str,
         columns: &[&str],
         rows: Vec<Vec<Value>>,
     ) -> Result<()> {
-        const MAX_PARAMETERS: usize = 30_000;
-        let per_statement = (MAX_PARAMETERS / columns.len()).max(1);
-        let mut rows = rows.into_iter().peekable();
-        while rows.peek().is_some() {
-            let chunk: Vec<Vec<Value>> = rows.by_ref().take(per_statement).collect();
+        for chunk in chunks(columns, rows) {
             let sql = insert_sql(self.backend, table, columns, &chunk)?;
             let mut query = sqlx::query(&sql);
             for value in chunk.into_iter().flatten() {
@@ -186,6 +217,19 @@ impl Write<'_> {
     pub(crate) async fn commit(self) -> Result<()> {
         self.tx.commit().await.doing("committing a change")
     }
+}
+
+/// Rows in chunks small enough for one statement each: both engines limit
+/// the bound parameters of a statement (SQLite 32,766; PostgreSQL 65,535).
+fn chunks(columns: &[&str], rows: Vec<Vec<Value>>) -> Vec<Vec<Vec<Value>>> {
+    const MAX_PARAMETERS: usize = 30_000;
+    let per_statement = (MAX_PARAMETERS / columns.len().max(1)).max(1);
+    let mut rows = rows.into_iter().peekable();
+    let mut out = Vec::new();
+    while rows.peek().is_some() {
+        out.push(rows.by_ref().take(per_statement).collect());
+    }
+    out
 }
 
 fn bind<'q>(
