@@ -38,3 +38,28 @@ pub async fn fresh_postgres_database(base_url: &str, label: &str) -> Result<Stri
         .unwrap_or_default();
     Ok(format!("{prefix}/{name}{query}"))
 }
+
+/// What SQLite says of a database file after a crash: `PRAGMA
+/// integrity_check` (`ok` when sound) and the rows `PRAGMA
+/// foreign_key_check` finds (none when every reference holds).
+pub async fn sqlite_health(path: &str) -> Result<(String, usize)> {
+    sqlx::any::install_default_drivers();
+    let url = crate::open::database_url(path);
+    let mut conn = sqlx::AnyConnection::connect(&url)
+        .await
+        .map_err(|source| Error::Open {
+            target: redact(path),
+            source,
+        })?;
+    let integrity: String = sqlx::query_scalar("PRAGMA integrity_check")
+        .fetch_one(&mut conn)
+        .await
+        .doing("checking the database's integrity")?;
+    let broken = sqlx::query("PRAGMA foreign_key_check")
+        .fetch_all(&mut conn)
+        .await
+        .doing("checking the database's references")?
+        .len();
+    conn.close().await?;
+    Ok((integrity, broken))
+}
