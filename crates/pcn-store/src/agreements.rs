@@ -11,6 +11,7 @@ use pcn_core::{Decimal, PcnCode};
 
 use crate::audit::AuditChange;
 use crate::error::Result;
+use crate::rows::from_columns;
 use crate::write::{fetch_mapped, opt_text, text};
 use crate::Store;
 
@@ -55,23 +56,17 @@ const ASSESSMENT_SELECT: &str =
     "SELECT pcn_code, financial_year, stream_id, earned, note FROM assessment";
 
 fn distribution_row(c: &crate::rows::Columns) -> Result<DistributionAgreement> {
-    Ok(DistributionAgreement {
-        pcn: c.parse("pcn_code")?,
-        financial_year: c.text("financial_year")?,
-        method: c.text("method")?,
-        top_slice_percent: c.text("top_slice_percent")?,
-        shares: c.opt_text("shares")?,
-    })
+    Ok(from_columns!(c => DistributionAgreement {
+        pcn: parse("pcn_code"), financial_year: text, method: text, top_slice_percent: text,
+        shares: opt_text,
+    }))
 }
 
 fn assessment_row(c: &crate::rows::Columns) -> Result<Assessment> {
-    Ok(Assessment {
-        pcn: c.parse("pcn_code")?,
-        financial_year: c.text("financial_year")?,
-        stream_id: c.text("stream_id")?,
-        earned: c.parse("earned")?,
-        note: c.opt_text("note")?,
-    })
+    Ok(from_columns!(c => Assessment {
+        pcn: parse("pcn_code"), financial_year: text, stream_id: text, earned: parse,
+        note: opt_text,
+    }))
 }
 
 impl Store {

@@ -16,6 +16,7 @@ use pcn_core::PcnCode;
 
 use crate::audit::AuditChange;
 use crate::error::{Error, Result};
+use crate::rows::from_columns;
 use crate::rows::Columns;
 use crate::write::{fetch_mapped, int, opt_text, text, Value, Write};
 use crate::Store;
@@ -134,20 +135,13 @@ fn describe_post(post: &Post) -> String {
 }
 
 fn post_from_row(c: &Columns) -> Result<Post> {
-    Ok(Post {
-        id: c.int("id")?,
-        pcn: c.parse("pcn_code")?,
-        person: c.text("person")?,
-        name: c.opt_text("name")?,
-        role: c.text("role")?,
-        employer: c.parse_with("employer", Employer::parse)?,
-        funding: c.named("funding", Funding::parse)?,
-        region: c.named("region", Region::parse)?,
-        start: c.parse("start_date")?,
-        end: c.opt_parse("end_date")?,
-        terms: Vec::new(),
-        origin: c.parse_with("origin", parse_origin)?,
-    })
+    Ok(from_columns!(c => Post {
+        id: int, pcn: parse("pcn_code"), person: text, name: opt_text, role: text,
+        employer => c.parse_with("employer", Employer::parse)?,
+        funding => c.named("funding", Funding::parse)?, region => c.named("region", Region::parse)?,
+        start: parse("start_date"), end: opt_parse("end_date"), terms => Vec::new(),
+        origin => c.parse_with("origin", parse_origin)?,
+    }))
 }
 
 fn terms_from_row(c: &Columns) -> Result<(i64, Terms)> {
@@ -167,15 +161,11 @@ fn terms_from_row(c: &Columns) -> Result<(i64, Terms)> {
 }
 
 fn claim_from_row(c: &Columns) -> Result<ClaimRecord> {
-    Ok(ClaimRecord {
-        id: c.int("id")?,
-        post: c.int("post_id")?,
-        month: c.parse("month")?,
-        kind: c.named("kind", ClaimKind::parse)?,
-        amount: Pence(c.int("amount_pence")?),
-        status: c.named("status", ClaimStatus::parse)?,
-        made: c.parse("made")?,
-    })
+    Ok(from_columns!(c => ClaimRecord {
+        id: int, post: int("post_id"), month: parse, kind => c.named("kind", ClaimKind::parse)?,
+        amount => Pence(c.int("amount_pence")?), status => c.named("status", ClaimStatus::parse)?,
+        made: parse,
+    }))
 }
 
 const POST_SELECT: &str = "SELECT id, pcn_code, person, name, role, employer, funding, region, start_date, end_date, origin FROM arrs_post";

@@ -6,6 +6,7 @@
 use chrono::{DateTime, Utc};
 
 use crate::error::Result;
+use crate::rows::from_columns;
 use crate::write::fetch_mapped;
 use crate::Store;
 
@@ -93,17 +94,10 @@ impl Store {
         )
         .bind(limit);
         fetch_mapped(&mut *self.pool.acquire().await?, query, "audit_log", |c| {
-            Ok(AuditEntry {
-                id: c.int("id")?,
-                at: c.text("at")?,
-                actor: c.text("actor")?,
-                action: c.text("action")?,
-                entity: c.text("entity")?,
-                entity_key: c.text("entity_key")?,
-                before_value: c.opt_text("before_value")?,
-                after_value: c.opt_text("after_value")?,
-                detail: c.opt_text("detail")?,
-            })
+            Ok(from_columns!(c => AuditEntry {
+                id: int, at: text, actor: text, action: text, entity: text, entity_key: text,
+                before_value: opt_text, after_value: opt_text, detail: opt_text,
+            }))
         })
         .await
     }

@@ -7,6 +7,7 @@ use pcn_core::facts::*;
 use sqlx::AnyConnection;
 
 use crate::error::{Error, Result};
+use crate::rows::from_columns;
 use crate::rows::micro_degrees;
 use crate::write::{fetch_mapped, int, opt_text, text, Value, Write};
 
@@ -178,12 +179,10 @@ pub(crate) async fn load_funding_inputs(
                 ))
             }
         };
-        Ok(PopulationFact {
-            subject,
-            kind: c.named("kind", PopulationKind::from_name)?,
-            as_at: c.parse("as_at")?,
-            value: c.parse("value")?,
-        })
+        Ok(from_columns!(c => PopulationFact {
+            subject => subject, kind => c.named("kind", PopulationKind::from_name)?, as_at: parse,
+            value: parse,
+        }))
     })
     .await?;
     let query = sqlx::query(
@@ -191,17 +190,11 @@ pub(crate) async fn load_funding_inputs(
          FROM care_home_fact ORDER BY import_id, location_id",
     );
     facts.care_homes = fetch_mapped(conn, query, "care_home_fact", |c| {
-        Ok(CareHomeFact {
-            location_id: c.text("location_id")?,
-            name: c.text("name")?,
-            postcode: c.opt_text("postcode")?,
-            beds: c.count("beds")?,
-            location: c.location()?,
-            local_authority: c.opt_text("local_authority")?,
-            ods_code: c.opt_text("ods_code")?,
-            dormant: c.flag("dormant")?,
-            as_at: c.parse("as_at")?,
-        })
+        Ok(from_columns!(c => CareHomeFact {
+            location_id: text, name: text, postcode: opt_text, beds: count,
+            location => c.location()?, local_authority: opt_text, ods_code: opt_text, dormant: flag,
+            as_at: parse,
+        }))
     })
     .await?;
     let query = sqlx::query(
@@ -209,12 +202,10 @@ pub(crate) async fn load_funding_inputs(
          ORDER BY import_id, location_id, aligned_from",
     );
     facts.care_home_alignments = fetch_mapped(conn, query, "care_home_alignment", |c| {
-        Ok(CareHomeAlignment {
-            location_id: c.text("location_id")?,
-            pcn: c.parse("pcn_code")?,
-            from: c.parse("aligned_from")?,
-            to: c.opt_parse("aligned_to")?,
-        })
+        Ok(from_columns!(c => CareHomeAlignment {
+            location_id: text, pcn: parse("pcn_code"), from: parse("aligned_from"),
+            to: opt_parse("aligned_to"),
+        }))
     })
     .await?;
     load_iif_and_payments(conn, facts).await
@@ -239,14 +230,10 @@ async fn load_iif_and_payments(conn: &mut AnyConnection, facts: &mut FactBatch) 
                 ))
             }
         };
-        Ok(IifAchievementFact {
-            organisation,
-            financial_year: c.text("financial_year")?,
-            indicator: c.text("indicator")?,
-            measure: c.text("measure")?,
-            value: c.parse("value")?,
-            achievement_date: c.parse("achievement_date")?,
-        })
+        Ok(from_columns!(c => IifAchievementFact {
+            organisation => organisation, financial_year: text, indicator: text, measure: text,
+            value: parse, achievement_date: parse,
+        }))
     })
     .await?;
     let query = sqlx::query(
@@ -254,15 +241,11 @@ async fn load_iif_and_payments(conn: &mut AnyConnection, facts: &mut FactBatch) 
          FROM iif_points ORDER BY import_id, pcn_code, financial_year, indicator",
     );
     facts.iif_points = fetch_mapped(conn, query, "iif_points", |c| {
-        Ok(IifPointsFact {
-            pcn: c.parse("pcn_code")?,
-            financial_year: c.text("financial_year")?,
-            points: c.parse("points")?,
-            recorded: c.parse("recorded")?,
-            indicator: Some(c.text("indicator")?).filter(|i| !i.is_empty()),
-            pcn_prevalence: c.opt_parse("pcn_prevalence")?,
-            national_prevalence: c.opt_parse("national_prevalence")?,
-        })
+        Ok(from_columns!(c => IifPointsFact {
+            pcn: parse("pcn_code"), financial_year: text, points: parse, recorded: parse,
+            indicator => Some(c.text("indicator")?).filter(|i| !i.is_empty()),
+            pcn_prevalence: opt_parse, national_prevalence: opt_parse,
+        }))
     })
     .await?;
     let query = sqlx::query(
@@ -270,13 +253,10 @@ async fn load_iif_and_payments(conn: &mut AnyConnection, facts: &mut FactBatch) 
          ORDER BY import_id, practice_code, financial_year, stream",
     );
     facts.payment_actuals = fetch_mapped(conn, query, "payment_actual", |c| {
-        Ok(PaymentActualFact {
-            practice: c.parse("practice_code")?,
-            pcn: c.opt_parse("pcn_code")?,
-            financial_year: c.text("financial_year")?,
-            stream: c.text("stream")?,
-            amount: c.int("amount_pence")?,
-        })
+        Ok(from_columns!(c => PaymentActualFact {
+            practice: parse("practice_code"), pcn: opt_parse("pcn_code"), financial_year: text,
+            stream: text, amount: int("amount_pence"),
+        }))
     })
     .await?;
     Ok(())

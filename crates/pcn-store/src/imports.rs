@@ -8,6 +8,7 @@ use pcn_core::rulebook::Rulebook;
 
 use crate::audit::AuditChange;
 use crate::error::Result;
+use crate::rows::from_columns;
 use crate::rows::{micro_degrees, Columns};
 use crate::write::{count, fetch_mapped, opt_text, text, Value, Write};
 use crate::Store;
@@ -50,17 +51,10 @@ const IMPORT_SELECT: &str =
     "SELECT id, sha256, file_name, kind, data_date, rows_read, facts, imported_at, imported_by FROM import_log";
 
 fn import_record(c: &Columns) -> Result<ImportRecord> {
-    Ok(ImportRecord {
-        id: c.int("id")?,
-        sha256: c.text("sha256")?,
-        file_name: c.text("file_name")?,
-        kind: c.text("kind")?,
-        data_date: c.parse("data_date")?,
-        rows_read: c.int("rows_read")?,
-        facts: c.int("facts")?,
-        imported_at: c.text("imported_at")?,
-        imported_by: c.text("imported_by")?,
-    })
+    Ok(from_columns!(c => ImportRecord {
+        id: int, sha256: text, file_name: text, kind: text, data_date: parse, rows_read: int,
+        facts: int, imported_at: text, imported_by: text,
+    }))
 }
 
 /// The import with this content hash, if any, as the connection sees it.

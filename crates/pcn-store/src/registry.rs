@@ -5,6 +5,7 @@ use pcn_core::facts::*;
 use sqlx::{AnyConnection, Row};
 
 use crate::error::{Doing, Result};
+use crate::rows::from_columns;
 use crate::rows::Columns;
 use crate::write::fetch_mapped;
 use crate::{cache, Backend, Store};
@@ -141,12 +142,10 @@ async fn load_memberships_and_lists(conn: &mut AnyConnection, facts: &mut FactBa
         "SELECT practice_code, pcn_code, start_date, end_date FROM membership_interval ORDER BY import_id",
     );
     facts.intervals = fetch_mapped(conn, query, "membership_interval", |c| {
-        Ok(MembershipInterval {
-            practice: c.parse("practice_code")?,
-            pcn: c.parse("pcn_code")?,
-            start: c.parse("start_date")?,
-            end: c.opt_parse("end_date")?,
-        })
+        Ok(from_columns!(c => MembershipInterval {
+            practice: parse("practice_code"), pcn: parse("pcn_code"), start: parse("start_date"),
+            end: opt_parse("end_date"),
+        }))
     })
     .await?;
     let query = sqlx::query(
@@ -165,13 +164,10 @@ async fn load_memberships_and_lists(conn: &mut AnyConnection, facts: &mut FactBa
         "SELECT practice_code, as_at, total FROM list_size WHERE sex = 'ALL' ORDER BY import_id",
     );
     facts.list_sizes = fetch_mapped(conn, query, "list_size", |c| {
-        Ok(ListSizeFact {
-            practice: c.parse("practice_code")?,
-            as_at: c.parse("as_at")?,
-            sex: Sex::All,
-            total: c.count("total")?,
-            bands: None,
-        })
+        Ok(from_columns!(c => ListSizeFact {
+            practice: parse("practice_code"), as_at: parse, sex => Sex::All, total: count,
+            bands => None,
+        }))
     })
     .await?;
     Ok(())

@@ -11,6 +11,20 @@ use sqlx::Row;
 
 use crate::error::{BoxError, Error, Result};
 
+/// Builds a struct from a row, one column a field: `field: getter` reads
+/// the column named like the field with that getter of `Columns`,
+/// `field: getter("column")` another column, `field => expression` anything
+/// else. Column names are written once, and mappers stay short.
+macro_rules! from_columns {
+    ($c:ident => $ty:ident { $($field:ident $(: $get:ident $(($column:literal))?)? $(=> $value:expr)?),* $(,)? }) => {
+        $ty { $($field: from_columns!(@value $c $field $($get $($column)?)? $(=> $value)?)),* }
+    };
+    (@value $c:ident $field:ident $get:ident $column:literal) => { $c.$get($column)? };
+    (@value $c:ident $field:ident $get:ident) => { $c.$get(stringify!($field))? };
+    (@value $c:ident $field:ident => $value:expr) => { $value };
+}
+pub(crate) use from_columns;
+
 /// One row of a table, read column by column.
 pub(crate) struct Columns<'r> {
     row: &'r AnyRow,

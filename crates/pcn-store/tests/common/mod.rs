@@ -1,7 +1,7 @@
 //! What the store's tests share: a store on each engine (SQLite always;
 //! PostgreSQL when `PCN_TEST_POSTGRES_URL` names a server, which scripts/test
 //! sets; under CI a missing PostgreSQL is a failure, not a skip), and dates.
-#![allow(dead_code)]
+#![allow(dead_code, unused_macros, unused_imports)]
 
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use pcn_store::Store;
