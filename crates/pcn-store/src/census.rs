@@ -15,7 +15,6 @@ use pcn_core::arrs::Post;
 use crate::arrs::{post_row, terms_row, POST_COLUMNS, TERMS_COLUMNS};
 use crate::audit::AuditChange;
 use crate::error::{Error, Result};
-use crate::rows::Columns;
 use crate::write::{fetch_mapped, Value, Write};
 
 /// Seeds rosters from the census records of an import (nothing when there
@@ -66,12 +65,15 @@ pub(crate) async fn seed_census(
 }
 
 /// Inserts the posts in multi-row statements and returns the id the
-/// database gave each, in the order of `posts`. Neither engine promises the
-/// order of the rows an insert returns, so each comes back with its columns
-/// and is matched to a post with the same values; posts alike in every
-/// column (the parts of one record over 1 FTE) are interchangeable, so
-/// which of them takes which id does not matter.
+/// database gave each, in the order of `posts`. Neither engine promises an
+/// order of ids within a statement, so each is read back with a key of
+/// the columns that tell the batch's posts apart (import and creation are
+/// the same for all) and is matched to a post with the same key; posts
+/// alike in all of them (the parts of one record over 1 FTE) are
+/// interchangeable, so which of them takes which id does not matter. Each
+/// value in the key is prefixed by its length, so no two keys run together.
 async fn insert_posts(w: &mut Write<'_>, import_id: i64, posts: &[Post]) -> Result<Vec<i64>> {
+    debug_assert_eq!(POST_COLUMNS[..KEY_COLUMNS.len()], KEY_COLUMNS);
     let at = w.at_text();
     let rows: Vec<Vec<Value>> = posts
         .iter()
@@ -79,39 +81,32 @@ async fn insert_posts(w: &mut Write<'_>, import_id: i64, posts: &[Post]) -> Resu
         .collect();
     let mut waiting: HashMap<String, VecDeque<usize>> = HashMap::new();
     for (i, row) in rows.iter().enumerate() {
-        waiting.entry(key_of(row)).or_default().push_back(i);
+        waiting
+            .entry(key_of(&row[..KEY_COLUMNS.len()]))
+            .or_default()
+            .push_back(i);
     }
-    let returned = w
-        .insert_returning(
-            "arrs_post",
-            &POST_COLUMNS,
-            rows,
-            &format!("id, {}", POST_COLUMNS.join(", ")),
-        )
-        .await?;
+    let key_sql: Vec<String> = KEY_COLUMNS
+        .iter()
+        .map(|c| format!("CAST(LENGTH(COALESCE({c}, '')) AS TEXT) || ':' || COALESCE({c}, '')"))
+        .collect();
+    // The posts of this import are the ones just written: read their ids
+    // back with their keys (cheaper on SQLite than RETURNING 40,000 rows).
+    w.insert_rows("arrs_post", &POST_COLUMNS, rows).await?;
+    let sql = format!(
+        "SELECT id, {} AS post_key FROM arrs_post WHERE import_id = $1",
+        key_sql.join(" || ';' || ")
+    );
+    let query = sqlx::query(&sql).bind(import_id);
+    let returned = fetch_mapped(w.conn(), query, "arrs_post", |c| {
+        Ok((c.int("id")?, c.text("post_key")?))
+    })
+    .await?;
     let mut ids = vec![None; posts.len()];
-    for row in &returned {
-        let c = Columns::new(row, "arrs_post");
-        let mut values = Vec::with_capacity(POST_COLUMNS.len());
-        for column in POST_COLUMNS {
-            values.push(match column {
-                "import_id" => Value::Int(c.opt_int(column)?),
-                _ => Value::Text(c.opt_text(column)?),
-            });
-        }
-        let index = waiting
-            .get_mut(&key_of(&values))
-            .and_then(VecDeque::pop_front);
-        match index {
-            Some(i) => ids[i] = Some(c.int("id")?),
-            None => {
-                return Err(Error::corrupt(
-                    "arrs_post",
-                    "id",
-                    c.int("id")?.to_string(),
-                    None,
-                ))
-            }
+    for (id, key) in returned {
+        match waiting.get_mut(&key).and_then(VecDeque::pop_front) {
+            Some(i) => ids[i] = Some(id),
+            None => return Err(Error::corrupt("arrs_post", "id", id.to_string(), None)),
         }
     }
     ids.into_iter()
@@ -119,18 +114,34 @@ async fn insert_posts(w: &mut Write<'_>, import_id: i64, posts: &[Post]) -> Resu
         .collect()
 }
 
-/// The values of a row as one text, to match a returned row to its post.
+/// The leading columns of `POST_COLUMNS` that tell a census's posts apart.
+const KEY_COLUMNS: [&str; 10] = [
+    "pcn_code",
+    "person",
+    "name",
+    "role",
+    "employer",
+    "funding",
+    "region",
+    "start_date",
+    "end_date",
+    "origin",
+];
+
+/// The key `insert_posts` builds in SQL, built from the values bound.
 fn key_of(values: &[Value]) -> String {
-    let mut key = String::new();
-    for value in values {
-        match value {
-            Value::Int(Some(n)) => key.push_str(&n.to_string()),
-            Value::Text(Some(t)) => key.push_str(t),
-            Value::Int(None) | Value::Text(None) => key.push('\u{0}'),
-        }
-        key.push('\u{1f}');
-    }
-    key
+    let parts: Vec<String> = values
+        .iter()
+        .map(|value| {
+            let text = match value {
+                Value::Text(Some(t)) => t.clone(),
+                Value::Int(Some(n)) => n.to_string(),
+                Value::Text(None) | Value::Int(None) => String::new(),
+            };
+            format!("{}:{text}", text.chars().count())
+        })
+        .collect();
+    parts.join(";")
 }
 
 /// The dates of the censuses the rosters hold.
