@@ -73,7 +73,6 @@ pub(crate) async fn seed_census(
 /// interchangeable, so which of them takes which id does not matter. Each
 /// value in the key is prefixed by its length, so no two keys run together.
 async fn insert_posts(w: &mut Write<'_>, import_id: i64, posts: &[Post]) -> Result<Vec<i64>> {
-    debug_assert_eq!(POST_COLUMNS[..KEY_COLUMNS.len()], KEY_COLUMNS);
     let at = w.at_text();
     let rows: Vec<Vec<Value>> = posts
         .iter()
@@ -82,11 +81,11 @@ async fn insert_posts(w: &mut Write<'_>, import_id: i64, posts: &[Post]) -> Resu
     let mut waiting: HashMap<String, VecDeque<usize>> = HashMap::new();
     for (i, row) in rows.iter().enumerate() {
         waiting
-            .entry(key_of(&row[..KEY_COLUMNS.len()]))
+            .entry(key_of(&row[..KEY_COLUMNS]))
             .or_default()
             .push_back(i);
     }
-    let key_sql: Vec<String> = KEY_COLUMNS
+    let key_sql: Vec<String> = POST_COLUMNS[..KEY_COLUMNS]
         .iter()
         .map(|c| format!("CAST(LENGTH(COALESCE({c}, '')) AS TEXT) || ':' || COALESCE({c}, '')"))
         .collect();
@@ -114,19 +113,9 @@ async fn insert_posts(w: &mut Write<'_>, import_id: i64, posts: &[Post]) -> Resu
         .collect()
 }
 
-/// The leading columns of `POST_COLUMNS` that tell a census's posts apart.
-const KEY_COLUMNS: [&str; 10] = [
-    "pcn_code",
-    "person",
-    "name",
-    "role",
-    "employer",
-    "funding",
-    "region",
-    "start_date",
-    "end_date",
-    "origin",
-];
+/// How many leading columns of `POST_COLUMNS` tell a census's posts apart
+/// (all but the import and who made them when, the same for all).
+const KEY_COLUMNS: usize = 10;
 
 /// The key `insert_posts` builds in SQL, built from the values bound.
 fn key_of(values: &[Value]) -> String {
