@@ -90,15 +90,8 @@ impl Store {
             .pop();
         w.insert(
             "distribution_agreement",
-            &[
-                "pcn_code",
-                "financial_year",
-                "method",
-                "top_slice_percent",
-                "shares",
-                "recorded_at",
-                "recorded_by",
-            ],
+            "pcn_code, financial_year, method, top_slice_percent, shares, \
+             recorded_at, recorded_by",
             vec![
                 text(&agreement.pcn),
                 text(&agreement.financial_year),
@@ -131,13 +124,9 @@ impl Store {
     ) -> Result<Vec<DistributionAgreement>> {
         let sql = format!("{DISTRIBUTION_SELECT} WHERE financial_year = $1 ORDER BY id");
         let query = sqlx::query(&sql).bind(financial_year);
-        let rows = fetch_mapped(
-            &mut *self.pool.acquire().await?,
-            query,
-            "distribution_agreement",
-            distribution_row,
-        )
-        .await?;
+        let rows = self
+            .fetch(query, "distribution_agreement", distribution_row)
+            .await?;
         let latest: BTreeMap<String, DistributionAgreement> =
             rows.into_iter().map(|a| (a.pcn.to_string(), a)).collect();
         Ok(latest.into_values().collect())
@@ -165,15 +154,8 @@ impl Store {
             .pop();
         w.insert(
             "assessment",
-            &[
-                "pcn_code",
-                "financial_year",
-                "stream_id",
-                "earned",
-                "note",
-                "recorded_at",
-                "recorded_by",
-            ],
+            "pcn_code, financial_year, stream_id, earned, note, recorded_at, \
+             recorded_by",
             vec![
                 text(&assessment.pcn),
                 text(&assessment.financial_year),
@@ -204,13 +186,7 @@ impl Store {
     pub async fn assessments(&self, financial_year: &str) -> Result<Vec<Assessment>> {
         let sql = format!("{ASSESSMENT_SELECT} WHERE financial_year = $1 ORDER BY id");
         let query = sqlx::query(&sql).bind(financial_year);
-        let rows = fetch_mapped(
-            &mut *self.pool.acquire().await?,
-            query,
-            "assessment",
-            assessment_row,
-        )
-        .await?;
+        let rows = self.fetch(query, "assessment", assessment_row).await?;
         let latest: BTreeMap<(String, String), Assessment> = rows
             .into_iter()
             .map(|a| ((a.pcn.to_string(), a.stream_id.clone()), a))

@@ -21,46 +21,14 @@ use crate::rows::Columns;
 use crate::write::{fetch_mapped, int, opt_text, text, Value, Write};
 use crate::Store;
 
-pub(crate) const POST_COLUMNS: [&str; 13] = [
-    "pcn_code",
-    "person",
-    "name",
-    "role",
-    "employer",
-    "funding",
-    "region",
-    "start_date",
-    "end_date",
-    "origin",
-    "import_id",
-    "created_at",
-    "created_by",
-];
-pub(crate) const TERMS_COLUMNS: [&str; 9] = [
-    "post_id",
-    "effective_from",
-    "band",
-    "wte",
-    "salary_pence",
-    "on_costs_pence",
-    "levy",
-    "recorded_at",
-    "recorded_by",
-];
-const CLAIM_COLUMNS: [&str; 12] = [
-    "post_id",
-    "pcn_code",
-    "month",
-    "kind",
-    "amount_pence",
-    "status",
-    "made",
-    "working",
-    "created_at",
-    "created_by",
-    "status_at",
-    "status_by",
-];
+pub(crate) const POST_COLUMNS: &str =
+    "pcn_code, person, name, role, employer, funding, region, start_date, \
+             end_date, origin, import_id, created_at, created_by";
+pub(crate) const TERMS_COLUMNS: &str =
+    "post_id, effective_from, band, wte, salary_pence, on_costs_pence, \
+             levy, recorded_at, recorded_by";
+const CLAIM_COLUMNS: &str = "post_id, pcn_code, month, kind, amount_pence, status, made, working, \
+             created_at, created_by, status_at, status_by";
 
 fn origin_text(o: &Origin) -> String {
     match o {
@@ -176,7 +144,7 @@ const CLAIM_SELECT: &str =
 /// Inserts a post's terms; returns nothing (terms are read back by post).
 async fn insert_terms(w: &mut Write<'_>, post_id: i64, terms: &Terms) -> Result<()> {
     let row = terms_row(terms, post_id, &w.at_text(), w.actor);
-    w.insert("arrs_terms", &TERMS_COLUMNS, row).await?;
+    w.insert("arrs_terms", TERMS_COLUMNS, row).await?;
     Ok(())
 }
 
@@ -185,7 +153,7 @@ impl Store {
     pub async fn add_post(&self, post: &Post, at: DateTime<Utc>, actor: &str) -> Result<i64> {
         let mut w = self.write(at, actor).await?;
         let row = post_row(post, None, &w.at_text(), actor);
-        let id = w.insert("arrs_post", &POST_COLUMNS, row).await?;
+        let id = w.insert("arrs_post", POST_COLUMNS, row).await?;
         for terms in &post.terms {
             insert_terms(&mut w, id, terms).await?;
         }
@@ -308,13 +276,7 @@ impl Store {
         actor: &str,
     ) -> Result<()> {
         let mut w = self.write(at, actor).await?;
-        let columns = [
-            "post_id",
-            "month",
-            "cost_pence",
-            "recorded_at",
-            "recorded_by",
-        ];
+        let columns = "post_id, month, cost_pence, recorded_at, recorded_by";
         let row = vec![
             int(post.id),
             text(month),
@@ -340,13 +302,14 @@ impl Store {
              WHERE $1 = '' OR p.pcn_code = $1 ORDER BY c.id",
         )
         .bind(pcn.map(|p| p.to_string()).unwrap_or_default());
-        let rows = fetch_mapped(&mut *self.pool.acquire().await?, query, "arrs_cost", |c| {
-            Ok((
-                (c.int("post_id")?, c.parse("month")?),
-                Pence(c.int("cost_pence")?),
-            ))
-        })
-        .await?;
+        let rows = self
+            .fetch(query, "arrs_cost", |c| {
+                Ok((
+                    (c.int("post_id")?, c.parse("month")?),
+                    Pence(c.int("cost_pence")?),
+                ))
+            })
+            .await?;
         Ok(rows.into_iter().collect())
     }
 
@@ -377,7 +340,7 @@ impl Store {
                 text(&at_text),
                 text(actor),
             ];
-            ids.push(w.insert("arrs_claim", &CLAIM_COLUMNS, row).await?);
+            ids.push(w.insert("arrs_claim", CLAIM_COLUMNS, row).await?);
         }
         let total: Pence = claims.iter().map(|c| c.amount).sum();
         let listed: Vec<String> = ids.iter().map(i64::to_string).collect();
@@ -427,7 +390,7 @@ impl Store {
             .bind(pcn.map(|p| p.to_string()).unwrap_or_default())
             .bind(months[0].to_string())
             .bind(months[11].to_string());
-        fetch_mapped(&mut *self.pool.acquire().await?, query, "arrs_claim", |c| {
+        self.fetch(query, "arrs_claim", |c| {
             Ok((c.parse("pcn_code")?, claim_from_row(c)?))
         })
         .await

@@ -7,7 +7,6 @@ use chrono::{DateTime, Utc};
 
 use crate::error::Result;
 use crate::rows::from_columns;
-use crate::write::fetch_mapped;
 use crate::Store;
 
 /// A row of the audit log.
@@ -93,7 +92,7 @@ impl Store {
              FROM audit_log ORDER BY id DESC LIMIT $1",
         )
         .bind(limit);
-        fetch_mapped(&mut *self.pool.acquire().await?, query, "audit_log", |c| {
+        self.fetch(query, "audit_log", |c| {
             Ok(from_columns!(c => AuditEntry {
                 id: int, at: text, actor: text, action: text, entity: text, entity_key: text,
                 before_value: opt_text, after_value: opt_text, detail: opt_text,

@@ -47,7 +47,7 @@ pub(crate) async fn seed_census(
     for (post, id) in seeding.posts.iter().zip(ids) {
         terms.extend(post.terms.iter().map(|t| terms_row(t, id, &at, w.actor)));
     }
-    w.insert_rows("arrs_terms", &TERMS_COLUMNS, terms).await?;
+    w.insert_rows("arrs_terms", TERMS_COLUMNS, terms).await?;
     w.audit(
         AuditChange::new("seed", "arrs-roster", format!("census {}", seeding.census))
             .after(Some(format!(
@@ -85,13 +85,15 @@ async fn insert_posts(w: &mut Write<'_>, import_id: i64, posts: &[Post]) -> Resu
             .or_default()
             .push_back(i);
     }
-    let key_sql: Vec<String> = POST_COLUMNS[..KEY_COLUMNS]
-        .iter()
+    let key_sql: Vec<String> = POST_COLUMNS
+        .split(',')
+        .map(str::trim)
+        .take(KEY_COLUMNS)
         .map(|c| format!("CAST(LENGTH(COALESCE({c}, '')) AS TEXT) || ':' || COALESCE({c}, '')"))
         .collect();
     // The posts of this import are the ones just written: read their ids
     // back with their keys (cheaper on SQLite than RETURNING 40,000 rows).
-    w.insert_rows("arrs_post", &POST_COLUMNS, rows).await?;
+    w.insert_rows("arrs_post", POST_COLUMNS, rows).await?;
     let sql = format!(
         "SELECT id, {} AS post_key FROM arrs_post WHERE import_id = $1",
         key_sql.join(" || ';' || ")

@@ -17,7 +17,7 @@ pub(crate) async fn write_funding_inputs(
     id: i64,
     facts: &FactBatch,
 ) -> Result<()> {
-    let columns = ["subject_type", "subject_code", "kind", "as_at", "value"];
+    let columns = "subject_type, subject_code, kind, as_at, value";
     w.insert_facts(id, "population_fact", &columns, &facts.populations, |f| {
         let subject_type = match f.subject {
             PopulationSubject::Practice(_) => "practice",
@@ -32,18 +32,8 @@ pub(crate) async fn write_funding_inputs(
         ])
     })
     .await?;
-    let columns = [
-        "location_id",
-        "as_at",
-        "name",
-        "postcode",
-        "beds",
-        "lat_e6",
-        "lon_e6",
-        "local_authority",
-        "ods_code",
-        "dormant",
-    ];
+    let columns = "location_id, as_at, name, postcode, beds, lat_e6, lon_e6, \
+             local_authority, ods_code, dormant";
     w.insert_facts(id, "care_home_fact", &columns, &facts.care_homes, |f| {
         Ok(vec![
             text(&f.location_id),
@@ -59,7 +49,7 @@ pub(crate) async fn write_funding_inputs(
         ])
     })
     .await?;
-    let columns = ["location_id", "pcn_code", "aligned_from", "aligned_to"];
+    let columns = "location_id, pcn_code, aligned_from, aligned_to";
     w.insert_facts(
         id,
         "care_home_alignment",
@@ -80,15 +70,8 @@ pub(crate) async fn write_funding_inputs(
 
 /// IIF measures and points, and the payments made.
 async fn write_iif_and_payments(w: &mut Write<'_>, id: i64, facts: &FactBatch) -> Result<()> {
-    let columns = [
-        "organisation_type",
-        "organisation_code",
-        "financial_year",
-        "indicator",
-        "measure",
-        "value",
-        "achievement_date",
-    ];
+    let columns = "organisation_type, organisation_code, financial_year, indicator, \
+             measure, value, achievement_date";
     w.insert_facts(
         id,
         "iif_achievement",
@@ -111,15 +94,8 @@ async fn write_iif_and_payments(w: &mut Write<'_>, id: i64, facts: &FactBatch) -
         },
     )
     .await?;
-    let columns = [
-        "pcn_code",
-        "financial_year",
-        "points",
-        "recorded",
-        "indicator",
-        "pcn_prevalence",
-        "national_prevalence",
-    ];
+    let columns = "pcn_code, financial_year, points, recorded, indicator, \
+             pcn_prevalence, national_prevalence";
     w.insert_facts(id, "iif_points", &columns, &facts.iif_points, |f| {
         Ok(vec![
             text(&f.pcn),
@@ -132,13 +108,7 @@ async fn write_iif_and_payments(w: &mut Write<'_>, id: i64, facts: &FactBatch) -
         ])
     })
     .await?;
-    let columns = [
-        "practice_code",
-        "pcn_code",
-        "financial_year",
-        "stream",
-        "amount_pence",
-    ];
+    let columns = "practice_code, pcn_code, financial_year, stream, amount_pence";
     w.insert_facts(
         id,
         "payment_actual",

@@ -77,15 +77,8 @@ pub(crate) async fn write_governance(
             .pop();
         w.insert(
             "governance_fact",
-            &[
-                "import_id",
-                "pcn_code",
-                "field",
-                "value",
-                "effective_from",
-                "recorded_at",
-                "recorded_by",
-            ],
+            "import_id, pcn_code, field, value, effective_from, recorded_at, \
+             recorded_by",
             vec![
                 Value::Int(import_id),
                 text(&fact.pcn),

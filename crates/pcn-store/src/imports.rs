@@ -79,13 +79,7 @@ impl Store {
     pub async fn imports(&self) -> Result<Vec<ImportRecord>> {
         let sql = format!("{IMPORT_SELECT} ORDER BY id");
         let query = sqlx::query(&sql);
-        fetch_mapped(
-            &mut *self.pool.acquire().await?,
-            query,
-            "import_log",
-            import_record,
-        )
-        .await
+        self.fetch(query, "import_log", import_record).await
     }
 
     /// Writes an import and its facts in one transaction, or nothing if the
@@ -106,16 +100,8 @@ impl Store {
         let id = w
             .insert(
                 "import_log",
-                &[
-                    "sha256",
-                    "file_name",
-                    "kind",
-                    "data_date",
-                    "rows_read",
-                    "facts",
-                    "imported_at",
-                    "imported_by",
-                ],
+                "sha256, file_name, kind, data_date, rows_read, facts, imported_at, \
+             imported_by",
                 vec![
                     text(import.sha256),
                     text(import.file_name),
@@ -153,20 +139,12 @@ async fn write_registry_facts(w: &mut Write<'_>, id: i64, facts: &FactBatch) -> 
     w.insert_facts(
         id,
         "practice_fact",
-        &PRACTICE_COLUMNS,
+        PRACTICE_COLUMNS,
         &facts.practices,
         |f| Ok(practice_row(f)),
     )
     .await?;
-    let columns = [
-        "pcn_code",
-        "as_at",
-        "name",
-        "sub_icb",
-        "open_date",
-        "close_date",
-        "postcode",
-    ];
+    let columns = "pcn_code, as_at, name, sub_icb, open_date, close_date, postcode";
     w.insert_facts(id, "network_fact", &columns, &facts.networks, |f| {
         Ok(vec![
             text(&f.code),
@@ -179,7 +157,7 @@ async fn write_registry_facts(w: &mut Write<'_>, id: i64, facts: &FactBatch) -> 
         ])
     })
     .await?;
-    let columns = ["practice_code", "pcn_code", "start_date", "end_date"];
+    let columns = "practice_code, pcn_code, start_date, end_date";
     w.insert_facts(id, "membership_interval", &columns, &facts.intervals, |f| {
         Ok(vec![
             text(&f.practice),
@@ -189,7 +167,7 @@ async fn write_registry_facts(w: &mut Write<'_>, id: i64, facts: &FactBatch) -> 
         ])
     })
     .await?;
-    let columns = ["practice_code", "pcn_code", "as_at"];
+    let columns = "practice_code, pcn_code, as_at";
     w.insert_facts(
         id,
         "membership_observation",
@@ -198,32 +176,15 @@ async fn write_registry_facts(w: &mut Write<'_>, id: i64, facts: &FactBatch) -> 
         |f| Ok(vec![text(&f.practice), text(&f.pcn), text(f.as_at)]),
     )
     .await?;
-    let band_columns: Vec<String> = (0..AGE_BANDS.len()).map(|b| format!("b{b:02}")).collect();
-    let mut columns = vec!["practice_code", "as_at", "sex", "total"];
-    columns.extend(band_columns.iter().map(String::as_str));
+    let bands: Vec<String> = (0..AGE_BANDS.len()).map(|b| format!("b{b:02}")).collect();
+    let columns = format!("practice_code, as_at, sex, total, {}", bands.join(", "));
     w.insert_facts(id, "list_size", &columns, &facts.list_sizes, list_size_row)
         .await
 }
 
-const PRACTICE_COLUMNS: [&str; 17] = [
-    "practice_code",
-    "as_at",
-    "name",
-    "postcode",
-    "sub_icb",
-    "sub_icb_name",
-    "icb",
-    "icb_name",
-    "region",
-    "region_name",
-    "open_date",
-    "close_date",
-    "status",
-    "prescribing_setting",
-    "supplier",
-    "lat_e6",
-    "lon_e6",
-];
+const PRACTICE_COLUMNS: &str = "practice_code, as_at, name, postcode, sub_icb, sub_icb_name, icb, \
+             icb_name, region, region_name, open_date, close_date, status, \
+             prescribing_setting, supplier, lat_e6, lon_e6";
 
 fn practice_row(f: &PracticeFact) -> Vec<Value> {
     vec![

@@ -102,7 +102,7 @@ impl Store {
                 client: client_locked,
             });
         }
-        let columns = ["username", "client", "at", "succeeded"];
+        let columns = "username, client, at, succeeded";
         let row = vec![text(&username), text(client), text(w.at_text()), int(0)];
         let id = w.insert("login_attempt", &columns, row).await?;
         w.commit().await?;

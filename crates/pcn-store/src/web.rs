@@ -115,15 +115,8 @@ impl Store {
                 "there is already an account {username:?}"
             )));
         }
-        let columns = [
-            "username",
-            "display_name",
-            "password_hash",
-            "role",
-            "scope",
-            "created_at",
-            "created_by",
-        ];
+        let columns = "username, display_name, password_hash, role, scope, created_at, \
+             created_by";
         let row = vec![
             text(username),
             crate::write::Value::Text(display_name.map(str::to_string)),
@@ -148,27 +141,14 @@ impl Store {
     pub async fn accounts(&self) -> Result<Vec<StoredAccount>> {
         let sql = format!("{USER_SELECT} ORDER BY u.id");
         let query = sqlx::query(&sql);
-        fetch_mapped(
-            &mut *self.pool.acquire().await?,
-            query,
-            "web_user",
-            account_row,
-        )
-        .await
+        self.fetch(query, "web_user", account_row).await
     }
 
     /// The account with this user name, enabled or not.
     pub async fn account(&self, username: &str) -> Result<Option<StoredAccount>> {
         let sql = format!("{USER_SELECT} WHERE u.username = $1");
         let query = sqlx::query(&sql).bind(username);
-        Ok(fetch_mapped(
-            &mut *self.pool.acquire().await?,
-            query,
-            "web_user",
-            account_row,
-        )
-        .await?
-        .pop())
+        Ok(self.fetch(query, "web_user", account_row).await?.pop())
     }
 
     /// Replaces an account's password hash and ends its sessions, audited.
@@ -259,11 +239,8 @@ impl Store {
              FROM web_user u JOIN web_session s ON s.user_id = u.id WHERE s.token_sha256 = $1 AND u.disabled_at IS NULL",
         )
         .bind(token_sha256);
-        let sessions = fetch_mapped(
-            &mut *self.pool.acquire().await?,
-            query,
-            "web_session",
-            |c| {
+        let sessions = self
+            .fetch(query, "web_session", |c| {
                 let expires_at = c
                     .parse_with("expires_at", DateTime::parse_from_rfc3339)?
                     .with_timezone(&Utc);
@@ -272,9 +249,8 @@ impl Store {
                     csrf_token: c.text("csrf_token")?,
                     expires_at,
                 })
-            },
-        )
-        .await?;
+            })
+            .await?;
         Ok(sessions.into_iter().find(|s| s.expires_at > now))
     }
 
@@ -303,12 +279,8 @@ impl Store {
             text(w.at_text()),
             int(i64::from(succeeded)),
         ];
-        w.insert(
-            "login_attempt",
-            &["username", "client", "at", "succeeded"],
-            row,
-        )
-        .await?;
+        w.insert("login_attempt", "username, client, at, succeeded", row)
+            .await?;
         w.commit().await
     }
 
@@ -320,13 +292,7 @@ impl Store {
         )
         .bind(username)
         .bind(since.to_rfc3339());
-        let counts = fetch_mapped(
-            &mut *self.pool.acquire().await?,
-            query,
-            "login_attempt",
-            |c| c.int("n"),
-        )
-        .await?;
+        let counts = self.fetch(query, "login_attempt", |c| c.int("n")).await?;
         Ok(counts.into_iter().sum())
     }
 
@@ -343,13 +309,14 @@ impl Store {
                     CAST((SELECT COUNT(*) FROM import_log) AS BIGINT) AS imports, \
                     CAST((SELECT COUNT(*) FROM audit_log WHERE entity = 'account') AS BIGINT) AS accounts",
         );
-        let versions = fetch_mapped(&mut *self.pool.acquire().await?, query, "audit_log", |c| {
-            Ok(DataVersion {
-                facts: (c.int("facts")?, c.int("imports")?),
-                accounts: c.int("accounts")?,
+        let versions = self
+            .fetch(query, "audit_log", |c| {
+                Ok(DataVersion {
+                    facts: (c.int("facts")?, c.int("imports")?),
+                    accounts: c.int("accounts")?,
+                })
             })
-        })
-        .await?;
+            .await?;
         versions
             .into_iter()
             .next()

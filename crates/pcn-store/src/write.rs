@@ -102,7 +102,7 @@ impl Write<'_> {
     pub(crate) async fn insert(
         &mut self,
         table: &'static str,
-        columns: &[&str],
+        columns: &str,
         values: Vec<Value>,
     ) -> Result<i64> {
         let rows = self
@@ -119,10 +119,11 @@ impl Write<'_> {
     pub(crate) async fn insert_returning(
         &mut self,
         table: &str,
-        columns: &[&str],
+        columns: &str,
         rows: Vec<Vec<Value>>,
         returning: &str,
     ) -> Result<Vec<AnyRow>> {
+        let columns = &column_list(columns);
         let mut out = Vec::with_capacity(rows.len());
         for chunk in chunks(columns, rows) {
             let sql = insert_sql(self.backend, table, columns, &chunk)? + " RETURNING " + returning;
@@ -146,9 +147,10 @@ impl Write<'_> {
     pub(crate) async fn insert_rows(
         &mut self,
         table: &str,
-        columns: &[&str],
+        columns: &str,
         rows: Vec<Vec<Value>>,
     ) -> Result<()> {
+        let columns = &column_list(columns);
         for chunk in chunks(columns, rows) {
             let sql = insert_sql(self.backend, table, columns, &chunk)?;
             let mut query = sqlx::query(&sql);
@@ -168,19 +170,18 @@ impl Write<'_> {
         &mut self,
         import_id: i64,
         table: &str,
-        columns: &[&str],
+        columns: &str,
         facts: &[T],
         row: impl Fn(&T) -> Result<Vec<Value>>,
     ) -> Result<()> {
-        let mut all = vec!["import_id"];
-        all.extend_from_slice(columns);
         let mut rows = Vec::with_capacity(facts.len());
         for fact in facts {
             let mut values = vec![int(import_id)];
             values.extend(row(fact)?);
             rows.push(values);
         }
-        self.insert_rows(table, &all, rows).await
+        self.insert_rows(table, &format!("import_id, {columns}"), rows)
+            .await
     }
 
     /// Records the change in the audit log.
@@ -188,16 +189,8 @@ impl Write<'_> {
         let (at, actor) = (self.at_text(), self.actor.to_string());
         self.insert(
             "audit_log",
-            &[
-                "at",
-                "actor",
-                "action",
-                "entity",
-                "entity_key",
-                "before_value",
-                "after_value",
-                "detail",
-            ],
+            "at, actor, action, entity, entity_key, before_value, after_value, \
+             detail",
             vec![
                 text(at),
                 text(actor),
@@ -217,6 +210,11 @@ impl Write<'_> {
     pub(crate) async fn commit(self) -> Result<()> {
         self.tx.commit().await.doing("committing a change")
     }
+}
+
+/// The names in a comma-separated column list.
+fn column_list(columns: &str) -> Vec<&str> {
+    columns.split(',').map(str::trim).collect()
 }
 
 /// Rows in chunks small enough for one statement each: both engines limit
@@ -276,6 +274,18 @@ fn insert_sql(
         sql.push(')');
     }
     Ok(sql)
+}
+
+impl Store {
+    /// Runs a read on a connection of the pool and maps each row of `table`.
+    pub(crate) async fn fetch<'q, T>(
+        &self,
+        query: Query<'q, Any, AnyArguments<'q>>,
+        table: &'static str,
+        map: impl Fn(&Columns) -> Result<T>,
+    ) -> Result<Vec<T>> {
+        fetch_mapped(&mut *self.pool.acquire().await?, query, table, map).await
+    }
 }
 
 /// Runs a query and maps each row of `table` with `map`.
