@@ -284,7 +284,7 @@ impl Store {
             text(w.at_text()),
             text(actor),
         ];
-        w.insert("arrs_cost", &columns, row).await?;
+        w.insert("arrs_cost", columns, row).await?;
         let key = format!("{} post {} {month}", post.pcn, post.id);
         w.audit(
             AuditChange::new("cost", "arrs-post", key)

@@ -18,7 +18,7 @@ pub(crate) async fn write_funding_inputs(
     facts: &FactBatch,
 ) -> Result<()> {
     let columns = "subject_type, subject_code, kind, as_at, value";
-    w.insert_facts(id, "population_fact", &columns, &facts.populations, |f| {
+    w.insert_facts(id, "population_fact", columns, &facts.populations, |f| {
         let subject_type = match f.subject {
             PopulationSubject::Practice(_) => "practice",
             PopulationSubject::Network(_) => "network",
@@ -34,7 +34,7 @@ pub(crate) async fn write_funding_inputs(
     .await?;
     let columns = "location_id, as_at, name, postcode, beds, lat_e6, lon_e6, \
              local_authority, ods_code, dormant";
-    w.insert_facts(id, "care_home_fact", &columns, &facts.care_homes, |f| {
+    w.insert_facts(id, "care_home_fact", columns, &facts.care_homes, |f| {
         Ok(vec![
             text(&f.location_id),
             text(f.as_at),
@@ -53,7 +53,7 @@ pub(crate) async fn write_funding_inputs(
     w.insert_facts(
         id,
         "care_home_alignment",
-        &columns,
+        columns,
         &facts.care_home_alignments,
         |f| {
             Ok(vec![
@@ -75,7 +75,7 @@ async fn write_iif_and_payments(w: &mut Write<'_>, id: i64, facts: &FactBatch) -
     w.insert_facts(
         id,
         "iif_achievement",
-        &columns,
+        columns,
         &facts.iif_achievements,
         |f| {
             let organisation_type = match f.organisation {
@@ -96,7 +96,7 @@ async fn write_iif_and_payments(w: &mut Write<'_>, id: i64, facts: &FactBatch) -
     .await?;
     let columns = "pcn_code, financial_year, points, recorded, indicator, \
              pcn_prevalence, national_prevalence";
-    w.insert_facts(id, "iif_points", &columns, &facts.iif_points, |f| {
+    w.insert_facts(id, "iif_points", columns, &facts.iif_points, |f| {
         Ok(vec![
             text(&f.pcn),
             text(&f.financial_year),
@@ -109,21 +109,15 @@ async fn write_iif_and_payments(w: &mut Write<'_>, id: i64, facts: &FactBatch) -
     })
     .await?;
     let columns = "practice_code, pcn_code, financial_year, stream, amount_pence";
-    w.insert_facts(
-        id,
-        "payment_actual",
-        &columns,
-        &facts.payment_actuals,
-        |f| {
-            Ok(vec![
-                text(&f.practice),
-                opt_text(&f.pcn),
-                text(&f.financial_year),
-                text(&f.stream),
-                int(f.amount),
-            ])
-        },
-    )
+    w.insert_facts(id, "payment_actual", columns, &facts.payment_actuals, |f| {
+        Ok(vec![
+            text(&f.practice),
+            opt_text(&f.pcn),
+            text(&f.financial_year),
+            text(&f.stream),
+            int(f.amount),
+        ])
+    })
     .await
 }
 

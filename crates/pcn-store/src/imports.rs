@@ -145,7 +145,7 @@ async fn write_registry_facts(w: &mut Write<'_>, id: i64, facts: &FactBatch) -> 
     )
     .await?;
     let columns = "pcn_code, as_at, name, sub_icb, open_date, close_date, postcode";
-    w.insert_facts(id, "network_fact", &columns, &facts.networks, |f| {
+    w.insert_facts(id, "network_fact", columns, &facts.networks, |f| {
         Ok(vec![
             text(&f.code),
             text(f.as_at),
@@ -158,7 +158,7 @@ async fn write_registry_facts(w: &mut Write<'_>, id: i64, facts: &FactBatch) -> 
     })
     .await?;
     let columns = "practice_code, pcn_code, start_date, end_date";
-    w.insert_facts(id, "membership_interval", &columns, &facts.intervals, |f| {
+    w.insert_facts(id, "membership_interval", columns, &facts.intervals, |f| {
         Ok(vec![
             text(&f.practice),
             text(&f.pcn),
@@ -171,7 +171,7 @@ async fn write_registry_facts(w: &mut Write<'_>, id: i64, facts: &FactBatch) -> 
     w.insert_facts(
         id,
         "membership_observation",
-        &columns,
+        columns,
         &facts.observations,
         |f| Ok(vec![text(&f.practice), text(&f.pcn), text(f.as_at)]),
     )

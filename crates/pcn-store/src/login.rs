@@ -104,7 +104,7 @@ impl Store {
         }
         let columns = "username, client, at, succeeded";
         let row = vec![text(&username), text(client), text(w.at_text()), int(0)];
-        let id = w.insert("login_attempt", &columns, row).await?;
+        let id = w.insert("login_attempt", columns, row).await?;
         w.commit().await?;
         Ok(LoginGate::Check(LoginAttempt { id }))
     }

@@ -126,7 +126,7 @@ impl Store {
             text(w.at_text()),
             text(actor),
         ];
-        let id = w.insert("web_user", &columns, row).await?;
+        let id = w.insert("web_user", columns, row).await?;
         w.audit(
             AuditChange::new("add", "account", username)
                 .after(Some(format!("{role} {scope}")))
