@@ -26,7 +26,9 @@ pub async fn write_demo(app: &App, actor: &str) -> Result<()> {
         imported_at: Utc::now(),
         imported_by: actor,
     };
-    app.store.write_import(&import, &facts).await?;
+    app.store
+        .write_import(&import, &facts, &app.rulebook)
+        .await?;
     Ok(())
 }
 

@@ -57,7 +57,10 @@ impl App {
             imported_at: Utc::now(),
             imported_by: actor,
         };
-        let outcome = self.store.write_import(&import, &parsed.facts).await?;
+        let outcome = self
+            .store
+            .write_import(&import, &parsed.facts, &self.rulebook)
+            .await?;
         Ok(match outcome {
             ImportOutcome::Written(id) => FileOutcome::Written { parsed, id },
             ImportOutcome::AlreadyImported(record) => {

@@ -238,7 +238,7 @@ async fn arrs_year(args: &BenchArgs, path: &Path, counted: bool, s: &mut Samples
         .join("nhsd-pcn-workforce-2026-06/pcn-workforce-individual-level-2026-06.csv.gz");
     let app = open(path).await?;
     let ((), seeded) = timed(import_file(&app, &workforce)).await?;
-    let (mut posts, loaded) = timed(app.store.posts(None)).await?;
+    let (mut posts, loaded) = timed(async { Ok(app.store.posts(None).await?) }).await?;
     app.close().await;
     let rulebook = pcn_app::rules::load(None)?;
     // Network by network, so each network's claim lines are one run.

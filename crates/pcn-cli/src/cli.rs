@@ -110,6 +110,10 @@ pub struct ImportArgs {
     /// the date governance facts take effect.
     #[arg(long, value_parser = parse_date)]
     pub as_at: Option<NaiveDate>,
+    /// Use the rulebook files in this folder instead of the built-in rulebook
+    /// (a workforce census seeds ARRS posts in the roles it reimburses).
+    #[arg(long)]
+    pub rules: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

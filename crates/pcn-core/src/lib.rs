@@ -22,8 +22,8 @@ pub mod plan;
 pub mod reconcile;
 pub mod registry;
 pub mod rulebook;
-pub mod text;
 pub mod services;
+pub mod text;
 
 pub use codes::{
     CodeError, CommissionerCode, IcbCode, PcnCode, PracticeCode, RegionCode, SubIcbCode,

@@ -828,7 +828,8 @@ pub fn reconcile_payments(
                 .lines
                 .iter()
                 .filter(|l| {
-                    group.streams.iter().any(|s| s == l.stream_id.as_str()) || group.optional.iter().any(|s| s == l.stream_id.as_str())
+                    group.streams.iter().any(|s| s == l.stream_id.as_str())
+                        || group.optional.iter().any(|s| s == l.stream_id.as_str())
                 })
                 .collect();
             let recipients = paid.remove(&(s.pcn.clone(), index)).unwrap_or_default();
@@ -1067,7 +1068,10 @@ fn item(
     let with: Vec<&Line> = lines
         .iter()
         .copied()
-        .filter(|l| group.optional.iter().any(|s| s == l.stream_id.as_str()) && l.status == LineStatus::Scheduled)
+        .filter(|l| {
+            group.optional.iter().any(|s| s == l.stream_id.as_str())
+                && l.status == LineStatus::Scheduled
+        })
         .collect();
     let explained = |c: &Cause| {
         matches!(

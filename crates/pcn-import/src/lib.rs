@@ -64,8 +64,8 @@ mod pathdate;
 pub mod payments;
 pub mod populations;
 pub mod registration;
-mod stream;
 pub mod remittance;
+mod stream;
 pub mod workforce;
 
 pub use error::{ImportError, Problem, KEPT_PROBLEMS, SHOWN_PROBLEMS};

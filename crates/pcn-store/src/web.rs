@@ -1,15 +1,17 @@
-//! Accounts, sessions and login attempts of the web app.
+//! Accounts, sessions and login attempts of the web app (migration 0007).
 //!
 //! The store keeps password hashes and session-token digests; it never sees
 //! a password or a session token. Every change to an account is audited.
 
-use anyhow::{bail, Context, Result};
 use chrono::{DateTime, Utc};
 use pcn_core::access::{check_role_scope, Account, Role, Scope};
-use sqlx::any::AnyRow;
-use sqlx::Row;
+use sqlx::AnyConnection;
 
-use super::{audit, next_id, AuditChange, Store};
+use crate::audit::AuditChange;
+use crate::error::{Error, Result};
+use crate::rows::Columns;
+use crate::write::{fetch_mapped, int, text, Write};
+use crate::Store;
 
 /// An account as stored, with its password hash (for the login check only).
 #[derive(Debug, Clone)]
@@ -29,7 +31,7 @@ pub struct StoredSession {
     pub expires_at: DateTime<Utc>,
 }
 
-/// What has changed in the store, as newest ids.
+/// What has changed in the store, as counts of changes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DataVersion {
     /// Facts, governance, distribution agreements, assessments (audit log)
@@ -41,25 +43,19 @@ pub struct DataVersion {
 
 const USER_SELECT: &str = "SELECT u.id, u.username, u.display_name, u.password_hash, u.role, u.scope, u.created_at, u.created_by, u.disabled_at FROM web_user u";
 
-fn account_row(row: &AnyRow) -> Result<StoredAccount> {
-    let role: String = row.try_get("role")?;
-    let scope: String = row.try_get("scope")?;
+fn account_row(c: &Columns) -> Result<StoredAccount> {
     Ok(StoredAccount {
         account: Account {
-            id: row.try_get("id")?,
-            username: row.try_get("username")?,
-            display_name: row.try_get("display_name")?,
-            role: role
-                .parse::<Role>()
-                .map_err(|e| anyhow::anyhow!("bad role in web_user: {e}"))?,
-            scope: scope
-                .parse::<Scope>()
-                .map_err(|e| anyhow::anyhow!("bad scope in web_user: {e}"))?,
+            id: c.int("id")?,
+            username: c.text("username")?,
+            display_name: c.opt_text("display_name")?,
+            role: c.parse("role")?,
+            scope: c.parse("scope")?,
         },
-        password_hash: row.try_get("password_hash")?,
-        created_at: row.try_get("created_at")?,
-        created_by: row.try_get("created_by")?,
-        disabled_at: row.try_get("disabled_at")?,
+        password_hash: c.text("password_hash")?,
+        created_at: c.text("created_at")?,
+        created_by: c.text("created_by")?,
+        disabled_at: c.opt_text("disabled_at")?,
     })
 }
 
@@ -70,8 +66,31 @@ pub fn check_username(name: &str) -> Result<()> {
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || ".-_@".contains(c));
     if !ok {
-        bail!("{name:?} is not a user name: use 3 to 64 letters, digits, '.', '-', '_' or '@'");
+        return Err(Error::Invalid(format!(
+            "{name:?} is not a user name: use 3 to 64 letters, digits, '.', '-', '_' or '@'"
+        )));
     }
+    Ok(())
+}
+
+/// The id and disabled date of the account with this user name.
+async fn account_id(conn: &mut AnyConnection, username: &str) -> Result<(i64, Option<String>)> {
+    let query =
+        sqlx::query("SELECT id, disabled_at FROM web_user WHERE username = $1").bind(username);
+    fetch_mapped(conn, query, "web_user", |c| {
+        Ok((c.int("id")?, c.opt_text("disabled_at")?))
+    })
+    .await?
+    .pop()
+    .ok_or_else(|| Error::NotFound(format!("there is no account {username:?}")))
+}
+
+/// Ends every session of an account (its password changed, or it was disabled).
+async fn end_sessions_of(w: &mut Write<'_>, account_id: i64) -> Result<()> {
+    sqlx::query("DELETE FROM web_session WHERE user_id = $1")
+        .bind(account_id)
+        .execute(w.conn())
+        .await?;
     Ok(())
 }
 
@@ -89,66 +108,47 @@ impl Store {
         actor: &str,
     ) -> Result<i64> {
         check_username(username)?;
-        check_role_scope(role, scope).map_err(anyhow::Error::msg)?;
-        let mut tx = self.pool.begin().await?;
-        let taken = sqlx::query("SELECT id FROM web_user WHERE username = $1")
-            .bind(username)
-            .fetch_optional(&mut *tx)
-            .await?;
-        if taken.is_some() {
-            bail!("there is already an account {username:?}");
+        check_role_scope(role, scope).map_err(|e| Error::Invalid(e.to_string()))?;
+        let mut w = self.write(at, actor).await?;
+        if account_id(w.conn(), username).await.is_ok() {
+            return Err(Error::Conflict(format!(
+                "there is already an account {username:?}"
+            )));
         }
-        let id = next_id(&mut tx, "web_user").await?;
-        sqlx::query(
-            "INSERT INTO web_user (id, username, display_name, password_hash, role, scope, created_at, created_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-        )
-        .bind(id)
-        .bind(username)
-        .bind(display_name)
-        .bind(password_hash)
-        .bind(role.as_str())
-        .bind(scope.to_string())
-        .bind(at.to_rfc3339())
-        .bind(actor)
-        .execute(&mut *tx)
-        .await?;
-        audit(
-            &mut tx,
-            at,
-            actor,
-            &AuditChange {
-                action: "add".into(),
-                entity: "account".into(),
-                entity_key: username.to_string(),
-                before_value: None,
-                after_value: Some(format!("{role} {scope}")),
-                detail: display_name.map(str::to_string),
-            },
+        let columns = "username, display_name, password_hash, role, scope, created_at, \
+             created_by";
+        let row = vec![
+            text(username),
+            crate::write::Value::Text(display_name.map(str::to_string)),
+            text(password_hash),
+            text(role.as_str()),
+            text(scope),
+            text(w.at_text()),
+            text(actor),
+        ];
+        let id = w.insert("web_user", columns, row).await?;
+        w.audit(
+            AuditChange::new("add", "account", username)
+                .after(Some(format!("{role} {scope}")))
+                .detail(display_name.map(str::to_string)),
         )
         .await?;
-        tx.commit().await?;
+        w.commit().await?;
         Ok(id)
     }
 
     /// Every account, in id order.
     pub async fn accounts(&self) -> Result<Vec<StoredAccount>> {
-        sqlx::query(&format!("{USER_SELECT} ORDER BY u.id"))
-            .fetch_all(&self.pool)
-            .await?
-            .iter()
-            .map(account_row)
-            .collect()
+        let sql = format!("{USER_SELECT} ORDER BY u.id");
+        let query = sqlx::query(&sql);
+        self.fetch(query, "web_user", account_row).await
     }
 
     /// The account with this user name, enabled or not.
     pub async fn account(&self, username: &str) -> Result<Option<StoredAccount>> {
-        sqlx::query(&format!("{USER_SELECT} WHERE u.username = $1"))
-            .bind(username)
-            .fetch_optional(&self.pool)
-            .await?
-            .as_ref()
-            .map(account_row)
-            .transpose()
+        let sql = format!("{USER_SELECT} WHERE u.username = $1");
+        let query = sqlx::query(&sql).bind(username);
+        Ok(self.fetch(query, "web_user", account_row).await?.pop())
     }
 
     /// Replaces an account's password hash and ends its sessions, audited.
@@ -159,38 +159,20 @@ impl Store {
         at: DateTime<Utc>,
         actor: &str,
     ) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
-        let id: i64 = sqlx::query("SELECT id FROM web_user WHERE username = $1")
-            .bind(username)
-            .fetch_optional(&mut *tx)
-            .await?
-            .with_context(|| format!("there is no account {username:?}"))?
-            .try_get("id")?;
+        let mut w = self.write(at, actor).await?;
+        let (id, _) = account_id(w.conn(), username).await?;
         sqlx::query("UPDATE web_user SET password_hash = $1 WHERE id = $2")
             .bind(password_hash)
             .bind(id)
-            .execute(&mut *tx)
+            .execute(w.conn())
             .await?;
-        sqlx::query("DELETE FROM web_session WHERE user_id = $1")
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
-        audit(
-            &mut tx,
-            at,
-            actor,
-            &AuditChange {
-                action: "set-password".into(),
-                entity: "account".into(),
-                entity_key: username.to_string(),
-                before_value: None,
-                after_value: None,
-                detail: Some("sessions ended".into()),
-            },
+        end_sessions_of(&mut w, id).await?;
+        w.audit(
+            AuditChange::new("set-password", "account", username)
+                .detail(Some("sessions ended".into())),
         )
         .await?;
-        tx.commit().await?;
-        Ok(())
+        w.commit().await
     }
 
     /// Disables an account (kept for the log) and ends its sessions, audited.
@@ -200,42 +182,27 @@ impl Store {
         at: DateTime<Utc>,
         actor: &str,
     ) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
-        let row = sqlx::query("SELECT id, disabled_at FROM web_user WHERE username = $1")
-            .bind(username)
-            .fetch_optional(&mut *tx)
-            .await?
-            .with_context(|| format!("there is no account {username:?}"))?;
-        let id: i64 = row.try_get("id")?;
-        let before: Option<String> = row.try_get("disabled_at")?;
-        if before.is_some() {
-            bail!("the account {username:?} is already disabled");
+        let mut w = self.write(at, actor).await?;
+        let (id, disabled) = account_id(w.conn(), username).await?;
+        if disabled.is_some() {
+            return Err(Error::Conflict(format!(
+                "the account {username:?} is already disabled"
+            )));
         }
         sqlx::query("UPDATE web_user SET disabled_at = $1 WHERE id = $2")
-            .bind(at.to_rfc3339())
+            .bind(w.at_text())
             .bind(id)
-            .execute(&mut *tx)
+            .execute(w.conn())
             .await?;
-        sqlx::query("DELETE FROM web_session WHERE user_id = $1")
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
-        audit(
-            &mut tx,
-            at,
-            actor,
-            &AuditChange {
-                action: "disable".into(),
-                entity: "account".into(),
-                entity_key: username.to_string(),
-                before_value: Some("enabled".into()),
-                after_value: Some("disabled".into()),
-                detail: Some("sessions ended".into()),
-            },
+        end_sessions_of(&mut w, id).await?;
+        w.audit(
+            AuditChange::new("disable", "account", username)
+                .before(Some("enabled".into()))
+                .after(Some("disabled".into()))
+                .detail(Some("sessions ended".into())),
         )
         .await?;
-        tx.commit().await?;
-        Ok(())
+        w.commit().await
     }
 
     /// Starts a session (the token's digest, never the token).
@@ -267,26 +234,24 @@ impl Store {
         token_sha256: &str,
         now: DateTime<Utc>,
     ) -> Result<Option<StoredSession>> {
-        let row = sqlx::query(
+        let query = sqlx::query(
             "SELECT u.id, u.username, u.display_name, u.password_hash, u.role, u.scope, u.created_at, u.created_by, u.disabled_at, s.csrf_token, s.expires_at \
              FROM web_user u JOIN web_session s ON s.user_id = u.id WHERE s.token_sha256 = $1 AND u.disabled_at IS NULL",
         )
-        .bind(token_sha256)
-        .fetch_optional(&self.pool)
-        .await?;
-        let Some(row) = row else { return Ok(None) };
-        let expires: String = row.try_get("expires_at")?;
-        let expires_at = DateTime::parse_from_rfc3339(&expires)
-            .with_context(|| format!("bad session expiry {expires:?}"))?
-            .with_timezone(&Utc);
-        if expires_at <= now {
-            return Ok(None);
-        }
-        Ok(Some(StoredSession {
-            account: account_row(&row)?.account,
-            csrf_token: row.try_get("csrf_token")?,
-            expires_at,
-        }))
+        .bind(token_sha256);
+        let sessions = self
+            .fetch(query, "web_session", |c| {
+                let expires_at = c
+                    .parse_with("expires_at", DateTime::parse_from_rfc3339)?
+                    .with_timezone(&Utc);
+                Ok(StoredSession {
+                    account: account_row(c)?.account,
+                    csrf_token: c.text("csrf_token")?,
+                    expires_at,
+                })
+            })
+            .await?;
+        Ok(sessions.into_iter().find(|s| s.expires_at > now))
     }
 
     /// Ends a session; ends every expired session too.
@@ -307,73 +272,54 @@ impl Store {
         at: DateTime<Utc>,
         succeeded: bool,
     ) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
-        let id = next_id(&mut tx, "login_attempt").await?;
-        sqlx::query(
-            "INSERT INTO login_attempt (id, username, client, at, succeeded) VALUES ($1, $2, $3, $4, $5)",
-        )
-        .bind(id)
-        .bind(username)
-        .bind(client)
-        .bind(at.to_rfc3339())
-        .bind(i64::from(succeeded))
-        .execute(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        Ok(())
+        let mut w = self.write(at, username).await?;
+        let row = vec![
+            text(username),
+            text(client),
+            text(w.at_text()),
+            int(i64::from(succeeded)),
+        ];
+        w.insert("login_attempt", "username, client, at, succeeded", row)
+            .await?;
+        w.commit().await
     }
 
     /// Failed logins for a user name since `since`, after its last success.
     pub async fn recent_failed_logins(&self, username: &str, since: DateTime<Utc>) -> Result<i64> {
-        let row = sqlx::query(
+        let query = sqlx::query(
             "SELECT CAST(COUNT(*) AS BIGINT) AS n FROM login_attempt WHERE username = $1 AND succeeded = 0 AND at >= $2 \
              AND at > COALESCE((SELECT MAX(at) FROM login_attempt WHERE username = $1 AND succeeded = 1), '')",
         )
         .bind(username)
-        .bind(since.to_rfc3339())
-        .fetch_one(&self.pool)
-        .await?;
-        Ok(row.try_get("n")?)
-    }
-
-    /// Writes one audit row on its own (a refused request, a login), for
-    /// events that change nothing else.
-    pub async fn record_audit(
-        &self,
-        at: DateTime<Utc>,
-        actor: &str,
-        change: &AuditChange,
-    ) -> Result<()> {
-        // Ids are MAX + 1: two writers at once on PostgreSQL can collide, so try again.
-        let mut last = None;
-        for _ in 0..3 {
-            let mut tx = self.pool.begin().await?;
-            match audit(&mut tx, at, actor, change).await {
-                Ok(()) => match tx.commit().await {
-                    Ok(()) => return Ok(()),
-                    Err(e) => last = Some(anyhow::Error::from(e)),
-                },
-                Err(e) => last = Some(e),
-            }
-        }
-        Err(last.unwrap_or_else(|| anyhow::anyhow!("audit write failed")))
+        .bind(since.to_rfc3339());
+        let counts = self.fetch(query, "login_attempt", |c| c.int("n")).await?;
+        Ok(counts.into_iter().sum())
     }
 
     /// The newest changes in the store, so a server can tell when another
     /// process has changed what it computes from the store, or an account.
+    /// The figures are counts of rows only ever added (audit rows, imports):
+    /// the largest id would miss a transaction that took a smaller id and
+    /// committed after a larger one.
     pub async fn data_version(&self) -> Result<DataVersion> {
         // ARRS rows are read per request, and refusals and logins change
         // nothing, so none of them is a change of the computed data.
-        let row = sqlx::query(
-            "SELECT CAST(COALESCE((SELECT MAX(id) FROM audit_log WHERE entity NOT IN ('access', 'login', 'account') AND entity NOT LIKE 'arrs-%'), 0) AS BIGINT) AS facts, \
-                    CAST(COALESCE((SELECT MAX(id) FROM import_log), 0) AS BIGINT) AS imports, \
-                    CAST(COALESCE((SELECT MAX(id) FROM audit_log WHERE entity = 'account'), 0) AS BIGINT) AS accounts",
-        )
-        .fetch_one(&self.pool)
-        .await?;
-        Ok(DataVersion {
-            facts: (row.try_get("facts")?, row.try_get("imports")?),
-            accounts: row.try_get("accounts")?,
-        })
+        let query = sqlx::query(
+            "SELECT CAST((SELECT COUNT(*) FROM audit_log WHERE entity NOT IN ('access', 'login', 'account') AND entity NOT LIKE 'arrs-%') AS BIGINT) AS facts, \
+                    CAST((SELECT COUNT(*) FROM import_log) AS BIGINT) AS imports, \
+                    CAST((SELECT COUNT(*) FROM audit_log WHERE entity = 'account') AS BIGINT) AS accounts",
+        );
+        let versions = self
+            .fetch(query, "audit_log", |c| {
+                Ok(DataVersion {
+                    facts: (c.int("facts")?, c.int("imports")?),
+                    accounts: c.int("accounts")?,
+                })
+            })
+            .await?;
+        versions
+            .into_iter()
+            .next()
+            .ok_or_else(|| Error::NotFound("the data version".into()))
     }
 }

@@ -8,6 +8,10 @@ use pcn_core::registry::Registry;
 use pcn_core::{PcnCode, PracticeCode, SubIcbCode};
 use pcn_store::{ImportOutcome, NewImport, Store};
 
+fn rules() -> pcn_core::rulebook::Rulebook {
+    pcn_core::rulebook::Rulebook::embedded().unwrap()
+}
+
 fn d(s: &str) -> NaiveDate {
     s.parse().unwrap()
 }
@@ -202,9 +206,15 @@ fn import<'a>(sha: &'a str) -> NewImport<'a> {
 
 async fn exercise(store: &Store) {
     // A first import is written; the same content again changes nothing.
-    let first = store.write_import(&import("abc"), &facts()).await.unwrap();
+    let first = store
+        .write_import(&import("abc"), &facts(), &rules())
+        .await
+        .unwrap();
     assert!(matches!(first, ImportOutcome::Written(1)), "{first:?}");
-    let again = store.write_import(&import("abc"), &facts()).await.unwrap();
+    let again = store
+        .write_import(&import("abc"), &facts(), &rules())
+        .await
+        .unwrap();
     assert!(
         matches!(again, ImportOutcome::AlreadyImported(ref r) if r.id == 1),
         "{again:?}"
@@ -256,7 +266,7 @@ async fn exercise(store: &Store) {
     // An import that fails part-way writes nothing at all.
     let mut broken = facts();
     broken.observations.push(broken.observations[0].clone()); // duplicate primary key
-    let err = store.write_import(&import("def"), &broken).await;
+    let err = store.write_import(&import("def"), &broken, &rules()).await;
     assert!(err.is_err());
     assert_eq!(store.imports().await.unwrap().len(), 1);
     let counts = store.table_counts().await.unwrap();

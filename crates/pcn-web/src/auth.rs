@@ -135,9 +135,10 @@ impl AppState {
             .write()
             .map_err(|_| anyhow!("session lock poisoned"))?
             .remove(&session.token_sha256);
-        self.store
+        Ok(self
+            .store
             .end_session(&session.token_sha256, Utc::now())
-            .await
+            .await?)
     }
 
     /// A new single-use token for a form rendered for this session.

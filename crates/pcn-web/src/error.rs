@@ -65,6 +65,18 @@ impl From<pcn_app::Error> for AppError {
     }
 }
 
+impl From<pcn_store::Error> for AppError {
+    fn from(e: pcn_store::Error) -> AppError {
+        AppError::Internal(e.into())
+    }
+}
+
+impl From<pcn_store::Error> for ApiError {
+    fn from(e: pcn_store::Error) -> ApiError {
+        ApiError(AppError::Internal(e.into()))
+    }
+}
+
 impl From<pcn_app::Error> for ApiError {
     fn from(e: pcn_app::Error) -> ApiError {
         ApiError(e.into())

@@ -35,7 +35,7 @@ pub async fn refuse(state: &AppState, me: &Session, path: &str, why: &str) -> Ap
         .record_audit(Utc::now(), &me.account.username, &change)
         .await
     {
-        return AppError::Internal(e);
+        return AppError::Internal(e.into());
     }
     AppError::Forbidden(format!(
         "Your account ({} for {}) cannot {why}. The attempt has been logged.",

@@ -32,7 +32,7 @@
 //! year exactly; a month's claim never exceeds its cap.
 
 mod budget;
-mod census;
+pub mod census;
 mod claims;
 mod plan;
 mod records;

@@ -1,0 +1,167 @@
+//! Opening a store: which engine a `--database` spec names, the connection
+//! settings of each engine, and the schema migrations (shared, plus the
+//! few that differ per engine).
+
+use sqlx::any::AnyPoolOptions;
+use sqlx::error::BoxDynError;
+use sqlx::migrate::{Migration, MigrationSource, Migrator};
+use sqlx::{AnyConnection, AnyPool};
+use std::future::Future;
+use std::pin::Pin;
+
+type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+use crate::error::{Error, Result};
+use crate::{Backend, Store};
+
+/// The migrations both engines run, in `migrations/`.
+static SHARED: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+/// The few that differ (how a primary key becomes the database's), per engine.
+static SQLITE: sqlx::migrate::Migrator = sqlx::migrate!("./migrations-sqlite");
+static POSTGRES: sqlx::migrate::Migrator = sqlx::migrate!("./migrations-postgres");
+
+/// How long a writer waits for another's transaction before it gives up
+/// (SQLite's busy timeout).
+const BUSY_TIMEOUT_MS: u32 = 10_000;
+
+/// The shared migrations and one engine's, as one list in version order.
+#[derive(Debug)]
+struct Migrations(Vec<Migration>);
+
+impl<'s> MigrationSource<'s> for Migrations {
+    fn resolve(self) -> BoxFuture<'s, std::result::Result<Vec<Migration>, BoxDynError>> {
+        Box::pin(async move { Ok(self.0) })
+    }
+}
+
+async fn migrate(pool: &AnyPool, backend: Backend) -> Result<()> {
+    let own = match backend {
+        Backend::Sqlite => &SQLITE,
+        Backend::Postgres => &POSTGRES,
+    };
+    let mut all: Vec<Migration> = SHARED.iter().chain(own.iter()).cloned().collect();
+    all.sort_by_key(|m| m.version);
+    let migrator = Migrator::new(Migrations(all))
+        .await
+        .map_err(Error::Migration)?;
+    migrator.run(pool).await.map_err(Error::Migration)
+}
+
+/// The settings of every SQLite connection. WAL lets readers go on while one
+/// process writes, and keeps a commit whole if the process is killed;
+/// `synchronous = NORMAL` is safe with WAL (a power cut may lose the last
+/// commits, never corrupt the file). A writer that finds the database
+/// locked waits up to the busy timeout instead of failing at once.
+async fn configure_sqlite(conn: &mut AnyConnection) -> std::result::Result<(), sqlx::Error> {
+    sqlx::query(&format!("PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}"))
+        .execute(&mut *conn)
+        .await?;
+    // Changing the journal mode needs the database to itself, so only when
+    // it is not WAL already (the mode is kept in the file).
+    let mode: String = sqlx::query_scalar("PRAGMA journal_mode")
+        .fetch_one(&mut *conn)
+        .await?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        sqlx::query("PRAGMA journal_mode = WAL")
+            .execute(&mut *conn)
+            .await?;
+    }
+    sqlx::query("PRAGMA synchronous = NORMAL")
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query("PRAGMA foreign_keys = ON")
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// Turns what the user typed after `--database` into a connection URL: a
+/// `postgres://` or `sqlite:` URL is used as it is; anything else is a path to
+/// an SQLite file, created when missing.
+pub fn database_url(spec: &str) -> String {
+    if spec.starts_with("postgres://")
+        || spec.starts_with("postgresql://")
+        || spec.starts_with("sqlite:")
+    {
+        spec.to_string()
+    } else {
+        format!("sqlite://{spec}?mode=rwc")
+    }
+}
+
+/// Hides a password in a connection string before it reaches a message.
+pub(crate) fn redact(spec: &str) -> String {
+    match (spec.find("://"), spec.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let credentials = &spec[scheme + 3..at];
+            match credentials.find(':') {
+                Some(colon) => format!(
+                    "{}{}:***{}",
+                    &spec[..scheme + 3],
+                    &credentials[..colon],
+                    &spec[at..]
+                ),
+                None => spec.to_string(),
+            }
+        }
+        _ => spec.to_string(),
+    }
+}
+
+impl Store {
+    /// Opens (creating if needed) and migrates the database at `spec`.
+    pub async fn open(spec: &str) -> Result<Store> {
+        sqlx::any::install_default_drivers();
+        let url = database_url(spec);
+        let backend = if url.starts_with("sqlite:") {
+            Backend::Sqlite
+        } else {
+            Backend::Postgres
+        };
+        let pool = AnyPoolOptions::new()
+            .max_connections(if backend == Backend::Sqlite { 1 } else { 8 })
+            .after_connect(move |conn, _| {
+                Box::pin(async move {
+                    if backend == Backend::Sqlite {
+                        configure_sqlite(conn).await?;
+                    }
+                    Ok(())
+                })
+            })
+            .connect(&url)
+            .await
+            .map_err(|source| Error::Open {
+                target: redact(spec),
+                source,
+            })?;
+        migrate(&pool, backend).await?;
+        Ok(Store { pool, backend })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    pub async fn close(self) {
+        self.pool.close().await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls() {
+        assert_eq!(database_url("pcn.sqlite"), "sqlite://pcn.sqlite?mode=rwc");
+        assert_eq!(
+            database_url("postgres://u:p@localhost/db"),
+            "postgres://u:p@localhost/db"
+        );
+        assert_eq!(
+            redact("postgres://user:secret@localhost/db"),
+            "postgres://user:***@localhost/db"
+        );
+        assert_eq!(redact("pcn.sqlite"), "pcn.sqlite");
+    }
+}

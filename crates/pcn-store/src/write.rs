@@ -1,0 +1,305 @@
+//! Write transactions: every change the store makes goes through a `Write`,
+//! which inserts rows (one, or many in multi-row statements) and records
+//! the change in the audit log before it commits, so a change and its audit
+//! row land together or not at all.
+
+use chrono::{DateTime, Utc};
+use sqlx::any::{AnyArguments, AnyRow};
+use sqlx::query::Query;
+use sqlx::{Any, AnyConnection, Transaction};
+
+use crate::audit::AuditChange;
+use crate::error::{Doing, Error, Result};
+use crate::rows::Columns;
+use crate::{Backend, Store};
+
+/// A value bound into an insert.
+pub(crate) enum Value {
+    Int(Option<i64>),
+    Text(Option<String>),
+}
+
+/// A text value.
+pub(crate) fn text(value: impl ToString) -> Value {
+    Value::Text(Some(value.to_string()))
+}
+
+/// An optional text value.
+pub(crate) fn opt_text<T: ToString>(value: &Option<T>) -> Value {
+    Value::Text(value.as_ref().map(ToString::to_string))
+}
+
+/// An integer value.
+pub(crate) fn int(value: i64) -> Value {
+    Value::Int(Some(value))
+}
+
+/// A count, refused when too large for the database's 64-bit integers.
+pub(crate) fn count(value: u64) -> Result<Value> {
+    i64::try_from(value)
+        .map(int)
+        .map_err(|_| Error::Invalid(format!("the count {value} is too large to store")))
+}
+
+/// A write transaction on behalf of `actor` at `at`.
+pub(crate) struct Write<'a> {
+    tx: Transaction<'static, Any>,
+    backend: Backend,
+    pub(crate) at: DateTime<Utc>,
+    pub(crate) actor: &'a str,
+}
+
+impl Store {
+    /// Begins a write transaction. On SQLite it takes the write lock first
+    /// (`BEGIN IMMEDIATE`), waiting for another writer up to the busy
+    /// timeout: a deferred transaction that reads and then writes cannot
+    /// wait for the lock, and fails at once when another process holds it.
+    /// On PostgreSQL rows are locked as they are written (and by `lock`).
+    pub(crate) async fn write<'a>(&self, at: DateTime<Utc>, actor: &'a str) -> Result<Write<'a>> {
+        let tx = match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
+            Backend::Postgres => self.pool.begin().await,
+        }
+        .doing("starting a write transaction")?;
+        Ok(Write {
+            tx,
+            backend: self.backend,
+            at,
+            actor,
+        })
+    }
+}
+
+impl Write<'_> {
+    /// The connection, for queries inside the transaction.
+    pub(crate) fn conn(&mut self) -> &mut AnyConnection {
+        &mut self.tx
+    }
+
+    /// When the change is made, as stored (RFC 3339).
+    pub(crate) fn at_text(&self) -> String {
+        self.at.to_rfc3339()
+    }
+
+    /// Takes a named lock until the transaction ends, so that writers of
+    /// the same thing (one census, one user name) go one at a time on
+    /// PostgreSQL too; a later statement then sees what the one before
+    /// committed. Lock names in one transaction are taken in a fixed order
+    /// by each caller, so two transactions never wait for each other.
+    pub(crate) async fn lock(&mut self, name: &str) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO write_lock (name, taken) VALUES ($1, 1) \
+             ON CONFLICT (name) DO UPDATE SET taken = write_lock.taken + 1",
+        )
+        .bind(name)
+        .execute(&mut *self.tx)
+        .await
+        .doing(format!("taking the lock {name:?}"))?;
+        Ok(())
+    }
+
+    /// Inserts one row; returns the id the database gave it.
+    pub(crate) async fn insert(
+        &mut self,
+        table: &'static str,
+        columns: &str,
+        values: Vec<Value>,
+    ) -> Result<i64> {
+        let rows = self
+            .insert_returning(table, columns, vec![values], "id")
+            .await?;
+        match rows.first() {
+            Some(row) => Columns::new(row, table).int("id"),
+            None => Err(Error::NotFound(format!("the id of the new {table} row"))),
+        }
+    }
+
+    /// Inserts rows and returns the `returning` columns of each (in no
+    /// particular order: neither engine promises one).
+    pub(crate) async fn insert_returning(
+        &mut self,
+        table: &str,
+        columns: &str,
+        rows: Vec<Vec<Value>>,
+        returning: &str,
+    ) -> Result<Vec<AnyRow>> {
+        let columns = &column_list(columns);
+        let mut out = Vec::with_capacity(rows.len());
+        for chunk in chunks(columns, rows) {
+            let sql = insert_sql(self.backend, table, columns, &chunk)? + " RETURNING " + returning;
+            let mut query = sqlx::query(&sql);
+            for value in chunk.into_iter().flatten() {
+                query = bind(query, value);
+            }
+            out.extend(
+                query
+                    .fetch_all(&mut *self.tx)
+                    .await
+                    .doing(format!("writing {table}"))?,
+            );
+        }
+        Ok(out)
+    }
+
+    /// Inserts rows in multi-row statements. SQLite gets anonymous `?`
+    /// placeholders: binding numbered ones makes SQLite look each name up in
+    /// a list, which is quadratic in a statement this long.
+    pub(crate) async fn insert_rows(
+        &mut self,
+        table: &str,
+        columns: &str,
+        rows: Vec<Vec<Value>>,
+    ) -> Result<()> {
+        let columns = &column_list(columns);
+        for chunk in chunks(columns, rows) {
+            let sql = insert_sql(self.backend, table, columns, &chunk)?;
+            let mut query = sqlx::query(&sql);
+            for value in chunk.into_iter().flatten() {
+                query = bind(query, value);
+            }
+            query
+                .execute(&mut *self.tx)
+                .await
+                .doing(format!("writing {table}"))?;
+        }
+        Ok(())
+    }
+
+    /// Inserts the facts of an import, each row led by the import's id.
+    pub(crate) async fn insert_facts<T>(
+        &mut self,
+        import_id: i64,
+        table: &str,
+        columns: &str,
+        facts: &[T],
+        row: impl Fn(&T) -> Result<Vec<Value>>,
+    ) -> Result<()> {
+        let mut rows = Vec::with_capacity(facts.len());
+        for fact in facts {
+            let mut values = vec![int(import_id)];
+            values.extend(row(fact)?);
+            rows.push(values);
+        }
+        self.insert_rows(table, &format!("import_id, {columns}"), rows)
+            .await
+    }
+
+    /// Records the change in the audit log.
+    pub(crate) async fn audit(&mut self, change: AuditChange) -> Result<()> {
+        let (at, actor) = (self.at_text(), self.actor.to_string());
+        self.insert(
+            "audit_log",
+            "at, actor, action, entity, entity_key, before_value, after_value, \
+             detail",
+            vec![
+                text(at),
+                text(actor),
+                text(change.action),
+                text(change.entity),
+                text(change.entity_key),
+                Value::Text(change.before_value),
+                Value::Text(change.after_value),
+                Value::Text(change.detail),
+            ],
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// Commits the change and its audit rows.
+    pub(crate) async fn commit(self) -> Result<()> {
+        self.tx.commit().await.doing("committing a change")
+    }
+}
+
+/// The names in a comma-separated column list.
+fn column_list(columns: &str) -> Vec<&str> {
+    columns.split(',').map(str::trim).collect()
+}
+
+/// Rows in chunks small enough for one statement each: both engines limit
+/// the bound parameters of a statement (SQLite 32,766; PostgreSQL 65,535).
+fn chunks(columns: &[&str], rows: Vec<Vec<Value>>) -> Vec<Vec<Vec<Value>>> {
+    const MAX_PARAMETERS: usize = 30_000;
+    let per_statement = (MAX_PARAMETERS / columns.len().max(1)).max(1);
+    let mut rows = rows.into_iter().peekable();
+    let mut out = Vec::new();
+    while rows.peek().is_some() {
+        out.push(rows.by_ref().take(per_statement).collect());
+    }
+    out
+}
+
+fn bind<'q>(
+    query: Query<'q, Any, AnyArguments<'q>>,
+    value: Value,
+) -> Query<'q, Any, AnyArguments<'q>> {
+    match value {
+        Value::Int(v) => query.bind(v),
+        Value::Text(v) => query.bind(v),
+    }
+}
+
+/// `INSERT INTO table (columns) VALUES (…), (…)` for a chunk of rows.
+fn insert_sql(
+    backend: Backend,
+    table: &str,
+    columns: &[&str],
+    chunk: &[Vec<Value>],
+) -> Result<String> {
+    let mut sql = format!("INSERT INTO {table} ({}) VALUES ", columns.join(", "));
+    let mut n = 0;
+    for (i, row) in chunk.iter().enumerate() {
+        if row.len() != columns.len() {
+            return Err(Error::Invalid(format!(
+                "internal error: {} values for {} columns of {table}",
+                row.len(),
+                columns.len()
+            )));
+        }
+        sql.push_str(if i == 0 { "(" } else { ", (" });
+        for j in 0..row.len() {
+            n += 1;
+            if j > 0 {
+                sql.push_str(", ");
+            }
+            match backend {
+                Backend::Sqlite => sql.push('?'),
+                Backend::Postgres => {
+                    sql.push('$');
+                    sql.push_str(&n.to_string());
+                }
+            }
+        }
+        sql.push(')');
+    }
+    Ok(sql)
+}
+
+impl Store {
+    /// Runs a read on a connection of the pool and maps each row of `table`.
+    pub(crate) async fn fetch<'q, T>(
+        &self,
+        query: Query<'q, Any, AnyArguments<'q>>,
+        table: &'static str,
+        map: impl Fn(&Columns) -> Result<T>,
+    ) -> Result<Vec<T>> {
+        fetch_mapped(&mut *self.pool.acquire().await?, query, table, map).await
+    }
+}
+
+/// Runs a query and maps each row of `table` with `map`.
+pub(crate) async fn fetch_mapped<'q, T>(
+    conn: &mut AnyConnection,
+    query: Query<'q, Any, AnyArguments<'q>>,
+    table: &'static str,
+    map: impl Fn(&Columns) -> Result<T>,
+) -> Result<Vec<T>> {
+    let rows: Vec<AnyRow> = query
+        .fetch_all(conn)
+        .await
+        .doing(format!("reading {table}"))?;
+    rows.iter()
+        .map(|row| map(&Columns::new(row, table)))
+        .collect()
+}

@@ -1,0 +1,54 @@
+//! What the store's tests share: a store on each engine (SQLite always;
+//! PostgreSQL when `PCN_TEST_POSTGRES_URL` names a server, which scripts/test
+//! sets; under CI a missing PostgreSQL is a failure, not a skip), and dates.
+#![allow(dead_code, unused_macros, unused_imports)]
+
+use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use pcn_store::Store;
+
+pub fn d(s: &str) -> NaiveDate {
+    s.parse().unwrap()
+}
+
+/// A fixed moment, `minutes` after noon on 23 November 2026.
+pub fn at(minutes: i64) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 23, 12, 0, 0).unwrap() + chrono::Duration::minutes(minutes)
+}
+
+/// A fresh SQLite store in a temporary folder (kept alive by the guard).
+pub async fn sqlite() -> (Store, tempfile::TempDir, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("pcn.sqlite").display().to_string();
+    (Store::open(&path).await.unwrap(), dir, path)
+}
+
+/// The URL of a fresh PostgreSQL database, or `None` when no server is given.
+pub async fn postgres_url(label: &str) -> Option<String> {
+    let Ok(base) = std::env::var("PCN_TEST_POSTGRES_URL") else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI is set but PCN_TEST_POSTGRES_URL is not: scripts/test starts PostgreSQL"
+        );
+        eprintln!("skipping PostgreSQL: PCN_TEST_POSTGRES_URL is not set (scripts/test sets it)");
+        return None;
+    };
+    Some(
+        pcn_store::testing::fresh_postgres_database(&base, label)
+            .await
+            .unwrap(),
+    )
+}
+
+/// Runs `check` on a fresh SQLite store, then on a fresh PostgreSQL one.
+macro_rules! on_both_engines {
+    ($label:literal, $check:path) => {{
+        let (store, _dir, _) = common::sqlite().await;
+        $check(&store).await;
+        if let Some(url) = common::postgres_url($label).await {
+            let store = pcn_store::Store::open(&url).await.unwrap();
+            assert_eq!(store.backend(), pcn_store::Backend::Postgres);
+            $check(&store).await;
+        }
+    }};
+}
+pub(crate) use on_both_engines;
