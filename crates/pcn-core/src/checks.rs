@@ -13,7 +13,8 @@ use serde::Serialize;
 
 use crate::codes::{CommissionerCode, IcbCode, PcnCode, PracticeCode, SubIcbCode};
 use crate::geo::distance_km;
-use crate::registry::{NetworkView, Snapshot};
+use crate::registry::{NetworkView, PracticeView, Snapshot};
+use chrono::NaiveDate;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -238,279 +239,344 @@ pub fn run(snapshot: &Snapshot, config: &CheckConfig, scope: &Scope) -> Report {
         findings: Vec::new(),
     };
     let as_at = snapshot.as_at;
-
     for network in snapshot.networks.values() {
-        let label = name_of(network);
-        let members = network.members.len();
-        if members == 0 {
-            b.network(
-                NET_NO_MEMBERS,
-                Severity::Warning,
-                network,
-                format!("{label} is open in ODS but has no member practice on {as_at}"),
-                vec![(
-                    "open_date",
-                    network.open_date.map(|d| d.to_string()).unwrap_or_default(),
-                )],
-            );
+        if !check_open_with_members(&mut b, network, as_at) {
             continue;
         }
-        if network.is_closed_at(as_at) {
-            b.network(
-                NET_CLOSED_WITH_MEMBERS,
+        check_size(&mut b, network, config);
+        check_commissioners(&mut b, network);
+        check_governance(&mut b, network, as_at);
+        check_geography(&mut b, network, config);
+    }
+    for practice in snapshot.practices.values() {
+        check_practice(&mut b, practice, as_at);
+    }
+    check_coverage(&mut b);
+    let mut findings = b.findings;
+    findings.retain(|f| in_scope(snapshot, scope, f));
+    let order = |rule: &str| {
+        RULES
+            .iter()
+            .position(|r| r.id == rule)
+            .unwrap_or(usize::MAX)
+    };
+    findings.sort_by(|a, b| {
+        a.severity
+            .cmp(&b.severity)
+            .then_with(|| order(a.rule).cmp(&order(b.rule)))
+            .then_with(|| a.pcn.cmp(&b.pcn))
+            .then_with(|| a.practice.cmp(&b.practice))
+            .then_with(|| a.commissioner.cmp(&b.commissioner))
+    });
+    let summary = summarise(snapshot, config, scope, &findings);
+    Report {
+        as_at,
+        list_extract: snapshot.list_extract,
+        config: config.clone(),
+        summary,
+        findings,
+    }
+}
+
+/// A network with no members, or closed with members. `false`: nothing
+/// more to check of it.
+fn check_open_with_members(b: &mut Builder, network: &NetworkView, as_at: NaiveDate) -> bool {
+    let label = name_of(network);
+    let members = network.members.len();
+    if members == 0 {
+        b.network(
+            NET_NO_MEMBERS,
+            Severity::Warning,
+            network,
+            format!("{label} is open in ODS but has no member practice on {as_at}"),
+            vec![(
+                "open_date",
+                network.open_date.map(|d| d.to_string()).unwrap_or_default(),
+            )],
+        );
+        return false;
+    }
+    if network.is_closed_at(as_at) {
+        b.network(
+            NET_CLOSED_WITH_MEMBERS,
+            Severity::Error,
+            network,
+            format!(
+                "{label} closed on {} but has {members} members",
+                network
+                    .close_date
+                    .map(|d| d.to_string())
+                    .unwrap_or_default()
+            ),
+            vec![("members", members.to_string())],
+        );
+    }
+    true
+}
+
+/// The network's list size against the floor and the ceiling, and members
+/// without a list.
+fn check_size(b: &mut Builder, network: &NetworkView, config: &CheckConfig) {
+    let snapshot = b.snapshot;
+    let label = name_of(network);
+    let members = network.members.len();
+    // List size.
+    let list = network.list_size;
+    let size_figures = || {
+        vec![
+            ("list_size", thousands(list)),
+            ("members", members.to_string()),
+            (
+                "list_as_at",
+                snapshot
+                    .list_extract
+                    .map(|d| d.to_string())
+                    .unwrap_or_default(),
+            ),
+        ]
+    };
+    if !network.members_without_list.is_empty() {
+        let missing: Vec<String> = network
+            .members_without_list
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        b.network(
+            NET_SIZE_UNKNOWN,
+            Severity::Warning,
+            network,
+            format!("{label}: {} of {members} members have no registered list, so its size is understated", missing.len()),
+            vec![("members_without_list", missing.join(" "))],
+        );
+    }
+    if list < config.min_list {
+        let mut figures = size_figures();
+        figures.push(("minimum", thousands(config.min_list)));
+        figures.push(("shortfall", thousands(config.min_list - list)));
+        match &network.governance.size_exception {
+            Some(exception) => {
+                figures.push(("exception", exception.clone()));
+                b.network(
+                    NET_SIZE_MIN,
+                    Severity::Info,
+                    network,
+                    format!("{label} serves {} patients, under {}, with a recorded exception ({exception})", thousands(list), thousands(config.min_list)),
+                    figures,
+                );
+            }
+            None => b.network(
+                NET_SIZE_MIN,
                 Severity::Error,
                 network,
-                format!(
-                    "{label} closed on {} but has {members} members",
-                    network
-                        .close_date
-                        .map(|d| d.to_string())
-                        .unwrap_or_default()
-                ),
-                vec![("members", members.to_string())],
-            );
+                format!("{label} serves {} patients, {} under the {} minimum, and no exception is recorded", thousands(list), thousands(config.min_list - list), thousands(config.min_list)),
+                figures,
+            ),
         }
+    } else if list > config.max_list {
+        let mut figures = size_figures();
+        figures.push(("maximum", thousands(config.max_list)));
+        b.network(
+            NET_SIZE_MAX,
+            Severity::Warning,
+            network,
+            format!(
+                "{label} serves {} patients, over {}",
+                thousands(list),
+                thousands(config.max_list)
+            ),
+            figures,
+        );
+    }
+}
 
-        // List size.
-        let list = network.list_size;
-        let size_figures = || {
-            vec![
-                ("list_size", thousands(list)),
-                ("members", members.to_string()),
-                (
-                    "list_as_at",
-                    snapshot
-                        .list_extract
-                        .map(|d| d.to_string())
-                        .unwrap_or_default(),
-                ),
-            ]
-        };
-        if !network.members_without_list.is_empty() {
-            let missing: Vec<String> = network
-                .members_without_list
-                .iter()
-                .map(ToString::to_string)
-                .collect();
-            b.network(
-                NET_SIZE_UNKNOWN,
-                Severity::Warning,
-                network,
-                format!("{label}: {} of {members} members have no registered list, so its size is understated", missing.len()),
-                vec![("members_without_list", missing.join(" "))],
+/// Members under more than one commissioner.
+fn check_commissioners(b: &mut Builder, network: &NetworkView) {
+    let snapshot = b.snapshot;
+    let label = name_of(network);
+    // Commissioners of the members.
+    let mut by_commissioner: BTreeMap<String, (usize, u64)> = BTreeMap::new();
+    for code in &network.members {
+        let p = &snapshot.practices[code];
+        let key = p
+            .sub_icb
+            .as_ref()
+            .map_or_else(|| "unknown".to_string(), ToString::to_string);
+        let entry = by_commissioner.entry(key).or_default();
+        entry.0 += 1;
+        entry.1 += p.list_size.unwrap_or(0);
+    }
+    if by_commissioner.len() > 1 {
+        let breakdown: Vec<String> = by_commissioner
+            .iter()
+            .map(|(c, (n, pts))| format!("{c}: {n} practices, {} patients", thousands(*pts)))
+            .collect();
+        b.network(
+            NET_SPLIT_COMMISSIONER,
+            Severity::Warning,
+            network,
+            format!(
+                "{label} has members under {} commissioners",
+                by_commissioner.len()
+            ),
+            vec![("by_commissioner", breakdown.join("; "))],
+        );
+    }
+}
+
+/// The governance facts the DES requires.
+fn check_governance(b: &mut Builder, network: &NetworkView, as_at: NaiveDate) {
+    let label = name_of(network);
+    // Governance.
+    let g = &network.governance;
+    if g.clinical_director.is_none() {
+        b.network(
+            NET_NO_CLINICAL_DIRECTOR,
+            Severity::Error,
+            network,
+            format!("{label} has no clinical director recorded"),
+            vec![],
+        );
+    }
+    match &g.nominated_payee {
+        None => b.network(
+            NET_NO_PAYEE,
+            Severity::Error,
+            network,
+            format!("{label} has no nominated payee recorded"),
+            vec![],
+        ),
+        Some(payee) if !network.members.contains(payee) => b.network(
+            NET_PAYEE_NOT_MEMBER,
+            Severity::Error,
+            network,
+            format!("{label}: nominated payee {payee} is not a member practice on {as_at}"),
+            vec![("nominated_payee", payee.to_string())],
+        ),
+        Some(_) => {}
+    }
+    if g.network_agreement_signed.is_none_or(|d| d > as_at) {
+        b.network(
+            NET_NO_AGREEMENT,
+            Severity::Error,
+            network,
+            format!("{label} has no signed network agreement recorded on or before {as_at}"),
+            vec![],
+        );
+    }
+    if g.data_sharing_agreement_signed.is_none_or(|d| d > as_at) {
+        b.network(
+            NET_NO_DATA_SHARING,
+            Severity::Warning,
+            network,
+            format!("{label} has no signed data-sharing agreement recorded on or before {as_at}"),
+            vec![],
+        );
+    }
+}
+
+/// Each member's distance to its nearest fellow member, and members
+/// without coordinates.
+fn check_geography(b: &mut Builder, network: &NetworkView, config: &CheckConfig) {
+    let snapshot = b.snapshot;
+    let label = name_of(network);
+    // Geography: each member's distance to its nearest fellow member.
+    let located: Vec<(&PracticeCode, crate::facts::LatLon)> = network
+        .members
+        .iter()
+        .filter_map(|c| snapshot.practices[c].location.map(|l| (c, l)))
+        .collect();
+    for code in &network.members {
+        if snapshot.practices[code].location.is_none() {
+            b.practice(
+                PRAC_NO_LOCATION,
+                Severity::Info,
+                code,
+                Some(&network.code),
+                format!("{code} in {label} has no coordinates, so its distance from the network is not checked"),
+                vec![],
             );
         }
-        if list < config.min_list {
-            let mut figures = size_figures();
-            figures.push(("minimum", thousands(config.min_list)));
-            figures.push(("shortfall", thousands(config.min_list - list)));
-            match &network.governance.size_exception {
-                Some(exception) => {
-                    figures.push(("exception", exception.clone()));
-                    b.network(
-                        NET_SIZE_MIN,
-                        Severity::Info,
-                        network,
-                        format!("{label} serves {} patients, under {}, with a recorded exception ({exception})", thousands(list), thousands(config.min_list)),
-                        figures,
+    }
+    if located.len() >= 2 {
+        for (code, here) in &located {
+            let nearest = located
+                .iter()
+                .filter(|(other, _)| other != code)
+                .map(|(other, there)| (*other, distance_km(*here, *there)))
+                .min_by(|a, b| a.1.total_cmp(&b.1));
+            if let Some((other, km)) = nearest {
+                if km > config.far_km {
+                    b.practice(
+                        PRAC_FAR_FROM_NETWORK,
+                        Severity::Warning,
+                        code,
+                        Some(&network.code),
+                        format!("{code} is {km:.1} km from the nearest other member of {label} ({other})"),
+                        vec![
+                            ("nearest_member", other.to_string()),
+                            ("distance_km", format!("{km:.1}")),
+                            ("threshold_km", format!("{:.1}", config.far_km)),
+                        ],
                     );
                 }
-                None => b.network(
-                    NET_SIZE_MIN,
-                    Severity::Error,
-                    network,
-                    format!("{label} serves {} patients, {} under the {} minimum, and no exception is recorded", thousands(list), thousands(config.min_list - list), thousands(config.min_list)),
-                    figures,
-                ),
-            }
-        } else if list > config.max_list {
-            let mut figures = size_figures();
-            figures.push(("maximum", thousands(config.max_list)));
-            b.network(
-                NET_SIZE_MAX,
-                Severity::Warning,
-                network,
-                format!(
-                    "{label} serves {} patients, over {}",
-                    thousands(list),
-                    thousands(config.max_list)
-                ),
-                figures,
-            );
-        }
-
-        // Commissioners of the members.
-        let mut by_commissioner: BTreeMap<String, (usize, u64)> = BTreeMap::new();
-        for code in &network.members {
-            let p = &snapshot.practices[code];
-            let key = p
-                .sub_icb
-                .as_ref()
-                .map_or_else(|| "unknown".to_string(), ToString::to_string);
-            let entry = by_commissioner.entry(key).or_default();
-            entry.0 += 1;
-            entry.1 += p.list_size.unwrap_or(0);
-        }
-        if by_commissioner.len() > 1 {
-            let breakdown: Vec<String> = by_commissioner
-                .iter()
-                .map(|(c, (n, pts))| format!("{c}: {n} practices, {} patients", thousands(*pts)))
-                .collect();
-            b.network(
-                NET_SPLIT_COMMISSIONER,
-                Severity::Warning,
-                network,
-                format!(
-                    "{label} has members under {} commissioners",
-                    by_commissioner.len()
-                ),
-                vec![("by_commissioner", breakdown.join("; "))],
-            );
-        }
-
-        // Governance.
-        let g = &network.governance;
-        if g.clinical_director.is_none() {
-            b.network(
-                NET_NO_CLINICAL_DIRECTOR,
-                Severity::Error,
-                network,
-                format!("{label} has no clinical director recorded"),
-                vec![],
-            );
-        }
-        match &g.nominated_payee {
-            None => b.network(
-                NET_NO_PAYEE,
-                Severity::Error,
-                network,
-                format!("{label} has no nominated payee recorded"),
-                vec![],
-            ),
-            Some(payee) if !network.members.contains(payee) => b.network(
-                NET_PAYEE_NOT_MEMBER,
-                Severity::Error,
-                network,
-                format!("{label}: nominated payee {payee} is not a member practice on {as_at}"),
-                vec![("nominated_payee", payee.to_string())],
-            ),
-            Some(_) => {}
-        }
-        if g.network_agreement_signed.is_none_or(|d| d > as_at) {
-            b.network(
-                NET_NO_AGREEMENT,
-                Severity::Error,
-                network,
-                format!("{label} has no signed network agreement recorded on or before {as_at}"),
-                vec![],
-            );
-        }
-        if g.data_sharing_agreement_signed.is_none_or(|d| d > as_at) {
-            b.network(
-                NET_NO_DATA_SHARING,
-                Severity::Warning,
-                network,
-                format!(
-                    "{label} has no signed data-sharing agreement recorded on or before {as_at}"
-                ),
-                vec![],
-            );
-        }
-
-        // Geography: each member's distance to its nearest fellow member.
-        let located: Vec<(&PracticeCode, crate::facts::LatLon)> = network
-            .members
-            .iter()
-            .filter_map(|c| snapshot.practices[c].location.map(|l| (c, l)))
-            .collect();
-        for code in &network.members {
-            if snapshot.practices[code].location.is_none() {
-                b.practice(
-                    PRAC_NO_LOCATION,
-                    Severity::Info,
-                    code,
-                    Some(&network.code),
-                    format!("{code} in {label} has no coordinates, so its distance from the network is not checked"),
-                    vec![],
-                );
-            }
-        }
-        if located.len() >= 2 {
-            for (code, here) in &located {
-                let nearest = located
-                    .iter()
-                    .filter(|(other, _)| other != code)
-                    .map(|(other, there)| (*other, distance_km(*here, *there)))
-                    .min_by(|a, b| a.1.total_cmp(&b.1));
-                if let Some((other, km)) = nearest {
-                    if km > config.far_km {
-                        b.practice(
-                            PRAC_FAR_FROM_NETWORK,
-                            Severity::Warning,
-                            code,
-                            Some(&network.code),
-                            format!("{code} is {km:.1} km from the nearest other member of {label} ({other})"),
-                            vec![
-                                ("nearest_member", other.to_string()),
-                                ("distance_km", format!("{km:.1}")),
-                                ("threshold_km", format!("{:.1}", config.far_km)),
-                            ],
-                        );
-                    }
-                }
             }
         }
     }
+}
 
-    // Practices.
-    for practice in snapshot.practices.values() {
-        let list = practice
-            .list_size
-            .map(thousands)
-            .unwrap_or_else(|| "unknown".into());
-        let label = match &practice.name {
-            Some(name) => format!("{} {}", practice.code, name),
-            None => practice.code.to_string(),
-        };
-        if practice.networks.len() > 1 {
-            let codes: Vec<String> = practice.networks.iter().map(ToString::to_string).collect();
+/// A practice in two networks, in none, or in the `U` placeholder.
+fn check_practice(b: &mut Builder, practice: &PracticeView, as_at: NaiveDate) {
+    let list = practice
+        .list_size
+        .map(thousands)
+        .unwrap_or_else(|| "unknown".into());
+    let label = match &practice.name {
+        Some(name) => format!("{} {}", practice.code, name),
+        None => practice.code.to_string(),
+    };
+    if practice.networks.len() > 1 {
+        let codes: Vec<String> = practice.networks.iter().map(ToString::to_string).collect();
+        b.practice(
+            PRAC_MULTI_NETWORK,
+            Severity::Error,
+            &practice.code,
+            practice.networks.first(),
+            format!(
+                "{label} is in {} networks on {as_at}: {}",
+                codes.len(),
+                codes.join(", ")
+            ),
+            vec![("networks", codes.join(" ")), ("list_size", list.clone())],
+        );
+    }
+    if practice.networks.is_empty() {
+        if practice.unallocated {
             b.practice(
-                PRAC_MULTI_NETWORK,
+                PRAC_UNALLOCATED,
+                Severity::Warning,
+                &practice.code,
+                Some(&PcnCode::unallocated()),
+                format!("{label} is recorded as Unallocated (PCN code U): its {list} patients are outside any network"),
+                vec![("list_size", list)],
+            );
+        } else {
+            b.practice(
+                PRAC_NO_NETWORK,
                 Severity::Error,
                 &practice.code,
-                practice.networks.first(),
+                None,
                 format!(
-                    "{label} is in {} networks on {as_at}: {}",
-                    codes.len(),
-                    codes.join(", ")
+                    "{label} has {list} registered patients and no network membership on {as_at}"
                 ),
-                vec![("networks", codes.join(" ")), ("list_size", list.clone())],
+                vec![("list_size", list)],
             );
         }
-        if practice.networks.is_empty() {
-            if practice.unallocated {
-                b.practice(
-                    PRAC_UNALLOCATED,
-                    Severity::Warning,
-                    &practice.code,
-                    Some(&PcnCode::unallocated()),
-                    format!("{label} is recorded as Unallocated (PCN code U): its {list} patients are outside any network"),
-                    vec![("list_size", list)],
-                );
-            } else {
-                b.practice(
-                    PRAC_NO_NETWORK,
-                    Severity::Error,
-                    &practice.code,
-                    None,
-                    format!("{label} has {list} registered patients and no network membership on {as_at}"),
-                    vec![("list_size", list)],
-                );
-            }
-        }
     }
+}
 
-    // Coverage per commissioner.
+/// Per commissioner: practices and patients outside a network.
+fn check_coverage(b: &mut Builder) {
+    let snapshot = b.snapshot;
     let mut coverage: BTreeMap<&SubIcbCode, Coverage> = BTreeMap::new();
     for practice in snapshot.practices.values() {
         let Some(sub_icb) = &practice.sub_icb else {
@@ -564,31 +630,6 @@ pub fn run(snapshot: &Snapshot, config: &CheckConfig, scope: &Scope) -> Report {
             ],
             source: COMMISSIONER_COVERAGE.source,
         });
-    }
-
-    let mut findings = b.findings;
-    findings.retain(|f| in_scope(snapshot, scope, f));
-    let order = |rule: &str| {
-        RULES
-            .iter()
-            .position(|r| r.id == rule)
-            .unwrap_or(usize::MAX)
-    };
-    findings.sort_by(|a, b| {
-        a.severity
-            .cmp(&b.severity)
-            .then_with(|| order(a.rule).cmp(&order(b.rule)))
-            .then_with(|| a.pcn.cmp(&b.pcn))
-            .then_with(|| a.practice.cmp(&b.practice))
-            .then_with(|| a.commissioner.cmp(&b.commissioner))
-    });
-    let summary = summarise(snapshot, config, scope, &findings);
-    Report {
-        as_at,
-        list_extract: snapshot.list_extract,
-        config: config.clone(),
-        summary,
-        findings,
     }
 }
 

@@ -451,27 +451,10 @@ pub fn statement_with_previous(
     })
 }
 
-#[allow(clippy::too_many_arguments)]
-fn line_for(
-    rules: &YearRules,
-    previous: Option<&YearRules>,
-    stream: &Stream,
-    component: &Component,
-    inputs: &NetworkInputs,
-    bases: &Bases,
-    missing: MissingInputs,
-    months: &[NaiveDate],
-    active: &dyn Fn(NaiveDate) -> bool,
-) -> Result<Option<Line>, MissingInput> {
-    let year = rules.financial_year;
-    let rule_id = format!("{}/{}/{}", year, stream.id, component.id);
-    let refuse = |what: String| MissingInput {
-        pcn: inputs.pcn.clone(),
-        stream: format!("{} ({})", stream.name, rule_id),
-        what,
-    };
-    let mut line = Line {
-        rule_id: rule_id.clone(),
+/// A statement line for a stream's component, before anything is worked out.
+fn new_line(year: FinancialYear, stream: &Stream, component: &Component) -> Line {
+    Line {
+        rule_id: line_rule_id(year, stream, component),
         stream_id: stream.id.clone(),
         stream_name: stream.name.clone(),
         component_id: component.id.clone(),
@@ -495,13 +478,21 @@ fn line_for(
         source: component.source.clone(),
         confidence: component.confidence,
         verified: component.verified,
-    };
-
-    // ARRS role maxima (per WTE) are reimbursement caps for staff claims,
-    // not a payment to the network: they belong to the ARRS roster.
-    if component.basis == Basis::Wte {
-        return Ok(None);
     }
+}
+
+/// The rate the line uses: the rate in force; a revision whose figure is
+/// unknown leaves the first published rate (marked); a year without the rate
+/// carries the previous year's (marked), or refuses. `Ok(None)`: the line
+/// cannot be computed, and says why. `Err`: what `--strict` refuses.
+fn line_rate(
+    line: &mut Line,
+    year: FinancialYear,
+    previous: Option<&YearRules>,
+    stream: &Stream,
+    component: &Component,
+    missing: MissingInputs,
+) -> Result<Option<Decimal>, String> {
     // A revision whose figure is unknown (the 2024/25 uplift of core funding,
     // for one) leaves the first published rate as the best estimate.
     if line.rate.is_none() {
@@ -513,43 +504,49 @@ fn line_for(
             ));
         }
     }
-    let rate = if let Some(rate) = line.rate {
-        rate
-    } else {
-        if missing == MissingInputs::Refuse {
-            return Err(refuse(format!("the {year} rulebook has no rate for it")));
+    if let Some(rate) = line.rate {
+        return Ok(Some(rate));
+    }
+    if missing == MissingInputs::Refuse {
+        return Err(format!("the {year} rulebook has no rate for it"));
+    }
+    // The previous year's rate for the same stream and component, marked
+    // as an estimate; otherwise the line cannot be computed.
+    let carried = previous
+        .and_then(|p| p.stream_at(stream.id.as_str(), p.financial_year.end()))
+        .and_then(|s| s.component(&component.id))
+        .filter(|c| c.unit == component.unit)
+        .and_then(|c| c.rate_in_force().map(|r| (r, c)));
+    match (carried, previous) {
+        (Some((rate, carried)), Some(p)) => {
+            line.rate = Some(rate);
+            // The figure, and so its source, is the previous year's.
+            line.source = carried.source.clone();
+            line.confidence = carried.confidence;
+            line.verified = carried.verified;
+            line.estimates.push(format!(
+                "the {year} rate is not in the rulebook: the {} rate £{rate} is used",
+                p.financial_year
+            ));
+            Ok(Some(rate))
         }
-        // The previous year's rate for the same stream and component, marked
-        // as an estimate; otherwise the line cannot be computed.
-        let carried = previous
-            .and_then(|p| p.stream_at(stream.id.as_str(), p.financial_year.end()))
-            .and_then(|s| s.component(&component.id))
-            .filter(|c| c.unit == component.unit)
-            .and_then(|c| c.rate_in_force().map(|r| (r, c)));
-        match (carried, previous) {
-            (Some((rate, carried)), Some(p)) => {
-                line.rate = Some(rate);
-                // The figure, and so its source, is the previous year's.
-                line.source = carried.source.clone();
-                line.confidence = carried.confidence;
-                line.verified = carried.verified;
-                line.estimates.push(format!(
-                    "the {year} rate is not in the rulebook: the {} rate £{rate} is used",
-                    p.financial_year
-                ));
-                rate
-            }
-            _ => {
-                line.status = LineStatus::NotComputed(format!(
-                    "the rate for {year} is not known to the rulebook"
-                ));
-                return Ok(Some(line));
-            }
+        _ => {
+            line.status = LineStatus::NotComputed(format!(
+                "the rate for {year} is not known to the rulebook"
+            ));
+            Ok(None)
         }
-    };
+    }
+}
 
-    // The basis figure.
-    let figure: Result<Figure, String> = match component.basis {
+/// The basis figure of a network-level component, or what is missing.
+fn basis_of(
+    component: &Component,
+    inputs: &NetworkInputs,
+    bases: &Bases,
+    missing: MissingInputs,
+) -> Result<Figure, String> {
+    match component.basis {
         Basis::RegisteredList => bases.registered.clone(),
         Basis::WeightedPopulation => match &bases.weighted {
             Ok(f) => Ok(f.clone()),
@@ -593,8 +590,254 @@ fn line_for(
         },
         Basis::Network => Ok(Figure::exact(1, None)),
         Basis::Wte => Err("whole-time equivalents (ARRS roster)".to_string()),
+    }
+}
+
+/// Puts the basis figure on the line, with its estimate and, when the list
+/// held is not of the rule's population date, a note saying so.
+fn record_figure(line: &mut Line, component: &Component, figure: &Figure) {
+    line.basis_value = Some(figure.value);
+    line.basis_as_at = figure.as_at;
+    if let Some(e) = &figure.estimate {
+        line.estimates.push(e.clone());
+    }
+    if let (Some(pop_date), Some(as_at)) = (component.population_date, figure.as_at) {
+        if as_at != pop_date {
+            line.estimates.push(format!(
+                "the rule uses the list as at {pop_date}; the nearest held is as at {as_at}"
+            ));
+        }
+    }
+}
+
+/// The exact pounds of a network-level line before any share earned, and the
+/// words of its adjustments.
+///
+/// IIF: points × £ per point × list-size adjustment (PCN list ÷ national
+/// mean PCN list; des-rules §8 gives the formula, the list-size part is
+/// inferred by analogy with QOF) × (PCN prevalence ÷ national prevalence)
+/// where an indicator is prevalence-adjusted, summed exactly; the
+/// prevalence adjustment needs points recorded by indicator.
+fn network_pounds(
+    line: &mut Line,
+    component: &Component,
+    inputs: &NetworkInputs,
+    bases: &Bases,
+    rate: Decimal,
+    figure: &Figure,
+) -> (Decimal, String) {
+    if component.basis != Basis::IifPoints {
+        return (rate * figure.value, String::new());
+    }
+    let mut multiplier = Decimal::ONE;
+    let mut words = String::new();
+    match (&bases.registered, inputs.national_mean_list) {
+        (Ok(list), Some(mean)) if mean > Decimal::ZERO => {
+            multiplier = list.value / mean;
+            words = format!(
+                " × list-size adjustment {} ÷ {} = {}",
+                list.value.normalize(),
+                mean.round_dp(1).normalize(),
+                multiplier.round_dp(4).normalize()
+            );
+        }
+        _ => line
+            .estimates
+            .push("IIF list-size adjustment not applied (no national mean list)".to_string()),
+    }
+    if inputs.iif_indicators.is_empty() {
+        line.estimates.push(
+            "IIF prevalence adjustment not applied (points recorded as a total, not by indicator)"
+                .to_string(),
+        );
+        return (rate * figure.value * multiplier, words);
+    }
+    let mut parts = Vec::new();
+    let mut total = Decimal::ZERO;
+    for i in &inputs.iif_indicators {
+        let prevalence = match i.prevalence {
+            Some((pcn, national)) if national > Decimal::ZERO => pcn / national,
+            _ => Decimal::ONE,
+        };
+        total += i.points * rate * multiplier * prevalence;
+        let name = i.indicator.as_deref().unwrap_or("total");
+        parts.push(match i.prevalence {
+            Some((pcn, national)) => format!(
+                "{name}: {} points × prevalence adjustment {} ÷ {} = {}",
+                i.points.normalize(),
+                pcn.normalize(),
+                national.normalize(),
+                prevalence.round_dp(4).normalize()
+            ),
+            None => format!("{name}: {} points", i.points.normalize()),
+        });
+    }
+    words.push_str(&format!(" [{}]", parts.join("; ")));
+    (total, words)
+}
+
+/// The share of a stream paid on achievement that was earned (other than
+/// IIF, whose points say what was achieved): the commissioner's assessment,
+/// else the most available, marked. The fraction multiplies the exact amount
+/// and the result is rounded once, so 2/3 of £41,250.00 is £27,500.00.
+fn earned_share(
+    line: &mut Line,
+    stream: &Stream,
+    component: &Component,
+    inputs: &NetworkInputs,
+    words: &mut String,
+) -> Fraction {
+    if stream.timing != Timing::OnAchievement || component.basis == Basis::IifPoints {
+        return Fraction::ONE;
+    }
+    match inputs.assessments.iter().find(|(id, _)| id == &stream.id) {
+        Some((_, earned)) => {
+            words.push_str(&format!(" × {earned} earned (commissioner's assessment)"));
+            *earned
+        }
+        None => {
+            line.estimates
+                .push("not yet assessed: the most the network can earn".to_string());
+            Fraction::ONE
+        }
+    }
+}
+
+/// The months a line covers and those it is paid for: `(index in the year, first day)`.
+struct Months {
+    covered: Vec<(usize, NaiveDate)>,
+    paid: Vec<(usize, NaiveDate)>,
+}
+
+/// Splits the full amount into instalments, keeps those of the months paid,
+/// and sets the line's amount, status and schedule.
+fn schedule_line(
+    line: &mut Line,
+    stream: &Stream,
+    component: &Component,
+    year: FinancialYear,
+    months: &Months,
+    full: Pence,
+) {
+    let instalments = if component.unit.is_annual() {
+        split_evenly(full, 12)
+    } else {
+        split_evenly(full, months.covered.len())
     };
-    let figure = match figure {
+    let paid_amounts: Vec<(NaiveDate, Pence)> = months
+        .covered
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| months.paid.contains(c))
+        .map(|(pos, (idx, m))| {
+            let i = if component.unit.is_annual() {
+                *idx
+            } else {
+                pos
+            };
+            (*m, instalments[i])
+        })
+        .collect();
+    line.amount = paid_amounts.iter().map(|(_, p)| *p).sum();
+    line.status = match stream.timing {
+        Timing::OnClaim => LineStatus::Maximum,
+        Timing::OnAchievement => LineStatus::OnAchievement,
+        _ => LineStatus::Scheduled,
+    };
+    if line.status == LineStatus::Scheduled {
+        line.schedule = paid_amounts
+            .iter()
+            .map(|(m, p)| Instalment {
+                month: *m,
+                pay_date: pay_date(stream.timing, *m, year),
+                amount: *p,
+            })
+            .collect();
+        if stream.timing == Timing::Quarterly || stream.timing == Timing::AnnualLumpSum {
+            line.schedule = merge_by_pay_date(&line.schedule);
+        }
+    }
+}
+
+/// The line's arithmetic in words.
+fn working_text(
+    line: &Line,
+    component: &Component,
+    rate: Decimal,
+    figure: &Figure,
+    adjustments: &str,
+    months: &Months,
+) -> String {
+    let (paid, covered) = (&months.paid, &months.covered);
+    let per_what = if component.unit.is_annual() {
+        "a year"
+    } else {
+        "for the period"
+    };
+    let prorata = if component.unit.is_annual() && paid.len() != 12 {
+        format!(
+            "; {} of 12 months paid ({} to {})",
+            paid.len(),
+            fmt_month(paid.first().map(|p| p.1)),
+            fmt_month(paid.last().map(|p| p.1))
+        )
+    } else if !component.unit.is_annual() && paid.len() != covered.len() {
+        format!(
+            "; {} of the period's {} months paid",
+            paid.len(),
+            covered.len()
+        )
+    } else {
+        String::new()
+    };
+    format!(
+        "£{rate} {} × {} {}{}{adjustments} = {} {per_what}{prorata}; this year {}",
+        component.unit.words(),
+        figure.value.normalize(),
+        basis_words(component.basis),
+        figure
+            .as_at
+            .map(|d| format!(" (as at {d})"))
+            .unwrap_or_default(),
+        line.full_amount,
+        line.amount,
+    )
+}
+
+#[allow(clippy::too_many_arguments)]
+fn line_for(
+    rules: &YearRules,
+    previous: Option<&YearRules>,
+    stream: &Stream,
+    component: &Component,
+    inputs: &NetworkInputs,
+    bases: &Bases,
+    missing: MissingInputs,
+    months: &[NaiveDate],
+    active: &dyn Fn(NaiveDate) -> bool,
+) -> Result<Option<Line>, MissingInput> {
+    // ARRS role maxima (per WTE) are reimbursement caps for staff claims,
+    // not a payment to the network: they belong to the ARRS roster.
+    if component.basis == Basis::Wte {
+        return Ok(None);
+    }
+    let year = rules.financial_year;
+    let mut line = new_line(year, stream, component);
+    let refuse = |what: String| MissingInput {
+        pcn: inputs.pcn.clone(),
+        stream: format!(
+            "{} ({})",
+            stream.name,
+            line_rule_id(year, stream, component)
+        ),
+        what,
+    };
+    let Some(rate) =
+        line_rate(&mut line, year, previous, stream, component, missing).map_err(refuse)?
+    else {
+        return Ok(Some(line));
+    };
+    let figure = match basis_of(component, inputs, bases, missing) {
         Ok(f) => f,
         Err(what) => {
             // Beds and points cannot be estimated: refuse, or show the line as not computed.
@@ -605,22 +848,7 @@ fn line_for(
             return Ok(Some(line));
         }
     };
-    line.basis_value = Some(figure.value);
-    line.basis_as_at = figure.as_at;
-    if let Some(e) = &figure.estimate {
-        line.estimates.push(e.clone());
-    }
-    if let Some(pop_date) = component.population_date {
-        if let Some(as_at) = figure.as_at {
-            if as_at != pop_date {
-                line.estimates.push(format!(
-                    "the rule uses the list as at {pop_date}; the nearest held is as at {as_at}"
-                ));
-            }
-        }
-    }
-
-    // Which months are paid.
+    record_figure(&mut line, component, &figure);
     let covered: Vec<(usize, NaiveDate)> = months
         .iter()
         .copied()
@@ -643,152 +871,20 @@ fn line_for(
             .map_err(|what| refuse(format!("{what} is not recorded")))?,
         ));
     }
-
-    // IIF: points × £ per point × list-size adjustment (PCN list ÷ national
-    // mean PCN list; des-rules §8 gives the formula, the list-size part is
-    // inferred by analogy with QOF). The prevalence adjustment is per
-    // indicator, so it needs points recorded by indicator.
-    let mut multiplier = Decimal::ONE;
-    let mut adjustment_words = String::new();
-    if component.basis == Basis::IifPoints {
-        match (&bases.registered, inputs.national_mean_list) {
-            (Ok(list), Some(mean)) if mean > Decimal::ZERO => {
-                multiplier = list.value / mean;
-                adjustment_words = format!(
-                    " × list-size adjustment {} ÷ {} = {}",
-                    list.value.normalize(),
-                    mean.round_dp(1).normalize(),
-                    multiplier.round_dp(4).normalize()
-                );
-            }
-            _ => line
-                .estimates
-                .push("IIF list-size adjustment not applied (no national mean list)".to_string()),
-        }
-        if inputs.iif_indicators.is_empty() {
-            line.estimates.push(
-                "IIF prevalence adjustment not applied (points recorded as a total, not by indicator)"
-                    .to_string(),
-            );
-        }
-    }
-    // Per indicator: points × £ × list-size adjustment × (PCN prevalence ÷
-    // national prevalence) where the indicator is prevalence-adjusted,
-    // summed exactly and rounded once.
-    let pounds = if component.basis == Basis::IifPoints && !inputs.iif_indicators.is_empty() {
-        let mut parts = Vec::new();
-        let mut total = Decimal::ZERO;
-        for i in &inputs.iif_indicators {
-            let prevalence = match i.prevalence {
-                Some((pcn, national)) if national > Decimal::ZERO => pcn / national,
-                _ => Decimal::ONE,
-            };
-            total += i.points * rate * multiplier * prevalence;
-            let name = i.indicator.as_deref().unwrap_or("total");
-            parts.push(match i.prevalence {
-                Some((pcn, national)) => format!(
-                    "{name}: {} points × prevalence adjustment {} ÷ {} = {}",
-                    i.points.normalize(),
-                    pcn.normalize(),
-                    national.normalize(),
-                    prevalence.round_dp(4).normalize()
-                ),
-                None => format!("{name}: {} points", i.points.normalize()),
-            });
-        }
-        adjustment_words.push_str(&format!(" [{}]", parts.join("; ")));
-        total
-    } else {
-        rate * figure.value * multiplier
-    };
-    // A stream paid on achievement (other than IIF, whose points say what was
-    // achieved) is the most available until the commissioner assesses it.
-    // The fraction earned multiplies the exact amount and the result is
-    // rounded once, so 2/3 of £41,250.00 is £27,500.00 exactly.
-    let earned = if stream.timing == Timing::OnAchievement && component.basis != Basis::IifPoints {
-        match inputs.assessments.iter().find(|(id, _)| id == &stream.id) {
-            Some((_, earned)) => {
-                adjustment_words
-                    .push_str(&format!(" × {earned} earned (commissioner's assessment)"));
-                *earned
-            }
-            None => {
-                line.estimates
-                    .push("not yet assessed: the most the network can earn".to_string());
-                Fraction::ONE
-            }
-        }
-    } else {
-        Fraction::ONE
-    };
+    let (pounds, mut adjustments) =
+        network_pounds(&mut line, component, inputs, bases, rate, &figure);
+    let earned = earned_share(&mut line, stream, component, inputs, &mut adjustments);
     let full = earned.of_pounds(pounds).unwrap_or(Pence::ZERO);
     line.full_amount = full;
-    let (instalments, per_what) = if component.unit.is_annual() {
-        (split_evenly(full, 12), "a year")
-    } else {
-        (split_evenly(full, covered.len()), "for the period")
-    };
-    let amount_of = |(idx, pos): (usize, usize)| {
-        if component.unit.is_annual() {
-            instalments[idx]
-        } else {
-            instalments[pos]
-        }
-    };
-    let paid_amounts: Vec<(NaiveDate, Pence)> = covered
-        .iter()
-        .enumerate()
-        .filter(|(_, (_, m))| active(*m))
-        .map(|(pos, (idx, m))| (*m, amount_of((*idx, pos))))
-        .collect();
-    line.amount = paid_amounts.iter().map(|(_, p)| *p).sum();
-    line.status = match stream.timing {
-        Timing::OnClaim => LineStatus::Maximum,
-        Timing::OnAchievement => LineStatus::OnAchievement,
-        _ => LineStatus::Scheduled,
-    };
-    if line.status == LineStatus::Scheduled {
-        line.schedule = paid_amounts
-            .iter()
-            .map(|(m, p)| Instalment {
-                month: *m,
-                pay_date: pay_date(stream.timing, *m, year),
-                amount: *p,
-            })
-            .collect();
-        if stream.timing == Timing::Quarterly || stream.timing == Timing::AnnualLumpSum {
-            line.schedule = merge_by_pay_date(&line.schedule);
-        }
-    }
-    let prorata = if component.unit.is_annual() && paid.len() != 12 {
-        format!(
-            "; {} of 12 months paid ({} to {})",
-            paid.len(),
-            fmt_month(paid.first().map(|p| p.1)),
-            fmt_month(paid.last().map(|p| p.1))
-        )
-    } else if !component.unit.is_annual() && paid.len() != covered.len() {
-        format!(
-            "; {} of the period's {} months paid",
-            paid.len(),
-            covered.len()
-        )
-    } else {
-        String::new()
-    };
-    line.working = format!(
-        "£{rate} {} × {} {}{}{adjustment_words} = {} {per_what}{prorata}; this year {}",
-        component.unit.words(),
-        figure.value.normalize(),
-        basis_words(component.basis),
-        figure
-            .as_at
-            .map(|d| format!(" (as at {d})"))
-            .unwrap_or_default(),
-        full,
-        line.amount,
-    );
+    let months = Months { covered, paid };
+    schedule_line(&mut line, stream, component, year, &months, full);
+    line.working = working_text(&line, component, rate, &figure, &adjustments, &months);
     Ok(Some(line))
+}
+
+/// A line's rule id: `2025-26/core-pcn-funding/registered`.
+fn line_rule_id(year: FinancialYear, stream: &Stream, component: &Component) -> String {
+    format!("{}/{}/{}", year, stream.id, component.id)
 }
 
 fn fmt_month(month: Option<NaiveDate>) -> String {

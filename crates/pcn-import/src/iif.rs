@@ -217,8 +217,8 @@ const POINTS_COLUMNS: [&str; 7] = [
     "national_prevalence",
 ];
 
-pub(crate) fn read_points(ctx: &mut Ctx, table: &Table) -> (FactBatch, Option<NaiveDate>) {
-    let mut batch = FactBatch::default();
+/// Every column of pcn's IIF points CSV must be one it knows.
+fn check_points_header(ctx: &mut Ctx, table: &Table) {
     for (name, norm) in table.header.iter().zip(table.normalised()) {
         if !POINTS_COLUMNS.iter().any(|c| normalise(c) == *norm) {
             ctx.problems.cell(
@@ -232,6 +232,51 @@ pub(crate) fn read_points(ctx: &mut Ctx, table: &Table) -> (FactBatch, Option<Na
             );
         }
     }
+}
+
+/// A row's PCN and national prevalences: both (each above zero) or neither.
+fn row_prevalences(
+    ctx: &mut Ctx,
+    row: u64,
+    rec: &csv::StringRecord,
+    pcn_col: &Option<crate::decode::Col>,
+    national_col: &Option<crate::decode::Col>,
+) -> Result<(Option<Decimal>, Option<Decimal>), ()> {
+    let mut prevalence = |col: &Option<crate::decode::Col>| -> Result<Option<Decimal>, ()> {
+        let Some(c) = col else { return Ok(None) };
+        let raw = cell(rec, c);
+        if raw.trim().is_empty() {
+            return Ok(None);
+        }
+        match ctx.decimal(row, c, raw, false) {
+            Some(v) if v > Decimal::ZERO => Ok(Some(v)),
+            Some(_) => {
+                ctx.problems
+                    .cell(row, &c.name, raw, "a prevalence must be above zero");
+                Err(())
+            }
+            None => Err(()),
+        }
+    };
+    let (Ok(pcn), Ok(national)) = (prevalence(pcn_col), prevalence(national_col)) else {
+        return Err(());
+    };
+    if pcn.is_some() != national.is_some() {
+        let c = pcn_col.as_ref().or(national_col.as_ref());
+        ctx.problems.cell(
+            row,
+            c.map_or("pcn_prevalence", |c| c.name.as_str()),
+            "",
+            "give both pcn_prevalence and national_prevalence, or neither",
+        );
+        return Err(());
+    }
+    Ok((pcn, national))
+}
+
+pub(crate) fn read_points(ctx: &mut Ctx, table: &Table) -> (FactBatch, Option<NaiveDate>) {
+    let mut batch = FactBatch::default();
+    check_points_header(ctx, table);
     let p = &mut ctx.problems;
     let (Some(pcn_col), Some(year_col), Some(points_col)) = (
         table.require(&["pcn_code"], p),
@@ -301,40 +346,11 @@ pub(crate) fn read_points(ctx: &mut Ctx, table: &Table) -> (FactBatch, Option<Na
             .map(|c| cell(rec, c).trim().to_string())
             .filter(|i| !i.is_empty());
         // A prevalence-adjusted indicator gives both prevalences, each above zero.
-        let mut prevalence = |col: &Option<crate::decode::Col>| -> Result<Option<Decimal>, ()> {
-            let Some(c) = col else { return Ok(None) };
-            let raw = cell(rec, c);
-            if raw.trim().is_empty() {
-                return Ok(None);
-            }
-            match ctx.decimal(row, c, raw, false) {
-                Some(v) if v > Decimal::ZERO => Ok(Some(v)),
-                Some(_) => {
-                    ctx.problems
-                        .cell(row, &c.name, raw, "a prevalence must be above zero");
-                    Err(())
-                }
-                None => Err(()),
-            }
-        };
-        let (Ok(pcn_prevalence), Ok(national_prevalence)) = (
-            prevalence(&pcn_prevalence_col),
-            prevalence(&national_prevalence_col),
-        ) else {
+        let Ok((pcn_prevalence, national_prevalence)) =
+            row_prevalences(ctx, row, rec, &pcn_prevalence_col, &national_prevalence_col)
+        else {
             return true;
         };
-        if pcn_prevalence.is_some() != national_prevalence.is_some() {
-            let c = pcn_prevalence_col
-                .as_ref()
-                .or(national_prevalence_col.as_ref());
-            ctx.problems.cell(
-                row,
-                c.map_or("pcn_prevalence", |c| c.name.as_str()),
-                "",
-                "give both pcn_prevalence and national_prevalence, or neither",
-            );
-            return true;
-        }
         let (Some(pcn), Some(year), Some(points), Some(recorded)) = (pcn, year, points, recorded)
         else {
             return true;

@@ -56,6 +56,40 @@ pub(crate) fn looks_like(has: &dyn Fn(&str) -> bool) -> bool {
         && (has("weighted population") || has("adjusted population"))
 }
 
+/// Whose population a row gives: a practice or a network, exactly one.
+fn row_subject(
+    ctx: &mut Ctx,
+    row: u64,
+    rec: &csv::StringRecord,
+    practice_col: &Option<Col>,
+    pcn_col: &Option<Col>,
+) -> Option<PopulationSubject> {
+    let raw_practice = practice_col.as_ref().map_or("", |c| cell(rec, c));
+    let raw_pcn = pcn_col.as_ref().map_or("", |c| cell(rec, c));
+    match (practice_col, pcn_col) {
+        (Some(c), _) if !raw_practice.is_empty() && raw_pcn.is_empty() => ctx
+            .code(row, c, raw_practice, PracticeCode::parse)
+            .map(PopulationSubject::Practice),
+        (_, Some(c)) if raw_practice.is_empty() && !raw_pcn.is_empty() => {
+            match ctx.code(row, c, raw_pcn, PcnCode::parse) {
+                Some(code) if code.is_unallocated() => {
+                    ctx.problems
+                        .cell(row, &c.name, raw_pcn, "U (Unallocated) is not a network");
+                    None
+                }
+                code => code.map(PopulationSubject::Network),
+            }
+        }
+        _ => {
+            ctx.problems.row(
+                row,
+                "give either a practice_code or a pcn_code (exactly one) on each row",
+            );
+            None
+        }
+    }
+}
+
 pub(crate) fn read(ctx: &mut Ctx, table: &Table) -> (FactBatch, Option<NaiveDate>) {
     let mut batch = FactBatch::default();
     for (name, norm) in table.header.iter().zip(table.normalised()) {
@@ -89,34 +123,7 @@ pub(crate) fn read(ctx: &mut Ctx, table: &Table) -> (FactBatch, Option<NaiveDate
         if !table.check_width(row, rec, &mut ctx.problems) {
             return true;
         }
-        let raw_practice = practice_col.as_ref().map_or("", |c| cell(rec, c));
-        let raw_pcn = pcn_col.as_ref().map_or("", |c| cell(rec, c));
-        let subject = match (&practice_col, &pcn_col) {
-            (Some(c), _) if !raw_practice.is_empty() && raw_pcn.is_empty() => ctx
-                .code(row, c, raw_practice, PracticeCode::parse)
-                .map(PopulationSubject::Practice),
-            (_, Some(c)) if raw_practice.is_empty() && !raw_pcn.is_empty() => {
-                match ctx.code(row, c, raw_pcn, PcnCode::parse) {
-                    Some(code) if code.is_unallocated() => {
-                        ctx.problems.cell(
-                            row,
-                            &c.name,
-                            raw_pcn,
-                            "U (Unallocated) is not a network",
-                        );
-                        None
-                    }
-                    code => code.map(PopulationSubject::Network),
-                }
-            }
-            _ => {
-                ctx.problems.row(
-                    row,
-                    "give either a practice_code or a pcn_code (exactly one) on each row",
-                );
-                None
-            }
-        };
+        let subject = row_subject(ctx, row, rec, &practice_col, &pcn_col);
         let date = match &date_col {
             Some(c) => match ctx.opt_date(row, c, cell(rec, c)) {
                 Ok(Some(d)) => Some(d),

@@ -261,10 +261,12 @@ impl<'ast> syn::visit::Visit<'ast> for Functions<'_> {
 fn no_function_is_too_long_to_read() {
     let mut too_long = Vec::new();
     for file in rust_files(&workspace().join("crates")) {
+        // Test code: `tests/`, benches and examples, and the `tests.rs`
+        // files that are `#[cfg(test)] mod tests;` of their crate.
         let in_tests = file.components().any(|c| {
             let c = c.as_os_str();
             c == "tests" || c == "benches" || c == "examples"
-        });
+        }) || file.file_name().is_some_and(|n| n == "tests.rs");
         if in_tests {
             continue;
         }

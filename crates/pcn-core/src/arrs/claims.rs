@@ -199,15 +199,103 @@ fn month_exact<'a>(
     month: YearMonth,
     actuals: &BTreeMap<YearMonth, Pence>,
 ) -> Result<(MonthClaim, Exact), ArrsError> {
-    let fy = cx.fy;
-    let y = cx.y;
-    let d_in_m = Decimal::from(month.days());
-    let twelve = Decimal::from(12);
-    let from = post.start.max(month.first_day());
     let to = post
         .end
         .map_or(month.last_day(), |e| e.min(month.last_day()));
-    // Breakpoints: where terms, maxima, on-cost rates or the role's dates change.
+    let mut acc = month_spans(cx, role, post, month, to)?;
+    let (band, wte, group, max) = acc
+        .last
+        .clone()
+        .ok_or_else(|| invalid("no days in the month"))?;
+    if acc.unreimbursable_days > 0 {
+        acc.caveats.push(format!(
+            "{} is reimbursable from {} to {}: {} day(s) this month are not",
+            role.name, role.from, role.to, acc.unreimbursable_days
+        ));
+    }
+    let (cost, basis, cost_working) = month_cost(cx, post, month, to, actuals, &mut acc)?;
+    let partner = cost * role.partner_share;
+    let network_cost = cost - partner;
+    let reimbursable = network_cost * role.reimbursed_fraction;
+    let claim = reimbursable.min(acc.cap);
+    let working = if !cx.explain {
+        String::new()
+    } else {
+        claim_working(
+            role,
+            month,
+            &acc,
+            &ClaimFigures {
+                wte,
+                band: &band,
+                group: &group,
+                max,
+                cost,
+                cost_working: &cost_working,
+                partner,
+                network_cost,
+                claim,
+            },
+        )
+    };
+    let line = MonthClaim {
+        post: post.id,
+        month,
+        days: acc.days,
+        days_in_month: month.days(),
+        band,
+        wte,
+        pay_group: group,
+        maximum: max,
+        cost_basis: basis,
+        cost: Pence::ZERO,
+        partner: Pence::ZERO,
+        cap: Pence::ZERO,
+        claimable: Pence::ZERO,
+        met_by_practices: Pence::ZERO,
+        caveats: acc.caveats,
+        working,
+    };
+    Ok((
+        line,
+        Exact {
+            cost,
+            partner,
+            cap: acc.cap,
+            claim,
+        },
+    ))
+}
+
+/// What the spans of a month in post add up to.
+#[derive(Default)]
+struct MonthSpans {
+    cap: Decimal,
+    pay: Decimal,
+    entered_on_costs: Decimal,
+    any_entered: bool,
+    salary_known: bool,
+    caveats: Vec<String>,
+    days: u32,
+    /// The band, WTE, pay group and maximum of the last span.
+    last: Option<(String, Decimal, String, Decimal)>,
+    unreimbursable_days: u32,
+    at_max_cost: Decimal,
+}
+
+/// The month cut at every date where the terms, a maximum, an on-cost rate
+/// or the role's availability changes, each span pro rata by day.
+fn month_spans<'a>(
+    cx: &mut YearCx<'a>,
+    role: &'a Role,
+    post: &Post,
+    month: YearMonth,
+    to: NaiveDate,
+) -> Result<MonthSpans, ArrsError> {
+    let fy = cx.fy;
+    let d_in_m = Decimal::from(month.days());
+    let twelve = Decimal::from(12);
+    let from = post.start.max(month.first_day());
     let mut cuts: Vec<NaiveDate> = vec![from];
     for t in &post.terms {
         cuts.push(t.effective_from);
@@ -220,36 +308,29 @@ fn month_exact<'a>(
     cuts.retain(|d| *d >= from && *d <= to);
     cuts.sort();
     cuts.dedup();
-
-    let mut cap = Decimal::ZERO;
-    let mut pay = Decimal::ZERO;
-    let mut entered_on_costs = Decimal::ZERO;
-    let mut any_entered = false;
-    let mut salary_known = true;
-    let mut caveats: Vec<String> = Vec::new();
-    let mut days_total = 0u32;
-    let mut last: Option<(&str, Decimal, &str, Decimal)> = None;
-    let mut unreimbursable_days = 0u32;
-    let mut at_max_cost = Decimal::ZERO;
+    let mut acc = MonthSpans {
+        salary_known: true,
+        ..MonthSpans::default()
+    };
     for (i, start) in cuts.iter().enumerate() {
         let end = match cuts.get(i + 1) {
             Some(next) => next.pred_opt().unwrap_or(*next),
             None => to,
         };
         let n = (end - *start).num_days() as u32 + 1;
-        days_total += n;
+        acc.days += n;
         let terms = post
             .terms_at(*start)
             .ok_or_else(|| invalid(format!("post {} has no terms", post.id)))?;
         let share = Decimal::from(n) / (twelve * d_in_m);
         if let Some(s) = terms.salary {
-            pay += s.to_pounds() * terms.wte * share;
+            acc.pay += s.to_pounds() * terms.wte * share;
         } else {
-            salary_known = false;
+            acc.salary_known = false;
         }
         if let Some(oc) = terms.on_costs {
-            any_entered = true;
-            entered_on_costs += oc.to_pounds() * share;
+            acc.any_entered = true;
+            acc.entered_on_costs += oc.to_pounds() * share;
         }
         let group = role.group(&terms.band).ok_or_else(|| {
             invalid(format!(
@@ -259,123 +340,130 @@ fn month_exact<'a>(
         })?;
         let (max, caveat) = cx.maximum(group, *start, post.region)?;
         if role.covers(*start) {
-            cap += max * terms.wte * share;
+            acc.cap += max * terms.wte * share;
             // A post with no pay recorded costs the maximum (before the
             // reimbursement rate: cost × rate = maximum).
-            at_max_cost += max * terms.wte * share / role.reimbursed_fraction;
+            acc.at_max_cost += max * terms.wte * share / role.reimbursed_fraction;
         } else {
-            unreimbursable_days += n;
+            acc.unreimbursable_days += n;
         }
         if let Some(c) = caveat {
-            if !caveats.contains(&c) {
-                caveats.push(c);
+            if !acc.caveats.contains(&c) {
+                acc.caveats.push(c);
             }
         }
-        last = Some((terms.band.as_str(), terms.wte, group, max));
+        acc.last = Some((terms.band.clone(), terms.wte, group.to_string(), max));
     }
-    let (band, wte, group, max) = last.ok_or_else(|| invalid("no days in the month"))?;
-    if unreimbursable_days > 0 {
-        caveats.push(format!(
-            "{} is reimbursable from {} to {}: {unreimbursable_days} day(s) this month are not",
-            role.name, role.from, role.to
-        ));
-    }
+    Ok(acc)
+}
 
-    let (cost, basis, cost_working) = if let Some(actual) = actuals.get(&month) {
-        (
+/// The month's cost: the payroll actual; else pay plus on-costs (as entered,
+/// or at the rates in force on the month's last day in post); else, with no
+/// pay recorded, the maximum. With the basis and its working.
+fn month_cost(
+    cx: &YearCx<'_>,
+    post: &Post,
+    month: YearMonth,
+    to: NaiveDate,
+    actuals: &BTreeMap<YearMonth, Pence>,
+    acc: &mut MonthSpans,
+) -> Result<(Decimal, CostBasis, String), ArrsError> {
+    let explain = |text: String| if cx.explain { text } else { String::new() };
+    if let Some(actual) = actuals.get(&month) {
+        return Ok((
             actual.to_pounds(),
             CostBasis::Actual,
-            if cx.explain {
-                format!("payroll actual {actual}")
-            } else {
-                String::new()
-            },
-        )
-    } else if salary_known {
-        if any_entered {
-            (
-                pay + entered_on_costs,
-                CostBasis::SalaryEnteredOnCosts,
-                if cx.explain {
-                    format!(
-                        "pay {} + on-costs as entered {}",
-                        pounds(pay),
-                        pounds(entered_on_costs)
-                    )
-                } else {
-                    String::new()
-                },
-            )
-        } else {
-            let rates = y
-                .arrs
-                .on_costs_at(to)
-                .ok_or_else(|| invalid(format!("no employer on-cost rates for {fy}")))?;
-            let threshold = rates.employer_ni_threshold / twelve;
-            let ni = (pay - threshold).max(Decimal::ZERO) * rates.employer_ni_rate;
-            let pension = pay * rates.employer_pension_rate;
-            let levy_on = post.terms_at(to).is_some_and(|t| t.levy);
-            let levy = if levy_on {
-                pay * rates.apprenticeship_levy_rate
-            } else {
-                Decimal::ZERO
-            };
-            (
-                pay + ni + pension + levy,
-                CostBasis::Salary,
-                if !cx.explain {
-                    String::new()
-                } else {
-                    format!(
-                        "pay {} + employer NI {} ({}% above {} a month) + pension {} ({}%){}",
-                        pounds(pay),
-                        pounds(ni),
-                        (rates.employer_ni_rate * Decimal::ONE_HUNDRED).normalize(),
-                        pounds(threshold),
-                        pounds(pension),
-                        (rates.employer_pension_rate * Decimal::ONE_HUNDRED).normalize(),
-                        if levy_on {
-                            format!(" + levy {}", pounds(levy))
-                        } else {
-                            String::new()
-                        }
-                    )
-                },
-            )
-        }
-    } else {
-        caveats.push("no pay recorded: the cost is taken to be the maximum".to_string());
-        (
-            at_max_cost,
+            explain(format!("payroll actual {actual}")),
+        ));
+    }
+    if !acc.salary_known {
+        acc.caveats
+            .push("no pay recorded: the cost is taken to be the maximum".to_string());
+        return Ok((
+            acc.at_max_cost,
             CostBasis::AtMaximum,
             "cost taken as the maximum".to_string(),
-        )
-    };
-    let partner = cost * role.partner_share;
-    let network_cost = cost - partner;
-    let reimbursable = network_cost * role.reimbursed_fraction;
-    let claim = reimbursable.min(cap);
-    let working = if !cx.explain {
-        String::new()
+        ));
+    }
+    if acc.any_entered {
+        return Ok((
+            acc.pay + acc.entered_on_costs,
+            CostBasis::SalaryEnteredOnCosts,
+            explain(format!(
+                "pay {} + on-costs as entered {}",
+                pounds(acc.pay),
+                pounds(acc.entered_on_costs)
+            )),
+        ));
+    }
+    let fy = cx.fy;
+    let rates =
+        cx.y.arrs
+            .on_costs_at(to)
+            .ok_or_else(|| invalid(format!("no employer on-cost rates for {fy}")))?;
+    let pay = acc.pay;
+    let threshold = rates.employer_ni_threshold / Decimal::from(12);
+    let ni = (pay - threshold).max(Decimal::ZERO) * rates.employer_ni_rate;
+    let pension = pay * rates.employer_pension_rate;
+    let levy_on = post.terms_at(to).is_some_and(|t| t.levy);
+    let levy = if levy_on {
+        pay * rates.apprenticeship_levy_rate
     } else {
-        format!(
+        Decimal::ZERO
+    };
+    let working = explain(format!(
+        "pay {} + employer NI {} ({}% above {} a month) + pension {} ({}%){}",
+        pounds(pay),
+        pounds(ni),
+        (rates.employer_ni_rate * Decimal::ONE_HUNDRED).normalize(),
+        pounds(threshold),
+        pounds(pension),
+        (rates.employer_pension_rate * Decimal::ONE_HUNDRED).normalize(),
+        if levy_on {
+            format!(" + levy {}", pounds(levy))
+        } else {
+            String::new()
+        }
+    ));
+    Ok((pay + ni + pension + levy, CostBasis::Salary, working))
+}
+
+/// The figures a month's claim is worked out from, for its working.
+struct ClaimFigures<'a> {
+    wte: Decimal,
+    band: &'a str,
+    group: &'a str,
+    max: Decimal,
+    cost: Decimal,
+    cost_working: &'a str,
+    partner: Decimal,
+    network_cost: Decimal,
+    claim: Decimal,
+}
+
+/// A month's claim in words: days, cost, partner share, cap and the lesser.
+fn claim_working(role: &Role, month: YearMonth, acc: &MonthSpans, f: &ClaimFigures) -> String {
+    format!(
         "{days}/{dim} days at {wte} WTE, band {band} ({group}); cost: {cost_working} = {c}{partner_text}; cap: £{maxv} × {wte} × {days}/(12 × {dim}) = {capv}; claimable = lesser of {rate_text}{nc} and {capv} = {cl}",
-        days = days_total,
+        days = acc.days,
         dim = month.days(),
-        wte = wte.normalize(),
-        c = pounds(cost),
+        wte = f.wte.normalize(),
+        band = f.band,
+        group = f.group,
+        cost_working = f.cost_working,
+        c = pounds(f.cost),
         partner_text = if role.partner_share.is_zero() {
             String::new()
         } else {
             format!(
                 "; less the partner's {}% {} = {}",
                 (role.partner_share * Decimal::ONE_HUNDRED).normalize(),
-                pounds(partner),
-                pounds(network_cost)
+                pounds(f.partner),
+                pounds(f.network_cost)
             )
         },
-        maxv = max.normalize(),
-        capv = pounds(cap),
+        maxv = f.max.normalize(),
+        capv = pounds(acc.cap),
         rate_text = if role.reimbursed_fraction == Decimal::ONE {
             String::new()
         } else {
@@ -384,37 +472,9 @@ fn month_exact<'a>(
                 (role.reimbursed_fraction * Decimal::ONE_HUNDRED).normalize()
             )
         },
-        nc = pounds(network_cost),
-        cl = pounds(claim),
+        nc = pounds(f.network_cost),
+        cl = pounds(f.claim),
     )
-    };
-    let line = MonthClaim {
-        post: post.id,
-        month,
-        days: days_total,
-        days_in_month: month.days(),
-        band: band.to_string(),
-        wte,
-        pay_group: group.to_string(),
-        maximum: max,
-        cost_basis: basis,
-        cost: Pence::ZERO,
-        partner: Pence::ZERO,
-        cap: Pence::ZERO,
-        claimable: Pence::ZERO,
-        met_by_practices: Pence::ZERO,
-        caveats,
-        working,
-    };
-    Ok((
-        line,
-        Exact {
-            cost,
-            partner,
-            cap,
-            claim,
-        },
-    ))
 }
 
 /// Every claim line of a roster for a year, in post order then month order.

@@ -3,7 +3,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use pcn_core::funding::{months_of, LineStatus, NetworkPay, PayRun, StreamTotal};
+use pcn_core::funding::{months_of, LineStatus, NetworkPay, PayRun, Statement, StreamTotal};
 use pcn_core::money::Pence;
 use pcn_core::rulebook::Keyword;
 use pcn_core::text::grouped;
@@ -313,6 +313,16 @@ fn schedule_sheet(sheet: &mut Sheet, run: &PayRun) -> Result<()> {
 
 fn network_sheet(sheet: &mut Sheet, run: &PayRun, network: &NetworkPay) -> Result<()> {
     let s = &network.statement;
+    let row = network_heading(sheet, run, s)?;
+    let row = network_lines(sheet, row, s)?;
+    let row = network_totals(sheet, row, s)?;
+    let row = network_schedule(sheet, row, s)?;
+    network_distribution(sheet, row, network)
+}
+
+/// The sheet's title, commissioner and payee, and the estimate banner;
+/// returns the row the lines start on.
+fn network_heading(sheet: &mut Sheet, run: &PayRun, s: &Statement) -> Result<Row> {
     let f = sheet.f;
     sheet.widths(&[
         30.0, 14.0, 40.0, 10.0, 20.0, 12.0, 11.0, 10.0, 20.0, 8.0, 14.0, 14.0, 28.0, 9.0, 50.0,
@@ -354,6 +364,11 @@ fn network_sheet(sheet: &mut Sheet, run: &PayRun, network: &NetworkPay) -> Resul
     }
     row += 2;
 
+    Ok(row)
+}
+
+/// A row per line; returns the row after them.
+fn network_lines(sheet: &mut Sheet, mut row: Row, s: &Statement) -> Result<Row> {
     sheet.header(
         row,
         &[
@@ -417,6 +432,12 @@ fn network_sheet(sheet: &mut Sheet, run: &PayRun, network: &NetworkPay) -> Resul
     }
     row += 1;
 
+    Ok(row)
+}
+
+/// The statement's totals; returns the row after them.
+fn network_totals(sheet: &mut Sheet, mut row: Row, s: &Statement) -> Result<Row> {
+    let f = sheet.f;
     let t = &s.totals;
     sheet.styled(row, 0, "Totals", &f.bold)?;
     row += 1;
@@ -435,6 +456,12 @@ fn network_sheet(sheet: &mut Sheet, run: &PayRun, network: &NetworkPay) -> Resul
     }
     row += 1;
 
+    Ok(row)
+}
+
+/// The monthly schedule of the scheduled lines; returns the row after it.
+fn network_schedule(sheet: &mut Sheet, mut row: Row, s: &Statement) -> Result<Row> {
+    let f = sheet.f;
     let schedule = combined_schedule(s);
     if !schedule.is_empty() {
         sheet.styled(
@@ -457,6 +484,12 @@ fn network_sheet(sheet: &mut Sheet, run: &PayRun, network: &NetworkPay) -> Resul
         row += 2;
     }
 
+    Ok(row)
+}
+
+/// The distribution to member practices, when there is one.
+fn network_distribution(sheet: &mut Sheet, mut row: Row, network: &NetworkPay) -> Result<()> {
+    let f = sheet.f;
     if let Some(d) = &network.distribution {
         sheet.styled(
             row,
