@@ -172,39 +172,44 @@ impl App {
     }
 }
 
-/// Percentages and fixed amounts must name exactly the network's members on
-/// the first day of the year.
+/// Percentages and fixed amounts must name exactly the practices that are
+/// members of the network in any month of the year (those its payment run
+/// divides among).
 fn check_members_named(
     registry: &Registry,
     pcn: &PcnCode,
     year: FinancialYear,
     named: &[&PracticeCode],
 ) -> Result<()> {
-    let snapshot = registry.at(year.start());
-    let Some(network) = snapshot.networks.get(pcn) else {
-        return Err(Error::invalid(format!(
-            "{pcn} has no members on {}",
-            year.start()
-        )));
+    let membership = registry.at(year.start());
+    let members: Vec<PracticeCode> =
+        pcn_core::payrun::members_by_month(registry, &membership, year)
+            .remove(pcn)
+            .map(|by_practice| by_practice.into_keys().collect())
+            .unwrap_or_default();
+    if members.is_empty() {
+        return Err(Error::invalid(format!("{pcn} has no members in {year}")));
+    }
+    let list = || {
+        members
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(", ")
     };
     for code in named {
-        if !network.members.contains(code) {
+        if !members.contains(code) {
             return Err(Error::invalid(format!(
-                "{code} is not a member of {pcn} on {} (its members: {})",
-                year.start(),
-                network
-                    .members
-                    .iter()
-                    .map(ToString::to_string)
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                "{code} is not a member of {pcn} in {year} (its members: {})",
+                list()
             )));
         }
     }
-    for code in &network.members {
+    for code in &members {
         if !named.contains(&code) {
             return Err(Error::invalid(format!(
-                "member {code} of {pcn} has no share"
+                "member {code} of {pcn} in {year} has no share (its members: {})",
+                list()
             )));
         }
     }

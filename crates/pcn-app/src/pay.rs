@@ -81,6 +81,16 @@ impl App {
         options.agreements = agreements;
         options.assessments = assessments;
         let registry = self.registry_required().await?;
+        if let Some(pcn) = &selection.pcn {
+            crate::governance::require_network(&registry, pcn)?;
+        }
+        if let Some(c) = &selection.commissioner {
+            if !registry.knows_commissioner(c) {
+                return Err(Error::NotFound(format!(
+                    "there is no commissioner {c} in the registry (a sub-ICB location such as 16C or an ICB such as QHM)"
+                )));
+            }
+        }
         let rulebook = self.rulebook.clone();
         let selection = selection.clone();
         tokio::task::spawn_blocking(move || {

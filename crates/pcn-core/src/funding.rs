@@ -1299,6 +1299,11 @@ pub struct NetworkPay {
     pub members: Vec<MemberInputs>,
     pub distribution_method: Option<Distribution>,
     pub distribution: Option<DistributionResult>,
+    /// Why the network's recorded agreement could not divide its money this
+    /// year (a member with no share after a change of membership, say); the
+    /// rest of the run stands.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub distribution_problem: Option<String>,
 }
 
 /// A payment run: every selected network for one financial year.

@@ -110,12 +110,6 @@ pub enum PayRunError {
     /// `--strict`: an input the statement needs is missing.
     #[error("refused (strict): {0}")]
     Refused(#[from] MissingInput),
-    #[error("dividing {pcn}'s payments: {source}")]
-    Distribution {
-        pcn: PcnCode,
-        #[source]
-        source: DistributionError,
-    },
     #[error("no network {pcn} with members on {date}")]
     NoSuchNetwork { pcn: PcnCode, date: NaiveDate },
 }
@@ -346,7 +340,15 @@ pub fn build(
             .min()
             .copied()
             .unwrap_or(year.start());
-        let network = match view.membership.networks.get(&pcn) {
+        // A network without members on the membership date (one whose first
+        // members join part way) is described as at its first month with
+        // members: its commissioner and ICB come from them.
+        let network = match view
+            .membership
+            .networks
+            .get(&pcn)
+            .filter(|n| !n.members.is_empty())
+        {
             Some(n) => n,
             None => match later
                 .entry(first_month)
@@ -394,7 +396,9 @@ pub fn build(
     })
 }
 
-/// One network's statement and the division of its money.
+/// One network's statement and the division of its money. An agreement that
+/// cannot divide it (a member without a share after a change of membership)
+/// leaves the money undivided and says why, rather than stopping the run.
 fn network_pay(
     rules: &YearRules,
     previous: Option<&YearRules>,
@@ -407,19 +411,26 @@ fn network_pay(
         .as_ref()
         .or_else(|| options.agreements.get(&inputs.pcn))
         .cloned();
-    let distribution = chosen
-        .as_ref()
-        .map(|agreement| apply_agreement(&statement, &inputs.members, agreement))
-        .transpose()
-        .map_err(|source| PayRunError::Distribution {
-            pcn: inputs.pcn.clone(),
-            source,
-        })?;
+    let (distribution, distribution_problem) = match &chosen {
+        None => (None, None),
+        Some(agreement) => match apply_agreement(&statement, &inputs.members, agreement) {
+            Ok(d) => (Some(d), None),
+            Err(e) => (
+                None,
+                Some(format!(
+                    "the {} distribution cannot divide {}'s money this year: {e}",
+                    agreement.method.method_name(),
+                    inputs.pcn
+                )),
+            ),
+        },
+    };
     Ok(NetworkPay {
         statement,
         members: inputs.members,
         distribution_method: chosen.map(|a| a.method),
         distribution,
+        distribution_problem,
     })
 }
 

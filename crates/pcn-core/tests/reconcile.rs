@@ -155,6 +155,7 @@ fn network_pay(rules: &YearRules, c: &str, payee: &str, members: Vec<MemberInput
         statement: statement(rules, &inputs, MissingInputs::Estimate).unwrap(),
         members,
         distribution_method: None,
+        distribution_problem: None,
         distribution: None,
     }
 }

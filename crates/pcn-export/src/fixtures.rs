@@ -79,6 +79,7 @@ pub fn network_pay(inputs: &NetworkInputs) -> NetworkPay {
         statement,
         members: inputs.members.clone(),
         distribution_method: Some(method),
+        distribution_problem: None,
         distribution: Some(distribution),
     }
 }

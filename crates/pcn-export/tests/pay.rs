@@ -347,6 +347,7 @@ fn a_national_run_exports_quickly() {
                 statement,
                 members: inputs.members,
                 distribution_method: Some(Distribution::ByRegisteredList),
+                distribution_problem: None,
                 distribution: Some(distribution),
             }
         })

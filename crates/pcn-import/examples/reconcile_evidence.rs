@@ -195,6 +195,7 @@ fn run_from_json(v: &Value) -> Result<PayRun> {
             },
             members,
             distribution_method: None,
+            distribution_problem: None,
             distribution: None,
         });
     }

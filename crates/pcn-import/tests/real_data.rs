@@ -235,25 +235,6 @@ fn nhs_website_gp() {
 }
 
 #[test]
-fn whole_national_set_timing() {
-    let Some(dir) = data_dir() else { return };
-    let files = [
-        "nhsd-gp-reg-pat-prac-2026-07/gp-reg-pat-prac-map.csv",
-        "nhsd-gp-reg-pat-prac-2026-07/gp-reg-pat-prac-quin-age.csv.gz",
-        "ods-epraccur-2025-11/epraccur.csv",
-        "ods-epcn-2024-10/ePCN.xlsx",
-        "nhsd-gpad-mapping-2025-08/Mapping.csv",
-        "nhsuk-gp-locations-2019-05/GP.csv",
-    ];
-    let start = Instant::now();
-    let mut facts = 0;
-    for f in files {
-        facts += read(&dir, f).0.facts.len();
-    }
-    eprintln!("whole national set: {facts} facts in {:?}", start.elapsed());
-}
-
-#[test]
 fn iif_indicators_2023_24() {
     let Some(dir) = data_dir() else { return };
     let (p, _) = read(

@@ -617,6 +617,7 @@ pub async fn network(
                 @if let Some(p) = pay {
                     p.muted { @match (&p.distribution_method, &p.distribution) {
                         (Some(m), Some(d)) => { "Divided by the recorded agreement: " (m.method_name()) ", top-slice " (money(d.top_slice)) "." },
+                        (Some(_), None) => { "The recorded agreement cannot divide the money this year (" (p.distribution_problem.as_deref().unwrap_or("")) "): shares shown by registered list as an illustration." },
                         _ => { "No distribution agreement is recorded for " (year) ": shares shown by registered list as an illustration." },
                     } }
                 }

@@ -166,6 +166,9 @@ fn network_table(run: &PayRun, network: &NetworkPay) -> String {
         out.push_str(&shares.to_string());
         out.push('\n');
     }
+    if let Some(problem) = &network.distribution_problem {
+        let _ = writeln!(out, "Distribution to member practices: not made: {problem}");
+    }
     out
 }
 

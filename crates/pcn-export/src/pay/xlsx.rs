@@ -490,6 +490,15 @@ fn network_schedule(sheet: &mut Sheet, mut row: Row, s: &Statement) -> Result<Ro
 /// The distribution to member practices, when there is one.
 fn network_distribution(sheet: &mut Sheet, mut row: Row, network: &NetworkPay) -> Result<()> {
     let f = sheet.f;
+    if let Some(problem) = &network.distribution_problem {
+        sheet.styled(
+            row,
+            0,
+            &format!("Distribution to member practices: not made: {problem}"),
+            &f.banner,
+        )?;
+        return Ok(());
+    }
     if let Some(d) = &network.distribution {
         sheet.styled(
             row,

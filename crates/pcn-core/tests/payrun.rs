@@ -1,0 +1,371 @@
+//! The payment run assembled from the registry (`pcn_core::payrun`), tested
+//! without a store: small registries written by hand, the embedded rules.
+
+use chrono::NaiveDate;
+use pcn_core::facts::*;
+use pcn_core::funding::{Distribution, LineStatus};
+use pcn_core::money::Pence;
+use pcn_core::payrun::{
+    self, arrs_sum, list_extract_for, population_date, Agreement, Agreements, PayRunError,
+    RunOptions, Selection,
+};
+use pcn_core::registry::Registry;
+use pcn_core::rulebook::{FinancialYear, PaidTo, Rulebook};
+use pcn_core::{CommissionerCode, Decimal, IcbCode, PcnCode, PracticeCode, SubIcbCode};
+
+fn d(s: &str) -> NaiveDate {
+    s.parse().unwrap()
+}
+
+fn practice(code: &str, sub_icb: &str) -> PracticeFact {
+    let mut p = PracticeFact::new(PracticeCode::parse(code).unwrap(), d("2024-01-01"));
+    p.name = Some(format!("{code} SURGERY"));
+    p.sub_icb = Some(SubIcbCode::parse(sub_icb).unwrap());
+    p.icb = Some(IcbCode::parse("QAA").unwrap());
+    p.status = Some(PracticeStatus::Active);
+    p.prescribing_setting = Some(4);
+    p
+}
+
+fn member(practice: &str, pcn: &str, start: &str, end: Option<&str>) -> MembershipInterval {
+    MembershipInterval {
+        practice: PracticeCode::parse(practice).unwrap(),
+        pcn: PcnCode::parse(pcn).unwrap(),
+        start: d(start),
+        end: end.map(d),
+    }
+}
+
+fn list(practice: &str, as_at: &str, total: u64) -> ListSizeFact {
+    ListSizeFact {
+        practice: PracticeCode::parse(practice).unwrap(),
+        as_at: d(as_at),
+        sex: Sex::All,
+        total,
+        bands: None,
+    }
+}
+
+fn network(code: &str, sub_icb: &str) -> NetworkFact {
+    let mut n = NetworkFact::new(PcnCode::parse(code).unwrap(), d("2024-01-01"));
+    n.name = Some(format!("{code} PCN"));
+    n.sub_icb = Some(SubIcbCode::parse(sub_icb).unwrap());
+    n.open_date = Some(d("2019-07-01"));
+    n
+}
+
+/// Two networks under 00A (ICB QAA) and one under 00B:
+/// - U00001: A00001 and A00002 all year; A00003 joins on 1 October 2025
+///   from U00002;
+/// - U00002: A00003 until 30 September 2025, A00004;
+/// - U00003 (00B): B00001, whose membership starts on 1 July 2025 (the
+///   network's first members join part way).
+///
+/// Lists at 1 January 2024 and 1 January 2025 (the 2025/26 population date),
+/// each 2025 list 1,000 larger than its 2024 one.
+fn facts() -> FactBatch {
+    let mut f = FactBatch::default();
+    for (code, sub) in [
+        ("A00001", "00A"),
+        ("A00002", "00A"),
+        ("A00003", "00A"),
+        ("A00004", "00A"),
+        ("B00001", "00B"),
+    ] {
+        f.practices.push(practice(code, sub));
+    }
+    f.networks = vec![
+        network("U00001", "00A"),
+        network("U00002", "00A"),
+        network("U00003", "00B"),
+    ];
+    f.intervals = vec![
+        member("A00001", "U00001", "2019-07-01", None),
+        member("A00002", "U00001", "2019-07-01", None),
+        member("A00003", "U00002", "2019-07-01", Some("2025-09-30")),
+        member("A00003", "U00001", "2025-10-01", None),
+        member("A00004", "U00002", "2019-07-01", None),
+        member("B00001", "U00003", "2025-07-01", None),
+    ];
+    for (code, size) in [
+        ("A00001", 12_000),
+        ("A00002", 9_000),
+        ("A00003", 7_000),
+        ("A00004", 26_000),
+        ("B00001", 31_000),
+    ] {
+        f.list_sizes.push(list(code, "2024-01-01", size));
+        f.list_sizes.push(list(code, "2025-01-01", size + 1_000));
+    }
+    f
+}
+
+fn year() -> FinancialYear {
+    "2025-26".parse().unwrap()
+}
+
+fn run(selection: &Selection, options: &RunOptions) -> pcn_core::funding::PayRun {
+    let rulebook = Rulebook::embedded().unwrap();
+    let rules = rulebook.financial_year(year()).unwrap();
+    let previous = rulebook.financial_year(year().previous()).ok();
+    payrun::build(&Registry::new(facts()), rules, previous, selection, options).unwrap()
+}
+
+fn pcn(code: &str) -> PcnCode {
+    PcnCode::parse(code).unwrap()
+}
+
+#[test]
+fn the_population_date_is_the_first_of_january_before_the_year() {
+    assert_eq!(population_date(year()), d("2025-01-01"));
+    let registry = Registry::new(facts());
+    assert_eq!(
+        list_extract_for(&registry, d("2025-01-01")),
+        Some(d("2025-01-01"))
+    );
+    assert_eq!(
+        list_extract_for(&registry, d("2024-06-30")),
+        Some(d("2024-01-01"))
+    );
+    // Before every extract: the earliest after it.
+    assert_eq!(
+        list_extract_for(&registry, d("2023-01-01")),
+        Some(d("2024-01-01"))
+    );
+}
+
+#[test]
+fn members_are_paid_by_month_and_lists_are_those_of_the_population_date() {
+    let run = run(&Selection::all(), &RunOptions::default());
+    let u1 = run
+        .networks
+        .iter()
+        .find(|n| n.statement.pcn == pcn("U00001"))
+        .unwrap();
+    // A00003 is a member of U00001 from October only.
+    let a3 = u1
+        .members
+        .iter()
+        .find(|m| m.code.as_str() == "A00003")
+        .unwrap();
+    assert_eq!(a3.membership_months.as_ref().map(Vec::len), Some(6));
+    // Registered lists at 1 January 2025 (the 2024 ones are 1,000 smaller).
+    let a1 = u1
+        .members
+        .iter()
+        .find(|m| m.code.as_str() == "A00001")
+        .unwrap();
+    assert_eq!(
+        a1.registered.as_ref().map(|f| f.value),
+        Some(Decimal::from(13_000))
+    );
+    // Network-level streams count the members of the first month: A00001
+    // and A00002 (13,000 + 10,000), not A00003.
+    let core = u1
+        .statement
+        .lines
+        .iter()
+        .find(|l| l.rule_id == "2025-26/core-pcn-funding/registered")
+        .unwrap();
+    assert_eq!(core.basis_value, Some(Decimal::from(23_000)));
+    assert_eq!(core.basis_as_at, Some(d("2025-01-01")));
+    // The Network Participation Payment is paid to practices for their
+    // months: A00003 is paid by both networks, six months each.
+    let npp = |n: &str| {
+        run.networks
+            .iter()
+            .find(|x| x.statement.pcn == pcn(n))
+            .unwrap()
+            .statement
+            .lines
+            .iter()
+            .find(|l| l.stream_id == "network-participation-payment")
+            .unwrap()
+            .clone()
+    };
+    let in_u1 = npp("U00001");
+    let in_u2 = npp("U00002");
+    assert_eq!(in_u1.paid_to, PaidTo::Practice);
+    let paid_to = |l: &pcn_core::funding::Line, code: &str| {
+        l.to_practices
+            .iter()
+            .find(|(c, _)| c.as_str() == code)
+            .map(|(_, p)| *p)
+            .unwrap_or(Pence::ZERO)
+    };
+    let whole_year = paid_to(&in_u1, "A00001");
+    assert!(whole_year > Pence::ZERO);
+    let a3_u1 = paid_to(&in_u1, "A00003");
+    let a3_u2 = paid_to(&in_u2, "A00003");
+    assert!(a3_u1 > Pence::ZERO && a3_u2 > Pence::ZERO);
+    // Twelve months between them, on the same weighted estimate (its list).
+    let a3_year = Pence(whole_year.0 * 8_000 / 13_000);
+    assert!(
+        (a3_u1 + a3_u2 - a3_year).0.abs() <= 1,
+        "{a3_u1} + {a3_u2} vs {a3_year}"
+    );
+}
+
+#[test]
+fn a_network_whose_first_members_join_part_way_is_paid_from_that_month() {
+    let run = run(&Selection::all(), &RunOptions::default());
+    let u3 = run
+        .networks
+        .iter()
+        .find(|n| n.statement.pcn == pcn("U00003"))
+        .unwrap();
+    let core = u3
+        .statement
+        .lines
+        .iter()
+        .find(|l| l.rule_id == "2025-26/core-pcn-funding/registered")
+        .unwrap();
+    assert_eq!(core.months_paid, 9, "July to March");
+    assert_eq!(core.status, LineStatus::Scheduled);
+    assert_eq!(
+        core.schedule.first().map(|i| i.month),
+        Some(d("2025-07-01"))
+    );
+}
+
+#[test]
+fn the_national_mean_list_is_over_every_network_whatever_the_selection() {
+    let all = run(&Selection::all(), &RunOptions::default());
+    let one = run(&Selection::network(pcn("U00002")), &RunOptions::default());
+    assert_eq!(one.networks.len(), 1);
+    let mean = |r: &pcn_core::funding::PayRun| {
+        r.networks
+            .iter()
+            .find(|n| n.statement.pcn == pcn("U00002"))
+            .unwrap()
+            .statement
+            .lines
+            .iter()
+            .find(|l| l.stream_id == "investment-and-impact-fund")
+            .map(|l| l.working.clone())
+    };
+    assert_eq!(mean(&all), mean(&one));
+}
+
+#[test]
+fn a_commissioner_selects_by_sub_icb_or_icb() {
+    let by_sub_icb = run(
+        &Selection {
+            pcn: None,
+            commissioner: Some(CommissionerCode::parse("00b").unwrap()),
+        },
+        &RunOptions::default(),
+    );
+    let codes: Vec<&str> = by_sub_icb
+        .networks
+        .iter()
+        .map(|n| n.statement.pcn.as_str())
+        .collect();
+    assert_eq!(codes, ["U00003"]);
+    let by_icb = run(
+        &Selection {
+            pcn: None,
+            commissioner: Some(CommissionerCode::parse("QAA").unwrap()),
+        },
+        &RunOptions::default(),
+    );
+    let codes: Vec<&str> = by_icb
+        .networks
+        .iter()
+        .map(|n| n.statement.pcn.as_str())
+        .collect();
+    assert_eq!(codes, ["U00001", "U00002", "U00003"]);
+}
+
+#[test]
+fn an_agreement_divides_the_network_money_after_its_top_slice() {
+    let mut agreements = Agreements::new();
+    agreements.insert(
+        pcn("U00002"),
+        Agreement {
+            method: Distribution::Equal,
+            top_slice_percent: Decimal::from(10),
+        },
+    );
+    let options = RunOptions {
+        agreements,
+        ..RunOptions::default()
+    };
+    let run = run(&Selection::all(), &options);
+    let u2 = run
+        .networks
+        .iter()
+        .find(|n| n.statement.pcn == pcn("U00002"))
+        .unwrap();
+    let d = u2.distribution.as_ref().unwrap();
+    let total = u2.statement.totals.scheduled_to_network;
+    assert_eq!(d.total, total);
+    assert_eq!(
+        d.top_slice,
+        Pence::from_pounds(total.to_pounds() / Decimal::from(10)).unwrap()
+    );
+    let shares: Pence = d.shares.iter().map(|s| s.amount).sum();
+    assert_eq!(shares + d.top_slice, total);
+    // Networks without an agreement are not divided.
+    assert!(run
+        .networks
+        .iter()
+        .filter(|n| n.statement.pcn != pcn("U00002"))
+        .all(|n| n.distribution.is_none()));
+}
+
+#[test]
+fn a_network_without_members_that_year_is_refused_by_name() {
+    let rulebook = Rulebook::embedded().unwrap();
+    let rules = rulebook.financial_year(year()).unwrap();
+    let err = payrun::build(
+        &Registry::new(facts()),
+        rules,
+        None,
+        &Selection::network(pcn("U09999")),
+        &RunOptions::default(),
+    )
+    .unwrap_err();
+    assert!(matches!(err, PayRunError::NoSuchNetwork { .. }), "{err}");
+    assert_eq!(
+        err.to_string(),
+        "no network U09999 with members on 2025-04-01"
+    );
+}
+
+#[test]
+fn the_arrs_sum_is_the_arrs_line() {
+    let run = run(&Selection::network(pcn("U00001")), &RunOptions::default());
+    let s = &run.networks[0].statement;
+    let line = s.lines.iter().find(|l| l.stream_id == "arrs").unwrap();
+    assert_eq!(arrs_sum(s), Some(line.amount));
+    assert!(line.amount > Pence::ZERO);
+}
+
+#[test]
+fn an_agreement_that_no_longer_fits_leaves_the_money_undivided_and_says_why() {
+    // Percentages recorded for U00001's members on 1 April: A00003, which
+    // joins in October, has no share.
+    let mut agreements = Agreements::new();
+    agreements.insert(
+        pcn("U00001"),
+        Agreement {
+            method: Distribution::parse("percentages", Some("A00001=60;A00002=40")).unwrap(),
+            top_slice_percent: Decimal::ZERO,
+        },
+    );
+    let options = RunOptions {
+        agreements,
+        ..RunOptions::default()
+    };
+    let run = run(&Selection::all(), &options);
+    assert_eq!(run.networks.len(), 3, "the rest of the run stands");
+    let u1 = run
+        .networks
+        .iter()
+        .find(|n| n.statement.pcn == pcn("U00001"))
+        .unwrap();
+    assert!(u1.distribution.is_none());
+    let problem = u1.distribution_problem.as_deref().unwrap();
+    assert!(problem.contains("A00003"), "{problem}");
+}
