@@ -84,6 +84,7 @@ pub async fn import_file(app: &App, path: &Path) -> Result<()> {
     let options = ImportOptions {
         as_at: None,
         today: today(),
+        limits: pcn_import::Limits::default(),
     };
     if let FileOutcome::Refused(e) = app
         .import_file(path, &options, "bench", &mut |_| {})

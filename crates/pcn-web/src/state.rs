@@ -68,9 +68,12 @@ impl Data {
     }
 }
 
-/// One form's single-use token, bound to the session that rendered it.
+/// One form's single-use token, bound to the session that rendered it and
+/// to the form's action.
 pub struct FormToken {
     pub session: String,
+    /// The path the form posts to.
+    pub action: String,
     pub issued: Instant,
 }
 
@@ -103,8 +106,8 @@ pub struct Inner {
     pub sessions: RwLock<HashMap<String, Session>>,
     pub forms: Mutex<HashMap<String, FormToken>>,
     pub staged: Mutex<HashMap<String, StagedImport>>,
-    /// Failed logins per client address: (count, window start).
-    pub client_failures: Mutex<HashMap<String, (u32, Instant)>>,
+    /// One permit: uploads are parsed one at a time.
+    pub parsing: tokio::sync::Semaphore,
     pub secure_cookies: bool,
     /// Largest upload accepted, in bytes.
     pub max_upload: usize,
@@ -138,7 +141,7 @@ impl AppState {
             sessions: RwLock::new(HashMap::new()),
             forms: Mutex::new(HashMap::new()),
             staged: Mutex::new(HashMap::new()),
-            client_failures: Mutex::new(HashMap::new()),
+            parsing: tokio::sync::Semaphore::new(1),
             secure_cookies,
             max_upload,
         })))
@@ -252,9 +255,6 @@ impl AppState {
         }
         if let Ok(mut staged) = self.staged.lock() {
             staged.retain(|_, s| s.staged.elapsed() < max_age);
-        }
-        if let Ok(mut failures) = self.client_failures.lock() {
-            failures.retain(|_, (_, since)| since.elapsed() < max_age);
         }
         if let Ok(mut sessions) = self.sessions.write() {
             let now = chrono::Utc::now();
