@@ -173,9 +173,25 @@ impl Store {
         self.audit_where("WHERE action = 'refused'", limit).await
     }
 
+    /// The ARRS changes (rows of `arrs-…` entities) with ids above
+    /// `after_id`, oldest first: what a server that has seen everything up to
+    /// `after_id` must recompute. A row committed late with a smaller id is
+    /// not here; `DataVersion::arrs` counts every such row, so a reader can
+    /// tell it missed one.
+    pub async fn arrs_changes_after(&self, after_id: i64, limit: i64) -> Result<Vec<AuditEntry>> {
+        self.audit_where(
+            &format!("WHERE id > {after_id} AND entity LIKE 'arrs-%'"),
+            -limit,
+        )
+        .await
+    }
+
+    /// Rows matching `filter`, newest first, or oldest first for a
+    /// negative `limit` (of its absolute value).
     async fn audit_where(&self, filter: &str, limit: i64) -> Result<Vec<AuditEntry>> {
-        let sql = format!("{AUDIT_SELECT} {filter} ORDER BY id DESC LIMIT $1");
-        let query = sqlx::query(&sql).bind(limit);
+        let order = if limit < 0 { "ASC" } else { "DESC" };
+        let sql = format!("{AUDIT_SELECT} {filter} ORDER BY id {order} LIMIT $1");
+        let query = sqlx::query(&sql).bind(limit.abs());
         self.fetch(query, "audit_log", |c| {
             Ok(from_columns!(c => AuditEntry {
                 id: int, at: text, actor: text, action: text, entity: text, entity_key: text,

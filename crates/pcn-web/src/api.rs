@@ -502,8 +502,12 @@ async fn arrs_add(
         &req.start,
         req.salary.as_deref(),
     )?;
-    let (id, _) = state.app.add_post(&post, &me.account.username).await?;
-    // The roster is read from the store per request: nothing cached to refresh.
+    let (id, _) = state
+        .app
+        .add_post_in(&data.registry, &post, &me.account.username)
+        .await?;
+    // Only this network's ARRS year is read again.
+    state.network_changed(&n.code);
     let year = data.year;
     let (_, budget) = state
         .arrs_year(data, &n.code, year, super::state::budget_date(year))

@@ -622,3 +622,92 @@ async fn a_practice_sees_network_figures_only_where_the_policy_lets_it() {
         .iter()
         .any(|l| l.why.chars().any(|c| c.is_ascii_digit())));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_edit_recomputes_only_its_network_and_shows_on_the_next_request() {
+    let app = App::sqlite().await;
+    let network = login(&app, "network").await;
+    let state = &app.state;
+    let data = state.data().unwrap();
+    let year = data.year;
+    let as_at = crate::state::budget_date(year);
+    let (ours, theirs) = ("U90001".parse().unwrap(), "U90002".parse().unwrap());
+    let before_ours = state.arrs_cached(&data, &ours, year, as_at).await.unwrap();
+    let before_theirs = state
+        .arrs_cached(&data, &theirs, year, as_at)
+        .await
+        .unwrap();
+    // Kept between requests while nothing changes.
+    assert!(Arc::ptr_eq(
+        &before_ours,
+        &state.arrs_cached(&data, &ours, year, as_at).await.unwrap()
+    ));
+    // An edit through the app: the next request shows it; the other
+    // network keeps its figures without being read again.
+    let r = app
+        .post_json(
+            "/api/networks/U90001/arrs/posts",
+            &network,
+            Some(&network.csrf),
+            serde_json::json!({"person": "LIVE-1", "role": "paramedic", "wte": "1.0", "start": year.start().to_string()}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", short(&r.body));
+    let after_ours = state.arrs_cached(&data, &ours, year, as_at).await.unwrap();
+    assert!(after_ours.year.posts.iter().any(|p| p.person == "LIVE-1"));
+    // (The poll sees this server's own edit in the audit log too, and reads
+    // the network once more.)
+    state.refresh().await.unwrap();
+    let after_ours = state.arrs_cached(&data, &ours, year, as_at).await.unwrap();
+    assert!(after_ours.budget.committed > before_ours.budget.committed);
+    assert!(Arc::ptr_eq(
+        &before_theirs,
+        &state
+            .arrs_cached(&data, &theirs, year, as_at)
+            .await
+            .unwrap()
+    ));
+    let page = app
+        .get("/api/networks/U90001/arrs/budget", Some(&network))
+        .await;
+    let json: serde_json::Value = serde_json::from_str(&page.body).unwrap();
+    assert_eq!(
+        json["budget"]["committed"].as_i64(),
+        Some(after_ours.budget.committed.0)
+    );
+    // An edit by the command line in another process: seen by the poll,
+    // which reads that network again and no other.
+    let post = pcn_core::arrs::NewPost {
+        pcn: theirs.clone(),
+        person: "CLI-1".into(),
+        name: None,
+        role: "paramedic".into(),
+        band: None,
+        wte: pcn_core::Decimal::ONE,
+        start: year.start(),
+        end: None,
+        salary: None,
+        on_costs: None,
+        levy: false,
+        employer: pcn_core::arrs::Employer::Network,
+        funding: pcn_core::arrs::Funding::Arrs,
+        region: pcn_core::rulebook::Region::England,
+    }
+    .to_post(&state.rulebook)
+    .unwrap();
+    state
+        .store
+        .add_post(&post, chrono::Utc::now(), "cli")
+        .await
+        .unwrap();
+    state.refresh().await.unwrap();
+    let after_theirs = state
+        .arrs_cached(&data, &theirs, year, as_at)
+        .await
+        .unwrap();
+    assert!(after_theirs.year.posts.iter().any(|p| p.person == "CLI-1"));
+    assert!(Arc::ptr_eq(
+        &after_ours,
+        &state.arrs_cached(&data, &ours, year, as_at).await.unwrap()
+    ));
+}

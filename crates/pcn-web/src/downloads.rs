@@ -135,14 +135,15 @@ async fn claims(
     csv: bool,
 ) -> Result<Response, AppError> {
     let year = parse_year(year, access.data.year)?;
-    let run = state.year_run(&access.data, year).await?;
-    let sum = run
-        .network(&access.code)
-        .and_then(|n| pcn_core::payrun::arrs_sum(&n.statement));
-    let network_year = state
-        .app
-        .network_year_with_sum(&access.code, year, sum)
+    let kept = state
+        .arrs_cached(
+            &access.data,
+            &access.code,
+            year,
+            crate::state::budget_date(year),
+        )
         .await?;
+    let network_year = &kept.year;
     let lines = network_year.lines(&state.rulebook, &network_year.posts, false)?;
     let schedule = ClaimSchedule {
         pcn: &access.code,

@@ -800,7 +800,11 @@ pub async fn arrs_add(
         &f.start,
         f.salary.as_deref(),
     )?;
-    state.app.add_post(&post, &me.account.username).await?;
+    state
+        .app
+        .add_post_in(&access.data.registry, &post, &me.account.username)
+        .await?;
+    state.network_changed(&n.code);
     Ok(Redirect::to(&format!("/networks/{}/arrs?notice=added", n.code)).into_response())
 }
 
@@ -837,6 +841,7 @@ pub async fn arrs_end(
         .store
         .set_post_end(&post, Some(on), Utc::now(), &me.account.username)
         .await?;
+    state.network_changed(&n.code);
     Ok(Redirect::to(&format!("/networks/{}/arrs?notice=ended", n.code)).into_response())
 }
 
