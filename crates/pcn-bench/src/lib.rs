@@ -520,22 +520,8 @@ async fn mixed_load(
     while Instant::now() < deadline {
         tick.tick().await;
         edits += 1;
-        let post = pcn_core::arrs::NewPost {
-            pcn: pcn.clone(),
-            person: format!("BENCH-{edits}"),
-            name: None,
-            role: "paramedic".into(),
-            band: None,
-            wte: pcn_core::Decimal::ONE,
-            start: year.start(),
-            end: None,
-            salary: None,
-            on_costs: None,
-            levy: false,
-            employer: pcn_core::arrs::Employer::Network,
-            funding: pcn_core::arrs::Funding::Arrs,
-            region: pcn_core::rulebook::Region::England,
-        };
+        let person = format!("BENCH-{edits}");
+        let post = pcn_core::arrs::NewPost::arrs(pcn.clone(), &person, "paramedic", year.start());
         let started = Instant::now();
         state
             .app

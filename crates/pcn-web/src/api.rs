@@ -458,23 +458,13 @@ pub fn new_post_from(
         .transpose()
         .map_err(|e| bad(&format!("salary: {e}")))?;
     Ok(pcn_core::arrs::NewPost {
-        pcn: pcn.clone(),
-        person: person.to_string(),
-        name: None,
-        role: role.to_string(),
         band: band
             .map(str::trim)
             .filter(|b| !b.is_empty())
             .map(str::to_string),
         wte: pcn_core::arrs::parse_wte(wte).map_err(|e| bad(&e))?,
-        start,
-        end: None,
         salary,
-        on_costs: None,
-        levy: false,
-        employer: pcn_core::arrs::Employer::Network,
-        funding: pcn_core::arrs::Funding::Arrs,
-        region: pcn_core::rulebook::Region::England,
+        ..pcn_core::arrs::NewPost::arrs(pcn.clone(), person, role, start)
     })
 }
 

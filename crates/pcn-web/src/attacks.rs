@@ -428,6 +428,20 @@ fn governance_gzip(rows: usize) -> Vec<u8> {
     gz.finish().unwrap()
 }
 
+/// Uploads a file through the form and expects it refused, saying `says`.
+async fn refused_upload(app: &App, admin: &Login, name: &str, content: &[u8], says: &str) {
+    let page = app.get("/imports", Some(admin)).await;
+    let token = form_token(&page.body, "upload");
+    let r = app.send(upload(admin, &token, name, content)).await;
+    assert_eq!(
+        r.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        short(&r.body)
+    );
+    assert!(r.body.contains(says), "{}", short(&r.body));
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_gzip_bomb_upload_is_refused_at_the_decompressed_cap() {
     // The test app accepts uploads of 1 MB, so 8 MB decompressed and 50,000 rows.
@@ -437,49 +451,25 @@ async fn a_gzip_bomb_upload_is_refused_at_the_decompressed_cap() {
     let bomb = governance_gzip(4 << 20);
     assert!(bomb.len() < 1 << 20, "{} bytes", bomb.len());
     let started = std::time::Instant::now();
-    let page = app.get("/imports", Some(&admin)).await;
-    let r = app
-        .send(upload(
-            &admin,
-            &form_token(&page.body, "upload"),
-            "bomb.csv.gz",
-            &bomb,
-        ))
-        .await;
-    assert_eq!(
-        r.status,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "{}",
-        short(&r.body)
-    );
-    assert!(
-        r.body.contains("expands to more than 8 MB"),
-        "{}",
-        short(&r.body)
-    );
+    refused_upload(
+        &app,
+        &admin,
+        "bomb.csv.gz",
+        &bomb,
+        "expands to more than 8 MB",
+    )
+    .await;
     assert!(started.elapsed() < std::time::Duration::from_secs(10));
     // Under the size cap but over the row cap: refused by count.
     let many = governance_gzip(60 * 4096);
-    let page = app.get("/imports", Some(&admin)).await;
-    let r = app
-        .send(upload(
-            &admin,
-            &form_token(&page.body, "upload"),
-            "many.csv.gz",
-            &many,
-        ))
-        .await;
-    assert_eq!(
-        r.status,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "{}",
-        short(&r.body)
-    );
-    assert!(
-        r.body.contains("more than 50,000 data rows"),
-        "{}",
-        short(&r.body)
-    );
+    refused_upload(
+        &app,
+        &admin,
+        "many.csv.gz",
+        &many,
+        "more than 50,000 data rows",
+    )
+    .await;
     assert!(app.state.staged.lock().unwrap().is_empty());
 }
 
@@ -677,24 +667,9 @@ async fn an_edit_recomputes_only_its_network_and_shows_on_the_next_request() {
     );
     // An edit by the command line in another process: seen by the poll,
     // which reads that network again and no other.
-    let post = pcn_core::arrs::NewPost {
-        pcn: theirs.clone(),
-        person: "CLI-1".into(),
-        name: None,
-        role: "paramedic".into(),
-        band: None,
-        wte: pcn_core::Decimal::ONE,
-        start: year.start(),
-        end: None,
-        salary: None,
-        on_costs: None,
-        levy: false,
-        employer: pcn_core::arrs::Employer::Network,
-        funding: pcn_core::arrs::Funding::Arrs,
-        region: pcn_core::rulebook::Region::England,
-    }
-    .to_post(&state.rulebook)
-    .unwrap();
+    let post = pcn_core::arrs::NewPost::arrs(theirs.clone(), "CLI-1", "paramedic", year.start())
+        .to_post(&state.rulebook)
+        .unwrap();
     state
         .store
         .add_post(&post, chrono::Utc::now(), "cli")

@@ -377,6 +377,27 @@ pub struct NewPost {
 }
 
 impl NewPost {
+    /// A full-time ARRS post employed by the network in England, in the
+    /// role's usual band, costed at the maximum (no pay recorded).
+    pub fn arrs(pcn: PcnCode, person: &str, role: &str, start: NaiveDate) -> NewPost {
+        NewPost {
+            pcn,
+            person: person.to_string(),
+            name: None,
+            role: role.to_string(),
+            band: None,
+            wte: Decimal::ONE,
+            start,
+            end: None,
+            salary: None,
+            on_costs: None,
+            levy: false,
+            employer: Employer::Network,
+            funding: Funding::Arrs,
+            region: Region::England,
+        }
+    }
+
     /// The post, its role resolved and checked against the rules of its
     /// start's year.
     pub fn to_post(&self, rb: &Rulebook) -> Result<Post, ArrsError> {
