@@ -73,12 +73,18 @@ impl App {
             .map_err(|e| Error::invalid(e.to_string()))?;
         pcn_store::check_username(&account.username).map_err(|e| Error::invalid(e.to_string()))?;
         check_password_strength(&account.password)?;
+        let display_name = pcn_core::text::check_opt_line(
+            "the display name",
+            account.display_name.as_deref(),
+            100,
+        )
+        .map_err(|e| Error::invalid(e.to_string()))?;
         let hash = hash_password(&account.password)?;
         Ok(self
             .store
             .add_account(
                 &account.username,
-                account.display_name.as_deref(),
+                display_name,
                 &hash,
                 account.role,
                 &account.scope,

@@ -116,9 +116,21 @@ impl App {
 
     /// Adds a post to a known network's roster; returns its id and the post.
     pub async fn add_post(&self, input: &NewPost, actor: &str) -> Result<(i64, Post)> {
-        let post = input.to_post(&self.rulebook)?;
         let registry = self.registry().await?;
-        require_network(&registry, &post.pcn)?;
+        self.add_post_in(&registry, input, actor).await
+    }
+
+    /// Adds a post, checking the network against a registry the caller
+    /// already holds (the web server keeps one), so a busy server does not
+    /// load the registry for every post.
+    pub async fn add_post_in(
+        &self,
+        registry: &Registry,
+        input: &NewPost,
+        actor: &str,
+    ) -> Result<(i64, Post)> {
+        let post = input.to_post(&self.rulebook)?;
+        require_network(registry, &post.pcn)?;
         let id = self.store.add_post(&post, Utc::now(), actor).await?;
         Ok((id, Post { id, ..post }))
     }

@@ -156,6 +156,8 @@ impl App {
                 }
             )));
         }
+        let note = pcn_core::text::check_opt_line("the note", input.note.as_deref(), 1_000)
+            .map_err(|e| Error::invalid(e.to_string()))?;
         let registry = self.registry().await?;
         require_network(&registry, &input.pcn)?;
         let assessment = pcn_store::Assessment {
@@ -163,7 +165,7 @@ impl App {
             financial_year: input.year.to_string(),
             stream_id: input.stream.to_string(),
             earned: input.earned,
-            note: input.note.clone(),
+            note: note.map(str::to_string),
         };
         self.store
             .record_assessment(&assessment, Utc::now(), actor)

@@ -2,12 +2,18 @@
 //! national `pcn check`, a national payment run and its export, and the ARRS
 //! year of every network, on the real files, and prints the median of several
 //! runs (these machines are noisy: compare ratios, not single runs).
-//! `pcn bench --web` load-tests the web app on the national database.
+//! `pcn bench --web` load-tests the web app on the national database, then
+//! a mixed load: reads at full concurrency while a roster is edited ten
+//! times a second, timing each edit until the budget shows it. `pcn bench`
+//! ends with the concurrent writers (`writers`): command-line processes and
+//! API writers on one database for two minutes, on SQLite and (with
+//! `PCN_TEST_POSTGRES_URL`) PostgreSQL.
 //!
 //! Built only with the `pcn` command's `bench` feature, so the load
 //! generator and its HTTP client stay out of the production binary.
 
 mod load;
+pub mod writers;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -49,6 +55,10 @@ pub struct BenchArgs {
     /// Fail (exit 1) when a URL has any error or a p99 at or over this many ms (--web).
     #[arg(long)]
     pub max_p99_ms: Option<f64>,
+    /// Seconds of concurrent writers (4 command-line, 16 API) after the
+    /// timings; 0 skips them.
+    #[arg(long, default_value_t = 120)]
+    pub writers_seconds: u64,
 }
 
 /// The national registry files, as published, in the shared data folder.
@@ -84,6 +94,7 @@ pub async fn import_file(app: &App, path: &Path) -> Result<()> {
     let options = ImportOptions {
         as_at: None,
         today: today(),
+        limits: pcn_import::Limits::default(),
     };
     if let FileOutcome::Refused(e) = app
         .import_file(path, &options, "bench", &mut |_| {})
@@ -148,7 +159,41 @@ pub async fn run(args: BenchArgs) -> Result<ExitCode> {
         one_run(&args, &path, run > 0, &mut samples).await?;
     }
     report(&args, runs, samples);
-    Ok(ExitCode::SUCCESS)
+    if args.writers_seconds == 0 {
+        return Ok(ExitCode::SUCCESS);
+    }
+    let mut clean = true;
+    let mut databases = vec![(
+        "SQLite",
+        dir.path().join("writers.sqlite").display().to_string(),
+    )];
+    if let Ok(base) = std::env::var("PCN_TEST_POSTGRES_URL") {
+        let url = pcn_store::testing::fresh_postgres_database(&base, "bench_writers").await?;
+        databases.push(("PostgreSQL", url));
+    }
+    for (engine, database) in databases {
+        let report = writers::run(writers::WritersConfig {
+            pcn: std::env::current_exe()?,
+            database,
+            duration: Duration::from_secs(args.writers_seconds),
+            cli_writers: 4,
+            api_writers: 16,
+        })
+        .await?;
+        println!(
+            "  concurrent writers on {engine}, 4 CLI + 16 API: {}",
+            report.line()
+        );
+        for f in report.failed.iter().take(5) {
+            eprintln!("    failed: {f}");
+        }
+        clean &= report.is_clean();
+    }
+    Ok(if clean {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }
 
 /// Times `f`.
@@ -425,9 +470,103 @@ async fn web(args: BenchArgs) -> Result<ExitCode> {
             }
         }
     }
+    failed |= !mixed_load(&args, &state, &pcn, &base_url(addr), &cookie).await?;
     Ok(if failed {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
     })
+}
+
+fn base_url(addr: std::net::SocketAddr) -> String {
+    format!("http://{addr}")
+}
+
+/// Reads at full concurrency (the network's budget API) while the network's
+/// roster is edited ten times a second. Each edit is timed in the server
+/// from the write until the budget the next request gets includes it (the
+/// post added, the network's ARRS year read again), then fetched over HTTP
+/// to check it shows. True when there were no errors and, with
+/// `--max-p99-ms`, that time's p99 is under 5 ms.
+async fn mixed_load(
+    args: &BenchArgs,
+    state: &pcn_web::state::AppState,
+    pcn: &pcn_core::PcnCode,
+    base: &str,
+    cookie: &str,
+) -> Result<bool> {
+    let path = format!("/api/networks/{pcn}/arrs/budget");
+    let (url, read_cookie) = (format!("{base}{path}"), cookie.to_string());
+    let (connections, seconds, max) = (args.connections, args.seconds, args.max_requests);
+    let reads = tokio::spawn(async move {
+        load::run(
+            &url,
+            &read_cookie,
+            connections,
+            Duration::from_secs(seconds),
+            max,
+        )
+        .await
+    });
+    let client = reqwest::Client::new();
+    let data = state.data()?;
+    let year = data.year;
+    let as_at = pcn_web::state::budget_date(year);
+    let mut server = hdrhistogram::Histogram::<u64>::new(3)?;
+    let mut http = hdrhistogram::Histogram::<u64>::new(3)?;
+    let (mut edits, mut errors) = (0u64, 0u64);
+    let deadline = Instant::now() + Duration::from_secs(args.seconds);
+    let mut tick = tokio::time::interval(Duration::from_millis(100));
+    while Instant::now() < deadline {
+        tick.tick().await;
+        edits += 1;
+        let person = format!("BENCH-{edits}");
+        let post = pcn_core::arrs::NewPost::arrs(pcn.clone(), &person, "paramedic", year.start());
+        let started = Instant::now();
+        state
+            .app
+            .add_post_in(&data.registry, &post, "bench")
+            .await?;
+        state.network_changed(pcn);
+        let kept = state.arrs_cached(&data, pcn, year, as_at).await?;
+        server.record(started.elapsed().as_micros().max(1) as u64)?;
+        let shown = kept.year.posts.iter().any(|p| p.person == post.person);
+        let t = Instant::now();
+        let res = client
+            .get(format!("{base}{path}"))
+            .header(reqwest::header::COOKIE, cookie)
+            .send()
+            .await?;
+        let ok = res.status() == reqwest::StatusCode::OK;
+        let body: serde_json::Value = res.json().await.unwrap_or_default();
+        http.record(t.elapsed().as_micros().max(1) as u64)?;
+        let committed = body["budget"]["committed"].as_i64();
+        if !(ok && shown && committed == Some(kept.budget.committed.0)) {
+            errors += 1;
+        }
+    }
+    let r = reads.await??;
+    let q = |h: &hdrhistogram::Histogram<u64>, p: f64| h.value_at_quantile(p) as f64 / 1000.0;
+    println!(
+        "  mixed: GET {path} at {} connections, {} requests ({:.0}/s), {} errors, p99 {:.2} ms; \
+         {edits} edits (10/s), {errors} not shown; edit to visible in the server p50 {:.2} ms, \
+         p99 {:.2} ms, max {:.2} ms; the next GET p50 {:.2} ms, p99 {:.2} ms",
+        args.connections,
+        r.requests,
+        r.per_second(),
+        r.errors,
+        r.p99_ms,
+        q(&server, 0.5),
+        q(&server, 0.99),
+        server.max() as f64 / 1000.0,
+        q(&http, 0.5),
+        q(&http, 0.99),
+    );
+    let p99 = q(&server, 0.99);
+    let clean = errors == 0 && r.errors == 0;
+    if args.max_p99_ms.is_some() && (!clean || p99 >= 5.0) {
+        eprintln!("  FAILED: the mixed load needs no errors and edit-to-visible p99 under 5 ms");
+        return Ok(false);
+    }
+    Ok(clean)
 }

@@ -260,9 +260,9 @@ pub struct NetworkSetArgs {
     pub voluntary_partners: Option<String>,
 }
 
+/// A date flag: `YYYY-MM-DD` in the range people may type.
 pub fn parse_date(raw: &str) -> Result<NaiveDate, String> {
-    pcn_core::dates::parse_date(raw)
-        .ok_or_else(|| format!("{raw:?} is not a date (use YYYY-MM-DD)"))
+    pcn_core::dates::parse_user_date(raw).map_err(|e| e.to_string())
 }
 
 pub fn actor(by: &Option<String>) -> String {

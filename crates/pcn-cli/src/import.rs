@@ -31,6 +31,7 @@ pub async fn run(ctx: &Ctx, args: ImportArgs) -> Result<ExitCode> {
     let options = ImportOptions {
         as_at: args.as_at,
         today: ctx.today,
+        limits: pcn_import::Limits::default(),
     };
     let (mut failed, mut written) = (0, 0);
     for path in &args.files {

@@ -11,8 +11,20 @@
 //! | admin | all | everything | everything, imports and accounts |
 //! | commissioner | a sub-ICB location or ICB | its networks and practices | ARRS claim approval and payment |
 //! | network | one PCN | that network and its member practices | its roster, claims and submissions |
-//! | practice | one practice | that practice | nothing |
+//! | practice | one practice | that practice, and the funding of the networks it is a member of | nothing |
 //! | viewer | all, or any one of the above | that scope | nothing |
+//!
+//! **Network figures and member practices.** A practice is a party to its
+//! network's agreement and is paid a share of the network's money, so an
+//! account scoped to a practice may read the *funding* of each network the
+//! practice is a member of on the date shown ([`Action::ViewFunding`]: the
+//! statement line by line, its totals, the lists it is worked out on, and
+//! the division among the members), but nothing else of the network: not
+//! its page (checks, governance, members' details), its ARRS roster and
+//! budget (which name staff), or its audit log. A practice that has left a
+//! network no longer sees that network's figures; its page then shows only
+//! what the practice itself received. Every route, page and API answer that
+//! shows a network's figures asks this, so they cannot disagree.
 
 use std::fmt;
 use std::str::FromStr;
@@ -160,6 +172,8 @@ pub struct Account {
 pub enum Action {
     /// Read pages and API resources of an organisation.
     View,
+    /// Read a network's funding: its statement, totals and distribution.
+    ViewFunding,
     /// Add, change or end posts on a network's ARRS roster; make and submit claims.
     EditRoster,
     /// Approve ARRS claims and mark them paid.
@@ -205,7 +219,7 @@ pub fn covers(scope: &Scope, target: Target<'_>) -> bool {
 /// The policy: whether `account` may do `action` to `target`.
 pub fn allows(account: &Account, action: Action, target: Target<'_>) -> bool {
     let role_may = match action {
-        Action::View => true,
+        Action::View | Action::ViewFunding => true,
         Action::EditRoster => matches!(account.role, Role::Admin | Role::Network),
         Action::ApproveClaims => matches!(account.role, Role::Admin | Role::Commissioner),
         Action::ViewAudit => matches!(
@@ -220,7 +234,13 @@ pub fn allows(account: &Account, action: Action, target: Target<'_>) -> bool {
         (Action::EditRoster | Action::ApproveClaims, _) => false,
         _ => true,
     };
-    role_may && target_fits && covers(&account.scope, target)
+    let member_sees_funding = match (action, &account.scope, target) {
+        (Action::ViewFunding, Scope::Practice(code), Target::Network(n)) => {
+            n.members.contains(code)
+        }
+        _ => false,
+    };
+    role_may && target_fits && (covers(&account.scope, target) || member_sees_funding)
 }
 
 #[cfg(test)]
@@ -277,6 +297,40 @@ mod tests {
             role,
             scope: scope.parse().unwrap(),
         }
+    }
+
+    #[test]
+    fn a_member_practice_sees_its_networks_funding_and_nothing_else_of_it() {
+        let mut ours = network("U00001", "16C", "QHM");
+        ours.members = vec![PracticeCode::parse("A00001").unwrap()];
+        let theirs = network("U00002", "99A", "QXX");
+        let member = account(Role::Practice, "practice:A00001");
+        let former = account(Role::Practice, "practice:A00009");
+        let viewer = account(Role::Viewer, "practice:A00001");
+        for who in [&member, &viewer] {
+            assert!(allows(who, Action::ViewFunding, Target::Network(&ours)));
+            assert!(!allows(who, Action::View, Target::Network(&ours)));
+            assert!(!allows(who, Action::EditRoster, Target::Network(&ours)));
+            assert!(!allows(who, Action::ViewAudit, Target::Network(&ours)));
+            assert!(!allows(who, Action::ViewFunding, Target::Network(&theirs)));
+        }
+        // Not a member (any more): no figures.
+        assert!(!allows(
+            &former,
+            Action::ViewFunding,
+            Target::Network(&ours)
+        ));
+        // Everyone who may see a network may see its funding.
+        let manager = account(Role::Network, "network:U00001");
+        let commissioner = account(Role::Commissioner, "commissioner:16C");
+        for who in [&manager, &commissioner, &account(Role::Admin, "all")] {
+            assert!(allows(who, Action::ViewFunding, Target::Network(&ours)));
+        }
+        assert!(!allows(
+            &manager,
+            Action::ViewFunding,
+            Target::Network(&theirs)
+        ));
     }
 
     #[test]

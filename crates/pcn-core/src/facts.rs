@@ -700,15 +700,13 @@ impl GovernanceField {
                     ))
                 }
             }
-            Self::ClinicalDirector
-            | Self::CommunityPartners
-            | Self::MentalHealthPartners
-            | Self::VoluntaryPartners => {
-                if value.chars().any(char::is_control) {
-                    Err("contains control characters".to_string())
-                } else {
-                    Ok(value.to_string())
-                }
+            Self::ClinicalDirector => crate::text::check_line("the clinical director", value, 100)
+                .map(str::to_string)
+                .map_err(|e| e.to_string()),
+            Self::CommunityPartners | Self::MentalHealthPartners | Self::VoluntaryPartners => {
+                crate::text::check_line("the partners", value, 1_000)
+                    .map(str::to_string)
+                    .map_err(|e| e.to_string())
             }
         }
     }

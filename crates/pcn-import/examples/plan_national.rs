@@ -127,6 +127,7 @@ fn run() -> Result<bool, String> {
     let options = ImportOptions {
         as_at: None,
         today: args.as_at,
+        limits: pcn_import::Limits::default(),
     };
     for file in NATIONAL_FILES {
         let path = args.data.join(file);

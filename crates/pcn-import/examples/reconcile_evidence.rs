@@ -385,6 +385,7 @@ fn main() -> Result<()> {
     let opts = pcn_import::ImportOptions {
         as_at: None,
         today: NaiveDate::from_ymd_opt(2026, 1, 1).context("date")?,
+        limits: pcn_import::Limits::default(),
     };
     let start = Instant::now();
     let parsed = pcn_import::read_path(&payments, &opts, &mut |_| {})?;

@@ -1,10 +1,14 @@
 //! The decoding layer shared by every reader: bytes → text or workbook →
 //! a [`Table`] of records with columns found by name.
 //!
-//! - gzip (magic `1f 8b`) is decompressed, refusing more than [`MAX_DECOMPRESSED`] bytes;
+//! - gzip (magic `1f 8b`) is decompressed, refusing more than
+//!   [`Limits::max_decompressed`] bytes (at most [`MAX_DECOMPRESSED`]) as
+//!   soon as the output passes it, so a gzip bomb costs only that much;
 //! - zip (magic `PK`) is read as an xlsx workbook with calamine, from memory,
 //!   or, when it is not one, as an OpenDocument (.ods) spreadsheet (CQC
-//!   publishes its locations file as .ods);
+//!   publishes its locations file as .ods); a workbook whose zip directory
+//!   declares more than the limit decompressed, or a sheet of more than
+//!   [`Limits::max_rows`] rows, is refused;
 //! - a UTF-8 byte-order mark is stripped; text that is not UTF-8 is decoded
 //!   as Windows-1252 (the NHS website's GP.csv is);
 //! - the delimiter is `¬` when the first line contains one (GP.csv, which is
@@ -15,12 +19,14 @@
 //! space (including the newlines inside ePCN.xlsx headers) and `_` collapsed
 //! to one space, lower-cased.
 
+use std::cell::Cell;
 use std::io::{Cursor, Read};
 
 use calamine::{Data, Ods, Reader, Xlsx};
 use csv::StringRecord;
 
 use crate::error::{ImportError, Problems};
+use crate::Limits;
 
 /// The most a gzip file may expand to (2 GiB); the national files are tens of MB.
 pub const MAX_DECOMPRESSED: u64 = 2 * 1024 * 1024 * 1024;
@@ -37,15 +43,17 @@ pub(crate) struct Sheet {
     pub rows: Vec<(u64, Vec<String>)>,
 }
 
-pub(crate) fn decode(file: &str, bytes: &[u8]) -> Result<Decoded, ImportError> {
+pub(crate) fn decode(file: &str, bytes: &[u8], limits: &Limits) -> Result<Decoded, ImportError> {
     let inflated;
     let mut bytes = bytes;
+    let cap = limits.max_decompressed.min(MAX_DECOMPRESSED);
     if bytes.starts_with(&[0x1f, 0x8b]) {
-        inflated = gunzip(file, bytes)?;
+        inflated = gunzip(file, bytes, cap)?;
         bytes = &inflated;
     }
     if bytes.starts_with(b"PK") {
-        return read_workbook(file, bytes).map(Decoded::Workbook);
+        check_zip_size(file, bytes, cap)?;
+        return read_workbook(file, bytes, limits.max_rows).map(Decoded::Workbook);
     }
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let text = match std::str::from_utf8(bytes) {
@@ -58,38 +66,67 @@ pub(crate) fn decode(file: &str, bytes: &[u8]) -> Result<Decoded, ImportError> {
     Ok(Decoded::Text(text))
 }
 
-fn gunzip(file: &str, bytes: &[u8]) -> Result<Vec<u8>, ImportError> {
+/// The message for data that expands past the cap.
+pub(crate) fn too_large(what: &str, cap: u64) -> String {
+    format!(
+        "the {what} expands to more than {} MB, the most pcn reads from one file here; refusing to read it",
+        pcn_core::text::thousands(cap >> 20)
+    )
+}
+
+fn gunzip(file: &str, bytes: &[u8], cap: u64) -> Result<Vec<u8>, ImportError> {
     let mut out = Vec::new();
     let decoder = flate2::read::MultiGzDecoder::new(bytes);
     decoder
-        .take(MAX_DECOMPRESSED.saturating_add(1))
+        .take(cap.saturating_add(1))
         .read_to_end(&mut out)
         .map_err(|e| {
             ImportError::whole_file(file, format!("the gzip data is damaged or truncated ({e})"))
         })?;
-    if out.len() as u64 > MAX_DECOMPRESSED {
-        return Err(ImportError::whole_file(
-            file,
-            "the gzip data expands to more than 2 GiB; refusing to read it",
-        ));
+    if out.len() as u64 > cap {
+        return Err(ImportError::whole_file(file, too_large("gzip data", cap)));
     }
     Ok(out)
 }
 
-fn read_workbook(file: &str, bytes: &[u8]) -> Result<Vec<Sheet>, ImportError> {
+/// Refuses a workbook whose parts, as its zip directory declares them,
+/// add up to more than `cap` bytes decompressed, before calamine inflates
+/// any of them. (A zip whose directory cannot be read is left to calamine,
+/// which reports it.)
+fn check_zip_size(file: &str, bytes: &[u8], cap: u64) -> Result<(), ImportError> {
+    let Ok(mut archive) = zip::ZipArchive::new(Cursor::new(bytes)) else {
+        return Ok(());
+    };
+    let mut total: u64 = 0;
+    for i in 0..archive.len() {
+        if let Ok(part) = archive.by_index_raw(i) {
+            total = total.saturating_add(part.size());
+        }
+    }
+    if total > cap {
+        return Err(ImportError::whole_file(file, too_large("workbook", cap)));
+    }
+    Ok(())
+}
+
+fn read_workbook(file: &str, bytes: &[u8], max_rows: u64) -> Result<Vec<Sheet>, ImportError> {
     // calamine is a large parser of untrusted zip/XML; a panic inside it must
     // not take the program down, so it is contained here and reported.
     let result = std::panic::catch_unwind(|| -> Result<Vec<Sheet>, String> {
         match Xlsx::new(Cursor::new(bytes)) {
-            Ok(workbook) => sheets_of(workbook),
+            Ok(workbook) => sheets_of(workbook, max_rows),
             Err(xlsx_error) => match Ods::new(Cursor::new(bytes)) {
-                Ok(workbook) => sheets_of(workbook),
+                Ok(workbook) => sheets_of(workbook, max_rows),
                 Err(_) => Err(xlsx_error.to_string()),
             },
         }
     });
     match result {
         Ok(Ok(sheets)) => Ok(sheets),
+        Ok(Err(e)) if e.starts_with(TOO_MANY_ROWS) => Err(ImportError::whole_file(
+            file,
+            crate::too_many_rows(max_rows),
+        )),
         Ok(Err(e)) => Err(ImportError::whole_file(
             file,
             format!(
@@ -104,8 +141,11 @@ fn read_workbook(file: &str, bytes: &[u8]) -> Result<Vec<Sheet>, ImportError> {
     }
 }
 
+/// How `sheets_of` says a sheet had too many rows.
+const TOO_MANY_ROWS: &str = "too many rows";
+
 /// Every sheet of a workbook, keeping the non-empty rows with their numbers.
-fn sheets_of<'b, R>(mut workbook: R) -> Result<Vec<Sheet>, String>
+fn sheets_of<'b, R>(mut workbook: R, max_rows: u64) -> Result<Vec<Sheet>, String>
 where
     R: Reader<Cursor<&'b [u8]>>,
     R::Error: std::fmt::Display,
@@ -125,6 +165,9 @@ where
             let number = u64::from(first_row)
                 .saturating_add(i as u64)
                 .saturating_add(1);
+            if rows.len() as u64 >= max_rows {
+                return Err(format!("{TOO_MANY_ROWS} in sheet {name:?}"));
+            }
             rows.push((number, row));
         }
         sheets.push(Sheet { name, rows });
@@ -202,6 +245,10 @@ pub(crate) struct Table<'a> {
     body: Body<'a>,
     /// The worksheet, named in messages.
     sheet: Option<String>,
+    /// The most data records `for_each` passes on.
+    max_rows: u64,
+    /// Whether `for_each` stopped at `max_rows` with records left.
+    overflowed: Cell<bool>,
 }
 
 impl<'a> Table<'a> {
@@ -251,7 +298,20 @@ impl<'a> Table<'a> {
             has_header,
             body,
             sheet: None,
+            max_rows: u64::MAX,
+            overflowed: Cell::new(false),
         }
+    }
+
+    /// Stops `for_each` after `max_rows` data records (see [`Table::overflowed`]).
+    pub fn with_max_rows(mut self, max_rows: u64) -> Self {
+        self.max_rows = max_rows;
+        self
+    }
+
+    /// Whether a walk stopped at the row limit with records left.
+    pub fn overflowed(&self) -> bool {
+        self.overflowed.get()
     }
 
     /// `where` for messages: nothing for a CSV, ` in sheet X` for a worksheet.
@@ -308,11 +368,17 @@ impl<'a> Table<'a> {
     /// early when `f` returns false.
     pub fn for_each(&self, mut f: impl FnMut(u64, &StringRecord) -> bool) {
         let mut skip = self.has_header;
+        let mut seen: u64 = 0;
         walk(self.body, &mut |line, rec| {
             if skip {
                 skip = false;
                 return true;
             }
+            if seen >= self.max_rows {
+                self.overflowed.set(true);
+                return false;
+            }
+            seen += 1;
             f(line, rec)
         });
     }
@@ -443,11 +509,14 @@ mod tests {
 
     #[test]
     fn windows_1252_and_bom() {
-        let Decoded::Text(t) = decode("f", b"\xEF\xBB\xBFa,b").ok().unwrap() else {
+        let Decoded::Text(t) = decode("f", b"\xEF\xBB\xBFa,b", &Limits::default())
+            .ok()
+            .unwrap()
+        else {
             panic!()
         };
         assert_eq!(t, "a,b");
-        let Decoded::Text(t) = decode("f", b"x\xACy").ok().unwrap() else {
+        let Decoded::Text(t) = decode("f", b"x\xACy", &Limits::default()).ok().unwrap() else {
             panic!()
         };
         assert_eq!(t, "x¬y");

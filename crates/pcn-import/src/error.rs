@@ -153,6 +153,14 @@ impl Problems {
         self.push(Problem::file(message));
     }
 
+    /// A problem with the whole file that explains the rest (a limit
+    /// reached), listed first.
+    pub fn whole_file_first(&mut self, message: impl Into<String>) {
+        self.total = self.total.saturating_add(1);
+        self.list.insert(0, Problem::file(message));
+        self.list.truncate(KEPT_PROBLEMS);
+    }
+
     pub fn is_empty(&self) -> bool {
         self.total == 0
     }

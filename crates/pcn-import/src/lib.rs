@@ -73,6 +73,45 @@ pub use error::{ImportError, Problem, KEPT_PROBLEMS, SHOWN_PROBLEMS};
 use ctx::Ctx;
 use decode::{Decoded, Table};
 
+/// How much one file may make a reader do, so a small upload cannot take
+/// the memory and time of the server: a gzip or workbook that expands past
+/// `max_decompressed` bytes, or a file of more than `max_rows` data rows, is
+/// refused with a whole-file problem as soon as the reader gets there. (The
+/// list of problems is capped too: see [`KEPT_PROBLEMS`].)
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// The most bytes a file may decompress to (gzip; the parts of an xlsx
+    /// or ods workbook, as its zip directory declares them).
+    pub max_decompressed: u64,
+    /// The most data rows (records) a file, or a workbook's sheet, may hold.
+    pub max_rows: u64,
+}
+
+impl Default for Limits {
+    /// For the command line: 2 GiB decompressed and 20 million rows, far
+    /// above the national files (a GPAD practice-level month is 1.5
+    /// million rows and 270 MB).
+    fn default() -> Limits {
+        Limits {
+            max_decompressed: decode::MAX_DECOMPRESSED,
+            max_rows: 20_000_000,
+        }
+    }
+}
+
+impl Limits {
+    /// For uploads of at most `max_upload` bytes: 8 times that
+    /// decompressed, and 50,000 rows per megabyte uploaded (a national
+    /// registration or GPAD file compresses 5 to 15 times and runs to about
+    /// 6,000 rows per megabyte of text).
+    pub fn for_upload(max_upload: u64) -> Limits {
+        Limits {
+            max_decompressed: max_upload.saturating_mul(8),
+            max_rows: (max_upload >> 20).max(1).saturating_mul(50_000),
+        }
+    }
+}
+
 /// How to read a file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ImportOptions {
@@ -84,6 +123,8 @@ pub struct ImportOptions {
     pub as_at: Option<NaiveDate>,
     /// Today, for the governance CSV's last-resort `effective_from`.
     pub today: NaiveDate,
+    /// How far a file may expand and how many rows it may hold.
+    pub limits: Limits,
 }
 
 /// A file read whole.
@@ -174,7 +215,8 @@ fn parse_stream<R: Read>(
     opts: &ImportOptions,
     progress: &mut dyn FnMut(u64),
 ) -> Result<ParsedFile, ImportError> {
-    let mut records = stream::Records::new(stream::Source::new(raw, gzip));
+    let source = stream::Source::new(raw, gzip, opts.limits.max_decompressed);
+    let mut records = stream::Records::new(source).with_max_records(opts.limits.max_rows);
     let mut ctx = Ctx::new(file_name, opts, progress);
     let (facts, date) = gpad_appointments::read(&mut ctx, kind, &mut records);
     ctx.final_progress();
@@ -202,7 +244,7 @@ pub fn parse_bytes(
         return parse_stream(file_name, kind, bytes, is_gzip(bytes), opts, progress);
     }
     let sha256 = hex::encode(Sha256::digest(bytes));
-    let decoded = decode::decode(file_name, bytes)?;
+    let decoded = decode::decode(file_name, bytes, &opts.limits)?;
     let kind = detect_decoded(file_name, &decoded)?;
     let mut ctx = Ctx::new(file_name, opts, progress);
     let (facts, date) = match &decoded {
@@ -218,8 +260,9 @@ pub fn parse_bytes(
                     Table::from_text(text, Some(epcn::partner_report_columns()))
                 }
                 _ => Table::from_text(text, None),
-            };
-            match kind {
+            }
+            .with_max_rows(opts.limits.max_rows);
+            let read = match kind {
                 SourceKind::EpcnDetails => epcn::read_details_csv(&mut ctx, &table),
                 SourceKind::EpcnPartners => epcn::read_partners_csv(&mut ctx, &table),
                 SourceKind::Epraccur => epraccur::read(&mut ctx, &table),
@@ -251,7 +294,8 @@ pub fn parse_bytes(
                 | SourceKind::GpadPcnAppointments => gpad_appointments::read(
                     &mut ctx,
                     kind,
-                    &mut stream::Records::new(text.as_bytes()),
+                    &mut stream::Records::new(text.as_bytes())
+                        .with_max_records(opts.limits.max_rows),
                 ),
                 SourceKind::CareHomeRounds => care_home_delivery::read_rounds(&mut ctx, &table),
                 SourceKind::CarePlans => care_home_delivery::read_plans(&mut ctx, &table),
@@ -265,11 +309,24 @@ pub fn parse_bytes(
                 SourceKind::EpcnWorkbook | SourceKind::Manual | SourceKind::Demo => {
                     (FactBatch::default(), None)
                 }
+            };
+            if table.overflowed() {
+                ctx.problems
+                    .whole_file_first(too_many_rows(opts.limits.max_rows));
             }
+            read
         }
     };
     ctx.final_progress();
     finish(ctx, kind, facts, date, sha256)
+}
+
+/// The problem of a file with more rows than the limit.
+pub(crate) fn too_many_rows(max_rows: u64) -> String {
+    format!(
+        "the file has more than {} data rows, the most pcn reads from one file here; nothing was read",
+        pcn_core::text::thousands(max_rows)
+    )
 }
 
 /// A file read: its facts, or every problem found.
@@ -311,7 +368,7 @@ fn finish(
 /// Which kind of file this is, judged from its header (and, for a workbook,
 /// its sheet names).
 pub fn detect(file_name: &str, bytes: &[u8]) -> Result<SourceKind, ImportError> {
-    let decoded = decode::decode(file_name, bytes)?;
+    let decoded = decode::decode(file_name, bytes, &Limits::default())?;
     detect_decoded(file_name, &decoded)
 }
 

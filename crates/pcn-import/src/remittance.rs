@@ -64,7 +64,7 @@ pub fn parse(
     bytes: &[u8],
     rules: &Rulebook,
 ) -> Result<Vec<Remittance>, ImportError> {
-    let Decoded::Text(text) = decode::decode(file_name, bytes)? else {
+    let Decoded::Text(text) = decode::decode(file_name, bytes, &crate::Limits::default())? else {
         return Err(ImportError::whole_file(
             file_name,
             "a remittance file is a CSV, not a workbook",
@@ -74,6 +74,7 @@ pub fn parse(
     let opts = ImportOptions {
         as_at: None,
         today: NaiveDate::MIN,
+        limits: crate::Limits::default(),
     };
     let mut progress = |_| {};
     let mut ctx = Ctx::new(file_name, &opts, &mut progress);

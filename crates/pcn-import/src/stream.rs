@@ -1,7 +1,9 @@
 //! Reading a CSV file as a stream, for files too large to hold in memory
 //! twice over (a national GPAD practice-level month is about 1.5 million
 //! rows and 270 MB): the raw bytes are hashed as they are read, gzip is
-//! inflated on the fly (refusing more than [`MAX_DECOMPRESSED`] bytes), and
+//! inflated on the fly (refusing more than the file's decompressed limit,
+//! at most [`MAX_DECOMPRESSED`], as soon as it is passed), reading stops at
+//! the row limit, and
 //! records are split by `csv_core` one line at a time so every record has
 //! the exact line a user sees it on (the `csv` crate's own line count is
 //! off after CRLF line endings and blank lines).
@@ -41,12 +43,15 @@ pub(crate) enum Source<R> {
         // Boxed: the decoder's state is large and one source lives per file.
         decoder: Box<flate2::read::MultiGzDecoder<Hashing<R>>>,
         inflated: u64,
+        /// The most bytes the data may inflate to.
+        cap: u64,
     },
 }
 
 impl<R: Read> Source<R> {
-    /// A source over raw bytes; `gzip` when they start with the gzip magic.
-    pub fn new(inner: R, gzip: bool) -> Self {
+    /// A source over raw bytes; `gzip` when they start with the gzip magic,
+    /// refused once it inflates past `max_decompressed` bytes.
+    pub fn new(inner: R, gzip: bool, max_decompressed: u64) -> Self {
         let hashing = Hashing {
             inner,
             hasher: Sha256::new(),
@@ -55,6 +60,7 @@ impl<R: Read> Source<R> {
             Source::Gzip {
                 decoder: Box::new(flate2::read::MultiGzDecoder::new(hashing)),
                 inflated: 0,
+                cap: max_decompressed.min(MAX_DECOMPRESSED),
             }
         } else {
             Source::Plain(hashing)
@@ -77,13 +83,18 @@ impl<R: Read> Read for Source<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         match self {
             Source::Plain(h) => h.read(buf),
-            Source::Gzip { decoder, inflated } => {
+            Source::Gzip {
+                decoder,
+                inflated,
+                cap,
+            } => {
                 let n = decoder.read(buf)?;
                 *inflated = inflated.saturating_add(n as u64);
-                if *inflated > MAX_DECOMPRESSED {
-                    return Err(io::Error::other(
-                        "the gzip data expands to more than 2 GiB; refusing to read it",
-                    ));
+                if *inflated > *cap {
+                    return Err(io::Error::other(crate::decode::too_large(
+                        "gzip data",
+                        *cap,
+                    )));
                 }
                 Ok(n)
             }
@@ -104,6 +115,9 @@ pub(crate) struct Records<R> {
     ends: Vec<usize>,
     fields: usize,
     error: Option<String>,
+    /// Non-blank records passed on so far, and the most that may be.
+    records: u64,
+    max_records: u64,
 }
 
 impl<R: Read> Records<R> {
@@ -119,7 +133,16 @@ impl<R: Read> Records<R> {
             ends: vec![0; 64],
             fields: 0,
             error: None,
+            records: 0,
+            max_records: u64::MAX,
         }
+    }
+
+    /// Stops with an error after `max_records` non-blank records (the
+    /// header counts as one).
+    pub fn with_max_records(mut self, max_records: u64) -> Self {
+        self.max_records = max_records.saturating_add(1);
+        self
     }
 
     /// Why reading stopped early, if it did (a damaged gzip stream, a line
@@ -139,6 +162,11 @@ impl<R: Read> Records<R> {
         loop {
             let row = self.next_any()?;
             if (0..self.fields).any(|i| !self.field(i).trim_ascii().is_empty()) {
+                if self.records >= self.max_records {
+                    self.error = Some(crate::too_many_rows(self.max_records - 1));
+                    return None;
+                }
+                self.records += 1;
                 return Some(row);
             }
         }
@@ -297,7 +325,7 @@ mod tests {
         gz.write_all(text).unwrap();
         let gz = gz.finish().unwrap();
         for (bytes, gzip) in [(&text[..], false), (&gz[..], true)] {
-            let mut records = Records::new(Source::new(bytes, gzip));
+            let mut records = Records::new(Source::new(bytes, gzip, u64::MAX));
             let mut n = 0;
             while records.next_record().is_some() {
                 n += 1;

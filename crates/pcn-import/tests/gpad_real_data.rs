@@ -55,6 +55,7 @@ fn opts() -> ImportOptions {
     ImportOptions {
         as_at: None,
         today: NaiveDate::from_ymd_opt(2026, 8, 1).unwrap(),
+        limits: pcn_import::Limits::default(),
     }
 }
 

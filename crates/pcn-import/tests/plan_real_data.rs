@@ -44,6 +44,7 @@ fn all_of_england() {
     let options = ImportOptions {
         as_at: None,
         today: as_at,
+        limits: pcn_import::Limits::default(),
     };
     let mut facts = FactBatch::default();
     for file in [

@@ -32,6 +32,7 @@ fn opts() -> ImportOptions {
     ImportOptions {
         as_at: None,
         today: d(2026, 8, 1),
+        limits: pcn_import::Limits::default(),
     }
 }
 

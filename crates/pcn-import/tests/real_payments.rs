@@ -44,6 +44,7 @@ fn read(path: &Path) -> ParsedFile {
     let opts = ImportOptions {
         as_at: None,
         today: d(2026, 8, 1),
+        limits: pcn_import::Limits::default(),
     };
     let start = Instant::now();
     let parsed = read_path(path, &opts, &mut |_| {})

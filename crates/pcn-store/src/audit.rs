@@ -1,12 +1,19 @@
 //! The audit log: every change made through the CLI or the web app, with
 //! who, when, what, and the value before and after. Changes write their
 //! rows through `Write::audit`, in their own transaction; events that change
-//! nothing else (a refused request) are written with `record_audit`.
+//! nothing else are written with `record_audit`.
+//!
+//! Refusals (a request the policy refused, a forged form, a locked-out
+//! login) are counted, not listed: one row per actor, subject and time
+//! window, its `occurrences` going up (`record_refusal`), so whoever sends
+//! thousands of them makes one row, and real changes stay in view. Readers
+//! ask for changes and refusals apart (`audit_changes`, `audit_refusals`).
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, DurationRound, Utc};
 
-use crate::error::Result;
+use crate::error::{Doing, Result};
 use crate::rows::from_columns;
+use crate::write::Write;
 use crate::Store;
 
 /// A row of the audit log.
@@ -21,6 +28,9 @@ pub struct AuditEntry {
     pub before_value: Option<String>,
     pub after_value: Option<String>,
     pub detail: Option<String>,
+    /// How many events the row counts (refusals are counted in one row per
+    /// window); 1 for a change.
+    pub occurrences: i64,
 }
 
 /// A change to record in the audit log.
@@ -71,6 +81,50 @@ impl AuditChange {
     }
 }
 
+/// Counts one event in the audit row of `key` within the window holding
+/// the write's time: the first makes the row (dated the window's start),
+/// each later one adds to its count and replaces its detail. `noun` names
+/// one event and many (`("refused login", "refused logins")`).
+pub(crate) async fn count_in_window(
+    w: &mut Write<'_>,
+    key: &str,
+    window: Duration,
+    change: &AuditChange,
+    noun: (&str, &str),
+) -> Result<()> {
+    let start = w.at.duration_trunc(window).unwrap_or(w.at);
+    let key = format!("{key} {}", start.to_rfc3339());
+    sqlx::query(
+        "INSERT INTO audit_log (at, actor, action, entity, entity_key, after_value, detail, occurrences, aggregate_key) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, 1, $8) \
+         ON CONFLICT (aggregate_key) DO UPDATE SET occurrences = audit_log.occurrences + 1, \
+             after_value = CAST(audit_log.occurrences + 1 AS TEXT) || $9, \
+             detail = excluded.detail",
+    )
+    .bind(start.to_rfc3339())
+    .bind(w.actor.to_string())
+    .bind(&change.action)
+    .bind(&change.entity)
+    .bind(change.entity_key.chars().take(200).collect::<String>())
+    .bind(format!("1 {}", noun.0))
+    .bind(change.detail.clone().map(|d| {
+        format!(
+            "{d} (counted from {} to {})",
+            start.to_rfc3339(),
+            (start + window).to_rfc3339()
+        )
+    }))
+    .bind(key)
+    .bind(format!(" {}", noun.1))
+    .execute(w.conn())
+    .await
+    .doing("counting a refusal")?;
+    Ok(())
+}
+
+const AUDIT_SELECT: &str = "SELECT id, at, actor, action, entity, entity_key, before_value, \
+     after_value, detail, occurrences FROM audit_log";
+
 impl Store {
     /// Writes one audit row on its own (a refused request, a login), for
     /// events that change nothing else.
@@ -85,17 +139,63 @@ impl Store {
         write.commit().await
     }
 
+    /// Counts a refused request (`change.action` is `refused`) of `actor`
+    /// on `change.entity_key` in the row of that actor, subject and window.
+    pub async fn record_refusal(
+        &self,
+        at: DateTime<Utc>,
+        actor: &str,
+        change: &AuditChange,
+        window: Duration,
+    ) -> Result<()> {
+        let mut w = self.write(at, actor).await?;
+        let key = format!(
+            "{} {} {actor} {}",
+            change.action, change.entity, change.entity_key
+        );
+        let noun = ("refused request", "refused requests");
+        count_in_window(&mut w, &key, window, change, noun).await?;
+        w.commit().await
+    }
+
     /// The audit log, newest first.
     pub async fn audit_log(&self, limit: i64) -> Result<Vec<AuditEntry>> {
-        let query = sqlx::query(
-            "SELECT id, at, actor, action, entity, entity_key, before_value, after_value, detail \
-             FROM audit_log ORDER BY id DESC LIMIT $1",
+        self.audit_where("", limit).await
+    }
+
+    /// The changes in the audit log (every row but refusals), newest first.
+    pub async fn audit_changes(&self, limit: i64) -> Result<Vec<AuditEntry>> {
+        self.audit_where("WHERE action <> 'refused'", limit).await
+    }
+
+    /// The refusals in the audit log, newest first.
+    pub async fn audit_refusals(&self, limit: i64) -> Result<Vec<AuditEntry>> {
+        self.audit_where("WHERE action = 'refused'", limit).await
+    }
+
+    /// The ARRS changes (rows of `arrs-…` entities) with ids above
+    /// `after_id`, oldest first: what a server that has seen everything up to
+    /// `after_id` must recompute. A row committed late with a smaller id is
+    /// not here; `DataVersion::arrs` counts every such row, so a reader can
+    /// tell it missed one.
+    pub async fn arrs_changes_after(&self, after_id: i64, limit: i64) -> Result<Vec<AuditEntry>> {
+        self.audit_where(
+            &format!("WHERE id > {after_id} AND entity LIKE 'arrs-%'"),
+            -limit,
         )
-        .bind(limit);
+        .await
+    }
+
+    /// Rows matching `filter`, newest first, or oldest first for a
+    /// negative `limit` (of its absolute value).
+    async fn audit_where(&self, filter: &str, limit: i64) -> Result<Vec<AuditEntry>> {
+        let order = if limit < 0 { "ASC" } else { "DESC" };
+        let sql = format!("{AUDIT_SELECT} {filter} ORDER BY id {order} LIMIT $1");
+        let query = sqlx::query(&sql).bind(limit.abs());
         self.fetch(query, "audit_log", |c| {
             Ok(from_columns!(c => AuditEntry {
                 id: int, at: text, actor: text, action: text, entity: text, entity_key: text,
-                before_value: opt_text, after_value: opt_text, detail: opt_text,
+                before_value: opt_text, after_value: opt_text, detail: opt_text, occurrences: int,
             }))
         })
         .await

@@ -13,7 +13,9 @@
 //! lock) but is counted in the audit log: one row per user name and window,
 //! its count going up, so a flood of refusals cannot bury real changes.
 
-use chrono::{DateTime, Duration, DurationRound, Utc};
+use chrono::{DateTime, Duration, Utc};
+
+use crate::audit::{count_in_window, AuditChange};
 
 use crate::error::{Doing, Result};
 use crate::rows::Columns;
@@ -95,7 +97,7 @@ impl Store {
         let user_name = c.int("user_failures")? >= limits.user_failures;
         let client_locked = c.int("client_failures")? >= limits.client_failures;
         if user_name || client_locked {
-            refused(&mut w, &username, client, limits).await?;
+            refused(&mut w, &username, client, user_name, limits).await?;
             w.commit().await?;
             return Ok(LoginGate::Locked {
                 user_name,
@@ -121,32 +123,24 @@ impl Store {
     }
 }
 
-/// Counts a refused login in the audit row of its user name and window.
+/// Counts a refused login in the audit row of its user name and window, or,
+/// when only the client address is locked, of that address (so guessing
+/// many user names from one address makes one row, not one per name).
 async fn refused(
     w: &mut Write<'_>,
     username: &str,
     client: &str,
+    user_locked: bool,
     limits: &LoginLimits,
 ) -> Result<()> {
-    let window = w.at.duration_trunc(limits.window).unwrap_or(w.at);
-    let key = format!("login refused {username} {}", window.to_rfc3339());
-    sqlx::query(
-        "INSERT INTO audit_log (at, actor, action, entity, entity_key, after_value, detail, occurrences, aggregate_key) \
-         VALUES ($1, $2, 'refused', 'login', $2, '1 refused login', $3, 1, $4) \
-         ON CONFLICT (aggregate_key) DO UPDATE SET occurrences = audit_log.occurrences + 1, \
-             after_value = CAST(audit_log.occurrences + 1 AS TEXT) || ' refused logins', \
-             detail = excluded.detail",
-    )
-    .bind(window.to_rfc3339())
-    .bind(username)
-    .bind(format!(
-        "too many failed logins; from {} to {}, last from {client}",
-        window.to_rfc3339(),
-        (window + limits.window).to_rfc3339()
-    ))
-    .bind(key)
-    .execute(w.conn())
-    .await
-    .doing("counting a refused login")?;
-    Ok(())
+    let (key, subject) = if user_locked {
+        (format!("login refused {username}"), username.to_string())
+    } else {
+        (format!("login refused client {client}"), client.to_string())
+    };
+    let change = AuditChange::new("refused", "login", subject).detail(Some(format!(
+        "too many failed logins; last as {username} from {client}"
+    )));
+    let noun = ("refused login", "refused logins");
+    count_in_window(w, &key, limits.window, &change, noun).await
 }

@@ -39,6 +39,10 @@ pub struct DataVersion {
     pub facts: (i64, i64),
     /// Account changes (a disabled account or new password ends sessions).
     pub accounts: i64,
+    /// ARRS changes (posts, terms, costs, claims, census seeding): a server
+    /// recomputes the networks they name, and all of them when this count
+    /// says it missed one.
+    pub arrs: i64,
 }
 
 const USER_SELECT: &str = "SELECT u.id, u.username, u.display_name, u.password_hash, u.role, u.scope, u.created_at, u.created_by, u.disabled_at FROM web_user u";
@@ -307,13 +311,15 @@ impl Store {
         let query = sqlx::query(
             "SELECT CAST((SELECT COUNT(*) FROM audit_log WHERE entity NOT IN ('access', 'login', 'account') AND entity NOT LIKE 'arrs-%') AS BIGINT) AS facts, \
                     CAST((SELECT COUNT(*) FROM import_log) AS BIGINT) AS imports, \
-                    CAST((SELECT COUNT(*) FROM audit_log WHERE entity = 'account') AS BIGINT) AS accounts",
+                    CAST((SELECT COUNT(*) FROM audit_log WHERE entity = 'account') AS BIGINT) AS accounts, \
+                    CAST((SELECT COUNT(*) FROM audit_log WHERE entity LIKE 'arrs-%') AS BIGINT) AS arrs",
         );
         let versions = self
             .fetch(query, "audit_log", |c| {
                 Ok(DataVersion {
                     facts: (c.int("facts")?, c.int("imports")?),
                     accounts: c.int("accounts")?,
+                    arrs: c.int("arrs")?,
                 })
             })
             .await?;

@@ -128,21 +128,20 @@ async fn login(
     Json(req): Json<LoginRequest>,
 ) -> Result<Response, ApiError> {
     let client = auth::client(peer);
-    let account =
-        match super::pages::check_login(&state, &req.username, &req.password, &client).await {
-            Ok(a) => a,
-            Err(AppError::BadRequest(m)) => {
-                return Ok((
-                    StatusCode::UNAUTHORIZED,
-                    Json(ErrorBody {
-                        error: m,
-                        status: 401,
-                    }),
-                )
-                    .into_response())
-            }
-            Err(e) => return Err(e.into()),
-        };
+    let account = match auth::check_login(&state, &req.username, &req.password, &client).await {
+        Ok(a) => a,
+        Err(AppError::BadRequest(m)) => {
+            return Ok((
+                StatusCode::UNAUTHORIZED,
+                Json(ErrorBody {
+                    error: m,
+                    status: 401,
+                }),
+            )
+                .into_response())
+        }
+        Err(e) => return Err(e.into()),
+    };
     let (token, session) = state.start_session(account.clone()).await?;
     Ok((
         [(
@@ -346,7 +345,7 @@ pub struct StatementView {
     responses((status = 200, body = StatementView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn statement(
     State(state): State<AppState>,
-    access: guard::Network<guard::ToView, ApiError>,
+    access: guard::Network<guard::ToViewFunding, ApiError>,
     Query(q): Query<YearQuery>,
 ) -> Result<Response, ApiError> {
     let (data, n) = (&access.data, access.view());
@@ -450,9 +449,8 @@ pub fn new_post_from(
     salary: Option<&str>,
 ) -> Result<pcn_core::arrs::NewPost, AppError> {
     let bad = |e: &dyn std::fmt::Display| AppError::BadRequest(e.to_string());
-    let start = pcn_core::dates::parse_date(start).ok_or_else(|| {
-        AppError::BadRequest(format!("start {start:?} is not a date (YYYY-MM-DD)"))
-    })?;
+    let start = pcn_core::dates::parse_user_date(start)
+        .map_err(|e| AppError::BadRequest(format!("start: {e}")))?;
     let salary = salary
         .map(str::trim)
         .filter(|s| !s.is_empty())
@@ -460,23 +458,13 @@ pub fn new_post_from(
         .transpose()
         .map_err(|e| bad(&format!("salary: {e}")))?;
     Ok(pcn_core::arrs::NewPost {
-        pcn: pcn.clone(),
-        person: person.to_string(),
-        name: None,
-        role: role.to_string(),
         band: band
             .map(str::trim)
             .filter(|b| !b.is_empty())
             .map(str::to_string),
         wte: pcn_core::arrs::parse_wte(wte).map_err(|e| bad(&e))?,
-        start,
-        end: None,
         salary,
-        on_costs: None,
-        levy: false,
-        employer: pcn_core::arrs::Employer::Network,
-        funding: pcn_core::arrs::Funding::Arrs,
-        region: pcn_core::rulebook::Region::England,
+        ..pcn_core::arrs::NewPost::arrs(pcn.clone(), person, role, start)
     })
 }
 
@@ -504,8 +492,12 @@ async fn arrs_add(
         &req.start,
         req.salary.as_deref(),
     )?;
-    let (id, _) = state.app.add_post(&post, &me.account.username).await?;
-    // The roster is read from the store per request: nothing cached to refresh.
+    let (id, _) = state
+        .app
+        .add_post_in(&data.registry, &post, &me.account.username)
+        .await?;
+    // Only this network's ARRS year is read again.
+    state.network_changed(&n.code);
     let year = data.year;
     let (_, budget) = state
         .arrs_year(data, &n.code, year, super::state::budget_date(year))
@@ -537,7 +529,7 @@ async fn practice(
     let code = p.code.clone();
     let year = parse_year(q.year.as_deref(), data.year)?;
     let run = state.year_run(data, year).await?;
-    let shares = views::practice_shares(&run, &code);
+    let shares = views::practice_shares(&run, data, &access.me.account, &code);
     Ok(Json(PracticeView {
         code: code.to_string(),
         name: p.name.clone(),
@@ -560,21 +552,22 @@ pub struct AuditRow {
     pub before_value: Option<String>,
     pub after_value: Option<String>,
     pub detail: Option<String>,
+    /// Events the row counts: refusals are counted per account, subject and
+    /// quarter hour; 1 for a change.
+    pub occurrences: i64,
 }
 
-/// The audit log of the organisations the account covers, newest first.
+/// The audit log of the organisations the account covers: the changes,
+/// newest first, then (admins only) the refusals, newest first.
 #[utoipa::path(get, path = "/api/audit", responses((status = 200, body = Vec<AuditRow>), (status = 403, body = ErrorBody)))]
 async fn audit(State(state): State<AppState>, Me(me): Me) -> ApiResult<Vec<AuditRow>> {
     guard::check(&state, &me, Action::ViewAudit, Target::Scope, "/api/audit").await?;
     let data = state.data()?;
+    let (changes, refusals) = views::audit_rows(&state, &me.account, &data).await?;
     Ok(Json(
-        state
-            .store
-            .audit_log(5_000)
-            .await?
+        changes
             .into_iter()
-            .filter(|e| views::audit_visible(&me.account, &data, &e.entity_key, &e.entity))
-            .take(300)
+            .chain(refusals)
             .map(|e| AuditRow {
                 id: e.id,
                 at: e.at,
@@ -585,6 +578,7 @@ async fn audit(State(state): State<AppState>, Me(me): Me) -> ApiResult<Vec<Audit
                 before_value: e.before_value,
                 after_value: e.after_value,
                 detail: e.detail,
+                occurrences: e.occurrences,
             })
             .collect(),
     ))

@@ -7,17 +7,28 @@
 //! - Every form carries the session's CSRF token and a single-use form token:
 //!   a forged form lacks the first, a replayed one reuses the second. JSON
 //!   API writes carry the CSRF token in the `X-CSRF-Token` header.
-//! - Five failed logins for a user name in 15 minutes lock it for the rest
-//!   of those 15 minutes; 20 failures from one client address do the same.
+//! - A single-use form token is bound to the session and to the form's
+//!   action (the path it posts to): a token issued for one form is refused
+//!   on another.
+//! - A request that changes something reads its session from the store,
+//!   never from the in-memory cache, so an account disabled by the command
+//!   line (in another process) cannot make one more write.
+//! - Login throttling is decided by the store in one transaction
+//!   (`Store::begin_login`): five failed logins for a user name in 15
+//!   minutes lock it; 20 failures from one client address do the same. At
+//!   most five passwords are checked however many attempts arrive at once.
+//! - After logging in, `next` is followed only when it is a path on this
+//!   site ([`safe_next`]).
 
 use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, Result};
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
-use axum::http::{header, HeaderMap};
+use axum::http::{header, HeaderMap, Method};
 use base64::Engine;
 use chrono::Utc;
+use pcn_store::{LoginGate, LoginLimits};
 use sha2::{Digest, Sha256};
 
 use super::error::AppError;
@@ -26,9 +37,6 @@ use super::state::{AppState, FormToken, Session};
 pub const SESSION_COOKIE: &str = "pcn_session";
 pub const LOGIN_COOKIE: &str = "pcn_login";
 pub const SESSION_HOURS: i64 = 8;
-pub const LOCK_WINDOW: Duration = Duration::from_secs(15 * 60);
-pub const MAX_USER_FAILURES: i64 = 5;
-pub const MAX_CLIENT_FAILURES: u32 = 20;
 
 /// 32 random bytes, URL-safe base64.
 pub fn random_token() -> Result<String> {
@@ -71,6 +79,17 @@ pub fn client(peer: std::net::SocketAddr) -> String {
 impl AppState {
     /// The session a request's cookie names, if live.
     pub async fn session_of(&self, headers: &HeaderMap) -> Result<Option<Session>> {
+        self.session_checked(headers, false).await
+    }
+
+    /// The session a request's cookie names, if live; with `fresh`, read
+    /// from the store even when cached (for requests that write), so an
+    /// account disabled a moment ago in another process writes nothing.
+    pub async fn session_checked(
+        &self,
+        headers: &HeaderMap,
+        fresh: bool,
+    ) -> Result<Option<Session>> {
         let Some(token) = cookie(headers, SESSION_COOKIE) else {
             return Ok(None);
         };
@@ -79,15 +98,21 @@ impl AppState {
         }
         let digest = sha256_hex(&token);
         let now = Utc::now();
-        if let Some(s) = self
-            .sessions
-            .read()
-            .map_err(|_| anyhow!("session lock poisoned"))?
-            .get(&digest)
-        {
-            return Ok((s.expires_at > now).then(|| s.clone()));
+        if !fresh {
+            if let Some(s) = self
+                .sessions
+                .read()
+                .map_err(|_| anyhow!("session lock poisoned"))?
+                .get(&digest)
+            {
+                return Ok((s.expires_at > now).then(|| s.clone()));
+            }
         }
         let Some(stored) = self.store.session(&digest, now).await? else {
+            self.sessions
+                .write()
+                .map_err(|_| anyhow!("session lock poisoned"))?
+                .remove(&digest);
             return Ok(None);
         };
         let session = Session {
@@ -141,8 +166,9 @@ impl AppState {
             .await?)
     }
 
-    /// A new single-use token for a form rendered for this session.
-    pub fn form_token(&self, session: &Session) -> String {
+    /// A new single-use token for a form rendered for this session, good
+    /// only for the form that posts to `action` (its path).
+    pub fn form_token(&self, session: &Session, action: &str) -> String {
         let token = random_token().unwrap_or_default();
         if let Ok(mut forms) = self.forms.lock() {
             // Bound the memory a client can make the server hold.
@@ -153,6 +179,7 @@ impl AppState {
                 token.clone(),
                 FormToken {
                     session: session.token_sha256.clone(),
+                    action: action.to_string(),
                     issued: Instant::now(),
                 },
             );
@@ -160,12 +187,15 @@ impl AppState {
         token
     }
 
-    /// Checks a submitted form's CSRF token and uses up its form token.
+    /// Checks a submitted form's CSRF token and uses up its form token,
+    /// which must have been issued to this session for the form posting to
+    /// `action`.
     pub fn check_form(
         &self,
         session: &Session,
         csrf: &str,
         form_token: &str,
+        action: &str,
     ) -> Result<(), AppError> {
         if !constant_time_eq(csrf.as_bytes(), session.csrf_token.as_bytes()) {
             return Err(AppError::Forged(
@@ -178,10 +208,13 @@ impl AppState {
             .map_err(|_| AppError::Internal(anyhow!("form lock poisoned")))?
             .remove(form_token);
         match used {
-            Some(t) if t.session == session.token_sha256 => Ok(()),
-            Some(_) => Err(AppError::Forged(
+            Some(t) if t.session != session.token_sha256 => Err(AppError::Forged(
                 "the form was rendered for another session".into(),
             )),
+            Some(t) if t.action != action => Err(AppError::Forged(
+                "the form's token was issued for another form".into(),
+            )),
+            Some(_) => Ok(()),
             None => Err(AppError::Forged(
                 "this form was already submitted or has expired: reload the page and try again"
                     .into(),
@@ -203,29 +236,92 @@ impl AppState {
             ))
         }
     }
-
-    /// Whether a client address has failed too often lately.
-    pub fn client_locked(&self, client: &str) -> bool {
-        self.client_failures
-            .lock()
-            .ok()
-            .and_then(|m| m.get(client).copied())
-            .is_some_and(|(n, since)| n >= MAX_CLIENT_FAILURES && since.elapsed() < LOCK_WINDOW)
-    }
-
-    pub fn note_client_failure(&self, client: &str) {
-        if let Ok(mut m) = self.client_failures.lock() {
-            let entry = m.entry(client.to_string()).or_insert((0, Instant::now()));
-            if entry.1.elapsed() >= LOCK_WINDOW {
-                *entry = (0, Instant::now());
-            }
-            entry.0 += 1;
-        }
-    }
 }
 
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// Checks a user name and password; the account on success. The store
+/// decides, before any password is checked, whether the user name or the
+/// client address is locked, and counts the attempt as failed until it
+/// succeeds, so parallel guesses cannot all slip past the count.
+pub async fn check_login(
+    state: &AppState,
+    username: &str,
+    password: &str,
+    client: &str,
+) -> Result<pcn_core::access::Account, AppError> {
+    let username = username.trim();
+    let gate = state
+        .store
+        .begin_login(username, client, Utc::now(), &LoginLimits::default())
+        .await?;
+    let attempt =
+        match gate {
+            LoginGate::Check(attempt) => attempt,
+            // The store has counted the refusal in the audit log.
+            LoginGate::Locked { .. } => return Err(AppError::Throttled(
+                "Too many failed logins: this account is locked for 15 minutes. Try again later."
+                    .into(),
+            )),
+        };
+    let stored = if pcn_store::check_username(username).is_ok() {
+        state.store.account(username).await?
+    } else {
+        None
+    };
+    // Unknown and disabled names are checked against a decoy hash, so the
+    // answer takes as long as for a real account.
+    let hash = stored
+        .as_ref()
+        .filter(|s| s.disabled_at.is_none())
+        .map_or_else(|| decoy_hash().to_string(), |s| s.password_hash.clone());
+    let password = password.to_string();
+    let ok = tokio::task::spawn_blocking(move || verify_password(&hash, &password))
+        .await
+        .map_err(|e| AppError::Internal(e.into()))?;
+    match stored.filter(|s| ok && s.disabled_at.is_none()) {
+        Some(s) => {
+            state.store.login_succeeded(attempt).await?;
+            Ok(s.account)
+        }
+        None => Err(AppError::BadRequest(
+            "The user name or password is wrong.".into(),
+        )),
+    }
+}
+
+/// Where to go after logging in: `next` when it is a path on this site,
+/// else nothing. Refused: anything not starting with one `/` (`//host` and
+/// `/\host` are other sites to a browser), and any control character or
+/// white space, because browsers drop tabs and newlines from a URL (so
+/// `/\t/evil.example` becomes `//evil.example`) and a newline would split the
+/// response's headers. What is kept is percent-encoded outside printable ASCII.
+pub fn safe_next(next: Option<&str>) -> Option<String> {
+    let next = next?;
+    let mut chars = next.chars();
+    let plain = chars.next() == Some('/')
+        && !matches!(chars.next(), Some('/' | '\\'))
+        && next.chars().count() <= 500
+        && !next
+            .chars()
+            .any(|c| c.is_control() || c.is_whitespace() || c == '\\');
+    plain.then(|| {
+        next.chars()
+            .map(|c| {
+                if c.is_ascii() {
+                    c.to_string()
+                } else {
+                    let mut buf = [0u8; 4];
+                    c.encode_utf8(&mut buf)
+                        .bytes()
+                        .map(|b| format!("%{b:02X}"))
+                        .collect()
+                }
+            })
+            .collect()
+    })
 }
 
 /// The logged-in account of a request. Pages without one redirect to the
@@ -236,7 +332,9 @@ impl FromRequestParts<AppState> for Me {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Me, AppError> {
-        match state.session_of(&parts.headers).await {
+        // A write is checked against the store, not the cache.
+        let fresh = !matches!(parts.method, Method::GET | Method::HEAD);
+        match state.session_checked(&parts.headers, fresh).await {
             Ok(Some(session)) => Ok(Me(session)),
             Ok(None) => {
                 // Inside the nested API router the path has lost its /api prefix.

@@ -11,7 +11,7 @@ use pcn_export::arrs::ClaimSchedule;
 use serde::Deserialize;
 
 use crate::error::AppError;
-use crate::guard::{self, Network, ToView};
+use crate::guard::{self, Network, ToView, ToViewFunding};
 use crate::state::AppState;
 use crate::{auth::Me, parse_year, views};
 
@@ -41,7 +41,7 @@ fn attachment(content_type: &'static str, name: String, bytes: Vec<u8>) -> Respo
 /// The payment run of one network for the year asked.
 async fn statement_run(
     state: &AppState,
-    access: &Network<ToView>,
+    access: &Network<ToViewFunding>,
     year: Option<&str>,
 ) -> Result<PayRun, AppError> {
     let year = parse_year(year, access.data.year)?;
@@ -62,7 +62,7 @@ async fn statement_run(
 
 pub async fn statement_xlsx(
     State(state): State<AppState>,
-    access: Network<ToView>,
+    access: Network<ToViewFunding>,
     Query(q): Query<YearParam>,
 ) -> Result<Response, AppError> {
     let run = statement_run(&state, &access, q.year.as_deref()).await?;
@@ -73,7 +73,7 @@ pub async fn statement_xlsx(
 
 pub async fn statement_csv(
     State(state): State<AppState>,
-    access: Network<ToView>,
+    access: Network<ToViewFunding>,
     Query(q): Query<YearParam>,
 ) -> Result<Response, AppError> {
     let run = statement_run(&state, &access, q.year.as_deref()).await?;
@@ -135,14 +135,15 @@ async fn claims(
     csv: bool,
 ) -> Result<Response, AppError> {
     let year = parse_year(year, access.data.year)?;
-    let run = state.year_run(&access.data, year).await?;
-    let sum = run
-        .network(&access.code)
-        .and_then(|n| pcn_core::payrun::arrs_sum(&n.statement));
-    let network_year = state
-        .app
-        .network_year_with_sum(&access.code, year, sum)
+    let kept = state
+        .arrs_cached(
+            &access.data,
+            &access.code,
+            year,
+            crate::state::budget_date(year),
+        )
         .await?;
+    let network_year = &kept.year;
     let lines = network_year.lines(&state.rulebook, &network_year.posts, false)?;
     let schedule = ClaimSchedule {
         pcn: &access.code,

@@ -1,4 +1,6 @@
-//! The access checks every route makes: a refusal is a 403 and an audit row.
+//! The access checks every route makes: a refusal is a 403, counted in the
+//! audit log (one row per account, path and quarter hour, with a count, so
+//! a flood of refused requests cannot bury the real changes).
 
 use chrono::Utc;
 use pcn_core::access::{allows, Action, Target};
@@ -17,25 +19,37 @@ use crate::auth::Me;
 use crate::error::AppError;
 use crate::state::{AppState, Data, Session};
 
-/// Writes the refusal to the audit log and returns the 403.
-pub async fn refuse(state: &AppState, me: &Session, path: &str, why: &str) -> AppError {
-    let change = AuditChange {
-        action: "refused".into(),
-        entity: "access".into(),
-        entity_key: path.chars().take(200).collect(),
-        before_value: None,
-        after_value: None,
-        detail: Some(format!(
-            "{} ({} {}): {why}",
-            me.account.username, me.account.role, me.account.scope
-        )),
-    };
-    if let Err(e) = state
+/// How long one audit row counts an account's refusals on one path.
+const REFUSAL_WINDOW: chrono::Duration = chrono::Duration::minutes(15);
+
+/// Counts a refusal of `me` on `path` in the audit log.
+async fn count_refusal(
+    state: &AppState,
+    me: &Session,
+    path: &str,
+    detail: String,
+) -> Result<(), AppError> {
+    let change = AuditChange::new(
+        "refused",
+        "access",
+        path.chars().take(200).collect::<String>(),
+    )
+    .detail(Some(detail));
+    state
         .store
-        .record_audit(Utc::now(), &me.account.username, &change)
-        .await
-    {
-        return AppError::Internal(e.into());
+        .record_refusal(Utc::now(), &me.account.username, &change, REFUSAL_WINDOW)
+        .await?;
+    Ok(())
+}
+
+/// Counts the refusal in the audit log and returns the 403.
+pub async fn refuse(state: &AppState, me: &Session, path: &str, why: &str) -> AppError {
+    let detail = format!(
+        "{} ({} {}): {why}",
+        me.account.username, me.account.role, me.account.scope
+    );
+    if let Err(e) = count_refusal(state, me, path, detail).await {
+        return e;
     }
     AppError::Forbidden(format!(
         "Your account ({} for {}) cannot {why}. The attempt has been logged.",
@@ -56,6 +70,7 @@ pub async fn check(
     }
     let what = match action {
         Action::View => "see this page",
+        Action::ViewFunding => "see this network's funding",
         Action::EditRoster => "change this network's roster",
         Action::ApproveClaims => "approve claims",
         Action::ViewAudit => "read the audit log",
@@ -115,7 +130,8 @@ pub async fn practice<'a>(
     }
 }
 
-/// Checks a submitted form's tokens; a forged or replayed form is logged.
+/// Checks a submitted form's tokens (the form is the one posting to
+/// `path`); a forged or replayed form is logged.
 pub async fn form(
     state: &AppState,
     me: &Session,
@@ -123,21 +139,10 @@ pub async fn form(
     form_token: &str,
     path: &str,
 ) -> Result<(), AppError> {
-    match state.check_form(me, csrf, form_token) {
+    match state.check_form(me, csrf, form_token, path) {
         Ok(()) => Ok(()),
         Err(AppError::Forged(why)) => {
-            let change = AuditChange {
-                action: "refused".into(),
-                entity: "access".into(),
-                entity_key: path.chars().take(200).collect(),
-                before_value: None,
-                after_value: None,
-                detail: Some(format!("forged or replayed form: {why}")),
-            };
-            state
-                .store
-                .record_audit(Utc::now(), &me.account.username, &change)
-                .await?;
+            count_refusal(state, me, path, format!("forged or replayed form: {why}")).await?;
             Err(AppError::Forged(format!(
                 "Nothing was changed: {why}. The attempt has been logged."
             )))
@@ -175,6 +180,12 @@ pub trait Wants: Send + Sync + 'static {
 pub struct ToView;
 impl Wants for ToView {
     const ACTION: Action = Action::View;
+}
+
+/// To read a network's funding (its statement): also a member practice.
+pub struct ToViewFunding;
+impl Wants for ToViewFunding {
+    const ACTION: Action = Action::ViewFunding;
 }
 
 /// To change a network's ARRS roster.

@@ -22,7 +22,7 @@ fn upload_form(state: &AppState, me: &Session) -> Markup {
     html! {
         form #upload .stack method="post" action="/imports" enctype="multipart/form-data" {
             input type="hidden" name="csrf" value=(me.csrf_token);
-            input type="hidden" name="form_token" value=(state.form_token(me));
+            input type="hidden" name="form_token" value=(state.form_token(me, "/imports"));
             label for="file" { "Official file (ePCN.xlsx, epraccur.csv, patients registered, PCN workforce, GPAD, CQC, payments …)" }
             input #file type="file" name="file" required;
             label for="as_at" { "Date the data describes, for files that do not say (optional)" }
@@ -95,8 +95,8 @@ pub async fn upload(
                 let t = field.text().await.map_err(bad_upload)?;
                 if !t.trim().is_empty() {
                     as_at = Some(
-                        pcn_core::dates::parse_date(&t)
-                            .ok_or_else(|| AppError::BadRequest(format!("{t:?} is not a date")))?,
+                        pcn_core::dates::parse_user_date(&t)
+                            .map_err(|e| AppError::BadRequest(format!("as at: {e}")))?,
                     );
                 }
             }
@@ -118,8 +118,17 @@ pub async fn upload(
     let options = ImportOptions {
         as_at,
         today: chrono::Local::now().date_naive(),
+        // A small upload cannot expand past 8 times the upload limit.
+        limits: pcn_import::Limits::for_upload(state.max_upload as u64),
     };
     let name2 = name.clone();
+    // One upload is parsed at a time, so several at once cannot multiply
+    // the memory a parse may take.
+    let _parsing = state
+        .parsing
+        .acquire()
+        .await
+        .map_err(|e| AppError::Internal(e.into()))?;
     let parsed = tokio::task::spawn_blocking(move || {
         pcn_import::parse_bytes(&name2, &bytes, &options, &mut |_| {})
     })
@@ -174,13 +183,13 @@ pub async fn upload(
             }
             form.inline #commit method="post" action=(format!("/imports/{id}/commit")) {
                 input type="hidden" name="csrf" value=(me.csrf_token);
-                input type="hidden" name="form_token" value=(state.form_token(&me));
+                input type="hidden" name="form_token" value=(state.form_token(&me, &format!("/imports/{id}/commit")));
                 button type="submit" { "Commit the import" }
             }
             " "
             form.inline #discard method="post" action=(format!("/imports/{id}/discard")) {
                 input type="hidden" name="csrf" value=(me.csrf_token);
-                input type="hidden" name="form_token" value=(state.form_token(&me));
+                input type="hidden" name="form_token" value=(state.form_token(&me, &format!("/imports/{id}/discard")));
                 button.link type="submit" { "Discard" }
             }
         }
@@ -217,7 +226,14 @@ pub async fn commit(
     Form(f): Form<TokenForm>,
 ) -> Result<Response, AppError> {
     guard::check(&state, &me, Action::Import, Target::Scope, "/imports").await?;
-    guard::form(&state, &me, &f.csrf, &f.form_token, "/imports/commit").await?;
+    guard::form(
+        &state,
+        &me,
+        &f.csrf,
+        &f.form_token,
+        &format!("/imports/{id}/commit"),
+    )
+    .await?;
     let s = take_staged(&state, &me, &id)?;
     let outcome = state
         .app
@@ -251,7 +267,14 @@ pub async fn discard(
     Form(f): Form<TokenForm>,
 ) -> Result<Response, AppError> {
     guard::check(&state, &me, Action::Import, Target::Scope, "/imports").await?;
-    guard::form(&state, &me, &f.csrf, &f.form_token, "/imports/discard").await?;
+    guard::form(
+        &state,
+        &me,
+        &f.csrf,
+        &f.form_token,
+        &format!("/imports/{id}/discard"),
+    )
+    .await?;
     let _ = take_staged(&state, &me, &id)?;
     Ok(Redirect::to("/imports").into_response())
 }

@@ -60,13 +60,23 @@ pub fn home_of(account: &Account) -> String {
     }
 }
 
-/// `?year=2025-26`, or the default year.
+/// `?year=2025-26`, or the default year when there is no `year`. An empty
+/// or malformed year is refused (422) with what to write instead; a year
+/// the rulebook lacks is refused (404) by [`state::AppState::year_run`],
+/// which every route taking a year goes through.
 pub fn parse_year(raw: Option<&str>, default: FinancialYear) -> Result<FinancialYear, AppError> {
-    match raw.filter(|s| !s.is_empty()) {
+    match raw {
         None => Ok(default),
-        Some(y) => y
-            .parse()
-            .map_err(|e| AppError::BadRequest(format!("year {y:?}: {e}"))),
+        Some(y) if y.trim().is_empty() => Err(AppError::BadRequest(
+            "The year is empty: give a financial year such as 2025-26, or leave year out for the current one."
+                .into(),
+        )),
+        Some(y) => y.parse().map_err(|_| {
+            let shown: String = y.chars().take(20).collect();
+            AppError::BadRequest(format!(
+                "{shown:?} is not a financial year: write it as 2025-26."
+            ))
+        }),
     }
 }
 
@@ -200,3 +210,6 @@ pub async fn serve(state: AppState, listener: tokio::net::TcpListener) -> Result
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod attacks;

@@ -32,13 +32,6 @@ pub struct NextQuery {
     next: Option<String>,
 }
 
-fn safe_next(next: Option<&str>) -> Option<String> {
-    next.filter(|n| {
-        n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') && n.len() < 500
-    })
-    .map(str::to_string)
-}
-
 fn login_form(error: Option<&str>, next: Option<&str>, csrf: &str) -> Markup {
     html! {
         section.card.narrow {
@@ -68,7 +61,7 @@ pub async fn login_page(
         return Ok(Redirect::to("/").into_response());
     }
     let csrf = auth::random_token()?;
-    let next = safe_next(q.next.as_deref());
+    let next = auth::safe_next(q.next.as_deref());
     Ok((
         [(
             header::SET_COOKIE,
@@ -87,80 +80,13 @@ pub struct LoginForm {
     next: Option<String>,
 }
 
-/// Checks a user name and password with throttling; the account on success.
-pub async fn check_login(
-    state: &AppState,
-    username: &str,
-    password: &str,
-    client: &str,
-) -> Result<pcn_core::access::Account, AppError> {
-    let username = username.trim();
-    let now = Utc::now();
-    let window = now - chrono::Duration::from_std(auth::LOCK_WINDOW).unwrap_or_default();
-    let failures = state.store.recent_failed_logins(username, window).await?;
-    if failures >= auth::MAX_USER_FAILURES || state.client_locked(client) {
-        state
-            .store
-            .record_audit(
-                now,
-                username,
-                &pcn_store::AuditChange {
-                    action: "refused".into(),
-                    entity: "login".into(),
-                    entity_key: username.chars().take(64).collect(),
-                    before_value: None,
-                    after_value: None,
-                    detail: Some(format!("too many failed logins; from {client}")),
-                },
-            )
-            .await?;
-        return Err(AppError::Throttled(
-            "Too many failed logins: this account is locked for 15 minutes. Try again later."
-                .into(),
-        ));
-    }
-    let stored = if pcn_store::check_username(username).is_ok() {
-        state.store.account(username).await?
-    } else {
-        None
-    };
-    let hash = stored
-        .as_ref()
-        .filter(|s| s.disabled_at.is_none())
-        .map_or_else(
-            || auth::decoy_hash().to_string(),
-            |s| s.password_hash.clone(),
-        );
-    let password = password.to_string();
-    let ok = tokio::task::spawn_blocking(move || auth::verify_password(&hash, &password))
-        .await
-        .map_err(|e| AppError::Internal(e.into()))?;
-    let account = stored
-        .filter(|s| ok && s.disabled_at.is_none())
-        .map(|s| s.account);
-    let name: String = username.chars().take(64).collect();
-    state
-        .store
-        .record_login_attempt(&name, client, now, account.is_some())
-        .await?;
-    match account {
-        Some(a) => Ok(a),
-        None => {
-            state.note_client_failure(client);
-            Err(AppError::BadRequest(
-                "The user name or password is wrong.".into(),
-            ))
-        }
-    }
-}
-
 pub async fn login_submit(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     Form(f): Form<LoginForm>,
 ) -> Result<Response, AppError> {
-    let next = safe_next(f.next.as_deref());
+    let next = auth::safe_next(f.next.as_deref());
     let expected = auth::cookie(&headers, auth::LOGIN_COOKIE).unwrap_or_default();
     if expected.is_empty() || expected != f.csrf {
         return Err(AppError::Forged(
@@ -168,7 +94,7 @@ pub async fn login_submit(
         ));
     }
     let client = auth::client(peer);
-    match check_login(&state, &f.username, &f.password, &client).await {
+    match auth::check_login(&state, &f.username, &f.password, &client).await {
         Ok(account) => {
             let target = next.unwrap_or_else(|| home_of(&account));
             let (token, _) = state.start_session(account).await?;
@@ -604,7 +530,7 @@ pub async fn network(
                     tbody {
                         @for m in &n.members {
                             @let p = data.snapshot.practices.get(m);
-                            @let share = pay.and_then(|p| views::practice_share(p, m));
+                            @let share = pay.and_then(|p| views::practice_share(p, m, true));
                             tr {
                                 td { a href=(format!("/practices/{m}")) { (m) } }
                                 td { (p.and_then(|p| p.name.as_deref()).unwrap_or("")) }
@@ -650,7 +576,7 @@ fn source_text(s: &pcn_core::rulebook::Source) -> String {
 
 pub async fn statement(
     State(state): State<AppState>,
-    access: guard::Network<guard::ToView, AppError>,
+    access: guard::Network<guard::ToViewFunding, AppError>,
     Query(q): Query<StatusQuery>,
 ) -> Result<Markup, AppError> {
     let (me, data, n) = (&access.me, &access.data, access.view());
@@ -759,7 +685,8 @@ pub async fn arrs_page(
         .financial_year(year)
         .map(|y| y.arrs.roles.clone())
         .unwrap_or_default();
-    let form_token = may_edit.then(|| state.form_token(me));
+    let add_action = format!("/networks/{}/arrs/posts", n.code);
+    let form_token = may_edit.then(|| state.form_token(me, &add_action));
     let next_month = pcn_core::arrs::YearMonth::of(today).next().first_day();
     let notice = q.notice.as_deref().and_then(notice_text);
     Ok(page(
@@ -794,9 +721,10 @@ pub async fn arrs_page(
                                 td { (p.employer) }
                                 @if p.end.is_none() && form_token.is_some() {
                                     td {
-                                        form.inline method="post" action=(format!("/networks/{}/arrs/posts/{}/end", n.code, p.id)) {
+                                        @let end_action = format!("/networks/{}/arrs/posts/{}/end", n.code, p.id);
+                                        form.inline method="post" action=(end_action) {
                                             input type="hidden" name="csrf" value=(me.csrf_token);
-                                            input type="hidden" name="form_token" value=(state.form_token(me));
+                                            input type="hidden" name="form_token" value=(state.form_token(me, &end_action));
                                             label { span.sr-only { "End date for post " (p.id) } input type="date" name="on" required; }
                                             " " button.link type="submit" { "End" }
                                         }
@@ -810,7 +738,7 @@ pub async fn arrs_page(
             @if let Some(tok) = &form_token {
                 section.card {
                     h2 { "Add a staff member" }
-                    form #add-post .stack method="post" action=(format!("/networks/{}/arrs/posts", n.code)) {
+                    form #add-post .stack method="post" action=(add_action) {
                         input type="hidden" name="csrf" value=(me.csrf_token);
                         input type="hidden" name="form_token" value=(tok);
                         label for="person" { "Staff reference" }
@@ -873,7 +801,11 @@ pub async fn arrs_add(
         &f.start,
         f.salary.as_deref(),
     )?;
-    state.app.add_post(&post, &me.account.username).await?;
+    state
+        .app
+        .add_post_in(&access.data.registry, &post, &me.account.username)
+        .await?;
+    state.network_changed(&n.code);
     Ok(Redirect::to(&format!("/networks/{}/arrs?notice=added", n.code)).into_response())
 }
 
@@ -892,8 +824,8 @@ pub async fn arrs_end(
 ) -> Result<Response, AppError> {
     let (me, path, n) = (&access.me, &access.path, access.view());
     guard::form(&state, me, &f.csrf, &f.form_token, path).await?;
-    let on = pcn_core::dates::parse_date(&f.on)
-        .ok_or_else(|| AppError::BadRequest(format!("{:?} is not a date", f.on)))?;
+    let on = pcn_core::dates::parse_user_date(&f.on)
+        .map_err(|e| AppError::BadRequest(format!("end date: {e}")))?;
     let post = state
         .store
         .post(id)
@@ -910,6 +842,7 @@ pub async fn arrs_end(
         .store
         .set_post_end(&post, Some(on), Utc::now(), &me.account.username)
         .await?;
+    state.network_changed(&n.code);
     Ok(Redirect::to(&format!("/networks/{}/arrs?notice=ended", n.code)).into_response())
 }
 
@@ -924,7 +857,7 @@ pub async fn practice(
     let year = parse_year(q.year.as_deref(), data.year)?;
     let run = state.year_run(data, year).await?;
     let history = data.registry.membership_history(&code);
-    let shares = views::practice_shares(&run, &code);
+    let shares = views::practice_shares(&run, data, &me.account, &code);
     let total: i64 = shares.iter().map(|s| s.total_pence).sum();
     let findings: Vec<_> = data
         .findings_by_practice
@@ -964,7 +897,7 @@ pub async fn practice(
                     thead { tr { th { "Stream" } th.num { "Network's amount" } th.num { "This practice" } th { "Why" } } }
                     tbody {
                         @for s in &shares { @for l in &s.lines {
-                            tr { td { (l.stream) br; span.muted { (l.component) } } td.num { (money(Pence(l.network_amount_pence))) } td.num { (money(Pence(l.practice_pence))) } td { (l.why) } }
+                            tr { td { (l.stream) br; span.muted { (l.component) } } td.num { (l.network_amount_pence.map(|p| money(Pence(p))).unwrap_or_else(|| "-".into())) } td.num { (money(Pence(l.practice_pence))) } td { (l.why) } }
                         } }
                     }
                     tfoot { tr { th { "Total" } th {} th.num { (money(Pence(total))) } th {} } }
@@ -980,17 +913,24 @@ pub async fn practice(
     ))
 }
 
+fn audit_table(id: &str, rows: &[pcn_store::AuditEntry]) -> Markup {
+    html! {
+        table id=(id) {
+            thead { tr { th { "When" } th { "Who" } th { "What" } th { "Subject" } th { "Before" } th { "After" } th { "Detail" } } }
+            tbody {
+                @for e in rows {
+                    tr { td { (e.at.get(..19).unwrap_or(&e.at).replace('T', " ")) } td { (e.actor) } td { (e.action) " " (e.entity) } td { (e.entity_key) }
+                         td { (e.before_value.as_deref().unwrap_or("")) } td { (e.after_value.as_deref().unwrap_or("")) } td { (e.detail.as_deref().unwrap_or("")) } }
+                }
+            }
+        }
+    }
+}
+
 pub async fn audit(State(state): State<AppState>, Me(me): Me) -> Result<Markup, AppError> {
     guard::check(&state, &me, Action::ViewAudit, Target::Scope, "/audit").await?;
     let data = state.data()?;
-    let rows: Vec<_> = state
-        .store
-        .audit_log(5_000)
-        .await?
-        .into_iter()
-        .filter(|e| views::audit_visible(&me.account, &data, &e.entity_key, &e.entity))
-        .take(300)
-        .collect();
+    let (changes, refusals) = views::audit_rows(&state, &me.account, &data).await?;
     Ok(page(
         &me,
         "Audit log",
@@ -998,15 +938,12 @@ pub async fn audit(State(state): State<AppState>, Me(me): Me) -> Result<Markup, 
             h1 { "Audit log" }
             p.muted { "Every change made through the app or the command line, newest first"
                 @if me.account.role != Role::Admin { ", for the organisations you cover" } "." }
-            section.card {
-                table #audit {
-                    thead { tr { th { "When" } th { "Who" } th { "What" } th { "Subject" } th { "Before" } th { "After" } th { "Detail" } } }
-                    tbody {
-                        @for e in &rows {
-                            tr { td { (e.at.get(..19).unwrap_or(&e.at).replace('T', " ")) } td { (e.actor) } td { (e.action) " " (e.entity) } td { (e.entity_key) }
-                                 td { (e.before_value.as_deref().unwrap_or("")) } td { (e.after_value.as_deref().unwrap_or("")) } td { (e.detail.as_deref().unwrap_or("")) } }
-                        }
-                    }
+            section.card { (audit_table("audit", &changes)) }
+            @if !refusals.is_empty() {
+                section.card {
+                    h2 { "Refused requests and logins" }
+                    p.muted { "Counted per account (or user name) and subject in windows of 15 minutes." }
+                    (audit_table("refusals", &refusals))
                 }
             }
         },

@@ -2,8 +2,19 @@
 //! payment runs computed from the store and kept in memory until the data
 //! changes (through the app, or through the CLI in another process, seen by
 //! polling the store's data version).
+//!
+//! Each network's ARRS year (roster, payroll actuals, claims and the budget
+//! worked out from them) is computed on first request and kept, stamped with
+//! the network's change count: an edit through this server bumps the count
+//! of that network at once, so the next request recomputes that network
+//! alone (a millisecond or two) and every other network keeps its figures.
+//! Edits by the command line in another process are found by the poll, from
+//! the audit rows of ARRS changes since the last one seen; when the count of
+//! such rows says one was missed (a transaction that committed out of id
+//! order), every network's ARRS year is recomputed on its next request.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
@@ -47,6 +58,18 @@ pub struct Data {
     /// The financial year pages show by default.
     pub year: FinancialYear,
     runs: Mutex<HashMap<FinancialYear, Arc<YearRun>>>,
+    /// Each network's ARRS year, as last computed.
+    arrs: Mutex<HashMap<(PcnCode, FinancialYear), Arc<ArrsYear>>>,
+}
+
+/// A network's ARRS year as the pages show it: what the store holds for it
+/// and the budget as at a date.
+pub struct ArrsYear {
+    pub year: pcn_app::arrs::NetworkYear,
+    pub budget: Budget,
+    pub as_at: NaiveDate,
+    /// The network's change stamp when it was read from the store.
+    stamp: (u64, u64),
 }
 
 impl Data {
@@ -68,9 +91,12 @@ impl Data {
     }
 }
 
-/// One form's single-use token, bound to the session that rendered it.
+/// One form's single-use token, bound to the session that rendered it and
+/// to the form's action.
 pub struct FormToken {
     pub session: String,
+    /// The path the form posts to.
+    pub action: String,
     pub issued: Instant,
 }
 
@@ -103,11 +129,20 @@ pub struct Inner {
     pub sessions: RwLock<HashMap<String, Session>>,
     pub forms: Mutex<HashMap<String, FormToken>>,
     pub staged: Mutex<HashMap<String, StagedImport>>,
-    /// Failed logins per client address: (count, window start).
-    pub client_failures: Mutex<HashMap<String, (u32, Instant)>>,
+    /// One permit: uploads are parsed one at a time.
+    pub parsing: tokio::sync::Semaphore,
     pub secure_cookies: bool,
     /// Largest upload accepted, in bytes.
     pub max_upload: usize,
+    /// How many times each network's ARRS data has changed, as this server
+    /// knows; a kept `ArrsYear` is good while its stamp is
+    /// `(arrs_epoch, arrs_changes[network])`.
+    arrs_changes: Mutex<HashMap<PcnCode, u64>>,
+    /// Bumped when every network's ARRS data must be read again.
+    arrs_epoch: AtomicU64,
+    /// The ARRS change feed: the newest audit id read, and how many ARRS
+    /// audit rows (`DataVersion::arrs`) are accounted for.
+    arrs_feed: tokio::sync::Mutex<(i64, i64)>,
 }
 
 #[derive(Clone)]
@@ -127,20 +162,24 @@ fn lock_err<T>(_: T) -> anyhow::Error {
 impl AppState {
     pub async fn new(app: App, secure_cookies: bool, max_upload: usize) -> Result<AppState> {
         let (store, rulebook) = (app.store.clone(), app.rulebook.clone());
-        let accounts = store.data_version().await?.accounts;
+        let version = store.data_version().await?;
+        let newest = store.audit_log(1).await?.first().map_or(0, |e| e.id);
         let data = load_data(&store, &rulebook).await?;
         Ok(AppState(Arc::new(Inner {
             app,
             store,
             rulebook,
             data: RwLock::new(Arc::new(data)),
-            reload: tokio::sync::Mutex::new(accounts),
+            reload: tokio::sync::Mutex::new(version.accounts),
             sessions: RwLock::new(HashMap::new()),
             forms: Mutex::new(HashMap::new()),
             staged: Mutex::new(HashMap::new()),
-            client_failures: Mutex::new(HashMap::new()),
+            parsing: tokio::sync::Semaphore::new(1),
             secure_cookies,
             max_upload,
+            arrs_changes: Mutex::new(HashMap::new()),
+            arrs_epoch: AtomicU64::new(0),
+            arrs_feed: tokio::sync::Mutex::new((newest, version.arrs)),
         })))
     }
 
@@ -165,7 +204,56 @@ impl AppState {
             let data = load_data(&self.store, &self.rulebook).await?;
             *self.data.write().map_err(lock_err)? = Arc::new(data);
         }
+        self.follow_arrs_changes(version.arrs).await
+    }
+
+    /// Marks the networks whose ARRS data another process changed since
+    /// the last call; all of them when the count `arrs` (of every ARRS
+    /// audit row) says a change was missed.
+    async fn follow_arrs_changes(&self, arrs: i64) -> Result<()> {
+        let mut feed = self.arrs_feed.lock().await;
+        if feed.1 == arrs {
+            return Ok(());
+        }
+        const BATCH: i64 = 10_000;
+        let rows = self.store.arrs_changes_after(feed.0, BATCH).await?;
+        for row in &rows {
+            feed.0 = feed.0.max(row.id);
+            let first = row.entity_key.split_whitespace().next().unwrap_or("");
+            match PcnCode::parse(first) {
+                Ok(code) => self.network_changed(&code),
+                // A claim status or a census names no one network.
+                Err(_) => self.all_networks_changed(),
+            }
+        }
+        if feed.1 + rows.len() as i64 != arrs {
+            self.all_networks_changed();
+        }
+        feed.1 = arrs;
         Ok(())
+    }
+
+    /// Says a network's ARRS data changed: its next request reads it again.
+    pub fn network_changed(&self, code: &PcnCode) {
+        if let Ok(mut changes) = self.arrs_changes.lock() {
+            *changes.entry(code.clone()).or_default() += 1;
+        }
+    }
+
+    /// Says every network's ARRS data may have changed.
+    fn all_networks_changed(&self) {
+        self.arrs_epoch.fetch_add(1, Ordering::SeqCst);
+    }
+
+    fn arrs_stamp(&self, code: &PcnCode) -> (u64, u64) {
+        let epoch = self.arrs_epoch.load(Ordering::SeqCst);
+        let count = self
+            .arrs_changes
+            .lock()
+            .ok()
+            .and_then(|c| c.get(code).copied())
+            .unwrap_or(0);
+        (epoch, count)
     }
 
     /// The payment run of a year, computed once per data version.
@@ -230,6 +318,41 @@ impl AppState {
         Ok(run)
     }
 
+    /// A network's ARRS year, with the budget as at `as_at`: kept from an
+    /// earlier request unless the network's ARRS data has changed since.
+    pub async fn arrs_cached(
+        &self,
+        data: &Arc<Data>,
+        code: &PcnCode,
+        year: FinancialYear,
+        as_at: NaiveDate,
+    ) -> Result<Arc<ArrsYear>, crate::error::AppError> {
+        // The stamp is taken before the store is read: a change that lands
+        // after it bumps the count, so this reading is not used again.
+        let stamp = self.arrs_stamp(code);
+        let key = (code.clone(), year);
+        if let Some(kept) = data.arrs.lock().map_err(lock_err)?.get(&key) {
+            if kept.stamp == stamp && kept.as_at == as_at {
+                return Ok(kept.clone());
+            }
+        }
+        let run = self.year_run(data, year).await?;
+        let sum = run.network(code).and_then(|n| arrs_sum(&n.statement));
+        let network_year = self.app.network_year_with_sum(code, year, sum).await?;
+        let budget = network_year.budget(&self.rulebook, as_at, &network_year.posts)?;
+        let entry = Arc::new(ArrsYear {
+            year: network_year,
+            budget,
+            as_at,
+            stamp,
+        });
+        data.arrs
+            .lock()
+            .map_err(lock_err)?
+            .insert(key, entry.clone());
+        Ok(entry)
+    }
+
     /// A network's ARRS year: its posts and the budget as at `as_at`.
     pub async fn arrs_year(
         &self,
@@ -238,11 +361,8 @@ impl AppState {
         year: FinancialYear,
         as_at: NaiveDate,
     ) -> Result<(Vec<Post>, Budget), crate::error::AppError> {
-        let run = self.year_run(data, year).await?;
-        let sum = run.network(code).and_then(|n| arrs_sum(&n.statement));
-        let year = self.app.network_year_with_sum(code, year, sum).await?;
-        let budget = year.budget(&self.rulebook, as_at, &year.posts)?;
-        Ok((year.posts, budget))
+        let kept = self.arrs_cached(data, code, year, as_at).await?;
+        Ok((kept.year.posts.clone(), kept.budget.clone()))
     }
 
     /// Forgets single-use form tokens and staged uploads older than `max_age`.
@@ -252,9 +372,6 @@ impl AppState {
         }
         if let Ok(mut staged) = self.staged.lock() {
             staged.retain(|_, s| s.staged.elapsed() < max_age);
-        }
-        if let Ok(mut failures) = self.client_failures.lock() {
-            failures.retain(|_, (_, since)| since.elapsed() < max_age);
         }
         if let Ok(mut sessions) = self.sessions.write() {
             let now = chrono::Utc::now();
@@ -312,6 +429,7 @@ async fn load_data(store: &Store, rulebook: &Rulebook) -> Result<Data> {
             findings_by_practice,
             year,
             runs: Mutex::new(HashMap::new()),
+            arrs: Mutex::new(HashMap::new()),
         })
     })
     .await

@@ -9,6 +9,7 @@ use pcn_core::funding::{LineStatus, NetworkPay};
 use pcn_core::money::Pence;
 use pcn_core::registry::{NetworkView, PracticeView};
 use pcn_core::{CommissionerCode, PcnCode, PracticeCode};
+use pcn_store::AuditEntry;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -148,8 +149,9 @@ pub fn coverage(practices: &[&PracticeView]) -> Coverage {
 pub struct PracticeLine {
     pub stream: String,
     pub component: String,
-    /// The line's whole amount for the network (pence).
-    pub network_amount_pence: i64,
+    /// The line's whole amount for the network (pence); absent when the
+    /// account may not see the network's funding (`Action::ViewFunding`).
+    pub network_amount_pence: Option<i64>,
     /// The practice's part (pence).
     pub practice_pence: i64,
     /// Why the practice gets this part.
@@ -170,8 +172,15 @@ pub struct PracticeShare {
 
 /// A practice's share of its network's money: paid to it directly, plus its
 /// share of what is paid to the network under the recorded distribution (or,
-/// with none recorded, an illustration by registered list).
-pub fn practice_share(pay: &NetworkPay, practice: &PracticeCode) -> Option<PracticeShare> {
+/// with none recorded, an illustration by registered list). With
+/// `network_figures` false the network's own figures (line amounts, the
+/// total weight) are left out, for an account that may see the practice but
+/// not the network's funding.
+pub fn practice_share(
+    pay: &NetworkPay,
+    practice: &PracticeCode,
+    network_figures: bool,
+) -> Option<PracticeShare> {
     let st = &pay.statement;
     let (dist, basis, method) = match (&pay.distribution, &pay.distribution_method) {
         (Some(d), Some(m)) => (d.clone(), "agreement", m.method_name().to_string()),
@@ -197,7 +206,7 @@ pub fn practice_share(pay: &NetworkPay, practice: &PracticeCode) -> Option<Pract
             lines.push(PracticeLine {
                 stream: l.stream_name.clone(),
                 component: l.component_id.clone(),
-                network_amount_pence: l.amount.0,
+                network_amount_pence: network_figures.then_some(l.amount.0),
                 practice_pence: p.0,
                 why: "paid to the practice directly under the DES".into(),
             });
@@ -222,17 +231,22 @@ pub fn practice_share(pay: &NetworkPay, practice: &PracticeCode) -> Option<Pract
         Vec::new()
     };
     for (l, part) in scheduled.iter().zip(parts.iter()) {
-        lines.push(PracticeLine {
-            stream: l.stream_name.clone(),
-            component: l.component_id.clone(),
-            network_amount_pence: l.amount.0,
-            practice_pence: part.0,
-            why: format!(
+        let why = if network_figures {
+            format!(
                 "{method} share {} of {} after a top-slice of {}",
                 pcn_core::text::thousands(share.weight),
                 pcn_core::text::thousands(weight_total),
                 dist.top_slice
-            ),
+            )
+        } else {
+            format!("{method} share of the network's scheduled payments")
+        };
+        lines.push(PracticeLine {
+            stream: l.stream_name.clone(),
+            component: l.component_id.clone(),
+            network_amount_pence: network_figures.then_some(l.amount.0),
+            practice_pence: part.0,
+            why,
         });
     }
     total += share.amount;
@@ -246,13 +260,27 @@ pub fn practice_share(pay: &NetworkPay, practice: &PracticeCode) -> Option<Pract
     })
 }
 
-/// A practice's shares of every network it belongs to in a year's run.
-pub fn practice_shares(run: &YearRun, code: &PracticeCode) -> Vec<PracticeShare> {
+/// A practice's shares of every network it belongs to in a year's run, as
+/// `account` may see them: a network's own figures only where the policy
+/// lets the account see that network's funding as at the pages' date.
+pub fn practice_shares(
+    run: &YearRun,
+    data: &Data,
+    account: &Account,
+    code: &PracticeCode,
+) -> Vec<PracticeShare> {
     run.run
         .networks
         .iter()
         .filter(|n| n.members.iter().any(|m| &m.code == code))
-        .filter_map(|n| practice_share(n, code))
+        .filter_map(|n| {
+            let figures = data
+                .snapshot
+                .networks
+                .get(&n.statement.pcn)
+                .is_some_and(|v| allows(account, Action::ViewFunding, Target::Network(v)));
+            practice_share(n, code, figures)
+        })
         .collect()
 }
 
@@ -280,6 +308,31 @@ pub fn audit_visible(account: &Account, data: &Data, entity_key: &str, entity: &
         };
     }
     false
+}
+
+/// What an account's audit view lists: the changes it may read (newest
+/// 300) and, for admins, the refusals (newest 100, each counting a window's
+/// worth). The two are read apart, so no number of refusals can push a
+/// change out of view.
+pub async fn audit_rows(
+    state: &super::state::AppState,
+    account: &Account,
+    data: &Data,
+) -> Result<(Vec<AuditEntry>, Vec<AuditEntry>), pcn_store::Error> {
+    let changes: Vec<AuditEntry> = state
+        .store
+        .audit_changes(5_000)
+        .await?
+        .into_iter()
+        .filter(|e| audit_visible(account, data, &e.entity_key, &e.entity))
+        .take(300)
+        .collect();
+    let refusals = if account.role == pcn_core::access::Role::Admin {
+        state.store.audit_refusals(100).await?
+    } else {
+        Vec::new()
+    };
+    Ok((changes, refusals))
 }
 
 /// Networks grouped by commissioner code, for the national page.

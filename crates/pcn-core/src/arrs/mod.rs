@@ -377,15 +377,40 @@ pub struct NewPost {
 }
 
 impl NewPost {
+    /// A full-time ARRS post employed by the network in England, in the
+    /// role's usual band, costed at the maximum (no pay recorded).
+    pub fn arrs(pcn: PcnCode, person: &str, role: &str, start: NaiveDate) -> NewPost {
+        NewPost {
+            pcn,
+            person: person.to_string(),
+            name: None,
+            role: role.to_string(),
+            band: None,
+            wte: Decimal::ONE,
+            start,
+            end: None,
+            salary: None,
+            on_costs: None,
+            levy: false,
+            employer: Employer::Network,
+            funding: Funding::Arrs,
+            region: Region::England,
+        }
+    }
+
     /// The post, its role resolved and checked against the rules of its
     /// start's year.
     pub fn to_post(&self, rb: &Rulebook) -> Result<Post, ArrsError> {
-        let person = self.person.trim();
-        if person.is_empty() || person.chars().count() > 64 || person.chars().any(char::is_control)
-        {
-            return Err(invalid(
-                "the staff reference must be 1 to 64 printable characters",
-            ));
+        // What a person typed: one line each, of a sane length.
+        let typed = |e: crate::text::TextError| invalid(e.to_string());
+        let person =
+            crate::text::check_line("the staff reference", &self.person, 64).map_err(typed)?;
+        let name =
+            crate::text::check_opt_line("the name", self.name.as_deref(), 100).map_err(typed)?;
+        crate::text::check_line("the role", &self.role, 100).map_err(typed)?;
+        crate::text::check_opt_line("the band", self.band.as_deref(), 16).map_err(typed)?;
+        if let Employer::Provider(provider) = &self.employer {
+            crate::text::check_line("the employer", provider, 100).map_err(typed)?;
         }
         let fy = FinancialYear::containing(self.start);
         let (role, band) = if self.funding == Funding::Arrs {
@@ -406,7 +431,7 @@ impl NewPost {
             id: 0,
             pcn: self.pcn.clone(),
             person: person.to_string(),
-            name: self.name.clone().filter(|n| !n.trim().is_empty()),
+            name: name.map(str::to_string),
             role,
             employer: self.employer.clone(),
             funding: self.funding,

@@ -13,6 +13,7 @@ pub fn opts() -> ImportOptions {
     ImportOptions {
         as_at: None,
         today: d(2026, 8, 1),
+        limits: pcn_import::Limits::default(),
     }
 }
 
