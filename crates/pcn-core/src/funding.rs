@@ -610,9 +610,11 @@ fn line_for(
     if let Some(e) = &figure.estimate {
         line.estimates.push(e.clone());
     }
+    // A figure of another date than the rule's is an estimate: say so,
+    // unless the figure already says how it was estimated.
     if let Some(pop_date) = component.population_date {
         if let Some(as_at) = figure.as_at {
-            if as_at != pop_date {
+            if as_at != pop_date && figure.estimate.is_none() {
                 line.estimates.push(format!(
                     "the rule uses the list as at {pop_date}; the nearest held is as at {as_at}"
                 ));

@@ -14,7 +14,9 @@ use pcn_core::access::Account;
 use pcn_core::arrs::{Budget, Post};
 use pcn_core::checks::{self, CheckConfig, Report, Scope as CheckScope};
 use pcn_core::funding::PayRun;
+use pcn_app::reconcile::Against;
 use pcn_core::payrun::{arrs_sum, RunOptions, Selection};
+use pcn_core::reconcile::{NetworkReconciliation, Reconciliation};
 use pcn_core::registry::{Registry, Snapshot};
 use pcn_core::rulebook::{FinancialYear, Rulebook};
 use pcn_core::PcnCode;
@@ -32,6 +34,24 @@ impl YearRun {
     }
 }
 
+/// A year's reconciliation of every network against one source of what was
+/// paid, with each network's place in it.
+pub struct YearReconciliation {
+    pub reconciliation: Reconciliation,
+    pub by_pcn: HashMap<PcnCode, usize>,
+}
+
+impl YearReconciliation {
+    pub fn network(&self, code: &PcnCode) -> Option<&NetworkReconciliation> {
+        self.by_pcn
+            .get(code)
+            .map(|i| &self.reconciliation.networks[*i])
+    }
+}
+
+/// Reconciliations per year and source; `None` when nothing paid is held.
+type Reconciliations = HashMap<(FinancialYear, Against), Option<Arc<YearReconciliation>>>;
+
 /// Everything computed from the store at one data version.
 pub struct Data {
     /// The store's fact version this was computed at.
@@ -47,6 +67,7 @@ pub struct Data {
     /// The financial year pages show by default.
     pub year: FinancialYear,
     runs: Mutex<HashMap<FinancialYear, Arc<YearRun>>>,
+    reconciliations: Mutex<Reconciliations>,
 }
 
 impl Data {
@@ -230,6 +251,66 @@ impl AppState {
         Ok(run)
     }
 
+    /// The reconciliation of a year (every network) against the payments
+    /// file or the remittances, computed once per data version; `None` when
+    /// nothing paid in the year is held.
+    pub async fn year_reconciliation(
+        &self,
+        data: &Arc<Data>,
+        year: FinancialYear,
+        against: Against,
+    ) -> Result<Option<Arc<YearReconciliation>>, crate::error::AppError> {
+        if let Some(r) = data
+            .reconciliations
+            .lock()
+            .map_err(lock_err)?
+            .get(&(year, against))
+        {
+            return Ok(r.clone());
+        }
+        let run = self.year_run(data, year).await?;
+        let remittances = match against {
+            Against::Remittances => self.store.remittances(year, None).await.map_err(anyhow::Error::from)?,
+            Against::Payments => Vec::new(),
+        };
+        let held = match against {
+            Against::Payments => pcn_app::reconcile::years_with_payments(&data.registry).contains(&year),
+            Against::Remittances => !remittances.is_empty(),
+        };
+        let computed = if held {
+            let data2 = data.clone();
+            let r = tokio::task::spawn_blocking(move || {
+                let reconciliation = pcn_app::reconcile::reconcile_run(
+                    &data2.registry,
+                    &run.run,
+                    &Selection::all(),
+                    against,
+                    &remittances,
+                );
+                let by_pcn = reconciliation
+                    .networks
+                    .iter()
+                    .enumerate()
+                    .map(|(i, n)| (n.pcn.clone(), i))
+                    .collect();
+                YearReconciliation {
+                    reconciliation,
+                    by_pcn,
+                }
+            })
+            .await
+            .context("the reconciliation stopped")?;
+            Some(Arc::new(r))
+        } else {
+            None
+        };
+        data.reconciliations
+            .lock()
+            .map_err(lock_err)?
+            .insert((year, against), computed.clone());
+        Ok(computed)
+    }
+
     /// A network's ARRS year: its posts and the budget as at `as_at`.
     pub async fn arrs_year(
         &self,
@@ -312,6 +393,7 @@ async fn load_data(store: &Store, rulebook: &Rulebook) -> Result<Data> {
             findings_by_practice,
             year,
             runs: Mutex::new(HashMap::new()),
+            reconciliations: Mutex::new(HashMap::new()),
         })
     })
     .await
