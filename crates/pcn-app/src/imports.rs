@@ -41,13 +41,39 @@ impl App {
             .await
     }
 
-    /// Writes a file already read (the web app's preview, then commit).
+    /// What a file read whole still lacks before it may be written: a
+    /// remittance CSV names rulebook streams and networks, which only the
+    /// rulebook and the registry can confirm (every problem named by file,
+    /// row, column and value). Other files need nothing more.
+    pub async fn check_parsed(
+        &self,
+        parsed: &ParsedFile,
+        file_name: &str,
+    ) -> Result<Option<ImportError>> {
+        if parsed.facts.remittances.is_empty() {
+            return Ok(None);
+        }
+        let registry = self.registry().await?;
+        Ok(pcn_import::remittance::check(
+            file_name,
+            &parsed.facts.remittances,
+            &self.rulebook,
+            |pcn| registry.knows_network(pcn),
+        )
+        .err())
+    }
+
+    /// Writes a file already read (the web app's preview, then commit),
+    /// after [`App::check_parsed`]: a refused file writes nothing.
     pub async fn write_parsed(
         &self,
         parsed: ParsedFile,
         file_name: &str,
         actor: &str,
     ) -> Result<FileOutcome> {
+        if let Some(refused) = self.check_parsed(&parsed, file_name).await? {
+            return Ok(FileOutcome::Refused(refused));
+        }
         let import = NewImport {
             sha256: &parsed.sha256,
             file_name,

@@ -5,6 +5,8 @@
 //! - [`App`]: the store and the rulebook every use case works with;
 //! - [`registry`]: load the registry (from the store's cache);
 //! - [`pay`]: a year's payment run, with the recorded agreements and assessments;
+//! - [`reconcile`]: a year's statements against what was paid (the payments
+//!   file, or networks' remittances), with the cause of every difference;
 //! - [`governance`]: governance facts, distribution agreements, assessments;
 //! - [`arrs`]: posts, terms, payroll actuals, claims, a network's ARRS year,
 //!   plans and the national report;
@@ -23,6 +25,7 @@ pub mod demo;
 pub mod governance;
 pub mod imports;
 pub mod pay;
+pub mod reconcile;
 pub mod registry;
 pub mod rules;
 

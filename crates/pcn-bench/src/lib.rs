@@ -1,6 +1,7 @@
 //! `pcn bench`: times the national import into a fresh SQLite database, the
-//! national `pcn check`, a national payment run and its export, and the ARRS
-//! year of every network, on the real files, and prints the median of several
+//! national `pcn check`, a national payment run and its export, the ARRS
+//! year of every network, and a national `pcn reconcile` of 2021-22, on the
+//! real files, and prints the median of several
 //! runs (these machines are noisy: compare ratios, not single runs).
 //! `pcn bench --web` load-tests the web app on the national database, then
 //! a mixed load: reads at full concurrency while a roster is edited ten
@@ -76,6 +77,20 @@ pub fn national_files(data: &Path) -> Vec<PathBuf> {
     .collect()
 }
 
+/// What `pcn reconcile` of 2021-22 reads beyond the national registry: the
+/// lists of 1 January 2021 (the year's population date), the practice map of
+/// January 2022 and the year's NHS Payments to General Practice.
+pub fn reconcile_files(data: &Path) -> Vec<PathBuf> {
+    [
+        "nhsd-gp-reg-pat-prac-2021-01/gp-reg-pat-prac-all.csv.gz",
+        "nhsd-gp-reg-pat-prac-2022-01/gp-reg-pat-prac-map.csv",
+        "nhsd-nhs-payments-gp-2021-22/nhspaymentsgp-21-22-prac.csv.gz",
+    ]
+    .iter()
+    .map(|f| data.join(f))
+    .collect()
+}
+
 fn median(mut samples: Vec<Duration>) -> Duration {
     samples.sort();
     samples[samples.len() / 2]
@@ -133,6 +148,9 @@ struct Samples {
     seed: Vec<Duration>,
     roster_load: Vec<Duration>,
     claims_year: Vec<Duration>,
+    reconcile: Vec<Duration>,
+    reconcile_core: Vec<Duration>,
+    reconciled_networks: usize,
     findings: usize,
     networks_paid: usize,
     claim_lines: usize,
@@ -145,6 +163,7 @@ pub async fn run(args: BenchArgs) -> Result<ExitCode> {
     }
     let missing: Vec<_> = national_files(&args.data)
         .into_iter()
+        .chain(reconcile_files(&args.data))
         .filter(|p| !p.exists())
         .collect();
     if !missing.is_empty() {
@@ -241,7 +260,52 @@ async fn one_run(args: &BenchArgs, path: &Path, counted: bool, s: &mut Samples) 
     .await?;
     keep(&mut s.whole_check, d);
     pay_run(&registry, counted, s)?;
-    arrs_year(args, path, counted, s).await
+    arrs_year(args, path, counted, s).await?;
+    reconcile_year(args, path, counted, s).await
+}
+
+/// `pcn reconcile --year 2021-22` national, after importing the year's
+/// files: as a user runs it (open the database, load the registry, build the
+/// year's run, reconcile, render the CSV), and the reconciliation alone.
+async fn reconcile_year(args: &BenchArgs, path: &Path, counted: bool, s: &mut Samples) -> Result<()> {
+    use pcn_app::reconcile::Against;
+    use pcn_core::payrun::Selection;
+    let year = pcn_core::rulebook::FinancialYear::starting(2021);
+    let app = open(path).await?;
+    for file in reconcile_files(&args.data) {
+        import_file(&app, &file).await?;
+    }
+    app.refresh_cache().await?;
+    app.close().await;
+    let (networks, whole) = timed(async {
+        let app = open(path).await?;
+        let r = app.reconcile(year, &Selection::all(), Against::Payments).await?;
+        app.close().await;
+        std::hint::black_box(pcn_export::reconcile::reconciliation_csv(&r)?);
+        Ok(r.networks.len())
+    })
+    .await?;
+    // The core's part: the run and the registry in memory, reconciled.
+    let app = open(path).await?;
+    let registry = app.registry().await?;
+    app.close().await;
+    let rulebook = pcn_app::rules::load(None)?;
+    let run = pcn_app::pay::build_run(&rulebook, &registry, year, &Selection::all(), &Default::default())?;
+    let started = Instant::now();
+    std::hint::black_box(pcn_app::reconcile::reconcile_run(
+        &registry,
+        &run,
+        &Selection::all(),
+        Against::Payments,
+        &[],
+    ));
+    let core = started.elapsed();
+    s.reconciled_networks = networks;
+    if counted {
+        s.reconcile.push(whole);
+        s.reconcile_core.push(core);
+    }
+    Ok(())
 }
 
 /// A national payment run: every network, every stream, distribution to practices.
@@ -357,6 +421,17 @@ fn report(args: &BenchArgs, runs: usize, s: Samples) {
                 s.roster_networks, s.claim_lines
             ),
             s.claims_year,
+        ),
+        (
+            format!(
+                "pcn reconcile 2021-22 end to end (open, load, run, reconcile {} networks with the payments file, CSV)",
+                s.reconciled_networks
+            ),
+            s.reconcile,
+        ),
+        (
+            "the reconciliation alone (run and registry in memory, with alternatives)".into(),
+            s.reconcile_core,
         ),
     ] {
         println!("  {label}: {}", ms(median(samples)));

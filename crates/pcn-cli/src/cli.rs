@@ -86,6 +86,10 @@ pub enum Command {
     },
     /// The Network Contract DES payments of a financial year, per network, line by line.
     Pay(Box<crate::pay::PayArgs>),
+    /// A year's statements against what was actually paid (the payments file
+    /// or networks' remittances), per network and stream, with the cause of
+    /// every difference and the national and per-commissioner summaries.
+    Reconcile(Box<crate::reconcile::ReconcileArgs>),
     /// The Additional Roles Reimbursement Scheme: roster, monthly claims,
     /// budget against the ARRS Sum, hiring what-ifs, the national picture.
     #[command(subcommand)]
@@ -319,6 +323,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             password,
         } => crate::demo::run(&ctx, &demo_database, !no_serve, listen, password).await,
         Command::Pay(args) => crate::pay::run(&ctx, *args).await,
+        Command::Reconcile(args) => crate::reconcile::run(&ctx, *args).await,
         Command::Arrs(command) => crate::arrs::run(&ctx, command).await,
         #[cfg(feature = "bench")]
         Command::Bench(args) => pcn_bench::run(args).await,

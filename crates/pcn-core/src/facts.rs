@@ -81,10 +81,13 @@ pub enum SourceKind {
     /// NHS England's PCN adjusted populations by practice (raw list,
     /// adjusted and weighted populations).
     PcnAdjustedPopulations,
+    /// pcn's own CSV of a network's remittances (`pcn_code, month, stream,
+    /// amount`): what it was paid, month by month.
+    Remittances,
 }
 
 impl SourceKind {
-    pub const ALL: [SourceKind; 31] = [
+    pub const ALL: [SourceKind; 32] = [
         SourceKind::EpcnDetails,
         SourceKind::EpcnPartners,
         SourceKind::EpcnWorkbook,
@@ -116,6 +119,7 @@ impl SourceKind {
         SourceKind::AccessSessionsPlanned,
         SourceKind::AccessSessionsDelivered,
         SourceKind::PcnAdjustedPopulations,
+        SourceKind::Remittances,
     ];
 
     pub fn name(self) -> &'static str {
@@ -151,6 +155,7 @@ impl SourceKind {
             SourceKind::AccessSessionsPlanned => "access-sessions-planned",
             SourceKind::AccessSessionsDelivered => "access-sessions-delivered",
             SourceKind::PcnAdjustedPopulations => "pcn-adjusted-populations",
+            SourceKind::Remittances => "remittances",
         }
     }
 
@@ -386,6 +391,11 @@ pub struct FactBatch {
     /// Service delivery records: care home rounds and plans, access sessions.
     #[serde(default)]
     pub services: crate::services::ServiceRecords,
+    /// Rows of networks' remittance CSVs. Not part of the registry: the
+    /// store keeps them in their own table and reads them back for a
+    /// reconciliation, so they stay out of the registry cache's encoding.
+    #[serde(skip)]
+    pub remittances: Vec<Remittance>,
 }
 
 impl FactBatch {
@@ -410,6 +420,7 @@ impl FactBatch {
                 .sum::<usize>()
             + self.national_appointments.len()
             + self.services.len()
+            + self.remittances.len()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -433,6 +444,7 @@ impl FactBatch {
         self.national_appointments
             .extend(other.national_appointments);
         self.services.extend(other.services);
+        self.remittances.extend(other.remittances);
     }
 }
 
@@ -609,6 +621,22 @@ pub struct PaymentActualFact {
     pub stream: String,
     /// Pence, exact.
     pub amount: i64,
+}
+
+/// One row of a network's remittance CSV: an amount paid to the network for
+/// a month and a rulebook stream (see `pcn_import::remittance`). Rows for the
+/// same network, month and stream add up (a payment and a later adjustment).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Remittance {
+    pub pcn: PcnCode,
+    /// The first day of the month the payment is for.
+    pub month: NaiveDate,
+    /// A rulebook stream id, such as `core-pcn-funding`.
+    pub stream: crate::rulebook::StreamId,
+    pub amount: crate::money::Pence,
+    /// The row of the file it was read from (the header is row 1), so a
+    /// problem found later (an unknown network) can name it.
+    pub row: u64,
 }
 
 /// The governance facts the official files lack, one field at a time, each

@@ -601,8 +601,10 @@ fn record_figure(line: &mut Line, component: &Component, figure: &Figure) {
     if let Some(e) = &figure.estimate {
         line.estimates.push(e.clone());
     }
+    // A figure of another date than the rule's is an estimate: say so,
+    // unless the figure already says how it was estimated.
     if let (Some(pop_date), Some(as_at)) = (component.population_date, figure.as_at) {
-        if as_at != pop_date {
+        if as_at != pop_date && figure.estimate.is_none() {
             line.estimates.push(format!(
                 "the rule uses the list as at {pop_date}; the nearest held is as at {as_at}"
             ));
@@ -849,6 +851,8 @@ fn line_for(
         }
     };
     record_figure(&mut line, component, &figure);
+
+    // Which months are paid.
     let covered: Vec<(usize, NaiveDate)> = months
         .iter()
         .copied()

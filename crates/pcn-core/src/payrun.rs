@@ -7,19 +7,21 @@
 //!   year, on the first day of every month, so a practice that joins or
 //!   leaves part way is paid by month; network-level streams count the
 //!   members of the network's first month in force (see [`crate::funding`]);
-//! - **registered lists**: the list extract on or before 1 January before
-//!   the year (the DES population date), else the earliest after it, which the
-//!   statement then marks as an estimate;
-//! - **weighted and adjusted populations, care-home beds, IIF points**: the
-//!   recorded figure nearest the population date (see
-//!   [`Registry::weighted_population`]); a missing one is estimated or refused
-//!   by the funding engine as [`MissingInputs`] says;
+//! - **registered lists, weighted and adjusted populations**: each as at the
+//!   year's DES population date (`population_date` in the rulebook, 1 January
+//!   before the year so far): the figure of that date where held; else the
+//!   straight line between the figures either side of it (each within a
+//!   year); else the nearest held; both marked as estimates on every line
+//!   they touch ([`figure_at`]). A missing one is estimated or refused by the
+//!   funding engine as [`MissingInputs`] says;
+//! - **care-home beds, IIF points**: the recorded figure nearest the year
+//!   (see [`Registry::care_home_beds`], [`Registry::iif_points`]);
 //! - **the national mean PCN list** (the IIF list-size adjustment): over every
 //!   network with members on the membership date, whatever the selection;
 //! - **distribution**: the method given for the run, else the network's
 //!   recorded agreement for the year, applied after its top-slice.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
@@ -114,7 +116,9 @@ pub enum PayRunError {
     NoSuchNetwork { pcn: PcnCode, date: NaiveDate },
 }
 
-/// The DES population date of a year: 1 January before it starts.
+/// The DES population date of a year when its rules name none: 1 January
+/// before it starts (the date every PCN population has been taken as at so
+/// far; the rulebook gives it per component, see [`YearRules::population_date`]).
 pub fn population_date(year: FinancialYear) -> NaiveDate {
     // 1 January always exists.
     NaiveDate::from_ymd_opt(year.start_year(), 1, 1).unwrap_or(year.start())
@@ -132,20 +136,79 @@ pub fn list_extract_for(registry: &Registry, population_date: NaiveDate) -> Opti
         .copied()
 }
 
+/// How far either side of a date the two figures around it may be for the
+/// straight line between them to stand for the figure of the date.
+pub const INTERPOLATION_SPAN_DAYS: i64 = 366;
+
+/// The figure of `date` from a dated series (ascending; of two figures of
+/// one date, the later wins, as a later import does):
+/// - the figure of the date itself, exact;
+/// - else, when there are figures before and after it, each at most
+///   [`INTERPOLATION_SPAN_DAYS`] away, the straight line between them at the
+///   date (two places), marked as an estimate;
+/// - else the latest before it, or the earliest after it, marked as an
+///   estimate with its own date.
+///
+/// `what` names the figures in the estimate's words (`registered lists`).
+/// The words name dates, never values, so a network's members share them.
+pub fn figure_at(series: &[(NaiveDate, Decimal)], date: NaiveDate, what: &str) -> Option<Figure> {
+    let upto = series.partition_point(|(d, _)| *d <= date);
+    let before = upto.checked_sub(1).and_then(|i| series.get(i)).copied();
+    if let Some((d, v)) = before.filter(|(d, _)| *d == date) {
+        return Some(Figure::exact(v, Some(d)));
+    }
+    let after = series.get(upto).map(|(first, _)| {
+        let end = upto + series[upto..].partition_point(|(d, _)| d == first);
+        series[end - 1]
+    });
+    let within = |a: NaiveDate, b: NaiveDate| (b - a).num_days() <= INTERPOLATION_SPAN_DAYS;
+    let estimate = |value: Decimal, as_at: NaiveDate, how: String| Figure {
+        value,
+        as_at: Some(as_at),
+        estimate: Some(how),
+    };
+    match (before, after) {
+        (Some((d0, v0)), Some((d1, v1))) if within(d0, date) && within(date, d1) => {
+            let part = Decimal::from((date - d0).num_days()) / Decimal::from((d1 - d0).num_days());
+            Some(estimate(
+                (v0 + (v1 - v0) * part).round_dp(2),
+                date,
+                format!(
+                    "{what} as at {date} estimated on the straight line between those of {d0} and {d1} (none of {date} is held)"
+                ),
+            ))
+        }
+        (Some((d0, v0)), _) => Some(estimate(
+            v0,
+            d0,
+            format!("{what} as at {date} not held: the nearest earlier, of {d0}, is used"),
+        )),
+        (None, Some((d1, v1))) => Some(estimate(
+            v1,
+            d1,
+            format!("{what} as at {date} not held: the nearest later, of {d1}, is used"),
+        )),
+        (None, None) => None,
+    }
+}
+
 /// The national mean PCN registered list: the mean over every network with
-/// members in `membership` of its members' lists in `lists`.
-pub fn national_mean_list(membership: &Snapshot, lists: &Snapshot) -> Option<Decimal> {
-    let network_lists: Vec<u64> = membership
+/// members in `membership` of its members' lists (`lists`, by practice).
+pub fn national_mean_list(
+    membership: &Snapshot,
+    lists: &HashMap<PracticeCode, Option<Figure>>,
+) -> Option<Decimal> {
+    let network_lists: Vec<Decimal> = membership
         .networks_with_members()
         .map(|n| {
             n.members
                 .iter()
-                .filter_map(|c| lists.practices.get(c).and_then(|p| p.list_size))
+                .filter_map(|c| lists.get(c).cloned().flatten().map(|f| f.value))
                 .sum()
         })
         .collect();
     (!network_lists.is_empty()).then(|| {
-        Decimal::from(network_lists.iter().sum::<u64>()) / Decimal::from(network_lists.len() as u64)
+        network_lists.iter().sum::<Decimal>() / Decimal::from(network_lists.len() as u64)
     })
 }
 
@@ -174,26 +237,36 @@ pub fn members_by_month(
     months_in
 }
 
-/// The snapshots a year's run reads: membership on its date, and lists at the
-/// DES population date (or the nearest extract).
+/// What a year's run reads: membership on its date, and every member's
+/// registered list as at the population date ([`figure_at`]).
 struct YearView {
     year: FinancialYear,
     membership_date: NaiveDate,
     population_date: NaiveDate,
     membership: Snapshot,
-    lists: Snapshot,
+    lists: HashMap<PracticeCode, Option<Figure>>,
     national_mean_list: Option<Decimal>,
 }
 
 impl YearView {
-    fn new(registry: &Registry, year: FinancialYear, membership_as_at: Option<NaiveDate>) -> Self {
+    fn new(registry: &Registry, rules: &YearRules, membership_as_at: Option<NaiveDate>) -> Self {
+        let year = rules.financial_year;
         let membership_date = membership_as_at.unwrap_or_else(|| year.start());
         let membership = registry.at(membership_date);
-        let population_date = population_date(year);
-        let lists = match list_extract_for(registry, population_date) {
-            Some(extract) if Some(extract) != membership.list_extract => registry.at(extract),
-            _ => membership.clone(),
-        };
+        let population_date = rules
+            .population_date()
+            .unwrap_or_else(|| population_date(year));
+        let lists: HashMap<PracticeCode, Option<Figure>> = membership
+            .practices
+            .keys()
+            .map(|code| {
+                let series = registry.list_sizes_of(code);
+                (
+                    code.clone(),
+                    figure_at(&series, population_date, "registered lists"),
+                )
+            })
+            .collect();
         let national_mean_list = national_mean_list(&membership, &lists);
         YearView {
             year,
@@ -206,22 +279,27 @@ impl YearView {
     }
 
     fn member(&self, registry: &Registry, code: &PracticeCode) -> MemberInputs {
-        let practice = self
-            .lists
-            .practices
-            .get(code)
-            .or_else(|| self.membership.practices.get(code));
+        let registered = match self.lists.get(code) {
+            Some(figure) => figure.clone(),
+            None => figure_at(
+                &registry.list_sizes_of(code),
+                self.population_date,
+                "registered lists",
+            ),
+        };
         MemberInputs {
             code: code.clone(),
-            name: practice.and_then(|p| p.name.clone()),
-            registered: self
-                .lists
+            name: self
+                .membership
                 .practices
                 .get(code)
-                .and_then(|p| p.list_size.map(|n| Figure::exact(n, p.list_as_at))),
-            weighted: registry
-                .weighted_population(code, self.population_date)
-                .map(|(as_at, value)| Figure::exact(value, Some(as_at))),
+                .and_then(|p| p.name.clone()),
+            registered,
+            weighted: figure_at(
+                registry.weighted_populations_of(code),
+                self.population_date,
+                "contractor weighted populations",
+            ),
             membership_months: None,
         }
     }
@@ -283,17 +361,20 @@ fn network_inputs(
         name: view_network.name.clone(),
         commissioner: view_network.commissioner.clone(),
         payee: view_network.governance.nominated_payee.clone(),
-        // A network whose first members come part way through the year is
-        // paid from that month, even when ODS gives no open date.
-        open_date: view_network
-            .open_date
-            .filter(|d| *d > year.start())
-            .max((first_month > year.start()).then_some(first_month)),
+        // A network is paid from the month its first members join, not from
+        // ODS's open date: ODS recorded every network of July 2019 as opened
+        // on 1 October 2019 (when it first held networks), while the
+        // payments files show their practices paid as members from April
+        // 2019. Where ODS's date is the true one, the members' relationships
+        // start with it, so the first month with members is the same.
+        open_date: (first_month > year.start()).then_some(first_month),
         close_date: view_network.close_date.filter(|d| *d <= year.end()),
         members,
-        adjusted: registry
-            .adjusted_population(code, population_date)
-            .map(|(as_at, value)| Figure::exact(value, Some(as_at))),
+        adjusted: figure_at(
+            registry.adjusted_populations_of(code),
+            population_date,
+            "the PCN adjusted population",
+        ),
         care_home_beds: care_home_beds(registry, code, year),
         iif_points: registry
             .iif_points(code, year)
@@ -328,7 +409,7 @@ pub fn build(
     options: &RunOptions,
 ) -> Result<PayRun, PayRunError> {
     let year = rules.financial_year;
-    let view = YearView::new(registry, year, options.membership_as_at);
+    let view = YearView::new(registry, rules, options.membership_as_at);
     let months = funding::months_of(year);
     // Networks that open part way are described as at their first month with members.
     let mut later: BTreeMap<NaiveDate, Snapshot> = BTreeMap::new();

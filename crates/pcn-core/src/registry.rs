@@ -332,6 +332,43 @@ impl Registry {
             .copied()
     }
 
+    /// Every registered list (all sexes) held for a practice, ascending by
+    /// date, counts as decimals (the series [`crate::payrun::figure_at`] reads).
+    pub fn list_sizes_of(&self, practice: &PracticeCode) -> Vec<(NaiveDate, Decimal)> {
+        self.practices
+            .get(practice)
+            .map(|p| {
+                p.list_sizes
+                    .iter()
+                    .map(|(d, n)| (*d, Decimal::from(*n)))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// Every contractor weighted population held for a practice, ascending by date.
+    pub fn weighted_populations_of(&self, practice: &PracticeCode) -> &[(NaiveDate, Decimal)] {
+        self.funding
+            .weighted
+            .get(practice)
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
+    }
+
+    /// Every PCN adjusted population held for a network, ascending by date.
+    pub fn adjusted_populations_of(&self, pcn: &PcnCode) -> &[(NaiveDate, Decimal)] {
+        self.funding
+            .adjusted
+            .get(pcn)
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
+    }
+
+    /// Every PCN payment NHS Payments to General Practice records, all years.
+    pub fn payment_actuals(&self) -> &[PaymentActualFact] {
+        &self.funding.payment_actuals
+    }
+
     /// The PCN adjusted population of a network as at `as_at`, by the same
     /// rule as [`Registry::weighted_population`].
     pub fn adjusted_population(

@@ -497,6 +497,7 @@ timing = "monthly"
   rate = "8.427"
   unit = "gbp-per-patient-per-year"
   basis = "adjusted-population"
+  population_date = 2025-01-01
   des = { document = "Network Contract DES Contract specification 2025/26", section = "10.4" }
   source = { ref = "S06", document = "Pulse PCN", kind = "secondary" }
   verified = true
@@ -618,6 +619,7 @@ timing = "monthly"
   rate = "9"
   unit = "gbp-per-patient-per-year"
   basis = "adjusted-population"
+  population_date = 2025-01-01
   des = { document = "x", section = "1" }
   source = { document = "x", kind = "secondary" }
   verified = false
@@ -644,6 +646,53 @@ timing = "monthly"
 }
 
 #[test]
+fn a_population_basis_needs_its_population_date_and_a_year_has_one() {
+    let msgs = problems(&GOOD.replace("  population_date = 2025-01-01\n", ""));
+    assert_one(
+        &msgs,
+        "stream[0] (enhanced-access).component[0].population_date",
+        "missing: a rate on a population needs the date the DES takes it as at",
+    );
+    let beds = GOOD
+        .replace("\"gbp-per-patient-per-year\"", "\"gbp-per-bed-per-year\"")
+        .replace("\"adjusted-population\"", "\"care-home-beds\"");
+    assert_one(
+        &problems(&beds),
+        "stream[0] (enhanced-access).component[0].population_date",
+        "only applies to a population basis",
+    );
+    let second = r#"
+[[stream]]
+id = "core-pcn-funding"
+name = "Core"
+paid_to = "pcn"
+effective_from = 2025-04-01
+effective_to = 2026-03-31
+timing = "monthly"
+  [[stream.component]]
+  id = "registered"
+  rate = "2.266"
+  unit = "gbp-per-patient-per-year"
+  basis = "registered-list"
+  population_date = 2025-04-01
+  des = { document = "x", section = "1" }
+  source = { document = "x", kind = "secondary" }
+  verified = false
+  confidence = "weak"
+"#;
+    assert_one(
+        &problems(&format!("{GOOD}{second}")),
+        "stream[1] (core-pcn-funding).component[0].population_date",
+        "2025-04-01 differs from 2025-01-01 (stream[0] (enhanced-access).component[0].population_date): a year takes every population as at one date",
+    );
+    let rb = load(FILE, GOOD).unwrap();
+    assert_eq!(
+        rb.year("2025-26").unwrap().population_date(),
+        Some(d(2025, 1, 1))
+    );
+}
+
+#[test]
 fn duplicate_component_ids_in_a_stream_are_rejected() {
     let extra = r#"
   [[stream.component]]
@@ -651,6 +700,7 @@ fn duplicate_component_ids_in_a_stream_are_rejected() {
   rate = "1"
   unit = "gbp-per-patient-per-year"
   basis = "adjusted-population"
+  population_date = 2025-01-01
   des = { document = "x", section = "1" }
   source = { document = "x", kind = "secondary" }
   verified = false

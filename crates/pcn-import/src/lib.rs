@@ -27,10 +27,11 @@
 //! | `gpad-national-summary`, `gpad-national-monthly` | GPAD summary workbook Table 1 (or as CSV); a national monthly CSV | [`gpad_national`] |
 //! | `care-home-rounds`, `care-plans` | pcn's care home rounds and care plans CSVs | [`care_home_delivery`] |
 //! | `access-sessions-planned`, `-delivered` | pcn's enhanced access session CSVs | [`access_sessions`] |
+//! | `remittances` | a network's remittance CSV (`pcn_code, month, stream, amount`) | [`remittance`] |
 //!
-//! A network's remittance CSV (what it was actually paid, month by month)
-//! is read by [`remittance::parse`], which checks its stream ids against a
-//! rulebook; it is not a fact file.
+//! A remittance CSV names rulebook streams and networks, which a reader
+//! cannot know: the caller checks them with [`remittance::check`] before
+//! writing (`pcn-app` does).
 //!
 //! Decoding (gzip, xlsx, BOM, Windows-1252, `¬`, header matching) is shared:
 //! see [`decode`]. [`detect`] picks the reader from the header alone (the
@@ -306,6 +307,7 @@ pub fn parse_bytes(
                     access_sessions::read_delivered(&mut ctx, &table)
                 }
                 SourceKind::PcnAdjustedPopulations => adjusted_populations::read(&mut ctx, &table),
+                SourceKind::Remittances => remittance::read(&mut ctx, &table),
                 SourceKind::EpcnWorkbook | SourceKind::Manual | SourceKind::Demo => {
                     (FactBatch::default(), None)
                 }
@@ -385,8 +387,8 @@ governance CSV (header pcn_code, ...), population CSV (practice_code or pcn_code
 weighted_population, adjusted_population), care-home alignment CSV (location_id, pcn_code, \
 aligned_from), IIF points CSV (pcn_code, financial_year, points), care home rounds (date, \
 location_id, post_id, residents_reviewed), care plans (resident, location_id, admission_date, \
-plan_date) and enhanced access sessions (pcn_code, site, day or date, start, end, post_id, \
-appointments_offered, mode)";
+plan_date), enhanced access sessions (pcn_code, site, day or date, start, end, post_id, \
+appointments_offered, mode) and remittances (pcn_code, month, stream, amount)";
 
 fn detect_decoded(file_name: &str, decoded: &Decoded) -> Result<SourceKind, ImportError> {
     match decoded {
@@ -456,6 +458,8 @@ fn kind_of_header(file_name: &str, text: &str, fields: &[&str]) -> Option<Source
         Some(SourceKind::NhsPaymentsPractice)
     } else if adjusted_populations::looks_like(&norm) {
         Some(SourceKind::PcnAdjustedPopulations)
+    } else if remittance::looks_like(&norm) {
+        Some(SourceKind::Remittances)
     } else if workforce::looks_like(&has) {
         Some(SourceKind::PcnWorkforce)
     } else if cqc::looks_like(&has) {
@@ -525,6 +529,7 @@ impl ParsedFile {
             (f.iif_achievements.len(), "IIF measures"),
             (f.iif_points.len(), "IIF points"),
             (f.payment_actuals.len(), "payments"),
+            (f.remittances.len(), "remittance rows"),
             (
                 f.workforce.len(),
                 "workforce records (seeding ARRS rosters)",

@@ -25,26 +25,36 @@
 //! ```
 //!
 //! Rows for the same network, month and stream add up (a payment and a later
-//! adjustment). The stream must be one the rulebook has in the financial
-//! year of the month: an unknown stream, a malformed or `U` network code, a
-//! month that is not one, an amount with more than two decimal places, a
-//! blank cell or any other column is a problem naming the file, row, column
-//! and value, and the file is refused whole. Whether the network exists is
-//! for the caller to check against the registry.
-
-use std::collections::BTreeMap;
+//! adjustment). `pcn import` reads the file like any other ([`read`]: every
+//! cell checked, one fact per row) and then, before writing anything, checks
+//! it against the rulebook and the registry ([`check`]): the stream must be
+//! one the rulebook has in the financial year of the month, and the network
+//! one the registry knows. An unknown stream or network, a malformed or `U`
+//! network code, a month that is not one, an amount with more than two
+//! decimal places, a blank cell or any other column is a problem naming the
+//! file, row, column and value, and the file is refused whole.
 
 use chrono::NaiveDate;
 use pcn_core::money::Pence;
 use pcn_core::reconcile::{month_start, Remittance};
-use pcn_core::rulebook::{FinancialYear, Rulebook};
-use pcn_core::PcnCode;
+use pcn_core::rulebook::{FinancialYear, Rulebook, StreamId};
+use pcn_core::{FactBatch, PcnCode};
 
 use crate::ctx::{cell, Ctx};
 use crate::decode::{self, Decoded, Table};
+use crate::error::{Problem, Problems};
 use crate::{ImportError, ImportOptions};
 
-const COLUMNS: [&str; 4] = ["pcn_code", "month", "stream", "amount"];
+/// The columns, as documented.
+pub const COLUMNS: [&str; 4] = ["pcn_code", "month", "stream", "amount"];
+
+/// Whether a header is a remittance CSV's: exactly the four columns.
+pub fn looks_like(normalised: &[String]) -> bool {
+    normalised.len() == COLUMNS.len()
+        && COLUMNS
+            .iter()
+            .all(|c| normalised.iter().any(|h| *h == decode::normalise(c)))
+}
 
 /// A month as written: `2021-05`, `2021/05`, or a date in it.
 fn parse_month(raw: &str) -> Option<NaiveDate> {
@@ -58,31 +68,44 @@ fn parse_month(raw: &str) -> Option<NaiveDate> {
     pcn_core::dates::parse_date(t).map(month_start)
 }
 
-/// Reads a remittance CSV. Every stream is checked against `rules`.
-pub fn parse(
-    file_name: &str,
-    bytes: &[u8],
-    rules: &Rulebook,
-) -> Result<Vec<Remittance>, ImportError> {
-    let Decoded::Text(text) = decode::decode(file_name, bytes, &crate::Limits::default())? else {
-        return Err(ImportError::whole_file(
-            file_name,
-            "a remittance file is a CSV, not a workbook",
-        ));
-    };
-    let table = Table::from_text(&text, None);
-    let opts = ImportOptions {
-        as_at: None,
-        today: NaiveDate::MIN,
-        limits: crate::Limits::default(),
-    };
-    let mut progress = |_| {};
-    let mut ctx = Ctx::new(file_name, &opts, &mut progress);
-    if table.header.is_empty() {
-        ctx.problems
-            .whole_file("the file is empty (no header and no rows)");
-        return Err(ctx.problems.into_error());
+/// Whether `stream` is a stream of the rulebook in the financial year of
+/// `month`; otherwise the problem, in words, and the column it is in.
+fn stream_problem(rules: &Rulebook, month: NaiveDate, stream: &str) -> Option<(&'static str, String)> {
+    match rules.financial_year(FinancialYear::containing(month)) {
+        Ok(year) => {
+            let ids = year.stream_ids();
+            (!ids.contains(&stream)).then(|| {
+                (
+                    "stream",
+                    format!(
+                        "not a stream of the {} rulebook; its streams are {}",
+                        year.financial_year,
+                        ids.join(", ")
+                    ),
+                )
+            })
+        }
+        Err(e) => Some(("month", e.to_string())),
     }
+}
+
+/// Reads a remittance CSV through the ordinary import path: every cell is
+/// checked for its form; the streams and networks are [`check`]ed before the
+/// file is written. The data date is the first day of the latest month.
+pub(crate) fn read(ctx: &mut Ctx, table: &Table) -> (FactBatch, Option<NaiveDate>) {
+    let rows = read_rows(ctx, table, None);
+    let date = rows.iter().map(|r| r.month).max();
+    (
+        FactBatch {
+            remittances: rows,
+            ..FactBatch::default()
+        },
+        date,
+    )
+}
+
+/// The rows of the file, each checked; the stream against `rules` too when given.
+fn read_rows(ctx: &mut Ctx, table: &Table, rules: Option<&Rulebook>) -> Vec<Remittance> {
     for (name, norm) in table.header.iter().zip(table.normalised()) {
         if !COLUMNS.iter().any(|c| decode::normalise(c) == *norm) {
             ctx.problems.cell(
@@ -100,12 +123,12 @@ pub fn parse(
         table.require(&["stream"], p),
         table.require(&["amount"], p),
     ) else {
-        return Err(ctx.problems.into_error());
+        return Vec::new();
     };
     if !ctx.problems.is_empty() {
-        return Err(ctx.problems.into_error());
+        return Vec::new();
     }
-    let mut totals: BTreeMap<(PcnCode, NaiveDate, String), Pence> = BTreeMap::new();
+    let mut rows = Vec::new();
     table.for_each(|row, rec| {
         ctx.tick();
         if !table.check_width(row, rec, &mut ctx.problems) {
@@ -135,33 +158,28 @@ pub fn parse(
             );
         }
         let raw_stream = cell(rec, &stream_col);
-        let stream_ok = match month {
-            Some(m) => match rules.financial_year(FinancialYear::containing(m)) {
-                Ok(year) => {
-                    let ids = year.stream_ids();
-                    if ids.contains(&raw_stream) {
-                        true
+        let stream = match StreamId::parse(raw_stream) {
+            Ok(s) => Some(s),
+            Err(e) => {
+                ctx.problems
+                    .cell(row, &stream_col.name, raw_stream, e.to_string());
+                None
+            }
+        };
+        let stream = match (stream, month, rules) {
+            (Some(s), Some(m), Some(rules)) => match stream_problem(rules, m, s.as_str()) {
+                Some((column, why)) => {
+                    let (name, value) = if column == "month" {
+                        (&month_col.name, raw_month)
                     } else {
-                        ctx.problems.cell(
-                            row,
-                            &stream_col.name,
-                            raw_stream,
-                            format!(
-                                "not a stream of the {} rulebook; its streams are {}",
-                                year.financial_year,
-                                ids.join(", ")
-                            ),
-                        );
-                        false
-                    }
+                        (&stream_col.name, raw_stream)
+                    };
+                    ctx.problems.cell(row, name, value, why);
+                    None
                 }
-                Err(e) => {
-                    ctx.problems
-                        .cell(row, &month_col.name, raw_month, e.to_string());
-                    false
-                }
+                None => Some(s),
             },
-            None => false,
+            (s, _, _) => s,
         };
         let raw_amount = cell(rec, &amount_col);
         let amount = ctx
@@ -183,23 +201,85 @@ pub fn parse(
                 }
                 pence
             });
-        if let (Some(pcn), Some(month), true, Some(amount)) = (pcn, month, stream_ok, amount) {
-            *totals
-                .entry((pcn, month, raw_stream.to_string()))
-                .or_default() += amount;
+        if let (Some(pcn), Some(month), Some(stream), Some(amount)) = (pcn, month, stream, amount)
+        {
+            rows.push(Remittance {
+                pcn,
+                month,
+                stream,
+                amount,
+                row,
+            });
         }
         true
     });
-    let rows = totals
-        .into_iter()
-        .map(|((pcn, month, stream), amount)| Remittance {
-            pcn,
-            month,
-            stream,
-            amount,
-        })
-        .collect();
+    rows
+}
+
+/// Reads a remittance CSV and checks every stream against `rules` (not the
+/// networks: see [`check`]).
+pub fn parse(
+    file_name: &str,
+    bytes: &[u8],
+    rules: &Rulebook,
+) -> Result<Vec<Remittance>, ImportError> {
+    let Decoded::Text(text) = decode::decode(file_name, bytes, &crate::Limits::default())? else {
+        return Err(ImportError::whole_file(
+            file_name,
+            "a remittance file is a CSV, not a workbook",
+        ));
+    };
+    let table = Table::from_text(&text, None);
+    let opts = ImportOptions {
+        as_at: None,
+        today: NaiveDate::MIN,
+        limits: crate::Limits::default(),
+    };
+    let mut progress = |_| {};
+    let mut ctx = Ctx::new(file_name, &opts, &mut progress);
+    if table.header.is_empty() {
+        ctx.problems
+            .whole_file("the file is empty (no header and no rows)");
+        return Err(ctx.problems.into_error());
+    }
+    let rows = read_rows(&mut ctx, &table, Some(rules));
     ctx.problems.finish(rows)
+}
+
+/// Checks remittances read by [`read`] against the rulebook (each stream is
+/// one of the financial year of its month) and the registry (`knows_network`),
+/// naming the file, row, column and value of every problem.
+pub fn check(
+    file_name: &str,
+    rows: &[Remittance],
+    rules: &Rulebook,
+    knows_network: impl Fn(&PcnCode) -> bool,
+) -> Result<(), ImportError> {
+    let mut problems = Problems::new(file_name);
+    for r in rows {
+        if !knows_network(&r.pcn) {
+            problems.push(Problem {
+                row: Some(r.row),
+                column: Some("pcn_code".into()),
+                value: Some(r.pcn.to_string()),
+                message: "there is no such network in the registry (check the code; `pcn network list` shows them)".into(),
+            });
+        }
+        if let Some((column, why)) = stream_problem(rules, r.month, r.stream.as_str()) {
+            let value = if column == "month" {
+                r.month.format("%Y-%m").to_string()
+            } else {
+                r.stream.to_string()
+            };
+            problems.push(Problem {
+                row: Some(r.row),
+                column: Some(column.into()),
+                value: Some(value),
+                message: why,
+            });
+        }
+    }
+    problems.finish(())
 }
 
 #[cfg(test)]

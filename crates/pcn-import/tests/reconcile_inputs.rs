@@ -176,45 +176,53 @@ fn rules() -> Rulebook {
 #[test]
 fn remittances() {
     let rows = remittance::parse("remittance.csv", &fixture("remittance.csv"), &rules()).unwrap();
-    let got: Vec<(String, String, String, i64)> = rows
+    let got: Vec<(u64, String, String, String, i64)> = rows
         .iter()
         .map(|r| {
             (
+                r.row,
                 r.pcn.to_string(),
                 r.month.to_string(),
-                r.stream.clone(),
+                r.stream.to_string(),
                 r.amount.0,
             )
         })
         .collect();
+    // One fact per row (the reconciliation adds rows of the same month up).
+    let row = |n, pcn: &str, month: &str, stream: &str, pence| {
+        (n, pcn.into(), month.into(), stream.into(), pence)
+    };
     assert_eq!(
         got,
         vec![
-            (
-                "U12345".into(),
-                "2022-03-01".into(),
-                "extended-hours-access".into(),
-                123_456
-            ),
-            (
-                "U89141".into(),
-                "2021-04-01".into(),
-                "clinical-director".into(),
-                246_610
-            ),
-            (
-                "U89141".into(),
-                "2021-04-01".into(),
-                "core-pcn-funding".into(),
-                512_345
-            ),
-            (
-                "U89141".into(),
-                "2021-05-01".into(),
-                "core-pcn-funding".into(),
-                510_000
-            ),
+            row(2, "U89141", "2021-04-01", "core-pcn-funding", 512_345),
+            row(3, "U89141", "2021-04-01", "clinical-director", 246_610),
+            row(4, "U89141", "2021-05-01", "core-pcn-funding", 512_345),
+            row(5, "U89141", "2021-05-01", "core-pcn-funding", -2_345),
+            row(6, "U12345", "2022-03-01", "extended-hours-access", 123_456),
         ]
+    );
+}
+
+#[test]
+fn remittances_through_the_import_path_then_checked_against_the_registry() {
+    let parsed = parse_bytes("remittance.csv", &fixture("remittance.csv"), &opts(), &mut |_| {})
+        .unwrap();
+    assert_eq!(parsed.kind, SourceKind::Remittances);
+    assert_eq!(parsed.data_date.to_string(), "2022-03-01", "the latest month");
+    assert_eq!(parsed.facts.remittances.len(), 5);
+    assert!(parsed.describe().ends_with("5 remittance rows"), "{}", parsed.describe());
+    // Both networks known: nothing to say.
+    remittance::check("remittance.csv", &parsed.facts.remittances, &rules(), |_| true).unwrap();
+    // U12345 unknown: its row, the column and the value are named.
+    let e = remittance::check("remittance.csv", &parsed.facts.remittances, &rules(), |p| {
+        p.as_str() == "U89141"
+    })
+    .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "remittance.csv: row 6, column pcn_code, value \"U12345\": there is no such network in the \
+         registry (check the code; `pcn network list` shows them)"
     );
 }
 

@@ -128,6 +128,7 @@ impl Store {
             .await?;
         write_registry_facts(&mut w, id, facts).await?;
         crate::funding::write_funding_inputs(&mut w, id, facts).await?;
+        crate::remittances::write_remittances(&mut w, id, &facts.remittances).await?;
         crate::census::seed_census(&mut w, id, &facts.workforce, rulebook).await?;
         crate::governance::write_governance(&mut w, Some(id), &facts.governance).await?;
         w.audit(

@@ -20,6 +20,7 @@
 //! `imports` (the import log and the registry's facts), `registry` (reading
 //! the facts back, with `cache`), `funding` (the funding engine's inputs),
 //! `governance`, `agreements` (distribution agreements and assessments),
+//! `remittances` (networks' remittance CSVs),
 //! `arrs` and `census` (the ARRS roster), `web` (accounts and sessions),
 //! `login` (throttling),
 //! `audit`, and the shared `write` (transactions, inserts) and `rows`
@@ -39,6 +40,7 @@ mod imports;
 mod login;
 mod open;
 mod registry;
+mod remittances;
 mod rows;
 mod web;
 mod write;
@@ -68,7 +70,7 @@ pub struct Store {
 }
 
 /// The tables of facts and logs (`registry_cache` is derived, so not listed).
-const TABLES: [&str; 23] = [
+const TABLES: [&str; 24] = [
     "import_log",
     "practice_fact",
     "network_fact",
@@ -84,6 +86,7 @@ const TABLES: [&str; 23] = [
     "distribution_agreement",
     "assessment",
     "payment_actual",
+    "remittance",
     "arrs_post",
     "arrs_terms",
     "arrs_cost",

@@ -38,6 +38,11 @@ pub fn router() -> Router<AppState> {
         .route("/commissioners/{code}", get(commissioner))
         .route("/networks/{code}", get(network))
         .route("/networks/{code}/statement", get(statement))
+        .route("/networks/{code}/reconcile", get(super::reconcile::api_network))
+        .route(
+            "/commissioners/{code}/reconcile",
+            get(super::reconcile::api_commissioner),
+        )
         .route("/networks/{code}/arrs/budget", get(arrs_budget))
         .route(
             "/networks/{code}/arrs/posts",
@@ -51,8 +56,8 @@ pub fn router() -> Router<AppState> {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "pcn", description = "England's Primary Care Networks: the registry, the DES checks, the money and the ARRS roster. Every route but /api/openapi.json and POST /api/session needs the session cookie; writes need the X-CSRF-Token header."),
-    paths(login, logout, me, national, commissioner, network, statement, arrs_budget, arrs_posts, arrs_add, practice, audit),
-    components(schemas(LoginRequest, SessionInfo, AccountInfo, ErrorBody, NationalView, CommissionerRow, Coverage, CommissionerView, NetworkRow, NetworkView, MemberRow, FindingRow, Status, StatementView, BudgetView, PostsView, NewPost, PostCreated, PracticeView, PracticeShare, PracticeLine, AuditRow)),
+    paths(login, logout, me, national, commissioner, network, statement, arrs_budget, arrs_posts, arrs_add, practice, audit, super::reconcile::api_network, super::reconcile::api_commissioner),
+    components(schemas(LoginRequest, SessionInfo, AccountInfo, ErrorBody, NationalView, CommissionerRow, Coverage, CommissionerView, NetworkRow, NetworkView, MemberRow, FindingRow, Status, StatementView, BudgetView, PostsView, NewPost, PostCreated, PracticeView, PracticeShare, PracticeLine, AuditRow, super::reconcile::NetworkReconcileView, super::reconcile::CommissionerReconcileView)),
     modifiers(&SessionCookie),
     security(("session" = []))
 )]

@@ -134,6 +134,15 @@ pub async fn upload(
     })
     .await
     .map_err(|e| AppError::Internal(e.into()))?;
+    // What only the rulebook and registry can check (a remittance CSV's
+    // streams and networks) is shown at the preview too, not first at commit.
+    let parsed = match parsed {
+        Ok(p) => match state.app.check_parsed(&p, &name).await? {
+            Some(refused) => Err(refused),
+            None => Ok(p),
+        },
+        Err(e) => Err(e),
+    };
     let parsed = match parsed {
         Ok(p) => p,
         Err(err) => {

@@ -8,6 +8,7 @@
 //! - `pages` (HTML) and `api` (JSON, with `/api/openapi.json`) share `views`.
 //! - `imports`: upload, preview, commit.
 //! - `charts`: SVG drawn on the server.
+//! - `reconcile`: paid and owed (network card and page, commissioner card, API).
 //!
 //! Every route that shows or changes an organisation's data asks
 //! `pcn_core::access::allows` through [`guard`]; a refusal is answered 403
@@ -22,6 +23,7 @@ pub mod guard;
 pub mod imports;
 pub mod layout;
 pub mod pages;
+pub mod reconcile;
 pub mod state;
 pub mod views;
 
@@ -109,6 +111,7 @@ pub fn router(state: AppState) -> Router {
         .route("/commissioners/{code}", get(pages::commissioner))
         .route("/networks/{code}", get(pages::network))
         .route("/networks/{code}/statement", get(pages::statement))
+        .route("/networks/{code}/reconcile", get(reconcile::page_))
         .route("/networks/{code}/statement.xlsx", get(downloads::statement_xlsx))
         .route("/networks/{code}/statement.csv", get(downloads::statement_csv))
         .route("/networks/{code}/arrs/claims.xlsx", get(downloads::claims_xlsx))

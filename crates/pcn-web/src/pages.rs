@@ -336,6 +336,7 @@ pub async fn commissioner(
         })
         .collect();
     let breaking = rows.iter().filter(|r| r.status == Status::Error).count();
+    let paid_and_owed = super::reconcile::commissioner_card(&state, &data, &networks).await?;
     Ok(page(
         &me,
         &format!("Commissioner {code}"),
@@ -391,6 +392,7 @@ pub async fn commissioner(
                     }
                 }
             }
+            (paid_and_owed)
             section.card {
                 h2 { "List sizes" }
                 (svg(charts::list_size_bars(&format!("Registered patients per network, {code}"), &bars, &[(30_000, "30,000 minimum"), (50_000, "50,000")])))
@@ -448,6 +450,7 @@ pub async fn network(
     let findings = views::findings_of(data, &n.code);
     let as_at = super::state::budget_date(year);
     let (posts, budget) = state.arrs_year(data, &n.code, year, as_at).await?;
+    let paid_and_owed = super::reconcile::network_card(&state, data, &n.code, year).await?;
     let g = &n.governance;
     let network_rules: Vec<_> = RULES
         .iter()
@@ -507,6 +510,7 @@ pub async fn network(
                     }
                 }
             }
+            (paid_and_owed)
             section.card #checklist {
                 h2 { "Network Contract DES checklist" }
                 table {

@@ -25,7 +25,9 @@ use pcn_core::access::Account;
 use pcn_core::arrs::{Budget, Post};
 use pcn_core::checks::{self, CheckConfig, Report, Scope as CheckScope};
 use pcn_core::funding::PayRun;
+use pcn_app::reconcile::Against;
 use pcn_core::payrun::{arrs_sum, RunOptions, Selection};
+use pcn_core::reconcile::{NetworkReconciliation, Reconciliation};
 use pcn_core::registry::{Registry, Snapshot};
 use pcn_core::rulebook::{FinancialYear, Rulebook};
 use pcn_core::PcnCode;
@@ -42,6 +44,24 @@ impl YearRun {
         self.by_pcn.get(code).map(|i| &self.run.networks[*i])
     }
 }
+
+/// A year's reconciliation of every network against one source of what was
+/// paid, with each network's place in it.
+pub struct YearReconciliation {
+    pub reconciliation: Reconciliation,
+    pub by_pcn: HashMap<PcnCode, usize>,
+}
+
+impl YearReconciliation {
+    pub fn network(&self, code: &PcnCode) -> Option<&NetworkReconciliation> {
+        self.by_pcn
+            .get(code)
+            .map(|i| &self.reconciliation.networks[*i])
+    }
+}
+
+/// Reconciliations per year and source; `None` when nothing paid is held.
+type Reconciliations = HashMap<(FinancialYear, Against), Option<Arc<YearReconciliation>>>;
 
 /// Everything computed from the store at one data version.
 pub struct Data {
@@ -60,6 +80,7 @@ pub struct Data {
     runs: Mutex<HashMap<FinancialYear, Arc<YearRun>>>,
     /// Each network's ARRS year, as last computed.
     arrs: Mutex<HashMap<(PcnCode, FinancialYear), Arc<ArrsYear>>>,
+    reconciliations: Mutex<Reconciliations>,
 }
 
 /// A network's ARRS year as the pages show it: what the store holds for it
@@ -353,6 +374,66 @@ impl AppState {
         Ok(entry)
     }
 
+    /// The reconciliation of a year (every network) against the payments
+    /// file or the remittances, computed once per data version; `None` when
+    /// nothing paid in the year is held.
+    pub async fn year_reconciliation(
+        &self,
+        data: &Arc<Data>,
+        year: FinancialYear,
+        against: Against,
+    ) -> Result<Option<Arc<YearReconciliation>>, crate::error::AppError> {
+        if let Some(r) = data
+            .reconciliations
+            .lock()
+            .map_err(lock_err)?
+            .get(&(year, against))
+        {
+            return Ok(r.clone());
+        }
+        let run = self.year_run(data, year).await?;
+        let remittances = match against {
+            Against::Remittances => self.store.remittances(year, None).await.map_err(anyhow::Error::from)?,
+            Against::Payments => Vec::new(),
+        };
+        let held = match against {
+            Against::Payments => pcn_app::reconcile::years_with_payments(&data.registry).contains(&year),
+            Against::Remittances => !remittances.is_empty(),
+        };
+        let computed = if held {
+            let data2 = data.clone();
+            let r = tokio::task::spawn_blocking(move || {
+                let reconciliation = pcn_app::reconcile::reconcile_run(
+                    &data2.registry,
+                    &run.run,
+                    &Selection::all(),
+                    against,
+                    &remittances,
+                );
+                let by_pcn = reconciliation
+                    .networks
+                    .iter()
+                    .enumerate()
+                    .map(|(i, n)| (n.pcn.clone(), i))
+                    .collect();
+                YearReconciliation {
+                    reconciliation,
+                    by_pcn,
+                }
+            })
+            .await
+            .context("the reconciliation stopped")?;
+            Some(Arc::new(r))
+        } else {
+            None
+        };
+        data.reconciliations
+            .lock()
+            .map_err(lock_err)?
+            .insert((year, against), computed.clone());
+        Ok(computed)
+    }
+
     /// A network's ARRS year: its posts and the budget as at `as_at`.
     pub async fn arrs_year(
         &self,
@@ -430,6 +511,7 @@ async fn load_data(store: &Store, rulebook: &Rulebook) -> Result<Data> {
             year,
             runs: Mutex::new(HashMap::new()),
             arrs: Mutex::new(HashMap::new()),
+            reconciliations: Mutex::new(HashMap::new()),
         })
     })
     .await

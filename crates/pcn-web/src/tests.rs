@@ -275,6 +275,26 @@ const READS: &[(&str, [bool; 5])] = &[
         "/commissioners/Z2B/networks.xlsx",
         [true, false, false, false, true],
     ),
+    (
+        "/networks/U90001/reconcile",
+        [true, true, true, false, false],
+    ),
+    (
+        "/networks/U90001/reconcile?year=2025-26&against=remittances",
+        [true, true, true, false, false],
+    ),
+    (
+        "/api/networks/U90001/reconcile",
+        [true, true, true, false, false],
+    ),
+    (
+        "/api/commissioners/Z1A/reconcile",
+        [true, true, false, false, false],
+    ),
+    (
+        "/networks/U90005/reconcile",
+        [true, false, false, false, true],
+    ),
     ("/networks/U90002", [true, true, false, false, false]),
     (
         "/networks/U90002/statement",

@@ -250,6 +250,18 @@ keyword_enum! {
     }
 }
 
+impl Basis {
+    /// Whether the basis is a count of patients as at a date (a registered
+    /// list, or an adjusted or weighted population), so a rate on it needs the
+    /// DES's population date.
+    pub fn is_population(self) -> bool {
+        matches!(
+            self,
+            Basis::RegisteredList | Basis::AdjustedPopulation | Basis::WeightedPopulation
+        )
+    }
+}
+
 keyword_enum! {
     /// How sure the figure is (the marks of `des-rules.md`).
     Confidence, "a confidence" {
@@ -571,6 +583,15 @@ impl YearRules {
     /// changed mid-year).
     pub fn stream_entries<'a>(&'a self, id: &'a str) -> impl Iterator<Item = &'a Stream> + 'a {
         self.streams.iter().filter(move |s| s.id == id)
+    }
+
+    /// The date the year's populations are taken as at (the DES population
+    /// date, one per year: the loader checks), if any stream rests on one.
+    pub fn population_date(&self) -> Option<NaiveDate> {
+        self.streams
+            .iter()
+            .flat_map(|s| s.components.iter())
+            .find_map(|c| c.population_date)
     }
 
     /// The entry of stream `id` covering `date`.
@@ -1209,6 +1230,19 @@ fn parse_component(
             );
         }
     }
+    if population_date.is_none() && basis.is_some_and(Basis::is_population) {
+        cx.err(
+            join(path, "population_date"),
+            "missing: a rate on a population needs the date the DES takes it as at \
+             (1 January before the year for every PCN population so far)",
+        );
+    }
+    if population_date.is_some() && basis.is_some_and(|b| !b.is_population()) {
+        cx.err(
+            join(path, "population_date"),
+            "only applies to a population basis (registered-list, adjusted-population, weighted-population)",
+        );
+    }
     if points_available.is_some() && basis.is_some_and(|b| b != Basis::IifPoints) {
         cx.err(
             join(path, "points_available"),
@@ -1447,6 +1481,7 @@ fn parse_file(cx: &mut Cx, text: &str) -> Option<YearRules> {
     }
 
     check_overlaps(cx, &streams);
+    check_population_dates(cx, &streams);
     let arrs = arrs::parse(cx, &root, fy).unwrap_or_default();
     let services = {
         let roles: Vec<&str> = arrs.roles.iter().map(|r| r.id.as_str()).collect();
@@ -1466,6 +1501,31 @@ fn parse_file(cx: &mut Cx, text: &str) -> Option<YearRules> {
         arrs,
         services,
     })
+}
+
+/// Every population in a year is taken as at one date: the funding engine
+/// gathers each network's lists and populations once, as at that date, so
+/// two dates in one year would silently use the wrong one for some lines.
+fn check_population_dates(cx: &mut Cx, streams: &[(usize, Stream)]) {
+    let mut first: Option<(NaiveDate, String)> = None;
+    for (i, s) in streams {
+        for (j, c) in s.components.iter().enumerate() {
+            let Some(date) = c.population_date else {
+                continue;
+            };
+            let here = format!("stream[{i}] ({}).component[{j}].population_date", s.id);
+            match &first {
+                None => first = Some((date, here)),
+                Some((d, there)) if *d != date => cx.err(
+                    here,
+                    format!(
+                        "{date} differs from {d} ({there}): a year takes every population as at one date"
+                    ),
+                ),
+                Some(_) => {}
+            }
+        }
+    }
 }
 
 /// Entries of the same stream id may repeat (a mid-year change) but, for the

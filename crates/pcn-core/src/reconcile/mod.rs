@@ -44,7 +44,10 @@
 //! 5. paid in full: within tolerance of the amount owed;
 //! 6. population basis: within tolerance of the rate times another figure
 //!    for the same basis (another list date, the weighted population …),
-//!    given by the caller ([`ReconcileOptions::alternatives`]);
+//!    given by the caller ([`ReconcileOptions::alternatives`], or
+//!    [`alternatives`] from the registry). This explains a difference; it
+//!    does not make the statement agree, so the difference measured stays
+//!    the one against the statement's own figure;
 //! 7. timing: within tolerance of a whole number of the monthly amounts owed,
 //!    other than the months owed (arrears when fewer; catch-up or backdating
 //!    when more, up to [`ReconcileOptions::catch_up_months`] more than the
@@ -76,17 +79,10 @@ use crate::funding::{Line, LineStatus, PayRun};
 use crate::money::Pence;
 use crate::rulebook::{Basis, FinancialYear, PaidTo};
 
-/// One row of a network's remittance advice: an amount paid for a month and
-/// a rulebook stream.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Remittance {
-    pub pcn: PcnCode,
-    /// The first day of the month the payment is for.
-    pub month: NaiveDate,
-    /// A rulebook stream id, such as `core-pcn-funding`.
-    pub stream: String,
-    pub amount: Pence,
-}
+mod inputs;
+
+pub use crate::facts::Remittance;
+pub use inputs::{actuals_for, alternatives};
 
 /// How the published columns of NHS Payments to General Practice map to
 /// the rulebook's streams in a range of years.
@@ -363,6 +359,55 @@ impl Cause {
             Cause::Rate { .. } => "rate",
         }
     }
+
+    /// The cause in words with its figures, such as `timing: 11 of the 12
+    /// months owed (arrears)`: what a table or a page shows.
+    pub fn describe(&self) -> String {
+        match self {
+            Cause::PaidInFull => "paid in full".into(),
+            Cause::Timing {
+                months_paid,
+                months_owed,
+            } => format!(
+                "timing: {months_paid} of the {months_owed} months owed ({})",
+                if months_paid < months_owed {
+                    "arrears"
+                } else {
+                    "catch-up or backdating"
+                }
+            ),
+            Cause::PopulationBasis { figure } => {
+                format!("population basis: paid at the rate on {figure}")
+            }
+            Cause::PaidOutsideNetwork { practices, amount } => format!(
+                "paid outside the network: {amount} to {}",
+                practices
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            Cause::NotPaid => "not paid".into(),
+            Cause::NotInPaymentsFile => {
+                "not in the payments file (the network's payments were made outside it)".into()
+            }
+            Cause::PaidNotOwed => "paid but not owed".into(),
+            Cause::OwedUnknown { reason } => format!("owed unknown: {reason}"),
+            Cause::Rate {
+                implied_rate: Some(implied),
+                rulebook_rate: Some(rulebook),
+            } => format!("rate: paid £{implied} a year on the basis, the rulebook's £{rulebook}"),
+            Cause::Rate { .. } => "rate: neither timing nor another basis explains it".into(),
+        }
+    }
+
+    /// Whether the cause explains the difference (or there is none).
+    pub fn is_explained(&self) -> bool {
+        matches!(
+            self,
+            Cause::PaidInFull | Cause::Timing { .. } | Cause::PopulationBasis { .. }
+        )
+    }
 }
 
 /// One recipient of a network's payment.
@@ -628,12 +673,14 @@ fn cause_of(
                 let owed_alt = rate * alt.value * Decimal::from(line.schedule.len() as u64)
                     / Decimal::from(12u64)
                     * Decimal::ONE_HUNDRED;
+                // Explained, not agreeing: the statement's own figure is
+                // what is measured, so the difference stays.
                 if within(paid, owed_alt, tol) {
                     return (
                         Cause::PopulationBasis {
                             figure: alt.label.clone(),
                         },
-                        paid - Pence(owed_alt.round().try_into().unwrap_or(0)),
+                        difference,
                     );
                 }
             }
@@ -698,9 +745,9 @@ struct Group {
 /// Reconciles a year's payment run with what NHS Payments to General
 /// Practice says was paid. `actuals` may hold other years' facts; only the
 /// run's year is used.
-pub fn reconcile_payments(
+pub fn reconcile_payments<'a>(
     run: &PayRun,
-    actuals: &[PaymentActualFact],
+    actuals: impl IntoIterator<Item = &'a PaymentActualFact>,
     options: &ReconcileOptions,
 ) -> Reconciliation {
     let year = run.financial_year;
@@ -754,7 +801,10 @@ pub fn reconcile_payments(
     // Paid, per (network, group), with recipients.
     let mut paid: BTreeMap<(PcnCode, usize), Vec<Recipient>> = BTreeMap::new();
     let mut unattributed: Vec<Unattributed> = Vec::new();
-    for fact in actuals.iter().filter(|f| f.financial_year == year_text) {
+    for fact in actuals
+        .into_iter()
+        .filter(|f| f.financial_year == year_text)
+    {
         let Some(&group) = group_of_column.get(fact.stream.as_str()) else {
             if let Some(entry) = not_compared.get_mut(&fact.stream) {
                 entry.0 += Pence(fact.amount);
@@ -1160,7 +1210,6 @@ fn item_for(
             .try_into()
             .unwrap_or(0),
         ),
-        Cause::PopulationBasis { .. } => paid - after,
         _ => owed_amount,
     };
     Item {
@@ -1183,7 +1232,9 @@ fn item_for(
     }
 }
 
-fn summarise<'a>(items: impl Iterator<Item = &'a Item>) -> Vec<GroupSummary> {
+/// The summary per group of any set of networks' items (an ICB's networks,
+/// say), as [`Reconciliation::national`] is for all of them.
+pub fn summarise<'a>(items: impl Iterator<Item = &'a Item>) -> Vec<GroupSummary> {
     let mut by_group: BTreeMap<&str, Vec<&Item>> = BTreeMap::new();
     let mut order: Vec<&str> = Vec::new();
     for i in items {
