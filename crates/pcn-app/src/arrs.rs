@@ -36,6 +36,15 @@ pub fn lines_for(
     Ok(lines)
 }
 
+/// How a command names a post: by its id, or by the network's own
+/// reference for the person in it (what a PCN manager knows), which needs
+/// the network.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PostRef {
+    Id(i64),
+    Person(String),
+}
+
 /// What a network's ARRS year is worked out from, read once.
 #[derive(Debug, Clone)]
 pub struct NetworkYear {
@@ -76,7 +85,8 @@ pub struct TermsChange {
 #[derive(Debug, Clone, Default)]
 pub struct PlanInput {
     pub hires: Vec<Hire>,
-    pub ends: Vec<(i64, NaiveDate)>,
+    /// Posts that would end, by id or by person, and the day.
+    pub ends: Vec<(PostRef, NaiveDate)>,
     pub region: Option<Region>,
 }
 
@@ -96,22 +106,66 @@ pub struct Plan {
 }
 
 impl App {
-    /// A post by id, refused when `pcn` is given and does not own it.
-    pub async fn post_of(&self, id: i64, pcn: Option<&PcnCode>) -> Result<Post> {
-        let post = self
-            .store
-            .post(id)
-            .await?
-            .ok_or_else(|| Error::NotFound(format!("there is no post {id}")))?;
+    /// A post by its id or its person, refused when `pcn` is given and does
+    /// not own it.
+    pub async fn post_of(&self, post: &PostRef, pcn: Option<&PcnCode>) -> Result<Post> {
+        let found = match post {
+            PostRef::Id(id) => self
+                .store
+                .post(*id)
+                .await?
+                .ok_or_else(|| Error::NotFound(format!("there is no post {id}")))?,
+            PostRef::Person(person) => {
+                let pcn = pcn.ok_or_else(|| {
+                    Error::invalid(format!(
+                        "a post named by its person ({person}) needs its network (--pcn)"
+                    ))
+                })?;
+                self.post_of_person(pcn, person).await?
+            }
+        };
         if let Some(pcn) = pcn {
-            if &post.pcn != pcn {
+            if &found.pcn != pcn {
                 return Err(Error::invalid(format!(
-                    "post {id} belongs to {}, not {pcn}; nothing was changed",
-                    post.pcn
+                    "post {} belongs to {}, not {pcn}; nothing was changed",
+                    found.id, found.pcn
                 )));
             }
         }
-        Ok(post)
+        Ok(found)
+    }
+
+    /// The post of `person` in a network: the only one, else the only one not
+    /// ended; otherwise the ids to choose from.
+    async fn post_of_person(&self, pcn: &PcnCode, person: &str) -> Result<Post> {
+        let mut theirs: Vec<Post> = self
+            .store
+            .posts(Some(pcn))
+            .await?
+            .into_iter()
+            .filter(|p| p.person.trim().eq_ignore_ascii_case(person.trim()))
+            .collect();
+        if theirs.len() > 1 {
+            let open: Vec<&Post> = theirs.iter().filter(|p| p.end.is_none()).collect();
+            if open.len() == 1 {
+                let id = open[0].id;
+                theirs.retain(|p| p.id == id);
+            }
+        }
+        match theirs.len() {
+            0 => Err(Error::NotFound(format!(
+                "{pcn} has no post for person {person} (see `pcn arrs roster --pcn {pcn} --all`)"
+            ))),
+            1 => Ok(theirs.remove(0)),
+            n => Err(Error::invalid(format!(
+                "person {person} has {n} posts in {pcn} (ids {}): name one with --post ID",
+                theirs
+                    .iter()
+                    .map(|p| p.id.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))),
+        }
     }
 
     /// Adds a post to a known network's roster; returns its id and the post.
@@ -138,13 +192,14 @@ impl App {
     /// Records new terms for a post from a date (a pay award, hours, band).
     pub async fn change_post(
         &self,
-        id: i64,
+        post: &PostRef,
         pcn: Option<&PcnCode>,
         from: NaiveDate,
         change: &TermsChange,
         actor: &str,
     ) -> Result<Post> {
-        let post = self.post_of(id, pcn).await?;
+        let post = self.post_of(post, pcn).await?;
+        let id = post.id;
         if from < post.start || post.end.is_some_and(|e| from > e) {
             return Err(Error::invalid(format!(
                 "the change from {from} is outside post {id} ({} to {})",
@@ -177,12 +232,13 @@ impl App {
     /// Sets the day a post ends.
     pub async fn end_post(
         &self,
-        id: i64,
+        post: &PostRef,
         pcn: Option<&PcnCode>,
         on: NaiveDate,
         actor: &str,
     ) -> Result<Post> {
-        let post = self.post_of(id, pcn).await?;
+        let post = self.post_of(post, pcn).await?;
+        let id = post.id;
         let mut ended = post.clone();
         ended.end = Some(on);
         ended.terms.retain(|t| t.effective_from <= on);
@@ -202,13 +258,14 @@ impl App {
     /// Records a payroll actual: the whole cost of a post for a month.
     pub async fn record_cost(
         &self,
-        id: i64,
+        post: &PostRef,
         pcn: Option<&PcnCode>,
         month: YearMonth,
         cost: Pence,
         actor: &str,
     ) -> Result<Post> {
-        let post = self.post_of(id, pcn).await?;
+        let post = self.post_of(post, pcn).await?;
+        let id = post.id;
         if post.days_in(month) == 0 {
             return Err(Error::invalid(format!(
                 "post {id} is not in post in {month} ({} to {}): no cost can be recorded for it",
@@ -364,10 +421,14 @@ impl App {
             hires.push((post, claim));
         }
         let year = self.network_year(pcn, fy).await?;
-        for (id, _) in &input.ends {
-            if !year.posts.iter().any(|p| p.id == *id) {
-                return Err(Error::invalid(format!("{pcn} has no post {id}")));
-            }
+        let mut ends = Vec::new();
+        for (post, on) in &input.ends {
+            let id = match post {
+                PostRef::Id(id) if year.posts.iter().any(|p| p.id == *id) => *id,
+                PostRef::Id(id) => return Err(Error::invalid(format!("{pcn} has no post {id}"))),
+                PostRef::Person(_) => self.post_of(post, Some(pcn)).await?.id,
+            };
+            ends.push((id, *on));
         }
         let before = year.budget(rb, as_at, &year.posts)?;
         // The roster with the changes: ended posts shortened, hires added.
@@ -376,7 +437,7 @@ impl App {
             .iter()
             .map(|p| {
                 let mut p = p.clone();
-                if let Some((_, d)) = input.ends.iter().find(|(id, _)| *id == p.id) {
+                if let Some((_, d)) = ends.iter().find(|(id, _)| *id == p.id) {
                     p.end = Some(p.end.map_or(*d, |e| e.min(*d)));
                 }
                 p
@@ -394,7 +455,7 @@ impl App {
             before,
             after,
             hires,
-            ends: input.ends.clone(),
+            ends,
             recruitable_from: from,
             recruitable,
         })

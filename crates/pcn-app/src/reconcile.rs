@@ -141,7 +141,13 @@ fn build_and_reconcile(
     remittances: &[Remittance],
 ) -> Result<Reconciliation> {
     let run = crate::pay::build_run(rulebook, registry, year, selection, options)?;
-    Ok(reconcile_run(registry, &run, selection, against, remittances))
+    Ok(reconcile_run(
+        registry,
+        &run,
+        selection,
+        against,
+        remittances,
+    ))
 }
 
 impl App {
@@ -158,11 +164,7 @@ impl App {
         let registry = self.registry_required().await?;
         require_selection(&registry, selection)?;
         let remittances = match against {
-            Against::Remittances => {
-                self.store
-                    .remittances(year, selection.pcn.as_ref())
-                    .await?
-            }
+            Against::Remittances => self.store.remittances(year, selection.pcn.as_ref()).await?,
             Against::Payments => Vec::new(),
         };
         require_paid(&registry, year, against, &remittances)?;

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use chrono::NaiveDate;
-use pcn_app::arrs::TermsChange;
+use pcn_app::arrs::{PostRef, TermsChange};
 use pcn_app::governance::{AssessmentInput, DistributionInput, GovernanceInput};
 use pcn_app::{App, Error};
 use pcn_core::arrs::{parse_wte, ClaimStatus, Employer, Funding, NewPost, YearMonth};
@@ -271,14 +271,24 @@ async fn posts_are_changed_only_through_their_own_network() {
     assert_eq!(post.pcn, pcn("U90001"));
     // The wrong network is refused and nothing changes.
     let err = app
-        .end_post(id, Some(&pcn("U90002")), d("2026-12-31"), "pm")
+        .end_post(
+            &PostRef::Id(id),
+            Some(&pcn("U90002")),
+            d("2026-12-31"),
+            "pm",
+        )
         .await
         .unwrap_err();
     assert!(err.to_string().contains("belongs to U90001"), "{err}");
-    assert_eq!(app.post_of(id, None).await.unwrap().end, None);
+    assert_eq!(app.post_of(&PostRef::Id(id), None).await.unwrap().end, None);
     // The right one ends it.
     let ended = app
-        .end_post(id, Some(&pcn("U90001")), d("2026-12-31"), "pm")
+        .end_post(
+            &PostRef::Id(id),
+            Some(&pcn("U90001")),
+            d("2026-12-31"),
+            "pm",
+        )
         .await
         .unwrap();
     assert_eq!(ended.end, Some(d("2026-12-31")));
@@ -287,10 +297,45 @@ async fn posts_are_changed_only_through_their_own_network() {
         salary: Some(Pence(4_700_000)),
         ..TermsChange::default()
     };
-    app.change_post(id, Some(&pcn("U90001")), d("2026-06-01"), &change, "pm")
+    app.change_post(
+        &PostRef::Id(id),
+        Some(&pcn("U90001")),
+        d("2026-06-01"),
+        &change,
+        "pm",
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        app.post_of(&PostRef::Id(id), None)
+            .await
+            .unwrap()
+            .terms
+            .len(),
+        2
+    );
+    // By the network's reference for the person: needs the network, and
+    // finds the post only there.
+    let person = PostRef::Person(post.person.clone());
+    let err = app.post_of(&person, None).await.unwrap_err();
+    assert!(err.to_string().contains("needs its network"), "{err}");
+    let found = app.post_of(&person, Some(&pcn("U90001"))).await.unwrap();
+    assert_eq!(found.id, id);
+    let err = app
+        .post_of(&person, Some(&pcn("U90002")))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::NotFound(_)), "{err}");
+    // A second post for the same person, the first having ended: the one
+    // still open is meant.
+    let (second, _) = app
+        .add_post(&paramedic("U90001", "2026-05-01"), "pm")
         .await
         .unwrap();
-    assert_eq!(app.post_of(id, None).await.unwrap().terms.len(), 2);
+    assert_eq!(
+        app.post_of(&person, Some(&pcn("U90001"))).await.unwrap().id,
+        second
+    );
     // A post for a network that does not exist is refused.
     let err = app
         .add_post(&paramedic("U99999", "2026-05-01"), "pm")

@@ -267,7 +267,12 @@ async fn one_run(args: &BenchArgs, path: &Path, counted: bool, s: &mut Samples) 
 /// `pcn reconcile --year 2021-22` national, after importing the year's
 /// files: as a user runs it (open the database, load the registry, build the
 /// year's run, reconcile, render the CSV), and the reconciliation alone.
-async fn reconcile_year(args: &BenchArgs, path: &Path, counted: bool, s: &mut Samples) -> Result<()> {
+async fn reconcile_year(
+    args: &BenchArgs,
+    path: &Path,
+    counted: bool,
+    s: &mut Samples,
+) -> Result<()> {
     use pcn_app::reconcile::Against;
     use pcn_core::payrun::Selection;
     let year = pcn_core::rulebook::FinancialYear::starting(2021);
@@ -279,7 +284,9 @@ async fn reconcile_year(args: &BenchArgs, path: &Path, counted: bool, s: &mut Sa
     app.close().await;
     let (networks, whole) = timed(async {
         let app = open(path).await?;
-        let r = app.reconcile(year, &Selection::all(), Against::Payments).await?;
+        let r = app
+            .reconcile(year, &Selection::all(), Against::Payments)
+            .await?;
         app.close().await;
         std::hint::black_box(pcn_export::reconcile::reconciliation_csv(&r)?);
         Ok(r.networks.len())
@@ -290,7 +297,13 @@ async fn reconcile_year(args: &BenchArgs, path: &Path, counted: bool, s: &mut Sa
     let registry = app.registry().await?;
     app.close().await;
     let rulebook = pcn_app::rules::load(None)?;
-    let run = pcn_app::pay::build_run(&rulebook, &registry, year, &Selection::all(), &Default::default())?;
+    let run = pcn_app::pay::build_run(
+        &rulebook,
+        &registry,
+        year,
+        &Selection::all(),
+        &Default::default(),
+    )?;
     let started = Instant::now();
     std::hint::black_box(pcn_app::reconcile::reconcile_run(
         &registry,

@@ -9,7 +9,7 @@ use std::process::ExitCode;
 use anyhow::{bail, Context, Result};
 use chrono::NaiveDate;
 use clap::{Args, Subcommand, ValueEnum};
-use pcn_app::arrs::{PlanInput, TermsChange};
+use pcn_app::arrs::{PlanInput, PostRef, TermsChange};
 use pcn_core::arrs::{parse_wte, ClaimStatus, Employer, Funding, Hire, NewPost, YearMonth};
 use pcn_core::money::{parse_pounds, Pence};
 use pcn_core::rulebook::{FinancialYear, Region};
@@ -47,8 +47,12 @@ pub enum ArrsCommand {
     Change(Box<ChangeArgs>),
     /// Set the day a post ends.
     End {
-        #[arg(long)]
-        post: i64,
+        /// The post's id (see `pcn arrs roster`).
+        #[arg(long, required_unless_present = "person")]
+        post: Option<i64>,
+        /// Or the network's reference for the person in the post (with --pcn).
+        #[arg(long, conflicts_with = "post", requires = "pcn")]
+        person: Option<String>,
         /// The network the post belongs to: refused when it does not.
         #[arg(long)]
         pcn: Option<String>,
@@ -58,8 +62,12 @@ pub enum ArrsCommand {
     /// Record a payroll actual: the whole cost of a post for a month
     /// (salary, employer NI, pension), used instead of the computed cost.
     Cost {
-        #[arg(long)]
-        post: i64,
+        /// The post's id (see `pcn arrs roster`).
+        #[arg(long, required_unless_present = "person")]
+        post: Option<i64>,
+        /// Or the network's reference for the person in the post (with --pcn).
+        #[arg(long, conflicts_with = "post", requires = "pcn")]
+        person: Option<String>,
         /// The network the post belongs to: refused when it does not.
         #[arg(long)]
         pcn: Option<String>,
@@ -175,8 +183,12 @@ pub struct AddArgs {
 
 #[derive(Debug, Args)]
 pub struct ChangeArgs {
-    #[arg(long)]
-    pub post: i64,
+    /// The post's id (see `pcn arrs roster`).
+    #[arg(long, required_unless_present = "person")]
+    pub post: Option<i64>,
+    /// Or the network's reference for the person in the post (with --pcn).
+    #[arg(long, conflicts_with = "post", requires = "pcn")]
+    pub person: Option<String>,
     /// The network the post belongs to: refused when it does not.
     #[arg(long)]
     pub pcn: Option<String>,
@@ -217,7 +229,8 @@ pub struct PlanArgs {
     /// (also: "to DATE", "salary 45000", "inner london"). Repeat for more.
     #[arg(long)]
     pub add: Vec<String>,
-    /// A post that would end: "POST-ID on DATE", e.g. "12 on 2027-01-31".
+    /// A post that would end: "POST on DATE", the post by its id or the
+    /// person's reference, e.g. "12 on 2027-01-31" or "E17 on 2027-01-31".
     #[arg(long)]
     pub end: Vec<String>,
     #[arg(long, value_parser = parse_date)]
@@ -269,36 +282,40 @@ pub async fn run(ctx: &Ctx, command: ArrsCommand) -> Result<ExitCode> {
         ArrsCommand::Change(args) => change(ctx, *args).await?,
         ArrsCommand::End {
             post,
+            person,
             pcn: code,
             on,
         } => {
+            let post = post_ref(post, person);
             let code = code.as_deref().map(pcn).transpose()?;
             let app = ctx.app().await?;
-            let ended = app.end_post(post, code.as_ref(), on, &ctx.actor).await;
+            let ended = app.end_post(&post, code.as_ref(), on, &ctx.actor).await;
             app.close().await;
             let ended = ended?;
             println!(
-                "post {post} of {} ({} {}) ends on {on}",
-                ended.pcn, ended.person, ended.role
+                "post {} of {} ({} {}) ends on {on}",
+                ended.id, ended.pcn, ended.person, ended.role
             );
         }
         ArrsCommand::Cost {
             post,
+            person,
             pcn: code,
             month: m,
             amount,
         } => {
+            let post = post_ref(post, person);
             let (m, cost) = (month(&m)?, money(&amount, "--amount")?);
             let code = code.as_deref().map(pcn).transpose()?;
             let app = ctx.app().await?;
             let p = app
-                .record_cost(post, code.as_ref(), m, cost, &ctx.actor)
+                .record_cost(&post, code.as_ref(), m, cost, &ctx.actor)
                 .await;
             app.close().await;
             let p = p?;
             println!(
-                "post {post} of {}, {m}: payroll cost {cost} recorded",
-                p.pcn
+                "post {} of {} ({} {}), {m}: payroll cost {cost} recorded",
+                p.id, p.pcn, p.person, p.role
             );
         }
         ArrsCommand::Claims(args) => claims(ctx, args).await?,
@@ -401,6 +418,15 @@ async fn add(ctx: &Ctx, a: AddArgs) -> Result<()> {
     Ok(())
 }
 
+/// The post a command names: clap has made sure one of the two is given.
+fn post_ref(post: Option<i64>, person: Option<String>) -> PostRef {
+    match (post, person) {
+        (Some(id), _) => PostRef::Id(id),
+        (None, Some(person)) => PostRef::Person(person),
+        (None, None) => PostRef::Id(0),
+    }
+}
+
 async fn change(ctx: &Ctx, a: ChangeArgs) -> Result<()> {
     let change = TermsChange {
         band: a.band.clone(),
@@ -420,14 +446,22 @@ async fn change(ctx: &Ctx, a: ChangeArgs) -> Result<()> {
     let code = a.pcn.as_deref().map(pcn).transpose()?;
     let app = ctx.app().await?;
     let post = app
-        .change_post(a.post, code.as_ref(), a.from, &change, &ctx.actor)
+        .change_post(
+            &post_ref(a.post, a.person),
+            code.as_ref(),
+            a.from,
+            &change,
+            &ctx.actor,
+        )
         .await;
     app.close().await;
     let post = post?;
     println!(
-        "post {} of {}: new terms from {} recorded{}",
-        a.post,
+        "post {} of {} ({} {}): new terms from {} recorded{}",
+        post.id,
         post.pcn,
+        post.person,
+        post.role,
         a.from,
         if a.from < ctx.today {
             " (backdated: the next claim will include any arrears)"
@@ -539,15 +573,15 @@ async fn plan(ctx: &Ctx, a: PlanArgs) -> Result<()> {
             .push(Hire::parse(spec).with_context(|| format!("--add {spec:?}"))?);
     }
     for spec in &a.end {
-        let (id, date) = spec
-            .split_once(" on ")
-            .with_context(|| format!("--end {spec:?}: write \"POST-ID on YYYY-MM-DD\""))?;
-        let id: i64 = id
-            .trim()
-            .parse()
-            .with_context(|| format!("--end {spec:?}: {id:?} is not a post id"))?;
+        let (post, date) = spec.split_once(" on ").with_context(|| {
+            format!("--end {spec:?}: write \"POST on YYYY-MM-DD\" (a post id or the person's reference)")
+        })?;
+        let post = match post.trim().parse::<i64>() {
+            Ok(id) => PostRef::Id(id),
+            Err(_) => PostRef::Person(post.trim().to_string()),
+        };
         let date = parse_date(date.trim()).map_err(|e| anyhow::anyhow!("--end {spec:?}: {e}"))?;
-        input.ends.push((id, date));
+        input.ends.push((post, date));
     }
     let app = ctx.app().await?;
     let plan = app.plan(&code, as_at, &input).await;

@@ -280,6 +280,8 @@ pub fn actor(by: &Option<String>) -> String {
 /// rulebook folder, and today.
 pub struct Ctx {
     pub database: String,
+    /// Whether the command may create a new SQLite database.
+    pub may_create: bool,
     pub actor: String,
     pub rules: Option<PathBuf>,
     pub today: NaiveDate,
@@ -291,23 +293,68 @@ impl Ctx {
         Ok(Arc::new(pcn_app::rules::load(self.rules.as_deref())?))
     }
 
-    /// The application over the database, with the rulebook.
+    /// The application over the database, with the rulebook. A command that
+    /// only reads does not create a database where there is none.
     pub async fn app(&self) -> Result<App> {
+        if !self.may_create {
+            if let Some(path) = pcn_store::sqlite_path(&self.database).filter(|p| !p.exists()) {
+                anyhow::bail!(
+                    "there is no database at {}: `pcn import` of the official files creates one \
+                     (or `pcn demo` a demo one); name another with --database or PCN_DATABASE",
+                    path.display()
+                );
+            }
+        }
         let rulebook = self.rulebook()?;
         Ok(App::open(&self.database, rulebook).await?)
     }
 }
 
 pub async fn run(cli: Cli) -> Result<ExitCode> {
+    // A new SQLite file: only a command that fills a database may create
+    // one, and if it fails the file it created goes with it.
+    let fresh = pcn_store::sqlite_path(&cli.database).filter(|p| !p.exists());
     let ctx = Ctx {
         database: cli.database.clone(),
+        may_create: cli.command.may_create_database(),
         actor: actor(&cli.by),
         rules: cli.rules.clone(),
         today: cli
             .today
             .unwrap_or_else(|| chrono::Local::now().date_naive()),
     };
-    match cli.command {
+    let outcome = dispatch(ctx, cli.command).await;
+    if let (Err(_), Some(path)) = (&outcome, &fresh) {
+        remove_new_database(path);
+    }
+    outcome
+}
+
+/// Removes a database file (and its WAL files) that a failed command created.
+fn remove_new_database(path: &std::path::Path) {
+    for suffix in ["", "-wal", "-shm", "-journal"] {
+        let mut name = path.as_os_str().to_owned();
+        name.push(suffix);
+        let _ = std::fs::remove_file(std::path::PathBuf::from(name));
+    }
+}
+
+impl Command {
+    /// Whether the command may create the database: it fills one (imports,
+    /// accounts) or serves one that others will fill.
+    fn may_create_database(&self) -> bool {
+        match self {
+            Command::Import(_) | Command::Demo { .. } | Command::Serve(_) => true,
+            #[cfg(feature = "bench")]
+            Command::Bench(_) => true,
+            Command::User(command) => matches!(command, crate::user::UserCommand::Add { .. }),
+            _ => false,
+        }
+    }
+}
+
+async fn dispatch(ctx: Ctx, command: Command) -> Result<ExitCode> {
+    match command {
         Command::Import(args) => crate::import::run(&ctx, args).await,
         Command::Check(args) => crate::check::run(&ctx, args).await,
         Command::Network(command) => crate::network::run(&ctx, command).await,

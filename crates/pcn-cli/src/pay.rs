@@ -143,7 +143,18 @@ pub async fn run(ctx: &Ctx, args: PayArgs) -> Result<ExitCode> {
             let text = match args.csv {
                 CsvPart::Lines => export::run_csv(&run)?,
                 CsvPart::Schedule => export::run_schedule_csv(&run)?,
-                CsvPart::Distribution => export::run_distribution_csv(&run)?,
+                CsvPart::Distribution => {
+                    if run.networks.iter().all(|n| n.distribution.is_none()) {
+                        bail!(
+                            "no distribution to write: no network here has a distribution \
+                             agreement recorded for {} that divides its money (`pcn network \
+                             distribution` records one), and no --distribute method was given \
+                             (registered-list, weighted-list or equal)",
+                            run.financial_year
+                        );
+                    }
+                    export::run_distribution_csv(&run)?
+                }
             };
             emit(&text, out)?
         }

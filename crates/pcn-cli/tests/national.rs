@@ -140,8 +140,24 @@ fn import_and_check(database: &str, data: &Path) {
     assert_eq!(count("PRAC-UNALLOCATED"), 52);
     assert_eq!(count("NET-SIZE-MIN"), expected.under_30k);
     assert_eq!(count("NET-SIZE-MAX"), expected.over_50k);
-    // The official files carry no governance facts: every network lacks a clinical director.
-    assert_eq!(count("NET-NO-CLINICAL-DIRECTOR"), expected.networks);
+    // The official files carry no governance facts: each is reported once as
+    // not recorded, not as an error for every network.
+    for rule in [
+        "NET-NO-CLINICAL-DIRECTOR",
+        "NET-NO-PAYEE",
+        "NET-NO-AGREEMENT",
+        "NET-NO-DATA-SHARING",
+    ] {
+        let found: Vec<_> = findings.iter().filter(|f| f["rule"] == rule).collect();
+        assert_eq!(found.len(), 1, "{rule}");
+        assert_eq!(found[0]["severity"], "info", "{rule}");
+        assert!(found[0]["pcn"].is_null(), "{rule}");
+        let message = found[0]["message"].as_str().unwrap();
+        assert!(
+            message.contains("not recorded") && message.contains("1,298 networks"),
+            "{message}"
+        );
+    }
     let commissioners: BTreeSet<&str> = findings
         .iter()
         .filter(|f| f["rule"] == "COMMISSIONER-COVERAGE")

@@ -152,7 +152,7 @@ fn strict_refuses_a_missing_input_and_names_it() {
         .as_array()
         .unwrap()
         .iter()
-        .any(|e| e.as_str().unwrap().contains("nearest held"))));
+        .any(|e| e.as_str().unwrap().contains("as at 2025-01-01 not held"))));
     // …and refused under --strict when a rate is missing (2026-27's are not in the rulebook).
     let out = pcn(
         &db,

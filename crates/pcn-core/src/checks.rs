@@ -239,15 +239,17 @@ pub fn run(snapshot: &Snapshot, config: &CheckConfig, scope: &Scope) -> Report {
         findings: Vec::new(),
     };
     let as_at = snapshot.as_at;
+    let recorded = Recorded::of(snapshot);
     for network in snapshot.networks.values() {
         if !check_open_with_members(&mut b, network, as_at) {
             continue;
         }
         check_size(&mut b, network, config);
         check_commissioners(&mut b, network);
-        check_governance(&mut b, network, as_at);
+        check_governance(&mut b, network, as_at, &recorded);
         check_geography(&mut b, network, config);
     }
+    check_unrecorded(&mut b, &recorded);
     for practice in snapshot.practices.values() {
         check_practice(&mut b, practice, as_at);
     }
@@ -423,12 +425,94 @@ fn check_commissioners(b: &mut Builder, network: &NetworkView) {
     }
 }
 
-/// The governance facts the DES requires.
-fn check_governance(b: &mut Builder, network: &NetworkView, as_at: NaiveDate) {
+/// Which governance facts are recorded for at least one network with
+/// members. The official files carry none (they come from `pcn network set`
+/// or a governance CSV), so a fact nobody has recorded is unknown rather than
+/// missing: it is reported once, by [`check_unrecorded`], instead of as an
+/// error for every network in England.
+struct Recorded {
+    networks: usize,
+    clinical_director: bool,
+    payee: bool,
+    agreement: bool,
+    data_sharing: bool,
+}
+
+impl Recorded {
+    fn of(snapshot: &Snapshot) -> Recorded {
+        let mut r = Recorded {
+            networks: 0,
+            clinical_director: false,
+            payee: false,
+            agreement: false,
+            data_sharing: false,
+        };
+        for n in snapshot.networks.values().filter(|n| !n.members.is_empty()) {
+            let g = &n.governance;
+            r.networks += 1;
+            r.clinical_director |= g.clinical_director.is_some();
+            r.payee |= g.nominated_payee.is_some();
+            r.agreement |= g.network_agreement_signed.is_some();
+            r.data_sharing |= g.data_sharing_agreement_signed.is_some();
+        }
+        r
+    }
+}
+
+/// One finding for each governance fact no network has recorded: the
+/// information is not held, which is not the same as every network lacking it.
+fn check_unrecorded(b: &mut Builder, recorded: &Recorded) {
+    if recorded.networks == 0 {
+        return;
+    }
+    let unrecorded = [
+        (
+            recorded.clinical_director,
+            NET_NO_CLINICAL_DIRECTOR,
+            "a clinical director",
+        ),
+        (recorded.payee, NET_NO_PAYEE, "a nominated payee"),
+        (
+            recorded.agreement,
+            NET_NO_AGREEMENT,
+            "a signed network agreement",
+        ),
+        (
+            recorded.data_sharing,
+            NET_NO_DATA_SHARING,
+            "a signed data-sharing agreement",
+        ),
+    ];
+    for (held, rule, what) in unrecorded {
+        if held {
+            continue;
+        }
+        b.findings.push(Finding {
+            rule: rule.id,
+            severity: Severity::Info,
+            title: rule.title,
+            message: format!(
+                "not recorded: no network has {what} recorded, so none of the {} networks is \
+                 checked for it (the official files do not carry it; record it with \
+                 `pcn network set` or a governance CSV)",
+                thousands(recorded.networks as u64)
+            ),
+            commissioner: None,
+            icb: None,
+            pcn: None,
+            practice: None,
+            figures: vec![("networks", thousands(recorded.networks as u64))],
+            source: rule.source,
+        });
+    }
+}
+
+/// The governance facts the DES requires, each checked only where some
+/// network has it recorded (see [`Recorded`]).
+fn check_governance(b: &mut Builder, network: &NetworkView, as_at: NaiveDate, recorded: &Recorded) {
     let label = name_of(network);
-    // Governance.
     let g = &network.governance;
-    if g.clinical_director.is_none() {
+    if recorded.clinical_director && g.clinical_director.is_none() {
         b.network(
             NET_NO_CLINICAL_DIRECTOR,
             Severity::Error,
@@ -438,6 +522,7 @@ fn check_governance(b: &mut Builder, network: &NetworkView, as_at: NaiveDate) {
         );
     }
     match &g.nominated_payee {
+        None if !recorded.payee => {}
         None => b.network(
             NET_NO_PAYEE,
             Severity::Error,
@@ -454,7 +539,7 @@ fn check_governance(b: &mut Builder, network: &NetworkView, as_at: NaiveDate) {
         ),
         Some(_) => {}
     }
-    if g.network_agreement_signed.is_none_or(|d| d > as_at) {
+    if recorded.agreement && g.network_agreement_signed.is_none_or(|d| d > as_at) {
         b.network(
             NET_NO_AGREEMENT,
             Severity::Error,
@@ -463,7 +548,7 @@ fn check_governance(b: &mut Builder, network: &NetworkView, as_at: NaiveDate) {
             vec![],
         );
     }
-    if g.data_sharing_agreement_signed.is_none_or(|d| d > as_at) {
+    if recorded.data_sharing && g.data_sharing_agreement_signed.is_none_or(|d| d > as_at) {
         b.network(
             NET_NO_DATA_SHARING,
             Severity::Warning,
@@ -643,6 +728,11 @@ struct Coverage {
 }
 
 fn in_scope(snapshot: &Snapshot, scope: &Scope, f: &Finding) -> bool {
+    // A finding about the whole snapshot (a fact no network has recorded)
+    // holds in every scope.
+    if f.pcn.is_none() && f.practice.is_none() && f.commissioner.is_none() && f.icb.is_none() {
+        return true;
+    }
     if let Some(pcn) = &scope.pcn {
         let member_of = f
             .practice
@@ -955,15 +1045,28 @@ mod tests {
 
     #[test]
     fn missing_governance_each_reported() {
-        let r = registry(&[("A81001", "U00001", "16C", 40_000, 54.56, -1.31)], &[]);
-        let rules: Vec<_> = rules_of(&check(&r)).into_iter().map(|r| r.0).collect();
+        // U00002 has every fact recorded, U00001 none: each is missing there.
+        let r = registry(
+            &[
+                ("A81001", "U00001", "16C", 40_000, 54.56, -1.31),
+                ("A81002", "U00002", "16C", 40_000, 54.56, -1.31),
+            ],
+            &complete_governance("U00002", "A81002"),
+        );
+        let report = check(&r);
+        let rules: Vec<_> = report
+            .findings
+            .iter()
+            .filter(|f| f.pcn.as_ref().is_some_and(|p| p.as_str() == "U00001"))
+            .map(|f| (f.rule, f.severity))
+            .collect();
         assert_eq!(
             rules,
             vec![
-                "NET-NO-CLINICAL-DIRECTOR",
-                "NET-NO-PAYEE",
-                "NET-NO-AGREEMENT",
-                "NET-NO-DATA-SHARING"
+                ("NET-NO-CLINICAL-DIRECTOR", Severity::Error),
+                ("NET-NO-PAYEE", Severity::Error),
+                ("NET-NO-AGREEMENT", Severity::Error),
+                ("NET-NO-DATA-SHARING", Severity::Warning),
             ]
         );
         let r = registry(
@@ -972,6 +1075,61 @@ mod tests {
         );
         let rules: Vec<_> = rules_of(&check(&r)).into_iter().map(|r| r.0).collect();
         assert_eq!(rules, vec!["NET-PAYEE-NOT-MEMBER"]);
+    }
+
+    #[test]
+    fn a_fact_no_network_has_recorded_is_reported_once_as_not_recorded() {
+        let r = registry(
+            &[
+                ("A81001", "U00001", "16C", 40_000, 54.56, -1.31),
+                ("A81002", "U00002", "16C", 40_000, 54.56, -1.31),
+            ],
+            &[("U00001", GovernanceField::ClinicalDirector, "Dr A")],
+        );
+        let report = check(&r);
+        let national: Vec<_> = report
+            .findings
+            .iter()
+            .filter(|f| f.pcn.is_none() && f.practice.is_none() && f.rule.starts_with("NET-"))
+            .map(|f| (f.rule, f.severity))
+            .collect();
+        assert_eq!(
+            national,
+            vec![
+                ("NET-NO-PAYEE", Severity::Info),
+                ("NET-NO-AGREEMENT", Severity::Info),
+                ("NET-NO-DATA-SHARING", Severity::Info),
+            ]
+        );
+        assert!(report
+            .findings
+            .iter()
+            .all(|f| f.severity != Severity::Error || f.rule == "NET-NO-CLINICAL-DIRECTOR"));
+        // The clinical director is recorded for one network: the other lacks it.
+        let cd: Vec<_> = report
+            .findings
+            .iter()
+            .filter(|f| f.rule == "NET-NO-CLINICAL-DIRECTOR")
+            .map(|f| f.pcn.as_ref().map(|p| p.to_string()))
+            .collect();
+        assert_eq!(cd, vec![Some("U00002".to_string())]);
+        // Scoped to one network, the national findings still show.
+        let scoped = run(
+            &r.at(d("2026-07-01")),
+            &CheckConfig::default(),
+            &Scope {
+                pcn: Some(PcnCode::parse("U00001").unwrap()),
+                commissioner: None,
+            },
+        );
+        assert_eq!(
+            scoped
+                .findings
+                .iter()
+                .filter(|f| f.pcn.is_none() && f.rule.starts_with("NET-"))
+                .count(),
+            3
+        );
     }
 
     #[test]
@@ -1037,7 +1195,11 @@ mod tests {
                 ("A81001", "U00001", "16C", 10_000, 54.56, -1.31),
                 ("B81001", "U00002", "02Y", 10_000, 53.7, -0.4),
             ],
-            &[],
+            &[
+                complete_governance("U00001", "A81001"),
+                complete_governance("U00002", "B81001"),
+            ]
+            .concat(),
         );
         let snapshot = r.at(d("2026-07-01"));
         let scope = Scope {

@@ -163,8 +163,9 @@ pub struct Instalment {
     pub amount: Pence,
 }
 
-/// One component of one stream in a statement.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// One component of one stream in a statement. As JSON, a line not computed
+/// has no amounts (`null`), never a silent 0.
+#[derive(Debug, Clone, PartialEq)]
 pub struct Line {
     /// `<year>/<stream>/<component>`, e.g. `2025-26/core-pcn-funding/registered`.
     pub rule_id: String,
@@ -199,7 +200,75 @@ pub struct Line {
     pub verified: bool,
 }
 
+/// [`Line`] as it is written out: the amounts are absent when the line was
+/// not computed.
+#[derive(Serialize)]
+struct LineOut<'a> {
+    rule_id: &'a str,
+    stream_id: &'a StreamId,
+    stream_name: &'a str,
+    component_id: &'a str,
+    paid_to: PaidTo,
+    timing: &'a Timing,
+    basis: &'a Basis,
+    basis_value: Option<Decimal>,
+    basis_as_at: Option<NaiveDate>,
+    rate: Option<Decimal>,
+    unit: &'a Unit,
+    period_from: NaiveDate,
+    period_to: NaiveDate,
+    full_amount: Option<Pence>,
+    amount: Option<Pence>,
+    months_paid: usize,
+    schedule: &'a [Instalment],
+    to_practices: &'a [(PracticeCode, Pence)],
+    status: &'a LineStatus,
+    estimates: &'a [String],
+    working: &'a str,
+    source: &'a Source,
+    confidence: &'a Confidence,
+    verified: bool,
+}
+
+impl Serialize for Line {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let computed = self.is_computed();
+        LineOut {
+            rule_id: &self.rule_id,
+            stream_id: &self.stream_id,
+            stream_name: &self.stream_name,
+            component_id: &self.component_id,
+            paid_to: self.paid_to,
+            timing: &self.timing,
+            basis: &self.basis,
+            basis_value: self.basis_value,
+            basis_as_at: self.basis_as_at,
+            rate: self.rate,
+            unit: &self.unit,
+            period_from: self.period_from,
+            period_to: self.period_to,
+            full_amount: computed.then_some(self.full_amount),
+            amount: computed.then_some(self.amount),
+            months_paid: self.months_paid,
+            schedule: &self.schedule,
+            to_practices: &self.to_practices,
+            status: &self.status,
+            estimates: &self.estimates,
+            working: &self.working,
+            source: &self.source,
+            confidence: &self.confidence,
+            verified: self.verified,
+        }
+        .serialize(serializer)
+    }
+}
+
 impl Line {
+    /// Whether the line has amounts: `false` when an input was missing.
+    pub fn is_computed(&self) -> bool {
+        !matches!(self.status, LineStatus::NotComputed(_))
+    }
+
     pub fn is_estimated(&self) -> bool {
         !self.estimates.is_empty()
     }
@@ -844,6 +913,7 @@ fn line_for(
         Err(what) => {
             // Beds and points cannot be estimated: refuse, or show the line as not computed.
             if missing == MissingInputs::Refuse {
+                let what = what.strip_prefix("the ").unwrap_or(&what);
                 return Err(refuse(format!("the {what} is not recorded")));
             }
             line.status = LineStatus::NotComputed(format!("{what} not recorded"));
@@ -1308,6 +1378,24 @@ pub struct NetworkPay {
     /// rest of the run stands.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub distribution_problem: Option<String>,
+    /// The conditions the DES puts on the network's payments that the
+    /// registry does not show met: its money is computed but at risk
+    /// (withheld) until they are.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub at_risk: Vec<AtRisk>,
+}
+
+/// A condition of payment not shown met: the DES pays a network only
+/// through its nominated payee (a member practice) and only once its
+/// network agreement is signed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AtRisk {
+    /// The network check that tests the same condition (`pcn check`).
+    pub rule: &'static str,
+    /// What is missing, in words.
+    pub why: String,
+    /// Where the DES makes payment depend on it.
+    pub source: &'static str,
 }
 
 /// A payment run: every selected network for one financial year.

@@ -28,8 +28,8 @@ use rust_decimal::Decimal;
 
 use crate::codes::{CommissionerCode, PcnCode, PracticeCode};
 use crate::funding::{
-    self, Distribution, DistributionError, Figure, IifIndicatorPoints, MemberInputs, MissingInput,
-    MissingInputs, NetworkInputs, NetworkPay, PayRun, Statement,
+    self, AtRisk, Distribution, DistributionError, Figure, IifIndicatorPoints, MemberInputs,
+    MissingInput, MissingInputs, NetworkInputs, NetworkPay, PayRun, Statement,
 };
 use crate::money::{Fraction, Pence};
 use crate::registry::{NetworkView, Registry, Snapshot};
@@ -110,10 +110,17 @@ impl Default for RunOptions {
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum PayRunError {
     /// `--strict`: an input the statement needs is missing.
+    /// (The missing input is in the message, not a source, so it is said once.)
     #[error("refused (strict): {0}")]
-    Refused(#[from] MissingInput),
+    Refused(MissingInput),
     #[error("no network {pcn} with members on {date}")]
     NoSuchNetwork { pcn: PcnCode, date: NaiveDate },
+}
+
+impl From<MissingInput> for PayRunError {
+    fn from(m: MissingInput) -> Self {
+        PayRunError::Refused(m)
+    }
 }
 
 /// The DES population date of a year when its rules name none: 1 January
@@ -207,9 +214,8 @@ pub fn national_mean_list(
                 .sum()
         })
         .collect();
-    (!network_lists.is_empty()).then(|| {
-        network_lists.iter().sum::<Decimal>() / Decimal::from(network_lists.len() as u64)
-    })
+    (!network_lists.is_empty())
+        .then(|| network_lists.iter().sum::<Decimal>() / Decimal::from(network_lists.len() as u64))
 }
 
 /// Who is a member of which network on the first day of each month of the
@@ -459,7 +465,9 @@ pub fn build(
             first_month,
             options.assessments.get(&pcn).cloned().unwrap_or_default(),
         );
-        networks.push(network_pay(rules, previous, inputs, options)?);
+        let mut pay = network_pay(rules, previous, inputs, options)?;
+        pay.at_risk = at_risk(network, view.membership_date, year.end());
+        networks.push(pay);
     }
     if let Some(pcn) = &selection.pcn {
         if networks.is_empty() {
@@ -512,7 +520,46 @@ fn network_pay(
         distribution_method: chosen.map(|a| a.method),
         distribution,
         distribution_problem,
+        at_risk: Vec::new(),
     })
+}
+
+/// The conditions of payment the network's governance (as at `date`) does
+/// not show met: a nominated payee that is a member, and a network agreement
+/// signed by `year_end` ("failure to enter into the Network Agreement means
+/// payments to PCNs will not be made"). The checks report the same facts
+/// ([`crate::checks`]); here they qualify the money.
+pub fn at_risk(network: &NetworkView, date: NaiveDate, year_end: NaiveDate) -> Vec<AtRisk> {
+    use crate::checks::{NET_NO_AGREEMENT, NET_NO_PAYEE, NET_PAYEE_NOT_MEMBER};
+    let g = &network.governance;
+    let mut out = Vec::new();
+    match &g.nominated_payee {
+        None => out.push(AtRisk {
+            rule: NET_NO_PAYEE.id,
+            why: format!(
+                "no nominated payee is recorded as at {date}: the DES pays a network only \
+                 through the member practice it nominates"
+            ),
+            source: NET_NO_PAYEE.source,
+        }),
+        Some(payee) if !network.members.contains(payee) => out.push(AtRisk {
+            rule: NET_PAYEE_NOT_MEMBER.id,
+            why: format!("the nominated payee {payee} is not a member practice on {date}"),
+            source: NET_PAYEE_NOT_MEMBER.source,
+        }),
+        Some(_) => {}
+    }
+    if g.network_agreement_signed.is_none_or(|d| d > year_end) {
+        out.push(AtRisk {
+            rule: NET_NO_AGREEMENT.id,
+            why: format!(
+                "no network agreement signed by {year_end} is recorded: without one the DES \
+                 says payments will not be made"
+            ),
+            source: NET_NO_AGREEMENT.source,
+        });
+    }
+    out
 }
 
 /// A statement's ARRS Sum: its `arrs` line, and `arrs-gp` where the year has

@@ -479,6 +479,31 @@ impl Registry {
             })
     }
 
+    /// The ICB each sub-ICB location belongs to, as the latest facts naming
+    /// both say. A sub-ICB location is a fixed part of one ICB (since July
+    /// 2022), so where the files of a date name a practice's sub-ICB location
+    /// but not its ICB (ODS's epraccur and ePCN do not carry it), the ICB is
+    /// the one later files name for that location.
+    fn icb_of_sub_icb(&self) -> BTreeMap<&SubIcbCode, (&IcbCode, Option<&String>)> {
+        let mut out: BTreeMap<&SubIcbCode, (NaiveDate, &IcbCode, Option<&String>)> =
+            BTreeMap::new();
+        for facts in self.practices.values() {
+            for f in &facts.attributes {
+                if let (Some(sub), Some(icb)) = (&f.sub_icb, &f.icb) {
+                    let e = out
+                        .entry(sub)
+                        .or_insert((f.as_at, icb, f.icb_name.as_ref()));
+                    if f.as_at > e.0 {
+                        *e = (f.as_at, icb, f.icb_name.as_ref());
+                    }
+                }
+            }
+        }
+        out.into_iter()
+            .map(|(sub, (_, icb, name))| (sub, (icb, name)))
+            .collect()
+    }
+
     /// Whether any fact names this practice.
     pub fn knows_practice(&self, practice: &PracticeCode) -> bool {
         self.practices.contains_key(practice)
@@ -642,8 +667,15 @@ impl Registry {
             .find(|d| **d <= as_at)
             .copied();
         let mut practices = BTreeMap::new();
+        let icbs = self.icb_of_sub_icb();
         for (code, facts) in &self.practices {
-            let attributes = merge_practice(code, &facts.attributes, as_at);
+            let mut attributes = merge_practice(code, &facts.attributes, as_at);
+            if attributes.icb.is_none() {
+                if let Some((icb, name)) = attributes.sub_icb.as_ref().and_then(|s| icbs.get(s)) {
+                    attributes.icb = Some((*icb).clone());
+                    attributes.icb_name = name.cloned();
+                }
+            }
             let list = facts
                 .list_sizes
                 .iter()

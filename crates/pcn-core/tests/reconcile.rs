@@ -161,6 +161,7 @@ fn network_pay(rules: &YearRules, c: &str, payee: &str, members: Vec<MemberInput
         members,
         distribution_method: None,
         distribution_problem: None,
+        at_risk: Vec::new(),
         distribution: None,
     }
 }

@@ -80,6 +80,7 @@ pub fn network_pay(inputs: &NetworkInputs) -> NetworkPay {
         members: inputs.members.clone(),
         distribution_method: Some(method),
         distribution_problem: None,
+        at_risk: Vec::new(),
         distribution: Some(distribution),
     }
 }

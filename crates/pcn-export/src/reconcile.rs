@@ -184,7 +184,11 @@ pub fn reconciliation_xlsx(r: &Reconciliation) -> Result<Vec<u8>> {
         ws: new_sheet(&mut workbook, "Networks")?,
         f: &formats,
     };
-    let header: Vec<&str> = ITEM_COLUMNS.iter().chain(TAIL_COLUMNS.iter()).copied().collect();
+    let header: Vec<&str> = ITEM_COLUMNS
+        .iter()
+        .chain(TAIL_COLUMNS.iter())
+        .copied()
+        .collect();
     sheet.header(0, &header)?;
     let mut row = 1;
     for n in &r.networks {

@@ -348,6 +348,7 @@ fn a_national_run_exports_quickly() {
                 members: inputs.members,
                 distribution_method: Some(Distribution::ByRegisteredList),
                 distribution_problem: None,
+                at_risk: Vec::new(),
                 distribution: Some(distribution),
             }
         })

@@ -196,6 +196,7 @@ fn run_from_json(v: &Value) -> Result<PayRun> {
             members,
             distribution_method: None,
             distribution_problem: None,
+            at_risk: Vec::new(),
             distribution: None,
         });
     }

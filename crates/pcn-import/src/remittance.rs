@@ -70,7 +70,11 @@ fn parse_month(raw: &str) -> Option<NaiveDate> {
 
 /// Whether `stream` is a stream of the rulebook in the financial year of
 /// `month`; otherwise the problem, in words, and the column it is in.
-fn stream_problem(rules: &Rulebook, month: NaiveDate, stream: &str) -> Option<(&'static str, String)> {
+fn stream_problem(
+    rules: &Rulebook,
+    month: NaiveDate,
+    stream: &str,
+) -> Option<(&'static str, String)> {
     match rules.financial_year(FinancialYear::containing(month)) {
         Ok(year) => {
             let ids = year.stream_ids();
@@ -201,8 +205,7 @@ fn read_rows(ctx: &mut Ctx, table: &Table, rules: Option<&Rulebook>) -> Vec<Remi
                 }
                 pence
             });
-        if let (Some(pcn), Some(month), Some(stream), Some(amount)) = (pcn, month, stream, amount)
-        {
+        if let (Some(pcn), Some(month), Some(stream), Some(amount)) = (pcn, month, stream, amount) {
             rows.push(Remittance {
                 pcn,
                 month,

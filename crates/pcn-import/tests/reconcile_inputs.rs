@@ -206,14 +206,33 @@ fn remittances() {
 
 #[test]
 fn remittances_through_the_import_path_then_checked_against_the_registry() {
-    let parsed = parse_bytes("remittance.csv", &fixture("remittance.csv"), &opts(), &mut |_| {})
-        .unwrap();
+    let parsed = parse_bytes(
+        "remittance.csv",
+        &fixture("remittance.csv"),
+        &opts(),
+        &mut |_| {},
+    )
+    .unwrap();
     assert_eq!(parsed.kind, SourceKind::Remittances);
-    assert_eq!(parsed.data_date.to_string(), "2022-03-01", "the latest month");
+    assert_eq!(
+        parsed.data_date.to_string(),
+        "2022-03-01",
+        "the latest month"
+    );
     assert_eq!(parsed.facts.remittances.len(), 5);
-    assert!(parsed.describe().ends_with("5 remittance rows"), "{}", parsed.describe());
+    assert!(
+        parsed.describe().ends_with("5 remittance rows"),
+        "{}",
+        parsed.describe()
+    );
     // Both networks known: nothing to say.
-    remittance::check("remittance.csv", &parsed.facts.remittances, &rules(), |_| true).unwrap();
+    remittance::check(
+        "remittance.csv",
+        &parsed.facts.remittances,
+        &rules(),
+        |_| true,
+    )
+    .unwrap();
     // U12345 unknown: its row, the column and the value are named.
     let e = remittance::check("remittance.csv", &parsed.facts.remittances, &rules(), |p| {
         p.as_str() == "U89141"

@@ -39,6 +39,12 @@ pub enum Error {
         #[source]
         source: Option<BoxError>,
     },
+    /// The file named as an SQLite database is something else.
+    #[error("{path} is not an SQLite database (a pcn database starts with the SQLite header); name the database file with --database or PCN_DATABASE")]
+    NotSqlite { path: String },
+    /// The folder of a new SQLite database does not exist.
+    #[error("cannot create the database {path}: the folder {folder} does not exist")]
+    NoFolder { path: String, folder: String },
     /// The database could not be opened; `target` is the spec, redacted.
     #[error("opening the database {target}")]
     Open {
@@ -97,6 +103,8 @@ impl Error {
             Error::Invalid(_) | Error::Census(_) => ErrorKind::Invalid,
             Error::Corrupt { .. }
             | Error::Open { .. }
+            | Error::NotSqlite { .. }
+            | Error::NoFolder { .. }
             | Error::Migration(_)
             | Error::Database { .. }
             | Error::Encode(_) => ErrorKind::Internal,

@@ -52,7 +52,7 @@ pub use audit::{AuditChange, AuditEntry};
 pub use error::{BoxError, Error, ErrorKind, Result};
 pub use imports::{ImportOutcome, ImportRecord, NewImport};
 pub use login::{LoginAttempt, LoginGate, LoginLimits};
-pub use open::database_url;
+pub use open::{database_url, sqlite_path};
 pub use web::{check_username, DataVersion, StoredAccount, StoredSession};
 
 /// Which database engine a store runs on.

@@ -108,17 +108,71 @@ pub(crate) fn redact(spec: &str) -> String {
     }
 }
 
+/// The path of an SQLite database spec (`pcn.sqlite`, `sqlite://x.db?…`);
+/// `None` for PostgreSQL.
+pub fn sqlite_path(spec: &str) -> Option<std::path::PathBuf> {
+    if spec.starts_with("postgres://") || spec.starts_with("postgresql://") {
+        return None;
+    }
+    let path = spec
+        .strip_prefix("sqlite://")
+        .or_else(|| spec.strip_prefix("sqlite:"))
+        .unwrap_or(spec);
+    let path = path.split('?').next().unwrap_or(path);
+    (!path.is_empty() && path != ":memory:").then(|| std::path::PathBuf::from(path))
+}
+
+/// Refuses, before any connection is tried, a file that is not an SQLite
+/// database (SQLite would fail every connection, and the pool retry until
+/// its timeout) and a new database in a folder that does not exist.
+fn check_sqlite_file(spec: &str) -> Result<()> {
+    use std::io::Read;
+    let Some(path) = sqlite_path(spec) else {
+        return Ok(());
+    };
+    const HEADER: &[u8; 16] = b"SQLite format 3\0";
+    match std::fs::File::open(&path) {
+        Ok(mut f) => {
+            let mut head = [0u8; 16];
+            let n = f.read(&mut head).unwrap_or(0);
+            // An empty file is a new database to SQLite.
+            if n > 0 && (n < 16 || &head != HEADER) {
+                return Err(Error::NotSqlite {
+                    path: path.display().to_string(),
+                });
+            }
+            Ok(())
+        }
+        Err(_) => match path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            Some(folder) if !folder.is_dir() => Err(Error::NoFolder {
+                path: path.display().to_string(),
+                folder: folder.display().to_string(),
+            }),
+            _ => Ok(()),
+        },
+    }
+}
+
+/// How long opening a PostgreSQL database may take before it is reported
+/// unreachable (SQLite files open at once).
+const CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
 impl Store {
     /// Opens (creating if needed) and migrates the database at `spec`.
     pub async fn open(spec: &str) -> Result<Store> {
         sqlx::any::install_default_drivers();
+        check_sqlite_file(spec)?;
         let url = database_url(spec);
         let backend = if url.starts_with("sqlite:") {
             Backend::Sqlite
         } else {
             Backend::Postgres
         };
-        let pool = AnyPoolOptions::new()
+        let mut options = AnyPoolOptions::new();
+        if backend == Backend::Postgres {
+            options = options.acquire_timeout(CONNECT_TIMEOUT);
+        }
+        let pool = options
             .max_connections(if backend == Backend::Sqlite { 1 } else { 8 })
             .after_connect(move |conn, _| {
                 Box::pin(async move {
@@ -163,5 +217,32 @@ mod tests {
             "postgres://user:***@localhost/db"
         );
         assert_eq!(redact("pcn.sqlite"), "pcn.sqlite");
+        assert_eq!(sqlite_path("pcn.sqlite"), Some("pcn.sqlite".into()));
+        assert_eq!(
+            sqlite_path("sqlite://a/b.db?mode=rwc"),
+            Some("a/b.db".into())
+        );
+        assert_eq!(sqlite_path("postgres://u@h/db"), None);
+    }
+
+    #[tokio::test]
+    async fn a_file_that_is_not_a_database_is_refused_at_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let text = dir.path().join("notes.txt");
+        std::fs::write(&text, "practice,pcn\n").unwrap();
+        let started = std::time::Instant::now();
+        let err = Store::open(&text.display().to_string()).await.unwrap_err();
+        assert!(started.elapsed() < std::time::Duration::from_secs(2));
+        assert!(
+            err.to_string().contains("is not an SQLite database"),
+            "{err}"
+        );
+        assert_eq!(std::fs::read_to_string(&text).unwrap(), "practice,pcn\n");
+        let missing = dir.path().join("no-such-folder/pcn.sqlite");
+        let err = Store::open(&missing.display().to_string())
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains("folder"), "{err}");
+        assert!(!missing.exists());
     }
 }

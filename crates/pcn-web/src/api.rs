@@ -38,7 +38,10 @@ pub fn router() -> Router<AppState> {
         .route("/commissioners/{code}", get(commissioner))
         .route("/networks/{code}", get(network))
         .route("/networks/{code}/statement", get(statement))
-        .route("/networks/{code}/reconcile", get(super::reconcile::api_network))
+        .route(
+            "/networks/{code}/reconcile",
+            get(super::reconcile::api_network),
+        )
         .route(
             "/commissioners/{code}/reconcile",
             get(super::reconcile::api_commissioner),
@@ -130,8 +133,9 @@ fn account_info(a: &pcn_core::access::Account) -> AccountInfo {
 async fn login(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    Json(req): Json<LoginRequest>,
+    req: Result<Json<LoginRequest>, axum::extract::rejection::JsonRejection>,
 ) -> Result<Response, ApiError> {
+    let req = body(req)?;
     let client = auth::client(peer);
     let account = match auth::check_login(&state, &req.username, &req.password, &client).await {
         Ok(a) => a,
@@ -421,17 +425,58 @@ async fn arrs_posts(
 #[derive(Deserialize, ToSchema)]
 pub struct NewPost {
     /// The network's reference for the person.
+    #[serde(deserialize_with = "text_or_number")]
     pub person: String,
     /// A role id from the year's rulebook, e.g. paramedic.
     pub role: String,
-    /// Agenda for Change band; default the role's usual band.
+    /// Agenda for Change band ("7", 7, "8a"); default the role's usual band.
+    #[serde(default, deserialize_with = "optional_text_or_number")]
+    #[schema(value_type = Option<String>)]
     pub band: Option<String>,
-    /// Whole-time equivalent, e.g. "0.6".
+    /// Whole-time equivalent, e.g. "0.6" or 0.6.
+    #[serde(deserialize_with = "text_or_number")]
+    #[schema(value_type = String)]
     pub wte: String,
     /// First day, YYYY-MM-DD.
     pub start: String,
-    /// Full-time salary in pounds a year, e.g. "45000".
+    /// Full-time salary in pounds a year, e.g. "45000" or 45000.
+    #[serde(default, deserialize_with = "optional_text_or_number")]
+    #[schema(value_type = Option<String>)]
     pub salary: Option<String>,
+}
+
+/// A field a person may send as text or as a number (`"band": 7`), kept as
+/// the text of the number so the core's exact parsers read it.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum TextOrNumber {
+    Text(String),
+    Number(serde_json::Number),
+}
+
+impl From<TextOrNumber> for String {
+    fn from(v: TextOrNumber) -> String {
+        match v {
+            TextOrNumber::Text(s) => s,
+            TextOrNumber::Number(n) => n.to_string(),
+        }
+    }
+}
+
+fn text_or_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    TextOrNumber::deserialize(d).map(String::from)
+}
+
+fn optional_text_or_number<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<String>, D::Error> {
+    Option::<TextOrNumber>::deserialize(d).map(|v| v.map(String::from))
+}
+
+/// A JSON body, or a 400 with a JSON error saying what is wrong with it.
+fn body<T>(req: Result<Json<T>, axum::extract::rejection::JsonRejection>) -> Result<T, ApiError> {
+    req.map(|Json(v)| v)
+        .map_err(|e| ApiError::from(AppError::BadRequest(e.body_text())))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -481,8 +526,9 @@ async fn arrs_add(
     State(state): State<AppState>,
     access: guard::Network<guard::ToEditRoster, ApiError>,
     headers: HeaderMap,
-    Json(req): Json<NewPost>,
+    req: Result<Json<NewPost>, axum::extract::rejection::JsonRejection>,
 ) -> Result<Response, ApiError> {
+    let req = body(req)?;
     let (me, data, path, n) = (&access.me, &access.data, &access.path, access.view());
     if let Err(e) = state.check_api_csrf(me, &headers) {
         let _ = guard::refuse(&state, me, path, "write without the CSRF token").await;

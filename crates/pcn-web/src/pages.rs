@@ -16,7 +16,7 @@ use pcn_core::checks::{Severity, RULES};
 use pcn_core::funding::LineStatus;
 use pcn_core::money::Pence;
 use pcn_core::rulebook::FinancialYear;
-use pcn_core::PcnCode;
+use pcn_core::{CommissionerCode, PcnCode};
 use serde::Deserialize;
 
 use super::auth::{self, Me};
@@ -274,21 +274,13 @@ pub async fn commissioner(
             None
         }
     });
-    // Payment totals by stream over the commissioner's networks.
-    let mut by_stream: BTreeMap<String, (Pence, bool)> = BTreeMap::new();
-    let mut scheduled = Pence::ZERO;
-    for n in &networks {
-        if let Some(p) = run.network(&n.code) {
-            scheduled += p.statement.totals.scheduled_to_network;
-            for l in &p.statement.lines {
-                let e = by_stream
-                    .entry(l.stream_name.clone())
-                    .or_insert((Pence::ZERO, false));
-                e.0 += l.amount;
-                e.1 |= l.is_estimated();
-            }
-        }
-    }
+    let pays: Vec<&pcn_core::funding::NetworkPay> = networks
+        .iter()
+        .filter_map(|n| run.network(&n.code))
+        .collect();
+    let streams = views::stream_totals(&pays);
+    let scheduled: Pence = streams.kind_total(views::Kind::ToNetwork);
+    let at_risk = pays.iter().filter(|p| !p.at_risk.is_empty()).count();
     let bars: Vec<charts::Bar> = rows
         .iter()
         .map(|r| charts::Bar {
@@ -358,11 +350,31 @@ pub async fn commissioner(
                 }
                 section.card #payments {
                     h2 { "Payments " (year) }
-                    p.big { (money(scheduled)) }
-                    p.muted { "scheduled to " (networks.len()) " networks (ARRS and achievement-based streams are maxima)" }
-                    table {
-                        thead { tr { th { "Stream" } th.num { "Total" } } }
-                        tbody { @for (s, (p, est)) in &by_stream { tr { td { (s) @if *est { " " span.tag.warning title="includes estimated inputs" { "estimate" } } } td.num { (money(*p)) } } } }
+                    p.big #commissioner-scheduled data-pence=(scheduled.0) { (money(scheduled)) }
+                    p.muted {
+                        "scheduled to " (pays.len()) " networks' payees: the first total below. "
+                        "Practice payments, ARRS maxima and achievement payments are shown apart."
+                        @if at_risk > 0 { " " span.tag.warning { (at_risk) " at risk" } " (no payee or no network agreement recorded)" }
+                    }
+                    table #stream-totals {
+                        thead { tr { th { "Stream" } th { "Paid" } th.num { "Total" } } }
+                        tbody {
+                            @for r in &streams.rows {
+                                tr data-kind=(r.kind.as_str()) {
+                                    td { (r.stream) @if r.estimated { " " span.tag.warning title="includes estimated inputs" { "estimate" } } }
+                                    td { (r.kind.words()) }
+                                    td.num {
+                                        @if r.networks_counted > 0 { (money(r.amount)) }
+                                        @if r.not_computed > 0 { @if r.networks_counted > 0 { br; } span.tag.warning { "not computed for " (r.not_computed) } }
+                                    }
+                                }
+                            }
+                        }
+                        tfoot {
+                            @for kind in views::Kind::ALL {
+                                tr data-kind-total=(kind.as_str()) { th { (kind.total_words()) } th {} th.num data-pence=(streams.kind_total(kind).0) { (money(streams.kind_total(kind))) } }
+                            }
+                        }
                     }
                 }
             }
@@ -451,6 +463,10 @@ pub async fn network(
     let as_at = super::state::budget_date(year);
     let (posts, budget) = state.arrs_year(data, &n.code, year, as_at).await?;
     let paid_and_owed = super::reconcile::network_card(&state, data, &n.code, year).await?;
+    let may_see_commissioner = n.commissioner.as_ref().is_some_and(|c| {
+        CommissionerCode::parse(c.as_str())
+            .is_ok_and(|c| allows(&me.account, Action::View, Target::Commissioner(&c)))
+    });
     let g = &n.governance;
     let network_rules: Vec<_> = RULES
         .iter()
@@ -484,7 +500,9 @@ pub async fn network(
         html! {
             h1 { (n.code) " " (n.name.as_deref().unwrap_or("")) }
             p.muted {
-                "Commissioner " @if let Some(c) = &n.commissioner { a href=(format!("/commissioners/{c}")) { (c) } } @else { "unknown" }
+                "Commissioner " @if let Some(c) = &n.commissioner {
+                    @if may_see_commissioner { a href=(format!("/commissioners/{c}")) { (c) } } @else { (c) }
+                } @else { "unknown" }
                 " · " (thousands(n.list_size)) " registered patients · " (n.members.len()) " member practices · as at " (data.as_at)
             }
             div.grid2 {
@@ -501,9 +519,9 @@ pub async fn network(
                 section.card #funding {
                     h2 { "Funding " (year) }
                     @if let Some(p) = pay {
-                        p.big { (money(p.statement.totals.scheduled_to_network)) }
-                        p.muted { "scheduled to the network; up to " (money(p.statement.totals.claimable_maximum)) " more claimable (ARRS) and " (money(p.statement.totals.on_achievement)) " on achievement" }
-                        (svg(charts::monthly_columns(&format!("Monthly payments to {} in {year}", n.code), &monthly)))
+                        p.big #network-scheduled data-pence=(p.statement.totals.scheduled_to_network.0) { (money(p.statement.totals.scheduled_to_network)) @if !p.at_risk.is_empty() { " " span.tag.warning title=(p.at_risk.iter().map(|r| r.why.as_str()).collect::<Vec<_>>().join("; ")) { "at risk" } } }
+                        p.muted { "scheduled to the network, and " (money(p.statement.totals.scheduled_to_practices)) " paid to member practices directly (the chart shows both); up to " (money(p.statement.totals.claimable_maximum)) " more claimable (ARRS) and " (money(p.statement.totals.on_achievement)) " on achievement" }
+                        (svg(charts::monthly_columns(&format!("Monthly payments to {} and its practices in {year}", n.code), &monthly)))
                         p { a #statement-link href=(format!("/networks/{}/statement?year={year}", n.code)) { "The statement, line by line" } }
                     } @else {
                         p { "No payments for " (year) ": the network had no members that year." }
@@ -593,6 +611,14 @@ pub async fn statement(
         )));
     };
     let st = &pay.statement;
+    let scheduled_all = st.totals.scheduled_to_network + st.totals.scheduled_to_practices;
+    let schedule_total: Pence = st.monthly.iter().map(|(_, a)| *a).sum();
+    let not_computed: Vec<&str> = st
+        .lines
+        .iter()
+        .filter(|l| matches!(l.status, LineStatus::NotComputed(_)))
+        .map(|l| l.stream_name.as_str())
+        .collect();
     let monthly: Vec<charts::Column> = st
         .monthly
         .iter()
@@ -616,15 +642,26 @@ pub async fn statement(
                 " "
                 a #statement-csv href=(format!("/networks/{}/statement.csv?year={year}", n.code)) { "CSV" }
             }
+            @if !pay.at_risk.is_empty() {
+                section.card #at-risk {
+                    h2 { "Payments at risk" }
+                    p { "The DES makes the network's payments conditional; the registry does not show these conditions met, so the money below is withheld until they are:" }
+                    ul { @for r in &pay.at_risk { li { (r.why) " (" code { (r.rule) } "; " span.muted { (r.source) } ")" } } }
+                }
+            }
             section.card {
                 dl.kv {
-                    dt { "Scheduled to the network" } dd #scheduled data-pence=(st.totals.scheduled_to_network.0) { (money(st.totals.scheduled_to_network)) }
-                    dt { "Paid to member practices directly" } dd { (money(st.totals.scheduled_to_practices)) }
+                    dt { "Scheduled to the network" @if !pay.at_risk.is_empty() { " " span.tag.warning { "at risk" } } } dd #scheduled data-pence=(st.totals.scheduled_to_network.0) { (money(st.totals.scheduled_to_network)) }
+                    dt { "Paid to member practices directly" } dd #scheduled-practices data-pence=(st.totals.scheduled_to_practices.0) { (money(st.totals.scheduled_to_practices)) }
+                    dt { "Scheduled in all (the monthly schedule)" } dd #scheduled-all data-pence=(scheduled_all.0) { (money(scheduled_all)) }
                     dt { "Claimable maximum (ARRS)" } dd { (money(st.totals.claimable_maximum)) }
                     dt { "On achievement (IIF, CAIP)" } dd { (money(st.totals.on_achievement)) }
+                    @if !not_computed.is_empty() {
+                        dt { "Not computed (an input is missing)" } dd #not-computed { (not_computed.join(", ")) }
+                    }
                 }
                 @if st.is_estimated() { p.error { "Some lines use estimated inputs; each says which." } }
-                (svg(charts::monthly_columns(&format!("Monthly payments to {} in {year}", n.code), &monthly)))
+                (svg(charts::monthly_columns(&format!("Monthly payments to {} and its practices in {year}", n.code), &monthly)))
             }
             section.card {
                 h2 { "Lines" }
@@ -638,7 +675,7 @@ pub async fn statement(
                                 td.num { (l.rate.map(|r| r.to_string()).unwrap_or_default()) }
                                 td { (l.period_from) " to " (l.period_to) }
                                 td.num {
-                                    (money(l.amount))
+                                    @if !matches!(l.status, LineStatus::NotComputed(_)) { (money(l.amount)) }
                                     @match &l.status {
                                         LineStatus::Scheduled => {},
                                         LineStatus::Maximum => { br; span.tag.info { "maximum" } },
@@ -660,7 +697,7 @@ pub async fn statement(
                 table #schedule {
                     thead { tr { th { "Month" } th.num { "Amount" } } }
                     tbody { @for (d, a) in &st.monthly { tr { td { (d.format("%B %Y")) } td.num { (money(*a)) } } } }
-                    tfoot { tr { th { "Year" } th.num { (money(st.monthly.iter().map(|(_, a)| *a).sum())) } } }
+                    tfoot { tr { th { "Year" } th.num #schedule-total data-pence=(schedule_total.0) { (money(schedule_total)) } } }
                 }
             }
         },

@@ -54,7 +54,10 @@ fn year_of(data: &Data, raw: Option<&str>) -> Result<FinancialYear, AppError> {
 /// a line the statement could not compute.
 pub fn unexplained(i: &Item) -> bool {
     !i.cause.is_explained()
-        && !matches!(i.cause, Cause::NotInPaymentsFile | Cause::OwedUnknown { .. })
+        && !matches!(
+            i.cause,
+            Cause::NotInPaymentsFile | Cause::OwedUnknown { .. }
+        )
 }
 
 fn percent(p: Option<pcn_core::Decimal>) -> String {
@@ -114,7 +117,11 @@ pub async fn network_card(
         held.last().copied()
     };
     let rec = match shown {
-        Some(y) => state.year_reconciliation(data, y, Against::Payments).await?,
+        Some(y) => {
+            state
+                .year_reconciliation(data, y, Against::Payments)
+                .await?
+        }
         None => None,
     };
     Ok(html! {
@@ -199,7 +206,10 @@ pub async fn commissioner_card(
     let Some(year) = years_with_payments(&data.registry).last().copied() else {
         return Ok(html! {});
     };
-    let Some(rec) = state.year_reconciliation(data, year, Against::Payments).await? else {
+    let Some(rec) = state
+        .year_reconciliation(data, year, Against::Payments)
+        .await?
+    else {
         return Ok(html! {});
     };
     let (summary, rows) = commissioner_view(&rec, networks);

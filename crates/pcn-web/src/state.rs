@@ -20,12 +20,12 @@ use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, Context, Result};
 use chrono::NaiveDate;
+use pcn_app::reconcile::Against;
 use pcn_app::App;
 use pcn_core::access::Account;
 use pcn_core::arrs::{Budget, Post};
 use pcn_core::checks::{self, CheckConfig, Report, Scope as CheckScope};
 use pcn_core::funding::PayRun;
-use pcn_app::reconcile::Against;
 use pcn_core::payrun::{arrs_sum, RunOptions, Selection};
 use pcn_core::reconcile::{NetworkReconciliation, Reconciliation};
 use pcn_core::registry::{Registry, Snapshot};
@@ -393,11 +393,17 @@ impl AppState {
         }
         let run = self.year_run(data, year).await?;
         let remittances = match against {
-            Against::Remittances => self.store.remittances(year, None).await.map_err(anyhow::Error::from)?,
+            Against::Remittances => self
+                .store
+                .remittances(year, None)
+                .await
+                .map_err(anyhow::Error::from)?,
             Against::Payments => Vec::new(),
         };
         let held = match against {
-            Against::Payments => pcn_app::reconcile::years_with_payments(&data.registry).contains(&year),
+            Against::Payments => {
+                pcn_app::reconcile::years_with_payments(&data.registry).contains(&year)
+            }
             Against::Remittances => !remittances.is_empty(),
         };
         let computed = if held {

@@ -814,3 +814,267 @@ async fn downloads_are_the_files_the_command_line_writes() {
         .await;
     assert!(r.status.is_client_error(), "{}", r.status);
 }
+
+/// The pence of a `data-pence` attribute on the element with `id`.
+fn pence_of(body: &str, marker: &str) -> i64 {
+    let at = body
+        .find(marker)
+        .unwrap_or_else(|| panic!("{marker} not on the page"));
+    let rest = &body[at..];
+    let v = rest.find("data-pence=\"").expect("data-pence") + "data-pence=\"".len();
+    rest[v..]
+        .split('"')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap_or_else(|e| panic!("{marker}: {e}"))
+}
+
+/// "£1,234.56" as pence.
+fn pounds_text(text: &str) -> i64 {
+    let digits: String = text
+        .chars()
+        .filter(|c| c.is_ascii_digit() || *c == '-')
+        .collect();
+    digits.parse().unwrap()
+}
+
+/// Every `<tr …>` of a table body whose opening tag contains `attr`, as text.
+fn rows_with<'a>(body: &'a str, attr: &str) -> Vec<&'a str> {
+    body.split("<tr ")
+        .skip(1)
+        .filter(|r| r.starts_with(attr))
+        .map(|r| r.split("</tr>").next().unwrap())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_headline_is_the_sum_of_the_table_beneath_it() {
+    let app = App::sqlite().await;
+    let admin = app
+        .login("admin", PASSWORD)
+        .await
+        .unwrap_or_else(|r| panic!("{}", r.body));
+    for year in ["2024-25", "2025-26", "2026-27"] {
+        let r = app
+            .get(&format!("/commissioners/Z1A?year={year}"), Some(&admin))
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        let headline = pence_of(&r.body, "id=\"commissioner-scheduled\"");
+        let rows: i64 = rows_with(&r.body, "data-kind=\"to-network\"")
+            .iter()
+            .filter_map(|row| {
+                let cell = row.split("<td class=\"num\">").nth(1)?;
+                let money = cell.split('<').next()?;
+                money.contains('£').then(|| pounds_text(money))
+            })
+            .sum();
+        assert!(headline > 0, "{year}");
+        assert_eq!(
+            headline, rows,
+            "{year}: the headline is the to-network rows"
+        );
+        assert_eq!(
+            headline,
+            pence_of(&r.body, "data-kind-total=\"to-network\""),
+            "{year}"
+        );
+        for n in 1..=9 {
+            let code = format!("U9000{n}");
+            let r = app
+                .get(
+                    &format!("/networks/{code}/statement?year={year}"),
+                    Some(&admin),
+                )
+                .await;
+            if r.status == StatusCode::NOT_FOUND {
+                continue;
+            }
+            assert_eq!(r.status, StatusCode::OK, "{code} {year}");
+            let all = pence_of(&r.body, "id=\"scheduled-all\"");
+            assert_eq!(
+                all,
+                pence_of(&r.body, "id=\"scheduled\"")
+                    + pence_of(&r.body, "id=\"scheduled-practices\""),
+                "{code} {year}"
+            );
+            assert_eq!(
+                all,
+                pence_of(&r.body, "id=\"schedule-total\""),
+                "{code} {year}: headline and schedule"
+            );
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_line_not_computed_never_shows_as_nought() {
+    let app = App::sqlite().await;
+    let admin = app
+        .login("admin", PASSWORD)
+        .await
+        .unwrap_or_else(|r| panic!("{}", r.body));
+    let mut seen_not_computed = 0;
+    for year in ["2019-20", "2023-24", "2024-25", "2025-26", "2026-27"] {
+        let mut pages = vec![
+            format!("/commissioners/Z1A?year={year}"),
+            format!("/?year={year}"),
+        ];
+        for n in 1..=9 {
+            pages.push(format!("/networks/U9000{n}?year={year}"));
+            pages.push(format!("/networks/U9000{n}/statement?year={year}"));
+        }
+        for path in &pages {
+            let r = app.get(path, Some(&admin)).await;
+            if r.status != StatusCode::OK {
+                continue;
+            }
+            for row in r.body.split("<tr").skip(1) {
+                let row = row.split("</tr>").next().unwrap();
+                if row.contains("not computed") {
+                    seen_not_computed += 1;
+                    assert!(!row.contains("£0.00"), "{path}: {row}");
+                }
+            }
+        }
+        for n in 1..=9 {
+            let path = format!("/api/networks/U9000{n}/statement?year={year}");
+            let r = app.get(&path, Some(&admin)).await;
+            if r.status != StatusCode::OK {
+                continue;
+            }
+            let v: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+            for l in v["statement"]["lines"].as_array().unwrap() {
+                if l["status"] == "not_computed" {
+                    seen_not_computed += 1;
+                    assert!(
+                        l["amount"].is_null() && l["full_amount"].is_null(),
+                        "{path}: {l}"
+                    );
+                }
+            }
+            let csv = app
+                .get(
+                    &format!("/networks/U9000{n}/statement.csv?year={year}"),
+                    Some(&admin),
+                )
+                .await;
+            let mut rows = csv.body.lines();
+            let header: Vec<&str> = rows.next().unwrap_or("").split(',').collect();
+            let money: Vec<usize> = (0..header.len())
+                .filter(|i| header[*i].contains("amount"))
+                .collect();
+            assert!(!money.is_empty(), "{path}: {header:?}");
+            for row in rows.filter(|l| l.contains("not_computed")) {
+                let cells: Vec<&str> = row.split(',').collect();
+                for i in &money {
+                    assert_eq!(cells.get(*i), Some(&""), "{path} CSV {}: {row}", header[*i]);
+                }
+            }
+        }
+    }
+    assert!(
+        seen_not_computed > 0,
+        "the demo has lines not computed (care home premium, IIF)"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn payments_without_payee_or_agreement_are_shown_at_risk() {
+    let app = App::sqlite().await;
+    let admin = app
+        .login("admin", PASSWORD)
+        .await
+        .unwrap_or_else(|r| panic!("{}", r.body));
+    let mut at_risk = Vec::new();
+    for n in 1..=9 {
+        let code = format!("U9000{n}");
+        let r = app
+            .get(
+                &format!("/api/networks/{code}/statement?year=2026-27"),
+                Some(&admin),
+            )
+            .await;
+        if r.status != StatusCode::OK {
+            continue;
+        }
+        let page = app
+            .get(
+                &format!("/networks/{code}/statement?year=2026-27"),
+                Some(&admin),
+            )
+            .await;
+        if page.body.contains("id=\"at-risk\"") {
+            assert!(
+                page.body.contains("<code>NET-"),
+                "{code}: the rule is named"
+            );
+            at_risk.push(code);
+        }
+    }
+    // U90009 has neither a payee nor a network agreement in the demo.
+    assert!(at_risk.contains(&"U90009".to_string()), "{at_risk:?}");
+    assert!(
+        at_risk.len() < 9,
+        "networks with complete governance are not at risk: {at_risk:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_network_account_is_not_sent_to_a_page_it_may_not_see() {
+    let app = App::sqlite().await;
+    let me = app
+        .login("network", PASSWORD)
+        .await
+        .unwrap_or_else(|r| panic!("{}", r.body));
+    let r = app.get("/networks/U90001", Some(&me)).await;
+    assert_eq!(r.status, StatusCode::OK);
+    for href in r
+        .body
+        .split("href=\"")
+        .skip(1)
+        .map(|h| h.split('"').next().unwrap())
+    {
+        if !href.starts_with('/') || href.starts_with("/static") || href.contains("logout") {
+            continue;
+        }
+        let target = app.get(&href.replace("&amp;", "&"), Some(&me)).await;
+        assert_ne!(target.status, StatusCode::FORBIDDEN, "{href}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_api_takes_numbers_as_numbers_and_answers_bad_json_in_json() {
+    let app = App::sqlite().await;
+    let me = app
+        .login("network", PASSWORD)
+        .await
+        .unwrap_or_else(|r| panic!("{}", r.body));
+    let before = app.posts("U90001").await;
+    let r = app
+        .post_json(
+            "/api/networks/U90001/arrs/posts",
+            &me,
+            Some(&me.csrf),
+            serde_json::json!({"person": 17, "role": "paramedic", "band": 7, "wte": 0.6, "start": "2026-12-01", "salary": 45000}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    assert_eq!(app.posts("U90001").await, before + 1);
+    // A body that is not the shape asked for: a JSON answer naming the field.
+    for bad in [
+        serde_json::json!({"person": "P", "role": "paramedic", "wte": [1], "start": "2026-12-01"}),
+        serde_json::json!({"role": "paramedic", "wte": "1", "start": "2026-12-01"}),
+    ] {
+        let r = app
+            .post_json("/api/networks/U90001/arrs/posts", &me, Some(&me.csrf), bad)
+            .await;
+        assert!(r.status.is_client_error(), "{}", r.status);
+        let v: serde_json::Value =
+            serde_json::from_str(&r.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", r.body));
+        let error = v["error"].as_str().unwrap();
+        assert!(error.contains("wte") || error.contains("person"), "{error}");
+        assert!(!error.contains("--"), "no command-line flags: {error}");
+    }
+    assert_eq!(app.posts("U90001").await, before + 1);
+}

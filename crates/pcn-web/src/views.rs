@@ -376,3 +376,131 @@ pub fn commissioner_rows(data: &Data) -> Vec<CommissionerRow> {
         })
         .collect()
 }
+
+/// How a statement line's money is paid, for totals that add up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, ToSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum Kind {
+    /// Scheduled, to the network's payee.
+    ToNetwork,
+    /// Scheduled, directly to member practices.
+    ToPractices,
+    /// ARRS: the most that can be claimed.
+    ClaimableMaximum,
+    /// IIF, CAIP: on achievement.
+    OnAchievement,
+}
+
+impl Kind {
+    pub const ALL: [Kind; 4] = [
+        Kind::ToNetwork,
+        Kind::ToPractices,
+        Kind::ClaimableMaximum,
+        Kind::OnAchievement,
+    ];
+
+    pub fn of(line: &pcn_core::funding::Line) -> Kind {
+        match (&line.status, line.paid_to) {
+            (LineStatus::Maximum, _) => Kind::ClaimableMaximum,
+            (LineStatus::OnAchievement, _) => Kind::OnAchievement,
+            (_, pcn_core::rulebook::PaidTo::Practice) => Kind::ToPractices,
+            _ => Kind::ToNetwork,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::ToNetwork => "to-network",
+            Kind::ToPractices => "to-practices",
+            Kind::ClaimableMaximum => "claimable-maximum",
+            Kind::OnAchievement => "on-achievement",
+        }
+    }
+
+    pub fn words(self) -> &'static str {
+        match self {
+            Kind::ToNetwork => "to the network",
+            Kind::ToPractices => "to practices directly",
+            Kind::ClaimableMaximum => "claimable maximum",
+            Kind::OnAchievement => "on achievement",
+        }
+    }
+
+    pub fn total_words(self) -> &'static str {
+        match self {
+            Kind::ToNetwork => "Scheduled to the networks",
+            Kind::ToPractices => "Paid to member practices directly",
+            Kind::ClaimableMaximum => "Claimable maxima (ARRS)",
+            Kind::OnAchievement => "On achievement (IIF, CAIP)",
+        }
+    }
+}
+
+/// One stream's total over several networks.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct StreamTotal {
+    pub stream: String,
+    pub kind: Kind,
+    /// Over the networks whose line was computed.
+    #[schema(value_type = i64)]
+    pub amount: Pence,
+    pub networks_counted: usize,
+    /// Networks whose line could not be computed (an input is missing): not
+    /// counted as £0.
+    pub not_computed: usize,
+    pub estimated: bool,
+}
+
+/// Stream totals over several networks, each with how it is paid, so every
+/// headline is the sum of the rows of its kind.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct StreamTotals {
+    pub rows: Vec<StreamTotal>,
+}
+
+impl StreamTotals {
+    /// The total of one kind: the sum of its rows.
+    pub fn kind_total(&self, kind: Kind) -> Pence {
+        self.rows
+            .iter()
+            .filter(|r| r.kind == kind)
+            .map(|r| r.amount)
+            .sum()
+    }
+}
+
+/// The stream totals of `pays`, in the order the streams first appear.
+pub fn stream_totals(pays: &[&NetworkPay]) -> StreamTotals {
+    let mut rows: Vec<StreamTotal> = Vec::new();
+    for p in pays {
+        for l in &p.statement.lines {
+            let kind = Kind::of(l);
+            let i = match rows
+                .iter()
+                .position(|r| r.stream == l.stream_name && r.kind == kind)
+            {
+                Some(i) => i,
+                None => {
+                    rows.push(StreamTotal {
+                        stream: l.stream_name.clone(),
+                        kind,
+                        amount: Pence::ZERO,
+                        networks_counted: 0,
+                        not_computed: 0,
+                        estimated: false,
+                    });
+                    rows.len() - 1
+                }
+            };
+            let r = &mut rows[i];
+            if matches!(l.status, LineStatus::NotComputed(_)) {
+                r.not_computed += 1;
+            } else {
+                r.amount += l.amount;
+                r.networks_counted += 1;
+                r.estimated |= l.is_estimated();
+            }
+        }
+    }
+    StreamTotals { rows }
+}

@@ -99,6 +99,18 @@ fn network_table(run: &PayRun, network: &NetworkPay) -> String {
     out.push_str(&lines.to_string());
     out.push_str("\n\n");
 
+    for r in &network.at_risk {
+        let _ = writeln!(
+            out,
+            "At risk ({}): {}.\n  Source: {}",
+            r.rule, r.why, r.source
+        );
+    }
+    if !network.at_risk.is_empty() {
+        out.push_str(
+            "The amounts below are what the DES provides once the conditions are met.\n\n",
+        );
+    }
     let t = &s.totals;
     let mut totals = table(&["totals", "amount"]);
     for (label, amount) in [

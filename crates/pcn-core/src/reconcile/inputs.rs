@@ -60,7 +60,8 @@ pub fn alternatives(registry: &Registry, run: &PayRun) -> BTreeMap<PcnCode, Vec<
         .iter()
         .flat_map(|n| n.statement.lines.iter())
         .find_map(|l| l.basis.is_population().then_some(l.basis_as_at).flatten());
-    let from = population_date.unwrap_or(year.start()) - chrono::Days::new(ALTERNATIVE_WINDOW_DAYS as u64);
+    let from =
+        population_date.unwrap_or(year.start()) - chrono::Days::new(ALTERNATIVE_WINDOW_DAYS as u64);
     let to = year.end() + chrono::Days::new(ALTERNATIVE_WINDOW_DAYS as u64);
     let in_window = |d: &NaiveDate| *d >= from && *d <= to;
     let mut out = BTreeMap::new();
@@ -99,11 +100,21 @@ pub fn alternatives(registry: &Registry, run: &PayRun) -> BTreeMap<PcnCode, Vec<
             push(Basis::RegisteredList, "the members' registered lists", d, v);
         }
         for (d, v) in weighted {
-            push(Basis::WeightedPopulation, "the members' weighted populations", d, v);
+            push(
+                Basis::WeightedPopulation,
+                "the members' weighted populations",
+                d,
+                v,
+            );
         }
         for (d, v) in registry.adjusted_populations_of(&n.statement.pcn) {
             if in_window(d) {
-                push(Basis::AdjustedPopulation, "the PCN adjusted population", *d, *v);
+                push(
+                    Basis::AdjustedPopulation,
+                    "the PCN adjusted population",
+                    *d,
+                    *v,
+                );
             }
         }
         out.insert(n.statement.pcn.clone(), list);
