@@ -15,6 +15,7 @@ use pcn_core::arrs::{Budget, Funding, Post};
 use pcn_core::checks::{Severity, RULES};
 use pcn_core::funding::LineStatus;
 use pcn_core::money::Pence;
+use pcn_core::registry::{NetworkView, PracticeView};
 use pcn_core::rulebook::FinancialYear;
 use pcn_core::{CommissionerCode, PcnCode};
 use serde::Deserialize;
@@ -23,7 +24,7 @@ use super::auth::{self, Me};
 use super::charts;
 use super::error::AppError;
 use super::layout::{bare, money, page, svg, thousands};
-use super::state::AppState;
+use super::state::{AppState, YearRun};
 use super::views::{self, Status};
 use super::{guard, home_of, parse_year};
 
@@ -274,6 +275,72 @@ pub async fn commissioner(
             None
         }
     });
+    let (bars, points, groups) = chart_inputs(&rows, &networks, &practices);
+    let breaking = rows.iter().filter(|r| r.status == Status::Error).count();
+    let paid_and_owed = super::reconcile::commissioner_card(&state, &data, &networks).await?;
+    Ok(page(
+        &me,
+        &format!("Commissioner {code}"),
+        html! {
+            h1 { (code) " " (name.as_deref().unwrap_or("")) }
+            p.muted {
+                "Networks as a file: "
+                a #networks-xlsx href=(format!("/commissioners/{code}/networks.xlsx")) { "XLSX" }
+                " "
+                a #networks-csv href=(format!("/commissioners/{code}/networks.csv")) { "CSV" }
+            }
+            p.muted { "Registry as at " (data.as_at) "; payments for " (year) "." }
+            div.grid2 {
+                section.card #coverage {
+                    h2 { "Coverage" }
+                    p.big { (cov.percent_covered) "% of patients" }
+                    p { (thousands(cov.patients_covered)) " of " (thousands(cov.patients)) " registered patients, and "
+                        (cov.practices_covered) " of " (cov.practices) " practices, are in a network." }
+                }
+                (payments_card(&run, &networks, year))
+            }
+            section.card {
+                h2 { "Networks" }
+                p {
+                    (rows.len()) " networks, " (breaking) " breaking a rule. "
+                    @if filter.is_some() {
+                        a #all-networks href=(format!("/commissioners/{code}")) { "Show all networks" }
+                    } @else {
+                        a #only-breaches href=(format!("/commissioners/{code}?status=error")) { "Show only networks that break a rule" }
+                    }
+                }
+                table #networks {
+                    thead { tr { th { "Network" } th { "Name" } th.num { "Members" } th.num { "Patients" } th { "Rules" } th.num { "Scheduled " (year) } } }
+                    tbody {
+                        @for r in &shown {
+                            tr data-pcn=(r.code) data-status=(r.status.as_str()) {
+                                td { a href=(format!("/networks/{}", r.code)) { (r.code) } }
+                                td { (r.name.as_deref().unwrap_or("")) }
+                                td.num { (r.members) }
+                                td.num { (thousands(r.list_size)) }
+                                td.rule-status { (status_tag(r.status)) @for id in &r.rules_broken { " " code { (id) } } }
+                                td.num { (r.scheduled_pence.map(|p| money(Pence(p))).unwrap_or_default()) }
+                            }
+                        }
+                    }
+                }
+            }
+            (paid_and_owed)
+            section.card {
+                h2 { "List sizes" }
+                (svg(charts::list_size_bars(&format!("Registered patients per network, {code}"), &bars, &[(30_000, "30,000 minimum"), (50_000, "50,000")])))
+            }
+            section.card {
+                h2 { "Practices by network" }
+                (svg(charts::practice_map(&format!("Practices of {code} coloured by network"), &points, &groups)))
+            }
+        },
+    ))
+}
+
+/// A commissioner's payments of a year: the headline is the networks'
+/// scheduled money, and the table beneath it adds up to it by kind.
+fn payments_card(run: &YearRun, networks: &[&NetworkView], year: FinancialYear) -> Markup {
     let pays: Vec<&pcn_core::funding::NetworkPay> = networks
         .iter()
         .filter_map(|n| run.network(&n.code))
@@ -281,6 +348,45 @@ pub async fn commissioner(
     let streams = views::stream_totals(&pays);
     let scheduled: Pence = streams.kind_total(views::Kind::ToNetwork);
     let at_risk = pays.iter().filter(|p| !p.at_risk.is_empty()).count();
+    html! {
+        section.card #payments {
+            h2 { "Payments " (year) }
+            p.big #commissioner-scheduled data-pence=(scheduled.0) { (money(scheduled)) }
+            p.muted {
+                "scheduled to " (pays.len()) " networks' payees: the first total below. "
+                "Practice payments, ARRS maxima and achievement payments are shown apart."
+                @if at_risk > 0 { " " span.tag.warning { (at_risk) " at risk" } " (no payee or no network agreement recorded)" }
+            }
+            table #stream-totals {
+                thead { tr { th { "Stream" } th { "Paid" } th.num { "Total" } } }
+                tbody {
+                    @for r in &streams.rows {
+                        tr data-kind=(r.kind.as_str()) {
+                            td { (r.stream) @if r.estimated { " " span.tag.warning title="includes estimated inputs" { "estimate" } } }
+                            td { (r.kind.words()) }
+                            td.num {
+                                @if r.networks_counted > 0 { (money(r.amount)) }
+                                @if r.not_computed > 0 { @if r.networks_counted > 0 { br; } span.tag.warning { "not computed for " (r.not_computed) } }
+                            }
+                        }
+                    }
+                }
+                tfoot {
+                    @for kind in views::Kind::ALL {
+                        tr data-kind-total=(kind.as_str()) { th { (kind.total_words()) } th {} th.num data-pence=(streams.kind_total(kind).0) { (money(streams.kind_total(kind))) } }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The list-size bars and the practice map of a commissioner's page.
+fn chart_inputs(
+    rows: &[views::NetworkRow],
+    networks: &[&NetworkView],
+    practices: &[&PracticeView],
+) -> (Vec<charts::Bar>, Vec<charts::MapPoint>, Vec<String>) {
     let bars: Vec<charts::Bar> = rows
         .iter()
         .map(|r| charts::Bar {
@@ -327,94 +433,7 @@ pub async fn commissioner(
             })
         })
         .collect();
-    let breaking = rows.iter().filter(|r| r.status == Status::Error).count();
-    let paid_and_owed = super::reconcile::commissioner_card(&state, &data, &networks).await?;
-    Ok(page(
-        &me,
-        &format!("Commissioner {code}"),
-        html! {
-            h1 { (code) " " (name.as_deref().unwrap_or("")) }
-            p.muted {
-                "Networks as a file: "
-                a #networks-xlsx href=(format!("/commissioners/{code}/networks.xlsx")) { "XLSX" }
-                " "
-                a #networks-csv href=(format!("/commissioners/{code}/networks.csv")) { "CSV" }
-            }
-            p.muted { "Registry as at " (data.as_at) "; payments for " (year) "." }
-            div.grid2 {
-                section.card #coverage {
-                    h2 { "Coverage" }
-                    p.big { (cov.percent_covered) "% of patients" }
-                    p { (thousands(cov.patients_covered)) " of " (thousands(cov.patients)) " registered patients, and "
-                        (cov.practices_covered) " of " (cov.practices) " practices, are in a network." }
-                }
-                section.card #payments {
-                    h2 { "Payments " (year) }
-                    p.big #commissioner-scheduled data-pence=(scheduled.0) { (money(scheduled)) }
-                    p.muted {
-                        "scheduled to " (pays.len()) " networks' payees: the first total below. "
-                        "Practice payments, ARRS maxima and achievement payments are shown apart."
-                        @if at_risk > 0 { " " span.tag.warning { (at_risk) " at risk" } " (no payee or no network agreement recorded)" }
-                    }
-                    table #stream-totals {
-                        thead { tr { th { "Stream" } th { "Paid" } th.num { "Total" } } }
-                        tbody {
-                            @for r in &streams.rows {
-                                tr data-kind=(r.kind.as_str()) {
-                                    td { (r.stream) @if r.estimated { " " span.tag.warning title="includes estimated inputs" { "estimate" } } }
-                                    td { (r.kind.words()) }
-                                    td.num {
-                                        @if r.networks_counted > 0 { (money(r.amount)) }
-                                        @if r.not_computed > 0 { @if r.networks_counted > 0 { br; } span.tag.warning { "not computed for " (r.not_computed) } }
-                                    }
-                                }
-                            }
-                        }
-                        tfoot {
-                            @for kind in views::Kind::ALL {
-                                tr data-kind-total=(kind.as_str()) { th { (kind.total_words()) } th {} th.num data-pence=(streams.kind_total(kind).0) { (money(streams.kind_total(kind))) } }
-                            }
-                        }
-                    }
-                }
-            }
-            section.card {
-                h2 { "Networks" }
-                p {
-                    (rows.len()) " networks, " (breaking) " breaking a rule. "
-                    @if filter.is_some() {
-                        a #all-networks href=(format!("/commissioners/{code}")) { "Show all networks" }
-                    } @else {
-                        a #only-breaches href=(format!("/commissioners/{code}?status=error")) { "Show only networks that break a rule" }
-                    }
-                }
-                table #networks {
-                    thead { tr { th { "Network" } th { "Name" } th.num { "Members" } th.num { "Patients" } th { "Rules" } th.num { "Scheduled " (year) } } }
-                    tbody {
-                        @for r in &shown {
-                            tr data-pcn=(r.code) data-status=(r.status.as_str()) {
-                                td { a href=(format!("/networks/{}", r.code)) { (r.code) } }
-                                td { (r.name.as_deref().unwrap_or("")) }
-                                td.num { (r.members) }
-                                td.num { (thousands(r.list_size)) }
-                                td.rule-status { (status_tag(r.status)) @for id in &r.rules_broken { " " code { (id) } } }
-                                td.num { (r.scheduled_pence.map(|p| money(Pence(p))).unwrap_or_default()) }
-                            }
-                        }
-                    }
-                }
-            }
-            (paid_and_owed)
-            section.card {
-                h2 { "List sizes" }
-                (svg(charts::list_size_bars(&format!("Registered patients per network, {code}"), &bars, &[(30_000, "30,000 minimum"), (50_000, "50,000")])))
-            }
-            section.card {
-                h2 { "Practices by network" }
-                (svg(charts::practice_map(&format!("Practices of {code} coloured by network"), &points, &groups)))
-            }
-        },
-    ))
+    (bars, points, groups)
 }
 
 fn budget_card(code: &PcnCode, b: &Budget, with_link: bool) -> Markup {
