@@ -52,6 +52,15 @@ fn percent(p: Option<pcn_core::Decimal>) -> String {
 }
 
 /// The cells of one network's item, in [`ITEM_COLUMNS`] then [`TAIL_COLUMNS`] order.
+/// A cell that rests on the amount owed: blank when it is unknown.
+fn known(i: &Item, text: String) -> String {
+    if i.owed_known() {
+        text
+    } else {
+        String::new()
+    }
+}
+
 fn item_cells(r: &Reconciliation, n: &NetworkReconciliation, i: &Item) -> Vec<String> {
     vec![
         r.financial_year.to_string(),
@@ -62,12 +71,12 @@ fn item_cells(r: &Reconciliation, n: &NetworkReconciliation, i: &Item) -> Vec<St
         i.group.clone(),
         i.streams.join(" + "),
         i.optional_included.join(" + "),
-        i.owed.0.to_string(),
+        known(i, i.owed.0.to_string()),
         i.paid.0.to_string(),
-        i.difference.0.to_string(),
-        gbp(i.owed),
+        known(i, i.difference.0.to_string()),
+        known(i, gbp(i.owed)),
         gbp(i.paid),
-        gbp(i.difference),
+        known(i, gbp(i.difference)),
         percent(i.difference_percent),
         i.months_owed.to_string(),
         i.months_paid.map(|m| m.to_string()).unwrap_or_default(),
@@ -133,7 +142,9 @@ fn summary_rows(
             sheet.text(r, 0, commissioner)?;
             sheet.text(r, 1, &g.group)?;
             sheet.text(r, 2, &g.streams.join(" + "))?;
-            sheet.money(r, 3, g.owed)?;
+            if g.networks_owed > 0 {
+                sheet.money(r, 3, g.owed)?;
+            }
             sheet.money(r, 4, g.paid)?;
             sheet.number(r, 5, g.networks_owed as f64)?;
             sheet.number(r, 6, g.networks_paid as f64)?;
@@ -198,6 +209,7 @@ pub fn reconciliation_xlsx(r: &Reconciliation) -> Result<Vec<u8>> {
                 let col = c as u16;
                 match c {
                     8..=10 => {}
+                    11 | 13 if !i.owed_known() => {}
                     11 => sheet.money(row, col, i.owed)?,
                     12 => sheet.money(row, col, i.paid)?,
                     13 => sheet.money(row, col, i.difference)?,

@@ -86,9 +86,9 @@ fn items_table(items: &[Item], with_practices: bool) -> Markup {
             tbody { @for i in items {
                 tr data-group=(i.group) data-cause=(i.cause.name()) {
                     td { (i.group) @if !i.optional_included.is_empty() { br; span.muted { "with " (i.optional_included.join(", ")) } } }
-                    td.num { (money(i.owed)) @if i.estimated { " " span.tag.warning title="the amount owed rests on an estimated input" { "estimate" } } }
+                    td.num { @if i.owed_known() { (money(i.owed)) } @else { "unknown" } @if i.estimated { " " span.tag.warning title="the amount owed rests on an estimated input" { "estimate" } } }
                     td.num { (money(i.paid)) }
-                    td.num { (money(i.difference)) }
+                    td.num { @if i.owed_known() { (money(i.difference)) } @else { "—" } }
                     td.num { (percent(i.difference_percent)) }
                     td.num { (i.months_paid.map(|m| format!("{m} of {}", i.months_owed)).unwrap_or_default()) }
                     td { (cause_tag(i)) br; span.muted { (i.cause.describe()) } }

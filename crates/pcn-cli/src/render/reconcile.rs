@@ -62,7 +62,11 @@ fn summary_table(groups: &[GroupSummary], with_paid_full_year: bool) -> String {
             }
             let mut row = vec![
                 Cell::new(&g.group),
-                right(g.owed),
+                right(if g.networks_owed > 0 {
+                    g.owed.to_string()
+                } else {
+                    "unknown".into()
+                }),
                 right(g.paid),
                 right(format!("{} / {}", g.networks_owed, g.networks_paid)),
                 Cell::new(measure),
@@ -102,9 +106,17 @@ pub fn reconciliation_table(r: &Reconciliation) -> String {
                 Cell::new(&n.pcn),
                 Cell::new(n.name.as_deref().unwrap_or("")),
                 Cell::new(&i.group),
-                right(i.owed),
+                right(if i.owed_known() {
+                    i.owed.to_string()
+                } else {
+                    "unknown".into()
+                }),
                 right(i.paid),
-                right(i.difference),
+                right(if i.owed_known() {
+                    i.difference.to_string()
+                } else {
+                    "—".into()
+                }),
                 right(percent(i.difference_percent)),
                 right(months(i)),
                 Cell::new(i.cause.describe()),

@@ -472,6 +472,14 @@ pub struct Item {
     pub months_with_payment: Vec<NaiveDate>,
 }
 
+impl Item {
+    /// Whether the statement could compute what was owed: when it could
+    /// not, the amount owed and the difference are unknown, not £0.
+    pub fn owed_known(&self) -> bool {
+        !matches!(self.cause, Cause::OwedUnknown { .. })
+    }
+}
+
 /// One network's reconciliation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct NetworkReconciliation {
