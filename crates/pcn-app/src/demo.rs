@@ -61,9 +61,26 @@ pub const DEMO_ACCOUNTS: [(&str, Role, &str, &str); 5] = [
     ),
 ];
 
-/// A few ARRS posts on the demo networks other than U90001 (whose roster
-/// starts empty, for the walk-through of adding the first staff member).
-const DEMO_POSTS: [(&str, &str, &str, &str, &str, &str); 6] = [
+/// A few ARRS posts on the demo networks, so each network manager's first
+/// view has a roster and a budget to read (U90005 to U90009 have none, as
+/// many networks' rosters start).
+const DEMO_POSTS: [(&str, &str, &str, &str, &str, &str); 8] = [
+    (
+        "U90001",
+        "TC-01",
+        "clinical-pharmacist",
+        "7",
+        "1.0",
+        "2024-04-01",
+    ),
+    (
+        "U90001",
+        "TC-02",
+        "social-prescribing-link-worker",
+        "5",
+        "0.8",
+        "2025-06-02",
+    ),
     (
         "U90002",
         "TN-01",

@@ -107,7 +107,13 @@ pub enum Command {
 
 #[derive(Debug, Args)]
 pub struct ImportArgs {
-    /// The files: ePCN.xlsx, epraccur.csv, gp-reg-pat-prac-*.csv[.gz], Mapping.csv, GP.csv, governance CSV.
+    /// The files, recognised by their header: ODS ePCN.xlsx and epraccur.csv;
+    /// Patients Registered at a GP Practice (gp-reg-pat-prac-*.csv[.gz]); GPAD
+    /// Mapping.csv and appointments; NHS website GP.csv; NHS Payments to
+    /// General Practice; PCN adjusted populations; the PCN workforce census;
+    /// IIF indicators; CQC locations; and pcn's governance, population,
+    /// care-home alignment, IIF points and remittance CSVs (README.md lists
+    /// what is taken from each).
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
     /// The date the data describes, for files that do not say (GPAD Mapping.csv, GP.csv) or

@@ -30,7 +30,7 @@ fn posts(db: &str) -> usize {
     json(
         db,
         &[
-            "arrs", "roster", "--pcn", "U90001", "--all", "--format", "json",
+            "arrs", "roster", "--pcn", "U90006", "--all", "--format", "json",
         ],
     )
     .as_array()
@@ -38,13 +38,13 @@ fn posts(db: &str) -> usize {
     .len()
 }
 
-/// The id of U90001's post held by `person` (the demo's other networks
+/// The id of U90006's post held by `person` (the demo's other networks
 /// have posts of their own, so ids are looked up, not assumed).
 fn post_id(db: &str, person: &str) -> String {
     json(
         db,
         &[
-            "arrs", "roster", "--pcn", "U90001", "--all", "--format", "json",
+            "arrs", "roster", "--pcn", "U90006", "--all", "--format", "json",
         ],
     )
     .as_array()
@@ -64,7 +64,7 @@ fn roster_claims_statuses_budget_and_plan() {
             "arrs",
             "add",
             "--pcn",
-            "U90001",
+            "U90006",
             "--person",
             "E1",
             "--name",
@@ -87,7 +87,7 @@ fn roster_claims_statuses_budget_and_plan() {
             "arrs",
             "add",
             "--pcn",
-            "U90001",
+            "U90006",
             "--person",
             "E2",
             "--role",
@@ -111,7 +111,7 @@ fn roster_claims_statuses_budget_and_plan() {
             "arrs",
             "claim",
             "--pcn",
-            "U90001",
+            "U90006",
             "--month",
             "2026-05",
             "--on",
@@ -123,7 +123,7 @@ fn roster_claims_statuses_budget_and_plan() {
     let lines = json(
         &db,
         &[
-            "arrs", "claims", "--pcn", "U90001", "--year", "2026-27", "--format", "json",
+            "arrs", "claims", "--pcn", "U90006", "--year", "2026-27", "--format", "json",
         ],
     );
     let lines = lines.as_array().unwrap();
@@ -145,7 +145,7 @@ fn roster_claims_statuses_budget_and_plan() {
             "arrs",
             "status",
             "--pcn",
-            "U90001",
+            "U90006",
             "--month",
             "2026-04",
             "--to",
@@ -155,7 +155,7 @@ fn roster_claims_statuses_budget_and_plan() {
     let bad = pcn(
         &db,
         &[
-            "arrs", "status", "--pcn", "U90001", "--month", "2026-04", "--to", "paid",
+            "arrs", "status", "--pcn", "U90006", "--month", "2026-04", "--to", "paid",
         ],
     );
     assert_eq!(code(&bad), 2);
@@ -184,7 +184,7 @@ fn roster_claims_statuses_budget_and_plan() {
             "arrs",
             "claim",
             "--pcn",
-            "U90001",
+            "U90006",
             "--month",
             "2026-06",
             "--on",
@@ -197,7 +197,7 @@ fn roster_claims_statuses_budget_and_plan() {
     let csv = ok(
         &db,
         &[
-            "arrs", "claims", "--pcn", "U90001", "--month", "2026-04", "--format", "csv",
+            "arrs", "claims", "--pcn", "U90006", "--month", "2026-04", "--format", "csv",
         ],
     );
     let mut rows = csv.lines();
@@ -214,7 +214,7 @@ fn roster_claims_statuses_budget_and_plan() {
             "arrs",
             "budget",
             "--pcn",
-            "U90001",
+            "U90006",
             "--as-at",
             "2026-07-05",
             "--format",
@@ -242,7 +242,7 @@ fn roster_claims_statuses_budget_and_plan() {
             "arrs",
             "plan",
             "--pcn",
-            "U90001",
+            "U90006",
             "--as-at",
             "2026-11-23",
             "--add",
@@ -253,14 +253,14 @@ fn roster_claims_statuses_budget_and_plan() {
         plan.contains("+ paramedic band 7, 1 WTE from 2026-12-01: claimable £21,635.67"),
         "{plan}"
     );
-    assert!(plan.contains("What U90001 can still recruit"), "{plan}");
+    assert!(plan.contains("What U90006 can still recruit"), "{plan}");
     let pj = json(
         &db,
         &[
             "arrs",
             "plan",
             "--pcn",
-            "U90001",
+            "U90006",
             "--as-at",
             "2026-11-23",
             "--format",
@@ -287,7 +287,7 @@ fn bad_input_is_refused_and_changes_nothing() {
         "arrs",
         "add",
         "--pcn",
-        "U90001",
+        "U90006",
         "--person",
         "X",
         "--start",
@@ -328,7 +328,7 @@ fn bad_input_is_refused_and_changes_nothing() {
             "arrs",
             "add",
             "--pcn",
-            "U90001",
+            "U90006",
             "--person",
             "E",
             "--role",
@@ -356,7 +356,7 @@ fn bad_input_is_refused_and_changes_nothing() {
     );
     let out = pcn(
         &db,
-        &["arrs", "claim", "--pcn", "U90001", "--month", "2026-13"],
+        &["arrs", "claim", "--pcn", "U90006", "--month", "2026-13"],
     );
     assert_eq!(code(&out), 2);
     assert!(stderr(&out).contains("not a month"));
@@ -366,7 +366,7 @@ fn bad_input_is_refused_and_changes_nothing() {
             "arrs",
             "plan",
             "--pcn",
-            "U90001",
+            "U90006",
             "--as-at",
             "2026-11-23",
             "--add",
@@ -390,7 +390,7 @@ fn workforce_census_seeds_rosters() {
             "arrs",
             "roster",
             "--pcn",
-            "U90001",
+            "U90006",
             "--as-at",
             "2026-06-30",
             "--format",
@@ -420,7 +420,7 @@ fn workforce_census_seeds_rosters() {
         .as_array()
         .unwrap()
         .iter()
-        .find(|n| n["pcn"] == "U90001")
+        .find(|n| n["pcn"] == "U90006")
         .unwrap();
     assert_eq!(north["arrs_wte"], "3.2");
     assert_eq!(north["other_wte"], "1");

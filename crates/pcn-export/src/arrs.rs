@@ -252,17 +252,19 @@ pub fn national_report_csv(report: &NationalReport) -> Result<String> {
             n.sum.map_or(String::new(), pounds_plain),
             pounds_plain(n.estimated_spend),
             n.headroom.map_or(String::new(), pounds_plain),
-            n.arrs_wte.normalize().to_string(),
-            n.other_wte.normalize().to_string(),
+            wte(n.arrs_wte),
+            wte(n.other_wte),
         ];
         for r in &roles {
-            row.push(
-                n.wte_by_role
-                    .get(*r)
-                    .map_or("0".into(), |w| w.normalize().to_string()),
-            );
+            row.push(n.wte_by_role.get(*r).map_or("0".into(), |w| wte(*w)));
         }
         out.row(&row)?;
     }
     out.finish()
+}
+
+/// A WTE sum for a file: three places (the census gives FTE to nine, and a
+/// sum of thirds would otherwise print as 28.666666664).
+fn wte(w: pcn_core::Decimal) -> String {
+    w.round_dp(3).normalize().to_string()
 }

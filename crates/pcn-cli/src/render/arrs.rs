@@ -378,7 +378,7 @@ pub fn report_text(report: &NationalReport) -> String {
     ]);
     kv.add_row(vec![Cell::new("headroom"), right(sum - spend_with_sum)]);
     kv.add_row(vec![
-        Cell::new("networks whose roster passes their Sum"),
+        Cell::new("networks whose roster passes their Sum (as estimated)"),
         right(over),
     ]);
     let mut r = table(&["role", "WTE"]);
@@ -414,8 +414,11 @@ pub fn report_text(report: &NationalReport) -> String {
         ]);
     }
     format!(
-        "ARRS national picture, {fy}{}\n{kv}\nARRS WTE by role\n{r}\nThe 15 networks with the least headroom (all: --format csv)\n{t}\n\
-Estimated spend: each post in post on the census date claimed for the whole year at its role's maximum (the census has no pay or start dates).\n",
+        "ARRS national picture, {fy}{}\n\
+An estimate, not spend: the census says who is in post, not who is ARRS-funded or what they are paid, so every\n\
+post in a role the DES reimburses is counted as ARRS-funded, claimed for the whole year at its band's maximum.\n\
+A network \"passing its Sum\" may fund some of those posts otherwise; record its roster (pcn arrs add/end/change)\n\
+for its real position.\n{kv}\nARRS WTE by role\n{r}\nThe 15 networks with the least headroom (all: --format csv)\n{t}\n",
         census.map(|c| format!(", roster from the workforce census of {c}")).unwrap_or_default()
     )
 }
