@@ -1,5 +1,6 @@
 //! `pcn bench`: times the national import into a fresh SQLite database, the
-//! national `pcn check`, a national payment run and its export, and the ARRS
+//! national `pcn check`, a national payment run and its export, `pcn plan
+//! --all` (proposed networks for England), and the ARRS
 //! year of every network, on the real files, and prints the median of several
 //! runs (these machines are noisy: compare ratios, not single runs).
 //! `pcn bench --web` load-tests the web app on the national database.
@@ -122,6 +123,9 @@ struct Samples {
     seed: Vec<Duration>,
     roster_load: Vec<Duration>,
     claims_year: Vec<Duration>,
+    plan: Vec<Duration>,
+    whole_plan: Vec<Duration>,
+    plan_summary: String,
     findings: usize,
     networks_paid: usize,
     claim_lines: usize,
@@ -196,6 +200,7 @@ async fn one_run(args: &BenchArgs, path: &Path, counted: bool, s: &mut Samples) 
     .await?;
     keep(&mut s.whole_check, d);
     pay_run(&registry, counted, s)?;
+    plan_england(args, path, &registry, counted, s).await?;
     arrs_year(args, path, counted, s).await
 }
 
@@ -226,6 +231,51 @@ fn pay_run(registry: &Registry, counted: bool, s: &mut Samples) -> Result<()> {
     if counted {
         s.pay.push(paid);
         s.xlsx.push(exported);
+    }
+    Ok(())
+}
+
+/// `pcn plan --all`: the planner on every ICB of England, on the registry in
+/// memory, and end to end as a user runs it (open, load, plan, JSON).
+async fn plan_england(
+    args: &BenchArgs,
+    path: &Path,
+    registry: &Registry,
+    counted: bool,
+    s: &mut Samples,
+) -> Result<()> {
+    let request = pcn_app::plan::PlanRequest {
+        area: pcn_app::plan::Area::England,
+        as_at: args.as_at,
+        grouping: pcn_core::plan::Grouping::Icb,
+        config: pcn_core::plan::PlanConfig::default(),
+        pins: Default::default(),
+        time_budget: None,
+    };
+    let started = Instant::now();
+    let proposal = pcn_app::plan::propose(registry, &request)?;
+    let planned = started.elapsed();
+    let after = &proposal.plan.after;
+    s.plan_summary = format!(
+        "{} groups, {} practices, {} of {} networks in band ({:.1}% leaving out {} single practices over the ceiling), RMS {:.2} km",
+        proposal.plan.groups.len(),
+        proposal.plan.changes.practices,
+        after.in_band,
+        after.networks,
+        100.0 * after.in_band_share(),
+        after.single_practice_over_ceiling,
+        after.rms_km
+    );
+    let (_, whole) = timed(async {
+        let app = open(path).await?;
+        let proposal = app.propose(request.clone()).await?;
+        app.close().await;
+        Ok(std::hint::black_box(serde_json::to_string(&proposal)?))
+    })
+    .await?;
+    if counted {
+        s.plan.push(planned);
+        s.whole_plan.push(whole);
     }
     Ok(())
 }
@@ -301,6 +351,14 @@ fn report(args: &BenchArgs, runs: usize, s: Samples) {
             s.pay,
         ),
         ("XLSX export of that run".into(), s.xlsx),
+        (
+            format!("pcn plan --all: the planner ({})", s.plan_summary),
+            s.plan,
+        ),
+        (
+            "pcn plan --all end to end (open, load, plan, JSON)".into(),
+            s.whole_plan,
+        ),
         (
             "ARRS: seed rosters from the PCN workforce census (39,940 records)".into(),
             s.seed,

@@ -90,6 +90,9 @@ pub enum Command {
     /// budget against the ARRS Sum, hiring what-ifs, the national picture.
     #[command(subcommand)]
     Arrs(crate::arrs::ArrsCommand),
+    /// Proposed networks of 30,000 to 50,000 patients for a commissioner or
+    /// all of England, and with --money what they change in each network's income.
+    Plan(Box<crate::plan::PlanArgs>),
     /// Time the national import, check and payment run on the real files
     /// (built with the `bench` feature).
     #[cfg(feature = "bench")]
@@ -320,6 +323,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
         } => crate::demo::run(&ctx, &demo_database, !no_serve, listen, password).await,
         Command::Pay(args) => crate::pay::run(&ctx, *args).await,
         Command::Arrs(command) => crate::arrs::run(&ctx, command).await,
+        Command::Plan(args) => crate::plan::run(&ctx, *args).await,
         #[cfg(feature = "bench")]
         Command::Bench(args) => pcn_bench::run(args).await,
         Command::Serve(args) => crate::serve::run(&ctx, args).await,

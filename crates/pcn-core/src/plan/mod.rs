@@ -66,6 +66,7 @@
 
 pub mod graph;
 mod input;
+pub mod money;
 mod search;
 mod verify;
 
