@@ -75,7 +75,7 @@ pub struct PlanArgs {
     pub seed: u64,
     /// Stop searching after this many seconds (every group still gets a
     /// whole proposal, but the answer then depends on the machine's speed).
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     pub time_budget: Option<f64>,
     /// Networks that must not change (repeat the flag or comma-separate).
     #[arg(long = "pin", num_args = 1.., value_delimiter = ',')]

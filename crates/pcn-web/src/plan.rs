@@ -161,6 +161,20 @@ async fn proposal(
     })
 }
 
+/// The query and the proposal of the plan route at `path` (the route's
+/// path with the commissioner's code as given).
+async fn answer(
+    state: &AppState,
+    me: &Session,
+    raw: &str,
+    path: String,
+    query: Option<String>,
+) -> Result<(PlanQuery, Planned), AppError> {
+    let q = PlanQuery::parse(query.as_deref())?;
+    let planned = proposal(state, me, raw, &path, &q).await?;
+    Ok((q, planned))
+}
+
 /// `/commissioners/{code}/plan`: the page.
 pub async fn page_handler(
     State(state): State<AppState>,
@@ -168,14 +182,14 @@ pub async fn page_handler(
     Path(raw): Path<String>,
     RawQuery(query): RawQuery,
 ) -> Result<Markup, AppError> {
-    let q = PlanQuery::parse(query.as_deref())?;
     let path = format!("/commissioners/{raw}/plan");
+    let (q, planned) = answer(&state, &me, &raw, path, query).await?;
     let Planned {
         code,
         data,
         proposal,
         money,
-    } = proposal(&state, &me, &raw, &path, &q).await?;
+    } = planned;
     Ok(page(
         &me,
         &format!("Proposed configuration, {code}"),
@@ -190,14 +204,16 @@ pub async fn csv_handler(
     Path(raw): Path<String>,
     RawQuery(query): RawQuery,
 ) -> Result<Response, AppError> {
-    let q = PlanQuery::parse(query.as_deref())?;
     let path = format!("/commissioners/{raw}/plan.csv");
-    let Planned {
-        code,
-        data,
-        proposal,
-        ..
-    } = proposal(&state, &me, &raw, &path, &q).await?;
+    let (
+        _,
+        Planned {
+            code,
+            data,
+            proposal,
+            ..
+        },
+    ) = answer(&state, &me, &raw, path, query).await?;
     let text = pcn_export::plan::plan_csv(&proposal.plan, PlanTable::Members)
         .map_err(anyhow::Error::from)?;
     let name = format!("{code}-plan-{}.csv", data.as_at);
@@ -212,14 +228,14 @@ pub async fn xlsx_handler(
     Path(raw): Path<String>,
     RawQuery(query): RawQuery,
 ) -> Result<Response, AppError> {
-    let q = PlanQuery::parse(query.as_deref())?;
     let path = format!("/commissioners/{raw}/plan.xlsx");
+    let (_, planned) = answer(&state, &me, &raw, path, query).await?;
     let Planned {
         code,
         data,
         proposal,
         money,
-    } = proposal(&state, &me, &raw, &path, &q).await?;
+    } = planned;
     let title = format!("pcn plan: {code} as at {}", data.as_at);
     let bytes = pcn_export::plan::plan_xlsx(&title, &proposal.plan, money.as_ref())
         .map_err(anyhow::Error::from)?;
@@ -249,9 +265,8 @@ pub async fn api_handler(
     Path(raw): Path<String>,
     RawQuery(query): RawQuery,
 ) -> Result<Json<PlanView>, ApiError> {
-    let q = PlanQuery::parse(query.as_deref())?;
     let path = format!("/api/commissioners/{raw}/plan");
-    let planned = proposal(&state, &me, &raw, &path, &q).await?;
+    let (_, planned) = answer(&state, &me, &raw, path, query).await?;
     Ok(Json(PlanView {
         proposal: planned.proposal,
         money: planned.money,
