@@ -23,10 +23,14 @@ hold two points at the same place; practices without coordinates cannot be
 placed and are counted as unassigned. spopt has no ceiling. numpy's global
 generator is seeded with --seed before each group.
 
-pcn's side is the example binary of pcn-import (phase 2 of the issue replaces
-it with `pcn plan --all --format json`): it reads the national files, writes
-the groups it plans (--dump-groups) and its plan with its own timings (--out);
-its time is the planner's, on one thread, without reading the files.
+pcn's side is the `pcn` command as a user runs it: the script builds it
+(release), imports the six national files into a temporary SQLite database
+and runs `pcn plan --all --as-at 2026-07-01 --format json`. The groups
+spopt gets are read from that answer (every practice of every group is a
+member of one proposed network, with its coordinates, list and current
+network), so both sides plan exactly the same practices. pcn's time per
+group is the planner's own (the answer's `timing`, one thread, not reading
+the database); the whole command's wall time is printed too.
 
 Install (Python 3.11):
 
@@ -143,21 +147,40 @@ def rms(m):
     return math.sqrt(m["moment"] / m["located"]) if m["located"] else 0.0
 
 
+NATIONAL_FILES = [
+    "ods-epcn-2024-10/ePCN.xlsx",
+    "ods-epraccur-2025-11/epraccur.csv",
+    "nhsd-gp-reg-pat-prac-2026-07/gp-reg-pat-prac-map.csv",
+    "nhsd-gp-reg-pat-prac-2026-07/gp-reg-pat-prac-quin-age.csv.gz",
+    "nhsd-gpad-mapping-2025-08/Mapping.csv",
+    "nhsuk-gp-locations-2019-05/GP.csv",
+]
+
+
 def run_pcn(root, data, seed, workdir):
-    groups_path = os.path.join(workdir, "groups.json")
-    plan_path = os.path.join(workdir, "plan.json")
-    cmd = [
-        "cargo", "run", "--quiet", "--release", "-p", "pcn-import", "--example", "plan_national", "--",
-        "--data", data, "--seed", str(seed), "--quiet",
-        "--dump-groups", groups_path, "--out", plan_path,
-    ]
-    print("running:", " ".join(cmd), file=sys.stderr)
-    subprocess.run(cmd, cwd=root, check=True, stdout=sys.stderr)
-    with open(groups_path) as f:
-        groups = json.load(f)
-    with open(plan_path) as f:
-        plan = json.load(f)
-    return groups, plan
+    """`pcn plan --all` on a new national database; returns (groups, answer, wall seconds)."""
+    subprocess.run(["cargo", "build", "--quiet", "--release", "-p", "pcn-cli"], cwd=root, check=True)
+    pcn = [os.path.join(root, "target", "release", "pcn"), "--database", os.path.join(workdir, "national.sqlite")]
+    files = [os.path.join(data, f) for f in NATIONAL_FILES]
+    subprocess.run(pcn + ["import"] + files, cwd=root, check=True, stdout=subprocess.DEVNULL)
+    out = os.path.join(workdir, "plan.json")
+    cmd = pcn + ["plan", "--all", "--as-at", "2026-07-01", "--seed", str(seed), "--format", "json", "--out", out]
+    print("running:", " ".join(cmd[1:]), file=sys.stderr)
+    started = time.perf_counter()
+    subprocess.run(cmd, cwd=root, check=True)
+    wall = time.perf_counter() - started
+    with open(out) as f:
+        answer = json.load(f)
+    groups = []
+    for g in answer["plan"]["groups"]:
+        practices = [
+            {"code": m["practice"], "location": m["location"], "list_size": m["list_size"], "current": m["from"]}
+            for n in g["networks"]
+            for m in n["members"]
+        ]
+        practices.sort(key=lambda p: p["code"])
+        groups.append({"group": g["group"], "practices": practices})
+    return groups, answer, wall
 
 
 def run_spopt(group, seed, to_km):
@@ -219,7 +242,7 @@ def main():
         args.data = os.path.abspath("../shared/data")
 
     with tempfile.TemporaryDirectory() as workdir:
-        groups, pcn = run_pcn(root, args.data, args.seed, workdir)
+        groups, pcn, pcn_wall = run_pcn(root, args.data, args.seed, workdir)
     only = {c for c in args.only.split(",") if c}
     if only:
         groups = [g for g in groups if g["group"]["code"] in only]
@@ -247,7 +270,7 @@ def main():
             networks = [[m["practice"] for m in n["members"]] for n in planned["networks"]]
             assigned = {c for n in networks for c in n}
             unassigned = [c for c in lists if c not in assigned]
-            sides.append(("pcn", networks, unassigned, pcn["group_seconds"][code]))
+            sides.append(("pcn", networks, unassigned, pcn["timing"]["groups"][code]))
         if not args.pcn_only:
             networks, unassigned, seconds = run_spopt(group, args.seed, to_km)
             sides.append(("spopt", networks, unassigned, seconds))
@@ -276,6 +299,7 @@ def main():
 
     print()
     print_totals(totals, pcn if not args.peer_only else None)
+    print(f"pcn plan --all end to end (open the database, load the registry, plan, write JSON): {pcn_wall:.2f} s")
     if args.csv:
         with open(args.csv, "w", newline="") as f:
             writer = csv.DictWriter(f, fieldnames=list(rows[0].keys()))

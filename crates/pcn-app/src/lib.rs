@@ -10,6 +10,8 @@
 //! - [`governance`]: governance facts, distribution agreements, assessments;
 //! - [`arrs`]: posts, terms, payroll actuals, claims, a network's ARRS year,
 //!   plans and the national report;
+//! - [`plan`]: proposed networks for a commissioner or England, and what a
+//!   proposal changes in money;
 //! - [`imports`]: read an official file and write it in one transaction;
 //! - [`accounts`]: the web app's accounts and password hashing;
 //! - [`rules`]: the rulebook, built in or from a folder.
@@ -25,6 +27,7 @@ pub mod demo;
 pub mod governance;
 pub mod imports;
 pub mod pay;
+pub mod plan;
 pub mod reconcile;
 pub mod registry;
 pub mod rules;

@@ -1,7 +1,8 @@
 //! `pcn bench`: times the national import into a fresh SQLite database, the
-//! national `pcn check`, a national payment run and its export, the ARRS
-//! year of every network, and a national `pcn reconcile` of 2021-22, on the
-//! real files, and prints the median of several
+//! national `pcn check`, a national payment run and its export, `pcn plan
+//! --all` (proposed networks for England), the ARRS year of every network,
+//! and a national `pcn reconcile` of 2021-22, on the real files, and prints
+//! the median of several
 //! runs (these machines are noisy: compare ratios, not single runs).
 //! `pcn bench --web` load-tests the web app on the national database, then
 //! a mixed load: reads at full concurrency while a roster is edited ten
@@ -151,6 +152,9 @@ struct Samples {
     reconcile: Vec<Duration>,
     reconcile_core: Vec<Duration>,
     reconciled_networks: usize,
+    plan: Vec<Duration>,
+    whole_plan: Vec<Duration>,
+    plan_summary: String,
     findings: usize,
     networks_paid: usize,
     claim_lines: usize,
@@ -260,6 +264,7 @@ async fn one_run(args: &BenchArgs, path: &Path, counted: bool, s: &mut Samples) 
     .await?;
     keep(&mut s.whole_check, d);
     pay_run(&registry, counted, s)?;
+    plan_england(args, path, &registry, counted, s).await?;
     arrs_year(args, path, counted, s).await?;
     reconcile_year(args, path, counted, s).await
 }
@@ -352,6 +357,51 @@ fn pay_run(registry: &Registry, counted: bool, s: &mut Samples) -> Result<()> {
     Ok(())
 }
 
+/// `pcn plan --all`: the planner on every ICB of England, on the registry in
+/// memory, and end to end as a user runs it (open, load, plan, JSON).
+async fn plan_england(
+    args: &BenchArgs,
+    path: &Path,
+    registry: &Registry,
+    counted: bool,
+    s: &mut Samples,
+) -> Result<()> {
+    let request = pcn_app::plan::PlanRequest {
+        area: pcn_app::plan::Area::England,
+        as_at: args.as_at,
+        grouping: pcn_core::plan::Grouping::Icb,
+        config: pcn_core::plan::PlanConfig::default(),
+        pins: Default::default(),
+        time_budget: None,
+    };
+    let started = Instant::now();
+    let proposal = pcn_app::plan::propose(registry, &request)?;
+    let planned = started.elapsed();
+    let after = &proposal.plan.after;
+    s.plan_summary = format!(
+        "{} groups, {} practices, {} of {} networks in band ({:.1}% leaving out {} single practices over the ceiling), RMS {:.2} km",
+        proposal.plan.groups.len(),
+        proposal.plan.changes.practices,
+        after.in_band,
+        after.networks,
+        100.0 * after.in_band_share(),
+        after.single_practice_over_ceiling,
+        after.rms_km
+    );
+    let (_, whole) = timed(async {
+        let app = open(path).await?;
+        let proposal = app.propose(request.clone()).await?;
+        app.close().await;
+        Ok(std::hint::black_box(serde_json::to_string(&proposal)?))
+    })
+    .await?;
+    if counted {
+        s.plan.push(planned);
+        s.whole_plan.push(whole);
+    }
+    Ok(())
+}
+
 /// ARRS: seed every network's roster from the workforce census, load it, and
 /// work out a year of monthly claims and each network's budget.
 async fn arrs_year(args: &BenchArgs, path: &Path, counted: bool, s: &mut Samples) -> Result<()> {
@@ -423,6 +473,14 @@ fn report(args: &BenchArgs, runs: usize, s: Samples) {
             s.pay,
         ),
         ("XLSX export of that run".into(), s.xlsx),
+        (
+            format!("pcn plan --all: the planner ({})", s.plan_summary),
+            s.plan,
+        ),
+        (
+            "pcn plan --all end to end (open, load, plan, JSON)".into(),
+            s.whole_plan,
+        ),
         (
             "ARRS: seed rosters from the PCN workforce census (39,940 records)".into(),
             s.seed,

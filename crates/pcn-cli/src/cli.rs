@@ -94,6 +94,9 @@ pub enum Command {
     /// budget against the ARRS Sum, hiring what-ifs, the national picture.
     #[command(subcommand)]
     Arrs(crate::arrs::ArrsCommand),
+    /// Proposed networks of 30,000 to 50,000 patients for a commissioner or
+    /// all of England, and with --money what they change in each network's income.
+    Plan(Box<crate::plan::PlanArgs>),
     /// Time the national import, check and payment run on the real files
     /// (built with the `bench` feature).
     #[cfg(feature = "bench")]
@@ -378,6 +381,7 @@ async fn dispatch(ctx: Ctx, command: Command) -> Result<ExitCode> {
         Command::Pay(args) => crate::pay::run(&ctx, *args).await,
         Command::Reconcile(args) => crate::reconcile::run(&ctx, *args).await,
         Command::Arrs(command) => crate::arrs::run(&ctx, command).await,
+        Command::Plan(args) => crate::plan::run(&ctx, *args).await,
         #[cfg(feature = "bench")]
         Command::Bench(args) => pcn_bench::run(args).await,
         Command::Serve(args) => crate::serve::run(&ctx, args).await,

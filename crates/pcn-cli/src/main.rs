@@ -13,6 +13,7 @@ mod import;
 mod network;
 mod output;
 mod pay;
+mod plan;
 mod reconcile;
 mod render;
 mod serve;

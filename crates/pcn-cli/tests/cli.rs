@@ -4,28 +4,6 @@ mod common;
 
 use common::*;
 
-fn demo() -> (tempfile::TempDir, String) {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("demo.sqlite").display().to_string();
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_pcn"))
-        .args([
-            "--by",
-            "test-user",
-            "demo",
-            "--no-serve",
-            "--demo-database",
-            &db,
-        ])
-        .output()
-        .unwrap();
-    assert_eq!(code(&out), 0, "{}", stderr(&out));
-    let text = stdout(&out);
-    assert!(text.contains("Registered patients"), "{text}");
-    assert!(text.contains("NET-SIZE-MIN"), "{text}");
-    assert!(text.contains("PRAC-UNALLOCATED"), "{text}");
-    (dir, db)
-}
-
 #[test]
 fn demo_then_check_as_json_and_csv() {
     let (_dir, db) = demo();

@@ -75,20 +75,6 @@ fn expected(data: &Path) -> Expected {
     }
 }
 
-fn national_files(data: &Path) -> Vec<String> {
-    [
-        "ods-epcn-2024-10/ePCN.xlsx",
-        "ods-epraccur-2025-11/epraccur.csv",
-        "nhsd-gp-reg-pat-prac-2026-07/gp-reg-pat-prac-map.csv",
-        "nhsd-gp-reg-pat-prac-2026-07/gp-reg-pat-prac-quin-age.csv.gz",
-        "nhsd-gpad-mapping-2025-08/Mapping.csv",
-        "nhsuk-gp-locations-2019-05/GP.csv",
-    ]
-    .iter()
-    .map(|f| data.join(f).display().to_string())
-    .collect()
-}
-
 fn import_and_check(database: &str, data: &Path) {
     let files = national_files(data);
     let mut args = vec!["import"];

@@ -17,6 +17,7 @@ use rust_xlsxwriter::Workbook;
 use serde::Serialize;
 
 use crate::csv::CsvOut;
+use crate::table::{self, Cell};
 use crate::xlsx::{new_sheet, Formats, Sheet};
 use crate::Result;
 
@@ -52,25 +53,6 @@ pub struct ClaimSchedule<'a> {
     pub recorded: &'a [ClaimRecord],
 }
 
-/// A cell of a schedule row: text, a whole number, a decimal or money.
-enum Cell {
-    Text(String),
-    Number(u32),
-    Decimal(Decimal),
-    Money(Pence),
-}
-
-impl Cell {
-    fn text(&self) -> String {
-        match self {
-            Cell::Text(t) => t.clone(),
-            Cell::Number(n) => n.to_string(),
-            Cell::Decimal(d) => d.normalize().to_string(),
-            Cell::Money(p) => pounds_plain(*p),
-        }
-    }
-}
-
 impl ClaimSchedule<'_> {
     fn rows(&self) -> Vec<Vec<Cell>> {
         let by_id: BTreeMap<i64, &Post> = self.posts.iter().map(|p| (p.id, p)).collect();
@@ -92,8 +74,8 @@ impl ClaimSchedule<'_> {
                     text(&|p| p.funding.as_str().to_string()),
                     text(&|p| p.start.to_string()),
                     text(&|p| p.end.map_or(String::new(), |e| e.to_string())),
-                    Cell::Number(l.days),
-                    Cell::Number(l.days_in_month),
+                    Cell::Number(l.days.into()),
+                    Cell::Number(l.days_in_month.into()),
                     Cell::Money(l.cost),
                     Cell::Text(format!("{:?}", l.cost_basis).to_lowercase()),
                     Cell::Money(l.partner),
@@ -108,12 +90,7 @@ impl ClaimSchedule<'_> {
 
     /// The schedule as CSV, money in exact pounds.
     pub fn csv(&self) -> Result<String> {
-        let mut out = CsvOut::new();
-        out.row(CLAIM_COLUMNS)?;
-        for row in self.rows() {
-            out.row(row.iter().map(Cell::text))?;
-        }
-        out.finish()
+        table::csv(&CLAIM_COLUMNS, &self.rows())
     }
 
     /// The schedule as an XLSX workbook (one sheet), money as numbers of
@@ -125,19 +102,7 @@ impl ClaimSchedule<'_> {
             ws: new_sheet(&mut workbook, "ARRS claims")?,
             f: &formats,
         };
-        sheet.header(0, &CLAIM_COLUMNS)?;
-        for (r, row) in self.rows().into_iter().enumerate() {
-            let r = r as u32 + 1;
-            for (c, cell) in row.iter().enumerate() {
-                let c = c as u16;
-                match cell {
-                    Cell::Text(t) => sheet.text(r, c, t)?,
-                    Cell::Number(n) => sheet.number(r, c, f64::from(*n))?,
-                    Cell::Decimal(d) => sheet.figure(r, c, &d.normalize().to_string(), false)?,
-                    Cell::Money(p) => sheet.money(r, c, *p)?,
-                }
-            }
-        }
+        table::write(&mut sheet, 0, &CLAIM_COLUMNS, &self.rows())?;
         sheet.ws.autofit();
         Ok(workbook.save_to_buffer()?)
     }

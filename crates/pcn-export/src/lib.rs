@@ -1,7 +1,8 @@
 //! Files for finance systems and spreadsheets, shared by the command line and
 //! the web app: a payment run as CSV, JSON or an XLSX workbook and one line
 //! explained in words; an ARRS claim schedule; a commissioner's networks; a
-//! year's reconciliation of statements with what was paid.
+//! year's reconciliation of statements with what was paid; a network plan
+//! and what it changes in money.
 //!
 //! Rules every export keeps:
 //! - money is exact: CSV carries integer pence and exact pounds formatted
@@ -22,7 +23,9 @@ pub mod csv;
 pub mod fixtures;
 pub mod networks;
 pub mod pay;
+pub mod plan;
 pub mod reconcile;
+pub mod table;
 pub mod words;
 pub mod xlsx;
 

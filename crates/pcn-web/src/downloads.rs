@@ -15,8 +15,8 @@ use crate::guard::{self, Network, ToView, ToViewFunding};
 use crate::state::AppState;
 use crate::{auth::Me, parse_year, views};
 
-const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
-const CSV: &str = "text/csv; charset=utf-8";
+pub(crate) const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+pub(crate) const CSV: &str = "text/csv; charset=utf-8";
 
 #[derive(Deserialize)]
 pub struct YearParam {
@@ -24,7 +24,7 @@ pub struct YearParam {
 }
 
 /// A file to save, named.
-fn attachment(content_type: &'static str, name: String, bytes: Vec<u8>) -> Response {
+pub(crate) fn attachment(content_type: &'static str, name: String, bytes: Vec<u8>) -> Response {
     (
         [
             (header::CONTENT_TYPE, content_type.to_string()),

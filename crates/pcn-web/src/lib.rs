@@ -9,6 +9,7 @@
 //! - `imports`: upload, preview, commit.
 //! - `charts`: SVG drawn on the server.
 //! - `reconcile`: paid and owed (network card and page, commissioner card, API).
+//! - `plan`: a commissioner's proposed configuration (page, files, JSON).
 //!
 //! Every route that shows or changes an organisation's data asks
 //! `pcn_core::access::allows` through [`guard`]; a refusal is answered 403
@@ -23,6 +24,7 @@ pub mod guard;
 pub mod imports;
 pub mod layout;
 pub mod pages;
+pub mod plan;
 pub mod reconcile;
 pub mod state;
 pub mod views;
@@ -124,6 +126,9 @@ pub fn router(state: AppState) -> Router {
             "/commissioners/{code}/networks.csv",
             get(downloads::commissioner_networks_csv),
         )
+        .route("/commissioners/{code}/plan", get(plan::page_handler))
+        .route("/commissioners/{code}/plan.csv", get(plan::csv_handler))
+        .route("/commissioners/{code}/plan.xlsx", get(plan::xlsx_handler))
         .route("/networks/{code}/arrs", get(pages::arrs_page))
         .route("/networks/{code}/arrs/posts", post(pages::arrs_add))
         .route("/networks/{code}/arrs/posts/{id}/end", post(pages::arrs_end))

@@ -288,6 +288,9 @@ pub async fn commissioner(
                 a #networks-xlsx href=(format!("/commissioners/{code}/networks.xlsx")) { "XLSX" }
                 " "
                 a #networks-csv href=(format!("/commissioners/{code}/networks.csv")) { "CSV" }
+                ". "
+                a #proposed-configuration href=(format!("/commissioners/{code}/plan")) { "Proposed configuration" }
+                ": networks of 30,000 to 50,000 patients the planner proposes."
             }
             p.muted { "Registry as at " (data.as_at) "; payments for " (year) "." }
             div.grid2 {

@@ -295,6 +295,23 @@ const READS: &[(&str, [bool; 5])] = &[
         "/networks/U90005/reconcile",
         [true, false, false, false, true],
     ),
+    ("/commissioners/Z1A/plan", [true, true, false, false, false]),
+    (
+        "/api/commissioners/Z1A/plan",
+        [true, true, false, false, false],
+    ),
+    (
+        "/commissioners/Z2B/plan?pin=U90005&seed=2",
+        [true, false, false, false, true],
+    ),
+    (
+        "/commissioners/Z2B/plan.csv",
+        [true, false, false, false, true],
+    ),
+    (
+        "/commissioners/Z1A/plan.xlsx?money=1",
+        [true, true, false, false, false],
+    ),
     ("/networks/U90002", [true, true, false, false, false]),
     (
         "/networks/U90002/statement",
@@ -739,6 +756,7 @@ async fn openapi_lists_every_api_route() {
         "/api/me",
         "/api/national",
         "/api/commissioners/{code}",
+        "/api/commissioners/{code}/plan",
         "/api/networks/{code}",
         "/api/networks/{code}/statement",
         "/api/networks/{code}/arrs/budget",
@@ -1077,4 +1095,158 @@ async fn the_api_takes_numbers_as_numbers_and_answers_bad_json_in_json() {
         assert!(!error.contains("--"), "no command-line flags: {error}");
     }
     assert_eq!(app.posts("U90001").await, before + 1);
+}
+
+#[tokio::test]
+async fn the_proposed_configuration_page_files_and_json() {
+    let app = App::sqlite().await;
+    let admin = app
+        .login("admin", PASSWORD)
+        .await
+        .unwrap_or_else(|r| panic!("{}", r.body));
+    let r = app.get("/commissioners/QZZ/plan", Some(&admin)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    for part in [
+        "id=\"map-today\"",
+        "id=\"map-proposed\"",
+        "id=\"moves\"",
+        "id=\"proposed\"",
+        "id=\"rerun\"",
+        "name=\"pin\" value=\"U90001\"",
+        "href=\"/commissioners/QZZ/plan.csv?seed=1\"",
+    ] {
+        assert!(r.body.contains(part), "{part} missing");
+    }
+    assert_eq!(r.body.matches("<svg").count(), 2);
+    assert!(!r.body.contains("id=\"what-changes-money\""));
+
+    // The JSON is the use case's answer; pinning keeps a network as it is.
+    let json = |body: &str| -> serde_json::Value { serde_json::from_str(body).unwrap() };
+    let free = json(
+        &app.get("/api/commissioners/QZZ/plan", Some(&admin))
+            .await
+            .body,
+    );
+    let registry = app.state.data().unwrap();
+    let direct = pcn_app::plan::propose(
+        &registry.registry,
+        &pcn_app::plan::PlanRequest {
+            area: pcn_app::plan::Area::Commissioner("QZZ".parse().unwrap()),
+            as_at: registry.as_at,
+            grouping: pcn_core::plan::Grouping::Icb,
+            config: pcn_core::plan::PlanConfig::default(),
+            pins: Default::default(),
+            time_budget: None,
+        },
+    )
+    .unwrap();
+    // Both sides through JSON text: serde_json reads a float back to the
+    // nearest value, not always the same bits, so compare what it reads.
+    assert_eq!(
+        free["proposal"]["plan"],
+        json(&serde_json::to_string(&direct.plan).unwrap())
+    );
+    assert!(free["money"].is_null());
+    let moved_from: Vec<String> = direct
+        .plan
+        .groups
+        .iter()
+        .flat_map(|g| &g.networks)
+        .flat_map(|n| &n.members)
+        .filter(|m| m.moved)
+        .filter_map(|m| m.from.as_ref().filter(|f| !f.is_unallocated()))
+        .map(|f| f.to_string())
+        .collect();
+    let changed = &moved_from[0];
+    let pinned = json(
+        &app.get(
+            &format!("/api/commissioners/QZZ/plan?pin={changed}"),
+            Some(&admin),
+        )
+        .await
+        .body,
+    );
+    let networks = pinned["proposal"]["plan"]["groups"][0]["networks"]
+        .as_array()
+        .unwrap();
+    let kept = networks
+        .iter()
+        .find(|n| n["continues"] == changed.as_str())
+        .unwrap();
+    let members: Vec<&str> = kept["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["practice"].as_str().unwrap())
+        .collect();
+    let today: Vec<String> = registry.snapshot.networks
+        [&changed.parse::<pcn_core::PcnCode>().unwrap()]
+        .members
+        .iter()
+        .map(|m| m.to_string())
+        .collect();
+    assert_eq!(members, today);
+    let page = app
+        .get(
+            &format!("/commissioners/QZZ/plan?pin={changed}&money=1"),
+            Some(&admin),
+        )
+        .await;
+    assert!(page
+        .body
+        .contains(&format!("name=\"pin\" value=\"{changed}\" checked")));
+    assert!(page.body.contains("id=\"what-changes-money\""));
+
+    // The files.
+    let r = app
+        .get("/commissioners/QZZ/plan.csv?seed=1", Some(&admin))
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(
+        r.body.lines().next().unwrap(),
+        pcn_export::plan::MEMBER_COLUMNS.join(",")
+    );
+    assert_eq!(
+        r.body.lines().count(),
+        1 + registry.snapshot.practices.len()
+    );
+    let r = app
+        .get("/commissioners/QZZ/plan.xlsx?money=1", Some(&admin))
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(
+        r.headers[header::CONTENT_DISPOSITION],
+        format!("attachment; filename=\"QZZ-plan-{}.xlsx\"", registry.as_at)
+    );
+
+    // Mistakes are answered, never a server error.
+    for (path, status) in [
+        (
+            "/commissioners/QZZ/plan?pin=X1",
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            "/commissioners/QZZ/plan?seed=-1",
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            "/commissioners/QZZ/plan?colour=red",
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            "/commissioners/Z1A/plan?pin=U90005",
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        ("/commissioners/QZZ/plan?pin=U12345", StatusCode::NOT_FOUND),
+        ("/commissioners/QXX/plan", StatusCode::NOT_FOUND),
+        ("/api/commissioners/QXX/plan", StatusCode::NOT_FOUND),
+    ] {
+        let r = app.get(path, Some(&admin)).await;
+        assert_eq!(
+            r.status,
+            status,
+            "{path}: {}",
+            &r.body[..r.body.len().min(300)]
+        );
+    }
 }

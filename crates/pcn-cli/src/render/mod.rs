@@ -5,4 +5,5 @@ pub mod arrs;
 pub mod check;
 pub mod network;
 pub mod pay;
+pub mod plan;
 pub mod reconcile;

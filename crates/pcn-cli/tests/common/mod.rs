@@ -51,3 +51,41 @@ pub fn fixture(name: &str) -> String {
         .display()
         .to_string()
 }
+
+/// The demo database, built by `pcn demo --no-serve` in a temporary folder.
+pub fn demo() -> (tempfile::TempDir, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("demo.sqlite").display().to_string();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_pcn"))
+        .args([
+            "--by",
+            "test-user",
+            "demo",
+            "--no-serve",
+            "--demo-database",
+            &db,
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("Registered patients"), "{text}");
+    assert!(text.contains("NET-SIZE-MIN"), "{text}");
+    assert!(text.contains("PRAC-UNALLOCATED"), "{text}");
+    (dir, db)
+}
+
+/// The six national files the README imports, in ../shared/data.
+pub fn national_files(data: &Path) -> Vec<String> {
+    [
+        "ods-epcn-2024-10/ePCN.xlsx",
+        "ods-epraccur-2025-11/epraccur.csv",
+        "nhsd-gp-reg-pat-prac-2026-07/gp-reg-pat-prac-map.csv",
+        "nhsd-gp-reg-pat-prac-2026-07/gp-reg-pat-prac-quin-age.csv.gz",
+        "nhsd-gpad-mapping-2025-08/Mapping.csv",
+        "nhsuk-gp-locations-2019-05/GP.csv",
+    ]
+    .iter()
+    .map(|f| data.join(f).display().to_string())
+    .collect()
+}

@@ -66,6 +66,7 @@
 
 pub mod graph;
 mod input;
+pub mod money;
 mod search;
 mod verify;
 
@@ -321,6 +322,23 @@ pub struct Measures {
 }
 
 impl Measures {
+    /// Counts one network of `practices` practices and `list_size` patients
+    /// in `band`, with its moment and located patients.
+    fn count(&mut self, band: Band, practices: usize, list_size: u64, moment: f64, located: u64) {
+        self.networks += 1;
+        match band {
+            Band::In => self.in_band += 1,
+            Band::Under => self.under_floor += 1,
+            Band::Over => self.over_ceiling += 1,
+        }
+        if band == Band::Over && practices == 1 {
+            self.single_practice_over_ceiling += 1;
+        }
+        self.patients += list_size;
+        self.moment_km2 += moment;
+        self.located_patients += located;
+    }
+
     fn add(&mut self, other: &Measures) {
         self.networks += other.networks;
         self.in_band += other.in_band;
@@ -661,6 +679,62 @@ struct Prepared {
     projection: Projection,
 }
 
+/// The units' neighbours on the graph, as offsets into one list (a unit's
+/// neighbours are those of its located practice, by unit).
+fn adjacency(
+    graph: &PracticeGraph,
+    practice_of_unit: &[usize],
+    unit_of_practice: &[u32],
+) -> (Vec<usize>, Vec<u32>) {
+    let mut adj_offsets = vec![0];
+    let mut adj = Vec::new();
+    for &i in practice_of_unit {
+        adj.extend(
+            graph
+                .neighbours(i)
+                .iter()
+                .map(|&j| unit_of_practice[j as usize]),
+        );
+        adj_offsets.push(adj.len());
+    }
+    // Neighbour lists must stay ascending: unit order follows practice order.
+    (adj_offsets, adj)
+}
+
+/// The recorded partners of each unit (other units only), as offsets into
+/// one list.
+fn partner_pairs(
+    practices: &[&PracticeInput],
+    units: usize,
+    unit_of_practice: &[u32],
+) -> (Vec<usize>, Vec<u32>) {
+    let index: HashMap<&PracticeCode, usize> = practices
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (&p.code, i))
+        .collect();
+    let mut partner_lists: Vec<BTreeSet<u32>> = vec![BTreeSet::new(); units];
+    for (i, p) in practices.iter().enumerate() {
+        for partner in &p.partners {
+            let Some(&j) = index.get(partner) else {
+                continue;
+            };
+            let (a, b) = (unit_of_practice[i], unit_of_practice[j]);
+            if a != NONE && b != NONE && a != b {
+                partner_lists[a as usize].insert(b);
+                partner_lists[b as usize].insert(a);
+            }
+        }
+    }
+    let mut partner_offsets = vec![0];
+    let mut partners = Vec::new();
+    for list in partner_lists {
+        partners.extend(list);
+        partner_offsets.push(partners.len());
+    }
+    (partner_offsets, partners)
+}
+
 fn prepare(
     practices: &[&PracticeInput],
     current_of: &[u32],
@@ -775,42 +849,9 @@ fn prepare(
         .iter()
         .map(|&i| projection.to_km(practices[i].location.expect("located")))
         .unzip();
-    let mut adj_offsets = vec![0];
-    let mut adj = Vec::new();
-    for &i in &practice_of_unit {
-        adj.extend(
-            graph
-                .neighbours(i)
-                .iter()
-                .map(|&j| unit_of_practice[j as usize]),
-        );
-        adj_offsets.push(adj.len());
-    }
-    // Neighbour lists must stay ascending: unit order follows practice order.
-    let index: HashMap<&PracticeCode, usize> = practices
-        .iter()
-        .enumerate()
-        .map(|(i, p)| (&p.code, i))
-        .collect();
-    let mut partner_lists: Vec<BTreeSet<u32>> = vec![BTreeSet::new(); practice_of_unit.len()];
-    for (i, p) in practices.iter().enumerate() {
-        for partner in &p.partners {
-            let Some(&j) = index.get(partner) else {
-                continue;
-            };
-            let (a, b) = (unit_of_practice[i], unit_of_practice[j]);
-            if a != NONE && b != NONE && a != b {
-                partner_lists[a as usize].insert(b);
-                partner_lists[b as usize].insert(a);
-            }
-        }
-    }
-    let mut partner_offsets = vec![0];
-    let mut partners = Vec::new();
-    for list in partner_lists {
-        partners.extend(list);
-        partner_offsets.push(partners.len());
-    }
+    let (adj_offsets, adj) = adjacency(&graph, &practice_of_unit, &unit_of_practice);
+    let (partner_offsets, partners) =
+        partner_pairs(practices, practice_of_unit.len(), &unit_of_practice);
     let current = practice_of_unit.iter().map(|&i| current_of[i]).collect();
     Prepared {
         units: Units {
@@ -917,23 +958,25 @@ fn initial_regions(
     (region, locks)
 }
 
-#[allow(clippy::too_many_arguments)]
-fn report(
-    input: &GroupInput,
+/// Each practice's proposed region (by index), the regions' lists, how
+/// practices without coordinates were placed, and the locks of regions made
+/// only of floating practices (after the engine's).
+struct Floating {
+    network_of: Vec<u32>,
+    list: Vec<u64>,
+    placement: BTreeMap<usize, NoLocationPlacement>,
+    extra_locks: Vec<Lock>,
+}
+
+/// The engine's regions, then the floating practices placed where they fit.
+fn place_floating(
     practices: &[&PracticeInput],
-    networks: &[PcnCode],
     current_of: &[u32],
     pinned: &[bool],
     prepared: &Prepared,
     engine: &Engine,
-    settings: &Settings,
-    stopped: bool,
-) -> GroupPlan {
-    let (floor, ceiling) = (settings.floor, settings.ceiling);
-    let group = &input.group;
-
-    // Proposed network of each practice: the engine's regions, then the
-    // floating practices placed where they fit.
+    ceiling: u64,
+) -> Floating {
     let mut network_of = vec![NONE; practices.len()];
     let mut list: Vec<u64> = vec![0; engine.regions.len()];
     for (i, &u) in prepared.unit_of_practice.iter().enumerate() {
@@ -999,6 +1042,166 @@ fn report(
             placement.insert(i, how);
         }
     }
+    Floating {
+        network_of,
+        list,
+        placement,
+        extra_locks,
+    }
+}
+
+/// Why a proposed network is an exception, if it is one.
+fn exception_reason(
+    lock: Lock,
+    band: Band,
+    contiguous: bool,
+    waiver: Option<&String>,
+    only_unlocated: bool,
+    list_size: u64,
+) -> Option<ExceptionReason> {
+    match lock {
+        Lock::Pinned(_) if band != Band::In || !contiguous => Some(ExceptionReason::Pinned),
+        Lock::Pinned(_) => None,
+        _ if band == Band::In => None,
+        Lock::Giant => Some(ExceptionReason::PracticeOverCeiling),
+        _ if band == Band::Under && waiver.is_some() => Some(ExceptionReason::Waiver {
+            exception: waiver.cloned().unwrap_or_default(),
+        }),
+        Lock::Isolated => Some(ExceptionReason::IsolatedArea {
+            patients: list_size,
+        }),
+        _ if only_unlocated => Some(ExceptionReason::NoLocation {
+            placement: NoLocationPlacement::OnItsOwn,
+        }),
+        _ => Some(ExceptionReason::Unresolved),
+    }
+}
+
+/// The current networks' measures, by their members in this group; counts
+/// the pairs of practices that share a current network.
+fn measure_before(
+    practices: &[&PracticeInput],
+    network_count: usize,
+    current_of: &[u32],
+    prepared: &Prepared,
+    settings: &Settings,
+    changes: &mut Changes,
+) -> Measures {
+    let (floor, ceiling) = (settings.floor, settings.ceiling);
+    let mut before = Measures::default();
+    let mut by_network: Vec<Vec<usize>> = vec![Vec::new(); network_count];
+    for (i, &c) in current_of.iter().enumerate() {
+        if c == NONE {
+            before.practices_without_network += 1;
+        } else {
+            by_network[c as usize].push(i);
+        }
+    }
+    for members in &by_network {
+        let list_size: u64 = members.iter().map(|&i| practices[i].list_size).sum();
+        let (moment, located, _) = moment_of(practices, prepared, members);
+        let band = Band::of(list_size, floor, ceiling);
+        before.count(band, members.len(), list_size, moment, located);
+        let n = members.len() as u64;
+        changes.network_pairs += n * n.saturating_sub(1) / 2;
+    }
+    before.rms_km = rms(before.moment_km2, before.located_patients);
+    before
+}
+
+/// Pairs of practices of one current network, and recorded partner pairs,
+/// that the proposal keeps together.
+fn count_pairs_kept(
+    practices: &[&PracticeInput],
+    current_of: &[u32],
+    network_of: &[u32],
+    changes: &mut Changes,
+) {
+    // Pairs of one current network kept together: per (network, proposed).
+    let mut together: HashMap<(u32, u32), u64> = HashMap::new();
+    for i in 0..practices.len() {
+        if current_of[i] != NONE {
+            *together.entry((current_of[i], network_of[i])).or_default() += 1;
+        }
+    }
+    changes.network_pairs_kept = together
+        .values()
+        .map(|&k| k * k.saturating_sub(1) / 2)
+        .sum();
+    let index: HashMap<&PracticeCode, usize> = practices
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (&p.code, i))
+        .collect();
+    let mut partner_pairs: BTreeSet<(usize, usize)> = BTreeSet::new();
+    for (i, p) in practices.iter().enumerate() {
+        for partner in &p.partners {
+            if let Some(&j) = index.get(partner) {
+                if i != j {
+                    partner_pairs.insert((i.min(j), i.max(j)));
+                }
+            }
+        }
+    }
+    changes.partner_pairs = partner_pairs.len() as u64;
+    changes.partner_pairs_kept = partner_pairs
+        .iter()
+        .filter(|&&(i, j)| network_of[i] == network_of[j])
+        .count() as u64;
+}
+
+/// The members of each region, and the order proposed networks are listed
+/// and labelled in: continuing networks by code, then new ones by their
+/// lowest member.
+fn label_order(
+    identity: &[u32],
+    networks: &[PcnCode],
+    network_of: &[u32],
+    region_count: usize,
+) -> (Vec<Vec<usize>>, Vec<usize>) {
+    let mut members_of: Vec<Vec<usize>> = vec![Vec::new(); region_count];
+    for (i, &r) in network_of.iter().enumerate() {
+        members_of[r as usize].push(i);
+    }
+    let mut order: Vec<usize> = (0..members_of.len())
+        .filter(|&r| !members_of[r].is_empty())
+        .collect();
+    order.sort_by(|&a, &b| {
+        let key = |r: usize| {
+            (
+                identity[r] == NONE,
+                (identity[r] != NONE).then(|| networks[identity[r] as usize].clone()),
+                members_of[r].first().copied(),
+            )
+        };
+        key(a).cmp(&key(b))
+    });
+    (members_of, order)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn report(
+    input: &GroupInput,
+    practices: &[&PracticeInput],
+    networks: &[PcnCode],
+    current_of: &[u32],
+    pinned: &[bool],
+    prepared: &Prepared,
+    engine: &Engine,
+    settings: &Settings,
+    stopped: bool,
+) -> GroupPlan {
+    let (floor, ceiling) = (settings.floor, settings.ceiling);
+    let group = &input.group;
+
+    // Proposed network of each practice: the engine's regions, then the
+    // floating practices placed where they fit.
+    let Floating {
+        network_of,
+        list,
+        placement,
+        extra_locks,
+    } = place_floating(practices, current_of, pinned, prepared, engine, ceiling);
     let region_count = list.len();
 
     // Which proposed network continues which current network.
@@ -1019,26 +1222,7 @@ fn report(
         &pinned_pairs,
     );
 
-    // Members per region.
-    let mut members_of: Vec<Vec<usize>> = vec![Vec::new(); region_count];
-    for (i, &r) in network_of.iter().enumerate() {
-        members_of[r as usize].push(i);
-    }
-
-    // Labels: continuing networks by code, then new ones by lowest member.
-    let mut order: Vec<usize> = (0..region_count)
-        .filter(|&r| !members_of[r].is_empty())
-        .collect();
-    order.sort_by(|&a, &b| {
-        let key = |r: usize| {
-            (
-                identity[r] == NONE,
-                (identity[r] != NONE).then(|| networks[identity[r] as usize].clone()),
-                members_of[r].first().copied(),
-            )
-        };
-        key(a).cmp(&key(b))
-    });
+    let (members_of, order) = label_order(&identity, networks, &network_of, region_count);
     let mut proposed = Vec::with_capacity(order.len());
     let mut exceptions = Vec::new();
     let mut after = Measures::default();
@@ -1060,22 +1244,14 @@ fn report(
         let (moment, located, centroid) = moment_of(practices, prepared, members);
         let waiver = continues.as_ref().and_then(|c| input.waivers.get(c));
         let only_unlocated = members.iter().all(|&i| practices[i].location.is_none());
-        let exception = match lock_of(r) {
-            Lock::Pinned(_) if band != Band::In || !contiguous => Some(ExceptionReason::Pinned),
-            Lock::Pinned(_) => None,
-            _ if band == Band::In => None,
-            Lock::Giant => Some(ExceptionReason::PracticeOverCeiling),
-            _ if band == Band::Under && waiver.is_some() => Some(ExceptionReason::Waiver {
-                exception: waiver.cloned().unwrap_or_default(),
-            }),
-            Lock::Isolated => Some(ExceptionReason::IsolatedArea {
-                patients: list_size,
-            }),
-            _ if only_unlocated => Some(ExceptionReason::NoLocation {
-                placement: NoLocationPlacement::OnItsOwn,
-            }),
-            _ => Some(ExceptionReason::Unresolved),
-        };
+        let exception = exception_reason(
+            lock_of(r),
+            band,
+            contiguous,
+            waiver,
+            only_unlocated,
+            list_size,
+        );
         if let Some(reason) = &exception {
             exceptions.push(PlanException {
                 network: label.clone(),
@@ -1110,18 +1286,7 @@ fn report(
                 moved,
             });
         }
-        after.networks += 1;
-        match band {
-            Band::In => after.in_band += 1,
-            Band::Under => after.under_floor += 1,
-            Band::Over => after.over_ceiling += 1,
-        }
-        if band == Band::Over && members.len() == 1 {
-            after.single_practice_over_ceiling += 1;
-        }
-        after.patients += list_size;
-        after.moment_km2 += moment;
-        after.located_patients += located;
+        after.count(band, members.len(), list_size, moment, located);
         proposed.push(ProposedNetwork {
             label,
             continues,
@@ -1138,67 +1303,15 @@ fn report(
     changes.practices = practices.len();
 
     // Before: the current networks, by their members in this group.
-    let mut before = Measures::default();
-    let mut by_network: Vec<Vec<usize>> = vec![Vec::new(); networks.len()];
-    for (i, &c) in current_of.iter().enumerate() {
-        if c == NONE {
-            before.practices_without_network += 1;
-        } else {
-            by_network[c as usize].push(i);
-        }
-    }
-    for members in &by_network {
-        let list_size: u64 = members.iter().map(|&i| practices[i].list_size).sum();
-        before.networks += 1;
-        match Band::of(list_size, floor, ceiling) {
-            Band::In => before.in_band += 1,
-            Band::Under => before.under_floor += 1,
-            Band::Over => {
-                before.over_ceiling += 1;
-                if members.len() == 1 {
-                    before.single_practice_over_ceiling += 1;
-                }
-            }
-        }
-        before.patients += list_size;
-        let (moment, located, _) = moment_of(practices, prepared, members);
-        before.moment_km2 += moment;
-        before.located_patients += located;
-        let n = members.len() as u64;
-        changes.network_pairs += n * n.saturating_sub(1) / 2;
-    }
-    before.rms_km = rms(before.moment_km2, before.located_patients);
-    // Pairs of one current network kept together: per (network, proposed).
-    let mut together: HashMap<(u32, u32), u64> = HashMap::new();
-    for i in 0..practices.len() {
-        if current_of[i] != NONE {
-            *together.entry((current_of[i], network_of[i])).or_default() += 1;
-        }
-    }
-    changes.network_pairs_kept = together
-        .values()
-        .map(|&k| k * k.saturating_sub(1) / 2)
-        .sum();
-    let index: HashMap<&PracticeCode, usize> = practices
-        .iter()
-        .enumerate()
-        .map(|(i, p)| (&p.code, i))
-        .collect();
-    let mut partner_pairs: BTreeSet<(usize, usize)> = BTreeSet::new();
-    for (i, p) in practices.iter().enumerate() {
-        for partner in &p.partners {
-            if let Some(&j) = index.get(partner) {
-                if i != j {
-                    partner_pairs.insert((i.min(j), i.max(j)));
-                }
-            }
-        }
-    }
-    changes.partner_pairs = partner_pairs.len() as u64;
-    changes.partner_pairs_kept = partner_pairs
-        .iter()
-        .filter(|&&(i, j)| network_of[i] == network_of[j])
-        .count() as u64;
+    let before = measure_before(
+        practices,
+        networks.len(),
+        current_of,
+        prepared,
+        settings,
+        &mut changes,
+    );
+    count_pairs_kept(practices, current_of, &network_of, &mut changes);
 
     GroupPlan {
         group: group.clone(),
