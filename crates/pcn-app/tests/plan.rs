@@ -251,16 +251,18 @@ async fn what_a_proposal_changes_in_money() {
         }
         assert!(row.after.is_none() || row.members_after > 0);
     }
-    // The demo's practice in U has no list at the population date, so
-    // money only moves between networks with their patients (up to a penny
-    // of rounding per network), and some network gains or loses.
+    // Money moves between networks with their patients (up to a penny of
+    // rounding per network); the only money added is what the demo's
+    // practice in U brings when it is placed (4,236 of 346,887 patients,
+    // about 1.2%), and none is lost.
     let pennies = money.networks.len() as i64;
-    for total in [
-        money.difference.core_funding,
-        money.difference.participation,
-        money.difference.arrs_sum,
+    for (total, after) in [
+        (money.difference.core_funding, money.after.core_funding),
+        (money.difference.participation, money.after.participation),
+        (money.difference.arrs_sum, money.after.arrs_sum),
     ] {
-        assert!(total.0.abs() <= pennies, "{:?}", money.difference);
+        assert!(total.0 >= -pennies, "{:?}", money.difference);
+        assert!(total.0 * 50 <= after.0, "{:?}", money.difference);
     }
     assert!(money.after.core_funding > Pence::ZERO);
     assert!(money

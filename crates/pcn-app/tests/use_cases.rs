@@ -348,23 +348,23 @@ async fn posts_are_changed_only_through_their_own_network() {
 async fn claims_are_made_and_moved_on() {
     let (app, _dir) = demo().await;
     let (_, _) = app
-        .add_post(&paramedic("U90001", "2026-05-01"), "pm")
+        .add_post(&paramedic("U90006", "2026-05-01"), "pm")
         .await
         .unwrap();
     let may = YearMonth::new(2026, 5).unwrap();
     // Not before the month starts.
     let err = app
-        .make_claims(&pcn("U90001"), may, d("2026-04-30"), "pm")
+        .make_claims(&pcn("U90006"), may, d("2026-04-30"), "pm")
         .await
         .unwrap_err();
     assert!(err.to_string().contains("has not started"), "{err}");
     let made = app
-        .make_claims(&pcn("U90001"), may, d("2026-06-02"), "pm")
+        .make_claims(&pcn("U90006"), may, d("2026-06-02"), "pm")
         .await
         .unwrap();
     assert_eq!(made.len(), 1);
     let year = app
-        .network_year(&pcn("U90001"), may.financial_year())
+        .network_year(&pcn("U90006"), may.financial_year())
         .await
         .unwrap();
     let lines = year.lines(&app.rulebook, &year.posts, false).unwrap();
@@ -372,23 +372,23 @@ async fn claims_are_made_and_moved_on() {
     assert_eq!(made[0].amount, may_line.claimable);
     // Again: nothing new.
     assert!(app
-        .make_claims(&pcn("U90001"), may, d("2026-06-03"), "pm")
+        .make_claims(&pcn("U90006"), may, d("2026-06-03"), "pm")
         .await
         .unwrap()
         .is_empty());
     let moved = app
-        .move_claims(&pcn("U90001"), may, ClaimStatus::Submitted, None, "pm")
+        .move_claims(&pcn("U90006"), may, ClaimStatus::Submitted, None, "pm")
         .await
         .unwrap();
     assert_eq!(moved.len(), 1);
     let err = app
-        .move_claims(&pcn("U90001"), may, ClaimStatus::Draft, None, "pm")
+        .move_claims(&pcn("U90006"), may, ClaimStatus::Draft, None, "pm")
         .await
         .unwrap_err();
     assert!(err.is_users());
     // The budget counts the claim as outstanding.
     let year = app
-        .network_year(&pcn("U90001"), may.financial_year())
+        .network_year(&pcn("U90006"), may.financial_year())
         .await
         .unwrap();
     let budget = year

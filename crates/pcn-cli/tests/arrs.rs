@@ -3,18 +3,7 @@
 
 mod common;
 
-use common::{code, fixture, pcn, shared_data, stderr, stdout};
-
-fn demo() -> (tempfile::TempDir, String) {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("demo.sqlite").display().to_string();
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_pcn"))
-        .args(["demo", "--no-serve", "--demo-database", &db])
-        .output()
-        .unwrap();
-    assert_eq!(code(&out), 0, "{}", stderr(&out));
-    (dir, db)
-}
+use common::{code, demo, fixture, pcn, shared_data, stderr, stdout};
 
 fn ok(db: &str, args: &[&str]) -> String {
     let out = pcn(db, args);

@@ -320,3 +320,95 @@ fn a_bad_file_is_refused_whole_with_file_row_column_and_value() {
 
     assert_eq!(imports(&db), before, "nothing was written");
 }
+
+/// A typo in an organisation code is an error (exit 2) that names it, in
+/// every command that takes one, never an empty answer that a script would
+/// read as "nothing wrong".
+#[test]
+fn a_mistyped_code_is_an_error_everywhere() {
+    let (_dir, db) = demo();
+    let cases: &[(&[&str], &str)] = &[
+        (&["check", "--pcn", "U99999"], "no network U99999"),
+        (&["check", "--commissioner", "XYZ"], "no commissioner XYZ"),
+        (
+            &["pay", "--year", "2026-27", "--pcn", "U99999"],
+            "no network U99999",
+        ),
+        (
+            &["pay", "--year", "2026-27", "--commissioner", "XYZ"],
+            "no commissioner XYZ",
+        ),
+        (&["network", "show", "U99999"], "no network U99999"),
+        (
+            &["network", "set", "U99999", "--clinical-director", "Dr X"],
+            "no network U99999",
+        ),
+        (&["practice", "Z99999"], "no practice Z99999"),
+        (&["arrs", "roster", "--pcn", "U99999"], "no network U99999"),
+        (&["arrs", "budget", "--pcn", "U99999"], "no network U99999"),
+        (
+            &["arrs", "report", "--commissioner", "XYZ"],
+            "no commissioner XYZ",
+        ),
+        (&["plan", "--commissioner", "XYZ"], "no commissioner XYZ"),
+        (
+            &["reconcile", "--year", "2021-22", "--pcn", "U99999"],
+            "no network U99999",
+        ),
+    ];
+    for (args, says) in cases {
+        let out = pcn(&db, args);
+        assert_eq!(code(&out), 2, "pcn {}: {}", args.join(" "), stdout(&out));
+        assert!(
+            stderr(&out).contains(says),
+            "pcn {}: {}",
+            args.join(" "),
+            stderr(&out)
+        );
+    }
+    // Nothing was recorded for the network that does not exist.
+    assert!(!stdout(&pcn(&db, &["audit"])).contains("U99999"));
+}
+
+/// A database that is not there is not created by a command that reads,
+/// and a file that is not a database is refused at once, unchanged.
+#[test]
+fn a_mistyped_or_foreign_database_is_refused_and_left_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("typo.sqlite");
+    let out = pcn(&missing.display().to_string(), &["check"]);
+    assert_eq!(code(&out), 2);
+    assert!(
+        stderr(&out).contains("there is no database at"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!missing.exists(), "a read must not leave an empty database");
+    // An import that fails leaves no new database behind either.
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(&bad, "not,an,nhs,file\n1,2,3,4\n").unwrap();
+    let out = pcn(
+        &missing.display().to_string(),
+        &["import", &bad.display().to_string()],
+    );
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert!(
+        !missing.exists(),
+        "the failed import's new database is removed"
+    );
+    // A text file named as the database is refused, at once, and kept.
+    let notes = dir.path().join("notes.txt");
+    std::fs::write(&notes, "practice list\n").unwrap();
+    let started = std::time::Instant::now();
+    let out = pcn(&notes.display().to_string(), &["check"]);
+    assert_eq!(code(&out), 2);
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    assert!(
+        stderr(&out).contains("is not an SQLite database"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(std::fs::read_to_string(&notes).unwrap(), "practice list\n");
+    // The error is said once, not repeated down the chain.
+    assert_eq!(stderr(&out).matches("not an SQLite database").count(), 1);
+}

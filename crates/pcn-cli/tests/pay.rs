@@ -5,17 +5,6 @@ mod common;
 
 use common::*;
 
-fn demo() -> (tempfile::TempDir, String) {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("demo.sqlite").display().to_string();
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_pcn"))
-        .args(["demo", "--no-serve", "--demo-database", &db])
-        .output()
-        .unwrap();
-    assert_eq!(code(&out), 0, "{}", stderr(&out));
-    (dir, db)
-}
-
 fn json(db: &str, args: &[&str]) -> serde_json::Value {
     let out = pcn(db, args);
     assert_eq!(code(&out), 0, "{}", stderr(&out));

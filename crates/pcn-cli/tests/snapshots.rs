@@ -8,25 +8,6 @@ mod common;
 
 use common::*;
 
-/// The demo database, built once per test.
-fn demo() -> (tempfile::TempDir, String) {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("demo.sqlite").display().to_string();
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_pcn"))
-        .args([
-            "--by",
-            "test-user",
-            "demo",
-            "--no-serve",
-            "--demo-database",
-            &db,
-        ])
-        .output()
-        .unwrap();
-    assert_eq!(code(&out), 0, "{}", stderr(&out));
-    (dir, db)
-}
-
 /// `pcn ARGS` on the database, which must succeed (or exit 1 for `check`
 /// with error-level findings); its standard output.
 fn run(db: &str, args: &[&str]) -> String {
@@ -60,6 +41,8 @@ macro_rules! snapshot {
         insta::with_settings!({filters => vec![
             (r"/tmp/[^ \n]*/demo\.sqlite", "[DEMO DATABASE]"),
             (r"\.tmp[A-Za-z0-9]+", "[TMP]"),
+            // When a fact was recorded: the moment the test ran.
+            (r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?\+00:00", "[RECORDED AT]"),
         ]}, {
             insta::assert_snapshot!($name, $text);
         });
