@@ -76,7 +76,13 @@ pub async fn run(ctx: &Ctx, args: ImportArgs) -> Result<ExitCode> {
         app.refresh_cache().await?;
     }
     app.close().await;
-    if failed > 0 {
+    if failed > 0 && written == 0 {
+        // An error, so a database this command created is removed again.
+        anyhow::bail!(
+            "{failed} of {} files failed; nothing was written",
+            args.files.len()
+        )
+    } else if failed > 0 {
         eprintln!("{failed} of {} files failed", args.files.len());
         Ok(ExitCode::from(2))
     } else {
