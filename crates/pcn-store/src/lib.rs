@@ -19,6 +19,7 @@
 //! Modules by concern: `open` (engines, connection settings, migrations),
 //! `imports` (the import log and the registry's facts), `registry` (reading
 //! the facts back, with `cache`), `funding` (the funding engine's inputs),
+//! `appointments` (GPAD counts, kept out of the registry cache),
 //! `governance`, `agreements` (distribution agreements and assessments),
 //! `arrs` and `census` (the ARRS roster), `web` (accounts and sessions),
 //! `login` (throttling),
@@ -28,6 +29,7 @@
 use sqlx::AnyPool;
 
 mod agreements;
+mod appointments;
 mod arrs;
 mod audit;
 mod cache;
@@ -46,6 +48,7 @@ mod write;
 pub mod testing;
 
 pub use agreements::{Assessment, DistributionAgreement};
+pub use appointments::{AppointmentAreas, AppointmentHoldings};
 pub use audit::{AuditChange, AuditEntry};
 pub use error::{BoxError, Error, ErrorKind, Result};
 pub use imports::{ImportOutcome, ImportRecord, NewImport};
@@ -68,7 +71,7 @@ pub struct Store {
 }
 
 /// The tables of facts and logs (`registry_cache` is derived, so not listed).
-const TABLES: [&str; 23] = [
+const TABLES: [&str; 26] = [
     "import_log",
     "practice_fact",
     "network_fact",
@@ -84,6 +87,9 @@ const TABLES: [&str; 23] = [
     "distribution_agreement",
     "assessment",
     "payment_actual",
+    "appointment_table",
+    "appointment_block",
+    "national_appointment",
     "arrs_post",
     "arrs_terms",
     "arrs_cost",
