@@ -6,6 +6,8 @@
 //! - [`registry`]: load the registry (from the store's cache);
 //! - [`pay`]: a year's payment run, with the recorded agreements and assessments;
 //! - [`governance`]: governance facts, distribution agreements, assessments;
+//! - [`appointments`]: appointments against the 2019 pledge for England, a
+//!   commissioner, a network (with its ARRS staff beside) or a practice;
 //! - [`arrs`]: posts, terms, payroll actuals, claims, a network's ARRS year,
 //!   plans and the national report;
 //! - [`imports`]: read an official file and write it in one transaction;
@@ -18,6 +20,7 @@
 //! to answer (a user's mistake, something not found, a conflict, or a fault).
 
 pub mod accounts;
+pub mod appointments;
 pub mod arrs;
 pub mod demo;
 pub mod governance;
