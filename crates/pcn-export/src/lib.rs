@@ -1,6 +1,7 @@
 //! Files for finance systems and spreadsheets, shared by the command line and
 //! the web app: a payment run as CSV, JSON or an XLSX workbook and one line
-//! explained in words; an ARRS claim schedule; a commissioner's networks.
+//! explained in words; an ARRS claim schedule; a commissioner's networks;
+//! appointments against the 2019 pledge.
 //!
 //! Rules every export keeps:
 //! - money is exact: CSV carries integer pence and exact pounds formatted
@@ -14,6 +15,7 @@
 //! - rendering is pure: each function returns text or bytes; the caller
 //!   decides where they go.
 
+pub mod appointments;
 pub mod arrs;
 pub mod checks;
 pub mod csv;

@@ -35,6 +35,15 @@ pub fn router() -> Router<AppState> {
         .route("/session", post(login).delete(logout))
         .route("/me", get(me))
         .route("/national", get(national))
+        .route("/national/appointments", get(super::appointments::national_api))
+        .route(
+            "/commissioners/{code}/appointments",
+            get(super::appointments::commissioner_api),
+        )
+        .route(
+            "/networks/{code}/appointments",
+            get(super::appointments::network_api),
+        )
         .route("/commissioners/{code}", get(commissioner))
         .route("/networks/{code}", get(network))
         .route("/networks/{code}/statement", get(statement))
@@ -51,8 +60,10 @@ pub fn router() -> Router<AppState> {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "pcn", description = "England's Primary Care Networks: the registry, the DES checks, the money and the ARRS roster. Every route but /api/openapi.json and POST /api/session needs the session cookie; writes need the X-CSRF-Token header."),
-    paths(login, logout, me, national, commissioner, network, statement, arrs_budget, arrs_posts, arrs_add, practice, audit),
-    components(schemas(LoginRequest, SessionInfo, AccountInfo, ErrorBody, NationalView, CommissionerRow, Coverage, CommissionerView, NetworkRow, NetworkView, MemberRow, FindingRow, Status, StatementView, BudgetView, PostsView, NewPost, PostCreated, PracticeView, PracticeShare, PracticeLine, AuditRow)),
+    paths(login, logout, me, national, commissioner, network, statement, arrs_budget, arrs_posts, arrs_add, practice, audit,
+        super::appointments::national_api, super::appointments::commissioner_api, super::appointments::network_api),
+    components(schemas(LoginRequest, SessionInfo, AccountInfo, ErrorBody, NationalView, CommissionerRow, Coverage, CommissionerView, NetworkRow, NetworkView, MemberRow, FindingRow, Status, StatementView, BudgetView, PostsView, NewPost, PostCreated, PracticeView, PracticeShare, PracticeLine, AuditRow,
+        super::appointments::AppointmentsView)),
     modifiers(&SessionCookie),
     security(("session" = []))
 )]

@@ -8,12 +8,14 @@
 //! - `pages` (HTML) and `api` (JSON, with `/api/openapi.json`) share `views`.
 //! - `imports`: upload, preview, commit.
 //! - `charts`: SVG drawn on the server.
+//! - `appointments`: appointments against the 2019 pledge (card and JSON).
 //!
 //! Every route that shows or changes an organisation's data asks
 //! `pcn_core::access::allows` through [`guard`]; a refusal is answered 403
 //! and written to the audit log.
 
 pub mod api;
+pub mod appointments;
 pub mod auth;
 pub mod charts;
 pub mod downloads;

@@ -262,6 +262,7 @@ pub async fn national(State(state): State<AppState>, Me(me): Me) -> Result<Marku
     let data = state.data()?;
     let rows = views::commissioner_rows(&data);
     let s = &data.report.summary;
+    let england = super::appointments::of(&state, &data, pcn_app::appointments::Area::England).await?;
     Ok(page(
         &me,
         "England",
@@ -276,6 +277,7 @@ pub async fn national(State(state): State<AppState>, Me(me): Me) -> Result<Marku
                     dt { "Findings" } dd { (s.errors) " errors, " (s.warnings) " warnings" }
                 }
             }
+            (super::appointments::card(&england, "England"))
             section.card {
                 h2 { "Commissioners (sub-ICB locations)" }
                 table #commissioners {
@@ -410,6 +412,7 @@ pub async fn commissioner(
         })
         .collect();
     let breaking = rows.iter().filter(|r| r.status == Status::Error).count();
+    let appointments = super::appointments::commissioner_card(&state, &data, &code).await?;
     Ok(page(
         &me,
         &format!("Commissioner {code}"),
@@ -465,6 +468,7 @@ pub async fn commissioner(
                     }
                 }
             }
+            (appointments)
             section.card {
                 h2 { "List sizes" }
                 (svg(charts::list_size_bars(&format!("Registered patients per network, {code}"), &bars, &[(30_000, "30,000 minimum"), (50_000, "50,000")])))
@@ -522,6 +526,8 @@ pub async fn network(
     let findings = views::findings_of(data, &n.code);
     let as_at = super::state::budget_date(year);
     let (posts, budget) = state.arrs_year(data, &n.code, year, as_at).await?;
+    let area = pcn_app::appointments::Area::Network(n.code.clone());
+    let appointments = super::appointments::of(&state, data, area).await?;
     let g = &n.governance;
     let network_rules: Vec<_> = RULES
         .iter()
@@ -622,6 +628,7 @@ pub async fn network(
                 }
             }
             (budget_card(&n.code, &budget, true))
+            (super::appointments::card(&appointments, n.code.as_str()))
             section.card #roster-summary {
                 h2 { "Staff in post on " (as_at) }
                 @if wte_by_role.is_empty() { p { "No posts on the roster." } } @else {
