@@ -138,9 +138,9 @@ impl App {
         registry: &Registry,
         query: &AppointmentsQuery,
     ) -> Result<AreaAppointments> {
-        let share_on = query
-            .share_on
-            .unwrap_or_else(|| YearMonth::new(BASELINE_YEAR, 1).map_or(NaiveDate::MIN, |m| m.first_day()));
+        let share_on = query.share_on.unwrap_or_else(|| {
+            YearMonth::new(BASELINE_YEAR, 1).map_or(NaiveDate::MIN, |m| m.first_day())
+        });
         match &query.area {
             Area::England => {
                 let national = self.store.national_appointments().await?;
@@ -176,7 +176,10 @@ impl App {
                 let pledge = pledge(&pledge_months(&series), query.years, share);
                 Ok(plain(query, series, pledge))
             }
-            Area::Network(pcn) => self.network_appointments(registry, query, pcn, share_on).await,
+            Area::Network(pcn) => {
+                self.network_appointments(registry, query, pcn, share_on)
+                    .await
+            }
             Area::Practice(code) => {
                 let areas = AppointmentAreas {
                     practices: vec![code.clone()],
@@ -207,8 +210,11 @@ impl App {
         share_on: NaiveDate,
     ) -> Result<AreaAppointments> {
         require_network(registry, pcn)?;
-        let members: Vec<PracticeCode> =
-            registry.practices_ever_in(pcn).into_iter().cloned().collect();
+        let members: Vec<PracticeCode> = registry
+            .practices_ever_in(pcn)
+            .into_iter()
+            .cloned()
+            .collect();
         let areas = AppointmentAreas {
             practices: members.clone(),
             ..AppointmentAreas::default()

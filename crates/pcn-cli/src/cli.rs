@@ -90,6 +90,10 @@ pub enum Command {
     /// budget against the ARRS Sum, hiring what-ifs, the national picture.
     #[command(subcommand)]
     Arrs(crate::arrs::ArrsCommand),
+    /// Appointments against the pledge of 50 million more a year than in
+    /// 2019: England, a sub-ICB location, a network or a practice (GPAD).
+    #[command(subcommand)]
+    Appointments(crate::appointments::AppointmentsCommand),
     /// Time the national import, check and payment run on the real files
     /// (built with the `bench` feature).
     #[cfg(feature = "bench")]
@@ -320,6 +324,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
         } => crate::demo::run(&ctx, &demo_database, !no_serve, listen, password).await,
         Command::Pay(args) => crate::pay::run(&ctx, *args).await,
         Command::Arrs(command) => crate::arrs::run(&ctx, command).await,
+        Command::Appointments(command) => crate::appointments::run(&ctx, command).await,
         #[cfg(feature = "bench")]
         Command::Bench(args) => pcn_bench::run(args).await,
         Command::Serve(args) => crate::serve::run(&ctx, args).await,

@@ -1245,7 +1245,11 @@ pub fn census_wte_of_posts(posts: &[Post], pcn: &PcnCode) -> BTreeMap<YearMonth,
         let Origin::Census(census) = p.origin else {
             continue;
         };
-        let Some(first) = p.terms.iter().min_by_key(|t| (t.effective_from, t.recorded)) else {
+        let Some(first) = p
+            .terms
+            .iter()
+            .min_by_key(|t| (t.effective_from, t.recorded))
+        else {
             continue;
         };
         let entry = out.entry(YearMonth::of(census)).or_insert(CensusWte {

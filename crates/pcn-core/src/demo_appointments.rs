@@ -21,7 +21,10 @@ use crate::gpad_facts::*;
 
 /// The demo's newest month of appointments, and so its edition.
 pub fn demo_appointments_edition() -> YearMonth {
-    YearMonth { year: 2026, month: 6 }
+    YearMonth {
+        year: 2026,
+        month: 6,
+    }
 }
 
 /// Parts per thousand of the 2019 rate, by year (April and May 2020 are
@@ -61,7 +64,10 @@ fn gp_share(year: i32) -> u64 {
 /// Every month from January 2019 to the edition month.
 fn months() -> Vec<YearMonth> {
     let mut out = Vec::new();
-    let mut m = YearMonth { year: 2019, month: 1 };
+    let mut m = YearMonth {
+        year: 2019,
+        month: 1,
+    };
     while m <= demo_appointments_edition() {
         out.push(m);
         m = m.next();
@@ -131,7 +137,8 @@ pub fn demo_appointments(facts: &FactBatch) -> FactBatch {
         });
         let area = u32::try_from(i).unwrap_or(u32::MAX);
         // Each practice books a little more or less than the average.
-        let own = 900 + (u64::from(practice.as_str().bytes().map(u32::from).sum::<u32>()) * 37) % 200;
+        let own =
+            900 + (u64::from(practice.as_str().bytes().map(u32::from).sum::<u32>()) * 37) % 200;
         for m in months() {
             // Lists grew about 0.8% a year to 2026.
             let years_before = u64::try_from(2026 - m.year).unwrap_or(0);

@@ -191,7 +191,10 @@ async fn write_table(
     .await?;
     let mut rows = Vec::new();
     // Rows are sorted by area then month: one block per run.
-    for block in table.rows.chunk_by(|a, b| a.area == b.area && a.month == b.month) {
+    for block in table
+        .rows
+        .chunk_by(|a, b| a.area == b.area && a.month == b.month)
+    {
         let first = block[0];
         let area = table.areas.get(first.area as usize).ok_or_else(|| {
             Error::Invalid(format!(
@@ -201,15 +204,15 @@ async fn write_table(
             ))
         })?;
         let (kind, code, pcn, sub_icb) = match area {
-            AppointmentArea::Practice { code, pcn, sub_icb } => (
-                "practice",
-                code.as_str(),
-                opt_text(pcn),
-                opt_text(sub_icb),
-            ),
-            AppointmentArea::SubIcb(code) => {
-                ("sub-icb", code.as_str(), Value::Text(None), Value::Text(None))
+            AppointmentArea::Practice { code, pcn, sub_icb } => {
+                ("practice", code.as_str(), opt_text(pcn), opt_text(sub_icb))
             }
+            AppointmentArea::SubIcb(code) => (
+                "sub-icb",
+                code.as_str(),
+                Value::Text(None),
+                Value::Text(None),
+            ),
         };
         let packed: Vec<PackedRow> = block
             .iter()
@@ -317,7 +320,14 @@ fn block_of(c: &Columns) -> Result<Block> {
             sub_icb: c.opt_parse("sub_icb")?,
         },
         "sub-icb" => AppointmentArea::SubIcb(c.parse("area_code")?),
-        other => return Err(Error::corrupt("appointment_block", "area_kind", other, None)),
+        other => {
+            return Err(Error::corrupt(
+                "appointment_block",
+                "area_kind",
+                other,
+                None,
+            ))
+        }
     };
     let encoding = c.int("encoding")?;
     if encoding != ENCODING {
@@ -523,9 +533,8 @@ impl Store {
     /// Every national month held, of every edition, in import order (the
     /// core takes each figure from the newest edition that gives it).
     pub async fn national_appointments(&self) -> Result<Vec<NationalAppointmentMonth>> {
-        let sql = format!(
-            "SELECT {NATIONAL_COLUMNS} FROM national_appointment ORDER BY import_id, seq"
-        );
+        let sql =
+            format!("SELECT {NATIONAL_COLUMNS} FROM national_appointment ORDER BY import_id, seq");
         self.fetch(sqlx::query(&sql), "national_appointment", national_of)
             .await
     }
@@ -593,7 +602,12 @@ fn national_of(c: &Columns) -> Result<NationalAppointmentMonth> {
         c.opt_int(column)?
             .map(|v| {
                 u64::try_from(v).map_err(|e| {
-                    Error::corrupt("national_appointment", column, v.to_string(), Some(e.into()))
+                    Error::corrupt(
+                        "national_appointment",
+                        column,
+                        v.to_string(),
+                        Some(e.into()),
+                    )
                 })
             })
             .transpose()
@@ -660,6 +674,9 @@ mod tests {
         let bytes = postcard::to_stdvec(&rows).unwrap();
         // Four one-byte labels, a category in two, a count in one.
         assert!(bytes.len() <= 2 + 230 * 7, "{} bytes", bytes.len());
-        assert_eq!(postcard::from_bytes::<Vec<PackedRow>>(&bytes).unwrap(), rows);
+        assert_eq!(
+            postcard::from_bytes::<Vec<PackedRow>>(&bytes).unwrap(),
+            rows
+        );
     }
 }

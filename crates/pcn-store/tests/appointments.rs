@@ -32,7 +32,13 @@ fn practice(code: &str, pcn: &str, sub_icb: &str) -> AppointmentArea {
     }
 }
 
-fn row(area: u32, month: YearMonth, status: ApptStatus, hcp: HcpType, count: u32) -> AppointmentRow {
+fn row(
+    area: u32,
+    month: YearMonth,
+    status: ApptStatus,
+    hcp: HcpType,
+    count: u32,
+) -> AppointmentRow {
     AppointmentRow {
         area,
         month,
@@ -57,12 +63,27 @@ fn crosstab(e: GpadEdition, scale: u32) -> AppointmentTable {
             practice("A81001", "U89141", "16C"),
             practice("B82005", "U12345", "03R"),
         ],
-        categories: vec!["General Consultation Routine".into(), "Triage, phone".into()],
+        categories: vec![
+            "General Consultation Routine".into(),
+            "Triage, phone".into(),
+        ],
         rows: vec![
             row(0, jul, ApptStatus::Attended, HcpType::Gp, 40 * scale),
             row(0, aug, ApptStatus::Attended, HcpType::Gp, 50 * scale),
-            row(0, aug, ApptStatus::Dna, HcpType::OtherPracticeStaff, 3 * scale),
-            row(1, aug, ApptStatus::Attended, HcpType::OtherPracticeStaff, 70 * scale),
+            row(
+                0,
+                aug,
+                ApptStatus::Dna,
+                HcpType::OtherPracticeStaff,
+                3 * scale,
+            ),
+            row(
+                1,
+                aug,
+                ApptStatus::Attended,
+                HcpType::OtherPracticeStaff,
+                70 * scale,
+            ),
         ],
     }
 }
@@ -79,7 +100,13 @@ fn sub_icb_daily() -> AppointmentTable {
         categories: Vec::new(),
         rows: vec![AppointmentRow {
             category: None,
-            ..row(0, ym(2019, 1), ApptStatus::Unknown, HcpType::Unknown, 2_000_000)
+            ..row(
+                0,
+                ym(2019, 1),
+                ApptStatus::Unknown,
+                HcpType::Unknown,
+                2_000_000,
+            )
         }],
     }
 }
@@ -109,7 +136,10 @@ fn national() -> Vec<NationalAppointmentMonth> {
                 (ApptStatus::Dna, 1_000_000),
                 (ApptStatus::Unknown, 1_000_000),
             ]),
-            by_hcp: Some(vec![(HcpType::Gp, 14_000_000), (HcpType::OtherPracticeStaff, 13_000_000)]),
+            by_hcp: Some(vec![
+                (HcpType::Gp, 14_000_000),
+                (HcpType::OtherPracticeStaff, 13_000_000),
+            ]),
             by_mode: None,
             by_interval: Some(vec![(BookingInterval::EightToFourteenDays, 27_000_000)]),
         },
@@ -159,11 +189,17 @@ async fn written_and_read_back(store: &Store) {
     };
     write(store, "a", 0, &facts).await;
     // Everything comes back as written, in the order written.
-    let tables = store.appointment_tables(&AppointmentAreas::all()).await.unwrap();
+    let tables = store
+        .appointment_tables(&AppointmentAreas::all())
+        .await
+        .unwrap();
     assert_eq!(tables, facts.appointments);
     assert_eq!(store.national_appointments().await.unwrap(), national());
     let held = store.appointment_holdings().await.unwrap();
-    assert_eq!(held.blocks, 4, "three practice-months and one sub-ICB month");
+    assert_eq!(
+        held.blocks, 4,
+        "three practice-months and one sub-ICB month"
+    );
     assert_eq!(held.superseded, 0);
     assert_eq!(held.current_total, 163 + 2_000_000);
     assert_eq!(held.national_months, 2);
@@ -196,7 +232,11 @@ async fn written_and_read_back(store: &Store) {
         })
         .await
         .unwrap();
-    assert_eq!(tables.len(), 2, "the older table for July, the newer for August");
+    assert_eq!(
+        tables.len(),
+        2,
+        "the older table for July, the newer for August"
+    );
     assert_eq!(tables[0].edition.month, ym(2025, 8));
     assert_eq!(tables[0].months(), vec![ym(2025, 7)]);
     assert_eq!(tables[0].total(), 40);
@@ -258,7 +298,10 @@ async fn a_refused_batch_writes_nothing(store: &Store) {
         imported_by: "tester",
     };
     let rules = pcn_core::rulebook::Rulebook::embedded().unwrap();
-    let err = store.write_import(&import, &facts, &rules).await.unwrap_err();
+    let err = store
+        .write_import(&import, &facts, &rules)
+        .await
+        .unwrap_err();
     assert!(err.to_string().contains("line break"), "{err}");
     assert!(store.imports().await.unwrap().is_empty());
     assert_eq!(store.appointment_holdings().await.unwrap().blocks, 0);

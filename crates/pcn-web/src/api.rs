@@ -35,7 +35,10 @@ pub fn router() -> Router<AppState> {
         .route("/session", post(login).delete(logout))
         .route("/me", get(me))
         .route("/national", get(national))
-        .route("/national/appointments", get(super::appointments::national_api))
+        .route(
+            "/national/appointments",
+            get(super::appointments::national_api),
+        )
         .route(
             "/commissioners/{code}/appointments",
             get(super::appointments::commissioner_api),

@@ -162,9 +162,11 @@ pub async fn national_api(
 ) -> Result<Json<AppointmentsView>, ApiError> {
     if me.account.scope != Scope::All {
         let why = "see the national view";
-        return Err(guard::refuse(&state, &me, "/api/national/appointments", why)
-            .await
-            .into());
+        return Err(
+            guard::refuse(&state, &me, "/api/national/appointments", why)
+                .await
+                .into(),
+        );
     }
     let data = state.data()?;
     Ok(view(of(&state, &data, Area::England).await?))
@@ -181,7 +183,9 @@ pub async fn commissioner_api(
     let path = format!("/api/commissioners/{code}/appointments");
     let code = guard::commissioner(&state, &me, &code, &path).await?;
     let data = state.data()?;
-    if views::networks_under(&data, &code).is_empty() && views::practices_under(&data, &code).is_empty() {
+    if views::networks_under(&data, &code).is_empty()
+        && views::practices_under(&data, &code).is_empty()
+    {
         return Err(AppError::NotFound(format!("There is no commissioner {code}.")).into());
     }
     let area = Area::Commissioner(sub_icb_of(&code)?);

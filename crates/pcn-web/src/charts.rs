@@ -610,26 +610,40 @@ fn count_short(n: i128) -> String {
 }
 
 fn appointments_desc(months: &[AppointmentMonth]) -> String {
-    let known: Vec<&AppointmentMonth> = months.iter().filter(|m| m.appointments.is_some()).collect();
+    let known: Vec<&AppointmentMonth> =
+        months.iter().filter(|m| m.appointments.is_some()).collect();
     let (Some(first), Some(last)) = (known.first(), known.last()) else {
         return "no appointment figures".to_string();
     };
     let n = known.len();
-    let mut d = format!("{n} month{} of appointments, {} to {}", plural(n), first.label, last.label);
+    let mut d = format!(
+        "{n} month{} of appointments, {} to {}",
+        plural(n),
+        first.label,
+        last.label
+    );
     let count = |v: Option<u64>| thousands(v.unwrap_or(0).into());
     w!(d, "; {}: {}", last.label, count(last.appointments));
     if let (Some(a), Some(b)) = (last.appointments, last.same_month_2019) {
         let change = i128::from(a) - i128::from(b);
         let sign = pick(change < 0, "-", "+");
         let by = thousands(change.unsigned_abs());
-        w!(d, " against {} in the same month of 2019 ({sign}{by})", thousands(b.into()));
+        w!(
+            d,
+            " against {} in the same month of 2019 ({sign}{by})",
+            thousands(b.into())
+        );
     }
     let compared: Vec<(u64, u64)> = known
         .iter()
         .filter_map(|m| m.appointments.zip(m.same_month_2019))
         .collect();
     let above = compared.iter().filter(|(a, b)| a > b).count();
-    w!(d, "; {above} of {} months compared above the same month of 2019", compared.len());
+    w!(
+        d,
+        "; {above} of {} months compared above the same month of 2019",
+        compared.len()
+    );
     if let Some(top) = known.iter().rev().max_by_key(|m| m.appointments) {
         w!(d, "; highest {} {}", top.label, count(top.appointments));
     }
@@ -642,7 +656,13 @@ fn appointments_desc(months: &[AppointmentMonth]) -> String {
 pub fn appointments_against_2019(title: &str, months: &[AppointmentMonth]) -> String {
     let mut key = String::new();
     for m in months {
-        w!(key, "\u{2}{}\u{1}{:?}\u{1}{:?}", m.label, m.appointments, m.same_month_2019);
+        w!(
+            key,
+            "\u{2}{}\u{1}{:?}\u{1}{:?}",
+            m.label,
+            m.appointments,
+            m.same_month_2019
+        );
     }
     let id = chart_id("appointments", title, &key);
     let desc = appointments_desc(months);
@@ -659,7 +679,10 @@ pub fn appointments_against_2019(title: &str, months: &[AppointmentMonth]) -> St
     let band = (C_RIGHT - C_LEFT) / months.len().max(1) as f64;
     let bw = (band * 0.7).max(1.0);
     let every = ((40.0 / band).ceil() as usize).max(1);
-    let (col, tick) = (stroked(PALETTE[0], PALETTE[0], 0.5), stroked("none", DARK, 2.0));
+    let (col, tick) = (
+        stroked(PALETTE[0], PALETTE[0], 0.5),
+        stroked("none", DARK, 2.0),
+    );
     for (i, m) in months.iter().enumerate() {
         let x = C_LEFT + i as f64 * band + (band - bw) / 2.0;
         if let Some(a) = m.appointments {
@@ -669,20 +692,46 @@ pub fn appointments_against_2019(title: &str, months: &[AppointmentMonth]) -> St
         }
         if let Some(b) = m.same_month_2019 {
             let y = s.y(b.into());
-            line(&mut o, "baseline-tick", [x - 1.0, y, x + bw + 1.0, y], &tick);
+            line(
+                &mut o,
+                "baseline-tick",
+                [x - 1.0, y, x + bw + 1.0, y],
+                &tick,
+            );
         }
         if i % every == 0 {
             let label = short(&m.label, 8);
-            text(&mut o, "col-label", x + bw / 2.0, s.bottom + 16.0, A_MID11, &label);
+            text(
+                &mut o,
+                "col-label",
+                x + bw / 2.0,
+                s.bottom + 16.0,
+                A_MID11,
+                &label,
+            );
         }
     }
     s.zero_line(&mut o);
     o += r#"<g class="legend" font-size="11">"#;
     rect(&mut o, "legend-key", [C_LEFT, 299.0, 14.0, 10.0], &col, "");
-    text(&mut o, "legend-label", C_LEFT + 20.0, 308.0, "", "Appointments in the month");
+    text(
+        &mut o,
+        "legend-label",
+        C_LEFT + 20.0,
+        308.0,
+        "",
+        "Appointments in the month",
+    );
     let x = C_LEFT + 220.0;
     line(&mut o, "legend-key", [x, 304.0, x + 18.0, 304.0], &tick);
-    text(&mut o, "legend-label", x + 24.0, 308.0, "", "The same month of 2019");
+    text(
+        &mut o,
+        "legend-label",
+        x + 24.0,
+        308.0,
+        "",
+        "The same month of 2019",
+    );
     o + "</g></svg>"
 }
 
@@ -1001,7 +1050,10 @@ mod tests {
         assert!((hs[1] / hs[0] - 0.9).abs() < 0.01 && (hs[2] / hs[0] - 1.25).abs() < 0.01);
         let ticks = all(&svg, "baseline-tick", "y1");
         assert_eq!(ticks.len(), 4);
-        assert!(ticks.iter().all(|t| (t - ys[0]).abs() < 0.11), "ticks at 2019's level");
+        assert!(
+            ticks.iter().all(|t| (t - ys[0]).abs() < 0.11),
+            "ticks at 2019's level"
+        );
         let labels: Vec<&str> = svg
             .split("class=\"axis-label\"")
             .skip(1)

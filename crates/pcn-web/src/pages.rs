@@ -262,7 +262,8 @@ pub async fn national(State(state): State<AppState>, Me(me): Me) -> Result<Marku
     let data = state.data()?;
     let rows = views::commissioner_rows(&data);
     let s = &data.report.summary;
-    let england = super::appointments::of(&state, &data, pcn_app::appointments::Area::England).await?;
+    let england =
+        super::appointments::of(&state, &data, pcn_app::appointments::Area::England).await?;
     Ok(page(
         &me,
         "England",

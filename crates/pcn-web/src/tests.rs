@@ -789,9 +789,18 @@ async fn the_pages_chart_appointments_against_2019() {
 
     // The networks opened in July 2019: their months start then.
     for (path, months) in [
-        ("/national", "90 months of appointments, 2019-01 to 2026-06; 2026-06: "),
-        ("/commissioners/Z1A", "90 months of appointments, 2019-01 to 2026-06; 2026-06: "),
-        ("/networks/U90002", "84 months of appointments, 2019-07 to 2026-06; 2026-06: "),
+        (
+            "/national",
+            "90 months of appointments, 2019-01 to 2026-06; 2026-06: ",
+        ),
+        (
+            "/commissioners/Z1A",
+            "90 months of appointments, 2019-01 to 2026-06; 2026-06: ",
+        ),
+        (
+            "/networks/U90002",
+            "84 months of appointments, 2019-07 to 2026-06; 2026-06: ",
+        ),
     ] {
         let page = app.get(path, Some(&admin)).await;
         assert_eq!(page.status, StatusCode::OK, "{path}");

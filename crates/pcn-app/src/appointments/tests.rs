@@ -259,7 +259,10 @@ async fn england_commissioner_and_practice() {
     assert_eq!(p.target, 50_000_000);
     assert_eq!(p.baseline.as_ref().unwrap().recorded, 300_000_000);
     let y2020 = &p.years[0];
-    assert_eq!((y2020.recorded, y2020.change), (312_000_000, Some(12_000_000)));
+    assert_eq!(
+        (y2020.recorded, y2020.change),
+        (312_000_000, Some(12_000_000))
+    );
     assert_eq!(y2020.gap, Some(38_000_000));
     let jan = &england.trend[12];
     assert_eq!(jan.month, ym(2020, 1));
@@ -271,7 +274,10 @@ async fn england_commissioner_and_practice() {
     // 99A: its own file for 2019, its practices for 2020 (A00001 with the
     // revised December).
     let c = app
-        .appointments(&registry, &AppointmentsQuery::of(Area::Commissioner(sub_icb())))
+        .appointments(
+            &registry,
+            &AppointmentsQuery::of(Area::Commissioner(sub_icb())),
+        )
         .await
         .unwrap();
     assert_eq!(c.series[&ym(2019, 1)].basis, FigureBasis::SubIcbFile);
@@ -286,7 +292,10 @@ async fn england_commissioner_and_practice() {
     assert_eq!(p.share.unwrap().area_patients, 10_000);
     assert_eq!(p.target, 50_000_000);
     // Per 1,000: 1,050 appointments over 10,000 patients.
-    assert_eq!(c.series[&ym(2020, 12)].per_thousand(), Some(Decimal::new(10_500, 2)));
+    assert_eq!(
+        c.series[&ym(2020, 12)].per_thousand(),
+        Some(Decimal::new(10_500, 2))
+    );
 
     let one = app
         .appointments(
@@ -360,7 +369,10 @@ async fn a_network_counts_its_members_by_month_beside_its_roster() {
     let registry = app.registry().await.unwrap();
 
     let one = app
-        .appointments(&registry, &AppointmentsQuery::of(Area::Network(pcn("U00001"))))
+        .appointments(
+            &registry,
+            &AppointmentsQuery::of(Area::Network(pcn("U00001"))),
+        )
         .await
         .unwrap();
     // A00001 and A00002 in 2019; A00002 only to June 2020.
@@ -375,15 +387,30 @@ async fn a_network_counts_its_members_by_month_beside_its_roster() {
     assert_eq!(month(ym(2020, 5)).roster_arrs_wte, Some(Decimal::ZERO));
     assert_eq!(month(ym(2020, 6)).roster_arrs_wte, Some(Decimal::new(5, 1)));
     // September: 1 WTE all month and 1.5 on its last day.
-    assert_eq!(month(ym(2020, 9)).roster_arrs_wte, Some(Decimal::new(105, 2)));
-    assert_eq!(month(ym(2020, 10)).roster_arrs_wte, Some(Decimal::new(25, 1)));
-    assert_eq!(month(ym(2020, 9)).census_arrs_fte, Some(Decimal::new(15, 1)));
+    assert_eq!(
+        month(ym(2020, 9)).roster_arrs_wte,
+        Some(Decimal::new(105, 2))
+    );
+    assert_eq!(
+        month(ym(2020, 10)).roster_arrs_wte,
+        Some(Decimal::new(25, 1))
+    );
+    assert_eq!(
+        month(ym(2020, 9)).census_arrs_fte,
+        Some(Decimal::new(15, 1))
+    );
     assert_eq!(month(ym(2020, 8)).census_arrs_fte, None);
     // Per 1,000 in July 2020: 110 over A00001's 1,000 patients.
-    assert_eq!(month(ym(2020, 7)).per_thousand, Some(Decimal::new(11_000, 2)));
+    assert_eq!(
+        month(ym(2020, 7)).per_thousand,
+        Some(Decimal::new(11_000, 2))
+    );
 
     let two = app
-        .appointments(&registry, &AppointmentsQuery::of(Area::Network(pcn("U00002"))))
+        .appointments(
+            &registry,
+            &AppointmentsQuery::of(Area::Network(pcn("U00002"))),
+        )
         .await
         .unwrap();
     assert_eq!(two.pledge.baseline.as_ref().unwrap().recorded, 8_400);
