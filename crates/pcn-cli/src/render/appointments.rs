@@ -19,8 +19,18 @@ fn signed(n: Option<i64>) -> String {
     .unwrap_or_default()
 }
 
+fn months(n: u32) -> String {
+    if n == 1 {
+        "1 month".into()
+    } else {
+        format!("{n} months")
+    }
+}
+
 /// The trend, one month a row; a network's roster and census columns only
-/// when it has them.
+/// when it has them. Months with no figure at all (between two editions of
+/// a practice's crosstab, say) are left out of the table and counted under
+/// it; CSV and JSON keep every month.
 pub fn trend_text(a: &AreaAppointments) -> String {
     let staff = a
         .trend
@@ -38,7 +48,12 @@ pub fn trend_text(a: &AreaAppointments) -> String {
         header.extend(["roster ARRS WTE", "census ARRS FTE"]);
     }
     let mut t = table(&header);
+    let mut empty = 0;
     for r in &a.trend {
+        if r.appointments.is_none() && r.roster_arrs_wte.is_none() && r.census_arrs_fte.is_none() {
+            empty += 1;
+            continue;
+        }
         let cells = trend_row(r);
         let mut row = vec![
             cells[0].clone().into(),
@@ -57,6 +72,9 @@ pub fn trend_text(a: &AreaAppointments) -> String {
     let mut out = format!("Appointments by month, {}\n{t}\n", a.area);
     if a.trend.is_empty() {
         out = format!("No appointment figures for {} are held.\n", a.area);
+    }
+    if empty > 0 {
+        out.push_str(&format!("{} with no figures left out\n", months(empty)));
     }
     for n in &a.not_counted {
         out.push_str(&format!(
@@ -123,7 +141,7 @@ pub fn pledge_text(a: &AreaAppointments) -> String {
         let mut s = table(&["year", "staff", "2019", "year", "change", "share of change"]);
         for c in &p.staff {
             s.add_row(vec![
-                format!("{} ({} months)", c.label, c.months).into(),
+                format!("{} ({})", c.label, months(c.months)).into(),
                 c.hcp.label().into(),
                 right(thousands(c.baseline)),
                 right(thousands(c.year)),
