@@ -1167,7 +1167,9 @@ pub fn pledge(
 /// A network's WTE funded through the ARRS in each month: each post's WTE on
 /// each day it is in post, summed over the month's days and divided by them
 /// (a post that starts on the 16th of a 30-day month counts half its WTE).
-/// Four decimal places.
+/// Four decimal places. A network with no ARRS post in the roster at all
+/// gets no months: pcn does not know its staff, which is not the same as
+/// knowing it has none.
 pub fn roster_wte_by_month(
     posts: &[Post],
     pcn: &PcnCode,
@@ -1177,6 +1179,9 @@ pub fn roster_wte_by_month(
         .iter()
         .filter(|p| &p.pcn == pcn && p.funding == Funding::Arrs)
         .collect();
+    if posts.is_empty() {
+        return BTreeMap::new();
+    }
     months
         .into_iter()
         .map(|m| {
@@ -1985,7 +1990,12 @@ mod tests {
         assert_eq!(wte[&ym(2024, 5)], "0.6".parse::<Decimal>().unwrap());
         assert_eq!(wte[&ym(2024, 6)], "1.2333".parse::<Decimal>().unwrap());
         assert_eq!(wte[&ym(2024, 7)], "1.8".parse::<Decimal>().unwrap());
-        assert!(roster_wte_by_month(&posts, &pcn("U00002"), [ym(2024, 6)])[&ym(2024, 6)].is_zero());
+        // Before its first post a network has none; with no post at all
+        // pcn does not know its staff.
+        assert!(
+            roster_wte_by_month(&posts, &pcn("U00001"), [ym(2023, 12)])[&ym(2023, 12)].is_zero()
+        );
+        assert!(roster_wte_by_month(&posts, &pcn("U00002"), [ym(2024, 6)]).is_empty());
     }
 
     #[test]

@@ -1,8 +1,13 @@
 //! Appointments against the 2019 pledge for a terminal: the monthly trend
 //! and the pledge year by year, with the change by staff and the notes.
 
+use std::collections::BTreeMap;
+
 use pcn_app::appointments::AreaAppointments;
+use pcn_core::appointments::NotCounted;
+use pcn_core::arrs::YearMonth;
 use pcn_core::text::{grouped, thousands};
+use pcn_core::PracticeCode;
 use pcn_export::appointments::{pledge_years, trend_row};
 
 use crate::output::{right, table};
@@ -76,13 +81,36 @@ pub fn trend_text(a: &AreaAppointments) -> String {
     if empty > 0 {
         out.push_str(&format!("{} with no figures left out\n", months(empty)));
     }
-    for n in &a.not_counted {
+    out.push_str(&not_counted_text(&a.not_counted));
+    out
+}
+
+/// A network's practice-months that counted for no network, one line per
+/// practice and reason (in none, in more than one) with the months' span.
+fn not_counted_text(not_counted: &[NotCounted]) -> String {
+    let mut groups: BTreeMap<(&PracticeCode, bool), (Vec<YearMonth>, u64)> = BTreeMap::new();
+    for n in not_counted {
+        let g = groups
+            .entry((&n.practice, n.networks.is_empty()))
+            .or_default();
+        g.0.push(n.month);
+        g.1 += n.appointments;
+    }
+    let mut out = String::new();
+    for ((practice, in_none), (months_of, appointments)) in groups {
+        let (first, last) = (months_of.iter().min(), months_of.iter().max());
+        let (Some(first), Some(last)) = (first, last) else {
+            continue;
+        };
         out.push_str(&format!(
-            "not counted: {} in {} ({} appointments): in {} networks that month\n",
-            n.practice,
-            n.month,
-            thousands(n.appointments),
-            n.networks.len()
+            "not counted: {practice}, {} between {first} and {last} ({} appointments): {}\n",
+            months(months_of.len() as u32),
+            thousands(appointments),
+            if in_none {
+                "in no network on the month's first day"
+            } else {
+                "in more than one network on the month's first day"
+            }
         ));
     }
     out
