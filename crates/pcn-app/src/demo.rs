@@ -6,6 +6,7 @@ use chrono::Utc;
 use pcn_core::access::{Role, Scope};
 use pcn_core::arrs::{Employer, Funding, NewPost};
 use pcn_core::demo::{demo_dates, demo_facts};
+use pcn_core::demo_appointments::{demo_appointments, demo_appointments_edition};
 use pcn_core::facts::SourceKind;
 use pcn_core::rulebook::Region;
 use pcn_store::NewImport;
@@ -13,7 +14,8 @@ use pcn_store::NewImport;
 use crate::accounts::NewAccount;
 use crate::{App, Error, Result};
 
-/// Writes the demo registry into an empty store (SQLite or PostgreSQL).
+/// Writes the demo registry and its appointments into an empty store
+/// (SQLite or PostgreSQL).
 pub async fn write_demo(app: &App, actor: &str) -> Result<()> {
     let (_, july) = demo_dates();
     let facts = demo_facts();
@@ -28,6 +30,20 @@ pub async fn write_demo(app: &App, actor: &str) -> Result<()> {
     };
     app.store
         .write_import(&import, &facts, &app.rulebook)
+        .await?;
+    // Its appointments, as GPAD publishes them, in their own import.
+    let appointments = demo_appointments(&facts);
+    let import = NewImport {
+        sha256: concat!("demo-appointments-", env!("CARGO_PKG_VERSION")),
+        file_name: "(demo: NHS Demo Vale appointments)",
+        kind: SourceKind::GpadPracticeAppointments,
+        data_date: demo_appointments_edition().first_day(),
+        rows_read: appointments.len() as u64,
+        imported_at: Utc::now(),
+        imported_by: actor,
+    };
+    app.store
+        .write_import(&import, &appointments, &app.rulebook)
         .await?;
     Ok(())
 }

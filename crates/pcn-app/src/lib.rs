@@ -8,6 +8,8 @@
 //! - [`reconcile`]: a year's statements against what was paid (the payments
 //!   file, or networks' remittances), with the cause of every difference;
 //! - [`governance`]: governance facts, distribution agreements, assessments;
+//! - [`appointments`]: appointments against the 2019 pledge for England, a
+//!   commissioner, a network (with its ARRS staff beside) or a practice;
 //! - [`arrs`]: posts, terms, payroll actuals, claims, a network's ARRS year,
 //!   plans and the national report;
 //! - [`plan`]: proposed networks for a commissioner or England, and what a
@@ -22,6 +24,7 @@
 //! to answer (a user's mistake, something not found, a conflict, or a fault).
 
 pub mod accounts;
+pub mod appointments;
 pub mod arrs;
 pub mod demo;
 pub mod governance;

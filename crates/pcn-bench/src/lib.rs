@@ -1,8 +1,9 @@
 //! `pcn bench`: times the national import into a fresh SQLite database, the
 //! national `pcn check`, a national payment run and its export, `pcn plan
 //! --all` (proposed networks for England), the ARRS year of every network,
-//! and a national `pcn reconcile` of 2021-22, on the real files, and prints
-//! the median of several
+//! a national `pcn reconcile` of 2021-22, on the real files, and the import
+//! of a generated national month of GPAD appointments, and prints the median
+//! of several
 //! runs (these machines are noisy: compare ratios, not single runs).
 //! `pcn bench --web` load-tests the web app on the national database, then
 //! a mixed load: reads at full concurrency while a roster is edited ten
@@ -159,6 +160,7 @@ struct Samples {
     networks_paid: usize,
     claim_lines: usize,
     roster_networks: usize,
+    gpad: Vec<Duration>,
 }
 
 pub async fn run(args: BenchArgs) -> Result<ExitCode> {
@@ -175,13 +177,15 @@ pub async fn run(args: BenchArgs) -> Result<ExitCode> {
     }
     let runs = args.runs.max(1);
     let dir = tempfile::tempdir()?;
+    let gpad = generate_gpad_month(dir.path())?;
     let mut samples = Samples::default();
     // One warm-up run, then the counted ones.
     for run in 0..=runs {
         let path = dir.path().join(format!("bench-{run}.sqlite"));
         one_run(&args, &path, run > 0, &mut samples).await?;
+        gpad_import(&path, &gpad, run > 0, &mut samples).await?;
     }
-    report(&args, runs, samples);
+    report(&args, runs, &gpad, samples);
     if args.writers_seconds == 0 {
         return Ok(ExitCode::SUCCESS);
     }
@@ -446,7 +450,61 @@ async fn arrs_year(args: &BenchArgs, path: &Path, counted: bool, s: &mut Samples
     Ok(())
 }
 
-fn report(args: &BenchArgs, runs: usize, s: Samples) {
+/// A national practice-level GPAD month, generated in the official layout.
+pub struct GeneratedMonth {
+    pub path: PathBuf,
+    pub rows: u64,
+    pub appointments: u64,
+    pub megabytes: u64,
+}
+
+/// Rows in a national practice-level month of GPAD (about 6,500 practices,
+/// some 230 combinations each).
+pub const NATIONAL_MONTH_ROWS: u64 = 1_500_000;
+
+/// Writes a synthetic national month into `dir`, named as NHS England
+/// Digital names the file (its edition is read from the name).
+pub fn generate_gpad_month(dir: &Path) -> Result<GeneratedMonth> {
+    let path = dir.join("Practice_Level_Crosstab_Aug_25.csv");
+    let mut out = std::io::BufWriter::new(std::fs::File::create(&path)?);
+    let made =
+        pcn_import::gpad_appointments::synthetic_crosstab(&mut out, NATIONAL_MONTH_ROWS, 2025)?;
+    std::io::Write::flush(&mut out)?;
+    drop(out);
+    Ok(GeneratedMonth {
+        megabytes: std::fs::metadata(&path)?.len() / 1_000_000,
+        path,
+        rows: made.rows,
+        appointments: made.appointments,
+    })
+}
+
+/// Imports the generated month (read, then written in one transaction)
+/// into the run's database, and checks every appointment arrived.
+async fn gpad_import(
+    path: &Path,
+    month: &GeneratedMonth,
+    counted: bool,
+    s: &mut Samples,
+) -> Result<()> {
+    let app = open(path).await?;
+    let ((), d) = timed(import_file(&app, &month.path)).await?;
+    let held = app.store.appointment_holdings().await?;
+    app.close().await;
+    if u64::try_from(held.current_total).ok() != Some(month.appointments) {
+        bail!(
+            "the generated GPAD month holds {} appointments, the database {}",
+            month.appointments,
+            held.current_total
+        );
+    }
+    if counted {
+        s.gpad.push(d);
+    }
+    Ok(())
+}
+
+fn report(args: &BenchArgs, runs: usize, gpad: &GeneratedMonth, s: Samples) {
     println!(
         "pcn bench: {runs} runs after one warm-up, medians; national files from {}",
         args.data.display()
@@ -503,6 +561,13 @@ fn report(args: &BenchArgs, runs: usize, s: Samples) {
         (
             "the reconciliation alone (run and registry in memory, with alternatives)".into(),
             s.reconcile_core,
+        ),
+        (
+            format!(
+                "GPAD: import a national practice month (generated: {} rows, {} MB; read + write, target under 10 s)",
+                gpad.rows, gpad.megabytes
+            ),
+            s.gpad,
         ),
     ] {
         println!("  {label}: {}", ms(median(samples)));

@@ -97,6 +97,10 @@ pub enum Command {
     /// Proposed networks of 30,000 to 50,000 patients for a commissioner or
     /// all of England, and with --money what they change in each network's income.
     Plan(Box<crate::plan::PlanArgs>),
+    /// Appointments against the pledge of 50 million more a year than in
+    /// 2019: England, a sub-ICB location, a network or a practice (GPAD).
+    #[command(subcommand)]
+    Appointments(crate::appointments::AppointmentsCommand),
     /// Time the national import, check and payment run on the real files
     /// (built with the `bench` feature).
     #[cfg(feature = "bench")]
@@ -382,6 +386,7 @@ async fn dispatch(ctx: Ctx, command: Command) -> Result<ExitCode> {
         Command::Reconcile(args) => crate::reconcile::run(&ctx, *args).await,
         Command::Arrs(command) => crate::arrs::run(&ctx, command).await,
         Command::Plan(args) => crate::plan::run(&ctx, *args).await,
+        Command::Appointments(command) => crate::appointments::run(&ctx, command).await,
         #[cfg(feature = "bench")]
         Command::Bench(args) => pcn_bench::run(args).await,
         Command::Serve(args) => crate::serve::run(&ctx, args).await,

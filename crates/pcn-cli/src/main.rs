@@ -5,6 +5,7 @@
 //! found error-level findings, 2 the command failed (bad input, a database
 //! problem); the message says why.
 
+mod appointments;
 mod arrs;
 mod check;
 mod cli;

@@ -62,7 +62,7 @@ use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
 use serde::Serialize;
 
-use crate::arrs::{census_role, Funding, Post, YearMonth};
+use crate::arrs::{census_role, Funding, Origin, Post, YearMonth};
 use crate::codes::{PcnCode, PracticeCode, SubIcbCode};
 use crate::facts::WorkforceFact;
 use crate::gpad_facts::{
@@ -254,6 +254,8 @@ pub enum FigureBasis {
     SumOfPractices,
     /// The sub-ICB files (Regional CSV, daily files, PCN-level file).
     SubIcbFile,
+    /// England's national series (summary table, national monthly CSV).
+    National,
 }
 
 /// One month of one area.
@@ -1165,7 +1167,9 @@ pub fn pledge(
 /// A network's WTE funded through the ARRS in each month: each post's WTE on
 /// each day it is in post, summed over the month's days and divided by them
 /// (a post that starts on the 16th of a 30-day month counts half its WTE).
-/// Four decimal places.
+/// Four decimal places. A network with no ARRS post in the roster at all
+/// gets no months: pcn does not know its staff, which is not the same as
+/// knowing it has none.
 pub fn roster_wte_by_month(
     posts: &[Post],
     pcn: &PcnCode,
@@ -1175,6 +1179,9 @@ pub fn roster_wte_by_month(
         .iter()
         .filter(|p| &p.pcn == pcn && p.funding == Funding::Arrs)
         .collect();
+    if posts.is_empty() {
+        return BTreeMap::new();
+    }
     months
         .into_iter()
         .map(|m| {
@@ -1207,7 +1214,7 @@ pub struct CensusWte {
     /// FTE of records in roles the scheme reimburses.
     pub arrs_fte: Decimal,
     /// That FTE by ARRS role id.
-    pub by_role: BTreeMap<&'static str, Decimal>,
+    pub by_role: BTreeMap<String, Decimal>,
     /// FTE of every record (ARRS roles and others).
     pub all_fte: Decimal,
 }
@@ -1225,15 +1232,93 @@ pub fn census_wte(facts: &[WorkforceFact], pcn: &PcnCode) -> BTreeMap<YearMonth,
         entry.all_fte += f.fte;
         if let Some(role) = census_role(&f.staff_role, &f.detailed_role) {
             entry.arrs_fte += f.fte;
-            *entry.by_role.entry(role).or_default() += f.fte;
+            *entry.by_role.entry(role.to_string()).or_default() += f.fte;
         }
     }
     out
 }
 
+/// A network's staff at each census as its roster keeps them: the posts a
+/// census seeded (`Origin::Census`), each census's posts at their first
+/// terms. ARRS FTE is that of posts seeded as ARRS-funded (roles the
+/// rulebook reimbursed in the census's year); the store keeps the posts a
+/// census seeds rather than its records, and a record over 1 FTE became
+/// posts adding up to it, so the sums are the records'.
+pub fn census_wte_of_posts(posts: &[Post], pcn: &PcnCode) -> BTreeMap<YearMonth, CensusWte> {
+    let mut out: BTreeMap<YearMonth, CensusWte> = BTreeMap::new();
+    for p in posts.iter().filter(|p| &p.pcn == pcn) {
+        let Origin::Census(census) = p.origin else {
+            continue;
+        };
+        let Some(first) = p
+            .terms
+            .iter()
+            .min_by_key(|t| (t.effective_from, t.recorded))
+        else {
+            continue;
+        };
+        let entry = out.entry(YearMonth::of(census)).or_insert(CensusWte {
+            census,
+            arrs_fte: Decimal::ZERO,
+            by_role: BTreeMap::new(),
+            all_fte: Decimal::ZERO,
+        });
+        entry.all_fte += first.wte;
+        if p.funding == Funding::Arrs {
+            entry.arrs_fte += first.wte;
+            *entry.by_role.entry(p.role.clone()).or_default() += first.wte;
+        }
+    }
+    out
+}
+
+/// England's months as a series, for the trend: the recorded total and
+/// whatever splits the newest editions give, per 1,000 patients at the
+/// practices included (Table 1's coverage).
+pub fn england_series(england: &BTreeMap<YearMonth, EnglandMonth>) -> Series {
+    england
+        .iter()
+        .map(|(m, e)| {
+            let mut editions: BTreeSet<YearMonth> = [e.recorded_edition].into();
+            editions.extend(e.by_status.map(|(_, ed)| ed));
+            editions.extend(e.by_hcp.map(|(_, ed)| ed));
+            editions.extend(e.by_mode.map(|(_, ed)| ed));
+            editions.extend(e.by_interval.map(|(_, ed)| ed));
+            editions.extend(e.coverage.map(|(_, ed)| ed));
+            (
+                *m,
+                MonthFigure {
+                    counts: Counts {
+                        total: e.recorded,
+                        by_status: e.by_status.map(|(s, _)| s),
+                        by_hcp: e.by_hcp.map(|(s, _)| s),
+                        by_mode: e.by_mode.map(|(s, _)| s),
+                        by_interval: e.by_interval.map(|(s, _)| s),
+                    },
+                    editions: editions.into_iter().collect(),
+                    basis: FigureBasis::National,
+                    practices: e.coverage.map_or(0, |(c, _)| c.included_practices),
+                    patients: e.coverage.map(|(c, _)| Patients {
+                        count: c.patients_at_included_practices,
+                        as_at: m.first_day(),
+                        estimated: false,
+                        without_list: 0,
+                    }),
+                },
+            )
+        })
+        .collect()
+}
+
+/// A month as `2025-08` in JSON.
+fn month_text<S: serde::Serializer>(m: &YearMonth, s: S) -> Result<S::Ok, S::Error> {
+    s.collect_str(m)
+}
+
 /// One month of a network's trend.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct TrendRow {
+    #[serde(serialize_with = "month_text")]
     pub month: YearMonth,
     pub appointments: Option<u64>,
     pub per_thousand: Option<Decimal>,
@@ -1905,7 +1990,12 @@ mod tests {
         assert_eq!(wte[&ym(2024, 5)], "0.6".parse::<Decimal>().unwrap());
         assert_eq!(wte[&ym(2024, 6)], "1.2333".parse::<Decimal>().unwrap());
         assert_eq!(wte[&ym(2024, 7)], "1.8".parse::<Decimal>().unwrap());
-        assert!(roster_wte_by_month(&posts, &pcn("U00002"), [ym(2024, 6)])[&ym(2024, 6)].is_zero());
+        // Before its first post a network has none; with no post at all
+        // pcn does not know its staff.
+        assert!(
+            roster_wte_by_month(&posts, &pcn("U00001"), [ym(2023, 12)])[&ym(2023, 12)].is_zero()
+        );
+        assert!(roster_wte_by_month(&posts, &pcn("U00002"), [ym(2024, 6)]).is_empty());
     }
 
     #[test]

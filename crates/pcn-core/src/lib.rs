@@ -11,6 +11,7 @@ pub mod checks;
 pub mod codes;
 pub mod dates;
 pub mod demo;
+pub mod demo_appointments;
 pub mod demo_services;
 pub mod facts;
 pub mod funding;

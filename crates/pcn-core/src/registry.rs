@@ -504,6 +504,20 @@ impl Registry {
             .collect()
     }
 
+    /// Every practice any membership fact (an ODS relationship or a
+    /// snapshot) has ever placed in `pcn`: the only practices that can count
+    /// for it on some date.
+    pub fn practices_ever_in(&self, pcn: &PcnCode) -> Vec<&PracticeCode> {
+        self.practices
+            .iter()
+            .filter(|(_, p)| {
+                p.intervals.iter().any(|i| &i.pcn == pcn)
+                    || p.observations.iter().any(|o| &o.pcn == pcn)
+            })
+            .map(|(code, _)| code)
+            .collect()
+    }
+
     /// Whether any fact names this practice.
     pub fn knows_practice(&self, practice: &PracticeCode) -> bool {
         self.practices.contains_key(practice)

@@ -2,7 +2,7 @@
 //! the web app: a payment run as CSV, JSON or an XLSX workbook and one line
 //! explained in words; an ARRS claim schedule; a commissioner's networks; a
 //! year's reconciliation of statements with what was paid; a network plan
-//! and what it changes in money.
+//! and what it changes in money; appointments against the 2019 pledge.
 //!
 //! Rules every export keeps:
 //! - money is exact: CSV carries integer pence and exact pounds formatted
@@ -16,6 +16,7 @@
 //! - rendering is pure: each function returns text or bytes; the caller
 //!   decides where they go.
 
+pub mod appointments;
 pub mod arrs;
 pub mod checks;
 pub mod csv;

@@ -673,135 +673,23 @@ impl State {
             );
             return;
         };
-        // Set when a problem is recorded that no parsed value shows.
-        let mut bad = false;
         let text = crate::stream::decode_field;
-
-        // The period.
-        let period = match self.periods.get(period_raw) {
-            Some(i) => self.period_values.get(i as usize).copied(),
-            None => {
-                let raw = text(period_raw);
-                let parsed = match (&cols.month, &cols.date) {
-                    (Some(_), _) => parse_month(&raw).map(|m| (m, 0u16)),
-                    _ => pcn_core::dates::parse_date(&raw)
-                        .and_then(|d| Some((YearMonth::of(d), u16::try_from(d.day()).ok()?))),
-                };
-                match parsed {
-                    Some(p) => {
-                        let i = u32::try_from(self.period_values.len()).unwrap_or(u32::MAX);
-                        self.period_values.push(p);
-                        self.periods.insert(period_raw, i);
-                        Some(p)
-                    }
-                    None => {
-                        let (col, expected) = match (&cols.month, &cols.date) {
-                            (Some(c), _) => (
-                                c,
-                                "not a month (expected such as AUG2025, 01AUG2025, 2025-08 or Aug 2025)",
-                            ),
-                            (None, Some(c)) => (
-                                c,
-                                "not a date (expected such as 01AUG2025 or 2025-08-01)",
-                            ),
-                            (None, None) => return,
-                        };
-                        ctx.problems.cell(row, &col.name, &raw, expected);
-                        None
-                    }
-                }
-            }
+        let period = self.period(ctx, cols, period_raw, row);
+        let place = Place {
+            area: area_raw,
+            pcn: pcn_raw,
+            sub_icb: sub_raw,
         };
-
-        // The area.
-        let area = match self.area_index.get(area_raw) {
-            Some(i) => Some(i),
-            None => {
-                let raw = text(area_raw);
-                let parsed = if practice_level {
-                    let code = ctx.code(row, &cols.area, &raw, PracticeCode::parse);
-                    let pcn = if pcn_raw.is_empty() {
-                        None
-                    } else {
-                        cols.pcn
-                            .as_ref()
-                            .and_then(|c| ctx.code(row, c, &text(pcn_raw), PcnCode::parse))
-                    };
-                    let sub_icb = if sub_raw.is_empty() {
-                        None
-                    } else {
-                        cols.sub_icb
-                            .as_ref()
-                            .and_then(|c| ctx.code(row, c, &text(sub_raw), SubIcbCode::parse))
-                    };
-                    let bad_parent = (!pcn_raw.is_empty() && pcn.is_none())
-                        || (!sub_raw.is_empty() && sub_icb.is_none());
-                    code.filter(|_| !bad_parent)
-                        .map(|code| AppointmentArea::Practice { code, pcn, sub_icb })
-                } else {
-                    ctx.code(row, &cols.area, &raw, SubIcbCode::parse)
-                        .map(AppointmentArea::SubIcb)
-                };
-                parsed.map(|a| {
-                    let i = u32::try_from(self.areas.len()).unwrap_or(u32::MAX);
-                    self.areas.push(a);
-                    self.practices_seen.push(PracticeSeen {
-                        pcn: pcn_raw.to_vec(),
-                        sub_icb: sub_raw.to_vec(),
-                        row,
-                    });
-                    self.area_index.insert(area_raw, i);
-                    i
-                })
-            }
+        let area = self.area(ctx, cols, &place, row, practice_level);
+        // Set when a problem is recorded that no parsed value shows.
+        let mut bad = area.is_some_and(|i| self.moved(ctx, cols, &place, i, row, practice_level));
+        let labels = Labels {
+            status: status_raw,
+            hcp: hcp_raw,
+            mode: mode_raw,
+            interval: interval_raw,
         };
-        if let (true, Some(i)) = (practice_level, area) {
-            if let Some(seen) = self.practices_seen.get(i as usize) {
-                if seen.pcn != pcn_raw || seen.sub_icb != sub_raw {
-                    bad = true;
-                    ctx.problems.cell(
-                        row,
-                        &cols.area.name,
-                        &text(area_raw),
-                        format!(
-                            "the practice is listed with network {:?} and sub-ICB {:?} on row {}, \
-                             and with {:?} and {:?} here",
-                            text(&seen.pcn),
-                            text(&seen.sub_icb),
-                            seen.row,
-                            text(pcn_raw),
-                            text(sub_raw)
-                        ),
-                    );
-                }
-            }
-        }
-
-        // The combination.
-        let label = |ctx: &mut Ctx,
-                     col: &Col,
-                     raw: &[u8],
-                     parsed: Option<()>,
-                     accepted: fn() -> String,
-                     what: &str| {
-            if parsed.is_none() {
-                ctx.problems.cell(
-                    row,
-                    &col.name,
-                    &text(raw),
-                    format!("not a known {what} (one of: {})", accepted()),
-                );
-            }
-        };
-        let status = ApptStatus::parse(&text(status_raw));
-        label(
-            ctx,
-            &cols.status,
-            status_raw,
-            status.map(|_| ()),
-            ApptStatus::accepted,
-            ApptStatus::WHAT,
-        );
+        let (status, hcp, mode, interval) = labels.parse(ctx, cols, row);
         if status == Some(ApptStatus::Booked) && setting != AppointmentSetting::Network {
             bad = true;
             ctx.problems.cell(
@@ -812,72 +700,8 @@ impl State {
                  appointments because its name does not contain PCN",
             );
         }
-        let hcp = HcpType::parse(&text(hcp_raw));
-        label(
-            ctx,
-            &cols.hcp,
-            hcp_raw,
-            hcp.map(|_| ()),
-            HcpType::accepted,
-            HcpType::WHAT,
-        );
-        let mode = ApptMode::parse(&text(mode_raw));
-        label(
-            ctx,
-            &cols.mode,
-            mode_raw,
-            mode.map(|_| ()),
-            ApptMode::accepted,
-            ApptMode::WHAT,
-        );
-        let interval = BookingInterval::parse(&text(interval_raw));
-        label(
-            ctx,
-            &cols.interval,
-            interval_raw,
-            interval.map(|_| ()),
-            BookingInterval::accepted,
-            BookingInterval::WHAT,
-        );
-        let category = match &cols.category {
-            None => Ok(None),
-            Some(col) => match self.category_index.get(category_raw) {
-                Some(i) => Ok(u16::try_from(i).ok()),
-                None if category_raw.is_empty() => {
-                    ctx.problems
-                        .cell(row, &col.name, "", "a national category is required here");
-                    Err(())
-                }
-                None => match u16::try_from(self.categories.len()) {
-                    Ok(i) if i < u16::MAX => {
-                        self.categories.push(text(category_raw).into_owned());
-                        self.category_index.insert(category_raw, u32::from(i));
-                        Ok(Some(i))
-                    }
-                    _ => {
-                        ctx.problems.cell(
-                            row,
-                            &col.name,
-                            &text(category_raw),
-                            "more than 65,534 different national categories in one file",
-                        );
-                        Err(())
-                    }
-                },
-            },
-        };
-        let part = match &cols.supplier {
-            Some(_) => match self.part_index.get(supplier_raw) {
-                Some(i) => u16::try_from(i).unwrap_or(u16::MAX),
-                None => {
-                    let i = u16::try_from(self.parts.len()).unwrap_or(u16::MAX);
-                    self.parts.push(text(supplier_raw).into_owned());
-                    self.part_index.insert(supplier_raw, u32::from(i));
-                    i
-                }
-            },
-            None => period.map_or(0, |(_, day)| day),
-        };
+        let category = self.category(ctx, cols, category_raw, row);
+        let part = self.part(cols, supplier_raw, period);
         let n = parse_count(count_raw);
         if n.is_none() {
             ctx.problems.cell(
@@ -917,6 +741,290 @@ impl State {
             count,
             row,
         });
+    }
+
+    /// A row's month (and day, for a daily file), parsed once per distinct text.
+    fn period(
+        &mut self,
+        ctx: &mut Ctx,
+        cols: &Columns,
+        period_raw: &[u8],
+        row: u64,
+    ) -> Option<(YearMonth, u16)> {
+        let text = crate::stream::decode_field;
+        match self.periods.get(period_raw) {
+            Some(i) => self.period_values.get(i as usize).copied(),
+            None => {
+                let raw = text(period_raw);
+                let parsed = match (&cols.month, &cols.date) {
+                    (Some(_), _) => parse_month(&raw).map(|m| (m, 0u16)),
+                    _ => pcn_core::dates::parse_date(&raw)
+                        .and_then(|d| Some((YearMonth::of(d), u16::try_from(d.day()).ok()?))),
+                };
+                match parsed {
+                    Some(p) => {
+                        let i = u32::try_from(self.period_values.len()).unwrap_or(u32::MAX);
+                        self.period_values.push(p);
+                        self.periods.insert(period_raw, i);
+                        Some(p)
+                    }
+                    None => {
+                        let (col, expected) = match (&cols.month, &cols.date) {
+                        (Some(c), _) => (
+                            c,
+                            "not a month (expected such as AUG2025, 01AUG2025, 2025-08 or Aug 2025)",
+                        ),
+                        (None, Some(c)) => (
+                            c,
+                            "not a date (expected such as 01AUG2025 or 2025-08-01)",
+                        ),
+                        (None, None) => return None,
+                    };
+                        ctx.problems.cell(row, &col.name, &raw, expected);
+                        None
+                    }
+                }
+            }
+        }
+    }
+
+    /// A row's area (practice or sub-ICB location), parsed once per distinct
+    /// code, with the network and commissioner a practice row publishes.
+    fn area(
+        &mut self,
+        ctx: &mut Ctx,
+        cols: &Columns,
+        place: &Place<'_>,
+        row: u64,
+        practice_level: bool,
+    ) -> Option<u32> {
+        let text = crate::stream::decode_field;
+        match self.area_index.get(place.area) {
+            Some(i) => Some(i),
+            None => {
+                let raw = text(place.area);
+                let parsed = if practice_level {
+                    let code = ctx.code(row, &cols.area, &raw, PracticeCode::parse);
+                    let pcn = if place.pcn.is_empty() {
+                        None
+                    } else {
+                        cols.pcn
+                            .as_ref()
+                            .and_then(|c| ctx.code(row, c, &text(place.pcn), PcnCode::parse))
+                    };
+                    let sub_icb = if place.sub_icb.is_empty() {
+                        None
+                    } else {
+                        cols.sub_icb
+                            .as_ref()
+                            .and_then(|c| ctx.code(row, c, &text(place.sub_icb), SubIcbCode::parse))
+                    };
+                    let bad_parent = (!place.pcn.is_empty() && pcn.is_none())
+                        || (!place.sub_icb.is_empty() && sub_icb.is_none());
+                    code.filter(|_| !bad_parent)
+                        .map(|code| AppointmentArea::Practice { code, pcn, sub_icb })
+                } else {
+                    ctx.code(row, &cols.area, &raw, SubIcbCode::parse)
+                        .map(AppointmentArea::SubIcb)
+                };
+                parsed.map(|a| {
+                    let i = u32::try_from(self.areas.len()).unwrap_or(u32::MAX);
+                    self.areas.push(a);
+                    self.practices_seen.push(PracticeSeen {
+                        pcn: place.pcn.to_vec(),
+                        sub_icb: place.sub_icb.to_vec(),
+                        row,
+                    });
+                    self.area_index.insert(place.area, i);
+                    i
+                })
+            }
+        }
+    }
+
+    /// Whether a practice row names another network or commissioner than
+    /// the practice's first row (a problem, recorded here).
+    fn moved(
+        &self,
+        ctx: &mut Ctx,
+        cols: &Columns,
+        place: &Place<'_>,
+        i: u32,
+        row: u64,
+        practice_level: bool,
+    ) -> bool {
+        let text = crate::stream::decode_field;
+        let mut moved = false;
+        if practice_level {
+            if let Some(seen) = self.practices_seen.get(i as usize) {
+                if seen.pcn != place.pcn || seen.sub_icb != place.sub_icb {
+                    moved = true;
+                    ctx.problems.cell(
+                        row,
+                        &cols.area.name,
+                        &text(place.area),
+                        format!(
+                            "the practice is listed with network {:?} and sub-ICB {:?} on row {}, \
+                         and with {:?} and {:?} here",
+                            text(&seen.pcn),
+                            text(&seen.sub_icb),
+                            seen.row,
+                            text(place.pcn),
+                            text(place.sub_icb)
+                        ),
+                    );
+                }
+            }
+        }
+        moved
+    }
+
+    /// A row's national category, interned (`Err` when it is missing or
+    /// there are too many to number).
+    #[allow(clippy::result_unit_err)]
+    fn category(
+        &mut self,
+        ctx: &mut Ctx,
+        cols: &Columns,
+        category_raw: &[u8],
+        row: u64,
+    ) -> Result<Option<u16>, ()> {
+        let text = crate::stream::decode_field;
+        match &cols.category {
+            None => Ok(None),
+            Some(col) => match self.category_index.get(category_raw) {
+                Some(i) => Ok(u16::try_from(i).ok()),
+                None if category_raw.is_empty() => {
+                    ctx.problems
+                        .cell(row, &col.name, "", "a national category is required here");
+                    Err(())
+                }
+                None => match u16::try_from(self.categories.len()) {
+                    Ok(i) if i < u16::MAX => {
+                        self.categories.push(text(category_raw).into_owned());
+                        self.category_index.insert(category_raw, u32::from(i));
+                        Ok(Some(i))
+                    }
+                    _ => {
+                        ctx.problems.cell(
+                            row,
+                            &col.name,
+                            &text(category_raw),
+                            "more than 65,534 different national categories in one file",
+                        );
+                        Err(())
+                    }
+                },
+            },
+        }
+    }
+
+    /// What tells two rows of the same combination apart: the supplier in a
+    /// crosstab, the day in a daily file.
+    fn part(
+        &mut self,
+        cols: &Columns,
+        supplier_raw: &[u8],
+        period: Option<(YearMonth, u16)>,
+    ) -> u16 {
+        let text = crate::stream::decode_field;
+        match &cols.supplier {
+            Some(_) => match self.part_index.get(supplier_raw) {
+                Some(i) => u16::try_from(i).unwrap_or(u16::MAX),
+                None => {
+                    let i = u16::try_from(self.parts.len()).unwrap_or(u16::MAX);
+                    self.parts.push(text(supplier_raw).into_owned());
+                    self.part_index.insert(supplier_raw, u32::from(i));
+                    i
+                }
+            },
+            None => period.map_or(0, |(_, day)| day),
+        }
+    }
+}
+
+/// The raw labels of a row's combination.
+struct Labels<'a> {
+    status: &'a [u8],
+    hcp: &'a [u8],
+    mode: &'a [u8],
+    interval: &'a [u8],
+}
+
+/// A row's area fields as published.
+struct Place<'a> {
+    area: &'a [u8],
+    pcn: &'a [u8],
+    sub_icb: &'a [u8],
+}
+
+impl Labels<'_> {
+    /// Parses each label across the editions' spellings, recording a
+    /// problem (with the values accepted) for any it does not know.
+    fn parse(
+        &self,
+        ctx: &mut Ctx,
+        cols: &Columns,
+        row: u64,
+    ) -> (
+        Option<ApptStatus>,
+        Option<HcpType>,
+        Option<ApptMode>,
+        Option<BookingInterval>,
+    ) {
+        let text = crate::stream::decode_field;
+        let label = |ctx: &mut Ctx,
+                     col: &Col,
+                     raw: &[u8],
+                     parsed: Option<()>,
+                     accepted: fn() -> String,
+                     what: &str| {
+            if parsed.is_none() {
+                ctx.problems.cell(
+                    row,
+                    &col.name,
+                    &text(raw),
+                    format!("not a known {what} (one of: {})", accepted()),
+                );
+            }
+        };
+        let status = ApptStatus::parse(&text(self.status));
+        label(
+            ctx,
+            &cols.status,
+            self.status,
+            status.map(|_| ()),
+            ApptStatus::accepted,
+            ApptStatus::WHAT,
+        );
+        let hcp = HcpType::parse(&text(self.hcp));
+        label(
+            ctx,
+            &cols.hcp,
+            self.hcp,
+            hcp.map(|_| ()),
+            HcpType::accepted,
+            HcpType::WHAT,
+        );
+        let mode = ApptMode::parse(&text(self.mode));
+        label(
+            ctx,
+            &cols.mode,
+            self.mode,
+            mode.map(|_| ()),
+            ApptMode::accepted,
+            ApptMode::WHAT,
+        );
+        let interval = BookingInterval::parse(&text(self.interval));
+        label(
+            ctx,
+            &cols.interval,
+            self.interval,
+            interval.map(|_| ()),
+            BookingInterval::accepted,
+            BookingInterval::WHAT,
+        );
+        (status, hcp, mode, interval)
     }
 }
 

@@ -664,48 +664,24 @@ fn build_month(
         Field::Interval(BookingInterval::SameDay),
         sum(&by_interval),
     );
-    // Ratios agree with their counts.
-    for (ratio, num, den) in [
-        (Field::PracticeCoverage, included, open),
-        (Field::PatientCoverage, patients_included, patients_open),
-    ] {
-        let Some(f) = figures
-            .get(&ratio)
-            .filter(|f| !f.raw.is_empty() && f.raw != "-")
-        else {
-            continue;
-        };
-        let given = parse_decimal(&f.raw);
-        let computed = num
-            .zip(den)
-            .filter(|(_, d)| *d > 0)
-            .map(|(n, d)| Decimal::from(n) / Decimal::from(d));
-        let agrees = match (given, computed) {
-            (Some(g), Some(c)) => (g - c).abs() < Decimal::new(1, 9),
-            _ => false,
-        };
-        if !agrees {
-            ctx.problems.cell(
-                f.row,
-                &f.column,
-                &f.raw,
-                "the coverage ratio does not agree with the counts it is made of",
-            );
-            bad = true;
-        }
-    }
-    if let (Some(e), Some(c), Some(ec)) = (estimate, covid_by_practices, estimate_with_covid) {
-        if e + c != ec {
-            let f = figures.get(&Field::EstimateWithCovid);
-            ctx.problems.cell(
-                f.map_or(0, |f| f.row),
-                &f.map_or(String::new(), |f| f.column.clone()),
-                &ec.to_string(),
-                format!("is not the estimate {e} plus the vaccinations {c}"),
-            );
-            bad = true;
-        }
-    }
+    // Ratios agree with their counts; the estimate with vaccinations is the
+    // estimate plus them.
+    let ratios = ratios_agree(
+        ctx,
+        figures,
+        [
+            (Field::PracticeCoverage, included, open),
+            (Field::PatientCoverage, patients_included, patients_open),
+        ],
+    );
+    let estimate_ok = estimate_adds_up(
+        ctx,
+        figures,
+        estimate,
+        covid_by_practices,
+        estimate_with_covid,
+    );
+    bad |= !ratios || !estimate_ok;
     if bad {
         return None;
     }
@@ -733,6 +709,67 @@ fn build_month(
         by_mode,
         by_interval,
     })
+}
+
+/// Whether each coverage ratio given agrees with the counts it is made of
+/// (to 1e-9); a problem is recorded for each that does not.
+fn ratios_agree(
+    ctx: &mut Ctx,
+    figures: &Month,
+    ratios: [(Field, Option<u64>, Option<u64>); 2],
+) -> bool {
+    let mut agrees_all = true;
+    for (ratio, num, den) in ratios {
+        let Some(f) = figures
+            .get(&ratio)
+            .filter(|f| !f.raw.is_empty() && f.raw != "-")
+        else {
+            continue;
+        };
+        let given = parse_decimal(&f.raw);
+        let computed = num
+            .zip(den)
+            .filter(|(_, d)| *d > 0)
+            .map(|(n, d)| Decimal::from(n) / Decimal::from(d));
+        let agrees = match (given, computed) {
+            (Some(g), Some(c)) => (g - c).abs() < Decimal::new(1, 9),
+            _ => false,
+        };
+        if !agrees {
+            ctx.problems.cell(
+                f.row,
+                &f.column,
+                &f.raw,
+                "the coverage ratio does not agree with the counts it is made of",
+            );
+            agrees_all = false;
+        }
+    }
+    agrees_all
+}
+
+/// Whether the estimate including COVID-19 vaccinations is the estimate
+/// plus the vaccinations by practices (a problem is recorded when not).
+fn estimate_adds_up(
+    ctx: &mut Ctx,
+    figures: &Month,
+    estimate: Option<u64>,
+    covid_by_practices: Option<u64>,
+    estimate_with_covid: Option<u64>,
+) -> bool {
+    if let (Some(e), Some(c), Some(ec)) = (estimate, covid_by_practices, estimate_with_covid) {
+        if e + c != ec {
+            let f = figures.get(&Field::EstimateWithCovid);
+            ctx.problems.cell(
+                f.map_or(0, |f| f.row),
+                &f.map_or(String::new(), |f| f.column.clone()),
+                &ec.to_string(),
+                format!("is not the estimate {e} plus the vaccinations {c}"),
+            );
+            return false;
+        }
+    }
+    true
 }
 
 #[cfg(test)]

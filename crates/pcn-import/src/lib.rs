@@ -539,6 +539,17 @@ impl ParsedFile {
                 parts.push(format!("{} {what}", thousands(n as u64)));
             }
         }
+        // GPAD counts are described by what they count, not by rows.
+        let appointments: u64 = f.appointments.iter().map(|t| t.total()).sum();
+        if !f.appointments.is_empty() {
+            parts.push(format!("{} appointments", thousands(appointments)));
+        }
+        if !f.national_appointments.is_empty() {
+            parts.push(format!(
+                "{} national months",
+                thousands(f.national_appointments.len() as u64)
+            ));
+        }
         format!(
             "{} as at {}: {} rows read{}; {}",
             self.kind.name(),

@@ -127,7 +127,7 @@ fn key_of(values: &[Value]) -> String {
             let text = match value {
                 Value::Text(Some(t)) => t.clone(),
                 Value::Int(Some(n)) => n.to_string(),
-                Value::Text(None) | Value::Int(None) => String::new(),
+                Value::Text(None) | Value::Int(None) | Value::Bytes(_) => String::new(),
             };
             format!("{}:{text}", text.chars().count())
         })

@@ -93,10 +93,7 @@ impl Store {
     ) -> Result<ImportOutcome> {
         // Facts the store has no table for yet are refused before anything
         // is written, so the file is not logged as imported without them.
-        if !facts.appointments.is_empty()
-            || !facts.national_appointments.is_empty()
-            || !facts.services.is_empty()
-        {
+        if !facts.services.is_empty() {
             return Err(crate::Error::Invalid(format!(
                 "{} holds {} facts, which this version of pcn cannot store yet; nothing was written",
                 import.file_name,
@@ -129,6 +126,7 @@ impl Store {
         write_registry_facts(&mut w, id, facts).await?;
         crate::funding::write_funding_inputs(&mut w, id, facts).await?;
         crate::remittances::write_remittances(&mut w, id, &facts.remittances).await?;
+        crate::appointments::write_appointments(&mut w, id, facts).await?;
         crate::census::seed_census(&mut w, id, &facts.workforce, rulebook).await?;
         crate::governance::write_governance(&mut w, Some(id), &facts.governance).await?;
         w.audit(

@@ -19,6 +19,7 @@
 //! Modules by concern: `open` (engines, connection settings, migrations),
 //! `imports` (the import log and the registry's facts), `registry` (reading
 //! the facts back, with `cache`), `funding` (the funding engine's inputs),
+//! `appointments` (GPAD counts, kept out of the registry cache),
 //! `governance`, `agreements` (distribution agreements and assessments),
 //! `remittances` (networks' remittance CSVs),
 //! `arrs` and `census` (the ARRS roster), `web` (accounts and sessions),
@@ -29,6 +30,7 @@
 use sqlx::AnyPool;
 
 mod agreements;
+mod appointments;
 mod arrs;
 mod audit;
 mod cache;
@@ -48,6 +50,7 @@ mod write;
 pub mod testing;
 
 pub use agreements::{Assessment, DistributionAgreement};
+pub use appointments::{AppointmentAreas, AppointmentHoldings};
 pub use audit::{AuditChange, AuditEntry};
 pub use error::{BoxError, Error, ErrorKind, Result};
 pub use imports::{ImportOutcome, ImportRecord, NewImport};
@@ -70,7 +73,7 @@ pub struct Store {
 }
 
 /// The tables of facts and logs (`registry_cache` is derived, so not listed).
-const TABLES: [&str; 24] = [
+const TABLES: [&str; 27] = [
     "import_log",
     "practice_fact",
     "network_fact",
@@ -87,6 +90,9 @@ const TABLES: [&str; 24] = [
     "assessment",
     "payment_actual",
     "remittance",
+    "appointment_table",
+    "appointment_block",
+    "national_appointment",
     "arrs_post",
     "arrs_terms",
     "arrs_cost",

@@ -44,6 +44,10 @@ impl<'r> Columns<'r> {
         Ok(self.row.try_get(column)?)
     }
 
+    pub(crate) fn bytes(&self, column: &'static str) -> Result<Vec<u8>> {
+        Ok(self.row.try_get(column)?)
+    }
+
     pub(crate) fn int(&self, column: &'static str) -> Result<i64> {
         Ok(self.row.try_get(column)?)
     }

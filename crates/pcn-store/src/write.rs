@@ -17,6 +17,7 @@ use crate::{Backend, Store};
 pub(crate) enum Value {
     Int(Option<i64>),
     Text(Option<String>),
+    Bytes(Option<Vec<u8>>),
 }
 
 /// A text value.
@@ -237,6 +238,7 @@ fn bind<'q>(
     match value {
         Value::Int(v) => query.bind(v),
         Value::Text(v) => query.bind(v),
+        Value::Bytes(v) => query.bind(v),
     }
 }
 

@@ -35,6 +35,18 @@ pub fn router() -> Router<AppState> {
         .route("/session", post(login).delete(logout))
         .route("/me", get(me))
         .route("/national", get(national))
+        .route(
+            "/national/appointments",
+            get(super::appointments::national_api),
+        )
+        .route(
+            "/commissioners/{code}/appointments",
+            get(super::appointments::commissioner_api),
+        )
+        .route(
+            "/networks/{code}/appointments",
+            get(super::appointments::network_api),
+        )
         .route("/commissioners/{code}", get(commissioner))
         .route("/commissioners/{code}/plan", get(crate::plan::api_handler))
         .route("/networks/{code}", get(network))
@@ -60,8 +72,10 @@ pub fn router() -> Router<AppState> {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "pcn", description = "England's Primary Care Networks: the registry, the DES checks, the money and the ARRS roster. Every route but /api/openapi.json and POST /api/session needs the session cookie; writes need the X-CSRF-Token header."),
-    paths(login, logout, me, national, commissioner, crate::plan::api_handler, network, statement, arrs_budget, arrs_posts, arrs_add, practice, audit, super::reconcile::api_network, super::reconcile::api_commissioner),
-    components(schemas(crate::plan::PlanView, LoginRequest, SessionInfo, AccountInfo, ErrorBody, NationalView, CommissionerRow, Coverage, CommissionerView, NetworkRow, NetworkView, MemberRow, FindingRow, Status, StatementView, BudgetView, PostsView, NewPost, PostCreated, PracticeView, PracticeShare, PracticeLine, AuditRow, super::reconcile::NetworkReconcileView, super::reconcile::CommissionerReconcileView)),
+    paths(login, logout, me, national, commissioner, crate::plan::api_handler, network, statement, arrs_budget, arrs_posts, arrs_add, practice, audit, super::reconcile::api_network, super::reconcile::api_commissioner,
+        super::appointments::national_api, super::appointments::commissioner_api, super::appointments::network_api),
+    components(schemas(crate::plan::PlanView, LoginRequest, SessionInfo, AccountInfo, ErrorBody, NationalView, CommissionerRow, Coverage, CommissionerView, NetworkRow, NetworkView, MemberRow, FindingRow, Status, StatementView, BudgetView, PostsView, NewPost, PostCreated, PracticeView, PracticeShare, PracticeLine, AuditRow, super::reconcile::NetworkReconcileView, super::reconcile::CommissionerReconcileView,
+        super::appointments::AppointmentsView)),
     modifiers(&SessionCookie),
     security(("session" = []))
 )]

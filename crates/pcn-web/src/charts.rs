@@ -234,6 +234,7 @@ fn open(kind: &str, id: &str, (width, height): (f64, f64), title: &str, desc: &s
         "columns" => "monthly",
         "budget" => "budget",
         "map" => "map",
+        "appointments" => "appointments",
         _ => "",
     };
     let mut o = String::with_capacity(8192);
@@ -414,10 +415,15 @@ impl YScale {
 
     /// Gridlines labelled "£5k" and so on.
     fn grid(&self, o: &mut String) {
+        self.grid_with(o, |t| money_short(t, 2));
+    }
+
+    /// Gridlines labelled by `label`.
+    fn grid_with(&self, o: &mut String, label: impl Fn(i128) -> String) {
         let style = stroked("none", GRID, 1.0);
         let mut t = self.lo;
         while t <= self.hi {
-            let (y, label) = (self.y(t), money_short(t, 2));
+            let (y, label) = (self.y(t), label(t));
             if t != 0 {
                 line(o, "grid", [C_LEFT, y, C_RIGHT, y], &style);
             }
@@ -576,6 +582,156 @@ pub fn arrs_budget(title: &str, months: &[BudgetMonth], sum_pence: Option<i64>) 
         line(&mut o, "legend-key", [x, 318.0, x + 24.0, 318.0], &dash);
         text(&mut o, "legend-label", x + 30.0, 322.0, "", "ARRS Sum");
     }
+    o + "</g></svg>"
+}
+
+// ------------------------------------------------------------------ appointments
+
+/// One month of [`appointments_against_2019`]: its appointments, and those
+/// of the same calendar month of 2019 when known.
+pub struct AppointmentMonth {
+    pub label: String,
+    pub appointments: Option<u64>,
+    pub same_month_2019: Option<u64>,
+}
+
+/// Short counts for axes: "0", "750", "5k", "12.5k", "1.2m" (half up, at
+/// most one decimal, trailing zeros dropped).
+fn count_short(n: i128) -> String {
+    let (sign, abs) = (if n < 0 { "-" } else { "" }, n.unsigned_abs());
+    let (unit, suffix) = match abs {
+        0..=999 => (1, ""),
+        1_000..=999_999 => (1_000, "k"),
+        _ => (1_000_000, "m"),
+    };
+    let tenths = (abs * 10 + unit / 2) / unit;
+    let frac = pick(tenths % 10 == 0, String::new(), format!(".{}", tenths % 10));
+    format!("{sign}{}{frac}{suffix}", thousands(tenths / 10))
+}
+
+fn appointments_desc(months: &[AppointmentMonth]) -> String {
+    let known: Vec<&AppointmentMonth> =
+        months.iter().filter(|m| m.appointments.is_some()).collect();
+    let (Some(first), Some(last)) = (known.first(), known.last()) else {
+        return "no appointment figures".to_string();
+    };
+    let n = known.len();
+    let mut d = format!(
+        "{n} month{} of appointments, {} to {}",
+        plural(n),
+        first.label,
+        last.label
+    );
+    let count = |v: Option<u64>| thousands(v.unwrap_or(0).into());
+    w!(d, "; {}: {}", last.label, count(last.appointments));
+    if let (Some(a), Some(b)) = (last.appointments, last.same_month_2019) {
+        let change = i128::from(a) - i128::from(b);
+        let sign = pick(change < 0, "-", "+");
+        let by = thousands(change.unsigned_abs());
+        w!(
+            d,
+            " against {} in the same month of 2019 ({sign}{by})",
+            thousands(b.into())
+        );
+    }
+    let compared: Vec<(u64, u64)> = known
+        .iter()
+        .filter_map(|m| m.appointments.zip(m.same_month_2019))
+        .collect();
+    let above = compared.iter().filter(|(a, b)| a > b).count();
+    w!(
+        d,
+        "; {above} of {} months compared above the same month of 2019",
+        compared.len()
+    );
+    if let Some(top) = known.iter().rev().max_by_key(|m| m.appointments) {
+        w!(d, "; highest {} {}", top.label, count(top.appointments));
+    }
+    d
+}
+
+/// Monthly appointments as columns, each with a dark tick at the same
+/// calendar month of 2019 (the pledge's baseline), counts on the y axis.
+/// Columns above their tick are months ahead of 2019.
+pub fn appointments_against_2019(title: &str, months: &[AppointmentMonth]) -> String {
+    let mut key = String::new();
+    for m in months {
+        w!(
+            key,
+            "\u{2}{}\u{1}{:?}\u{1}{:?}",
+            m.label,
+            m.appointments,
+            m.same_month_2019
+        );
+    }
+    let id = chart_id("appointments", title, &key);
+    let desc = appointments_desc(months);
+    if months.iter().all(|m| m.appointments.is_none()) {
+        return no_data("appointments", &id, title, &desc);
+    }
+    let wide = |v: Option<u64>| i128::from(v.unwrap_or(0));
+    let values = months
+        .iter()
+        .flat_map(|m| [wide(m.appointments), wide(m.same_month_2019)]);
+    let s = YScale::new(values, 276.0);
+    let mut o = open("appointments", &id, (C_W, 318.0), title, &desc);
+    s.grid_with(&mut o, count_short);
+    let band = (C_RIGHT - C_LEFT) / months.len().max(1) as f64;
+    let bw = (band * 0.7).max(1.0);
+    let every = ((40.0 / band).ceil() as usize).max(1);
+    let (col, tick) = (
+        stroked(PALETTE[0], PALETTE[0], 0.5),
+        stroked("none", DARK, 2.0),
+    );
+    for (i, m) in months.iter().enumerate() {
+        let x = C_LEFT + i as f64 * band + (band - bw) / 2.0;
+        if let Some(a) = m.appointments {
+            let y = s.y(a.into());
+            let tip = format!("{}: {} appointments", escape(&m.label), thousands(a.into()));
+            rect(&mut o, "col", [x, y, bw, s.y(0) - y], &col, &tip);
+        }
+        if let Some(b) = m.same_month_2019 {
+            let y = s.y(b.into());
+            line(
+                &mut o,
+                "baseline-tick",
+                [x - 1.0, y, x + bw + 1.0, y],
+                &tick,
+            );
+        }
+        if i % every == 0 {
+            let label = short(&m.label, 8);
+            text(
+                &mut o,
+                "col-label",
+                x + bw / 2.0,
+                s.bottom + 16.0,
+                A_MID11,
+                &label,
+            );
+        }
+    }
+    s.zero_line(&mut o);
+    o += r#"<g class="legend" font-size="11">"#;
+    rect(&mut o, "legend-key", [C_LEFT, 299.0, 14.0, 10.0], &col, "");
+    text(
+        &mut o,
+        "legend-label",
+        C_LEFT + 20.0,
+        308.0,
+        "",
+        "Appointments in the month",
+    );
+    let x = C_LEFT + 220.0;
+    line(&mut o, "legend-key", [x, 304.0, x + 18.0, 304.0], &tick);
+    text(
+        &mut o,
+        "legend-label",
+        x + 24.0,
+        308.0,
+        "",
+        "The same month of 2019",
+    );
     o + "</g></svg>"
 }
 
@@ -868,6 +1024,54 @@ mod tests {
         assert_eq!(labels, ["-£5k", "£0", "£5k", "£10k", "£15k"]);
         let d = desc(&svg);
         assert!(d.contains("total £18,500.00; highest Apr £12,500.00; 1 negative, lowest May"));
+    }
+
+    fn appt(label: &str, appointments: Option<u64>, base: Option<u64>) -> AppointmentMonth {
+        AppointmentMonth {
+            label: label.to_string(),
+            appointments,
+            same_month_2019: base,
+        }
+    }
+
+    #[test]
+    fn appointments_stand_beside_the_same_month_of_2019() {
+        let months = [
+            appt("2019-01", Some(1_000_000), Some(1_000_000)),
+            appt("2020-01", Some(900_000), Some(1_000_000)),
+            appt("2021-01", None, Some(1_000_000)),
+            appt("2022-01", Some(1_250_000), Some(1_000_000)),
+        ];
+        let svg = appointments_against_2019("Appointments, 03R", &months);
+        assert!(well_formed(&svg), "{svg}");
+        // Three columns (a month without figures has none), four ticks.
+        let (ys, hs) = (all(&svg, "col", "y"), all(&svg, "col", "height"));
+        assert_eq!(ys.len(), 3);
+        assert!((hs[1] / hs[0] - 0.9).abs() < 0.01 && (hs[2] / hs[0] - 1.25).abs() < 0.01);
+        let ticks = all(&svg, "baseline-tick", "y1");
+        assert_eq!(ticks.len(), 4);
+        assert!(
+            ticks.iter().all(|t| (t - ys[0]).abs() < 0.11),
+            "ticks at 2019's level"
+        );
+        let labels: Vec<&str> = svg
+            .split("class=\"axis-label\"")
+            .skip(1)
+            .map(|t| between(t, ">", "<"))
+            .collect();
+        assert_eq!(labels, ["0", "500k", "1m", "1.5m"]);
+        assert_eq!(
+            desc(&svg),
+            "3 months of appointments, 2019-01 to 2022-01; 2022-01: 1,250,000 against \
+             1,000,000 in the same month of 2019 (+250,000); 1 of 3 months compared above \
+             the same month of 2019; highest 2022-01 1,250,000"
+        );
+        let empty = appointments_against_2019("Appointments", &[appt("2019-01", None, None)]);
+        assert!(well_formed(&empty) && empty.contains("No data"));
+        assert_eq!(desc(&empty), "no appointment figures");
+        assert_eq!(count_short(12_500), "12.5k");
+        assert_eq!(count_short(750), "750");
+        assert_eq!(count_short(2_000_000), "2m");
     }
 
     #[test]

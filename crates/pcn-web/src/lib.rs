@@ -10,12 +10,14 @@
 //! - `charts`: SVG drawn on the server.
 //! - `reconcile`: paid and owed (network card and page, commissioner card, API).
 //! - `plan`: a commissioner's proposed configuration (page, files, JSON).
+//! - `appointments`: appointments against the 2019 pledge (card and JSON).
 //!
 //! Every route that shows or changes an organisation's data asks
 //! `pcn_core::access::allows` through [`guard`]; a refusal is answered 403
 //! and written to the audit log.
 
 pub mod api;
+pub mod appointments;
 pub mod auth;
 pub mod charts;
 pub mod downloads;

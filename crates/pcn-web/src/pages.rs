@@ -189,6 +189,8 @@ pub async fn national(State(state): State<AppState>, Me(me): Me) -> Result<Marku
     let data = state.data()?;
     let rows = views::commissioner_rows(&data);
     let s = &data.report.summary;
+    let england =
+        super::appointments::of(&state, &data, pcn_app::appointments::Area::England).await?;
     Ok(page(
         &me,
         "England",
@@ -203,6 +205,7 @@ pub async fn national(State(state): State<AppState>, Me(me): Me) -> Result<Marku
                     dt { "Findings" } dd { (s.errors) " errors, " (s.warnings) " warnings" }
                 }
             }
+            (super::appointments::card(&england, "England"))
             section.card {
                 h2 { "Commissioners (sub-ICB locations)" }
                 table #commissioners {
@@ -278,6 +281,7 @@ pub async fn commissioner(
     let (bars, points, groups) = chart_inputs(&rows, &networks, &practices);
     let breaking = rows.iter().filter(|r| r.status == Status::Error).count();
     let paid_and_owed = super::reconcile::commissioner_card(&state, &data, &networks).await?;
+    let appointments = super::appointments::commissioner_card(&state, &data, &code).await?;
     Ok(page(
         &me,
         &format!("Commissioner {code}"),
@@ -329,6 +333,7 @@ pub async fn commissioner(
                 }
             }
             (paid_and_owed)
+            (appointments)
             section.card {
                 h2 { "List sizes" }
                 (svg(charts::list_size_bars(&format!("Registered patients per network, {code}"), &bars, &[(30_000, "30,000 minimum"), (50_000, "50,000")])))
@@ -489,6 +494,8 @@ pub async fn network(
         CommissionerCode::parse(c.as_str())
             .is_ok_and(|c| allows(&me.account, Action::View, Target::Commissioner(&c)))
     });
+    let area = pcn_app::appointments::Area::Network(n.code.clone());
+    let appointments = super::appointments::of(&state, data, area).await?;
     let g = &n.governance;
     let network_rules: Vec<_> = RULES
         .iter()
@@ -593,6 +600,7 @@ pub async fn network(
                 }
             }
             (budget_card(&n.code, &budget, true))
+            (super::appointments::card(&appointments, n.code.as_str()))
             section.card #roster-summary {
                 h2 { "Staff in post on " (as_at) }
                 @if wte_by_role.is_empty() { p { "No posts on the roster." } } @else {

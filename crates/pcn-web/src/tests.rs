@@ -196,6 +196,26 @@ pub(crate) struct Login {
 const READS: &[(&str, [bool; 5])] = &[
     ("/national", [true, false, false, false, false]),
     ("/api/national", [true, false, false, false, false]),
+    (
+        "/api/national/appointments",
+        [true, false, false, false, false],
+    ),
+    (
+        "/api/commissioners/Z1A/appointments",
+        [true, true, false, false, false],
+    ),
+    (
+        "/api/commissioners/Z2B/appointments",
+        [true, false, false, false, true],
+    ),
+    (
+        "/api/networks/U90001/appointments",
+        [true, true, true, false, false],
+    ),
+    (
+        "/api/networks/U90005/appointments",
+        [true, false, false, false, true],
+    ),
     ("/commissioners/Z1A", [true, true, false, false, false]),
     (
         "/commissioners/Z1A?year=2025-26",
@@ -1249,4 +1269,87 @@ async fn the_proposed_configuration_page_files_and_json() {
             &r.body[..r.body.len().min(300)]
         );
     }
+}
+
+/// The demo's appointments on the pages and in the API: the chart against
+/// 2019 on the national, commissioner and network pages, and the pledge
+/// figures as summed straight from the demo's generated GPAD rows.
+#[tokio::test]
+async fn the_pages_chart_appointments_against_2019() {
+    use pcn_core::gpad_facts::AppointmentArea;
+    let app = App::sqlite().await;
+    let admin = app
+        .login("admin", PASSWORD)
+        .await
+        .unwrap_or_else(|r| panic!("{}", r.body));
+    // Z1A's 2019 and 2025 from the generated rows: the practices the demo
+    // places in Z1A.
+    let gpad = pcn_core::demo_appointments::demo_appointments(&pcn_core::demo::demo_facts());
+    let table = &gpad.appointments[0];
+    let sum = |year: i32| -> u64 {
+        table
+            .rows
+            .iter()
+            .filter(|r| r.month.year == year)
+            .filter(|r| {
+                matches!(&table.areas[r.area as usize],
+                    AppointmentArea::Practice { sub_icb: Some(s), .. } if s.as_str() == "Z1A")
+            })
+            .map(|r| u64::from(r.count))
+            .sum()
+    };
+    let r = app
+        .get("/api/commissioners/Z1A/appointments", Some(&admin))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let json: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+    let pledge = &json["pledge"];
+    assert_eq!(pledge["baseline"]["recorded"], sum(2019));
+    let y2025 = pledge["years"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|y| y["label"] == "2025")
+        .unwrap();
+    assert_eq!(y2025["recorded"], sum(2025));
+    assert_eq!(
+        y2025["change"].as_i64().unwrap(),
+        sum(2025) as i64 - sum(2019) as i64
+    );
+    assert_eq!(json["trend"][0]["month"], "2019-01");
+
+    // The networks opened in July 2019: their months start then.
+    for (path, months) in [
+        (
+            "/national",
+            "90 months of appointments, 2019-01 to 2026-06; 2026-06: ",
+        ),
+        (
+            "/commissioners/Z1A",
+            "90 months of appointments, 2019-01 to 2026-06; 2026-06: ",
+        ),
+        (
+            "/networks/U90002",
+            "84 months of appointments, 2019-07 to 2026-06; 2026-06: ",
+        ),
+    ] {
+        let page = app.get(path, Some(&admin)).await;
+        assert_eq!(page.status, StatusCode::OK, "{path}");
+        assert!(page.body.contains("id=\"appointments\""), "{path}");
+        assert!(page.body.contains("chart-appointments"), "{path}");
+        assert!(page.body.contains(months), "{path}");
+    }
+    // An ICB's page says where its figures are.
+    let page = app.get("/commissioners/QZZ", Some(&admin)).await;
+    assert!(page.body.contains("counted by sub-ICB location"));
+    // A network with posts has its ARRS staff beside the appointments.
+    let page = app.get("/networks/U90002", Some(&admin)).await;
+    assert!(page.body.contains("id=\"appointments-staff\""));
+    let r = app
+        .get("/api/networks/U90002/appointments", Some(&admin))
+        .await;
+    let json: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+    let last = json["trend"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(last["month"], "2026-06");
+    assert!(!last["roster_arrs_wte"].is_null(), "{last}");
 }
