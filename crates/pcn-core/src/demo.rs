@@ -160,24 +160,67 @@ where
 /// The demo registry as facts, ready to be written as one import.
 pub fn demo_facts() -> FactBatch {
     let (april, july) = demo_dates();
-    let opened = NaiveDate::from_ymd_opt(2019, 7, 1).unwrap_or_default();
-    let mut rng = Seeded(0x5043_4E20_4445_4D4F);
-    let mut facts = FactBatch::default();
-    let mut serial = 0;
-
+    let mut demo = Demo {
+        facts: FactBatch::default(),
+        rng: Seeded(0x5043_4E20_4445_4D4F),
+        serial: 0,
+        opened: NaiveDate::from_ymd_opt(2019, 7, 1).unwrap_or_default(),
+        april,
+        july,
+    };
+    // The order matters: each step draws from the one generator.
     for network in &NETWORKS {
+        demo.network(network);
+    }
+    demo.mover();
+    demo.unallocated();
+    for (n, network) in NETWORKS.iter().enumerate() {
+        demo.adjusted_population(network);
+        demo.care_homes(n, network);
+    }
+    for network in &NETWORKS {
+        demo.iif_points(network);
+    }
+    for network in &NETWORKS {
+        demo.governance(network);
+    }
+    demo.facts
+}
+
+/// The demo as it is built.
+struct Demo {
+    facts: FactBatch,
+    rng: Seeded,
+    /// The last practice number given (practice codes are `Z9nnnn`).
+    serial: usize,
+    /// When the networks opened.
+    opened: NaiveDate,
+    april: NaiveDate,
+    july: NaiveDate,
+}
+
+impl Demo {
+    /// The next practice's number and code.
+    fn next_practice(&mut self) -> (usize, PracticeCode) {
+        self.serial += 1;
+        (self.serial, code(&format!("Z{:05}", 90000 + self.serial)))
+    }
+
+    /// A network and its practices: their list sizes at the three dates,
+    /// weighted populations in January and membership since the network
+    /// opened.
+    fn network(&mut self, network: &DemoNetwork) {
         let pcn: PcnCode = code(network.code);
-        facts.networks.push(NetworkFact {
+        self.facts.networks.push(NetworkFact {
             name: Some(network.name.to_string()),
             sub_icb: Some(code(network.sub_icb)),
-            open_date: Some(opened),
-            ..NetworkFact::new(pcn.clone(), april)
+            open_date: Some(self.opened),
+            ..NetworkFact::new(pcn.clone(), self.april)
         });
         for i in 0..network.practices {
-            serial += 1;
-            let practice: PracticeCode = code(&format!("Z{:05}", 90000 + serial));
-            let mut lat = network.centre.0 + rng.jitter(0.04);
-            let mut lon = network.centre.1 + rng.jitter(0.06);
+            let (serial, practice) = self.next_practice();
+            let mut lat = network.centre.0 + self.rng.jitter(0.04);
+            let mut lon = network.centre.1 + self.rng.jitter(0.06);
             let mut sub_icb = network.sub_icb;
             // The last practice of the coast network sits 40 km inland, under
             // the other commissioner: far from its network, and a split.
@@ -186,86 +229,98 @@ pub fn demo_facts() -> FactBatch {
                 lon = -1.55;
                 sub_icb = "Z1A";
             }
-            facts.practices.push(practice_fact(
+            self.facts.practices.push(practice_fact(
                 &practice,
                 &format!("DEMO SURGERY {serial}"),
                 sub_icb,
                 lat,
                 lon,
-                april,
-                &mut rng,
+                self.april,
+                &mut self.rng,
             ));
-            let list = rng.between(network.list.0, network.list.1);
-            let january_list = list - rng.between(0, 120);
-            facts
-                .list_sizes
-                .extend(list_sizes(&practice, january(), january_list, &mut rng));
-            // Weighted (Carr-Hill) populations run 85% to 115% of the list.
-            let weighting = Decimal::new(rng.between(8_500, 11_500) as i64, 4);
-            facts.populations.push(PopulationFact {
-                subject: PopulationSubject::Practice(practice.clone()),
-                kind: PopulationKind::Weighted,
-                as_at: january(),
-                value: (Decimal::from(january_list) * weighting).round_dp(2),
-            });
-            facts
-                .list_sizes
-                .extend(list_sizes(&practice, april, list, &mut rng));
-            facts.list_sizes.extend(list_sizes(
-                &practice,
-                july,
-                list + rng.between(0, 150),
-                &mut rng,
-            ));
-            facts.intervals.push(MembershipInterval {
-                practice: practice.clone(),
+            self.practice_lists(network, &practice);
+            self.facts.intervals.push(MembershipInterval {
+                practice,
                 pcn: pcn.clone(),
-                start: opened,
+                start: self.opened,
                 end: None,
             });
         }
     }
 
-    // A practice that moved from Town North to Town Central on 1 June 2026.
-    let mover: PracticeCode = code("Z90010");
-    if let Some(interval) = facts.intervals.iter_mut().find(|i| i.practice == mover) {
-        interval.end = NaiveDate::from_ymd_opt(2026, 5, 31);
+    /// A network practice's list sizes (January, April and July) and its
+    /// weighted population in January.
+    fn practice_lists(&mut self, network: &DemoNetwork, practice: &PracticeCode) {
+        let rng = &mut self.rng;
+        let list = rng.between(network.list.0, network.list.1);
+        let january_list = list - rng.between(0, 120);
+        self.facts
+            .list_sizes
+            .extend(list_sizes(practice, january(), january_list, rng));
+        // Weighted (Carr-Hill) populations run 85% to 115% of the list.
+        let weighting = Decimal::new(rng.between(8_500, 11_500) as i64, 4);
+        self.facts.populations.push(PopulationFact {
+            subject: PopulationSubject::Practice(practice.clone()),
+            kind: PopulationKind::Weighted,
+            as_at: january(),
+            value: (Decimal::from(january_list) * weighting).round_dp(2),
+        });
+        self.facts
+            .list_sizes
+            .extend(list_sizes(practice, self.april, list, rng));
+        let july_list = list + rng.between(0, 150);
+        self.facts
+            .list_sizes
+            .extend(list_sizes(practice, self.july, july_list, rng));
     }
-    facts.intervals.push(MembershipInterval {
-        practice: mover,
-        pcn: code("U90001"),
-        start: NaiveDate::from_ymd_opt(2026, 6, 1).unwrap_or_default(),
-        end: None,
-    });
 
-    // An unallocated practice: outside any network, seen as `U` in the July map.
-    serial += 1;
-    let outside: PracticeCode = code(&format!("Z{:05}", 90000 + serial));
-    facts.practices.push(practice_fact(
-        &outside,
-        "DEMO INDEPENDENT PRACTICE",
-        "Z2B",
-        54.35,
-        -1.30,
-        april,
-        &mut rng,
-    ));
-    facts
-        .list_sizes
-        .extend(list_sizes(&outside, april, 4_210, &mut rng));
-    facts
-        .list_sizes
-        .extend(list_sizes(&outside, july, 4_236, &mut rng));
-    facts.observations.push(MembershipObservation {
-        practice: outside,
-        pcn: PcnCode::unallocated(),
-        as_at: july,
-    });
+    /// A practice that moved from Town North to Town Central on 1 June 2026.
+    fn mover(&mut self) {
+        let mover: PracticeCode = code("Z90010");
+        let intervals = &mut self.facts.intervals;
+        if let Some(interval) = intervals.iter_mut().find(|i| i.practice == mover) {
+            interval.end = NaiveDate::from_ymd_opt(2026, 5, 31);
+        }
+        intervals.push(MembershipInterval {
+            practice: mover,
+            pcn: code("U90001"),
+            start: NaiveDate::from_ymd_opt(2026, 6, 1).unwrap_or_default(),
+            end: None,
+        });
+    }
 
-    // Adjusted populations (per network) and aligned care homes, as at January 2026.
-    for (n, network) in NETWORKS.iter().enumerate() {
+    /// An unallocated practice: outside any network, seen as `U` in the
+    /// July map.
+    fn unallocated(&mut self) {
+        let (_, outside) = self.next_practice();
+        self.facts.practices.push(practice_fact(
+            &outside,
+            "DEMO INDEPENDENT PRACTICE",
+            "Z2B",
+            54.35,
+            -1.30,
+            self.april,
+            &mut self.rng,
+        ));
+        self.facts
+            .list_sizes
+            .extend(list_sizes(&outside, self.april, 4_210, &mut self.rng));
+        self.facts
+            .list_sizes
+            .extend(list_sizes(&outside, self.july, 4_236, &mut self.rng));
+        self.facts.observations.push(MembershipObservation {
+            practice: outside,
+            pcn: PcnCode::unallocated(),
+            as_at: self.july,
+        });
+    }
+
+    /// A network's adjusted population as at January 2026: its members'
+    /// January lists times a need factor of 95% to 105%.
+    fn adjusted_population(&mut self, network: &DemoNetwork) {
         let pcn: PcnCode = code(network.code);
-        let members: Vec<&PracticeCode> = facts
+        let members: Vec<&PracticeCode> = self
+            .facts
             .intervals
             .iter()
             .filter(|i| {
@@ -273,51 +328,59 @@ pub fn demo_facts() -> FactBatch {
             })
             .map(|i| &i.practice)
             .collect();
-        let list: u64 = facts
+        let list: u64 = self
+            .facts
             .list_sizes
             .iter()
             .filter(|l| l.as_at == january() && l.sex == Sex::All && members.contains(&&l.practice))
             .map(|l| l.total)
             .sum();
-        let need = Decimal::new(rng.between(9_500, 10_500) as i64, 4);
-        facts.populations.push(PopulationFact {
-            subject: PopulationSubject::Network(pcn.clone()),
+        let need = Decimal::new(self.rng.between(9_500, 10_500) as i64, 4);
+        self.facts.populations.push(PopulationFact {
+            subject: PopulationSubject::Network(pcn),
             kind: PopulationKind::Adjusted,
             as_at: january(),
             value: (Decimal::from(list) * need).round_dp(2),
         });
+    }
+
+    /// One to three care homes near the `n`th network, aligned to it since
+    /// it opened.
+    fn care_homes(&mut self, n: usize, network: &DemoNetwork) {
+        let pcn: PcnCode = code(network.code);
         for h in 0..(1 + n % 3) {
             let location_id = format!("1-9{:02}{:02}00000", n + 1, h + 1);
-            facts.care_homes.push(CareHomeFact {
+            self.facts.care_homes.push(CareHomeFact {
                 location_id: location_id.clone(),
                 name: format!("DEMO CARE HOME {}{}", n + 1, (b'A' + h as u8) as char),
                 postcode: Some(format!("ZZ{} {}CH", n + 1, h + 1)),
-                beds: rng.between(18, 75) as u32,
+                beds: self.rng.between(18, 75) as u32,
                 location: LatLon::new_in_uk(
-                    network.centre.0 + rng.jitter(0.03),
-                    network.centre.1 + rng.jitter(0.04),
+                    network.centre.0 + self.rng.jitter(0.03),
+                    network.centre.1 + self.rng.jitter(0.04),
                 ),
                 local_authority: Some("Demo Vale".to_string()),
                 ods_code: None,
                 dormant: false,
                 as_at: january(),
             });
-            facts.care_home_alignments.push(CareHomeAlignment {
+            self.facts.care_home_alignments.push(CareHomeAlignment {
                 location_id,
                 pcn: pcn.clone(),
-                from: opened,
+                from: self.opened,
                 to: None,
             });
         }
     }
 
-    // IIF 2024/25 achievement by indicator, as a commissioner records it from
-    // CQRS: learning-disability health checks (prevalence-adjusted) and FIT
-    // in lower-GI cancer referrals.
-    for network in &NETWORKS {
+    /// IIF 2024/25 achievement by indicator, as a commissioner records it
+    /// from CQRS: learning-disability health checks (prevalence-adjusted)
+    /// and FIT in lower-GI cancer referrals.
+    fn iif_points(&mut self, network: &DemoNetwork) {
         let pcn: PcnCode = code(network.code);
         let recorded = NaiveDate::from_ymd_opt(2025, 6, 30).unwrap_or_default();
-        facts.iif_points.push(IifPointsFact {
+        let rng = &mut self.rng;
+        self.facts.iif_points.push(IifPointsFact {
             pcn: pcn.clone(),
             financial_year: "2024-25".to_string(),
             points: Decimal::from(rng.between(10, 36)),
@@ -326,7 +389,7 @@ pub fn demo_facts() -> FactBatch {
             pcn_prevalence: Some(Decimal::new(rng.between(45, 75) as i64, 4)),
             national_prevalence: Some(Decimal::new(55, 4)),
         });
-        facts.iif_points.push(IifPointsFact {
+        self.facts.iif_points.push(IifPointsFact {
             pcn,
             financial_year: "2024-25".to_string(),
             points: Decimal::from(rng.between(5, 22)),
@@ -337,17 +400,21 @@ pub fn demo_facts() -> FactBatch {
         });
     }
 
-    // Governance: complete for most networks.
-    for network in &NETWORKS {
+    /// A network's governance: complete, except West's (nothing recorded),
+    /// Riverside's payee (a practice of another network) and Dales's rural
+    /// waiver.
+    fn governance(&mut self, network: &DemoNetwork) {
         let pcn: PcnCode = code(network.code);
-        let first_member = facts
+        let first_member = self
+            .facts
             .intervals
             .iter()
             .find(|i| i.pcn == pcn)
             .map(|i| i.practice.to_string())
             .unwrap_or_default();
+        let opened = self.opened;
         let mut set = |field: GovernanceField, value: &str| {
-            facts.governance.push(GovernanceFact {
+            self.facts.governance.push(GovernanceFact {
                 pcn: pcn.clone(),
                 field,
                 value: value.to_string(),
@@ -356,7 +423,7 @@ pub fn demo_facts() -> FactBatch {
         };
         if network.code == "U90009" {
             // No clinical director, payee or agreement recorded.
-            continue;
+            return;
         }
         set(
             GovernanceField::ClinicalDirector,
@@ -389,7 +456,6 @@ pub fn demo_facts() -> FactBatch {
             set(GovernanceField::SizeException, "rural-waiver");
         }
     }
-    facts
 }
 
 fn practice_fact(

@@ -48,6 +48,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::NaiveDate;
+use csv::StringRecord;
 use pcn_core::{
     Decimal, FactBatch, ListSizeFact, PcnCode, PopulationFact, PopulationKind, PopulationSubject,
     PracticeCode, Sex,
@@ -105,29 +106,63 @@ struct FigureCol {
     date: NaiveDate,
 }
 
-pub(crate) fn read(ctx: &mut Ctx, table: &Table) -> (FactBatch, Option<NaiveDate>) {
-    let mut batch = FactBatch::default();
+/// The columns of a file.
+struct Columns {
+    practice: Col,
+    pcn: Col,
+    /// `PCN member January 25` (2025/26): only `Yes` counts to the network.
+    member: Option<Col>,
+    figures: Vec<FigureCol>,
+}
+
+/// Finds the columns and dates each figure column: `None` (with the
+/// problems recorded) when a required one is missing or undated.
+fn columns(ctx: &mut Ctx, table: &Table) -> Option<Columns> {
     let p = &mut ctx.problems;
-    let (Some(practice_col), Some(pcn_col)) = (
+    let (Some(practice), Some(pcn)) = (
         table.require(&["Practice Code"], p),
         table.require(&["PCN Code"], p),
     ) else {
-        return (batch, None);
+        return None;
     };
-    let member_col = table
+    let member = table
         .header
         .iter()
         .position(|h| normalise(h).starts_with("pcn member"))
         .and_then(|i| table.col(&[table.header[i].as_str()]));
-    // Undated figures take the membership column's month, else the path's, else --as-at.
-    let undated = member_col
-        .as_ref()
+    let undated = undated_date(ctx, member.as_ref());
+    let figures = figure_columns(ctx, table, undated.as_ref());
+    if !figures.iter().any(|f| f.figure == Figure::Adjusted) {
+        ctx.problems
+            .whole_file("no adjusted population column with a date was found");
+    }
+    ctx.problems.is_empty().then_some(Columns {
+        practice,
+        pcn,
+        member,
+        figures,
+    })
+}
+
+/// The date for figures whose column names none, and where it came from:
+/// the membership column's month, else the path's, else --as-at.
+fn undated_date(ctx: &Ctx, member: Option<&Col>) -> Option<(NaiveDate, String)> {
+    member
         .and_then(|c| crate::pathdate::date_from_path(&c.name).map(|(d, _)| d))
         .map(|d| (d, "the membership column's name".to_string()))
         .or_else(|| {
             crate::pathdate::date_from_path(ctx.file).map(|(d, c)| (d, format!("the path ({c})")))
         })
-        .or_else(|| ctx.opts.as_at.map(|d| (d, "--as-at".to_string())));
+        .or_else(|| ctx.opts.as_at.map(|d| (d, "--as-at".to_string())))
+}
+
+/// The figure columns, each with its date; the derived "factor" columns
+/// are noted as not read.
+fn figure_columns(
+    ctx: &mut Ctx,
+    table: &Table,
+    undated: Option<&(NaiveDate, String)>,
+) -> Vec<FigureCol> {
     let mut figures: Vec<FigureCol> = Vec::new();
     let mut ignored = Vec::new();
     for name in &table.header {
@@ -147,7 +182,7 @@ pub(crate) fn read(ctx: &mut Ctx, table: &Table) -> (FactBatch, Option<NaiveDate
         let Some(col) = table.col(&[name.as_str()]) else {
             continue;
         };
-        let date = match (date_in_name(name), &undated) {
+        let date = match (date_in_name(name), undated) {
             (Some(d), _) => d,
             (None, Some((d, from))) => {
                 ctx.notes
@@ -173,83 +208,124 @@ pub(crate) fn read(ctx: &mut Ctx, table: &Table) -> (FactBatch, Option<NaiveDate
             ignored.join(", ")
         ));
     }
-    if !figures.iter().any(|f| f.figure == Figure::Adjusted) {
-        ctx.problems
-            .whole_file("no adjusted population column with a date was found");
-    }
-    if !ctx.problems.is_empty() {
-        return (batch, None);
-    }
-    let mut file_date = None;
-    let mut seen: HashMap<PracticeCode, u64> = HashMap::new();
-    let mut networks: BTreeMap<(PcnCode, NaiveDate), Decimal> = BTreeMap::new();
-    let mut without_network: BTreeMap<String, u64> = BTreeMap::new();
-    let mut column_sums: Vec<Decimal> = vec![Decimal::ZERO; figures.len()];
-    let mut totals_row: Option<(u64, Vec<Option<Decimal>>)> = None;
+    figures
+}
+
+/// What the rows have given so far.
+struct Reading {
+    batch: FactBatch,
+    file_date: Option<NaiveDate>,
+    /// Each practice and the row it was first on.
+    seen: HashMap<PracticeCode, u64>,
+    /// Each network's adjusted population at each date.
+    networks: BTreeMap<(PcnCode, NaiveDate), Decimal>,
+    /// Practices in no network, per `PCN Code` value.
+    without_network: BTreeMap<String, u64>,
+    /// The sum of the practice rows, per figure column.
+    column_sums: Vec<Decimal>,
+    /// The national totals row and its figures.
+    totals_row: Option<(u64, Vec<Option<Decimal>>)>,
+}
+
+pub(crate) fn read(ctx: &mut Ctx, table: &Table) -> (FactBatch, Option<NaiveDate>) {
+    let Some(cols) = columns(ctx, table) else {
+        return (FactBatch::default(), None);
+    };
+    let mut reading = Reading {
+        batch: FactBatch::default(),
+        file_date: None,
+        seen: HashMap::new(),
+        networks: BTreeMap::new(),
+        without_network: BTreeMap::new(),
+        column_sums: vec![Decimal::ZERO; cols.figures.len()],
+        totals_row: None,
+    };
     table.for_each(|row, rec| {
         ctx.tick();
-        if !table.check_width(row, rec, &mut ctx.problems) {
-            return true;
+        if table.check_width(row, rec, &mut ctx.problems) {
+            reading.row(ctx, &cols, row, rec);
         }
-        let raw_practice = cell(rec, &practice_col);
-        let values: Vec<Option<Decimal>> = figures
-            .iter()
-            .map(|f| {
-                let value = ctx.decimal(row, &f.col, cell(rec, &f.col), false)?;
-                if f.figure == Figure::Raw && !value.fract().is_zero() {
-                    ctx.problems.cell(
-                        row,
-                        &f.col.name,
-                        &value.to_string(),
-                        "not a whole number of patients",
-                    );
-                    return None;
-                }
-                Some(value)
-            })
-            .collect();
-        if raw_practice.is_empty() && cell(rec, &pcn_col).is_empty() {
+        true
+    });
+    reading.check_totals(ctx, &cols.figures);
+    reading.finish(ctx)
+}
+
+impl Reading {
+    /// Reads one row: the totals row, or a practice's figures.
+    fn row(&mut self, ctx: &mut Ctx, cols: &Columns, row: u64, rec: &StringRecord) {
+        let raw_practice = cell(rec, &cols.practice);
+        let values = row_values(ctx, &cols.figures, row, rec);
+        if raw_practice.is_empty() && cell(rec, &cols.pcn).is_empty() {
             // The national totals row at the foot of the 2025/26 file.
-            if let Some((first, _)) = &totals_row {
+            if let Some((first, _)) = &self.totals_row {
                 ctx.problems.row(
                     row,
                     format!("a second row with no practice code (the first, on row {first}, is taken as the totals)"),
                 );
             }
-            totals_row = Some((row, values));
+            self.totals_row = Some((row, values));
             ctx.skip();
-            return true;
+            return;
         }
-        let Some(practice) = ctx.code(row, &practice_col, raw_practice, PracticeCode::parse) else {
-            return true;
+        let Some(practice) = ctx.code(row, &cols.practice, raw_practice, PracticeCode::parse)
+        else {
+            return;
         };
-        if let Some(first) = seen.insert(practice.clone(), row) {
+        if let Some(first) = self.seen.insert(practice.clone(), row) {
             ctx.problems.cell(
                 row,
-                &practice_col.name,
+                &cols.practice.name,
                 practice.as_str(),
                 format!("practice listed twice (first on row {first})"),
             );
-            return true;
+            return;
         }
-        let raw_pcn = cell(rec, &pcn_col);
-        let member = member_col
+        let pcn = self.network(cols, rec);
+        self.figures(ctx, &cols.figures, row, &practice, pcn.as_ref(), &values);
+    }
+
+    /// The network a practice's figures count to: its `PCN Code` when that
+    /// is a network and (where the file says) the practice a member; else
+    /// `None`, counted as a practice in no network.
+    fn network(&mut self, cols: &Columns, rec: &StringRecord) -> Option<PcnCode> {
+        let raw_pcn = cell(rec, &cols.pcn);
+        let member = cols
+            .member
             .as_ref()
             .is_none_or(|c| cell(rec, c).eq_ignore_ascii_case("yes"));
         let pcn = PcnCode::parse(raw_pcn)
             .ok()
             .filter(|p| !p.is_unallocated() && member);
         if pcn.is_none() {
-            let shown = if raw_pcn.is_empty() { "(blank)" } else { raw_pcn };
-            *without_network.entry(shown.to_string()).or_default() += 1;
+            let shown = if raw_pcn.is_empty() {
+                "(blank)"
+            } else {
+                raw_pcn
+            };
+            *self.without_network.entry(shown.to_string()).or_default() += 1;
         }
-        for ((f, value), sum) in figures.iter().zip(&values).zip(column_sums.iter_mut()) {
+        pcn
+    }
+
+    /// A practice's figures as facts, added to the column sums and (the
+    /// adjusted population) to its network's.
+    fn figures(
+        &mut self,
+        ctx: &mut Ctx,
+        figures: &[FigureCol],
+        row: u64,
+        practice: &PracticeCode,
+        pcn: Option<&PcnCode>,
+        values: &[Option<Decimal>],
+    ) {
+        for ((f, value), sum) in figures.iter().zip(values).zip(self.column_sums.iter_mut()) {
             let Some(value) = *value else { continue };
             *sum += value;
-            latest(&mut file_date, Some(f.date));
+            latest(&mut self.file_date, Some(f.date));
             match f.figure {
                 Figure::Raw => match u64::try_from(value) {
-                    Ok(total) => batch.list_sizes.push(ListSizeFact {
+                    Ok(total) => self.batch.list_sizes.push(ListSizeFact {
                         practice: practice.clone(),
                         as_at: f.date,
                         sex: Sex::All,
@@ -269,27 +345,31 @@ pub(crate) fn read(ctx: &mut Ctx, table: &Table) -> (FactBatch, Option<NaiveDate
                     } else {
                         PopulationKind::Weighted
                     };
-                    batch.populations.push(PopulationFact {
+                    self.batch.populations.push(PopulationFact {
                         subject: PopulationSubject::Practice(practice.clone()),
                         kind,
                         as_at: f.date,
                         value,
                     });
-                    if let (Some(pcn), Figure::Adjusted) = (&pcn, f.figure) {
-                        *networks.entry((pcn.clone(), f.date)).or_default() += value;
+                    if let (Some(pcn), Figure::Adjusted) = (pcn, f.figure) {
+                        *self.networks.entry((pcn.clone(), f.date)).or_default() += value;
                     }
                 }
             }
         }
-        true
-    });
-    // Totals can only be checked when every row was read.
-    if let (Some((row, totals)), true) = (totals_row, ctx.problems.is_empty()) {
-        for ((f, total), sum) in figures.iter().zip(totals).zip(&column_sums) {
+    }
+
+    /// Checks the totals row against the sum of the practice rows (only
+    /// when every row was read).
+    fn check_totals(&self, ctx: &mut Ctx, figures: &[FigureCol]) {
+        let (Some((row, totals)), true) = (&self.totals_row, ctx.problems.is_empty()) else {
+            return;
+        };
+        for ((f, total), sum) in figures.iter().zip(totals).zip(&self.column_sums) {
             if let Some(total) = total {
-                if total != *sum {
+                if total != sum {
                     ctx.problems.cell(
-                        row,
+                        *row,
                         &f.col.name,
                         &total.to_string(),
                         format!("the totals row says {total} but the practice rows add up to {sum}: is the file complete?"),
@@ -301,30 +381,62 @@ pub(crate) fn read(ctx: &mut Ctx, table: &Table) -> (FactBatch, Option<NaiveDate
             "the national totals on row {row} agree with the practice rows"
         ));
     }
-    let network_count = networks.len();
-    for ((pcn, date), value) in networks {
-        batch.populations.push(PopulationFact {
-            subject: PopulationSubject::Network(pcn),
-            kind: PopulationKind::Adjusted,
-            as_at: date,
-            value,
-        });
-    }
-    ctx.notes.push(format!(
-        "{network_count} network adjusted populations, each the sum of its member practices' figures"
-    ));
-    if !without_network.is_empty() {
-        let total: u64 = without_network.values().sum();
-        let values: Vec<String> = without_network
-            .iter()
-            .map(|(v, n)| format!("{v:?} ×{n}"))
-            .collect();
+
+    /// The networks' adjusted populations as facts, and the notes on them
+    /// and on the practices in no network.
+    fn finish(mut self, ctx: &mut Ctx) -> (FactBatch, Option<NaiveDate>) {
+        let network_count = self.networks.len();
+        for ((pcn, date), value) in self.networks {
+            self.batch.populations.push(PopulationFact {
+                subject: PopulationSubject::Network(pcn),
+                kind: PopulationKind::Adjusted,
+                as_at: date,
+                value,
+            });
+        }
         ctx.notes.push(format!(
-            "{total} practices are in no network ({}); their own figures are kept",
-            values.join(", ")
+            "{network_count} network adjusted populations, each the sum of its member practices' figures"
         ));
+        if !self.without_network.is_empty() {
+            let total: u64 = self.without_network.values().sum();
+            let values: Vec<String> = self
+                .without_network
+                .iter()
+                .map(|(v, n)| format!("{v:?} ×{n}"))
+                .collect();
+            ctx.notes.push(format!(
+                "{total} practices are in no network ({}); their own figures are kept",
+                values.join(", ")
+            ));
+        }
+        (self.batch, self.file_date)
     }
-    (batch, file_date)
+}
+
+/// A row's figures, one per figure column (`None` where unreadable); a
+/// raw list must be a whole number.
+fn row_values(
+    ctx: &mut Ctx,
+    figures: &[FigureCol],
+    row: u64,
+    rec: &StringRecord,
+) -> Vec<Option<Decimal>> {
+    figures
+        .iter()
+        .map(|f| {
+            let value = ctx.decimal(row, &f.col, cell(rec, &f.col), false)?;
+            if f.figure == Figure::Raw && !value.fract().is_zero() {
+                ctx.problems.cell(
+                    row,
+                    &f.col.name,
+                    &value.to_string(),
+                    "not a whole number of patients",
+                );
+                return None;
+            }
+            Some(value)
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -105,6 +105,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::NaiveDate;
+use csv::StringRecord;
 use pcn_core::rulebook::FinancialYear;
 use pcn_core::{
     Decimal, FactBatch, ListSizeFact, MembershipObservation, PaymentActualFact, PcnCode,
@@ -563,13 +564,15 @@ fn network_code(raw: &str) -> Option<PcnCode> {
     PcnCode::parse(raw).ok().filter(|p| !p.is_unallocated())
 }
 
-pub(crate) fn read(ctx: &mut Ctx, table: &Table) -> (FactBatch, Option<NaiveDate>) {
-    let mut batch = FactBatch::default();
+/// The year a file is for and the date of its patient figures (`--as-at`,
+/// else [`figures_date`]), noted with its layout; `None` (with the problem
+/// recorded) when the layout is unknown or the year is not given.
+fn year_and_date(ctx: &mut Ctx, table: &Table) -> Option<(FinancialYear, NaiveDate)> {
     let layout = match layout_of(&table.header) {
         Ok(layout) => layout,
         Err((column, message)) => {
             ctx.problems.cell(1, &column, &column, message);
-            return (batch, None);
+            return None;
         }
     };
     let year = year_in_name(ctx.file).or(ctx.opts.as_at.map(FinancialYear::containing));
@@ -578,7 +581,7 @@ pub(crate) fn read(ctx: &mut Ctx, table: &Table) -> (FactBatch, Option<NaiveDate
             "the file name does not name a financial year (such as 21-22) and no --as-at was \
              given; give a date in the year the payments are for with --as-at",
         );
-        return (batch, None);
+        return None;
     };
     let as_at = match ctx.opts.as_at {
         Some(d) => {
@@ -602,52 +605,167 @@ pub(crate) fn read(ctx: &mut Ctx, table: &Table) -> (FactBatch, Option<NaiveDate
             d
         }
     };
+    Some((year, as_at))
+}
+
+/// The columns read.
+struct Columns {
+    practice: Col,
+    pcn: Col,
+    registered: Col,
+    weighted: Col,
+    /// The PCN payment columns the file has, with their stream names.
+    streams: Vec<(Col, &'static str)>,
+}
+
+/// Finds the columns: `None` (with the problems recorded) when a required
+/// one is missing.
+fn columns(ctx: &mut Ctx, table: &Table) -> Option<Columns> {
     let p = &mut ctx.problems;
-    let (Some(practice_col), Some(pcn_col), Some(registered_col), Some(weighted_col)) = (
+    let (Some(practice), Some(pcn), Some(registered), Some(weighted)) = (
         table.require(&["Practice Code"], p),
         table.require(&["PCN Code", "PCN_CODE"], p),
         table.require(&[REGISTERED], p),
         table.require(&WEIGHTED, p),
     ) else {
-        return (batch, None);
+        return None;
     };
-    let streams: Vec<(Col, &str)> = PCN_STREAMS
+    let streams = PCN_STREAMS
         .iter()
         .filter_map(|name| table.col(&[name]).map(|c| (c, *name)))
         .collect();
+    Some(Columns {
+        practice,
+        pcn,
+        registered,
+        weighted,
+        streams,
+    })
+}
+
+/// What the rows have given so far, and the counts the notes report.
+#[derive(Default)]
+struct Reading {
+    batch: FactBatch,
+    /// Each practice and the row it was first on.
+    seen: HashMap<PracticeCode, u64>,
+    /// Practices in no network, per `PCN Code` value.
+    without_network: BTreeMap<String, u64>,
+    /// Of those, the ones paid PCN streams.
+    without_network_paid: u64,
+    zero_registered: u64,
+    zero_weighted: u64,
+    /// Amounts with more than two decimal places.
+    rounded: u64,
+    /// Registered figures with a fraction.
+    rounded_lists: u64,
+    blank_figures: u64,
+}
+
+/// A row's cells, read.
+struct Row {
+    practice: Option<PracticeCode>,
+    pcn: Option<PcnCode>,
+    registered: Option<Decimal>,
+    weighted: Option<Decimal>,
+    /// The PCN streams paid (not zero), in pence.
+    amounts: Vec<(&'static str, i64)>,
+}
+
+pub(crate) fn read(ctx: &mut Ctx, table: &Table) -> (FactBatch, Option<NaiveDate>) {
+    let Some((year, as_at)) = year_and_date(ctx, table) else {
+        return (FactBatch::default(), None);
+    };
+    let Some(cols) = columns(ctx, table) else {
+        return (FactBatch::default(), None);
+    };
     let fy = year.to_string();
-    let mut seen: HashMap<PracticeCode, u64> = HashMap::new();
-    let mut without_network: BTreeMap<String, u64> = BTreeMap::new();
-    let mut without_network_paid: u64 = 0;
-    let (mut zero_registered, mut zero_weighted, mut rounded, mut rounded_lists) =
-        (0u64, 0u64, 0u64, 0u64);
-    let mut blank_figures = 0u64;
+    let mut reading = Reading::default();
     table.for_each(|row, rec| {
         ctx.tick();
         if !table.check_width(row, rec, &mut ctx.problems) {
             return true;
         }
+        let mut cells = reading.cells(ctx, &cols, row, rec);
+        let Some(practice) = cells.practice.take() else {
+            return true;
+        };
+        if let Some(first) = reading.seen.insert(practice.clone(), row) {
+            ctx.problems.cell(
+                row,
+                &cols.practice.name,
+                practice.as_str(),
+                format!("practice listed twice (first on row {first})"),
+            );
+            return true;
+        }
+        if let Some(network) = &cells.pcn {
+            reading.batch.observations.push(MembershipObservation {
+                practice: practice.clone(),
+                pcn: network.clone(),
+                as_at: year.start(),
+            });
+        }
+        if cells.pcn.is_none() {
+            reading.without_network(cell(rec, &cols.pcn), !cells.amounts.is_empty());
+        }
+        reading.patients(ctx, &cols, row, &practice, &cells, as_at);
+        for (stream, amount) in cells.amounts {
+            reading.batch.payment_actuals.push(PaymentActualFact {
+                practice: practice.clone(),
+                pcn: cells.pcn.clone(),
+                financial_year: fy.clone(),
+                stream: stream.to_string(),
+                amount,
+            });
+        }
+        true
+    });
+    reading.notes(ctx);
+    (reading.batch, Some(as_at))
+}
+
+impl Reading {
+    /// Reads a row's cells, recording the problems of each.
+    fn cells(&mut self, ctx: &mut Ctx, cols: &Columns, row: u64, rec: &StringRecord) -> Row {
         let practice = ctx.code(
             row,
-            &practice_col,
-            cell(rec, &practice_col),
+            &cols.practice,
+            cell(rec, &cols.practice),
             PracticeCode::parse,
         );
-        let raw_pcn = cell(rec, &pcn_col);
-        let pcn = network_code(raw_pcn);
+        let pcn = network_code(cell(rec, &cols.pcn));
         // A blank figure says nothing (the practice had no count recorded).
         let mut figure = |col: &Col| {
             let raw = cell(rec, col);
             if raw.is_empty() {
-                blank_figures = blank_figures.saturating_add(1);
+                self.blank_figures = self.blank_figures.saturating_add(1);
                 return None;
             }
             ctx.decimal(row, col, raw, false)
         };
-        let registered = figure(&registered_col);
-        let weighted = figure(&weighted_col);
+        let registered = figure(&cols.registered);
+        let weighted = figure(&cols.weighted);
+        let amounts = self.amounts(ctx, cols, row, rec);
+        Row {
+            practice,
+            pcn,
+            registered,
+            weighted,
+            amounts,
+        }
+    }
+
+    /// The PCN streams a row pays, in pence (a blank or zero amount is none).
+    fn amounts(
+        &mut self,
+        ctx: &mut Ctx,
+        cols: &Columns,
+        row: u64,
+        rec: &StringRecord,
+    ) -> Vec<(&'static str, i64)> {
         let mut amounts = Vec::new();
-        for (col, stream) in &streams {
+        for (col, stream) in &cols.streams {
             let raw = cell(rec, col);
             if raw.is_empty() {
                 continue;
@@ -656,7 +774,7 @@ pub(crate) fn read(ctx: &mut Ctx, table: &Table) -> (FactBatch, Option<NaiveDate
                 continue;
             };
             if pounds.round_dp(2) != pounds {
-                rounded = rounded.saturating_add(1);
+                self.rounded = self.rounded.saturating_add(1);
             }
             match pcn_core::money::Pence::from_pounds(pounds) {
                 Some(pence) if pence.0 != 0 => amounts.push((*stream, pence.0)),
@@ -664,45 +782,42 @@ pub(crate) fn read(ctx: &mut Ctx, table: &Table) -> (FactBatch, Option<NaiveDate
                 None => ctx.problems.cell(row, &col.name, raw, "amount too large"),
             }
         }
-        let Some(practice) = practice else {
-            return true;
+        amounts
+    }
+
+    /// Counts a practice with no network (`raw_pcn` is its `PCN Code`).
+    fn without_network(&mut self, raw_pcn: &str, paid: bool) {
+        let shown = if raw_pcn.is_empty() {
+            "(blank)"
+        } else {
+            raw_pcn
         };
-        if let Some(first) = seen.insert(practice.clone(), row) {
-            ctx.problems.cell(
-                row,
-                &practice_col.name,
-                practice.as_str(),
-                format!("practice listed twice (first on row {first})"),
-            );
-            return true;
+        *self.without_network.entry(shown.to_string()).or_default() += 1;
+        if paid {
+            self.without_network_paid = self.without_network_paid.saturating_add(1);
         }
-        if let Some(network) = &pcn {
-            batch.observations.push(MembershipObservation {
-                practice: practice.clone(),
-                pcn: network.clone(),
-                as_at: year.start(),
-            });
-        }
-        if pcn.is_none() {
-            let shown = if raw_pcn.is_empty() {
-                "(blank)"
-            } else {
-                raw_pcn
-            };
-            *without_network.entry(shown.to_string()).or_default() += 1;
-            if !amounts.is_empty() {
-                without_network_paid = without_network_paid.saturating_add(1);
-            }
-        }
-        match registered {
+    }
+
+    /// A practice's registered list (rounded to whole patients) and
+    /// weighted population, as facts; a zero is counted, not recorded.
+    fn patients(
+        &mut self,
+        ctx: &mut Ctx,
+        cols: &Columns,
+        row: u64,
+        practice: &PracticeCode,
+        cells: &Row,
+        as_at: NaiveDate,
+    ) {
+        match cells.registered {
             Some(v) if v > Decimal::ZERO => {
                 // Half away from zero (the figure is positive here).
                 let whole = (v + Decimal::new(5, 1)).floor();
                 if whole != v {
-                    rounded_lists = rounded_lists.saturating_add(1);
+                    self.rounded_lists = self.rounded_lists.saturating_add(1);
                 }
                 match u64::try_from(whole) {
-                    Ok(total) => batch.list_sizes.push(ListSizeFact {
+                    Ok(total) => self.batch.list_sizes.push(ListSizeFact {
                         practice: practice.clone(),
                         as_at,
                         sex: Sex::All,
@@ -711,71 +826,74 @@ pub(crate) fn read(ctx: &mut Ctx, table: &Table) -> (FactBatch, Option<NaiveDate
                     }),
                     Err(_) => ctx.problems.cell(
                         row,
-                        &registered_col.name,
+                        &cols.registered.name,
                         &v.to_string(),
                         "too large for a count of patients",
                     ),
                 }
             }
-            Some(_) => zero_registered = zero_registered.saturating_add(1),
+            Some(_) => self.zero_registered = self.zero_registered.saturating_add(1),
             None => {}
         }
-        match weighted {
-            Some(value) if value > Decimal::ZERO => batch.populations.push(PopulationFact {
+        match cells.weighted {
+            Some(value) if value > Decimal::ZERO => self.batch.populations.push(PopulationFact {
                 subject: PopulationSubject::Practice(practice.clone()),
                 kind: PopulationKind::Weighted,
                 as_at,
                 value,
             }),
-            Some(_) => zero_weighted = zero_weighted.saturating_add(1),
+            Some(_) => self.zero_weighted = self.zero_weighted.saturating_add(1),
             None => {}
         }
-        for (stream, amount) in amounts {
-            batch.payment_actuals.push(PaymentActualFact {
-                practice: practice.clone(),
-                pcn: pcn.clone(),
-                financial_year: fy.clone(),
-                stream: stream.to_string(),
-                amount,
-            });
+    }
+
+    /// The notes on what was counted, rounded or left out.
+    fn notes(&self, ctx: &mut Ctx) {
+        let Reading {
+            without_network,
+            without_network_paid,
+            zero_registered,
+            zero_weighted,
+            rounded,
+            rounded_lists,
+            blank_figures,
+            ..
+        } = self;
+        if !without_network.is_empty() {
+            let total: u64 = without_network.values().sum();
+            let values: Vec<String> = without_network
+                .iter()
+                .map(|(v, n)| format!("{v:?} ×{n}"))
+                .collect();
+            ctx.notes.push(format!(
+                "{total} practices have no network in the PCN Code column ({}); kept as practice \
+                 payments with no network ({without_network_paid} of them were paid PCN streams)",
+                values.join(", ")
+            ));
         }
-        true
-    });
-    if !without_network.is_empty() {
-        let total: u64 = without_network.values().sum();
-        let values: Vec<String> = without_network
-            .iter()
-            .map(|(v, n)| format!("{v:?} ×{n}"))
-            .collect();
-        ctx.notes.push(format!(
-            "{total} practices have no network in the PCN Code column ({}); kept as practice \
-             payments with no network ({without_network_paid} of them were paid PCN streams)",
-            values.join(", ")
-        ));
+        if *rounded_lists > 0 {
+            ctx.notes.push(format!(
+                "{rounded_lists} registered figures are quarterly means with a fraction; recorded \
+                 rounded to whole patients (half away from zero)"
+            ));
+        }
+        if *zero_registered > 0 || *zero_weighted > 0 {
+            ctx.notes.push(format!(
+                "{zero_registered} practices have no registered and {zero_weighted} no weighted \
+                 patients in the year (zero); no figure recorded for them"
+            ));
+        }
+        if *blank_figures > 0 {
+            ctx.notes.push(format!(
+                "{blank_figures} registered or weighted figures are blank; none recorded for them"
+            ));
+        }
+        if *rounded > 0 {
+            ctx.notes.push(format!(
+                "{rounded} amounts had more than two decimal places and were rounded to the penny"
+            ));
+        }
     }
-    if rounded_lists > 0 {
-        ctx.notes.push(format!(
-            "{rounded_lists} registered figures are quarterly means with a fraction; recorded \
-             rounded to whole patients (half away from zero)"
-        ));
-    }
-    if zero_registered > 0 || zero_weighted > 0 {
-        ctx.notes.push(format!(
-            "{zero_registered} practices have no registered and {zero_weighted} no weighted \
-             patients in the year (zero); no figure recorded for them"
-        ));
-    }
-    if blank_figures > 0 {
-        ctx.notes.push(format!(
-            "{blank_figures} registered or weighted figures are blank; none recorded for them"
-        ));
-    }
-    if rounded > 0 {
-        ctx.notes.push(format!(
-            "{rounded} amounts had more than two decimal places and were rounded to the penny"
-        ));
-    }
-    (batch, Some(as_at))
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use std::fmt::Write as _;
 
 use comfy_table::Cell;
-use pcn_core::funding::{LineStatus, NetworkPay, PayRun};
+use pcn_core::funding::{LineStatus, NetworkPay, PayRun, Statement};
 use pcn_core::money::Pence;
 use pcn_core::text::grouped;
 use pcn_export::words::*;
@@ -27,6 +27,21 @@ pub fn run_table(run: &PayRun) -> String {
 
 fn network_table(run: &PayRun, network: &NetworkPay) -> String {
     let s = &network.statement;
+    let notes = estimate_notes(s);
+    let mut out = statement_heading(run, s, &notes);
+    out.push_str(&lines_table(s, &notes));
+    out.push_str("\n\n");
+    out.push_str(&at_risk_words(network));
+    out.push_str(&totals_table(s));
+    out.push_str("\n\n");
+    out.push_str(&schedule_table(s));
+    out.push_str(&distribution_table(network));
+    out
+}
+
+/// The statement's heading: the network, its commissioner, payee and
+/// membership date, and the notes of any estimates the lines rest on.
+fn statement_heading(run: &PayRun, s: &Statement, notes: &[&str]) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -48,7 +63,6 @@ fn network_table(run: &PayRun, network: &NetworkPay) -> String {
             .unwrap_or_else(|| "not recorded".into()),
         run.membership_as_at
     );
-    let notes = estimate_notes(s);
     if !notes.is_empty() {
         let estimated = s.lines.iter().filter(|l| l.is_estimated()).count();
         let _ = writeln!(
@@ -61,7 +75,11 @@ fn network_table(run: &PayRun, network: &NetworkPay) -> String {
         }
     }
     out.push('\n');
+    out
+}
 
+/// One row per line of the statement, a line not computed shown as `—`.
+fn lines_table(s: &Statement, notes: &[&str]) -> String {
     let mut lines = table(&[
         "stream",
         "component",
@@ -93,12 +111,15 @@ fn network_table(run: &PayRun, network: &NetworkPay) -> String {
                 "—".to_string()
             }),
             Cell::new(status_words(&line.status)),
-            Cell::new(estimate_mark(line, &notes)),
+            Cell::new(estimate_mark(line, notes)),
         ]);
     }
-    out.push_str(&lines.to_string());
-    out.push_str("\n\n");
+    lines.to_string()
+}
 
+/// The conditions the network's payments are at risk on, if any.
+fn at_risk_words(network: &NetworkPay) -> String {
+    let mut out = String::new();
     for r in &network.at_risk {
         let _ = writeln!(
             out,
@@ -111,6 +132,12 @@ fn network_table(run: &PayRun, network: &NetworkPay) -> String {
             "The amounts below are what the DES provides once the conditions are met.\n\n",
         );
     }
+    out
+}
+
+/// The statement's totals: scheduled to the network and to practices,
+/// claimable and on achievement.
+fn totals_table(s: &Statement) -> String {
     let t = &s.totals;
     let mut totals = table(&["totals", "amount"]);
     for (label, amount) in [
@@ -124,29 +151,39 @@ fn network_table(run: &PayRun, network: &NetworkPay) -> String {
     ] {
         totals.add_row(vec![Cell::new(label), right(amount)]);
     }
-    out.push_str(&totals.to_string());
-    out.push_str("\n\n");
+    totals.to_string()
+}
 
+/// The scheduled lines combined month by month, with a total (nothing when
+/// no line is scheduled).
+fn schedule_table(s: &Statement) -> String {
     let schedule = combined_schedule(s);
-    if !schedule.is_empty() {
-        out.push_str("Monthly schedule (scheduled lines combined)\n");
-        let mut table_ = table(&["month", "pay date", "amount"]);
-        for (month, pay, amount) in &schedule {
-            table_.add_row(vec![
-                Cell::new(month_words(*month)),
-                Cell::new(pay),
-                right(amount),
-            ]);
-        }
-        table_.add_row(vec![
-            Cell::new("total"),
-            Cell::new(""),
-            right(schedule.iter().map(|(_, _, a)| *a).sum::<Pence>()),
-        ]);
-        out.push_str(&table_.to_string());
-        out.push_str("\n\n");
+    if schedule.is_empty() {
+        return String::new();
     }
+    let mut out = String::from("Monthly schedule (scheduled lines combined)\n");
+    let mut table_ = table(&["month", "pay date", "amount"]);
+    for (month, pay, amount) in &schedule {
+        table_.add_row(vec![
+            Cell::new(month_words(*month)),
+            Cell::new(pay),
+            right(amount),
+        ]);
+    }
+    table_.add_row(vec![
+        Cell::new("total"),
+        Cell::new(""),
+        right(schedule.iter().map(|(_, _, a)| *a).sum::<Pence>()),
+    ]);
+    out.push_str(&table_.to_string());
+    out.push_str("\n\n");
+    out
+}
 
+/// The distribution to member practices (their shares and the top-slice),
+/// or why none was made.
+fn distribution_table(network: &NetworkPay) -> String {
+    let mut out = String::new();
     if let Some(d) = &network.distribution {
         let _ = writeln!(
             out,

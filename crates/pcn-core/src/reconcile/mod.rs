@@ -75,7 +75,7 @@ use serde::Serialize;
 
 use crate::codes::{PcnCode, PracticeCode, SubIcbCode};
 use crate::facts::PaymentActualFact;
-use crate::funding::{Line, LineStatus, PayRun};
+use crate::funding::{Line, LineStatus, PayRun, Statement};
 use crate::money::Pence;
 use crate::rulebook::{Basis, FinancialYear, PaidTo};
 
@@ -491,6 +491,30 @@ pub struct NetworkReconciliation {
     pub items: Vec<Item>,
 }
 
+impl NetworkReconciliation {
+    /// A network with a statement this year, and its items.
+    fn with_statement(s: &Statement, items: Vec<Item>) -> Self {
+        NetworkReconciliation {
+            pcn: s.pcn.clone(),
+            name: s.name.clone(),
+            commissioner: s.commissioner.clone(),
+            in_statement: true,
+            items,
+        }
+    }
+
+    /// A network paid that has no statement this year.
+    fn without_statement(pcn: PcnCode, items: Vec<Item>) -> Self {
+        NetworkReconciliation {
+            pcn,
+            name: None,
+            commissioner: None,
+            in_statement: false,
+            items,
+        }
+    }
+}
+
 /// A payment no network could be given.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Unattributed {
@@ -761,28 +785,11 @@ pub fn reconcile_payments<'a>(
     let year = run.financial_year;
     let year_text = year.to_string();
     let mappings = published_columns(year);
-    let mut not_compared: BTreeMap<String, (Pence, String)> = BTreeMap::new();
-    let mut groups: Vec<Group> = Vec::new();
-    let mut group_of_column: HashMap<&str, usize> = HashMap::new();
-    for m in &mappings {
-        if !m.compared {
-            for c in m.columns {
-                not_compared
-                    .entry(c.to_string())
-                    .or_insert((Pence::ZERO, m.reason.to_string()));
-            }
-            continue;
-        }
-        let index = groups.len();
-        groups.push(Group {
-            label: m.label(),
-            streams: m.streams.iter().map(|s| s.to_string()).collect(),
-            optional: m.optional.iter().map(|s| s.to_string()).collect(),
-        });
-        for c in m.columns {
-            group_of_column.insert(c, index);
-        }
-    }
+    let Columns {
+        groups,
+        group_of_column,
+        mut not_compared,
+    } = Columns::of(&mappings);
     let practice_paid: BTreeSet<&str> = run
         .networks
         .iter()
@@ -790,44 +797,172 @@ pub fn reconcile_payments<'a>(
         .filter(|l| l.paid_to == PaidTo::Practice)
         .map(|l| l.stream_id.as_str())
         .collect();
+    let attribute = Attribute::new(run, &groups, &group_of_column, &practice_paid);
+    let (mut paid, unattributed) = attribute.paid(
+        actuals
+            .into_iter()
+            .filter(|f| f.financial_year == year_text),
+        &mut not_compared,
+    );
 
-    // Who is a member of, and payee for, which networks.
-    let mut member_of: HashMap<&PracticeCode, Vec<&PcnCode>> = HashMap::new();
-    let mut payee_of: HashMap<&PracticeCode, &PcnCode> = HashMap::new();
-    let mut members: HashMap<&PcnCode, BTreeSet<&PracticeCode>> = HashMap::new();
+    let mut networks = Vec::new();
+    let no_alternatives = Vec::new();
     for n in &run.networks {
-        let pcn = &n.statement.pcn;
-        for m in &n.members {
-            member_of.entry(&m.code).or_default().push(pcn);
-            members.entry(pcn).or_default().insert(&m.code);
+        let s = &n.statement;
+        let alternatives = options.alternatives.get(&s.pcn).unwrap_or(&no_alternatives);
+        let mut items = statement_items(s, &groups, &mut paid, alternatives, options);
+        paid_outside_file(&mut items, &practice_paid);
+        networks.push(NetworkReconciliation::with_statement(s, items));
+    }
+    networks.extend(without_statement(paid, &groups, options));
+    finish(
+        year,
+        "payments file",
+        networks,
+        unattributed,
+        not_published(run, &mappings),
+        not_compared
+            .into_iter()
+            .map(|(c, (amount, why))| (c, amount, why))
+            .collect(),
+    )
+}
+
+/// The year's published columns: the groups compared, the group of each
+/// column, and the columns not compared (with what they hold and why).
+struct Columns {
+    groups: Vec<Group>,
+    group_of_column: HashMap<&'static str, usize>,
+    not_compared: BTreeMap<String, (Pence, String)>,
+}
+
+impl Columns {
+    fn of(mappings: &[&'static PublishedColumn]) -> Columns {
+        let mut columns = Columns {
+            groups: Vec::new(),
+            group_of_column: HashMap::new(),
+            not_compared: BTreeMap::new(),
+        };
+        for m in mappings {
+            if !m.compared {
+                for c in m.columns {
+                    columns
+                        .not_compared
+                        .entry(c.to_string())
+                        .or_insert((Pence::ZERO, m.reason.to_string()));
+                }
+                continue;
+            }
+            let index = columns.groups.len();
+            columns.groups.push(Group {
+                label: m.label(),
+                streams: m.streams.iter().map(|s| s.to_string()).collect(),
+                optional: m.optional.iter().map(|s| s.to_string()).collect(),
+            });
+            for c in m.columns {
+                columns.group_of_column.insert(c, index);
+            }
         }
-        if let Some(p) = &n.statement.payee {
-            payee_of.insert(p, pcn);
+        columns
+    }
+}
+
+/// Payments per network and group, with their recipients.
+type Paid = BTreeMap<(PcnCode, usize), Vec<Recipient>>;
+
+/// Who is a member of, and payee for, which networks: what a payment is
+/// given to a network by.
+struct Attribute<'a> {
+    groups: &'a [Group],
+    group_of_column: &'a HashMap<&'static str, usize>,
+    /// Streams paid to practices.
+    practice_paid: &'a BTreeSet<&'a str>,
+    member_of: HashMap<&'a PracticeCode, Vec<&'a PcnCode>>,
+    payee_of: HashMap<&'a PracticeCode, &'a PcnCode>,
+    members: HashMap<&'a PcnCode, BTreeSet<&'a PracticeCode>>,
+}
+
+impl<'a> Attribute<'a> {
+    fn new(
+        run: &'a PayRun,
+        groups: &'a [Group],
+        group_of_column: &'a HashMap<&'static str, usize>,
+        practice_paid: &'a BTreeSet<&'a str>,
+    ) -> Self {
+        let mut a = Attribute {
+            groups,
+            group_of_column,
+            practice_paid,
+            member_of: HashMap::new(),
+            payee_of: HashMap::new(),
+            members: HashMap::new(),
+        };
+        for n in &run.networks {
+            let pcn = &n.statement.pcn;
+            for m in &n.members {
+                a.member_of.entry(&m.code).or_default().push(pcn);
+                a.members.entry(pcn).or_default().insert(&m.code);
+            }
+            if let Some(p) = &n.statement.payee {
+                a.payee_of.insert(p, pcn);
+            }
         }
+        a
     }
 
-    // Paid, per (network, group), with recipients.
-    let mut paid: BTreeMap<(PcnCode, usize), Vec<Recipient>> = BTreeMap::new();
-    let mut unattributed: Vec<Unattributed> = Vec::new();
-    for fact in actuals
-        .into_iter()
-        .filter(|f| f.financial_year == year_text)
-    {
-        let Some(&group) = group_of_column.get(fact.stream.as_str()) else {
-            if let Some(entry) = not_compared.get_mut(&fact.stream) {
-                entry.0 += Pence(fact.amount);
+    /// The year's payments per network and group, and those no network
+    /// could be given; a column not compared adds to its total.
+    fn paid<'f>(
+        &self,
+        actuals: impl Iterator<Item = &'f PaymentActualFact>,
+        not_compared: &mut BTreeMap<String, (Pence, String)>,
+    ) -> (Paid, Vec<Unattributed>) {
+        let mut paid = Paid::new();
+        let mut unattributed: Vec<Unattributed> = Vec::new();
+        for fact in actuals {
+            let Some(&group) = self.group_of_column.get(fact.stream.as_str()) else {
+                if let Some(entry) = not_compared.get_mut(&fact.stream) {
+                    entry.0 += Pence(fact.amount);
+                }
+                continue;
+            };
+            let Some((pcn, attributed_by)) = self.target(fact, group) else {
+                unattributed.push(Unattributed {
+                    practice: fact.practice.clone(),
+                    group: self.groups[group].label.clone(),
+                    amount: Pence(fact.amount),
+                });
+                continue;
+            };
+            let member = self
+                .members
+                .get(&pcn)
+                .is_some_and(|m| m.contains(&fact.practice));
+            let recipients = paid.entry((pcn, group)).or_default();
+            match recipients.iter_mut().find(|r| r.practice == fact.practice) {
+                Some(r) => r.amount += Pence(fact.amount),
+                None => recipients.push(Recipient {
+                    practice: fact.practice.clone(),
+                    amount: Pence(fact.amount),
+                    member,
+                    attributed_by,
+                }),
             }
-            continue;
-        };
-        let practice_stream = groups[group]
+        }
+        (paid, unattributed)
+    }
+
+    /// The network a payment of a group goes to, and why.
+    fn target(&self, fact: &PaymentActualFact, group: usize) -> Option<(PcnCode, Attribution)> {
+        let practice_stream = self.groups[group]
             .streams
             .iter()
-            .any(|s| practice_paid.contains(s.as_str()));
+            .any(|s| self.practice_paid.contains(s.as_str()));
         // Streams paid to practices go to the networks the practice is a
         // member of in the statements (the first, when the file's network is
         // not among them); network streams to the file's network.
-        let target: Option<(PcnCode, Attribution)> = if practice_stream {
-            let networks = member_of.get(&fact.practice);
+        if practice_stream {
+            let networks = self.member_of.get(&fact.practice);
             match (networks, &fact.pcn) {
                 (Some(list), Some(p)) if list.contains(&p) => {
                     Some((p.clone(), Attribution::PcnColumn))
@@ -841,96 +976,84 @@ pub fn reconcile_payments<'a>(
         } else {
             match &fact.pcn {
                 Some(p) => Some((p.clone(), Attribution::PcnColumn)),
-                None => payee_of
+                None => self
+                    .payee_of
                     .get(&fact.practice)
                     .map(|p| ((*p).clone(), Attribution::Payee))
-                    .or_else(|| match member_of.get(&fact.practice).map(Vec::as_slice) {
-                        Some([only]) => Some(((*only).clone(), Attribution::Membership)),
-                        _ => None,
-                    }),
+                    .or_else(
+                        || match self.member_of.get(&fact.practice).map(Vec::as_slice) {
+                            Some([only]) => Some(((*only).clone(), Attribution::Membership)),
+                            _ => None,
+                        },
+                    ),
             }
-        };
-        let Some((pcn, attributed_by)) = target else {
-            unattributed.push(Unattributed {
-                practice: fact.practice.clone(),
-                group: groups[group].label.clone(),
-                amount: Pence(fact.amount),
-            });
-            continue;
-        };
-        let member = members
-            .get(&pcn)
-            .is_some_and(|m| m.contains(&fact.practice));
-        let recipients = paid.entry((pcn, group)).or_default();
-        match recipients.iter_mut().find(|r| r.practice == fact.practice) {
-            Some(r) => r.amount += Pence(fact.amount),
-            None => recipients.push(Recipient {
-                practice: fact.practice.clone(),
-                amount: Pence(fact.amount),
-                member,
-                attributed_by,
-            }),
         }
     }
+}
 
-    let mut networks = Vec::new();
-    let mut seen: BTreeSet<PcnCode> = BTreeSet::new();
-    let no_alternatives = Vec::new();
-    for n in &run.networks {
-        let s = &n.statement;
-        seen.insert(s.pcn.clone());
-        let alternatives = options.alternatives.get(&s.pcn).unwrap_or(&no_alternatives);
-        let mut items = Vec::new();
-        for (index, group) in groups.iter().enumerate() {
-            let lines: Vec<&Line> = s
-                .lines
-                .iter()
-                .filter(|l| {
-                    group.streams.iter().any(|s| s == l.stream_id.as_str())
-                        || group.optional.iter().any(|s| s == l.stream_id.as_str())
-                })
-                .collect();
-            let recipients = paid.remove(&(s.pcn.clone(), index)).unwrap_or_default();
-            if lines.is_empty() && recipients.is_empty() {
-                continue;
-            }
-            let amount = recipients.iter().map(|r| r.amount).sum();
-            items.push(item(
-                group,
-                &lines,
-                amount,
-                recipients,
-                Vec::new(),
-                alternatives,
-                options,
-            ));
-        }
-        // A network with no network stream anywhere in the file was paid
-        // outside it: say so rather than "not paid".
-        let network_groups = |i: &Item| {
-            !i.streams
-                .iter()
-                .any(|id| practice_paid.contains(id.as_str()))
-        };
-        if !items
+/// A network's items: each group its statement owes or it was paid
+/// (taken out of `paid`).
+fn statement_items(
+    s: &Statement,
+    groups: &[Group],
+    paid: &mut Paid,
+    alternatives: &[AlternativeBasis],
+    options: &ReconcileOptions,
+) -> Vec<Item> {
+    let mut items = Vec::new();
+    for (index, group) in groups.iter().enumerate() {
+        let lines: Vec<&Line> = s
+            .lines
             .iter()
-            .any(|i| network_groups(i) && i.paid != Pence::ZERO)
-        {
-            for i in items.iter_mut().filter(|i| network_groups(i)) {
-                if i.cause == Cause::NotPaid {
-                    i.cause = Cause::NotInPaymentsFile;
-                }
+            .filter(|l| {
+                group.streams.iter().any(|s| s == l.stream_id.as_str())
+                    || group.optional.iter().any(|s| s == l.stream_id.as_str())
+            })
+            .collect();
+        let recipients = paid.remove(&(s.pcn.clone(), index)).unwrap_or_default();
+        if lines.is_empty() && recipients.is_empty() {
+            continue;
+        }
+        let amount = recipients.iter().map(|r| r.amount).sum();
+        items.push(item(
+            group,
+            &lines,
+            amount,
+            recipients,
+            Vec::new(),
+            alternatives,
+            options,
+        ));
+    }
+    items
+}
+
+/// A network with no network stream anywhere in the file was paid outside
+/// it: say so rather than "not paid".
+fn paid_outside_file(items: &mut [Item], practice_paid: &BTreeSet<&str>) {
+    let network_groups = |i: &Item| {
+        !i.streams
+            .iter()
+            .any(|id| practice_paid.contains(id.as_str()))
+    };
+    if !items
+        .iter()
+        .any(|i| network_groups(i) && i.paid != Pence::ZERO)
+    {
+        for i in items.iter_mut().filter(|i| network_groups(i)) {
+            if i.cause == Cause::NotPaid {
+                i.cause = Cause::NotInPaymentsFile;
             }
         }
-        networks.push(NetworkReconciliation {
-            pcn: s.pcn.clone(),
-            name: s.name.clone(),
-            commissioner: s.commissioner.clone(),
-            in_statement: true,
-            items,
-        });
     }
-    // Networks paid that have no statement.
+}
+
+/// Networks paid that have no statement.
+fn without_statement(
+    paid: Paid,
+    groups: &[Group],
+    options: &ReconcileOptions,
+) -> Vec<NetworkReconciliation> {
     let mut orphans: BTreeMap<PcnCode, Vec<Item>> = BTreeMap::new();
     for ((pcn, index), recipients) in paid {
         let amount = recipients.iter().map(|r| r.amount).sum();
@@ -940,19 +1063,19 @@ pub fn reconcile_payments<'a>(
             amount,
             recipients,
             Vec::new(),
-            &no_alternatives,
+            &[],
             options,
         ));
     }
-    for (pcn, items) in orphans {
-        networks.push(NetworkReconciliation {
-            pcn,
-            name: None,
-            commissioner: None,
-            in_statement: false,
-            items,
-        });
-    }
+    orphans
+        .into_iter()
+        .map(|(pcn, items)| NetworkReconciliation::without_statement(pcn, items))
+        .collect()
+}
+
+/// The streams scheduled in the run that no published column holds this
+/// year, in the order first met.
+fn not_published(run: &PayRun, mappings: &[&PublishedColumn]) -> Vec<String> {
     let published: BTreeSet<&str> = mappings
         .iter()
         .flat_map(|m| m.streams.iter().chain(m.optional.iter()).copied())
@@ -966,17 +1089,7 @@ pub fn reconcile_payments<'a>(
             not_published.push(l.stream_id.to_string());
         }
     }
-    finish(
-        year,
-        "payments file",
-        networks,
-        unattributed,
-        not_published,
-        not_compared
-            .into_iter()
-            .map(|(c, (amount, why))| (c, amount, why))
-            .collect(),
-    )
+    not_published
 }
 
 /// Reconciles a year's payment run with networks' remittances, per stream
@@ -1046,13 +1159,7 @@ pub fn reconcile_remittances(
                 options,
             ));
         }
-        networks.push(NetworkReconciliation {
-            pcn: s.pcn.clone(),
-            name: s.name.clone(),
-            commissioner: s.commissioner.clone(),
-            in_statement: true,
-            items,
-        });
+        networks.push(NetworkReconciliation::with_statement(s, items));
     }
     for (pcn, streams) in &by_network {
         if payees.contains_key(pcn) {
@@ -1076,13 +1183,10 @@ pub fn reconcile_remittances(
                 options,
             ));
         }
-        networks.push(NetworkReconciliation {
-            pcn: (*pcn).clone(),
-            name: None,
-            commissioner: None,
-            in_statement: false,
+        networks.push(NetworkReconciliation::without_statement(
+            (*pcn).clone(),
             items,
-        });
+        ));
     }
     finish(
         year,
