@@ -48,6 +48,14 @@ impl App {
         file_name: &str,
         actor: &str,
     ) -> Result<FileOutcome> {
+        // Service records are checked against the registry and the roster
+        // before anything is written: the file is refused whole.
+        if let Some(e) = self
+            .check_services(file_name, &parsed.facts.services)
+            .await?
+        {
+            return Ok(FileOutcome::Refused(e));
+        }
         let import = NewImport {
             sha256: &parsed.sha256,
             file_name,

@@ -9,6 +9,9 @@
 //! - [`arrs`]: posts, terms, payroll actuals, claims, a network's ARRS year,
 //!   plans and the national report;
 //! - [`imports`]: read an official file and write it in one transaction;
+//! - [`services`]: what networks must deliver and whether they do and can:
+//!   a network's services, a commissioner's view, what-ifs, requirements,
+//!   rounds, care plans, sessions and care home alignments;
 //! - [`accounts`]: the web app's accounts and password hashing;
 //! - [`rules`]: the rulebook, built in or from a folder.
 //!
@@ -25,6 +28,7 @@ pub mod imports;
 pub mod pay;
 pub mod registry;
 pub mod rules;
+pub mod services;
 
 mod error;
 

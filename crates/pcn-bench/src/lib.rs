@@ -1,6 +1,7 @@
 //! `pcn bench`: times the national import into a fresh SQLite database, the
-//! national `pcn check`, a national payment run and its export, and the ARRS
-//! year of every network, on the real files, and prints the median of several
+//! national `pcn check`, a national payment run and its export, the ARRS
+//! year of every network and the services view of every network, on the
+//! real files, and prints the median of several
 //! runs (these machines are noisy: compare ratios, not single runs).
 //! `pcn bench --web` load-tests the web app on the national database.
 //!
@@ -8,6 +9,7 @@
 //! generator and its HTTP client stay out of the production binary.
 
 mod load;
+mod services;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -126,6 +128,10 @@ struct Samples {
     networks_paid: usize,
     claim_lines: usize,
     roster_networks: usize,
+    services_import: Vec<Duration>,
+    services_view: Vec<Duration>,
+    services_view_without_lines: Vec<Duration>,
+    services: services::ServicesRun,
 }
 
 pub async fn run(args: BenchArgs) -> Result<ExitCode> {
@@ -196,7 +202,15 @@ async fn one_run(args: &BenchArgs, path: &Path, counted: bool, s: &mut Samples) 
     .await?;
     keep(&mut s.whole_check, d);
     pay_run(&registry, counted, s)?;
-    arrs_year(args, path, counted, s).await
+    let (posts, lines) = arrs_year(args, path, counted, s).await?;
+    let run = services::run(&args.data, path, &posts, &lines).await?;
+    if counted {
+        s.services_import.push(run.import);
+        s.services_view.push(run.view);
+        s.services_view_without_lines.push(run.view_without_lines);
+    }
+    s.services = run;
+    Ok(())
 }
 
 /// A national payment run: every network, every stream, distribution to practices.
@@ -231,8 +245,14 @@ fn pay_run(registry: &Registry, counted: bool, s: &mut Samples) -> Result<()> {
 }
 
 /// ARRS: seed every network's roster from the workforce census, load it, and
-/// work out a year of monthly claims and each network's budget.
-async fn arrs_year(args: &BenchArgs, path: &Path, counted: bool, s: &mut Samples) -> Result<()> {
+/// work out a year of monthly claims and each network's budget. Returns the
+/// rosters and the claim lines (the services view reuses them).
+async fn arrs_year(
+    args: &BenchArgs,
+    path: &Path,
+    counted: bool,
+    s: &mut Samples,
+) -> Result<(Vec<pcn_core::arrs::Post>, Vec<pcn_core::arrs::MonthClaim>)> {
     let workforce = args
         .data
         .join("nhsd-pcn-workforce-2026-06/pcn-workforce-individual-level-2026-06.csv.gz");
@@ -271,7 +291,7 @@ async fn arrs_year(args: &BenchArgs, path: &Path, counted: bool, s: &mut Samples
         s.roster_load.push(loaded);
         s.claims_year.push(claimed);
     }
-    Ok(())
+    Ok((posts, lines))
 }
 
 fn report(args: &BenchArgs, runs: usize, s: Samples) {
@@ -312,6 +332,24 @@ fn report(args: &BenchArgs, runs: usize, s: Samples) {
                 s.roster_networks, s.claim_lines
             ),
             s.claims_year,
+        ),
+        (
+            format!(
+                "services: import {} care homes, {} rounds and {} sessions, checked against registry and roster",
+                s.services.homes, s.services.rounds, s.services.sessions
+            ),
+            s.services_import,
+        ),
+        (
+            format!(
+                "services: the view of every network, 4 weeks ({} networks, {} short of staff), reusing the claim lines",
+                s.services.networks, s.services.short_of_staff
+            ),
+            s.services_view,
+        ),
+        (
+            "services: the same view working the claim lines out again".into(),
+            s.services_view_without_lines,
         ),
     ] {
         println!("  {label}: {}", ms(median(samples)));

@@ -90,6 +90,14 @@ pub enum Command {
     /// budget against the ARRS Sum, hiring what-ifs, the national picture.
     #[command(subcommand)]
     Arrs(crate::arrs::ArrsCommand),
+    /// The services networks must deliver (care homes, enhanced access, the
+    /// other specifications) and whether they do and can: requirements,
+    /// compliance, capacity, what-ifs.
+    #[command(subcommand)]
+    Services(crate::services::ServicesCommand),
+    /// Care homes: align a home to a network.
+    #[command(subcommand, name = "care-home")]
+    CareHome(crate::services::CareHomeCommand),
     /// Time the national import, check and payment run on the real files
     /// (built with the `bench` feature).
     #[cfg(feature = "bench")]
@@ -320,6 +328,8 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
         } => crate::demo::run(&ctx, &demo_database, !no_serve, listen, password).await,
         Command::Pay(args) => crate::pay::run(&ctx, *args).await,
         Command::Arrs(command) => crate::arrs::run(&ctx, command).await,
+        Command::Services(command) => crate::services::run(&ctx, command).await,
+        Command::CareHome(command) => crate::services::run_care_home(&ctx, command).await,
         #[cfg(feature = "bench")]
         Command::Bench(args) => pcn_bench::run(args).await,
         Command::Serve(args) => crate::serve::run(&ctx, args).await,

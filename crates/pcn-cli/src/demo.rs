@@ -4,7 +4,7 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
-use pcn_app::demo::{add_demo_accounts_and_posts, write_demo, DEMO_ACCOUNTS};
+use pcn_app::demo::{add_demo_accounts_and_posts, add_demo_services, write_demo, DEMO_ACCOUNTS};
 use pcn_app::App;
 use pcn_core::checks::{self, CheckConfig, Scope as CheckScope};
 use pcn_core::demo::demo_dates;
@@ -48,6 +48,7 @@ pub async fn run(
     };
     let app = build(ctx, path).await?;
     add_demo_accounts_and_posts(&app, &ctx.actor, &password).await?;
+    add_demo_services(&app, &ctx.actor).await?;
     let registry = app.registry().await?;
     let (_, july) = demo_dates();
     let report = checks::run(
@@ -62,7 +63,7 @@ pub async fn run(
     print!("{}", crate::render::check::check_table(&report));
     let db = path.display();
     println!(
-        "\nTry next:\n  pcn --database {db} network list --as-at {july}\n  pcn --database {db} network show U90007 --as-at {july}\n  pcn --database {db} practice Z90010 --as-at {july}\n  pcn --database {db} check --as-at {july} --severity error --format csv\n  pcn --database {db} network set U90009 --clinical-director \"Dr New\" --effective-from 2026-07-01\n  pcn --database {db} pay --year 2026-27 --pcn U90001\n  pcn --database {db} pay --year 2026-27 --pcn U90001 --explain enhanced-access\n  pcn --database {db} pay --year 2026-27 --format xlsx --out demo-pay.xlsx"
+        "\nTry next:\n  pcn --database {db} network list --as-at {july}\n  pcn --database {db} network show U90007 --as-at {july}\n  pcn --database {db} practice Z90010 --as-at {july}\n  pcn --database {db} check --as-at {july} --severity error --format csv\n  pcn --database {db} network set U90009 --clinical-director \"Dr New\" --effective-from 2026-07-01\n  pcn --database {db} pay --year 2026-27 --pcn U90001\n  pcn --database {db} pay --year 2026-27 --pcn U90001 --explain enhanced-access\n  pcn --database {db} pay --year 2026-27 --format xlsx --out demo-pay.xlsx\n  pcn --database {db} services show --pcn U90005 --from 2026-05-25 --to 2026-06-28\n  pcn --database {db} services commissioner Z2B --from 2026-05-25 --to 2026-06-28"
     );
     let Some(listener) = listener else {
         app.close().await;

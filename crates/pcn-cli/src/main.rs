@@ -15,6 +15,7 @@ mod output;
 mod pay;
 mod render;
 mod serve;
+mod services;
 mod user;
 
 use std::process::ExitCode;

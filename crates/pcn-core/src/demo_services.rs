@@ -26,6 +26,16 @@ use crate::services::{
 /// The network that falls short.
 pub const SHORT_NETWORK: &str = "U90005";
 
+/// Town Central's (U90001) community partner, which employs its paramedic,
+/// so the partner is seen delivering rounds and evening sessions.
+pub const COMMUNITY_PARTNER: &str = "Demo Vale Community Health Services";
+
+/// Town Central's voluntary partner, which employs no post on the roster.
+pub const VOLUNTARY_PARTNER: &str = "Demo Vale Carers Link";
+
+/// The network whose partners the demo records.
+pub const PARTNERED_NETWORK: &str = "U90001";
+
 fn date(y: i32, m: u32, d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, d).unwrap_or_default()
 }
@@ -75,7 +85,7 @@ fn demo_post(
 /// The demo's service posts, ids from 1001: for each network a salaried GP
 /// (funded by the practices, so "other"), a clinical pharmacist and a
 /// paramedic through the ARRS; East Villages has no GP and a part-time
-/// paramedic.
+/// paramedic; Town Central's paramedic is employed by its community partner.
 pub fn demo_service_posts(facts: &FactBatch) -> Vec<Post> {
     let mut out = Vec::new();
     let mut id = 1000;
@@ -106,15 +116,11 @@ pub fn demo_service_posts(facts: &FactBatch) -> Vec<Post> {
             48_526,
         ));
         let wte = if code == SHORT_NETWORK { "0.6" } else { "1" };
-        out.push(demo_post(
-            next(),
-            code,
-            "paramedic",
-            Funding::Arrs,
-            "7",
-            wte,
-            47_810,
-        ));
+        let mut paramedic = demo_post(next(), code, "paramedic", Funding::Arrs, "7", wte, 47_810);
+        if code == PARTNERED_NETWORK {
+            paramedic.employer = Employer::Provider(COMMUNITY_PARTNER.to_string());
+        }
+        out.push(paramedic);
     }
     out
 }

@@ -1,6 +1,7 @@
 //! Files for finance systems and spreadsheets, shared by the command line and
 //! the web app: a payment run as CSV, JSON or an XLSX workbook and one line
-//! explained in words; an ARRS claim schedule; a commissioner's networks.
+//! explained in words; an ARRS claim schedule; a commissioner's networks;
+//! services (a network's weeks, a commissioner's compliance, requirements).
 //!
 //! Rules every export keeps:
 //! - money is exact: CSV carries integer pence and exact pounds formatted
@@ -21,6 +22,7 @@ pub mod csv;
 pub mod fixtures;
 pub mod networks;
 pub mod pay;
+pub mod services;
 pub mod words;
 pub mod xlsx;
 

@@ -1,6 +1,7 @@
 //! The import log and writing an import: the log row, the registry's facts
 //! (practices, networks, memberships, list sizes), the funding inputs, the
-//! census's roster and governance facts, all in one transaction.
+//! census's roster, governance facts and service records, all in one
+//! transaction.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use pcn_core::facts::*;
@@ -93,10 +94,7 @@ impl Store {
     ) -> Result<ImportOutcome> {
         // Facts the store has no table for yet are refused before anything
         // is written, so the file is not logged as imported without them.
-        if !facts.appointments.is_empty()
-            || !facts.national_appointments.is_empty()
-            || !facts.services.is_empty()
-        {
+        if !facts.appointments.is_empty() || !facts.national_appointments.is_empty() {
             return Err(crate::Error::Invalid(format!(
                 "{} holds {} facts, which this version of pcn cannot store yet; nothing was written",
                 import.file_name,
@@ -130,6 +128,7 @@ impl Store {
         crate::funding::write_funding_inputs(&mut w, id, facts).await?;
         crate::census::seed_census(&mut w, id, &facts.workforce, rulebook).await?;
         crate::governance::write_governance(&mut w, Some(id), &facts.governance).await?;
+        crate::services::write_services(&mut w, id, facts).await?;
         w.audit(
             AuditChange::new("import", "file", import.file_name)
                 .after(Some(format!("{} facts", facts.len())))

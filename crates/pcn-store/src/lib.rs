@@ -20,7 +20,9 @@
 //! `imports` (the import log and the registry's facts), `registry` (reading
 //! the facts back, with `cache`), `funding` (the funding engine's inputs),
 //! `governance`, `agreements` (distribution agreements and assessments),
-//! `arrs` and `census` (the ARRS roster), `web` (accounts and sessions),
+//! `arrs` and `census` (the ARRS roster), `services` (rounds, care plans,
+//! access sessions, care home alignments entered one at a time), `web`
+//! (accounts and sessions),
 //! `login` (throttling),
 //! `audit`, and the shared `write` (transactions, inserts) and `rows`
 //! (typed getters).
@@ -40,6 +42,7 @@ mod login;
 mod open;
 mod registry;
 mod rows;
+mod services;
 mod web;
 mod write;
 
@@ -68,7 +71,7 @@ pub struct Store {
 }
 
 /// The tables of facts and logs (`registry_cache` is derived, so not listed).
-const TABLES: [&str; 23] = [
+const TABLES: [&str; 27] = [
     "import_log",
     "practice_fact",
     "network_fact",
@@ -84,6 +87,10 @@ const TABLES: [&str; 23] = [
     "distribution_agreement",
     "assessment",
     "payment_actual",
+    "care_home_round",
+    "care_plan",
+    "access_session",
+    "care_home_alignment_entry",
     "arrs_post",
     "arrs_terms",
     "arrs_cost",

@@ -8,6 +8,8 @@
 //! - `pages` (HTML) and `api` (JSON, with `/api/openapi.json`) share `views`.
 //! - `imports`: upload, preview, commit.
 //! - `charts`: SVG drawn on the server.
+//! - `services`: a network's services, a commissioner's compliance, the
+//!   forms that record rounds, care plans, sessions and alignments.
 //!
 //! Every route that shows or changes an organisation's data asks
 //! `pcn_core::access::allows` through [`guard`]; a refusal is answered 403
@@ -22,6 +24,7 @@ pub mod guard;
 pub mod imports;
 pub mod layout;
 pub mod pages;
+pub mod services;
 pub mod state;
 pub mod views;
 
@@ -114,6 +117,7 @@ pub fn router(state: AppState) -> Router {
         .route("/networks/{code}/arrs", get(pages::arrs_page))
         .route("/networks/{code}/arrs/posts", post(pages::arrs_add))
         .route("/networks/{code}/arrs/posts/{id}/end", post(pages::arrs_end))
+        .merge(services::router())
         .route("/practices/{code}", get(pages::practice))
         .route("/audit", get(pages::audit))
         .route("/imports", get(imports::page).post(imports::upload))

@@ -420,6 +420,7 @@ pub async fn commissioner(
                 a #networks-xlsx href=(format!("/commissioners/{code}/networks.xlsx")) { "XLSX" }
                 " "
                 a #networks-csv href=(format!("/commissioners/{code}/networks.csv")) { "CSV" }
+                " · " a #services-link href=(format!("/commissioners/{code}/services")) { "Services: every network's compliance" }
             }
             p.muted { "Registry as at " (data.as_at) "; payments for " (year) "." }
             div.grid2 {
@@ -557,6 +558,7 @@ pub async fn network(
             p.muted {
                 "Commissioner " @if let Some(c) = &n.commissioner { a href=(format!("/commissioners/{c}")) { (c) } } @else { "unknown" }
                 " · " (thousands(n.list_size)) " registered patients · " (n.members.len()) " member practices · as at " (data.as_at)
+                " · " a #services-link href=(format!("/networks/{}/services", n.code)) { "Services" }
             }
             div.grid2 {
                 section.card #governance {

@@ -5,3 +5,4 @@ pub mod arrs;
 pub mod check;
 pub mod network;
 pub mod pay;
+pub mod services;

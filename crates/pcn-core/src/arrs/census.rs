@@ -381,4 +381,3 @@ mod tests {
         assert_eq!(seed(None, &[], &[]).unwrap_err(), SeedError::NoRecords);
     }
 }
-

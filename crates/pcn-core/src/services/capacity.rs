@@ -35,11 +35,13 @@ use serde::Serialize;
 
 use super::calendar::Week;
 use super::costs::PostCosts;
-use crate::arrs::Post;
+use crate::arrs::{validate_post, ArrsError, Employer, Funding, Hire, Origin, Post, Terms};
 use crate::codes::PcnCode;
 use crate::funding::{LineStatus, Statement};
 use crate::money::Pence;
-use crate::rulebook::{assumption_ids as ids, Basis, Measure, ServiceRules};
+use crate::rulebook::{
+    assumption_ids as ids, Basis, FinancialYear, Measure, Region, Rulebook, ServiceRules,
+};
 
 /// What a network brings to a week.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -538,4 +540,50 @@ pub fn what_if(
     all.extend(added.iter().cloned());
     let after = capacity(rules, n, &all, costs_after, income_of);
     WhatIf { before, after }
+}
+
+/// A post to try in a services what-if: a role of the year's ARRS, built
+/// as `pcn arrs plan` builds it ([`Hire::to_post`]); or a role outside the
+/// ARRS that the year's services rules name (`other_roles`: a GP, a
+/// practice nurse), funded otherwise and costed from the salary given
+/// (without one its hours count and its cost is unknown).
+pub fn planned_post(
+    rb: &Rulebook,
+    hire: &Hire,
+    pcn: PcnCode,
+    id: i64,
+    region: Region,
+) -> Result<Post, ArrsError> {
+    let fy = FinancialYear::containing(hire.from);
+    let other = rb.financial_year(fy).ok().and_then(|y| {
+        let role = hire.role.trim().to_ascii_lowercase();
+        y.services.other_roles.iter().find(|r| **r == role).cloned()
+    });
+    let Some(role) = other else {
+        return hire.to_post(rb, pcn, id, region);
+    };
+    let post = Post {
+        id,
+        pcn,
+        person: format!("planned-{}", -id),
+        name: None,
+        role,
+        employer: Employer::Network,
+        funding: Funding::Other,
+        region: hire.region.unwrap_or(region),
+        start: hire.from,
+        end: hire.to,
+        terms: vec![Terms {
+            effective_from: hire.from,
+            band: hire.band.clone().unwrap_or_else(|| "other".into()),
+            wte: hire.wte,
+            salary: hire.salary,
+            on_costs: None,
+            levy: false,
+            recorded: 0,
+        }],
+        origin: Origin::Entered,
+    };
+    validate_post(rb, &post)?;
+    Ok(post)
 }
