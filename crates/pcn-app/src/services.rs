@@ -240,6 +240,21 @@ fn run_for(
     }
 }
 
+/// The payment runs of the weeks' years for a selection (years without
+/// rules or networks left out).
+fn runs_for(
+    rb: &Rulebook,
+    registry: &Registry,
+    weeks: &[Week],
+    selection: &Selection,
+) -> Result<Vec<PayRun>> {
+    let mut runs = Vec::new();
+    for year in years_of(weeks) {
+        runs.extend(run_for(rb, registry, year, selection)?);
+    }
+    Ok(runs)
+}
+
 /// Problems as one message a person can act on.
 fn problems_text(problems: &[RecordProblem]) -> String {
     problems
@@ -281,15 +296,7 @@ impl App {
         let rb = self.rulebook.clone();
         let pcn = pcn.clone();
         tokio::task::spawn_blocking(move || -> Result<NetworkServicesView> {
-            let mut runs = Vec::new();
-            for year in years_of(&weeks) {
-                runs.extend(run_for(
-                    &rb,
-                    &registry,
-                    year,
-                    &Selection::network(pcn.clone()),
-                )?);
-            }
+            let runs = runs_for(&rb, &registry, &weeks, &Selection::network(pcn.clone()))?;
             let runs: Vec<&PayRun> = runs.iter().collect();
             let source = ServicesSource {
                 rulebook: &rb,
@@ -340,10 +347,7 @@ impl App {
                 pcn: None,
                 commissioner: Some(commissioner.clone()),
             };
-            let mut runs = Vec::new();
-            for year in years_of(&weeks) {
-                runs.extend(run_for(&rb, &registry, year, &selection)?);
-            }
+            let runs = runs_for(&rb, &registry, &weeks, &selection)?;
             let runs: Vec<&PayRun> = runs.iter().collect();
             let source = ServicesSource {
                 rulebook: &rb,
@@ -399,15 +403,7 @@ impl App {
         let rb = self.rulebook.clone();
         let pcn = pcn.clone();
         tokio::task::spawn_blocking(move || -> Result<ServicesPlan> {
-            let mut runs = Vec::new();
-            for year in years_of(&[week]) {
-                runs.extend(run_for(
-                    &rb,
-                    &registry,
-                    year,
-                    &Selection::network(pcn.clone()),
-                )?);
-            }
+            let runs = runs_for(&rb, &registry, &[week], &Selection::network(pcn.clone()))?;
             let runs: Vec<&PayRun> = runs.iter().collect();
             let mut all = posts.clone();
             all.extend(added.iter().cloned());

@@ -83,6 +83,11 @@ pub enum Command {
         /// The demo accounts' password (default: a new random one, printed).
         #[arg(long, env = "PCN_DEMO_PASSWORD", hide_env_values = true)]
         password: Option<String>,
+        /// Leave out the services (the posts that deliver them, partners,
+        /// rounds, care plans and sessions): every roster but a few ARRS
+        /// posts, and U90001's, then starts empty.
+        #[arg(long)]
+        no_services: bool,
     },
     /// The Network Contract DES payments of a financial year, per network, line by line.
     Pay(Box<crate::pay::PayArgs>),
@@ -325,7 +330,11 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             no_serve,
             listen,
             password,
-        } => crate::demo::run(&ctx, &demo_database, !no_serve, listen, password).await,
+            no_services,
+        } => {
+            let serve = !no_serve;
+            crate::demo::run(&ctx, &demo_database, serve, !no_services, listen, password).await
+        }
         Command::Pay(args) => crate::pay::run(&ctx, *args).await,
         Command::Arrs(command) => crate::arrs::run(&ctx, command).await,
         Command::Services(command) => crate::services::run(&ctx, command).await,

@@ -31,6 +31,7 @@ pub async fn run(
     ctx: &Ctx,
     path: &Path,
     serve: bool,
+    services: bool,
     listen: std::net::SocketAddr,
     password: Option<String>,
 ) -> Result<ExitCode> {
@@ -48,7 +49,9 @@ pub async fn run(
     };
     let app = build(ctx, path).await?;
     add_demo_accounts_and_posts(&app, &ctx.actor, &password).await?;
-    add_demo_services(&app, &ctx.actor).await?;
+    if services {
+        add_demo_services(&app, &ctx.actor).await?;
+    }
     let registry = app.registry().await?;
     let (_, july) = demo_dates();
     let report = checks::run(

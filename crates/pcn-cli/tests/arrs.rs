@@ -9,7 +9,14 @@ fn demo() -> (tempfile::TempDir, String) {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("demo.sqlite").display().to_string();
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_pcn"))
-        .args(["demo", "--no-serve", "--demo-database", &db])
+        // Without the services, so U90001's roster starts empty.
+        .args([
+            "demo",
+            "--no-serve",
+            "--no-services",
+            "--demo-database",
+            &db,
+        ])
         .output()
         .unwrap();
     assert_eq!(code(&out), 0, "{}", stderr(&out));

@@ -99,6 +99,51 @@ pub(crate) fn read_delivered(ctx: &mut Ctx, table: &Table) -> (FactBatch, Option
     read(ctx, table, false)
 }
 
+/// A planned row's weekday or a delivered row's date.
+fn session_day(ctx: &mut Ctx, row: u64, col: &Col, raw: &str, planned: bool) -> Option<SessionDay> {
+    if !planned {
+        return ctx.date(row, col, raw).map(SessionDay::On);
+    }
+    let day = parse_weekday(raw).map(SessionDay::Weekly);
+    if day.is_none() {
+        ctx.problems.cell(
+            row,
+            &col.name,
+            raw,
+            "not a day of the week (Monday … Sunday)",
+        );
+    }
+    day
+}
+
+/// A delivered session's `week_commencing` (column and cell): a Monday,
+/// with the session's date (`when`: its column and cell) in that week.
+fn check_week(
+    ctx: &mut Ctx,
+    row: u64,
+    (week_col, raw): (&Col, &str),
+    (when_col, raw_when): (&Col, &str),
+    date: NaiveDate,
+) {
+    if let Ok(Some(monday)) = ctx.opt_date(row, week_col, raw) {
+        if monday.weekday() != Weekday::Mon {
+            ctx.problems.cell(
+                row,
+                &week_col.name,
+                raw,
+                format!("{monday} is a {}, not a Monday", monday.weekday()),
+            );
+        } else if date < monday || (date - monday).num_days() > 6 {
+            ctx.problems.cell(
+                row,
+                &when_col.name,
+                raw_when,
+                format!("the session is outside the week commencing {monday}"),
+            );
+        }
+    }
+}
+
 fn read(ctx: &mut Ctx, table: &Table, planned: bool) -> (FactBatch, Option<NaiveDate>) {
     let mut batch = FactBatch::default();
     only_columns(ctx, table, if planned { &PLANNED } else { &DELIVERED });
@@ -156,22 +201,7 @@ fn read(ctx: &mut Ctx, table: &Table, planned: bool) -> (FactBatch, Option<Naive
                 .cell(row, &site_col.name, site, "a site is required here");
         }
         let raw_when = cell(rec, &when_col);
-        let day = if planned {
-            match parse_weekday(raw_when) {
-                Some(d) => Some(SessionDay::Weekly(d)),
-                None => {
-                    ctx.problems.cell(
-                        row,
-                        &when_col.name,
-                        raw_when,
-                        "not a day of the week (Monday … Sunday)",
-                    );
-                    None
-                }
-            }
-        } else {
-            ctx.date(row, &when_col, raw_when).map(SessionDay::On)
-        };
+        let day = session_day(ctx, row, &when_col, raw_when, planned);
         let start = time(ctx, row, &start_col, cell(rec, &start_col));
         let end = time(ctx, row, &end_col, cell(rec, &end_col));
         if let (Some(s), Some(e)) = (start, end) {
@@ -208,24 +238,7 @@ fn read(ctx: &mut Ctx, table: &Table, planned: bool) -> (FactBatch, Option<Naive
             }
         }
         if let (Some(c), Some(SessionDay::On(date))) = (&week_col, day) {
-            let raw = cell(rec, c);
-            if let Ok(Some(monday)) = ctx.opt_date(row, c, raw) {
-                if monday.weekday() != Weekday::Mon {
-                    ctx.problems.cell(
-                        row,
-                        &c.name,
-                        raw,
-                        format!("{monday} is a {}, not a Monday", monday.weekday()),
-                    );
-                } else if date < monday || (date - monday).num_days() > 6 {
-                    ctx.problems.cell(
-                        row,
-                        &when_col.name,
-                        raw_when,
-                        format!("the session is outside the week commencing {monday}"),
-                    );
-                }
-            }
+            check_week(ctx, row, (c, cell(rec, c)), (&when_col, raw_when), date);
         }
         if let (Some(pcn), Some(day), Some(start), Some(end), Some(post), Some(n), Some(mode)) =
             (pcn, day, start, end, post, n, mode)
