@@ -292,6 +292,12 @@ fn network_sessions(
         add(Weekday::Sat, 540, 1020, gp, SessionMode::FaceToFace);
         add(Weekday::Sat, 540, 1020, para, SessionMode::FaceToFace);
         let mut got = Decimal::from(960);
+        // The largest networks need more than two Saturday sessions and
+        // fifteen evenings can give: their pharmacist runs a remote Saturday.
+        if required > Decimal::from(960 + 15 * 90) {
+            add(Weekday::Sat, 540, 1020, pharm, SessionMode::Remote);
+            got += Decimal::from(480);
+        }
         let evenings = [
             Weekday::Mon,
             Weekday::Tue,
