@@ -1,17 +1,24 @@
 //! The demo commissioner (NHS Demo Vale) in a database: its facts, its
-//! web accounts and a few ARRS posts, for `pcn demo`, the web app's tests and
-//! the browser journeys.
+//! web accounts and a few ARRS posts, and its services (the posts that
+//! deliver them, partners, a care home that moves network, five weeks of
+//! rounds, care plans and sessions), for `pcn demo`, the web app's tests and
+//! the browser journeys. Everything goes in through the use cases a user's
+//! data goes through (posts, governance, alignments, imports checked
+//! against the registry and the roster).
 
 use chrono::Utc;
 use pcn_core::access::{Role, Scope};
 use pcn_core::arrs::{Employer, Funding, NewPost};
 use pcn_core::demo::{demo_dates, demo_facts};
 use pcn_core::demo_appointments::{demo_appointments, demo_appointments_edition};
-use pcn_core::facts::SourceKind;
+use pcn_core::facts::{FactBatch, GovernanceField, SourceKind};
 use pcn_core::rulebook::Region;
+use pcn_core::services::ServiceRecords;
+use pcn_import::ParsedFile;
 use pcn_store::NewImport;
 
 use crate::accounts::NewAccount;
+use crate::imports::FileOutcome;
 use crate::{App, Error, Result};
 
 /// Writes the demo registry and its appointments into an empty store
@@ -77,26 +84,9 @@ pub const DEMO_ACCOUNTS: [(&str, Role, &str, &str); 5] = [
     ),
 ];
 
-/// A few ARRS posts on the demo networks, so each network manager's first
-/// view has a roster and a budget to read (U90005 to U90009 have none, as
-/// many networks' rosters start).
-const DEMO_POSTS: [(&str, &str, &str, &str, &str, &str); 8] = [
-    (
-        "U90001",
-        "TC-01",
-        "clinical-pharmacist",
-        "7",
-        "1.0",
-        "2024-04-01",
-    ),
-    (
-        "U90001",
-        "TC-02",
-        "social-prescribing-link-worker",
-        "5",
-        "0.8",
-        "2025-06-02",
-    ),
+/// A few ARRS posts on the demo networks other than U90001 (whose roster
+/// holds only the posts that deliver its services, see [`add_demo_services`]).
+const DEMO_POSTS: [(&str, &str, &str, &str, &str, &str); 6] = [
     (
         "U90002",
         "TN-01",
@@ -175,6 +165,107 @@ pub async fn add_demo_accounts_and_posts(app: &App, actor: &str, password: &str)
             region: Region::England,
         };
         app.add_post(&input, actor).await?;
+    }
+    Ok(())
+}
+
+/// The demo's services, written as a user's would be: the posts that
+/// deliver them ([`pcn_core::demo_services::demo_service_posts`]), Town
+/// Central's partners, the care home that moves from Town North to Town
+/// Central on 3 June 2026, and five weeks of rounds, care plans and access
+/// sessions, each kind as one import checked against the registry and the
+/// roster. Demo East Villages (U90005) falls short.
+pub async fn add_demo_services(app: &App, actor: &str) -> Result<()> {
+    use pcn_core::demo_services::*;
+    let facts = demo_facts();
+    let mut posts = Vec::new();
+    for p in demo_service_posts(&facts) {
+        let terms = p.terms.first().cloned();
+        let input = NewPost {
+            pcn: p.pcn.clone(),
+            person: p.person.clone(),
+            name: None,
+            role: p.role.clone(),
+            band: terms.as_ref().map(|t| t.band.clone()),
+            wte: terms.as_ref().map_or(pcn_core::Decimal::ONE, |t| t.wte),
+            start: p.start,
+            end: p.end,
+            salary: terms.and_then(|t| t.salary),
+            on_costs: None,
+            levy: false,
+            employer: p.employer.clone(),
+            funding: p.funding,
+            region: p.region,
+        };
+        posts.push(app.add_post(&input, actor).await?.1);
+    }
+    let partnered: pcn_core::PcnCode = PARTNERED_NETWORK
+        .parse()
+        .map_err(|e: pcn_core::CodeError| Error::invalid(e.to_string()))?;
+    let (_, july) = demo_dates();
+    app.set_governance(
+        &crate::governance::GovernanceInput {
+            pcn: partnered,
+            effective_from: demo_service_weeks().first().map_or(july, |w| w.monday()),
+            values: vec![
+                (GovernanceField::CommunityPartners, COMMUNITY_PARTNER.into()),
+                (GovernanceField::VoluntaryPartners, VOLUNTARY_PARTNER.into()),
+            ],
+        },
+        actor,
+    )
+    .await?;
+    for alignment in demo_alignment_change(&facts) {
+        app.align_care_home(&alignment, actor).await?;
+    }
+    let records = demo_services(&facts, &posts);
+    let kinds = [
+        (
+            SourceKind::CareHomeRounds,
+            ServiceRecords {
+                rounds: records.rounds.clone(),
+                ..Default::default()
+            },
+        ),
+        (
+            SourceKind::CarePlans,
+            ServiceRecords {
+                care_plans: records.care_plans.clone(),
+                ..Default::default()
+            },
+        ),
+        (
+            SourceKind::AccessSessionsPlanned,
+            ServiceRecords {
+                planned_sessions: records.planned_sessions.clone(),
+                ..Default::default()
+            },
+        ),
+        (
+            SourceKind::AccessSessionsDelivered,
+            ServiceRecords {
+                delivered_sessions: records.delivered_sessions.clone(),
+                ..Default::default()
+            },
+        ),
+    ];
+    for (kind, services) in kinds {
+        let parsed = ParsedFile {
+            kind,
+            data_date: demo_service_weeks().last().map_or(july, |w| w.sunday()),
+            rows: services.len() as u64,
+            skipped_rows: 0,
+            facts: FactBatch {
+                services,
+                ..FactBatch::default()
+            },
+            sha256: format!("demo-{}-{}", kind.name(), env!("CARGO_PKG_VERSION")),
+            notes: Vec::new(),
+        };
+        let name = format!("(demo: {})", kind.name());
+        if let FileOutcome::Refused(e) = app.write_parsed(parsed, &name, actor).await? {
+            return Err(Error::invalid(e.to_string()));
+        }
     }
     Ok(())
 }

@@ -74,6 +74,14 @@ impl App {
         if let Some(refused) = self.check_parsed(&parsed, file_name).await? {
             return Ok(FileOutcome::Refused(refused));
         }
+        // Service records are checked against the registry and the roster
+        // before anything is written: the file is refused whole.
+        if let Some(e) = self
+            .check_services(file_name, &parsed.facts.services)
+            .await?
+        {
+            return Ok(FileOutcome::Refused(e));
+        }
         let import = NewImport {
             sha256: &parsed.sha256,
             file_name,

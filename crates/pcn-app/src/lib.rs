@@ -15,6 +15,9 @@
 //! - [`plan`]: proposed networks for a commissioner or England, and what a
 //!   proposal changes in money;
 //! - [`imports`]: read an official file and write it in one transaction;
+//! - [`services`]: what networks must deliver and whether they do and can:
+//!   a network's services, a commissioner's view, what-ifs, requirements,
+//!   rounds, care plans, sessions and care home alignments;
 //! - [`accounts`]: the web app's accounts and password hashing;
 //! - [`rules`]: the rulebook, built in or from a folder.
 //!
@@ -34,6 +37,7 @@ pub mod plan;
 pub mod reconcile;
 pub mod registry;
 pub mod rules;
+pub mod services;
 
 mod error;
 

@@ -1,9 +1,9 @@
 //! `pcn bench`: times the national import into a fresh SQLite database, the
 //! national `pcn check`, a national payment run and its export, `pcn plan
 //! --all` (proposed networks for England), the ARRS year of every network,
-//! a national `pcn reconcile` of 2021-22, on the real files, and the import
-//! of a generated national month of GPAD appointments, and prints the median
-//! of several
+//! the services view of every network, a national `pcn reconcile` of
+//! 2021-22, on the real files, and the import of a generated national month
+//! of GPAD appointments, and prints the median of several
 //! runs (these machines are noisy: compare ratios, not single runs).
 //! `pcn bench --web` load-tests the web app on the national database, then
 //! a mixed load: reads at full concurrency while a roster is edited ten
@@ -16,6 +16,7 @@
 //! generator and its HTTP client stay out of the production binary.
 
 mod load;
+mod services;
 pub mod writers;
 
 use std::path::{Path, PathBuf};
@@ -161,6 +162,10 @@ struct Samples {
     claim_lines: usize,
     roster_networks: usize,
     gpad: Vec<Duration>,
+    services_import: Vec<Duration>,
+    services_view: Vec<Duration>,
+    services_view_without_lines: Vec<Duration>,
+    services: services::ServicesRun,
 }
 
 pub async fn run(args: BenchArgs) -> Result<ExitCode> {
@@ -269,7 +274,14 @@ async fn one_run(args: &BenchArgs, path: &Path, counted: bool, s: &mut Samples) 
     keep(&mut s.whole_check, d);
     pay_run(&registry, counted, s)?;
     plan_england(args, path, &registry, counted, s).await?;
-    arrs_year(args, path, counted, s).await?;
+    let (posts, lines) = arrs_year(args, path, counted, s).await?;
+    let run = services::run(&args.data, path, &posts, &lines).await?;
+    if counted {
+        s.services_import.push(run.import);
+        s.services_view.push(run.view);
+        s.services_view_without_lines.push(run.view_without_lines);
+    }
+    s.services = run;
     reconcile_year(args, path, counted, s).await
 }
 
@@ -407,8 +419,14 @@ async fn plan_england(
 }
 
 /// ARRS: seed every network's roster from the workforce census, load it, and
-/// work out a year of monthly claims and each network's budget.
-async fn arrs_year(args: &BenchArgs, path: &Path, counted: bool, s: &mut Samples) -> Result<()> {
+/// work out a year of monthly claims and each network's budget. Returns the
+/// rosters and the claim lines (the services view reuses them).
+async fn arrs_year(
+    args: &BenchArgs,
+    path: &Path,
+    counted: bool,
+    s: &mut Samples,
+) -> Result<(Vec<pcn_core::arrs::Post>, Vec<pcn_core::arrs::MonthClaim>)> {
     let workforce = args
         .data
         .join("nhsd-pcn-workforce-2026-06/pcn-workforce-individual-level-2026-06.csv.gz");
@@ -447,7 +465,7 @@ async fn arrs_year(args: &BenchArgs, path: &Path, counted: bool, s: &mut Samples
         s.roster_load.push(loaded);
         s.claims_year.push(claimed);
     }
-    Ok(())
+    Ok((posts, lines))
 }
 
 /// A national practice-level GPAD month, generated in the official layout.
@@ -568,6 +586,24 @@ fn report(args: &BenchArgs, runs: usize, gpad: &GeneratedMonth, s: Samples) {
                 gpad.rows, gpad.megabytes
             ),
             s.gpad,
+        ),
+        (
+            format!(
+                "services: import {} care homes, {} rounds and {} sessions, checked against registry and roster",
+                s.services.homes, s.services.rounds, s.services.sessions
+            ),
+            s.services_import,
+        ),
+        (
+            format!(
+                "services: the view of every network, 4 weeks ({} networks, {} short of staff), reusing the claim lines",
+                s.services.networks, s.services.short_of_staff
+            ),
+            s.services_view,
+        ),
+        (
+            "services: the same view working the claim lines out again".into(),
+            s.services_view_without_lines,
         ),
     ] {
         println!("  {label}: {}", ms(median(samples)));

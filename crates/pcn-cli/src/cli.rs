@@ -83,6 +83,11 @@ pub enum Command {
         /// The demo accounts' password (default: a new random one, printed).
         #[arg(long, env = "PCN_DEMO_PASSWORD", hide_env_values = true)]
         password: Option<String>,
+        /// Leave out the services (the posts that deliver them, partners,
+        /// rounds, care plans and sessions): every roster but a few ARRS
+        /// posts, and U90001's, then starts empty.
+        #[arg(long)]
+        no_services: bool,
     },
     /// The Network Contract DES payments of a financial year, per network, line by line.
     Pay(Box<crate::pay::PayArgs>),
@@ -101,6 +106,14 @@ pub enum Command {
     /// 2019: England, a sub-ICB location, a network or a practice (GPAD).
     #[command(subcommand)]
     Appointments(crate::appointments::AppointmentsCommand),
+    /// The services networks must deliver (care homes, enhanced access, the
+    /// other specifications) and whether they do and can: requirements,
+    /// compliance, capacity, what-ifs.
+    #[command(subcommand)]
+    Services(crate::services::ServicesCommand),
+    /// Care homes: align a home to a network.
+    #[command(subcommand, name = "care-home")]
+    CareHome(crate::services::CareHomeCommand),
     /// Time the national import, check and payment run on the real files
     /// (built with the `bench` feature).
     #[cfg(feature = "bench")]
@@ -381,12 +394,18 @@ async fn dispatch(ctx: Ctx, command: Command) -> Result<ExitCode> {
             no_serve,
             listen,
             password,
-        } => crate::demo::run(&ctx, &demo_database, !no_serve, listen, password).await,
+            no_services,
+        } => {
+            let serve = !no_serve;
+            crate::demo::run(&ctx, &demo_database, serve, !no_services, listen, password).await
+        }
         Command::Pay(args) => crate::pay::run(&ctx, *args).await,
         Command::Reconcile(args) => crate::reconcile::run(&ctx, *args).await,
         Command::Arrs(command) => crate::arrs::run(&ctx, command).await,
         Command::Plan(args) => crate::plan::run(&ctx, *args).await,
         Command::Appointments(command) => crate::appointments::run(&ctx, command).await,
+        Command::Services(command) => crate::services::run(&ctx, command).await,
+        Command::CareHome(command) => crate::services::run_care_home(&ctx, command).await,
         #[cfg(feature = "bench")]
         Command::Bench(args) => pcn_bench::run(args).await,
         Command::Serve(args) => crate::serve::run(&ctx, args).await,

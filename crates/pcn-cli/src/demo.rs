@@ -4,7 +4,7 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
-use pcn_app::demo::{add_demo_accounts_and_posts, write_demo, DEMO_ACCOUNTS};
+use pcn_app::demo::{add_demo_accounts_and_posts, add_demo_services, write_demo, DEMO_ACCOUNTS};
 use pcn_app::App;
 use pcn_core::checks::{self, CheckConfig, Scope as CheckScope};
 use pcn_core::demo::demo_dates;
@@ -31,6 +31,7 @@ pub async fn run(
     ctx: &Ctx,
     path: &Path,
     serve: bool,
+    services: bool,
     listen: std::net::SocketAddr,
     password: Option<String>,
 ) -> Result<ExitCode> {
@@ -48,6 +49,9 @@ pub async fn run(
     };
     let app = build(ctx, path).await?;
     add_demo_accounts_and_posts(&app, &ctx.actor, &password).await?;
+    if services {
+        add_demo_services(&app, &ctx.actor).await?;
+    }
     let registry = app.registry().await?;
     let (_, july) = demo_dates();
     let report = checks::run(

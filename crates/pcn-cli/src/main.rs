@@ -18,6 +18,7 @@ mod plan;
 mod reconcile;
 mod render;
 mod serve;
+mod services;
 mod user;
 
 use std::process::ExitCode;

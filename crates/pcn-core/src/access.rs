@@ -9,8 +9,8 @@
 //! | role | scope | sees | may change |
 //! |---|---|---|---|
 //! | admin | all | everything | everything, imports and accounts |
-//! | commissioner | a sub-ICB location or ICB | its networks and practices | ARRS claim approval and payment |
-//! | network | one PCN | that network and its member practices | its roster, claims and submissions |
+//! | commissioner | a sub-ICB location or ICB | its networks and practices | ARRS claim approval and payment; care home alignments to its networks |
+//! | network | one PCN | that network and its member practices | its roster, claims and submissions; its care home rounds, care plans and access sessions |
 //! | practice | one practice | that practice, and the funding of the networks it is a member of | nothing |
 //! | viewer | all, or any one of the above | that scope | nothing |
 //!
@@ -182,6 +182,10 @@ pub enum Action {
     ViewAudit,
     /// Upload and commit official files.
     Import,
+    /// Record a network's care home rounds, care plans and access sessions.
+    RecordServices,
+    /// Align a care home to a network (the network is the target).
+    AlignCareHomes,
 }
 
 /// An organisation an action is aimed at, as at the date the app shows.
@@ -227,11 +231,25 @@ pub fn allows(account: &Account, action: Action, target: Target<'_>) -> bool {
             Role::Admin | Role::Commissioner | Role::Network
         ),
         Action::Import => account.role == Role::Admin,
+        Action::RecordServices => matches!(account.role, Role::Admin | Role::Network),
+        Action::AlignCareHomes => matches!(account.role, Role::Admin | Role::Commissioner),
     };
     let target_fits = match (action, target) {
-        // Roster changes and approvals are about a network.
-        (Action::EditRoster | Action::ApproveClaims, Target::Network(_)) => true,
-        (Action::EditRoster | Action::ApproveClaims, _) => false,
+        // Roster changes, approvals, records and alignments are about a network.
+        (
+            Action::EditRoster
+            | Action::ApproveClaims
+            | Action::RecordServices
+            | Action::AlignCareHomes,
+            Target::Network(_),
+        ) => true,
+        (
+            Action::EditRoster
+            | Action::ApproveClaims
+            | Action::RecordServices
+            | Action::AlignCareHomes,
+            _,
+        ) => false,
         _ => true,
     };
     let member_sees_funding = match (action, &account.scope, target) {
@@ -457,5 +475,32 @@ mod tests {
             Action::ApproveClaims,
             Target::Network(&theirs)
         ));
+    }
+
+    #[test]
+    fn networks_record_services_and_commissioners_align_homes() {
+        let ours = network("U00001", "16C", "QHM");
+        let theirs = network("U00002", "99A", "QXX");
+        let (record, align) = (Action::RecordServices, Action::AlignCareHomes);
+        let manager = account(Role::Network, "network:U00001");
+        assert!(allows(&manager, record, Target::Network(&ours)));
+        assert!(!allows(&manager, record, Target::Network(&theirs)));
+        assert!(!allows(&manager, align, Target::Network(&ours)));
+        let commissioner = account(Role::Commissioner, "commissioner:16C");
+        assert!(allows(&commissioner, align, Target::Network(&ours)));
+        assert!(!allows(&commissioner, align, Target::Network(&theirs)));
+        assert!(!allows(&commissioner, record, Target::Network(&ours)));
+        let admin = account(Role::Admin, "all");
+        assert!(allows(&admin, record, Target::Network(&theirs)));
+        assert!(allows(&admin, align, Target::Network(&theirs)));
+        assert!(
+            !allows(&admin, align, Target::Scope),
+            "an alignment names its network"
+        );
+        for role in [Role::Practice, Role::Viewer] {
+            let a = account(role, "all");
+            assert!(!allows(&a, record, Target::Network(&ours)));
+            assert!(!allows(&a, align, Target::Network(&ours)));
+        }
     }
 }

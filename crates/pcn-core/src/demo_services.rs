@@ -26,6 +26,16 @@ use crate::services::{
 /// The network that falls short.
 pub const SHORT_NETWORK: &str = "U90005";
 
+/// Town Central's (U90001) community partner, which employs its paramedic,
+/// so the partner is seen delivering rounds and evening sessions.
+pub const COMMUNITY_PARTNER: &str = "Demo Vale Community Health Services";
+
+/// Town Central's voluntary partner, which employs no post on the roster.
+pub const VOLUNTARY_PARTNER: &str = "Demo Vale Carers Link";
+
+/// The network whose partners the demo records.
+pub const PARTNERED_NETWORK: &str = "U90001";
+
 fn date(y: i32, m: u32, d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, d).unwrap_or_default()
 }
@@ -75,7 +85,7 @@ fn demo_post(
 /// The demo's service posts, ids from 1001: for each network a salaried GP
 /// (funded by the practices, so "other"), a clinical pharmacist and a
 /// paramedic through the ARRS; East Villages has no GP and a part-time
-/// paramedic.
+/// paramedic; Town Central's paramedic is employed by its community partner.
 pub fn demo_service_posts(facts: &FactBatch) -> Vec<Post> {
     let mut out = Vec::new();
     let mut id = 1000;
@@ -106,15 +116,11 @@ pub fn demo_service_posts(facts: &FactBatch) -> Vec<Post> {
             48_526,
         ));
         let wte = if code == SHORT_NETWORK { "0.6" } else { "1" };
-        out.push(demo_post(
-            next(),
-            code,
-            "paramedic",
-            Funding::Arrs,
-            "7",
-            wte,
-            47_810,
-        ));
+        let mut paramedic = demo_post(next(), code, "paramedic", Funding::Arrs, "7", wte, 47_810);
+        if code == PARTNERED_NETWORK {
+            paramedic.employer = Employer::Provider(COMMUNITY_PARTNER.to_string());
+        }
+        out.push(paramedic);
     }
     out
 }
@@ -155,14 +161,7 @@ fn on(week: Week, day: Weekday) -> NaiveDate {
 pub fn demo_services(facts: &FactBatch, posts: &[Post]) -> ServiceRecords {
     let mut rec = ServiceRecords::default();
     let weeks = demo_service_weeks();
-    let first_post = |network: &PcnCode, roles: &[&str]| {
-        roles.iter().find_map(|r| {
-            posts
-                .iter()
-                .find(|p| &p.pcn == network && p.role == *r)
-                .map(|p| p.id)
-        })
-    };
+    let first_post = |network: &PcnCode, roles: &[&str]| first_post(posts, network, roles);
     let mut alignments = facts.care_home_alignments.clone();
     let change = demo_alignment_change(facts);
     if let Some(moved) = change.first() {
@@ -225,96 +224,123 @@ pub fn demo_services(facts: &FactBatch, posts: &[Post]) -> ServiceRecords {
             });
         }
     }
-    // Enhanced access: each network's plan meets 60 minutes per 1,000 of
-    // its adjusted population with a Saturday 09:00–17:00 GP session and
-    // weekday evening sessions (one crossing 20:00); East Villages plans
-    // one Saturday morning and two evenings only.
     for n in &facts.networks {
-        let adjusted = facts
-            .populations
-            .iter()
-            .find(|p| {
-                p.kind == PopulationKind::Adjusted
-                    && p.subject == PopulationSubject::Network(n.code.clone())
-            })
-            .map(|p| p.value)
-            .unwrap_or_default();
-        let required = Decimal::from(60) * adjusted / Decimal::ONE_THOUSAND;
-        let site = format!("{} HUB", n.name.clone().unwrap_or_default());
-        let mut plan = Vec::new();
-        let mut add = |day: Weekday, start: u16, end: u16, post: Option<i64>, mode: SessionMode| {
-            if let Some(post) = post {
-                plan.push(AccessSession {
-                    pcn: n.code.clone(),
-                    site: site.clone(),
-                    day: SessionDay::Weekly(day),
-                    start,
-                    end,
-                    post,
-                    appointments: u32::from(end - start) / 15,
-                    mode,
-                    from: Some(date(2026, 4, 1)),
-                    to: None,
-                    row: None,
-                });
-            }
-        };
-        let gp = first_post(&n.code, &["gp"]);
-        let para = first_post(&n.code, &["paramedic"]);
-        let pharm = first_post(&n.code, &["clinical-pharmacist"]);
-        if n.code.as_str() == SHORT_NETWORK {
-            add(Weekday::Sat, 540, 780, para, SessionMode::FaceToFace);
-            add(Weekday::Tue, 1110, 1200, pharm, SessionMode::Remote);
-            add(Weekday::Thu, 1110, 1200, para, SessionMode::FaceToFace);
-        } else {
-            add(Weekday::Sat, 540, 1020, gp, SessionMode::FaceToFace);
-            add(Weekday::Sat, 540, 1020, para, SessionMode::FaceToFace);
-            let mut got = Decimal::from(960);
-            let evenings = [
-                Weekday::Mon,
-                Weekday::Tue,
-                Weekday::Wed,
-                Weekday::Thu,
-                Weekday::Fri,
-            ];
-            let mut i = 0;
-            while got < required && i < 15 {
-                let day = evenings[i % 5];
-                let (post, mode) = match i / 5 {
-                    0 => (gp, SessionMode::FaceToFace),
-                    1 => (pharm, SessionMode::Remote),
-                    _ => (para, SessionMode::FaceToFace),
-                };
-                // Tuesday's GP session runs 17:00–20:30: 90 of its minutes count.
-                let start = if i == 1 { 1020 } else { 1110 };
-                let end = if i == 1 { 1230 } else { 1200 };
-                add(day, start, end, post, mode);
-                got += Decimal::from(90);
-                i += 1;
-            }
-        }
-        // Delivered: the plan as run, except on the bank holiday, and East
-        // Villages' Saturday in the second week.
-        for (w, week) in weeks.iter().enumerate() {
-            for s in &plan {
-                let Some(d) = s.date_in(*week) else { continue };
-                if d == date(2026, 5, 25) {
-                    continue;
-                }
-                if n.code.as_str() == SHORT_NETWORK && w == 1 && d.weekday() == Weekday::Sat {
-                    continue;
-                }
-                rec.delivered_sessions.push(AccessSession {
-                    day: SessionDay::On(d),
-                    from: None,
-                    to: None,
-                    ..s.clone()
-                });
-            }
-        }
-        rec.planned_sessions.extend(plan);
+        network_sessions(facts, n, posts, &weeks, &mut rec);
     }
     rec
+}
+
+/// The id of the network's first post in the first of `roles` it has.
+fn first_post(posts: &[Post], network: &PcnCode, roles: &[&str]) -> Option<i64> {
+    roles.iter().find_map(|r| {
+        posts
+            .iter()
+            .find(|p| &p.pcn == network && p.role == *r)
+            .map(|p| p.id)
+    })
+}
+
+/// A network's enhanced access plan and what it delivered: the plan meets
+/// 60 minutes per 1,000 of its adjusted population with a Saturday
+/// 09:00–17:00 GP session and weekday evening sessions (one crossing
+/// 20:00); East Villages plans one Saturday morning and two evenings only.
+fn network_sessions(
+    facts: &FactBatch,
+    n: &crate::facts::NetworkFact,
+    posts: &[Post],
+    weeks: &[Week],
+    rec: &mut ServiceRecords,
+) {
+    let first_post = |network: &PcnCode, roles: &[&str]| first_post(posts, network, roles);
+    let adjusted = facts
+        .populations
+        .iter()
+        .find(|p| {
+            p.kind == PopulationKind::Adjusted
+                && p.subject == PopulationSubject::Network(n.code.clone())
+        })
+        .map(|p| p.value)
+        .unwrap_or_default();
+    let required = Decimal::from(60) * adjusted / Decimal::ONE_THOUSAND;
+    let site = format!("{} HUB", n.name.clone().unwrap_or_default());
+    let mut plan = Vec::new();
+    let mut add = |day: Weekday, start: u16, end: u16, post: Option<i64>, mode: SessionMode| {
+        if let Some(post) = post {
+            plan.push(AccessSession {
+                pcn: n.code.clone(),
+                site: site.clone(),
+                day: SessionDay::Weekly(day),
+                start,
+                end,
+                post,
+                appointments: u32::from(end - start) / 15,
+                mode,
+                from: Some(date(2026, 4, 1)),
+                to: None,
+                row: None,
+            });
+        }
+    };
+    let gp = first_post(&n.code, &["gp"]);
+    let para = first_post(&n.code, &["paramedic"]);
+    let pharm = first_post(&n.code, &["clinical-pharmacist"]);
+    if n.code.as_str() == SHORT_NETWORK {
+        add(Weekday::Sat, 540, 780, para, SessionMode::FaceToFace);
+        add(Weekday::Tue, 1110, 1200, pharm, SessionMode::Remote);
+        add(Weekday::Thu, 1110, 1200, para, SessionMode::FaceToFace);
+    } else {
+        add(Weekday::Sat, 540, 1020, gp, SessionMode::FaceToFace);
+        add(Weekday::Sat, 540, 1020, para, SessionMode::FaceToFace);
+        let mut got = Decimal::from(960);
+        // The largest networks need more than two Saturday sessions and
+        // fifteen evenings can give: their pharmacist runs a remote Saturday.
+        if required > Decimal::from(960 + 15 * 90) {
+            add(Weekday::Sat, 540, 1020, pharm, SessionMode::Remote);
+            got += Decimal::from(480);
+        }
+        let evenings = [
+            Weekday::Mon,
+            Weekday::Tue,
+            Weekday::Wed,
+            Weekday::Thu,
+            Weekday::Fri,
+        ];
+        let mut i = 0;
+        while got < required && i < 15 {
+            let day = evenings[i % 5];
+            let (post, mode) = match i / 5 {
+                0 => (gp, SessionMode::FaceToFace),
+                1 => (pharm, SessionMode::Remote),
+                _ => (para, SessionMode::FaceToFace),
+            };
+            // Tuesday's GP session runs 17:00–20:30: 90 of its minutes count.
+            let start = if i == 1 { 1020 } else { 1110 };
+            let end = if i == 1 { 1230 } else { 1200 };
+            add(day, start, end, post, mode);
+            got += Decimal::from(90);
+            i += 1;
+        }
+    }
+    // Delivered: the plan as run, except on the bank holiday, and East
+    // Villages' Saturday in the second week.
+    for (w, week) in weeks.iter().enumerate() {
+        for s in &plan {
+            let Some(d) = s.date_in(*week) else { continue };
+            if d == date(2026, 5, 25) {
+                continue;
+            }
+            if n.code.as_str() == SHORT_NETWORK && w == 1 && d.weekday() == Weekday::Sat {
+                continue;
+            }
+            rec.delivered_sessions.push(AccessSession {
+                day: SessionDay::On(d),
+                from: None,
+                to: None,
+                ..s.clone()
+            });
+        }
+    }
+    rec.planned_sessions.extend(plan);
 }
 
 #[cfg(test)]

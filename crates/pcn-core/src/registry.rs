@@ -537,6 +537,18 @@ impl Registry {
         })
     }
 
+    /// Every care home alignment, home by home, each home's in order of
+    /// start (as recorded, for equal starts): the services view indexes
+    /// them once instead of asking network by network.
+    pub fn care_home_alignments(&self) -> impl Iterator<Item = &CareHomeAlignment> {
+        self.funding.alignments.values().flatten()
+    }
+
+    /// The networks with a PCN adjusted population recorded at any date.
+    pub fn networks_with_adjusted_population(&self) -> impl Iterator<Item = &PcnCode> {
+        self.funding.adjusted.keys()
+    }
+
     /// Whether any care home has ever been aligned to any network: until one
     /// has, a network's care-home beds are unknown rather than zero.
     pub fn has_care_home_alignments(&self) -> bool {

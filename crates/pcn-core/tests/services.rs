@@ -667,3 +667,117 @@ fn capacity_says_who_is_short_and_a_what_if_fixes_it() {
     // take the GP first too, as the lead role: 15.5 + 12 hours.
     assert_eq!(ea.allocated, vec![("gp".to_string(), dec("27.5"))]);
 }
+
+// ---------------------------------------------------------------------------
+// Records as kept, costs from claim lines
+// ---------------------------------------------------------------------------
+
+#[test]
+fn the_latest_record_of_each_round_plan_and_session_is_in_force() {
+    let mut recorded = ServiceRecords {
+        rounds: vec![
+            round("2025-04-15", "1-1", 1, 2),
+            round("2025-04-22", "1-1", 1, 3),
+        ],
+        care_plans: vec![CarePlanRecord {
+            resident: "R-1".into(),
+            location_id: "1-1".into(),
+            admitted: d("2025-04-17"),
+            planned: None,
+            row: Some(2),
+        }],
+        planned_sessions: vec![session(Weekday::Tue, "18:30", "20:00", 1)],
+        delivered_sessions: Vec::new(),
+    };
+    // Later: the round of 15 April again with the reviews corrected, the
+    // plan made, the Tuesday session moved to a later end.
+    let mut later = recorded.clone();
+    later.rounds = vec![CareHomeRound {
+        residents_reviewed: 9,
+        ..round("2025-04-15", "1-1", 1, 2)
+    }];
+    later.care_plans[0].planned = Some(d("2025-04-25"));
+    later.planned_sessions[0].end = parse_time("20:30").unwrap();
+    recorded.extend(later);
+    let now = recorded.current();
+    assert_eq!(now.rounds.len(), 2);
+    assert_eq!(now.rounds[0].residents_reviewed, 9, "replaced in place");
+    assert_eq!(now.rounds[1].date, d("2025-04-22"));
+    assert_eq!(now.care_plans.len(), 1);
+    assert_eq!(now.care_plans[0].planned, Some(d("2025-04-25")));
+    assert_eq!(now.planned_sessions.len(), 1);
+    assert_eq!(now.planned_sessions[0].end, parse_time("20:30").unwrap());
+}
+
+#[test]
+fn the_same_round_or_session_twice_in_a_file_is_refused() {
+    let al = alignments();
+    let posts = [post(1, "U00001", "gp", Funding::Other, "1", Some(98_000))];
+    let rounds = [
+        round("2025-04-15", "1-1", 1, 2),
+        round("2025-04-15", "1-1", 1, 5),
+    ];
+    let problems = validate_rounds(&rounds, &al, &posts, None);
+    let dup: Vec<_> = problems
+        .iter()
+        .filter(|p| p.message.contains("twice"))
+        .collect();
+    assert_eq!(dup.len(), 1);
+    assert_eq!((dup[0].row, dup[0].column), (Some(5), "date"));
+    let s = session(Weekday::Tue, "18:30", "20:00", 1);
+    let problems = validate_sessions(&[s.clone(), s], &posts);
+    assert_eq!(problems.len(), 1);
+    assert!(problems[0].message.contains("twice"));
+}
+
+#[test]
+fn costs_from_claim_lines_already_worked_out_are_the_same_costs() {
+    let rb = rb();
+    let fy = "2025-26".parse().unwrap();
+    let posts = vec![
+        post(1, "U00001", "paramedic", Funding::Arrs, "1", Some(47_810)),
+        post(
+            2,
+            "U00001",
+            "clinical-pharmacist",
+            Funding::Arrs,
+            "0.6",
+            None,
+        ),
+        post(3, "U00001", "gp", Funding::Other, "1", Some(98_000)),
+    ];
+    let arrs: Vec<Post> = posts
+        .iter()
+        .filter(|p| p.funding == Funding::Arrs)
+        .cloned()
+        .collect();
+    let (lines, errors) = pcn_core::arrs::roster_year(&rb, fy, &arrs, &Default::default(), false);
+    assert!(errors.is_empty());
+    let worked = PostCosts::new(&rb, fy, &posts);
+    let reused = PostCosts::from_claims(&rb, &[fy], &lines, &posts);
+    // A week across the end of May, and a whole month.
+    for p in &posts {
+        for (from, to) in [("2025-05-26", "2025-06-01"), ("2025-07-01", "2025-07-31")] {
+            let (a, b) = (
+                worked.between(p, d(from), d(to)),
+                reused.between(p, d(from), d(to)),
+            );
+            assert_eq!(a, b, "post {} {from}..{to}", p.id);
+            assert!(a.known && a.cost > Decimal::ZERO);
+        }
+    }
+    // A month's days add up to the month's claim line.
+    let july = lines
+        .iter()
+        .find(|l| l.post == 1 && l.month.month == 7)
+        .unwrap();
+    let c = reused.between(&posts[0], d("2025-07-01"), d("2025-07-31"));
+    assert_eq!(Pence::from_pounds(c.cost).unwrap(), july.cost);
+    assert_eq!(Pence::from_pounds(c.claimable).unwrap(), july.claimable);
+    // Outside the years costed, a cost is unknown rather than zero.
+    assert!(
+        !reused
+            .between(&posts[0], d("2026-04-01"), d("2026-04-07"))
+            .known
+    );
+}

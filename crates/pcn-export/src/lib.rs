@@ -2,7 +2,8 @@
 //! the web app: a payment run as CSV, JSON or an XLSX workbook and one line
 //! explained in words; an ARRS claim schedule; a commissioner's networks; a
 //! year's reconciliation of statements with what was paid; a network plan
-//! and what it changes in money; appointments against the 2019 pledge.
+//! and what it changes in money; appointments against the 2019 pledge;
+//! services (a network's weeks, a commissioner's compliance, requirements).
 //!
 //! Rules every export keeps:
 //! - money is exact: CSV carries integer pence and exact pounds formatted
@@ -26,6 +27,7 @@ pub mod networks;
 pub mod pay;
 pub mod plan;
 pub mod reconcile;
+pub mod services;
 pub mod table;
 pub mod words;
 pub mod xlsx;

@@ -38,7 +38,6 @@
 //! date in the file (a plan without dates: `--as-at` is needed).
 
 use chrono::{Datelike, NaiveDate, Weekday};
-use csv::StringRecord;
 use pcn_core::rulebook::{parse_time, parse_weekday, Minute};
 use pcn_core::services::{AccessSession, SessionDay, SessionMode};
 use pcn_core::{FactBatch, PcnCode};
@@ -100,186 +99,16 @@ pub(crate) fn read_delivered(ctx: &mut Ctx, table: &Table) -> (FactBatch, Option
     read(ctx, table, false)
 }
 
-/// The columns of a plan or a delivered file.
-struct Columns {
-    planned: bool,
-    pcn: Col,
-    site: Col,
-    /// `day` in a plan, `date` in a delivered file.
-    when: Col,
-    start: Col,
-    end: Col,
-    post: Col,
-    appointments: Col,
-    mode: Col,
-    /// A plan's `from` and `to`.
-    from: Option<Col>,
-    to: Option<Col>,
-    /// A delivered file's `week_commencing`.
-    week: Option<Col>,
-}
-
-/// Finds the columns: `None` (with the problems recorded) when a required
-/// one is missing or an unknown one is present.
-fn columns(ctx: &mut Ctx, table: &Table, planned: bool) -> Option<Columns> {
-    only_columns(ctx, table, if planned { &PLANNED } else { &DELIVERED });
-    let p = &mut ctx.problems;
-    let when = if planned { "day" } else { "date" };
-    let (
-        Some(pcn),
-        Some(site),
-        Some(when),
-        Some(start),
-        Some(end),
-        Some(post),
-        Some(appointments),
-        Some(mode),
-    ) = (
-        table.require(&["pcn_code"], p),
-        table.require(&["site"], p),
-        table.require(&[when], p),
-        table.require(&["start"], p),
-        table.require(&["end"], p),
-        table.require(&["post_id"], p),
-        table.require(&["appointments_offered"], p),
-        table.require(&["mode"], p),
-    )
-    else {
-        return None;
-    };
-    let columns = Columns {
-        planned,
-        pcn,
-        site,
-        when,
-        start,
-        end,
-        post,
-        appointments,
-        mode,
-        from: table.col(&["from"]).filter(|_| planned),
-        to: table.col(&["to"]).filter(|_| planned),
-        week: table.col(&["week_commencing"]).filter(|_| !planned),
-    };
-    ctx.problems.is_empty().then_some(columns)
-}
-
-fn read(ctx: &mut Ctx, table: &Table, planned: bool) -> (FactBatch, Option<NaiveDate>) {
-    let mut batch = FactBatch::default();
-    let Some(cols) = columns(ctx, table, planned) else {
-        return (batch, None);
-    };
-    let mut file_date = None;
-    table.for_each(|row, rec| {
-        ctx.tick();
-        if !table.check_width(row, rec, &mut ctx.problems) {
-            return true;
-        }
-        let Some(s) = session(ctx, &cols, row, rec) else {
-            return true;
-        };
-        if let SessionDay::On(d) = s.day {
-            latest(&mut file_date, Some(d));
-        }
-        latest(&mut file_date, s.from);
-        if planned {
-            batch.services.planned_sessions.push(s);
-        } else {
-            batch.services.delivered_sessions.push(s);
-        }
-        true
-    });
-    (batch, ctx.opts.as_at.or(file_date))
-}
-
-/// Reads and checks one row: the session when every cell is good, else
-/// `None` with the problems recorded.
-fn session(ctx: &mut Ctx, cols: &Columns, row: u64, rec: &StringRecord) -> Option<AccessSession> {
-    let pcn = network(ctx, row, &cols.pcn, cell(rec, &cols.pcn));
-    let site = cell(rec, &cols.site);
-    if site.is_empty() {
-        ctx.problems
-            .cell(row, &cols.site.name, site, "a site is required here");
-    }
-    let day = session_day(ctx, cols, row, cell(rec, &cols.when));
-    let start = time(ctx, row, &cols.start, cell(rec, &cols.start));
-    let end = time(ctx, row, &cols.end, cell(rec, &cols.end));
-    if let (Some(s), Some(e)) = (start, end) {
-        if e <= s {
-            ctx.problems.cell(
-                row,
-                &cols.end.name,
-                cell(rec, &cols.end),
-                format!(
-                    "ends at or before it starts ({}); a session that crosses midnight is two rows",
-                    cell(rec, &cols.start)
-                ),
-            );
-        }
-    }
-    let post = post_id(ctx, row, &cols.post, cell(rec, &cols.post));
-    let n = ctx
-        .count(row, &cols.appointments, cell(rec, &cols.appointments))
-        .and_then(|n| u32::try_from(n).ok());
-    let raw_mode = cell(rec, &cols.mode);
-    let mode = SessionMode::parse(raw_mode);
-    if mode.is_none() {
-        ctx.problems.cell(
-            row,
-            &cols.mode.name,
-            raw_mode,
-            "expected face-to-face or remote",
-        );
-    }
-    let (from, to) = applies(ctx, cols, row, rec);
-    if let (Some(c), Some(SessionDay::On(date))) = (&cols.week, day) {
-        check_week(ctx, row, rec, c, &cols.when, date);
-    }
-    let (pcn, day, start, end, post, n, mode) = (pcn?, day?, start?, end?, post?, n?, mode?);
-    if end <= start || site.is_empty() {
-        return None;
-    }
-    Some(AccessSession {
-        pcn,
-        site: site.to_string(),
-        day,
-        start,
-        end,
-        post,
-        appointments: n,
-        mode,
-        from,
-        to,
-        row: Some(row),
-    })
-}
-
-/// The network: a code, and not the `U` placeholder.
-fn network(ctx: &mut Ctx, row: u64, col: &Col, raw: &str) -> Option<PcnCode> {
-    match ctx.code(row, col, raw, PcnCode::parse) {
-        Some(c) if c.is_unallocated() => {
-            ctx.problems.cell(
-                row,
-                &col.name,
-                c.as_str(),
-                "U (Unallocated) is not a network",
-            );
-            None
-        }
-        c => c,
-    }
-}
-
-/// A plan's day of the week, or a delivered session's date.
-fn session_day(ctx: &mut Ctx, cols: &Columns, row: u64, raw: &str) -> Option<SessionDay> {
-    if !cols.planned {
-        return ctx.date(row, &cols.when, raw).map(SessionDay::On);
+/// A planned row's weekday or a delivered row's date.
+fn session_day(ctx: &mut Ctx, row: u64, col: &Col, raw: &str, planned: bool) -> Option<SessionDay> {
+    if !planned {
+        return ctx.date(row, col, raw).map(SessionDay::On);
     }
     let day = parse_weekday(raw).map(SessionDay::Weekly);
     if day.is_none() {
         ctx.problems.cell(
             row,
-            &cols.when.name,
+            &col.name,
             raw,
             "not a day of the week (Monday … Sunday)",
         );
@@ -287,40 +116,15 @@ fn session_day(ctx: &mut Ctx, cols: &Columns, row: u64, raw: &str) -> Option<Ses
     day
 }
 
-/// A plan row's `from` and `to` (blank or absent: `None`), `to` not before
-/// `from`.
-fn applies(
-    ctx: &mut Ctx,
-    cols: &Columns,
-    row: u64,
-    rec: &StringRecord,
-) -> (Option<NaiveDate>, Option<NaiveDate>) {
-    let mut dates = |col: &Option<Col>| match col {
-        Some(c) => ctx.opt_date(row, c, cell(rec, c)).unwrap_or(None),
-        None => None,
-    };
-    let from = dates(&cols.from);
-    let to = dates(&cols.to);
-    if let (Some(f), Some(t), Some(c)) = (from, to, &cols.to) {
-        if t < f {
-            ctx.problems
-                .cell(row, &c.name, cell(rec, c), format!("before from ({f})"));
-        }
-    }
-    (from, to)
-}
-
-/// A delivered session's `week_commencing`: a Monday, and the session's
-/// date within its week.
+/// A delivered session's `week_commencing` (column and cell): a Monday,
+/// with the session's date (`when`: its column and cell) in that week.
 fn check_week(
     ctx: &mut Ctx,
     row: u64,
-    rec: &StringRecord,
-    week_col: &Col,
-    date_col: &Col,
+    (week_col, raw): (&Col, &str),
+    (when_col, raw_when): (&Col, &str),
     date: NaiveDate,
 ) {
-    let raw = cell(rec, week_col);
     if let Ok(Some(monday)) = ctx.opt_date(row, week_col, raw) {
         if monday.weekday() != Weekday::Mon {
             ctx.problems.cell(
@@ -332,10 +136,140 @@ fn check_week(
         } else if date < monday || (date - monday).num_days() > 6 {
             ctx.problems.cell(
                 row,
-                &date_col.name,
-                cell(rec, date_col),
+                &when_col.name,
+                raw_when,
                 format!("the session is outside the week commencing {monday}"),
             );
         }
     }
+}
+
+fn read(ctx: &mut Ctx, table: &Table, planned: bool) -> (FactBatch, Option<NaiveDate>) {
+    let mut batch = FactBatch::default();
+    only_columns(ctx, table, if planned { &PLANNED } else { &DELIVERED });
+    let p = &mut ctx.problems;
+    let when = if planned { "day" } else { "date" };
+    let (
+        Some(pcn_col),
+        Some(site_col),
+        Some(when_col),
+        Some(start_col),
+        Some(end_col),
+        Some(post_col),
+        Some(n_col),
+        Some(mode_col),
+    ) = (
+        table.require(&["pcn_code"], p),
+        table.require(&["site"], p),
+        table.require(&[when], p),
+        table.require(&["start"], p),
+        table.require(&["end"], p),
+        table.require(&["post_id"], p),
+        table.require(&["appointments_offered"], p),
+        table.require(&["mode"], p),
+    )
+    else {
+        return (batch, None);
+    };
+    let from_col = table.col(&["from"]).filter(|_| planned);
+    let to_col = table.col(&["to"]).filter(|_| planned);
+    let week_col = table.col(&["week_commencing"]).filter(|_| !planned);
+    if !ctx.problems.is_empty() {
+        return (batch, None);
+    }
+    let mut file_date = None;
+    table.for_each(|row, rec| {
+        ctx.tick();
+        if !table.check_width(row, rec, &mut ctx.problems) {
+            return true;
+        }
+        let pcn = match ctx.code(row, &pcn_col, cell(rec, &pcn_col), PcnCode::parse) {
+            Some(c) if c.is_unallocated() => {
+                ctx.problems.cell(
+                    row,
+                    &pcn_col.name,
+                    c.as_str(),
+                    "U (Unallocated) is not a network",
+                );
+                None
+            }
+            c => c,
+        };
+        let site = cell(rec, &site_col);
+        if site.is_empty() {
+            ctx.problems
+                .cell(row, &site_col.name, site, "a site is required here");
+        }
+        let raw_when = cell(rec, &when_col);
+        let day = session_day(ctx, row, &when_col, raw_when, planned);
+        let start = time(ctx, row, &start_col, cell(rec, &start_col));
+        let end = time(ctx, row, &end_col, cell(rec, &end_col));
+        if let (Some(s), Some(e)) = (start, end) {
+            if e <= s {
+                ctx.problems.cell(
+                    row,
+                    &end_col.name,
+                    cell(rec, &end_col),
+                    format!(
+                        "ends at or before it starts ({}); a session that crosses midnight is two rows",
+                        cell(rec, &start_col)
+                    ),
+                );
+            }
+        }
+        let post = post_id(ctx, row, &post_col, cell(rec, &post_col));
+        let n = ctx.count(row, &n_col, cell(rec, &n_col)).and_then(|n| u32::try_from(n).ok());
+        let raw_mode = cell(rec, &mode_col);
+        let mode = SessionMode::parse(raw_mode);
+        if mode.is_none() {
+            ctx.problems
+                .cell(row, &mode_col.name, raw_mode, "expected face-to-face or remote");
+        }
+        let mut dates = |col: &Option<Col>| match col {
+            Some(c) => ctx.opt_date(row, c, cell(rec, c)).unwrap_or(None),
+            None => None,
+        };
+        let from = dates(&from_col);
+        let to = dates(&to_col);
+        if let (Some(f), Some(t), Some(c)) = (from, to, &to_col) {
+            if t < f {
+                ctx.problems
+                    .cell(row, &c.name, cell(rec, c), format!("before from ({f})"));
+            }
+        }
+        if let (Some(c), Some(SessionDay::On(date))) = (&week_col, day) {
+            check_week(ctx, row, (c, cell(rec, c)), (&when_col, raw_when), date);
+        }
+        if let (Some(pcn), Some(day), Some(start), Some(end), Some(post), Some(n), Some(mode)) =
+            (pcn, day, start, end, post, n, mode)
+        {
+            if end <= start || site.is_empty() {
+                return true;
+            }
+            if let SessionDay::On(d) = day {
+                latest(&mut file_date, Some(d));
+            }
+            latest(&mut file_date, from);
+            let s = AccessSession {
+                pcn,
+                site: site.to_string(),
+                day,
+                start,
+                end,
+                post,
+                appointments: n,
+                mode,
+                from,
+                to,
+                row: Some(row),
+            };
+            if planned {
+                batch.services.planned_sessions.push(s);
+            } else {
+                batch.services.delivered_sessions.push(s);
+            }
+        }
+        true
+    });
+    (batch, ctx.opts.as_at.or(file_date))
 }

@@ -44,7 +44,7 @@ pub(crate) fn looks_like(has: &dyn Fn(&str) -> bool) -> bool {
 }
 
 /// A CQC location id: `1-` and digits.
-pub(crate) fn is_location_id(s: &str) -> bool {
+pub fn is_location_id(s: &str) -> bool {
     s.strip_prefix("1-")
         .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
 }

@@ -353,6 +353,43 @@ fn cqc_ods_xlsx_and_csv_agree() {
     );
 }
 
+/// The layout CQC publishes, as LibreOffice writes it (made by
+/// `scripts/cqc-ods-fixture.py`): a cover sheet first, the header padded
+/// with styled empty cells to 1,024 columns, equal neighbours written once
+/// with a repeat count, dates and numbers typed, a name in spans, and a
+/// million trailing empty rows written as one repeated row.
+#[test]
+fn cqc_ods_as_libreoffice_writes_it() {
+    let started = std::time::Instant::now();
+    let p = parse_fixture("cqc-2024-11/01_November_2024_HSCA_Active_Locations.ods");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(5),
+        "the padded rows and columns must not be expanded: {:?}",
+        started.elapsed()
+    );
+    assert_eq!(p.kind, SourceKind::CqcCareHomes);
+    assert_eq!(p.data_date, d(2024, 11, 1));
+    assert_eq!(p.rows, 5, "data rows only: not the cover, not the padding");
+    assert_eq!(
+        p.skipped_rows, 2,
+        "the GP surgery, and the home with no beds"
+    );
+    let homes = &p.facts.care_homes;
+    let ids: Vec<&str> = homes.iter().map(|h| h.location_id.as_str()).collect();
+    assert_eq!(ids, ["1-101234567", "1-102345678", "1-104567890"]);
+    let (oak, elm, willow) = (&homes[0], &homes[1], &homes[2]);
+    assert_eq!((oak.name.as_str(), oak.beds), ("Oak Lodge Care Home", 40));
+    assert_eq!(oak.ods_code.as_deref(), Some("VNX12"));
+    assert_eq!(oak.postcode.as_deref(), Some("TS18 4AB"));
+    assert!((oak.location.unwrap().lon - -1.33007).abs() < 1e-9);
+    assert_eq!((elm.name.as_str(), elm.beds), ("Elm House", 62));
+    assert_eq!(elm.ods_code, None);
+    assert!(willow.dormant && !oak.dormant);
+    assert_eq!(willow.location, None);
+    assert_eq!(willow.local_authority.as_deref(), Some("Darlington"));
+    assert!(homes.iter().all(|h| h.as_at == d(2024, 11, 1)));
+}
+
 #[test]
 fn cqc_bad_input() {
     let text = String::from_utf8(fixture("cqc-2024-05/hsca-active-locations.csv")).unwrap();

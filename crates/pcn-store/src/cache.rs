@@ -15,7 +15,7 @@ use crate::error::{Error, Result};
 
 /// The shape of `FactBatch` the cache holds. Bump it (and the golden bytes
 /// of the test) whenever a type inside `FactBatch` changes.
-pub(crate) const FORMAT: u32 = 4;
+pub(crate) const FORMAT: u32 = 5;
 
 /// Why cached bytes were not used.
 #[derive(Debug, thiserror::Error)]
@@ -155,7 +155,7 @@ mod tests {
                 amount: -5,
             }],
             workforce: vec![WorkforceFact {
-                pcn,
+                pcn: pcn.clone(),
                 census: d("2026-06-30"),
                 data_source: "NWRS Staff".into(),
                 staff_group: "Direct Patient Care".into(),
@@ -165,14 +165,57 @@ mod tests {
                 person: "P1".into(),
                 region: Some("Y63".into()),
             }],
-            // Appointments and service delivery: in the cache's encoding as
-            // empty lists until the store keeps them.
+            services: services(&pcn),
+            // Appointments: in the cache's encoding as empty lists until the
+            // store keeps them.
             ..FactBatch::default()
         }
     }
 
+    /// One record of each kind, every optional field given.
+    fn services(pcn: &PcnCode) -> pcn_core::services::ServiceRecords {
+        use pcn_core::services::*;
+        let session = AccessSession {
+            pcn: pcn.clone(),
+            site: "Hub".into(),
+            day: SessionDay::Weekly(chrono::Weekday::Sat),
+            start: 540,
+            end: 780,
+            post: 12,
+            appointments: 16,
+            mode: SessionMode::FaceToFace,
+            from: Some(d("2026-04-01")),
+            to: Some(d("2027-03-31")),
+            row: Some(2),
+        };
+        ServiceRecords {
+            rounds: vec![CareHomeRound {
+                date: d("2026-06-02"),
+                location_id: "1-1".into(),
+                post: 12,
+                residents_reviewed: 4,
+                row: Some(2),
+            }],
+            care_plans: vec![CarePlanRecord {
+                resident: "R-1".into(),
+                location_id: "1-1".into(),
+                admitted: d("2026-06-04"),
+                planned: Some(d("2026-06-10")),
+                row: Some(3),
+            }],
+            delivered_sessions: vec![AccessSession {
+                day: SessionDay::On(d("2026-06-06")),
+                mode: SessionMode::Remote,
+                from: None,
+                to: None,
+                ..session.clone()
+            }],
+            planned_sessions: vec![session],
+        }
+    }
+
     /// The encoding of `fixture()` in format `GOLDEN_FORMAT`.
-    const GOLDEN_FORMAT: u32 = 4;
+    const GOLDEN_FORMAT: u32 = 5;
     const GOLDEN: &str = concat!(
         "01064138313030310a323032362d30372d3031010744454e5348414d010854533138203148550103",
         "313643010454454553010351484d01044e454e43010359363301024e45010a313937342d30342d30",
@@ -191,7 +234,10 @@ mod tests {
         "31303031010655383931343107323032322d32330e50434e204c6561646572736869700901065538",
         "393134310a323032362d30362d33300a4e575253205374616666134469726563742050617469656e",
         "7420436172650b506861726d6163697374730a506861726d616369737403312e3602503101035936",
-        "33000000000000",
+        "330000010a323032362d30362d303203312d31180401020103522d3103312d310a323032362d3036",
+        "2d3034010a323032362d30362d3130010301065538393134310348756200035361749c048c061810",
+        "00010a323032362d30342d3031010a323032372d30332d3331010201065538393134310348756201",
+        "0a323032362d30362d30369c048c0618100100000102",
     );
 
     #[test]

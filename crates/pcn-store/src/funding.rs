@@ -161,17 +161,8 @@ pub(crate) async fn load_funding_inputs(
         }))
     })
     .await?;
-    let query = sqlx::query(
-        "SELECT location_id, pcn_code, aligned_from, aligned_to FROM care_home_alignment \
-         ORDER BY import_id, location_id, aligned_from",
-    );
-    facts.care_home_alignments = fetch_mapped(conn, query, "care_home_alignment", |c| {
-        Ok(from_columns!(c => CareHomeAlignment {
-            location_id: text, pcn: parse("pcn_code"), from: parse("aligned_from"),
-            to: opt_parse("aligned_to"),
-        }))
-    })
-    .await?;
+    // Imported and entered alignments together, in the order recorded.
+    facts.care_home_alignments = crate::services::load_alignments(conn).await?;
     load_iif_and_payments(conn, facts).await
 }
 

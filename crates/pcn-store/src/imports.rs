@@ -1,6 +1,7 @@
 //! The import log and writing an import: the log row, the registry's facts
 //! (practices, networks, memberships, list sizes), the funding inputs, the
-//! census's roster and governance facts, all in one transaction.
+//! census's roster, governance facts and service records, all in one
+//! transaction.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use pcn_core::facts::*;
@@ -91,15 +92,6 @@ impl Store {
         facts: &FactBatch,
         rulebook: &Rulebook,
     ) -> Result<ImportOutcome> {
-        // Facts the store has no table for yet are refused before anything
-        // is written, so the file is not logged as imported without them.
-        if !facts.services.is_empty() {
-            return Err(crate::Error::Invalid(format!(
-                "{} holds {} facts, which this version of pcn cannot store yet; nothing was written",
-                import.file_name,
-                import.kind.name()
-            )));
-        }
         let mut w = self.write(import.imported_at, import.imported_by).await?;
         // The same file imported twice at once: the second waits, then finds the first.
         w.lock(&format!("import {}", import.sha256)).await?;
@@ -129,6 +121,7 @@ impl Store {
         crate::appointments::write_appointments(&mut w, id, facts).await?;
         crate::census::seed_census(&mut w, id, &facts.workforce, rulebook).await?;
         crate::governance::write_governance(&mut w, Some(id), &facts.governance).await?;
+        crate::services::write_services(&mut w, id, facts).await?;
         w.audit(
             AuditChange::new("import", "file", import.file_name)
                 .after(Some(format!("{} facts", facts.len())))

@@ -22,7 +22,9 @@
 //! `appointments` (GPAD counts, kept out of the registry cache),
 //! `governance`, `agreements` (distribution agreements and assessments),
 //! `remittances` (networks' remittance CSVs),
-//! `arrs` and `census` (the ARRS roster), `web` (accounts and sessions),
+//! `arrs` and `census` (the ARRS roster), `services` (rounds, care plans,
+//! access sessions, care home alignments entered one at a time), `web`
+//! (accounts and sessions),
 //! `login` (throttling),
 //! `audit`, and the shared `write` (transactions, inserts) and `rows`
 //! (typed getters).
@@ -44,6 +46,7 @@ mod open;
 mod registry;
 mod remittances;
 mod rows;
+mod services;
 mod web;
 mod write;
 
@@ -73,7 +76,7 @@ pub struct Store {
 }
 
 /// The tables of facts and logs (`registry_cache` is derived, so not listed).
-const TABLES: [&str; 27] = [
+const TABLES: [&str; 31] = [
     "import_log",
     "practice_fact",
     "network_fact",
@@ -93,6 +96,10 @@ const TABLES: [&str; 27] = [
     "appointment_table",
     "appointment_block",
     "national_appointment",
+    "care_home_round",
+    "care_plan",
+    "access_session",
+    "care_home_alignment_entry",
     "arrs_post",
     "arrs_terms",
     "arrs_cost",

@@ -63,23 +63,27 @@ impl Store {
 /// Names the state of the fact tables and the cache's format. Imports and
 /// governance facts are only ever added, so their counts change with every
 /// commit; the largest id alone would not, since ids are given when a row
-/// is written and transactions can commit in another order.
+/// is written and transactions can commit in another order. Service records
+/// and alignments entered one at a time are counted too.
 async fn cache_key(conn: &mut AnyConnection) -> Result<String> {
-    let row = sqlx::query(
+    let row = sqlx::query(&format!(
         "SELECT CAST(COUNT(*) AS BIGINT) AS imports, CAST(COALESCE(MAX(id), 0) AS BIGINT) AS last_import, \
          CAST((SELECT COUNT(*) FROM governance_fact) AS BIGINT) AS governance, \
-         CAST((SELECT COALESCE(MAX(id), 0) FROM governance_fact) AS BIGINT) AS last_governance FROM import_log",
-    )
+         CAST((SELECT COALESCE(MAX(id), 0) FROM governance_fact) AS BIGINT) AS last_governance, \
+         CAST({} AS BIGINT) AS entries FROM import_log",
+        crate::services::ENTRIES_COUNT
+    ))
     .fetch_one(&mut *conn)
     .await?;
     let c = Columns::new(&row, "import_log");
     Ok(format!(
-        "format {} imports {} (last {}) governance {} (last {})",
+        "format {} imports {} (last {}) governance {} (last {}) entries {}",
         cache::FORMAT,
         c.int("imports")?,
         c.int("last_import")?,
         c.int("governance")?,
-        c.int("last_governance")?
+        c.int("last_governance")?,
+        c.int("entries")?
     ))
 }
 
@@ -128,6 +132,7 @@ async fn load_facts_from_tables(conn: &mut AnyConnection) -> Result<FactBatch> {
     .await?;
     load_memberships_and_lists(conn, &mut facts).await?;
     crate::funding::load_funding_inputs(conn, &mut facts).await?;
+    facts.services = crate::services::load_services(conn).await?;
     facts.governance = crate::governance::governance_rows_of(conn, None)
         .await?
         .into_iter()

@@ -70,6 +70,19 @@ impl<'r> Columns<'r> {
         T::try_from(raw).map_err(|e| self.corrupt(column, raw.to_string(), Some(e.into())))
     }
 
+    /// An optional integer that must fit a narrower type (a file's row).
+    pub(crate) fn opt_count<T: TryFrom<i64>>(&self, column: &'static str) -> Result<Option<T>>
+    where
+        T::Error: Into<BoxError>,
+    {
+        match self.opt_int(column)? {
+            None => Ok(None),
+            Some(raw) => T::try_from(raw)
+                .map(Some)
+                .map_err(|e| self.corrupt(column, raw.to_string(), Some(e.into()))),
+        }
+    }
+
     /// Text parsed with `FromStr`: a code, a date, a decimal, a month.
     pub(crate) fn parse<T: FromStr>(&self, column: &'static str) -> Result<T>
     where

@@ -75,6 +75,8 @@ pub async fn check(
         Action::ApproveClaims => "approve claims",
         Action::ViewAudit => "read the audit log",
         Action::Import => "import files",
+        Action::RecordServices => "record this network's services",
+        Action::AlignCareHomes => "align care homes to this network",
     };
     Err(refuse(state, me, path, what).await)
 }
@@ -194,6 +196,12 @@ impl Wants for ToEditRoster {
     const ACTION: Action = Action::EditRoster;
 }
 
+/// To record a network's care home rounds, care plans and sessions.
+pub struct ToRecordServices;
+impl Wants for ToRecordServices {
+    const ACTION: Action = Action::RecordServices;
+}
+
 /// The session, the data and the request's path: what every organisation
 /// route opens with. `R` is how a refusal is answered (a page, or JSON).
 async fn opening<R: From<AppError>>(
@@ -284,6 +292,35 @@ where
         let (me, data, raw, path) = opening::<R>(parts, state).await?;
         let code = practice(state, &me, &data, &raw, &path).await?.code.clone();
         Ok(Practice {
+            me,
+            data,
+            code,
+            path,
+            answer: PhantomData,
+        })
+    }
+}
+
+/// The commissioner named by the route's `{code}` (a sub-ICB location or an
+/// ICB) that the account may see.
+pub struct Commissioner<R = AppError> {
+    pub me: Session,
+    pub data: std::sync::Arc<Data>,
+    pub code: pcn_core::CommissionerCode,
+    pub path: String,
+    answer: PhantomData<R>,
+}
+
+impl<R> FromRequestParts<AppState> for Commissioner<R>
+where
+    R: From<AppError> + IntoResponse + Send + Sync + 'static,
+{
+    type Rejection = R;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, R> {
+        let (me, data, raw, path) = opening::<R>(parts, state).await?;
+        let code = commissioner(state, &me, &raw, &path).await?;
+        Ok(Commissioner {
             me,
             data,
             code,

@@ -96,11 +96,15 @@ fn links(me: &Session) -> Vec<(String, &'static str)> {
     let mut out = vec![("/".to_string(), "Home")];
     match &me.account.scope {
         Scope::All => out.push(("/national".into(), "England")),
-        Scope::Commissioner(c) => out.push((format!("/commissioners/{c}"), "Commissioner")),
+        Scope::Commissioner(c) => {
+            out.push((format!("/commissioners/{c}"), "Commissioner"));
+            out.push((format!("/commissioners/{c}/services"), "Services"));
+        }
         Scope::Network(c) => {
             out.push((format!("/networks/{c}"), "Network"));
             out.push((format!("/networks/{c}/statement"), "Statement"));
             out.push((format!("/networks/{c}/arrs"), "ARRS"));
+            out.push((format!("/networks/{c}/services"), "Services"));
         }
         Scope::Practice(c) => out.push((format!("/practices/{c}"), "Practice")),
     }

@@ -11,6 +11,8 @@
 //! - `reconcile`: paid and owed (network card and page, commissioner card, API).
 //! - `plan`: a commissioner's proposed configuration (page, files, JSON).
 //! - `appointments`: appointments against the 2019 pledge (card and JSON).
+//! - `services`: a network's services, a commissioner's compliance, the
+//!   forms that record rounds, care plans, sessions and alignments.
 //!
 //! Every route that shows or changes an organisation's data asks
 //! `pcn_core::access::allows` through [`guard`]; a refusal is answered 403
@@ -28,6 +30,7 @@ pub mod layout;
 pub mod pages;
 pub mod plan;
 pub mod reconcile;
+pub mod services;
 pub mod state;
 pub mod views;
 
@@ -134,6 +137,7 @@ pub fn router(state: AppState) -> Router {
         .route("/networks/{code}/arrs", get(pages::arrs_page))
         .route("/networks/{code}/arrs/posts", post(pages::arrs_add))
         .route("/networks/{code}/arrs/posts/{id}/end", post(pages::arrs_end))
+        .merge(services::router())
         .route("/practices/{code}", get(pages::practice))
         .route("/audit", get(pages::audit))
         .route("/imports", get(imports::page).post(imports::upload))

@@ -294,7 +294,8 @@ pub async fn commissioner(
                 a #networks-csv href=(format!("/commissioners/{code}/networks.csv")) { "CSV" }
                 ". "
                 a #proposed-configuration href=(format!("/commissioners/{code}/plan")) { "Proposed configuration" }
-                ": networks of 30,000 to 50,000 patients the planner proposes."
+                ": networks of 30,000 to 50,000 patients the planner proposes. "
+                a #services-link href=(format!("/commissioners/{code}/services")) { "Services: every network's compliance" }
             }
             p.muted { "Registry as at " (data.as_at) "; payments for " (year) "." }
             div.grid2 {
@@ -533,6 +534,7 @@ pub async fn network(
                     @if may_see_commissioner { a href=(format!("/commissioners/{c}")) { (c) } } @else { (c) }
                 } @else { "unknown" }
                 " · " (thousands(n.list_size)) " registered patients · " (n.members.len()) " member practices · as at " (data.as_at)
+                " · " a #services-link href=(format!("/networks/{}/services", n.code)) { "Services" }
             }
             div.grid2 {
                 section.card #governance {

@@ -1,5 +1,5 @@
-//! The server's state: the store, the rulebook, and the registry, checks and
-//! payment runs computed from the store and kept in memory until the data
+//! The server's state: the store, the rulebook, and the registry, checks,
+//! service records and payment runs computed from the store and kept in memory until the data
 //! changes (through the app, or through the CLI in another process, seen by
 //! polling the store's data version).
 //!
@@ -77,6 +77,8 @@ pub struct Data {
     pub findings_by_practice: HashMap<pcn_core::PracticeCode, Vec<usize>>,
     /// The financial year pages show by default.
     pub year: FinancialYear,
+    /// The service records in force (rounds, care plans, sessions).
+    pub services: pcn_core::services::ServiceRecords,
     runs: Mutex<HashMap<FinancialYear, Arc<YearRun>>>,
     /// Each network's ARRS year, as last computed.
     arrs: Mutex<HashMap<(PcnCode, FinancialYear), Arc<ArrsYear>>>,
@@ -480,7 +482,8 @@ pub fn budget_date(year: FinancialYear) -> NaiveDate {
 
 async fn load_data(store: &Store, rulebook: &Rulebook) -> Result<Data> {
     let version = store.data_version().await?.facts;
-    let facts = store.load_facts().await?;
+    let mut facts = store.load_facts().await?;
+    let services = std::mem::take(&mut facts.services);
     let today = chrono::Local::now().date_naive();
     let default_year = FinancialYear::containing(today);
     let year = if rulebook.financial_year(default_year).is_ok() {
@@ -493,6 +496,7 @@ async fn load_data(store: &Store, rulebook: &Rulebook) -> Result<Data> {
     };
     tokio::task::spawn_blocking(move || -> Result<Data> {
         let registry = Registry::new(facts);
+        let services = services.current();
         let as_at = registry.latest_date().unwrap_or(today);
         let snapshot = registry.at(as_at);
         let report = checks::run(&snapshot, &CheckConfig::default(), &CheckScope::default());
@@ -515,6 +519,7 @@ async fn load_data(store: &Store, rulebook: &Rulebook) -> Result<Data> {
             findings_by_pcn,
             findings_by_practice,
             year,
+            services,
             runs: Mutex::new(HashMap::new()),
             arrs: Mutex::new(HashMap::new()),
             reconciliations: Mutex::new(HashMap::new()),

@@ -1353,3 +1353,173 @@ async fn the_pages_chart_appointments_against_2019() {
     assert_eq!(last["month"], "2026-06");
     assert!(!last["roster_arrs_wte"].is_null(), "{last}");
 }
+
+/// Who may read the Services pages and their API.
+const SERVICES_READS: &[(&str, [bool; 5])] = &[
+    (
+        "/networks/U90001/services",
+        [true, true, true, false, false],
+    ),
+    (
+        "/api/networks/U90001/services",
+        [true, true, true, false, false],
+    ),
+    (
+        "/networks/U90005/services",
+        [true, false, false, false, true],
+    ),
+    (
+        "/commissioners/Z1A/services",
+        [true, true, false, false, false],
+    ),
+    (
+        "/api/commissioners/Z2B/services",
+        [true, false, false, false, true],
+    ),
+];
+
+/// The Services pages and their API on the demo with its services: who may
+/// read them, what the network that falls short is told, and who may
+/// record a round (network managers and admins, with the CSRF token; a
+/// round at a home not aligned to the network is refused and writes
+/// nothing).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn services_pages_by_role() {
+    let app = App::sqlite().await;
+    pcn_app::demo::add_demo_services(&app.state.app, "test")
+        .await
+        .unwrap();
+    app.state.refresh().await.unwrap();
+    let mut logins = Vec::new();
+    for role in ROLES {
+        logins.push(
+            app.login(role, PASSWORD)
+                .await
+                .unwrap_or_else(|r| panic!("{role}: {}", r.body)),
+        );
+    }
+    for (path, may) in SERVICES_READS {
+        for (i, role) in ROLES.iter().enumerate() {
+            let r = app.get(path, Some(&logins[i])).await;
+            let want = if may[i] {
+                StatusCode::OK
+            } else {
+                StatusCode::FORBIDDEN
+            };
+            assert_eq!(
+                r.status,
+                want,
+                "{role} GET {path}: {}",
+                &r.body[..r.body.len().min(300)]
+            );
+        }
+    }
+
+    let period = "from=2026-05-25&to=2026-06-28";
+    let page = app
+        .get(
+            &format!("/networks/U90005/services?{period}"),
+            Some(&logins[0]),
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.body.contains("short by 15.5 hours of gp"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("<svg"), "the charts are drawn");
+    let json = app
+        .get(
+            &format!("/api/networks/U90005/services?{period}"),
+            Some(&logins[4]),
+        )
+        .await;
+    let v: serde_json::Value = serde_json::from_str(&json.body).unwrap();
+    assert_eq!(v["weeks"].as_array().unwrap().len(), 5);
+    assert_eq!(
+        (v["rounds"]["owed"].as_u64(), v["rounds"]["met"].as_u64()),
+        (Some(10), Some(6))
+    );
+    let z2b = app
+        .get(
+            &format!("/api/commissioners/Z2B/services?{period}"),
+            Some(&logins[4]),
+        )
+        .await;
+    let v: serde_json::Value = serde_json::from_str(&z2b.body).unwrap();
+    assert!(
+        v["networks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|n| n[1]["pcn"] == "U90005"),
+        "{}",
+        z2b.body
+    );
+
+    // Recording a round at one of U90001's homes, with one of its posts.
+    let mine = app
+        .get(
+            &format!("/api/networks/U90001/services?{period}"),
+            Some(&logins[2]),
+        )
+        .await;
+    let v: serde_json::Value = serde_json::from_str(&mine.body).unwrap();
+    let home = v["homes"][0]["location_id"].as_str().unwrap().to_string();
+    let posts = app
+        .get("/api/networks/U90001/arrs/posts", Some(&logins[2]))
+        .await;
+    let v: serde_json::Value = serde_json::from_str(&posts.body).unwrap();
+    let post = v["posts"][0]["id"].as_i64().unwrap().to_string();
+    let round = |home: &str| serde_json::json!({"location_id": home, "date": "2026-07-01", "post_id": post, "residents_reviewed": "3"});
+    let rounds = || async {
+        app.state
+            .store
+            .load_facts()
+            .await
+            .unwrap()
+            .services
+            .rounds
+            .len()
+    };
+    let before = rounds().await;
+    for (i, role) in ROLES.iter().enumerate() {
+        let r = app
+            .post_json(
+                "/api/networks/U90001/services/rounds",
+                &logins[i],
+                Some(&logins[i].csrf),
+                round(&home),
+            )
+            .await;
+        let may = matches!(*role, "admin" | "network");
+        let want = if may {
+            StatusCode::CREATED
+        } else {
+            StatusCode::FORBIDDEN
+        };
+        assert_eq!(r.status, want, "{role} POST round: {}", r.body);
+    }
+    assert_eq!(rounds().await, before + 2);
+    let r = app
+        .post_json(
+            "/api/networks/U90001/services/rounds",
+            &logins[2],
+            None,
+            round(&home),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "no CSRF token");
+    let r = app
+        .post_json(
+            "/api/networks/U90001/services/rounds",
+            &logins[2],
+            Some(&logins[2].csrf),
+            round("1-999999999"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.contains("1-999999999"), "{}", r.body);
+    assert_eq!(rounds().await, before + 2);
+}

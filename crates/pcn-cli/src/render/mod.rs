@@ -8,3 +8,4 @@ pub mod network;
 pub mod pay;
 pub mod plan;
 pub mod reconcile;
+pub mod services;

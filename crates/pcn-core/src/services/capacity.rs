@@ -35,11 +35,13 @@ use serde::Serialize;
 
 use super::calendar::Week;
 use super::costs::PostCosts;
-use crate::arrs::Post;
+use crate::arrs::{validate_post, ArrsError, Employer, Funding, Hire, Origin, Post, Terms};
 use crate::codes::PcnCode;
 use crate::funding::{LineStatus, Statement};
 use crate::money::Pence;
-use crate::rulebook::{assumption_ids as ids, Basis, Measure, ServiceRules};
+use crate::rulebook::{
+    assumption_ids as ids, Basis, FinancialYear, Measure, Region, Rulebook, ServiceRules,
+};
 
 /// What a network brings to a week.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -307,23 +309,13 @@ fn hours_text(h: Decimal) -> String {
     h.round_dp(1).normalize().to_string()
 }
 
-/// Workload against capacity for a network's week. `income_of` gives the
-/// week's income for a list of stream ids (from the year's statement, via
-/// [`weekly_income`]).
-pub fn capacity(
-    rules: &ServiceRules,
-    n: &NetworkWeek,
-    posts: &[Post],
-    costs: &PostCosts,
-    income_of: &dyn Fn(&[String]) -> Option<Pence>,
-) -> Capacity {
-    let demands = demands(rules, n);
-    let roles_supply = supply(rules, posts, &n.pcn, n.week, costs);
-    let mut left: BTreeMap<String, Decimal> = roles_supply
-        .iter()
-        .map(|(r, s)| (r.clone(), s.hours))
-        .collect();
-    // Allocation order: fewest eligible roles first, then file order.
+/// Gives each demand hours from the roles that may deliver it, from what is
+/// `left` of each role's hours: fewest eligible roles first, then file
+/// order. Returns the hours given by role and the hours unmet, per demand.
+fn allocate(
+    demands: &[Demand],
+    left: &mut BTreeMap<String, Decimal>,
+) -> (Vec<Vec<(String, Decimal)>>, Vec<Decimal>) {
     let mut order: Vec<usize> = (0..demands.len()).collect();
     order.sort_by_key(|&i| (demands[i].roles.len(), i));
     let mut given: Vec<Vec<(String, Decimal)>> = vec![Vec::new(); demands.len()];
@@ -347,6 +339,89 @@ pub fn capacity(
         }
         unmet[i] = need.max(Decimal::ZERO);
     }
+    (given, unmet)
+}
+
+/// A service's margin (income less staff cost less ARRS reimbursement) and
+/// its funding answer; `costs` (staff cost, ARRS reimbursed) is `None`
+/// when a post delivering it has no pay recorded.
+fn funding(
+    has_payment: bool,
+    income: Option<Pence>,
+    costs: Option<(Pence, Pence)>,
+) -> (Option<Pence>, String) {
+    let Some((staff_cost, arrs_reimbursed)) = costs else {
+        return (
+            None,
+            "cost not known: a post delivering it has no pay recorded".to_string(),
+        );
+    };
+    let net = staff_cost - arrs_reimbursed;
+    let margin = match (has_payment, income) {
+        (true, Some(i)) => Some(i - net),
+        (false, _) => Some(Pence::ZERO - net),
+        _ => None,
+    };
+    let answer = match (has_payment, margin, income) {
+        (true, None, _) => "income not known: the payment is not computed".to_string(),
+        (true, Some(m), Some(i)) if m.0 >= 0 => format!(
+            "funded: income {i} a week against staff cost {staff_cost} less ARRS {arrs_reimbursed}, {m} to spare"
+        ),
+        (true, Some(m), Some(i)) => format!(
+            "unfunded by {}: income {i} a week against staff cost {staff_cost} less ARRS {arrs_reimbursed}",
+            Pence(-m.0)
+        ),
+        (false, Some(m), _) if m.0 < 0 => format!(
+            "no dedicated payment: unfunded by {} (staff cost {staff_cost} less ARRS {arrs_reimbursed})",
+            Pence(-m.0)
+        ),
+        _ => "no dedicated payment; no staff cost estimated".to_string(),
+    };
+    (margin, answer)
+}
+
+/// Whether the network can deliver every service with its roster, and the
+/// plain answer naming the services it is short for.
+fn delivery(n: &NetworkWeek, services: &[ServiceCapacity]) -> (bool, String) {
+    let short: Vec<String> = services
+        .iter()
+        .filter(|s| s.unmet_hours > Decimal::ZERO)
+        .map(|s| format!("{}: {}", s.name, s.delivery_answer))
+        .collect();
+    if short.is_empty() {
+        let answer = format!(
+            "{} can deliver its specifications in the {} with its roster (where a workload is estimated)",
+            n.pcn, n.week
+        );
+        (true, answer)
+    } else {
+        let answer = format!(
+            "{} cannot deliver with its roster in the {}: {}",
+            n.pcn,
+            n.week,
+            short.join("; ")
+        );
+        (false, answer)
+    }
+}
+
+/// Workload against capacity for a network's week. `income_of` gives the
+/// week's income for a list of stream ids (from the year's statement, via
+/// [`weekly_income`]).
+pub fn capacity(
+    rules: &ServiceRules,
+    n: &NetworkWeek,
+    posts: &[Post],
+    costs: &PostCosts,
+    income_of: &dyn Fn(&[String]) -> Option<Pence>,
+) -> Capacity {
+    let demands = demands(rules, n);
+    let roles_supply = supply(rules, posts, &n.pcn, n.week, costs);
+    let mut left: BTreeMap<String, Decimal> = roles_supply
+        .iter()
+        .map(|(r, s)| (r.clone(), s.hours))
+        .collect();
+    let (given, unmet) = allocate(&demands, &mut left);
     let rate = |role: &str| {
         roles_supply.get(role).and_then(|s| {
             (!s.hours.is_zero() && !s.cost_incomplete)
@@ -423,36 +498,17 @@ pub fn capacity(
         }
         let staff_cost = Pence::from_pounds(cost).unwrap_or(Pence::ZERO);
         let arrs_reimbursed = Pence::from_pounds(claim).unwrap_or(Pence::ZERO);
-        let net = staff_cost - arrs_reimbursed;
         let has_payment = !spec.income_streams.is_empty();
         let income = if has_payment {
             income_of(&spec.income_streams)
         } else {
             None
         };
-        let funding_margin = match (has_payment, income) {
-            (true, Some(i)) if cost_known => Some(i - net),
-            (false, _) if cost_known => Some(Pence::ZERO - net),
-            _ => None,
-        };
-        let funding_answer = match (has_payment, funding_margin, income) {
-            (_, None, _) if !cost_known => {
-                "cost not known: a post delivering it has no pay recorded".to_string()
-            }
-            (true, None, _) => "income not known: the payment is not computed".to_string(),
-            (true, Some(m), Some(i)) if m.0 >= 0 => format!(
-                "funded: income {i} a week against staff cost {staff_cost} less ARRS {arrs_reimbursed}, {m} to spare"
-            ),
-            (true, Some(m), Some(i)) => format!(
-                "unfunded by {}: income {i} a week against staff cost {staff_cost} less ARRS {arrs_reimbursed}",
-                Pence(-m.0)
-            ),
-            (false, Some(m), _) if m.0 < 0 => format!(
-                "no dedicated payment: unfunded by {} (staff cost {staff_cost} less ARRS {arrs_reimbursed})",
-                Pence(-m.0)
-            ),
-            _ => "no dedicated payment; no staff cost estimated".to_string(),
-        };
+        let (funding_margin, funding_answer) = funding(
+            has_payment,
+            income,
+            cost_known.then_some((staff_cost, arrs_reimbursed)),
+        );
         services.push(ServiceCapacity {
             spec_id: spec.id.clone(),
             name: spec.name.clone(),
@@ -486,25 +542,7 @@ pub fn capacity(
             role: r,
         })
         .collect();
-    let short: Vec<String> = services
-        .iter()
-        .filter(|s| s.unmet_hours > Decimal::ZERO)
-        .map(|s| format!("{}: {}", s.name, s.delivery_answer))
-        .collect();
-    let can_deliver = short.is_empty();
-    let answer = if can_deliver {
-        format!(
-            "{} can deliver its specifications in the {} with its roster (where a workload is estimated)",
-            n.pcn, n.week
-        )
-    } else {
-        format!(
-            "{} cannot deliver with its roster in the {}: {}",
-            n.pcn,
-            n.week,
-            short.join("; ")
-        )
-    };
+    let (can_deliver, answer) = delivery(n, &services);
     Capacity {
         pcn: n.pcn.clone(),
         week: n.week,
@@ -538,4 +576,50 @@ pub fn what_if(
     all.extend(added.iter().cloned());
     let after = capacity(rules, n, &all, costs_after, income_of);
     WhatIf { before, after }
+}
+
+/// A post to try in a services what-if: a role of the year's ARRS, built
+/// as `pcn arrs plan` builds it ([`Hire::to_post`]); or a role outside the
+/// ARRS that the year's services rules name (`other_roles`: a GP, a
+/// practice nurse), funded otherwise and costed from the salary given
+/// (without one its hours count and its cost is unknown).
+pub fn planned_post(
+    rb: &Rulebook,
+    hire: &Hire,
+    pcn: PcnCode,
+    id: i64,
+    region: Region,
+) -> Result<Post, ArrsError> {
+    let fy = FinancialYear::containing(hire.from);
+    let other = rb.financial_year(fy).ok().and_then(|y| {
+        let role = hire.role.trim().to_ascii_lowercase();
+        y.services.other_roles.iter().find(|r| **r == role).cloned()
+    });
+    let Some(role) = other else {
+        return hire.to_post(rb, pcn, id, region);
+    };
+    let post = Post {
+        id,
+        pcn,
+        person: format!("planned-{}", -id),
+        name: None,
+        role,
+        employer: Employer::Network,
+        funding: Funding::Other,
+        region: hire.region.unwrap_or(region),
+        start: hire.from,
+        end: hire.to,
+        terms: vec![Terms {
+            effective_from: hire.from,
+            band: hire.band.clone().unwrap_or_else(|| "other".into()),
+            wte: hire.wte,
+            salary: hire.salary,
+            on_costs: None,
+            levy: false,
+            recorded: 0,
+        }],
+        origin: Origin::Entered,
+    };
+    validate_post(rb, &post)?;
+    Ok(post)
 }

@@ -16,26 +16,36 @@
 //! - [`costs`]: a post's cost and ARRS reimbursement per hour.
 //! - [`capacity`]: hours required against hours available by role, income
 //!   against staff cost, and a what-if adding a post.
+//! - [`partners`]: a network's partners with the services they deliver.
+//! - [`view`]: a network's (or every network's) services over a run of
+//!   weeks, assembled from the above with plain answers.
 
 pub mod access;
 pub mod calendar;
 pub mod capacity;
 pub mod care_homes;
 pub mod costs;
+pub mod partners;
 pub mod records;
+pub mod view;
 
 pub use access::{access_week, required_minutes, AccessInputs, AccessWeek, SessionLine};
 pub use calendar::{Calendar, Week};
 pub use capacity::{
-    capacity, demands, supply, weekly_income, what_if, Capacity, Demand, NetworkWeek, RoleLine,
-    ServiceCapacity, WhatIf,
+    capacity, demands, planned_post, supply, weekly_income, what_if, Capacity, Demand, NetworkWeek,
+    RoleLine, ServiceCapacity, WhatIf,
 };
 pub use care_homes::{
     care_plan_timeliness, owing_network, round_compliance, summarise_rounds, HomeWeek, PlanCheck,
     PlanStatus, RoundSummary,
 };
 pub use costs::{Costed, PostCosts};
+pub use partners::{partners, PartnerLine};
 pub use records::{
     validate_care_plans, validate_rounds, validate_sessions, AccessSession, Alignments,
     CareHomeRound, CarePlanRecord, RecordProblem, ServiceRecords, SessionDay, SessionMode,
+};
+pub use view::{
+    access_requirements, compliance_row, AccessRequirement, ComplianceRow, HomeLine,
+    NetworkServices, ServicesIndex, ServicesInput, ServicesWeek,
 };

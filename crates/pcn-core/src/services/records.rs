@@ -72,7 +72,7 @@ impl SessionMode {
 
 /// When a session runs: every week on a day (a plan), or on one date
 /// (delivered).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum SessionDay {
     Weekly(Weekday),
@@ -167,6 +167,83 @@ impl ServiceRecords {
         self.planned_sessions.extend(other.planned_sessions);
         self.delivered_sessions.extend(other.delivered_sessions);
     }
+
+    /// The records in force, from records kept in the order they were
+    /// made: a later record of the same round (home, date, clinician), care
+    /// plan (resident, home, admission) or session (network, site, day or
+    /// date, start, clinician, and for a plan row its first date) replaces
+    /// an earlier one, so a plan date added after the admission, or a
+    /// corrected session, is read as the latest said. The store keeps
+    /// every record; this is how they are read.
+    pub fn current(&self) -> ServiceRecords {
+        ServiceRecords {
+            rounds: latest(&self.rounds, round_key),
+            care_plans: latest(&self.care_plans, plan_key),
+            planned_sessions: latest(&self.planned_sessions, session_key),
+            delivered_sessions: latest(&self.delivered_sessions, session_key),
+        }
+    }
+}
+
+/// What makes two rounds the same round.
+pub fn round_key(r: &CareHomeRound) -> (&str, NaiveDate, i64) {
+    (&r.location_id, r.date, r.post)
+}
+
+/// What makes two care plan records the same resident's admission.
+pub fn plan_key(p: &CarePlanRecord) -> (&str, &str, NaiveDate) {
+    (&p.resident, &p.location_id, p.admitted)
+}
+
+/// What makes two session records the same session.
+pub fn session_key(
+    s: &AccessSession,
+) -> (&PcnCode, &str, SessionDay, Minute, i64, Option<NaiveDate>) {
+    (&s.pcn, &s.site, s.day, s.start, s.post, s.from)
+}
+
+/// The last record of each key, in the order of their first appearance.
+fn latest<'a, T: Clone, K: std::hash::Hash + Eq>(
+    records: &'a [T],
+    key: impl Fn(&'a T) -> K,
+) -> Vec<T> {
+    let mut at: HashMap<K, usize> = HashMap::with_capacity(records.len());
+    let mut out: Vec<T> = Vec::with_capacity(records.len());
+    for r in records {
+        match at.entry(key(r)) {
+            std::collections::hash_map::Entry::Occupied(e) => out[*e.get()] = r.clone(),
+            std::collections::hash_map::Entry::Vacant(e) => {
+                e.insert(out.len());
+                out.push(r.clone());
+            }
+        }
+    }
+    out
+}
+
+/// A problem for each record whose key an earlier record of the same batch
+/// already has: a file (or form) says each thing once.
+fn duplicates<'a, T, K: std::hash::Hash + Eq>(
+    records: &'a [T],
+    key: impl Fn(&'a T) -> K,
+    row: impl Fn(&T) -> Option<u64>,
+    column: &'static str,
+    value: impl Fn(&T) -> String,
+    what: &str,
+) -> Vec<RecordProblem> {
+    let mut seen = HashSet::with_capacity(records.len());
+    records
+        .iter()
+        .filter(|r| !seen.insert(key(r)))
+        .map(|r| {
+            problem(
+                row(r),
+                column,
+                value(r),
+                format!("the same {what} twice in the file"),
+            )
+        })
+        .collect()
 }
 
 /// Which network each care home is aligned to, by date, by the registry's
@@ -318,6 +395,15 @@ pub fn validate_rounds(
             )),
         }
     }
+    out.extend(duplicates(
+        rounds,
+        round_key,
+        |r| r.row,
+        "date",
+        |r| r.date.to_string(),
+        "round (home, date and clinician)",
+    ));
+    out.sort_by_key(|p| p.row);
     out
 }
 
@@ -430,5 +516,14 @@ pub fn validate_sessions(sessions: &[AccessSession], posts: &[Post]) -> Vec<Reco
             _ => {}
         }
     }
+    out.extend(duplicates(
+        sessions,
+        session_key,
+        |r| r.row,
+        "start",
+        |r| format_time(r.start),
+        "session (network, site, day, start and clinician)",
+    ));
+    out.sort_by_key(|p| p.row);
     out
 }
