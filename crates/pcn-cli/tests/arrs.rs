@@ -3,7 +3,12 @@
 
 mod common;
 
-use common::{code, demo, fixture, pcn, shared_data, stderr, stdout};
+use common::{code, fixture, pcn, shared_data, stderr, stdout};
+
+/// The demo without its services, so U90006's roster starts empty.
+fn demo() -> (tempfile::TempDir, String) {
+    common::demo_with(&["--no-services"])
+}
 
 fn ok(db: &str, args: &[&str]) -> String {
     let out = pcn(db, args);

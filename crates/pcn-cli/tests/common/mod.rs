@@ -54,6 +54,11 @@ pub fn fixture(name: &str) -> String {
 
 /// The demo database, built by `pcn demo --no-serve` in a temporary folder.
 pub fn demo() -> (tempfile::TempDir, String) {
+    demo_with(&[])
+}
+
+/// The demo database built with more `pcn demo` flags.
+pub fn demo_with(flags: &[&str]) -> (tempfile::TempDir, String) {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("demo.sqlite").display().to_string();
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_pcn"))
@@ -65,6 +70,8 @@ pub fn demo() -> (tempfile::TempDir, String) {
             "--demo-database",
             &db,
         ])
+        .args(flags)
+        .env_remove("PCN_USER")
         .output()
         .unwrap();
     assert_eq!(code(&out), 0, "{}", stderr(&out));
