@@ -758,7 +758,6 @@ async fn mixed_load(
     let client = reqwest::Client::new();
     let data = state.data()?;
     let year = data.year;
-    let as_at = pcn_web::state::budget_date(year);
     let mut server = hdrhistogram::Histogram::<u64>::new(3)?;
     let mut http = hdrhistogram::Histogram::<u64>::new(3)?;
     let (mut edits, mut errors) = (0u64, 0u64);
@@ -770,12 +769,8 @@ async fn mixed_load(
         let person = format!("BENCH-{edits}");
         let post = pcn_core::arrs::NewPost::arrs(pcn.clone(), &person, "paramedic", year.start());
         let started = Instant::now();
-        state
-            .app
-            .add_post_in(&data.registry, &post, "bench")
-            .await?;
-        state.network_changed(pcn);
-        let kept = state.arrs_cached(&data, pcn, year, as_at).await?;
+        // As the API's add does: the write, then the network's year.
+        let (_, kept) = state.add_post(&data, &post, "bench").await?;
         server.record(started.elapsed().as_micros().max(1) as u64)?;
         let shown = kept.year.posts.iter().any(|p| p.person == post.person);
         let t = Instant::now();

@@ -563,16 +563,9 @@ async fn arrs_add(
         &req.start,
         req.salary.as_deref(),
     )?;
-    let (id, _) = state
-        .app
-        .add_post_in(&data.registry, &post, &me.account.username)
-        .await?;
-    // Only this network's ARRS year is read again.
-    state.network_changed(&n.code);
-    let year = data.year;
-    let (_, budget) = state
-        .arrs_year(data, &n.code, year, super::state::budget_date(year))
-        .await?;
+    // Only this network's ARRS year changes, in memory where it can.
+    let (id, kept) = state.add_post(data, &post, &me.account.username).await?;
+    let budget = kept.budget.clone();
     Ok((StatusCode::CREATED, Json(PostCreated { id, budget })).into_response())
 }
 

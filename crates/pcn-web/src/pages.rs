@@ -875,10 +875,8 @@ pub async fn arrs_add(
         f.salary.as_deref(),
     )?;
     state
-        .app
-        .add_post_in(&access.data.registry, &post, &me.account.username)
+        .add_post(&access.data, &post, &me.account.username)
         .await?;
-    state.network_changed(&n.code);
     Ok(Redirect::to(&format!("/networks/{}/arrs?notice=added", n.code)).into_response())
 }
 

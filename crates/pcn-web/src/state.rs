@@ -82,8 +82,15 @@ pub struct Data {
     runs: Mutex<HashMap<FinancialYear, Arc<YearRun>>>,
     /// Each network's ARRS year, as last computed.
     arrs: Mutex<HashMap<(PcnCode, FinancialYear), Arc<ArrsYear>>>,
+    /// One gate per network and year: after an edit, one request reads the
+    /// network's ARRS year again and the others wait for it, instead of every
+    /// concurrent request reading the store at once.
+    arrs_loading: Mutex<HashMap<(PcnCode, FinancialYear), Gate>>,
     reconciliations: Mutex<Reconciliations>,
 }
+
+/// An async lock that lets one request at a time do a piece of work.
+type Gate = Arc<tokio::sync::Mutex<()>>;
 
 /// A network's ARRS year as the pages show it: what the store holds for it
 /// and the budget as at a date.
@@ -341,6 +348,52 @@ impl AppState {
         Ok(run)
     }
 
+    /// Adds a post through this server and answers with its network's ARRS
+    /// year of the pages' year including it. When what is kept is the year as
+    /// it was just before (no other change since), the post is added to it in
+    /// memory and the budget worked out again, without reading the store;
+    /// otherwise the network is read again.
+    pub async fn add_post(
+        &self,
+        data: &Arc<Data>,
+        post: &pcn_core::arrs::NewPost,
+        actor: &str,
+    ) -> Result<(i64, Arc<ArrsYear>), crate::error::AppError> {
+        let before = self.arrs_stamp(&post.pcn);
+        let (id, added) = self.app.add_post_in(&data.registry, post, actor).await?;
+        self.network_changed(&added.pcn);
+        let (year, as_at) = (data.year, budget_date(data.year));
+        let now = self.arrs_stamp(&added.pcn);
+        let key = (added.pcn.clone(), year);
+        if now == (before.0, before.1 + 1) {
+            let kept = data
+                .arrs
+                .lock()
+                .map_err(lock_err)?
+                .get(&key)
+                .filter(|k| k.stamp == before && k.as_at == as_at)
+                .cloned();
+            if let Some(kept) = kept {
+                let mut network_year = kept.year.clone();
+                network_year.posts.push(added);
+                let budget = network_year.budget(&self.rulebook, as_at, &network_year.posts)?;
+                let entry = Arc::new(ArrsYear {
+                    year: network_year,
+                    budget,
+                    as_at,
+                    stamp: now,
+                });
+                data.arrs
+                    .lock()
+                    .map_err(lock_err)?
+                    .insert(key, entry.clone());
+                return Ok((id, entry));
+            }
+        }
+        let entry = self.arrs_cached(data, &added.pcn, year, as_at).await?;
+        Ok((id, entry))
+    }
+
     /// A network's ARRS year, with the budget as at `as_at`: kept from an
     /// earlier request unless the network's ARRS data has changed since.
     pub async fn arrs_cached(
@@ -352,12 +405,31 @@ impl AppState {
     ) -> Result<Arc<ArrsYear>, crate::error::AppError> {
         // The stamp is taken before the store is read: a change that lands
         // after it bumps the count, so this reading is not used again.
-        let stamp = self.arrs_stamp(code);
         let key = (code.clone(), year);
-        if let Some(kept) = data.arrs.lock().map_err(lock_err)?.get(&key) {
-            if kept.stamp == stamp && kept.as_at == as_at {
-                return Ok(kept.clone());
-            }
+        let kept = |stamp: (u64, u64)| -> Result<Option<Arc<ArrsYear>>, crate::error::AppError> {
+            Ok(data
+                .arrs
+                .lock()
+                .map_err(lock_err)?
+                .get(&key)
+                .filter(|k| k.stamp == stamp && k.as_at == as_at)
+                .cloned())
+        };
+        if let Some(kept) = kept(self.arrs_stamp(code))? {
+            return Ok(kept);
+        }
+        let gate = data
+            .arrs_loading
+            .lock()
+            .map_err(lock_err)?
+            .entry(key.clone())
+            .or_default()
+            .clone();
+        let _reading = gate.lock().await;
+        let stamp = self.arrs_stamp(code);
+        // Another request may have read it while this one waited.
+        if let Some(kept) = kept(stamp)? {
+            return Ok(kept);
         }
         let run = self.year_run(data, year).await?;
         let sum = run.network(code).and_then(|n| arrs_sum(&n.statement));
@@ -522,6 +594,7 @@ async fn load_data(store: &Store, rulebook: &Rulebook) -> Result<Data> {
             services,
             runs: Mutex::new(HashMap::new()),
             arrs: Mutex::new(HashMap::new()),
+            arrs_loading: Mutex::new(HashMap::new()),
             reconciliations: Mutex::new(HashMap::new()),
         })
     })

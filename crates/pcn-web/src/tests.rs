@@ -1523,3 +1523,46 @@ async fn services_pages_by_role() {
     assert!(r.body.contains("1-999999999"), "{}", r.body);
     assert_eq!(rounds().await, before + 2);
 }
+
+/// A post added through the server is added to the network's kept year in
+/// memory; the budget it answers with is the one the store gives when the
+/// network is read again from scratch.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_added_post_kept_in_memory_matches_the_store() {
+    let app = App::sqlite().await;
+    let me = app
+        .login("network", PASSWORD)
+        .await
+        .unwrap_or_else(|r| panic!("{}", r.body));
+    // Read once, so the network's year is kept.
+    let r = app.get("/api/networks/U90001/arrs/budget", Some(&me)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let mut budget = serde_json::Value::Null;
+    for (i, band) in ["7", "7"].iter().enumerate() {
+        let r = app
+            .post_json(
+                "/api/networks/U90001/arrs/posts",
+                &me,
+                Some(&me.csrf),
+                serde_json::json!({"person": format!("MEM-{i}"), "role": "paramedic", "band": band, "wte": "1.0", "start": "2026-06-01"}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        budget = serde_json::from_str::<serde_json::Value>(&r.body).unwrap()["budget"].clone();
+    }
+    let data = app.state.data().unwrap();
+    let pcn: pcn_core::PcnCode = "U90001".parse().unwrap();
+    let fresh = app.state.app.network_year(&pcn, data.year).await.unwrap();
+    let from_store = fresh
+        .budget(
+            &app.state.rulebook,
+            super::state::budget_date(data.year),
+            &fresh.posts,
+        )
+        .unwrap();
+    assert_eq!(
+        budget,
+        serde_json::to_value(&from_store).unwrap(),
+        "the kept budget and the store's"
+    );
+}
