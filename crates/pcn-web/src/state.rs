@@ -98,6 +98,9 @@ pub struct ArrsYear {
     pub year: pcn_app::arrs::NetworkYear,
     pub budget: Budget,
     pub as_at: NaiveDate,
+    /// The year's claim lines of every post, so a post added through the
+    /// server adds only its own lines.
+    lines: Vec<pcn_core::arrs::MonthClaim>,
     /// The network's change stamp when it was read from the store.
     stamp: (u64, u64),
 }
@@ -375,12 +378,25 @@ impl AppState {
                 .cloned();
             if let Some(kept) = kept {
                 let mut network_year = kept.year.clone();
+                let mut lines = kept.lines.clone();
+                lines.extend(network_year.lines(
+                    &self.rulebook,
+                    std::slice::from_ref(&added),
+                    false,
+                )?);
                 network_year.posts.push(added);
-                let budget = network_year.budget(&self.rulebook, as_at, &network_year.posts)?;
+                let budget = pcn_core::arrs::budget(
+                    year,
+                    as_at,
+                    network_year.sum,
+                    &lines,
+                    &network_year.claims,
+                );
                 let entry = Arc::new(ArrsYear {
                     year: network_year,
                     budget,
                     as_at,
+                    lines,
                     stamp: now,
                 });
                 data.arrs
@@ -434,11 +450,14 @@ impl AppState {
         let run = self.year_run(data, year).await?;
         let sum = run.network(code).and_then(|n| arrs_sum(&n.statement));
         let network_year = self.app.network_year_with_sum(code, year, sum).await?;
-        let budget = network_year.budget(&self.rulebook, as_at, &network_year.posts)?;
+        let lines = network_year.lines(&self.rulebook, &network_year.posts, false)?;
+        let budget =
+            pcn_core::arrs::budget(year, as_at, network_year.sum, &lines, &network_year.claims);
         let entry = Arc::new(ArrsYear {
             year: network_year,
             budget,
             as_at,
+            lines,
             stamp,
         });
         data.arrs
