@@ -473,6 +473,9 @@ impl StreamTotals {
 pub fn stream_totals(pays: &[&NetworkPay]) -> StreamTotals {
     let mut rows: Vec<StreamTotal> = Vec::new();
     for p in pays {
+        // Which rows this network has counted, so a stream of several
+        // components counts each network once.
+        let (mut counted, mut missing) = (Vec::new(), Vec::new());
         for l in &p.statement.lines {
             let kind = Kind::of(l);
             let i = match rows
@@ -492,13 +495,23 @@ pub fn stream_totals(pays: &[&NetworkPay]) -> StreamTotals {
                     rows.len() - 1
                 }
             };
-            let r = &mut rows[i];
-            if matches!(l.status, LineStatus::NotComputed(_)) {
-                r.not_computed += 1;
+            if l.is_computed() {
+                rows[i].amount += l.amount;
+                rows[i].estimated |= l.is_estimated();
+                counted.push(i);
             } else {
-                r.amount += l.amount;
-                r.networks_counted += 1;
-                r.estimated |= l.is_estimated();
+                missing.push(i);
+            }
+        }
+        for (list, is_counted) in [(&mut counted, true), (&mut missing, false)] {
+            list.sort_unstable();
+            list.dedup();
+            for &i in list.iter() {
+                if is_counted {
+                    rows[i].networks_counted += 1;
+                } else {
+                    rows[i].not_computed += 1;
+                }
             }
         }
     }
