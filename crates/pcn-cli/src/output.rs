@@ -8,6 +8,15 @@ use anyhow::{Context, Result};
 use comfy_table::presets::UTF8_BORDERS_ONLY;
 use comfy_table::{Cell, CellAlignment, ContentArrangement, Table};
 
+/// The formats of a command that can also write a workbook.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Out {
+    Table,
+    Csv,
+    Json,
+    Xlsx,
+}
+
 /// Writes `text` to `out`, or to standard output.
 pub fn emit(text: &str, out: Option<&Path>) -> Result<()> {
     match out {
@@ -23,6 +32,22 @@ pub fn emit(text: &str, out: Option<&Path>) -> Result<()> {
             }
         }
     }
+}
+
+/// A value as pretty JSON, ending with a newline.
+pub fn json<T: serde::Serialize + ?Sized>(value: &T) -> Result<String> {
+    Ok(serde_json::to_string_pretty(value)? + "\n")
+}
+
+/// Writes a workbook (or any bytes) to `out`, which `--format xlsx` needs,
+/// and says so on standard error with `what` it holds.
+pub fn write_xlsx(out: Option<&Path>, bytes: &[u8], what: &str) -> Result<()> {
+    let out = out.context("--format xlsx needs --out FILE.xlsx")?;
+    std::fs::write(out, bytes).with_context(|| format!("writing {}", out.display()))?;
+    if !what.is_empty() {
+        eprintln!("wrote {} ({what})", out.display());
+    }
+    Ok(())
 }
 
 pub fn table(header: &[&str]) -> Table {
