@@ -12,11 +12,11 @@ use clap::{Args, Subcommand};
 use pcn_app::arrs::{parse_end, PlanInput, PostRef, TermsChange};
 use pcn_core::arrs::{parse_wte, ClaimStatus, Employer, Funding, Hire, NewPost, YearMonth};
 use pcn_core::money::{parse_pounds, Pence};
-use pcn_core::rulebook::{FinancialYear, Region};
+use pcn_core::rulebook::FinancialYear;
 use pcn_core::{CommissionerCode, PcnCode};
 use pcn_export::arrs::{national_report_csv, roster_csv, roster_rows, ClaimSchedule};
 
-use crate::cli::{parse_date, parse_opt, Ctx};
+use crate::cli::{parse_date, parse_opt, pcn, region, Ctx};
 use crate::output::{emit, json, right, table, write_xlsx, Out};
 use crate::render::arrs as render;
 
@@ -239,10 +239,6 @@ pub struct PlanArgs {
     pub format: Out,
 }
 
-fn pcn(raw: &str) -> Result<PcnCode> {
-    PcnCode::parse(raw).context("--pcn")
-}
-
 fn month(raw: &str) -> Result<YearMonth> {
     Ok(raw.parse()?)
 }
@@ -256,10 +252,6 @@ fn year_or(raw: &Option<String>, as_at: NaiveDate) -> Result<FinancialYear> {
         Some(y) => y.parse().context("--year"),
         None => Ok(FinancialYear::containing(as_at)),
     }
-}
-
-fn region(raw: &str) -> Result<Region> {
-    Region::parse(raw).context("--region: use england, outer-london or inner-london")
 }
 
 pub async fn run(ctx: &Ctx, command: ArrsCommand) -> Result<ExitCode> {

@@ -50,7 +50,7 @@ pub async fn run(ctx: &Ctx, args: CheckArgs) -> Result<ExitCode> {
     let registry = ctx.with_app(App::registry_required).await?;
     let report = pcn_app::checks::check(&registry, &request(&args, ctx)?)?;
     let text = match args.format {
-        Format::Table => crate::render::check::check_table(&report),
+        Format::Table => pcn_export::text::checks::check_table(&report),
         Format::Csv => pcn_export::checks::check_csv(&report)?,
         Format::Json => output::json(&report)?,
     };

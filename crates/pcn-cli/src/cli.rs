@@ -9,7 +9,8 @@ use anyhow::{Context, Result};
 use chrono::NaiveDate;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use pcn_app::App;
-use pcn_core::rulebook::Rulebook;
+use pcn_core::rulebook::{Region, Rulebook};
+use pcn_core::PcnCode;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -293,6 +294,16 @@ pub struct NetworkSetArgs {
 /// A date flag: `YYYY-MM-DD` in the range people may type.
 pub fn parse_date(raw: &str) -> Result<NaiveDate, String> {
     pcn_core::dates::parse_user_date(raw).map_err(|e| e.to_string())
+}
+
+/// The network `--pcn` names.
+pub fn pcn(raw: &str) -> Result<PcnCode> {
+    PcnCode::parse(raw).context("--pcn")
+}
+
+/// The ARRS maxima's region `--region` names.
+pub fn region(raw: &str) -> Result<Region> {
+    Region::parse(raw).context("--region: use england, outer-london or inner-london")
 }
 
 /// An optional flag's value parsed, the flag named when it is not valid.

@@ -43,7 +43,7 @@ pub async fn run(
         "Built the demo database {} (a synthetic commissioner, NHS Demo Vale).\n",
         path.display()
     );
-    print!("{}", crate::render::check::check_table(&report));
+    print!("{}", pcn_export::text::checks::check_table(&report));
     let db = path.display();
     println!(
         "\nTry next (`pcn` is target/release/pcn: put it on your PATH with `cargo install --path crates/pcn-cli`):\n  pcn --database {db} network list --as-at {july}\n  pcn --database {db} network show U90007 --as-at {july}\n  pcn --database {db} practice Z90010 --as-at {july}\n  pcn --database {db} check --as-at {july} --severity error --format csv\n  pcn --database {db} network set U90009 --clinical-director \"Dr New\" --effective-from 2026-07-01\n  pcn --database {db} pay --year 2026-27 --pcn U90001\n  pcn --database {db} pay --year 2026-27 --pcn U90001 --explain enhanced-access\n  pcn --database {db} pay --year 2026-27 --format xlsx --out demo-pay.xlsx"

@@ -131,7 +131,7 @@ pub async fn run(ctx: &Ctx, args: PayArgs) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     match args.format {
-        Out::Table => emit(&crate::render::pay::run_table(&run), out)?,
+        Out::Table => emit(&pcn_export::text::pay::run_table(&run), out)?,
         Out::Json => emit(&export::run_json(&run)?, out)?,
         Out::Csv => {
             let text = match args.csv {

@@ -54,7 +54,7 @@ pub async fn run(ctx: &Ctx, args: ReconcileArgs) -> Result<ExitCode> {
         .await?;
     let out = args.out.as_deref();
     match args.format {
-        Out::Table => emit(&crate::render::reconcile::reconciliation_table(&r), out)?,
+        Out::Table => emit(&pcn_export::text::reconcile::reconciliation_table(&r), out)?,
         Out::Json => emit(&export::reconciliation_json(&r)?, out)?,
         Out::Csv => emit(&export::reconciliation_csv(&r)?, out)?,
         Out::Xlsx => write_xlsx(

@@ -11,11 +11,11 @@ use chrono::NaiveDate;
 use clap::Subcommand;
 use pcn_core::arrs::Hire;
 use pcn_core::facts::CareHomeAlignment;
-use pcn_core::rulebook::{FinancialYear, Region};
-use pcn_core::{CommissionerCode, PcnCode};
+use pcn_core::rulebook::FinancialYear;
+use pcn_core::CommissionerCode;
 use pcn_export::services::{compliance_csv, network_weeks_csv, requirements_csv};
 
-use crate::cli::{parse_date, Ctx, Format};
+use crate::cli::{parse_date, pcn, region as region_flag, Ctx, Format};
 use crate::output::{emit, json};
 use crate::render::services as render;
 
@@ -105,10 +105,6 @@ pub enum CareHomeCommand {
     },
 }
 
-fn pcn(raw: &str) -> Result<PcnCode> {
-    PcnCode::parse(raw).context("--pcn")
-}
-
 pub async fn run(ctx: &Ctx, command: ServicesCommand) -> Result<ExitCode> {
     match command {
         ServicesCommand::Show {
@@ -155,8 +151,7 @@ pub async fn run(ctx: &Ctx, command: ServicesCommand) -> Result<ExitCode> {
             format,
         } => {
             let code = pcn(&code)?;
-            let region = Region::parse(&region)
-                .context("--region: use england, outer-london or inner-london")?;
+            let region = region_flag(&region)?;
             let hires = add
                 .iter()
                 .map(|spec| Hire::parse(spec).with_context(|| format!("--add {spec:?}")))
