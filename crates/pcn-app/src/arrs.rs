@@ -45,6 +45,27 @@ pub enum PostRef {
     Person(String),
 }
 
+impl PostRef {
+    /// A post as typed: its id when it is a number, else the person's reference.
+    pub fn parse(raw: &str) -> PostRef {
+        match raw.trim().parse::<i64>() {
+            Ok(id) => PostRef::Id(id),
+            Err(_) => PostRef::Person(raw.trim().to_string()),
+        }
+    }
+}
+
+/// A post that would end in a what-if, written "POST on YYYY-MM-DD" (the
+/// post's id or the person's reference).
+pub fn parse_end(spec: &str) -> Result<(PostRef, NaiveDate)> {
+    let (post, date) = spec.split_once(" on ").ok_or_else(|| {
+        Error::invalid("write \"POST on YYYY-MM-DD\" (a post id or the person's reference)")
+    })?;
+    let date =
+        pcn_core::dates::parse_user_date(date.trim()).map_err(|e| Error::invalid(e.to_string()))?;
+    Ok((PostRef::parse(post), date))
+}
+
 /// What a network's ARRS year is worked out from, read once.
 #[derive(Debug, Clone)]
 pub struct NetworkYear {
@@ -311,6 +332,38 @@ impl App {
         require_network(&registry, pcn)?;
         let sum = self.arrs_sum(&registry, pcn, fy)?;
         self.network_year_with_sum(pcn, fy, sum).await
+    }
+
+    /// A known network's posts, all of them (ended and future too).
+    pub async fn roster(&self, pcn: &PcnCode) -> Result<Vec<Post>> {
+        let registry = self.registry().await?;
+        require_network(&registry, pcn)?;
+        Ok(self.store.posts(Some(pcn)).await?)
+    }
+
+    /// A network's year and its claim lines (each with its working), only
+    /// one month's when `only` is given.
+    pub async fn claim_lines(
+        &self,
+        pcn: &PcnCode,
+        fy: FinancialYear,
+        only: Option<YearMonth>,
+    ) -> Result<(NetworkYear, Vec<MonthClaim>)> {
+        let year = self.network_year(pcn, fy).await?;
+        let mut lines = year.lines(&self.rulebook, &year.posts, true)?;
+        lines.retain(|l| only.is_none_or(|m| l.month == m));
+        Ok((year, lines))
+    }
+
+    /// A network's budget for a year as at a date, from its roster.
+    pub async fn budget(
+        &self,
+        pcn: &PcnCode,
+        fy: FinancialYear,
+        as_at: NaiveDate,
+    ) -> Result<Budget> {
+        let year = self.network_year(pcn, fy).await?;
+        year.budget(&self.rulebook, as_at, &year.posts)
     }
 
     /// Reads a network's ARRS year with a Sum already worked out (the web

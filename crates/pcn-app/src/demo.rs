@@ -6,13 +6,18 @@
 //! data goes through (posts, governance, alignments, imports checked
 //! against the registry and the roster).
 
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
 use chrono::Utc;
-use pcn_core::access::{Role, Scope};
+use pcn_core::access::{Role, Scope as AccessScope};
 use pcn_core::arrs::{Employer, Funding, NewPost};
+use pcn_core::checks::{self, CheckConfig, Report, Scope};
 use pcn_core::demo::{demo_dates, demo_facts};
 use pcn_core::demo_appointments::{demo_appointments, demo_appointments_edition};
 use pcn_core::facts::{FactBatch, GovernanceField, SourceKind};
 use pcn_core::rulebook::Region;
+use pcn_core::rulebook::Rulebook;
 use pcn_core::services::ServiceRecords;
 use pcn_import::ParsedFile;
 use pcn_store::NewImport;
@@ -20,6 +25,48 @@ use pcn_store::NewImport;
 use crate::accounts::NewAccount;
 use crate::imports::FileOutcome;
 use crate::{App, Error, Result};
+
+/// Builds the demo database at `path` (an SQLite file), replacing any
+/// earlier one, with the demo registry and its appointments.
+pub async fn build_demo(path: &Path, rulebook: Arc<Rulebook>, actor: &str) -> Result<App> {
+    for suffix in ["", "-wal", "-shm"] {
+        let file = PathBuf::from(format!("{}{suffix}", path.display()));
+        match std::fs::remove_file(&file) {
+            Err(source) if source.kind() != std::io::ErrorKind::NotFound => {
+                return Err(Error::Remove { path: file, source })
+            }
+            _ => {}
+        }
+    }
+    let app = App::open(&path.display().to_string(), rulebook).await?;
+    write_demo(&app, actor).await?;
+    Ok(app)
+}
+
+/// The checks of the demo registry as at its July date.
+pub async fn demo_checks(app: &App) -> Result<Report> {
+    let registry = app.registry().await?;
+    let (_, july) = demo_dates();
+    Ok(checks::run(
+        &registry.at(july),
+        &CheckConfig::default(),
+        &Scope::default(),
+    ))
+}
+
+/// A new password for the demo accounts: sixteen random URL-safe
+/// characters and "-demo".
+pub fn demo_password() -> Result<String> {
+    let bytes = crate::accounts::random_bytes::<12>()?;
+    Ok(bytes
+        .iter()
+        .map(|b| {
+            const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789";
+            ALPHABET[usize::from(*b) % ALPHABET.len()] as char
+        })
+        .chain("-demo".chars())
+        .collect())
+}
 
 /// Writes the demo registry and its appointments into an empty store
 /// (SQLite or PostgreSQL).
@@ -138,7 +185,7 @@ pub async fn add_demo_accounts_and_posts(app: &App, actor: &str, password: &str)
             display_name: Some(display.to_string()),
             role,
             scope: scope
-                .parse::<Scope>()
+                .parse::<AccessScope>()
                 .map_err(|e| Error::invalid(e.to_string()))?,
             password: password.to_string(),
         };

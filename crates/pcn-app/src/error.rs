@@ -37,6 +37,12 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    #[error("removing the old demo database {}", path.display())]
+    Remove {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
     #[error("the work stopped unexpectedly")]
     Stopped(#[from] tokio::task::JoinError),
 }
@@ -57,7 +63,10 @@ impl Error {
 
     /// Whether the error is the user's to fix rather than a fault.
     pub fn is_users(&self) -> bool {
-        !matches!(self, Error::Store(_) | Error::Io { .. } | Error::Stopped(_))
+        !matches!(
+            self,
+            Error::Store(_) | Error::Io { .. } | Error::Remove { .. } | Error::Stopped(_)
+        )
     }
 }
 

@@ -3,7 +3,9 @@
 //! other; both call this crate, and render what it returns.
 //!
 //! - [`App`]: the store and the rulebook every use case works with;
-//! - [`registry`]: load the registry (from the store's cache);
+//! - [`registry`]: load the registry (from the store's cache), a network or a
+//!   practice as at a date;
+//! - [`checks`]: the DES network checks for a scope, filtered;
 //! - [`pay`]: a year's payment run, with the recorded agreements and assessments;
 //! - [`reconcile`]: a year's statements against what was paid (the payments
 //!   file, or networks' remittances), with the cause of every difference;
@@ -29,6 +31,7 @@
 pub mod accounts;
 pub mod appointments;
 pub mod arrs;
+pub mod checks;
 pub mod demo;
 pub mod governance;
 pub mod imports;

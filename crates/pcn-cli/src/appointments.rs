@@ -14,9 +14,8 @@ use pcn_core::appointments::YearBasis;
 use pcn_core::{CommissionerCode, PcnCode, PracticeCode};
 use pcn_export::appointments::{appointments_xlsx, pledge_csv, trend_csv};
 
-use crate::arrs::Out;
 use crate::cli::{parse_date, Ctx};
-use crate::output::emit;
+use crate::output::{emit, json, write_xlsx, Out};
 use crate::render::appointments as render;
 
 #[derive(Debug, Subcommand)]
@@ -95,14 +94,12 @@ pub async fn run(ctx: &Ctx, command: AppointmentsCommand) -> Result<ExitCode> {
         },
         share_on: args.share_on,
     };
-    let app = ctx.app().await?;
-    let found = async {
-        let registry = app.registry().await?;
-        app.appointments(&registry, &query).await
-    }
-    .await;
-    app.close().await;
-    let found = found?;
+    let found = ctx
+        .with_app(async |app| {
+            let registry = app.registry().await?;
+            app.appointments(&registry, &query).await
+        })
+        .await?;
     show(&found, pledge, args.format, args.out)?;
     Ok(ExitCode::SUCCESS)
 }
@@ -115,24 +112,21 @@ fn show(a: &AreaAppointments, pledge: bool, format: Out, out: Option<PathBuf>) -
         (Out::Csv, false) => emit(&trend_csv(&a.trend)?, out),
         (Out::Csv, true) => emit(&pledge_csv(&a.pledge)?, out),
         (Out::Json, false) => emit(
-            &(serde_json::to_string_pretty(&serde_json::json!({
+            &json(&serde_json::json!({
                 "area": a.area,
                 "trend": a.trend,
                 "not_counted": a.not_counted,
-            }))? + "\n"),
+            }))?,
             out,
         ),
         (Out::Json, true) => emit(
-            &(serde_json::to_string_pretty(&serde_json::json!({
-                "area": a.area,
-                "pledge": a.pledge,
-            }))? + "\n"),
+            &json(&serde_json::json!({"area": a.area, "pledge": a.pledge}))?,
             out,
         ),
-        (Out::Xlsx, _) => {
-            let out = out.context("--format xlsx needs --out FILE.xlsx")?;
-            let bytes = appointments_xlsx(&a.area.to_string(), &a.trend, &a.pledge)?;
-            std::fs::write(out, bytes).with_context(|| format!("writing {}", out.display()))
-        }
+        (Out::Xlsx, _) => write_xlsx(
+            out,
+            &appointments_xlsx(&a.area.to_string(), &a.trend, &a.pledge)?,
+            "",
+        ),
     }
 }

@@ -8,16 +8,16 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context, Result};
 use chrono::NaiveDate;
-use clap::{Args, Subcommand, ValueEnum};
-use pcn_app::arrs::{PlanInput, PostRef, TermsChange};
+use clap::{Args, Subcommand};
+use pcn_app::arrs::{parse_end, PlanInput, PostRef, TermsChange};
 use pcn_core::arrs::{parse_wte, ClaimStatus, Employer, Funding, Hire, NewPost, YearMonth};
 use pcn_core::money::{parse_pounds, Pence};
-use pcn_core::rulebook::{FinancialYear, Region};
+use pcn_core::rulebook::FinancialYear;
 use pcn_core::{CommissionerCode, PcnCode};
 use pcn_export::arrs::{national_report_csv, roster_csv, roster_rows, ClaimSchedule};
 
-use crate::cli::{parse_date, Ctx};
-use crate::output::{emit, right, table};
+use crate::cli::{parse_date, parse_opt, pcn, region, Ctx};
+use crate::output::{emit, json, right, table, write_xlsx, Out};
 use crate::render::arrs as render;
 
 #[derive(Debug, Subcommand)]
@@ -47,30 +47,16 @@ pub enum ArrsCommand {
     Change(Box<ChangeArgs>),
     /// Set the day a post ends.
     End {
-        /// The post's id (see `pcn arrs roster`).
-        #[arg(long, required_unless_present = "person")]
-        post: Option<i64>,
-        /// Or the network's reference for the person in the post (with --pcn).
-        #[arg(long, conflicts_with = "post", requires = "pcn")]
-        person: Option<String>,
-        /// The network the post belongs to: refused when it does not.
-        #[arg(long)]
-        pcn: Option<String>,
+        #[command(flatten)]
+        target: PostArgs,
         #[arg(long, value_parser = parse_date)]
         on: NaiveDate,
     },
     /// Record a payroll actual: the whole cost of a post for a month
     /// (salary, employer NI, pension), used instead of the computed cost.
     Cost {
-        /// The post's id (see `pcn arrs roster`).
-        #[arg(long, required_unless_present = "person")]
-        post: Option<i64>,
-        /// Or the network's reference for the person in the post (with --pcn).
-        #[arg(long, conflicts_with = "post", requires = "pcn")]
-        person: Option<String>,
-        /// The network the post belongs to: refused when it does not.
-        #[arg(long)]
-        pcn: Option<String>,
+        #[command(flatten)]
+        target: PostArgs,
         #[arg(long)]
         month: String,
         /// Pounds, e.g. 4321.55.
@@ -132,12 +118,30 @@ pub enum ArrsCommand {
     },
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Out {
-    Table,
-    Csv,
-    Json,
-    Xlsx,
+/// The post a command names, and the network it must belong to.
+#[derive(Debug, Args)]
+pub struct PostArgs {
+    /// The post's id (see `pcn arrs roster`).
+    #[arg(long, required_unless_present = "person")]
+    pub post: Option<i64>,
+    /// Or the network's reference for the person in the post (with --pcn).
+    #[arg(long, conflicts_with = "post", requires = "pcn")]
+    pub person: Option<String>,
+    /// The network the post belongs to: refused when it does not.
+    #[arg(long)]
+    pub pcn: Option<String>,
+}
+
+impl PostArgs {
+    /// The post (clap has made sure one of the two is given) and the network.
+    fn parse(&self) -> Result<(PostRef, Option<PcnCode>)> {
+        let post = match (self.post, &self.person) {
+            (Some(id), _) => PostRef::Id(id),
+            (None, Some(person)) => PostRef::Person(person.clone()),
+            (None, None) => PostRef::Id(0),
+        };
+        Ok((post, parse_opt(&self.pcn, "--pcn")?))
+    }
 }
 
 #[derive(Debug, Args)]
@@ -183,15 +187,8 @@ pub struct AddArgs {
 
 #[derive(Debug, Args)]
 pub struct ChangeArgs {
-    /// The post's id (see `pcn arrs roster`).
-    #[arg(long, required_unless_present = "person")]
-    pub post: Option<i64>,
-    /// Or the network's reference for the person in the post (with --pcn).
-    #[arg(long, conflicts_with = "post", requires = "pcn")]
-    pub person: Option<String>,
-    /// The network the post belongs to: refused when it does not.
-    #[arg(long)]
-    pub pcn: Option<String>,
+    #[command(flatten)]
+    pub target: PostArgs,
     #[arg(long, value_parser = parse_date)]
     pub from: NaiveDate,
     #[arg(long)]
@@ -242,10 +239,6 @@ pub struct PlanArgs {
     pub format: Out,
 }
 
-fn pcn(raw: &str) -> Result<PcnCode> {
-    PcnCode::parse(raw).context("--pcn")
-}
-
 fn month(raw: &str) -> Result<YearMonth> {
     Ok(raw.parse()?)
 }
@@ -259,10 +252,6 @@ fn year_or(raw: &Option<String>, as_at: NaiveDate) -> Result<FinancialYear> {
         Some(y) => y.parse().context("--year"),
         None => Ok(FinancialYear::containing(as_at)),
     }
-}
-
-fn region(raw: &str) -> Result<Region> {
-    Region::parse(raw).context("--region: use england, outer-london or inner-london")
 }
 
 pub async fn run(ctx: &Ctx, command: ArrsCommand) -> Result<ExitCode> {
@@ -280,39 +269,29 @@ pub async fn run(ctx: &Ctx, command: ArrsCommand) -> Result<ExitCode> {
         } => roster(ctx, &pcn(&code)?, as_at.unwrap_or(ctx.today), all, format).await?,
         ArrsCommand::Add(args) => add(ctx, *args).await?,
         ArrsCommand::Change(args) => change(ctx, *args).await?,
-        ArrsCommand::End {
-            post,
-            person,
-            pcn: code,
-            on,
-        } => {
-            let post = post_ref(post, person);
-            let code = code.as_deref().map(pcn).transpose()?;
-            let app = ctx.app().await?;
-            let ended = app.end_post(&post, code.as_ref(), on, &ctx.actor).await;
-            app.close().await;
-            let ended = ended?;
+        ArrsCommand::End { target, on } => {
+            let (post, code) = target.parse()?;
+            let ended = ctx
+                .with_app(async |app| app.end_post(&post, code.as_ref(), on, &ctx.actor).await)
+                .await?;
             println!(
                 "post {} of {} ({} {}) ends on {on}",
                 ended.id, ended.pcn, ended.person, ended.role
             );
         }
         ArrsCommand::Cost {
-            post,
-            person,
-            pcn: code,
+            target,
             month: m,
             amount,
         } => {
-            let post = post_ref(post, person);
+            let (post, code) = target.parse()?;
             let (m, cost) = (month(&m)?, money(&amount, "--amount")?);
-            let code = code.as_deref().map(pcn).transpose()?;
-            let app = ctx.app().await?;
-            let p = app
-                .record_cost(&post, code.as_ref(), m, cost, &ctx.actor)
-                .await;
-            app.close().await;
-            let p = p?;
+            let p = ctx
+                .with_app(async |app| {
+                    app.record_cost(&post, code.as_ref(), m, cost, &ctx.actor)
+                        .await
+                })
+                .await?;
             println!(
                 "post {} of {} ({} {}), {m}: payroll cost {cost} recorded",
                 p.id, p.pcn, p.person, p.role
@@ -334,10 +313,9 @@ pub async fn run(ctx: &Ctx, command: ArrsCommand) -> Result<ExitCode> {
             let status = ClaimStatus::parse(&to)
                 .filter(|s| *s != ClaimStatus::Draft)
                 .with_context(|| format!("--to {to:?}: use submitted, approved or paid"))?;
-            let app = ctx.app().await?;
-            let moved = app.move_claims(&code, m, status, post, &ctx.actor).await;
-            app.close().await;
-            let moved = moved?;
+            let moved = ctx
+                .with_app(async |app| app.move_claims(&code, m, status, post, &ctx.actor).await)
+                .await?;
             let total: Pence = moved.iter().map(|c| c.amount).sum();
             println!(
                 "{} claims of {code} for {m} ({total}) are now {}",
@@ -363,14 +341,10 @@ pub async fn run(ctx: &Ctx, command: ArrsCommand) -> Result<ExitCode> {
 }
 
 async fn roster(ctx: &Ctx, code: &PcnCode, as_at: NaiveDate, all: bool, format: Out) -> Result<()> {
-    let app = ctx.app().await?;
-    let registry = app.registry().await?;
-    pcn_app::governance::require_network(&registry, code)?;
-    let posts = app.store.posts(Some(code)).await?;
-    app.close().await;
+    let posts = ctx.with_app(async |app| app.roster(code).await).await?;
     let rows = roster_rows(&posts, as_at, all);
     match format {
-        Out::Json => emit(&(serde_json::to_string_pretty(&rows)? + "\n"), None),
+        Out::Json => emit(&json(&rows)?, None),
         Out::Csv => emit(&roster_csv(&rows)?, None),
         Out::Table => emit(&render::roster_text(&rows, as_at), None),
         Out::Xlsx => bail!("--format for a roster: table, csv or json"),
@@ -407,24 +381,14 @@ fn new_post(a: &AddArgs) -> Result<NewPost> {
 
 async fn add(ctx: &Ctx, a: AddArgs) -> Result<()> {
     let input = new_post(&a)?;
-    let app = ctx.app().await?;
-    let added = app.add_post(&input, &ctx.actor).await;
-    app.close().await;
-    let (id, post) = added?;
+    let (id, post) = ctx
+        .with_app(async |app| app.add_post(&input, &ctx.actor).await)
+        .await?;
     println!(
         "post {id} added to {}: {} {}, from {}",
         post.pcn, post.person, post.role, post.start
     );
     Ok(())
-}
-
-/// The post a command names: clap has made sure one of the two is given.
-fn post_ref(post: Option<i64>, person: Option<String>) -> PostRef {
-    match (post, person) {
-        (Some(id), _) => PostRef::Id(id),
-        (None, Some(person)) => PostRef::Person(person),
-        (None, None) => PostRef::Id(0),
-    }
 }
 
 async fn change(ctx: &Ctx, a: ChangeArgs) -> Result<()> {
@@ -443,19 +407,13 @@ async fn change(ctx: &Ctx, a: ChangeArgs) -> Result<()> {
         },
         levy: a.levy,
     };
-    let code = a.pcn.as_deref().map(pcn).transpose()?;
-    let app = ctx.app().await?;
-    let post = app
-        .change_post(
-            &post_ref(a.post, a.person),
-            code.as_ref(),
-            a.from,
-            &change,
-            &ctx.actor,
-        )
-        .await;
-    app.close().await;
-    let post = post?;
+    let (post, code) = a.target.parse()?;
+    let post = ctx
+        .with_app(async |app| {
+            app.change_post(&post, code.as_ref(), a.from, &change, &ctx.actor)
+                .await
+        })
+        .await?;
     println!(
         "post {} of {} ({} {}): new terms from {} recorded{}",
         post.id,
@@ -479,15 +437,9 @@ async fn claims(ctx: &Ctx, a: ClaimsArgs) -> Result<()> {
         (Some(_), _) | (None, None) => year_or(&a.year, ctx.today)?,
         (None, Some(m)) => m.financial_year(),
     };
-    let app = ctx.app().await?;
-    let year = app.network_year(&code, fy).await;
-    app.clone().close().await;
-    let year = year?;
-    let lines: Vec<_> = year
-        .lines(&app.rulebook, &year.posts, true)?
-        .into_iter()
-        .filter(|l| only.is_none_or(|m| l.month == m))
-        .collect();
+    let (year, lines) = ctx
+        .with_app(async |app| app.claim_lines(&code, fy, only).await)
+        .await?;
     let schedule = ClaimSchedule {
         pcn: &code,
         lines: &lines,
@@ -496,14 +448,13 @@ async fn claims(ctx: &Ctx, a: ClaimsArgs) -> Result<()> {
     };
     let out = a.out.as_deref();
     match a.format {
-        Out::Json => emit(&(serde_json::to_string_pretty(&lines)? + "\n"), out)?,
+        Out::Json => emit(&json(&lines)?, out)?,
         Out::Csv => emit(&schedule.csv()?, out)?,
-        Out::Xlsx => {
-            let out = out.context("--format xlsx needs --out FILE.xlsx")?;
-            std::fs::write(out, schedule.xlsx()?)
-                .with_context(|| format!("writing {}", out.display()))?;
-            eprintln!("wrote {} ({} claim lines)", out.display(), lines.len());
-        }
+        Out::Xlsx => write_xlsx(
+            out,
+            &schedule.xlsx()?,
+            &format!("{} claim lines", lines.len()),
+        )?,
         Out::Table => emit(
             &render::claims_text(&code, fy, only, &lines, &year.posts, &year.claims),
             out,
@@ -513,10 +464,9 @@ async fn claims(ctx: &Ctx, a: ClaimsArgs) -> Result<()> {
 }
 
 async fn make_claims(ctx: &Ctx, code: &PcnCode, m: YearMonth, on: NaiveDate) -> Result<()> {
-    let app = ctx.app().await?;
-    let new = app.make_claims(code, m, on, &ctx.actor).await;
-    app.close().await;
-    let new = new?;
+    let new = ctx
+        .with_app(async |app| app.make_claims(code, m, on, &ctx.actor).await)
+        .await?;
     if new.is_empty() {
         println!("nothing new to claim for {code} up to {m}: every month is claimed at its claimable amount");
         return Ok(());
@@ -547,14 +497,11 @@ async fn budget(
 ) -> Result<()> {
     let as_at = as_at.unwrap_or(ctx.today);
     let fy = year_or(&year, as_at)?;
-    let app = ctx.app().await?;
-    let year = app.network_year(code, fy).await;
-    let rb = app.rulebook.clone();
-    app.close().await;
-    let year = year?;
-    let b = year.budget(&rb, as_at, &year.posts)?;
+    let b = ctx
+        .with_app(async |app| app.budget(code, fy, as_at).await)
+        .await?;
     match format {
-        Out::Json => emit(&(serde_json::to_string_pretty(&b)? + "\n"), None),
+        Out::Json => emit(&json(&b)?, None),
         Out::Table => emit(&render::budget_text(code, &b), None),
         _ => bail!("--format for a budget: table or json"),
     }
@@ -573,22 +520,15 @@ async fn plan(ctx: &Ctx, a: PlanArgs) -> Result<()> {
             .push(Hire::parse(spec).with_context(|| format!("--add {spec:?}"))?);
     }
     for spec in &a.end {
-        let (post, date) = spec.split_once(" on ").with_context(|| {
-            format!("--end {spec:?}: write \"POST on YYYY-MM-DD\" (a post id or the person's reference)")
-        })?;
-        let post = match post.trim().parse::<i64>() {
-            Ok(id) => PostRef::Id(id),
-            Err(_) => PostRef::Person(post.trim().to_string()),
-        };
-        let date = parse_date(date.trim()).map_err(|e| anyhow::anyhow!("--end {spec:?}: {e}"))?;
-        input.ends.push((post, date));
+        input
+            .ends
+            .push(parse_end(spec).with_context(|| format!("--end {spec:?}"))?);
     }
-    let app = ctx.app().await?;
-    let plan = app.plan(&code, as_at, &input).await;
-    app.close().await;
-    let plan = plan?;
+    let plan = ctx
+        .with_app(async |app| app.plan(&code, as_at, &input).await)
+        .await?;
     if a.format == Out::Json {
-        emit(&(serde_json::to_string_pretty(&plan)? + "\n"), None)
+        emit(&json(&plan)?, None)
     } else {
         emit(&render::plan_text(&plan), None)
     }
@@ -601,28 +541,17 @@ async fn report(
     format: Out,
     out: Option<PathBuf>,
 ) -> Result<()> {
-    let year = year
-        .as_deref()
-        .map(str::parse)
-        .transpose()
-        .context("--year")?;
-    let commissioner = commissioner
-        .as_deref()
-        .map(CommissionerCode::parse)
-        .transpose()
-        .context("--commissioner")?;
-    let app = ctx.app().await?;
-    let report = app
-        .national_report(year, commissioner.as_ref(), ctx.today)
-        .await;
-    app.close().await;
-    let report = report?;
+    let year = parse_opt(&year, "--year")?;
+    let commissioner: Option<CommissionerCode> = parse_opt(&commissioner, "--commissioner")?;
+    let report = ctx
+        .with_app(async |app| {
+            app.national_report(year, commissioner.as_ref(), ctx.today)
+                .await
+        })
+        .await?;
     let out = out.as_deref();
     match format {
-        Out::Json => emit(
-            &(serde_json::to_string_pretty(&report.networks)? + "\n"),
-            out,
-        ),
+        Out::Json => emit(&json(&report.networks)?, out),
         Out::Csv => emit(&national_report_csv(&report)?, out),
         Out::Xlsx => bail!("--format for the report: table, csv or json"),
         Out::Table => emit(&render::report_text(&report), out),

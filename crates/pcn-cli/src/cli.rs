@@ -5,11 +5,12 @@ use std::process::ExitCode;
 
 use std::sync::Arc;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use chrono::NaiveDate;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use pcn_app::App;
-use pcn_core::rulebook::Rulebook;
+use pcn_core::rulebook::{Region, Rulebook};
+use pcn_core::PcnCode;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -295,6 +296,25 @@ pub fn parse_date(raw: &str) -> Result<NaiveDate, String> {
     pcn_core::dates::parse_user_date(raw).map_err(|e| e.to_string())
 }
 
+/// The network `--pcn` names.
+pub fn pcn(raw: &str) -> Result<PcnCode> {
+    PcnCode::parse(raw).context("--pcn")
+}
+
+/// The ARRS maxima's region `--region` names.
+pub fn region(raw: &str) -> Result<Region> {
+    Region::parse(raw).context("--region: use england, outer-london or inner-london")
+}
+
+/// An optional flag's value parsed, the flag named when it is not valid.
+pub fn parse_opt<T>(raw: &Option<String>, flag: &'static str) -> Result<Option<T>>
+where
+    T: std::str::FromStr,
+    T::Err: std::error::Error + Send + Sync + 'static,
+{
+    raw.as_deref().map(str::parse).transpose().context(flag)
+}
+
 pub fn actor(by: &Option<String>) -> String {
     by.clone()
         .or_else(|| std::env::var("USER").ok())
@@ -333,6 +353,21 @@ impl Ctx {
         }
         let rulebook = self.rulebook()?;
         Ok(App::open(&self.database, rulebook).await?)
+    }
+
+    /// Opens the application, runs one use case on it and closes it again,
+    /// whether the use case succeeded or not.
+    pub async fn with_app<T, E>(
+        &self,
+        use_case: impl AsyncFnOnce(&App) -> Result<T, E>,
+    ) -> Result<T>
+    where
+        anyhow::Error: From<E>,
+    {
+        let app = self.app().await?;
+        let outcome = use_case(&app).await;
+        app.close().await;
+        Ok(outcome?)
     }
 }
 

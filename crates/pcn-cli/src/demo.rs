@@ -3,29 +3,14 @@
 use std::path::Path;
 use std::process::ExitCode;
 
-use anyhow::{Context, Result};
-use pcn_app::demo::{add_demo_accounts_and_posts, add_demo_services, write_demo, DEMO_ACCOUNTS};
-use pcn_app::App;
-use pcn_core::checks::{self, CheckConfig, Scope as CheckScope};
+use anyhow::Result;
+use pcn_app::demo::{
+    add_demo_accounts_and_posts, add_demo_services, build_demo, demo_checks, demo_password,
+    DEMO_ACCOUNTS,
+};
 use pcn_core::demo::demo_dates;
 
 use crate::cli::Ctx;
-
-/// Builds the demo database at `path`, replacing any earlier one.
-pub async fn build(ctx: &Ctx, path: &Path) -> Result<App> {
-    for suffix in ["", "-wal", "-shm"] {
-        let file = format!("{}{suffix}", path.display());
-        match std::fs::remove_file(&file) {
-            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-                return Err(e).with_context(|| format!("removing the old demo database {file}"))
-            }
-            _ => {}
-        }
-    }
-    let app = App::open(&path.display().to_string(), ctx.rulebook()?).await?;
-    write_demo(&app, &ctx.actor).await?;
-    Ok(app)
-}
 
 pub async fn run(
     ctx: &Ctx,
@@ -40,30 +25,25 @@ pub async fn run(
             pcn_app::accounts::check_password_strength(&p)?;
             p
         }
-        None => random_password()?,
+        None => demo_password()?,
     };
     // Take the address first, so a busy port is reported before anything else.
     let listener = match serve {
         true => Some(pcn_web::bind(listen).await?),
         false => None,
     };
-    let app = build(ctx, path).await?;
+    let app = build_demo(path, ctx.rulebook()?, &ctx.actor).await?;
     add_demo_accounts_and_posts(&app, &ctx.actor, &password).await?;
     if services {
         add_demo_services(&app, &ctx.actor).await?;
     }
-    let registry = app.registry().await?;
+    let report = demo_checks(&app).await?;
     let (_, july) = demo_dates();
-    let report = checks::run(
-        &registry.at(july),
-        &CheckConfig::default(),
-        &CheckScope::default(),
-    );
     println!(
         "Built the demo database {} (a synthetic commissioner, NHS Demo Vale).\n",
         path.display()
     );
-    print!("{}", crate::render::check::check_table(&report));
+    print!("{}", pcn_export::text::checks::check_table(&report));
     let db = path.display();
     println!(
         "\nTry next (`pcn` is target/release/pcn: put it on your PATH with `cargo install --path crates/pcn-cli`):\n  pcn --database {db} network list --as-at {july}\n  pcn --database {db} network show U90007 --as-at {july}\n  pcn --database {db} practice Z90010 --as-at {july}\n  pcn --database {db} check --as-at {july} --severity error --format csv\n  pcn --database {db} network set U90009 --clinical-director \"Dr New\" --effective-from 2026-07-01\n  pcn --database {db} pay --year 2026-27 --pcn U90001\n  pcn --database {db} pay --year 2026-27 --pcn U90001 --explain enhanced-access\n  pcn --database {db} pay --year 2026-27 --format xlsx --out demo-pay.xlsx"
@@ -84,17 +64,4 @@ pub async fn run(
     println!("(Ctrl-C stops the server; `pcn demo --no-serve` builds the database only.)");
     pcn_web::serve(state, listener).await?;
     Ok(ExitCode::SUCCESS)
-}
-
-/// Sixteen random URL-safe characters.
-fn random_password() -> Result<String> {
-    let bytes = pcn_app::accounts::random_bytes::<12>()?;
-    Ok(bytes
-        .iter()
-        .map(|b| {
-            const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789";
-            ALPHABET[usize::from(*b) % ALPHABET.len()] as char
-        })
-        .chain("-demo".chars())
-        .collect())
 }

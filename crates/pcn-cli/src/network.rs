@@ -5,15 +5,17 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context, Result};
 use chrono::NaiveDate;
-use pcn_app::governance::{require_network, AssessmentInput, DistributionInput, GovernanceInput};
+use pcn_app::governance::{AssessmentInput, DistributionInput, GovernanceInput};
 use pcn_core::facts::GovernanceField;
 use pcn_core::funding::Distribution;
 use pcn_core::money::Fraction;
 use pcn_core::rulebook::{FinancialYear, StreamId};
 use pcn_core::{CommissionerCode, Decimal, PcnCode, PracticeCode};
 
-use crate::cli::{AssessArgs, Ctx, DistributionArgs, Format, NetworkCommand, NetworkSetArgs};
-use crate::output::emit;
+use crate::cli::{
+    parse_opt, AssessArgs, Ctx, DistributionArgs, Format, NetworkCommand, NetworkSetArgs,
+};
+use crate::output::{emit, json};
 use crate::render::network as render;
 
 pub async fn run(ctx: &Ctx, command: NetworkCommand) -> Result<ExitCode> {
@@ -32,17 +34,14 @@ pub async fn run(ctx: &Ctx, command: NetworkCommand) -> Result<ExitCode> {
 
 async fn show(ctx: &Ctx, code: &str, as_at: Option<NaiveDate>) -> Result<ExitCode> {
     let pcn = PcnCode::parse(code)?;
-    let app = ctx.app().await?;
-    let registry = app.registry_required().await?;
-    require_network(&registry, &pcn)?;
     let as_at = as_at.unwrap_or(ctx.today);
-    let snapshot = registry.at(as_at);
-    let Some(network) = snapshot.networks.get(&pcn) else {
-        bail!("{pcn} has no members and is not open in ODS on {as_at}");
-    };
-    let history = app.store.governance_rows(Some(&pcn)).await?;
-    app.close().await;
-    emit(&render::network_text(network, &snapshot, &history), None)?;
+    let shown = ctx
+        .with_app(async |app| app.network_as_at(&pcn, as_at).await)
+        .await?;
+    emit(
+        &render::network_text(&shown.network, &shown.snapshot, &shown.history),
+        None,
+    )?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -52,28 +51,14 @@ async fn list(
     commissioner: Option<String>,
     format: Format,
 ) -> Result<ExitCode> {
-    let app = ctx.app().await?;
-    let registry = app.registry_required().await?;
-    app.close().await;
-    let commissioner = commissioner
-        .as_deref()
-        .map(CommissionerCode::parse)
-        .transpose()
-        .context("--commissioner")?;
-    if let Some(c) = &commissioner {
-        if !registry.knows_commissioner(c) {
-            bail!("there is no commissioner {c} in the registry");
-        }
-    }
+    let commissioner: Option<CommissionerCode> = parse_opt(&commissioner, "--commissioner")?;
     let as_at = as_at.unwrap_or(ctx.today);
-    let snapshot = registry.at(as_at);
-    let networks: Vec<_> = snapshot
-        .networks
-        .values()
-        .filter(|n| commissioner.as_ref().is_none_or(|c| n.is_under(c)))
-        .collect();
+    let snapshot = ctx
+        .with_app(async |app| app.snapshot_for(as_at, commissioner.as_ref()).await)
+        .await?;
+    let networks = snapshot.networks_under(commissioner.as_ref());
     let text = match format {
-        Format::Json => serde_json::to_string_pretty(&networks)? + "\n",
+        Format::Json => json(&networks)?,
         Format::Csv => pcn_export::networks::networks_csv(&networks)?,
         Format::Table => render::networks_table(&networks, as_at),
     };
@@ -116,9 +101,9 @@ async fn set(ctx: &Ctx, args: NetworkSetArgs) -> Result<ExitCode> {
     if input.values.is_empty() {
         bail!("nothing to set: give at least one of --clinical-director, --nominated-payee, --network-agreement-signed, --data-sharing-agreement-signed, --size-exception, --community-partners, --mental-health-partners, --voluntary-partners");
     }
-    let app = ctx.app().await?;
-    let facts = app.set_governance(&input, &ctx.actor).await?;
-    app.close().await;
+    let facts = ctx
+        .with_app(async |app| app.set_governance(&input, &ctx.actor).await)
+        .await?;
     for f in &facts {
         let shown = if f.value.is_empty() {
             "(cleared)"
@@ -138,37 +123,29 @@ async fn set(ctx: &Ctx, args: NetworkSetArgs) -> Result<ExitCode> {
 
 pub async fn show_practice(ctx: &Ctx, code: &str, as_at: Option<NaiveDate>) -> Result<ExitCode> {
     let code = PracticeCode::parse(code)?;
-    let app = ctx.app().await?;
-    let registry = app.registry_required().await?;
-    app.close().await;
-    if !registry.knows_practice(&code) {
-        bail!("there is no practice {code} in the registry");
-    }
     let as_at = as_at.unwrap_or(ctx.today);
-    let snapshot = registry.at(as_at);
-    let mut out = match snapshot.practices.get(&code) {
+    let shown = ctx
+        .with_app(async |app| app.practice_as_at(&code, as_at).await)
+        .await?;
+    let mut out = match &shown.practice {
         Some(p) => render::practice_text(p, as_at),
         None => format!("{code} has no registered list on {as_at} (closed, or not yet open)\n"),
     };
-    out.push_str(&render::membership_history_text(
-        &registry.membership_history(&code),
-    ));
+    out.push_str(&render::membership_history_text(&shown.history));
     emit(&out, None)?;
     Ok(ExitCode::SUCCESS)
 }
 
 pub async fn show_imports(ctx: &Ctx) -> Result<ExitCode> {
-    let app = ctx.app().await?;
-    let imports = app.store.imports().await?;
-    app.close().await;
+    let imports = ctx.with_app(async |app| app.store.imports().await).await?;
     emit(&render::imports_table(&imports), None)?;
     Ok(ExitCode::SUCCESS)
 }
 
 pub async fn show_audit(ctx: &Ctx, limit: i64) -> Result<ExitCode> {
-    let app = ctx.app().await?;
-    let entries = app.store.audit_log(limit.max(1)).await?;
-    app.close().await;
+    let entries = ctx
+        .with_app(async |app| app.store.audit_log(limit.max(1)).await)
+        .await?;
     emit(&render::audit_table(entries), None)?;
     Ok(ExitCode::SUCCESS)
 }
@@ -196,9 +173,8 @@ async fn distribution(ctx: &Ctx, args: DistributionArgs) -> Result<ExitCode> {
         shares: args.shares.clone(),
         top_slice_percent,
     };
-    let app = ctx.app().await?;
-    app.record_distribution(&input, &ctx.actor).await?;
-    app.close().await;
+    ctx.with_app(async |app| app.record_distribution(&input, &ctx.actor).await)
+        .await?;
     println!(
         "{} {}: distribution by {}, top-slice {}% (recorded by {})",
         input.pcn,
@@ -218,9 +194,8 @@ async fn assess(ctx: &Ctx, args: AssessArgs) -> Result<ExitCode> {
         earned: args.earned.parse::<Fraction>().context("--earned")?,
         note: args.note.clone(),
     };
-    let app = ctx.app().await?;
-    app.assess(&input, &ctx.actor).await?;
-    app.close().await;
+    ctx.with_app(async |app| app.assess(&input, &ctx.actor).await)
+        .await?;
     println!(
         "{} {} {}: earned {} (recorded by {})",
         input.pcn, input.year, input.stream, input.earned, ctx.actor

@@ -5,8 +5,15 @@ use std::io::Write;
 use std::path::Path;
 
 use anyhow::{Context, Result};
-use comfy_table::presets::UTF8_BORDERS_ONLY;
-use comfy_table::{Cell, CellAlignment, ContentArrangement, Table};
+
+/// The formats of a command that can also write a workbook.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Out {
+    Table,
+    Csv,
+    Json,
+    Xlsx,
+}
 
 /// Writes `text` to `out`, or to standard output.
 pub fn emit(text: &str, out: Option<&Path>) -> Result<()> {
@@ -25,24 +32,20 @@ pub fn emit(text: &str, out: Option<&Path>) -> Result<()> {
     }
 }
 
-pub fn table(header: &[&str]) -> Table {
-    let mut table = Table::new();
-    table
-        .load_preset(UTF8_BORDERS_ONLY)
-        .set_content_arrangement(ContentArrangement::Disabled)
-        .set_header(header.to_vec());
-    table
+/// A value as pretty JSON, ending with a newline.
+pub fn json<T: serde::Serialize + ?Sized>(value: &T) -> Result<String> {
+    Ok(serde_json::to_string_pretty(value)? + "\n")
 }
 
-/// A two-column table of labels and values, with no header row.
-pub fn key_value_table() -> Table {
-    let mut table = Table::new();
-    table
-        .load_preset(UTF8_BORDERS_ONLY)
-        .set_content_arrangement(ContentArrangement::Disabled);
-    table
+/// Writes a workbook (or any bytes) to `out`, which `--format xlsx` needs,
+/// and says so on standard error with `what` it holds.
+pub fn write_xlsx(out: Option<&Path>, bytes: &[u8], what: &str) -> Result<()> {
+    let out = out.context("--format xlsx needs --out FILE.xlsx")?;
+    std::fs::write(out, bytes).with_context(|| format!("writing {}", out.display()))?;
+    if !what.is_empty() {
+        eprintln!("wrote {} ({what})", out.display());
+    }
+    Ok(())
 }
 
-pub fn right(text: impl ToString) -> Cell {
-    Cell::new(text).set_alignment(CellAlignment::Right)
-}
+pub use pcn_export::text::{figures_table, key_value_table, right, table};

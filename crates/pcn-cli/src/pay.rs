@@ -11,19 +11,11 @@ use clap::{Args, ValueEnum};
 use pcn_core::funding::{Distribution, MissingInputs};
 use pcn_core::payrun::{Agreement, RunOptions, Selection};
 use pcn_core::rulebook::FinancialYear;
-use pcn_core::{CommissionerCode, Decimal, PcnCode};
+use pcn_core::Decimal;
 use pcn_export::pay as export;
 
-use crate::cli::Ctx;
-use crate::output::emit;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum PayFormat {
-    Table,
-    Csv,
-    Json,
-    Xlsx,
-}
+use crate::cli::{parse_opt, Ctx};
+use crate::output::{emit, write_xlsx, Out};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum CsvPart {
@@ -42,19 +34,35 @@ pub enum DistributeBy {
     Equal,
 }
 
+/// Which networks: one, a commissioner's, or every one.
 #[derive(Debug, Args)]
-pub struct PayArgs {
-    /// The financial year, e.g. 2025-26.
-    #[arg(long)]
-    pub year: String,
+pub struct SelectionArgs {
     /// Only this network.
     #[arg(long, conflicts_with = "commissioner")]
     pub pcn: Option<String>,
     /// Only the networks of this commissioner (a sub-ICB code such as 16C, or an ICB code such as QHM).
     #[arg(long)]
     pub commissioner: Option<String>,
-    #[arg(long, value_enum, default_value_t = PayFormat::Table)]
-    pub format: PayFormat,
+}
+
+impl SelectionArgs {
+    pub fn parse(&self) -> Result<Selection> {
+        Ok(Selection {
+            pcn: parse_opt(&self.pcn, "--pcn")?,
+            commissioner: parse_opt(&self.commissioner, "--commissioner")?,
+        })
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct PayArgs {
+    /// The financial year, e.g. 2025-26.
+    #[arg(long)]
+    pub year: String,
+    #[command(flatten)]
+    pub selection: SelectionArgs,
+    #[arg(long, value_enum, default_value_t = Out::Table)]
+    pub format: Out,
     /// With --format csv: which table.
     #[arg(long, value_enum, default_value_t = CsvPart::Lines)]
     pub csv: CsvPart,
@@ -85,20 +93,7 @@ pub async fn run(ctx: &Ctx, args: PayArgs) -> Result<ExitCode> {
     if !(Decimal::ZERO..=Decimal::ONE_HUNDRED).contains(&args.top_slice_percent) {
         bail!("--top-slice-percent must be between 0 and 100");
     }
-    let selection = Selection {
-        pcn: args
-            .pcn
-            .as_deref()
-            .map(PcnCode::parse)
-            .transpose()
-            .context("--pcn")?,
-        commissioner: args
-            .commissioner
-            .as_deref()
-            .map(CommissionerCode::parse)
-            .transpose()
-            .context("--commissioner")?,
-    };
+    let selection = args.selection.parse()?;
     let options = RunOptions {
         missing: if args.strict {
             MissingInputs::Refuse
@@ -116,10 +111,9 @@ pub async fn run(ctx: &Ctx, args: PayArgs) -> Result<ExitCode> {
         }),
         ..RunOptions::default()
     };
-    let app = ctx.app().await?;
-    let run = app.pay_run(year, &selection, options).await;
-    app.close().await;
-    let run = run?;
+    let run = ctx
+        .with_app(async |app| app.pay_run(year, &selection, options).await)
+        .await?;
     if run.networks.is_empty() {
         bail!(
             "no networks match{} with members on {}",
@@ -137,9 +131,9 @@ pub async fn run(ctx: &Ctx, args: PayArgs) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     match args.format {
-        PayFormat::Table => emit(&crate::render::pay::run_table(&run), out)?,
-        PayFormat::Json => emit(&export::run_json(&run)?, out)?,
-        PayFormat::Csv => {
+        Out::Table => emit(&pcn_export::text::pay::run_table(&run), out)?,
+        Out::Json => emit(&export::run_json(&run)?, out)?,
+        Out::Csv => {
             let text = match args.csv {
                 CsvPart::Lines => export::run_csv(&run)?,
                 CsvPart::Schedule => export::run_schedule_csv(&run)?,
@@ -158,12 +152,11 @@ pub async fn run(ctx: &Ctx, args: PayArgs) -> Result<ExitCode> {
             };
             emit(&text, out)?
         }
-        PayFormat::Xlsx => {
-            let out = out.context("--format xlsx needs --out FILE.xlsx")?;
-            let bytes = export::run_xlsx(&run)?;
-            std::fs::write(out, bytes).with_context(|| format!("writing {}", out.display()))?;
-            eprintln!("wrote {} ({} networks)", out.display(), run.networks.len());
-        }
+        Out::Xlsx => write_xlsx(
+            out,
+            &export::run_xlsx(&run)?,
+            &format!("{} networks", run.networks.len()),
+        )?,
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -20,15 +20,7 @@ use pcn_export::plan::{self as export, PlanTable};
 use serde::Serialize;
 
 use crate::cli::{parse_date, Ctx};
-use crate::output::emit;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum PlanFormat {
-    Table,
-    Csv,
-    Json,
-    Xlsx,
-}
+use crate::output::{emit, json, write_xlsx, Out};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum GroupBy {
@@ -80,8 +72,8 @@ pub struct PlanArgs {
     /// Networks that must not change (repeat the flag or comma-separate).
     #[arg(long = "pin", num_args = 1.., value_delimiter = ',')]
     pub pins: Vec<String>,
-    #[arg(long, value_enum, default_value_t = PlanFormat::Table)]
-    pub format: PlanFormat,
+    #[arg(long, value_enum, default_value_t = Out::Table)]
+    pub format: Out,
     /// With --format csv: which table.
     #[arg(long, value_enum, default_value_t = PlanCsv::Members)]
     pub csv: PlanCsv,
@@ -146,32 +138,31 @@ fn request(ctx: &Ctx, args: &PlanArgs) -> Result<PlanRequest> {
 
 pub async fn run(ctx: &Ctx, args: PlanArgs) -> Result<ExitCode> {
     let request = request(ctx, &args)?;
-    let priced = args.money || (args.format == PlanFormat::Csv && args.csv == PlanCsv::Money);
-    let app = ctx.app().await?;
-    let answer = if priced {
-        app.propose_and_price(request)
-            .await
-            .map(|(p, m)| (p, Some(m)))
-    } else {
-        app.propose(request).await.map(|p| (p, None))
-    };
-    app.close().await;
-    let (proposal, money) = answer?;
+    let priced = args.money || (args.format == Out::Csv && args.csv == PlanCsv::Money);
+    let (proposal, money) = ctx
+        .with_app(async |app| match priced {
+            true => app
+                .propose_and_price(request)
+                .await
+                .map(|(p, m)| (p, Some(m))),
+            false => app.propose(request).await.map(|p| (p, None)),
+        })
+        .await?;
     let out = args.out.as_deref();
     let plan = &proposal.plan;
     match args.format {
-        PlanFormat::Table => emit(
+        Out::Table => emit(
             &crate::render::plan::plan_table(&proposal, money.as_ref()),
             out,
         )?,
-        PlanFormat::Json => emit(
-            &(serde_json::to_string_pretty(&PlanJson {
+        Out::Json => emit(
+            &json(&PlanJson {
                 proposal: &proposal,
                 money: money.as_ref(),
-            })? + "\n"),
+            })?,
             out,
         )?,
-        PlanFormat::Csv => {
+        Out::Csv => {
             let text = match (args.csv, &money) {
                 (PlanCsv::Money, Some(money)) => export::money_csv(money)?,
                 (PlanCsv::Members | PlanCsv::Money, _) => {
@@ -183,16 +174,11 @@ pub async fn run(ctx: &Ctx, args: PlanArgs) -> Result<ExitCode> {
             };
             emit(&text, out)?
         }
-        PlanFormat::Xlsx => {
-            let out = out.context("--format xlsx needs --out FILE.xlsx")?;
+        Out::Xlsx => {
             let title = format!("pcn plan: {} as at {}", proposal.area, proposal.as_at);
             let bytes = export::plan_xlsx(&title, plan, money.as_ref())?;
-            std::fs::write(out, bytes).with_context(|| format!("writing {}", out.display()))?;
-            eprintln!(
-                "wrote {} ({} proposed networks)",
-                out.display(),
-                plan.after.networks
-            );
+            let what = format!("{} proposed networks", plan.after.networks);
+            write_xlsx(out, &bytes, &what)?
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -10,14 +10,12 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use clap::{Args, ValueEnum};
 use pcn_app::reconcile::Against;
-use pcn_core::payrun::Selection;
 use pcn_core::rulebook::FinancialYear;
-use pcn_core::{CommissionerCode, PcnCode};
 use pcn_export::reconcile as export;
 
 use crate::cli::Ctx;
-use crate::output::emit;
-use crate::pay::PayFormat;
+use crate::output::{emit, write_xlsx, Out};
+use crate::pay::SelectionArgs;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum AgainstArg {
@@ -32,14 +30,10 @@ pub struct ReconcileArgs {
     /// The financial year, e.g. 2021-22.
     #[arg(long)]
     pub year: String,
-    /// Only this network.
-    #[arg(long, conflicts_with = "commissioner")]
-    pub pcn: Option<String>,
-    /// Only the networks of this commissioner (a sub-ICB code such as 16C, or an ICB code such as QHM).
-    #[arg(long)]
-    pub commissioner: Option<String>,
-    #[arg(long, value_enum, default_value_t = PayFormat::Table)]
-    pub format: PayFormat,
+    #[command(flatten)]
+    pub selection: SelectionArgs,
+    #[arg(long, value_enum, default_value_t = Out::Table)]
+    pub format: Out,
     /// Write to this file (required for xlsx).
     #[arg(long)]
     pub out: Option<PathBuf>,
@@ -50,39 +44,24 @@ pub struct ReconcileArgs {
 
 pub async fn run(ctx: &Ctx, args: ReconcileArgs) -> Result<ExitCode> {
     let year: FinancialYear = args.year.parse().context("--year")?;
-    let selection = Selection {
-        pcn: args
-            .pcn
-            .as_deref()
-            .map(PcnCode::parse)
-            .transpose()
-            .context("--pcn")?,
-        commissioner: args
-            .commissioner
-            .as_deref()
-            .map(CommissionerCode::parse)
-            .transpose()
-            .context("--commissioner")?,
-    };
+    let selection = args.selection.parse()?;
     let against = match args.against {
         AgainstArg::Payments => Against::Payments,
         AgainstArg::Remittances => Against::Remittances,
     };
-    let app = ctx.app().await?;
-    let reconciliation = app.reconcile(year, &selection, against).await;
-    app.close().await;
-    let r = reconciliation?;
+    let r = ctx
+        .with_app(async |app| app.reconcile(year, &selection, against).await)
+        .await?;
     let out = args.out.as_deref();
     match args.format {
-        PayFormat::Table => emit(&crate::render::reconcile::reconciliation_table(&r), out)?,
-        PayFormat::Json => emit(&export::reconciliation_json(&r)?, out)?,
-        PayFormat::Csv => emit(&export::reconciliation_csv(&r)?, out)?,
-        PayFormat::Xlsx => {
-            let out = out.context("--format xlsx needs --out FILE.xlsx")?;
-            let bytes = export::reconciliation_xlsx(&r)?;
-            std::fs::write(out, bytes).with_context(|| format!("writing {}", out.display()))?;
-            eprintln!("wrote {} ({} networks)", out.display(), r.networks.len());
-        }
+        Out::Table => emit(&pcn_export::text::reconcile::reconciliation_table(&r), out)?,
+        Out::Json => emit(&export::reconciliation_json(&r)?, out)?,
+        Out::Csv => emit(&export::reconciliation_csv(&r)?, out)?,
+        Out::Xlsx => write_xlsx(
+            out,
+            &export::reconciliation_xlsx(&r)?,
+            &format!("{} networks", r.networks.len()),
+        )?,
     }
     Ok(ExitCode::SUCCESS)
 }

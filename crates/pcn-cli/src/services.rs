@@ -11,12 +11,12 @@ use chrono::NaiveDate;
 use clap::Subcommand;
 use pcn_core::arrs::Hire;
 use pcn_core::facts::CareHomeAlignment;
-use pcn_core::rulebook::{FinancialYear, Region};
-use pcn_core::{CommissionerCode, PcnCode};
+use pcn_core::rulebook::FinancialYear;
+use pcn_core::CommissionerCode;
 use pcn_export::services::{compliance_csv, network_weeks_csv, requirements_csv};
 
-use crate::cli::{parse_date, Ctx, Format};
-use crate::output::emit;
+use crate::cli::{parse_date, pcn, region as region_flag, Ctx, Format};
+use crate::output::{emit, json};
 use crate::render::services as render;
 
 #[derive(Debug, Subcommand)]
@@ -105,14 +105,6 @@ pub enum CareHomeCommand {
     },
 }
 
-fn pcn(raw: &str) -> Result<PcnCode> {
-    PcnCode::parse(raw).context("--pcn")
-}
-
-fn json<T: serde::Serialize>(value: &T) -> Result<String> {
-    Ok(serde_json::to_string_pretty(value)? + "\n")
-}
-
 pub async fn run(ctx: &Ctx, command: ServicesCommand) -> Result<ExitCode> {
     match command {
         ServicesCommand::Show {
@@ -123,10 +115,9 @@ pub async fn run(ctx: &Ctx, command: ServicesCommand) -> Result<ExitCode> {
             out,
         } => {
             let code = pcn(&code)?;
-            let app = ctx.app().await?;
-            let view = app.network_services(&code, from, to, ctx.today).await;
-            app.close().await;
-            let view = view?;
+            let view = ctx
+                .with_app(async |app| app.network_services(&code, from, to, ctx.today).await)
+                .await?;
             let text = match format {
                 Format::Table => render::network_text(&view),
                 Format::Csv => network_weeks_csv(&view.services)?,
@@ -142,10 +133,9 @@ pub async fn run(ctx: &Ctx, command: ServicesCommand) -> Result<ExitCode> {
             out,
         } => {
             let code = CommissionerCode::parse(&code).context("the commissioner code")?;
-            let app = ctx.app().await?;
-            let view = app.commissioner_services(&code, from, to, ctx.today).await;
-            app.close().await;
-            let view = view?;
+            let view = ctx
+                .with_app(async |app| app.commissioner_services(&code, from, to, ctx.today).await)
+                .await?;
             let text = match format {
                 Format::Table => render::commissioner_text(&view),
                 Format::Csv => compliance_csv(&view.networks)?,
@@ -161,18 +151,15 @@ pub async fn run(ctx: &Ctx, command: ServicesCommand) -> Result<ExitCode> {
             format,
         } => {
             let code = pcn(&code)?;
-            let region = Region::parse(&region)
-                .context("--region: use england, outer-london or inner-london")?;
+            let region = region_flag(&region)?;
             let hires = add
                 .iter()
                 .map(|spec| Hire::parse(spec).with_context(|| format!("--add {spec:?}")))
                 .collect::<Result<Vec<_>>>()?;
-            let app = ctx.app().await?;
-            let plan = app
-                .services_plan(&code, week.unwrap_or(ctx.today), &hires, Some(region))
-                .await;
-            app.close().await;
-            let plan = plan?;
+            let week = week.unwrap_or(ctx.today);
+            let plan = ctx
+                .with_app(async |app| app.services_plan(&code, week, &hires, Some(region)).await)
+                .await?;
             match format {
                 Format::Json => emit(&json(&plan)?, None)?,
                 Format::Table => emit(&render::plan_text(&plan), None)?,
@@ -186,10 +173,9 @@ pub async fn run(ctx: &Ctx, command: ServicesCommand) -> Result<ExitCode> {
             out,
         } => {
             let year: FinancialYear = year.parse().context("--year")?;
-            let app = ctx.app().await?;
-            let r = app.access_requirements(year).await;
-            app.close().await;
-            let r = r?;
+            let r = ctx
+                .with_app(async |app| app.access_requirements(year).await)
+                .await?;
             let text = match format {
                 Format::Table => render::requirements_text(&r, limit),
                 Format::Csv => requirements_csv(&r.networks)?,
@@ -215,10 +201,9 @@ pub async fn run_care_home(ctx: &Ctx, command: CareHomeCommand) -> Result<ExitCo
                 from,
                 to,
             };
-            let app = ctx.app().await?;
-            let before = app.align_care_home(&alignment, &ctx.actor).await;
-            app.close().await;
-            let before = before?;
+            let before = ctx
+                .with_app(async |app| app.align_care_home(&alignment, &ctx.actor).await)
+                .await?;
             println!(
                 "{} aligned to {} from {}{}{}",
                 alignment.location_id,

@@ -72,15 +72,13 @@ pub async fn run(ctx: &Ctx, command: UserCommand) -> Result<ExitCode> {
                 scope: scope.clone(),
                 password: read_password()?,
             };
-            let app = ctx.app().await?;
-            let id = app.add_account(&account, &ctx.actor).await;
-            app.close().await;
+            let id = ctx
+                .with_app(async |app| app.add_account(&account, &ctx.actor).await)
+                .await;
             println!("account {} added: {username}, {role} for {scope}", id?);
         }
         UserCommand::List => {
-            let app = ctx.app().await?;
-            let accounts = app.store.accounts().await;
-            app.close().await;
+            let accounts = ctx.with_app(async |app| app.store.accounts().await).await;
             let accounts = accounts?;
             let mut t = table(&["user", "name", "role", "scope", "created", "by", "status"]);
             for a in &accounts {
@@ -100,16 +98,16 @@ pub async fn run(ctx: &Ctx, command: UserCommand) -> Result<ExitCode> {
         }
         UserCommand::Password { username } => {
             let password = read_password()?;
-            let app = ctx.app().await?;
-            let done = app.set_password(&username, &password, &ctx.actor).await;
-            app.close().await;
+            let done = ctx
+                .with_app(async |app| app.set_password(&username, &password, &ctx.actor).await)
+                .await;
             done?;
             println!("password of {username} set; its sessions were ended");
         }
         UserCommand::Disable { username } => {
-            let app = ctx.app().await?;
-            let done = app.disable_account(&username, &ctx.actor).await;
-            app.close().await;
+            let done = ctx
+                .with_app(async |app| app.disable_account(&username, &ctx.actor).await)
+                .await;
             done?;
             println!("{username} disabled; its sessions were ended");
         }

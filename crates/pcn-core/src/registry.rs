@@ -202,6 +202,15 @@ pub struct Snapshot {
 }
 
 impl Snapshot {
+    /// The networks (with members or not) under a commissioner, every one
+    /// when none is given.
+    pub fn networks_under(&self, commissioner: Option<&CommissionerCode>) -> Vec<&NetworkView> {
+        self.networks
+            .values()
+            .filter(|n| commissioner.is_none_or(|c| n.is_under(c)))
+            .collect()
+    }
+
     pub fn total_patients(&self) -> u64 {
         self.practices.values().filter_map(|p| p.list_size).sum()
     }

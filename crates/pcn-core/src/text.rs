@@ -37,6 +37,16 @@ pub fn grouped(number: impl std::fmt::Display) -> String {
     out
 }
 
+/// A change with thousands separators and its sign (`+1,234`, `-56`,
+/// `0`); blank when there is none.
+pub fn signed(change: Option<i64>) -> String {
+    match change {
+        Some(n) if n > 0 => format!("+{}", grouped(n)),
+        Some(n) => grouped(n),
+        None => String::new(),
+    }
+}
+
 /// Exact pounds without a symbol or separators, for CSV and JSON:
 /// `1234.56`, `-0.05`, `0.00` (from the pence, no float).
 pub fn pounds_plain(amount: Pence) -> String {

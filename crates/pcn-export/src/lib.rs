@@ -3,7 +3,9 @@
 //! explained in words; an ARRS claim schedule; a commissioner's networks; a
 //! year's reconciliation of statements with what was paid; a network plan
 //! and what it changes in money; appointments against the 2019 pledge;
-//! services (a network's weeks, a commissioner's compliance, requirements).
+//! services (a network's weeks, a commissioner's compliance, requirements);
+//! and as plain text for people, a payment run, a reconciliation and the
+//! DES checks' findings.
 //!
 //! Rules every export keeps:
 //! - money is exact: CSV carries integer pence and exact pounds formatted
@@ -29,6 +31,7 @@ pub mod plan;
 pub mod reconcile;
 pub mod services;
 pub mod table;
+pub mod text;
 pub mod words;
 pub mod xlsx;
 

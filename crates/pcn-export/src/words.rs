@@ -53,6 +53,25 @@ pub fn or_blank<T: ToString>(value: Option<&T>) -> String {
     value.map(ToString::to_string).unwrap_or_default()
 }
 
+/// The value, or "not recorded".
+pub fn or_not_recorded<T: ToString>(value: Option<&T>) -> String {
+    value.map_or_else(|| "not recorded".into(), ToString::to_string)
+}
+
+/// The totals of a statement or a run as labelled amounts, the first (what
+/// is scheduled to the network or networks) labelled `to_network`.
+pub fn totals_rows(t: &Totals, to_network: &'static str) -> [(&'static str, Pence); 4] {
+    [
+        (to_network, t.scheduled_to_network),
+        (
+            "To practices directly (scheduled)",
+            t.scheduled_to_practices,
+        ),
+        ("ARRS maximum (claimable)", t.claimable_maximum),
+        ("On achievement (IIF/CAIP)", t.on_achievement),
+    ]
+}
+
 pub fn month_words(month: NaiveDate) -> String {
     month.format("%b %Y").to_string()
 }

@@ -31,7 +31,7 @@
 use std::collections::HashMap;
 
 use chrono::NaiveDate;
-use pcn_core::{CareHomeAlignment, FactBatch, PcnCode};
+use pcn_core::{CareHomeAlignment, FactBatch};
 
 use crate::ctx::{cell, latest, Ctx};
 use crate::decode::{normalise, Table};
@@ -90,18 +90,7 @@ pub(crate) fn read(ctx: &mut Ctx, table: &Table) -> (FactBatch, Option<NaiveDate
                 "not a CQC location id (1- and digits, such as 1-101234567)",
             );
         }
-        let pcn = match ctx.code(row, &pcn_col, cell(rec, &pcn_col), PcnCode::parse) {
-            Some(code) if code.is_unallocated() => {
-                ctx.problems.cell(
-                    row,
-                    &pcn_col.name,
-                    code.as_str(),
-                    "U (Unallocated) is not a network",
-                );
-                None
-            }
-            code => code,
-        };
+        let pcn = ctx.network(row, &pcn_col, cell(rec, &pcn_col));
         let from = ctx.date(row, &from_col, cell(rec, &from_col));
         let to = match &to_col {
             Some(c) => match ctx.opt_date(row, c, cell(rec, c)) {

@@ -3,7 +3,7 @@
 
 use chrono::NaiveDate;
 use csv::StringRecord;
-use pcn_core::{CodeError, Decimal};
+use pcn_core::{CodeError, Decimal, PcnCode};
 
 use crate::decode::Col;
 use crate::error::Problems;
@@ -73,6 +73,23 @@ impl<'a> Ctx<'a> {
                 self.problems.cell(row, &col.name, raw, message);
                 None
             }
+        }
+    }
+
+    /// A required network code: blank, malformed or the `U` placeholder
+    /// is a problem.
+    pub fn network(&mut self, row: u64, col: &Col, raw: &str) -> Option<PcnCode> {
+        match self.code(row, col, raw, PcnCode::parse) {
+            Some(code) if code.is_unallocated() => {
+                self.problems.cell(
+                    row,
+                    &col.name,
+                    code.as_str(),
+                    "U (Unallocated) is not a network",
+                );
+                None
+            }
+            code => code,
         }
     }
 

@@ -301,18 +301,7 @@ pub(crate) fn read_points(ctx: &mut Ctx, table: &Table) -> (FactBatch, Option<Na
         if !table.check_width(row, rec, &mut ctx.problems) {
             return true;
         }
-        let pcn = match ctx.code(row, &pcn_col, cell(rec, &pcn_col), PcnCode::parse) {
-            Some(code) if code.is_unallocated() => {
-                ctx.problems.cell(
-                    row,
-                    &pcn_col.name,
-                    code.as_str(),
-                    "U (Unallocated) is not a network",
-                );
-                None
-            }
-            code => code,
-        };
+        let pcn = ctx.network(row, &pcn_col, cell(rec, &pcn_col));
         let raw_year = cell(rec, &year_col);
         let year = match raw_year.parse::<FinancialYear>() {
             Ok(y) => Some(y.to_string()),

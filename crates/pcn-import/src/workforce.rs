@@ -20,7 +20,7 @@
 //! have no `UNIQUE_IDENTIFIER`; their person reference is `census-row-N`.
 
 use chrono::NaiveDate;
-use pcn_core::{FactBatch, PcnCode, WorkforceFact};
+use pcn_core::{FactBatch, WorkforceFact};
 
 use crate::ctx::{cell, text, Ctx};
 use crate::decode::Table;
@@ -107,18 +107,7 @@ pub(crate) fn read(ctx: &mut Ctx, table: &Table) -> (FactBatch, Option<NaiveDate
         if census.is_none() {
             census = date;
         }
-        let pcn = match ctx.code(row, &pcn_col, cell(rec, &pcn_col), PcnCode::parse) {
-            Some(code) if code.is_unallocated() => {
-                ctx.problems.cell(
-                    row,
-                    &pcn_col.name,
-                    code.as_str(),
-                    "U (Unallocated) is not a network",
-                );
-                None
-            }
-            code => code,
-        };
+        let pcn = ctx.network(row, &pcn_col, cell(rec, &pcn_col));
         let fte = ctx.decimal(row, &fte_col, cell(rec, &fte_col), false);
         // Contracted services carry no identifier: the row stands in.
         let person = match cell(rec, &id_col).trim() {

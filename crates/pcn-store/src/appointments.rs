@@ -79,64 +79,39 @@ pub struct AppointmentHoldings {
     pub national_months: i64,
 }
 
-fn basis_name(b: EditionBasis) -> &'static str {
-    match b {
-        EditionBasis::Given => "given",
-        EditionBasis::Stated => "stated",
-        EditionBasis::Path => "path",
-        EditionBasis::NewestMonth => "newest-month",
-    }
+/// An enum's name as stored (`name`) and back (`of`), from one table.
+macro_rules! stored_names {
+    ($name:ident, $of:ident, $ty:ident { $($variant:ident => $text:literal),* $(,)? }) => {
+        fn $name(value: $ty) -> &'static str {
+            match value {
+                $($ty::$variant => $text),*
+            }
+        }
+
+        fn $of(raw: &str) -> Option<$ty> {
+            [$($ty::$variant),*].into_iter().find(|v| $name(*v) == raw)
+        }
+    };
 }
 
-fn basis_of(raw: &str) -> Option<EditionBasis> {
-    [
-        EditionBasis::Given,
-        EditionBasis::Stated,
-        EditionBasis::Path,
-        EditionBasis::NewestMonth,
-    ]
-    .into_iter()
-    .find(|b| basis_name(*b) == raw)
-}
-
-fn setting_name(s: AppointmentSetting) -> &'static str {
-    match s {
-        AppointmentSetting::Practice => "practice",
-        AppointmentSetting::Network => "network",
-    }
-}
-
-fn setting_of(raw: &str) -> Option<AppointmentSetting> {
-    [AppointmentSetting::Practice, AppointmentSetting::Network]
-        .into_iter()
-        .find(|s| setting_name(*s) == raw)
-}
-
-fn granularity_name(g: Granularity) -> &'static str {
-    match g {
-        Granularity::Monthly => "monthly",
-        Granularity::DailySummedToMonths => "daily-summed-to-months",
-    }
-}
-
-fn granularity_of(raw: &str) -> Option<Granularity> {
-    [Granularity::Monthly, Granularity::DailySummedToMonths]
-        .into_iter()
-        .find(|g| granularity_name(*g) == raw)
-}
-
-fn series_name(s: NationalSeries) -> &'static str {
-    match s {
-        NationalSeries::SummaryTable => "summary-table",
-        NationalSeries::MonthlyCsv => "monthly-csv",
-    }
-}
-
-fn series_of(raw: &str) -> Option<NationalSeries> {
-    [NationalSeries::SummaryTable, NationalSeries::MonthlyCsv]
-        .into_iter()
-        .find(|s| series_name(*s) == raw)
-}
+stored_names!(basis_name, basis_of, EditionBasis {
+    Given => "given",
+    Stated => "stated",
+    Path => "path",
+    NewestMonth => "newest-month",
+});
+stored_names!(setting_name, setting_of, AppointmentSetting {
+    Practice => "practice",
+    Network => "network",
+});
+stored_names!(granularity_name, granularity_of, Granularity {
+    Monthly => "monthly",
+    DailySummedToMonths => "daily-summed-to-months",
+});
+stored_names!(series_name, series_of, NationalSeries {
+    SummaryTable => "summary-table",
+    MonthlyCsv => "monthly-csv",
+});
 
 /// Writes the GPAD facts of an import: its tables block by block, and its
 /// national months.

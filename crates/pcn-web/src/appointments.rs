@@ -10,7 +10,7 @@ use maud::{html, Markup};
 use pcn_app::appointments::{sub_icb_of, AppointmentsQuery, Area, AreaAppointments};
 use pcn_core::access::Scope;
 use pcn_core::appointments::{Pledge, TrendRow};
-use pcn_core::text::{grouped, thousands};
+use pcn_core::text::{grouped, signed, thousands};
 use pcn_core::CommissionerCode;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -27,14 +27,6 @@ pub async fn of(state: &AppState, data: &Data, area: Area) -> Result<AreaAppoint
         .app
         .appointments(&data.registry, &AppointmentsQuery::of(area))
         .await?)
-}
-
-fn signed(n: Option<i64>) -> String {
-    match n {
-        Some(n) if n > 0 => format!("+{}", grouped(n)),
-        Some(n) => grouped(n),
-        None => String::new(),
-    }
 }
 
 /// The months of the chart, from the trend.

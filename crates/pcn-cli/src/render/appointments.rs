@@ -6,23 +6,11 @@ use std::collections::BTreeMap;
 use pcn_app::appointments::AreaAppointments;
 use pcn_core::appointments::NotCounted;
 use pcn_core::arrs::YearMonth;
-use pcn_core::text::{grouped, thousands};
+use pcn_core::text::{grouped, signed, thousands};
 use pcn_core::PracticeCode;
 use pcn_export::appointments::{pledge_years, trend_row};
 
 use crate::output::{right, table};
-
-fn signed(n: Option<i64>) -> String {
-    n.map(|n| {
-        let text = grouped(n);
-        if n > 0 {
-            format!("+{text}")
-        } else {
-            text
-        }
-    })
-    .unwrap_or_default()
-}
 
 fn months(n: u32) -> String {
     if n == 1 {

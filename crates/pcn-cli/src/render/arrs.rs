@@ -15,7 +15,7 @@ use pcn_core::text::thousands;
 use pcn_core::{Decimal, PcnCode};
 use pcn_export::arrs::RosterRow;
 
-use crate::output::{key_value_table, right, table};
+use crate::output::{figures_table, right, table};
 
 /// The reimbursable roles of a year with their maxima.
 pub fn roles_text(rb: &Rulebook, y: &YearRules) -> String {
@@ -183,43 +183,39 @@ pub fn claims_text(
 
 /// A network's budget against its ARRS Sum.
 pub fn budget_text(code: &PcnCode, b: &Budget) -> String {
-    let mut kv = key_value_table();
     let opt = |p: Option<Pence>| p.map_or("not known".to_string(), |p| p.to_string());
-    kv.add_row(vec![Cell::new("ARRS Sum"), right(opt(b.sum))]);
-    kv.add_row(vec![
-        Cell::new(format!("spent (claimable to {})", b.as_at)),
-        right(b.spent),
-    ]);
-    kv.add_row(vec![
-        Cell::new("committed to the year end"),
-        right(b.committed),
-    ]);
-    kv.add_row(vec![Cell::new("headroom"), right(opt(b.headroom))]);
-    kv.add_row(vec![
-        Cell::new("forecast underspend"),
-        right(opt(b.forecast_underspend)),
-    ]);
-    kv.add_row(vec![
-        Cell::new("runs out in"),
-        right(b.runs_out.map_or("-".into(), |m| m.to_string())),
-    ]);
-    kv.add_row(vec![Cell::new("claims paid"), right(b.paid)]);
-    kv.add_row(vec![
-        Cell::new("claims outstanding (submitted, approved)"),
-        right(b.outstanding),
-    ]);
-    kv.add_row(vec![Cell::new("draft claims"), right(b.drafts)]);
-    kv.add_row(vec![
-        Cell::new("ended months not yet claimed"),
-        right(b.not_yet_claimed),
-    ]);
-    kv.add_row(vec![
-        Cell::new("cost met by practices (above the cap)"),
-        right(b.met_by_practices),
-    ]);
+    let mut rows = vec![
+        ("ARRS Sum".to_string(), opt(b.sum)),
+        (
+            format!("spent (claimable to {})", b.as_at),
+            b.spent.to_string(),
+        ),
+        ("committed to the year end".into(), b.committed.to_string()),
+        ("headroom".into(), opt(b.headroom)),
+        ("forecast underspend".into(), opt(b.forecast_underspend)),
+        (
+            "runs out in".into(),
+            b.runs_out.map_or("-".into(), |m| m.to_string()),
+        ),
+        ("claims paid".into(), b.paid.to_string()),
+        (
+            "claims outstanding (submitted, approved)".into(),
+            b.outstanding.to_string(),
+        ),
+        ("draft claims".into(), b.drafts.to_string()),
+        (
+            "ended months not yet claimed".into(),
+            b.not_yet_claimed.to_string(),
+        ),
+        (
+            "cost met by practices (above the cap)".into(),
+            b.met_by_practices.to_string(),
+        ),
+    ];
     if b.partner.0 > 0 {
-        kv.add_row(vec![Cell::new("cost met by partners"), right(b.partner)]);
+        rows.push(("cost met by partners".into(), b.partner.to_string()));
     }
+    let kv = figures_table(rows);
     let mut t = table(&[
         "month",
         "claimable",
@@ -340,49 +336,33 @@ pub fn plan_text(plan: &Plan) -> String {
 /// The national picture: totals, WTE by role, the networks with least headroom.
 pub fn report_text(report: &NationalReport) -> String {
     let (fy, rows, census) = (report.financial_year, &report.networks, report.census);
-    let mut roles: BTreeMap<String, Decimal> = BTreeMap::new();
-    for n in rows {
-        for (r, w) in &n.wte_by_role {
-            *roles.entry(r.clone()).or_default() += *w;
-        }
-    }
-    let arrs_wte: Decimal = rows.iter().map(|n| n.arrs_wte).sum();
-    let other_wte: Decimal = rows.iter().map(|n| n.other_wte).sum();
-    let spend: Pence = rows.iter().map(|n| n.estimated_spend).sum();
-    let with_sum: Vec<&NetworkArrs> = rows.iter().filter(|n| n.sum.is_some()).collect();
-    let sum: Pence = with_sum.iter().filter_map(|n| n.sum).sum();
-    let spend_with_sum: Pence = with_sum.iter().map(|n| n.estimated_spend).sum();
-    let over = with_sum
-        .iter()
-        .filter(|n| n.headroom.is_some_and(|h| h.0 < 0))
-        .count();
-    let mut kv = key_value_table();
-    kv.add_row(vec![Cell::new("networks with a roster"), right(rows.len())]);
-    kv.add_row(vec![
-        Cell::new("of which with an ARRS Sum this year"),
-        right(with_sum.len()),
-    ]);
-    kv.add_row(vec![Cell::new("ARRS WTE"), right(arrs_wte.round_dp(1))]);
-    kv.add_row(vec![
-        Cell::new("other staff WTE"),
-        right(other_wte.round_dp(1)),
-    ]);
-    kv.add_row(vec![
-        Cell::new("estimated ARRS spend (annualised)"),
-        right(spend),
-    ]);
-    kv.add_row(vec![Cell::new("ARRS Sum (networks with one)"), right(sum)]);
-    kv.add_row(vec![
-        Cell::new("estimated spend of those networks"),
-        right(spend_with_sum),
-    ]);
-    kv.add_row(vec![Cell::new("headroom"), right(sum - spend_with_sum)]);
-    kv.add_row(vec![
-        Cell::new("networks whose roster passes their Sum (as estimated)"),
-        right(over),
+    let totals = report.totals();
+    let (sum, spend_with_sum) = (totals.sum, totals.spend_with_sum);
+    let kv = figures_table([
+        ("networks with a roster", rows.len().to_string()),
+        (
+            "of which with an ARRS Sum this year",
+            totals.networks_with_sum.to_string(),
+        ),
+        ("ARRS WTE", totals.arrs_wte.round_dp(1).to_string()),
+        ("other staff WTE", totals.other_wte.round_dp(1).to_string()),
+        (
+            "estimated ARRS spend (annualised)",
+            totals.estimated_spend.to_string(),
+        ),
+        ("ARRS Sum (networks with one)", sum.to_string()),
+        (
+            "estimated spend of those networks",
+            spend_with_sum.to_string(),
+        ),
+        ("headroom", (sum - spend_with_sum).to_string()),
+        (
+            "networks whose roster passes their Sum (as estimated)",
+            totals.over_sum.to_string(),
+        ),
     ]);
     let mut r = table(&["role", "WTE"]);
-    for (role, w) in &roles {
+    for (role, w) in &totals.wte_by_role {
         r.add_row(vec![Cell::new(role), right(w.round_dp(1))]);
     }
     let mut t = table(&[

@@ -43,7 +43,7 @@ pub use census::census_role;
 pub use claims::{post_year, roster_year, CostBasis, MonthClaim};
 pub use plan::{recruitable, Hire, Recruitable};
 pub use records::{claims_to_make, ClaimKind, ClaimRecord, ClaimState, ClaimStatus, NewClaim};
-pub use report::{latest_census, national_report, NationalReport, NetworkArrs};
+pub use report::{latest_census, national_report, NationalReport, NationalTotals, NetworkArrs};
 
 use std::fmt;
 use std::str::FromStr;

@@ -46,6 +46,49 @@ pub struct NationalReport {
     pub not_costed: Vec<(i64, String)>,
 }
 
+/// The national report added up: WTE by role and in all, the estimated
+/// spend, and against the Sum of the networks that have one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NationalTotals {
+    pub wte_by_role: BTreeMap<String, Decimal>,
+    pub arrs_wte: Decimal,
+    pub other_wte: Decimal,
+    pub estimated_spend: Pence,
+    pub networks_with_sum: usize,
+    /// The Sum of the networks with one, and their estimated spend.
+    pub sum: Pence,
+    pub spend_with_sum: Pence,
+    /// Networks whose estimated spend passes their Sum.
+    pub over_sum: usize,
+}
+
+impl NationalReport {
+    /// The report's totals.
+    pub fn totals(&self) -> NationalTotals {
+        let rows = &self.networks;
+        let mut wte_by_role: BTreeMap<String, Decimal> = BTreeMap::new();
+        for n in rows {
+            for (r, w) in &n.wte_by_role {
+                *wte_by_role.entry(r.clone()).or_default() += *w;
+            }
+        }
+        let with_sum: Vec<&NetworkArrs> = rows.iter().filter(|n| n.sum.is_some()).collect();
+        NationalTotals {
+            wte_by_role,
+            arrs_wte: rows.iter().map(|n| n.arrs_wte).sum(),
+            other_wte: rows.iter().map(|n| n.other_wte).sum(),
+            estimated_spend: rows.iter().map(|n| n.estimated_spend).sum(),
+            networks_with_sum: with_sum.len(),
+            sum: with_sum.iter().filter_map(|n| n.sum).sum(),
+            spend_with_sum: with_sum.iter().map(|n| n.estimated_spend).sum(),
+            over_sum: with_sum
+                .iter()
+                .filter(|n| n.headroom.is_some_and(|h| h.0 < 0))
+                .count(),
+        }
+    }
+}
+
 /// The latest workforce census the posts were seeded from, if any.
 pub fn latest_census(posts: &[Post]) -> Option<NaiveDate> {
     posts

@@ -226,15 +226,7 @@ fn streams_sheet(sheet: &mut Sheet, run: &PayRun, streams: &[StreamTotal]) -> Re
     let f = sheet.f;
     sheet.styled(row, 1, "Totals of the run", &f.bold)?;
     row += 1;
-    for (label, amount) in [
-        ("To networks (scheduled)", t.scheduled_to_network),
-        (
-            "To practices directly (scheduled)",
-            t.scheduled_to_practices,
-        ),
-        ("ARRS maximum (claimable)", t.claimable_maximum),
-        ("On achievement (IIF/CAIP)", t.on_achievement),
-    ] {
+    for (label, amount) in totals_rows(&t, "To networks (scheduled)") {
         sheet.text(row, 1, label)?;
         sheet.money_bold(row, 3, amount)?;
         row += 1;
@@ -342,14 +334,8 @@ fn network_heading(sheet: &mut Sheet, run: &PayRun, s: &Statement) -> Result<Row
         0,
         &format!(
             "Commissioner: {}; payee: {}",
-            s.commissioner
-                .as_ref()
-                .map(ToString::to_string)
-                .unwrap_or_else(|| "not recorded".into()),
-            s.payee
-                .as_ref()
-                .map(ToString::to_string)
-                .unwrap_or_else(|| "not recorded".into())
+            or_not_recorded(s.commissioner.as_ref()),
+            or_not_recorded(s.payee.as_ref())
         ),
     )?;
     let notes = estimate_notes(s);
@@ -441,15 +427,7 @@ fn network_totals(sheet: &mut Sheet, mut row: Row, s: &Statement) -> Result<Row>
     let t = &s.totals;
     sheet.styled(row, 0, "Totals", &f.bold)?;
     row += 1;
-    for (label, amount) in [
-        ("To the network (scheduled)", t.scheduled_to_network),
-        (
-            "To practices directly (scheduled)",
-            t.scheduled_to_practices,
-        ),
-        ("ARRS maximum (claimable)", t.claimable_maximum),
-        ("On achievement (IIF/CAIP)", t.on_achievement),
-    ] {
+    for (label, amount) in totals_rows(t, "To the network (scheduled)") {
         sheet.text(row, 0, label)?;
         sheet.money_bold(row, 11, amount)?;
         row += 1;

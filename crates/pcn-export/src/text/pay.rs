@@ -1,16 +1,16 @@
-//! A payment run for a terminal: a full statement for one network, a summary
+//! A payment run as plain text: a full statement for one network, a summary
 //! with per-stream totals for several.
 
 use std::collections::HashSet;
 use std::fmt::Write as _;
 
+use crate::words::*;
 use comfy_table::Cell;
 use pcn_core::funding::{LineStatus, NetworkPay, PayRun, Statement};
 use pcn_core::money::Pence;
 use pcn_core::text::grouped;
-use pcn_export::words::*;
 
-use crate::output::{right, table};
+use super::{right, table};
 
 /// The run for a terminal: a full statement for one network, a summary with
 /// per-stream totals for several.
@@ -53,14 +53,8 @@ fn statement_heading(run: &PayRun, s: &Statement, notes: &[&str]) -> String {
     let _ = writeln!(
         out,
         "Commissioner: {}   Payee: {}   Membership as at {}",
-        s.commissioner
-            .as_ref()
-            .map(ToString::to_string)
-            .unwrap_or_else(|| "not recorded".into()),
-        s.payee
-            .as_ref()
-            .map(ToString::to_string)
-            .unwrap_or_else(|| "not recorded".into()),
+        or_not_recorded(s.commissioner.as_ref()),
+        or_not_recorded(s.payee.as_ref()),
         run.membership_as_at
     );
     if !notes.is_empty() {
@@ -138,17 +132,8 @@ fn at_risk_words(network: &NetworkPay) -> String {
 /// The statement's totals: scheduled to the network and to practices,
 /// claimable and on achievement.
 fn totals_table(s: &Statement) -> String {
-    let t = &s.totals;
     let mut totals = table(&["totals", "amount"]);
-    for (label, amount) in [
-        ("To the network (scheduled)", t.scheduled_to_network),
-        (
-            "To practices directly (scheduled)",
-            t.scheduled_to_practices,
-        ),
-        ("ARRS maximum (claimable)", t.claimable_maximum),
-        ("On achievement (IIF/CAIP)", t.on_achievement),
-    ] {
+    for (label, amount) in totals_rows(&s.totals, "To the network (scheduled)") {
         totals.add_row(vec![Cell::new(label), right(amount)]);
     }
     totals.to_string()
@@ -302,15 +287,7 @@ fn summary_table(run: &PayRun, networks: &[NetworkPay]) -> String {
         })
         .count();
     let mut totals = table(&["totals", "amount"]);
-    for (label, amount) in [
-        ("To networks (scheduled)", t.scheduled_to_network),
-        (
-            "To practices directly (scheduled)",
-            t.scheduled_to_practices,
-        ),
-        ("ARRS maximum (claimable)", t.claimable_maximum),
-        ("On achievement (IIF/CAIP)", t.on_achievement),
-    ] {
+    for (label, amount) in totals_rows(&t, "To networks (scheduled)") {
         totals.add_row(vec![Cell::new(label), right(amount)]);
     }
     totals.add_row(vec![
@@ -327,8 +304,8 @@ fn summary_table(run: &PayRun, networks: &[NetworkPay]) -> String {
 }
 #[cfg(test)]
 mod tests {
+    use crate::fixtures::*;
     use pcn_core::money::Pence;
-    use pcn_export::fixtures::*;
 
     use super::run_table;
 

@@ -1,4 +1,4 @@
-//! `pcn check`'s report for a terminal: headline figures, every finding, and
+//! The DES checks' report as plain text (`pcn check`, `pcn demo`): headline figures, every finding, and
 //! counts by rule.
 
 use std::collections::BTreeMap;
@@ -7,7 +7,7 @@ use comfy_table::{Cell, ContentArrangement};
 use pcn_core::checks::{Finding, Report, RULES};
 use pcn_core::text::thousands;
 
-use crate::output::{key_value_table, right, table};
+use super::{figures_table, right, table};
 
 fn subject(f: &Finding) -> String {
     match (&f.pcn, &f.practice) {
@@ -33,8 +33,7 @@ pub fn check_table(report: &Report) -> String {
             .map(|d| d.to_string())
             .unwrap_or_else(|| "unknown: no list imported".into())
     ));
-    let mut headline = key_value_table();
-    for (label, value) in [
+    let headline = figures_table([
         ("Practices", thousands(s.practices as u64)),
         ("Registered patients", thousands(s.patients)),
         (
@@ -72,9 +71,7 @@ pub fn check_table(report: &Report) -> String {
                 s.errors, s.warnings, s.infos
             ),
         ),
-    ] {
-        headline.add_row(vec![Cell::new(label), right(value)]);
-    }
+    ]);
     out.push_str(&headline.to_string());
     out.push_str("\n\n");
 

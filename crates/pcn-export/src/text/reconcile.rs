@@ -1,15 +1,15 @@
-//! A reconciliation for a terminal: each network's rows (owed, paid, the
+//! A reconciliation as plain text: each network's rows (owed, paid, the
 //! difference, the months it amounts to, the cause), then the summary per
 //! published column nationally and per commissioner.
 
 use std::fmt::Write as _;
 
+use crate::reconcile::measures;
 use comfy_table::Cell;
 use pcn_core::money::Pence;
 use pcn_core::reconcile::{Band, GroupSummary, Item, Reconciliation};
-use pcn_export::reconcile::measures;
 
-use crate::output::{right, table};
+use super::{right, table};
 
 fn percent(p: Option<pcn_core::Decimal>) -> String {
     p.map(|p| format!("{p}%")).unwrap_or_else(|| "—".into())
