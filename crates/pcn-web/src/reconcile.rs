@@ -263,7 +263,8 @@ pub struct NetworkReconcileView {
     pub held: bool,
     /// The years NHS Payments to General Practice is imported for.
     pub years_with_payments: Vec<String>,
-    /// The network's rows: owed, paid, difference, months, cause, practices paid (pence).
+    /// The network's rows: owed, paid, difference, months, cause, practices paid (pence;
+    /// owed and the differences are null where the amount owed is unknown).
     #[schema(value_type = Object)]
     pub network: Option<NetworkReconciliation>,
     /// Every network's summary per column, for comparison.

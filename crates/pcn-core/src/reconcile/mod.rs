@@ -435,15 +435,17 @@ pub enum Attribution {
     Remittance,
 }
 
-/// One network's amounts for one group of streams.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// One network's amounts for one group of streams. In JSON, the amounts
+/// that rest on what is owed (`owed`, `difference`,
+/// `difference_after_timing`) are `null` when the statement could not
+/// compute it ([`Item::owed_known`]), never 0.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Item {
     /// The published columns (or the stream id, for remittances).
     pub group: String,
     pub streams: Vec<String>,
     /// The group's optional streams counted as owed, because the amount
     /// paid matches with them (see [`PublishedColumn::optional`]).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub optional_included: Vec<String>,
     pub owed: Pence,
     pub paid: Pence,
@@ -468,7 +470,6 @@ pub struct Item {
     pub estimated: bool,
     pub recipients: Vec<Recipient>,
     /// Remittances: the months with a payment.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub months_with_payment: Vec<NaiveDate>,
 }
 
@@ -477,6 +478,55 @@ impl Item {
     /// not, the amount owed and the difference are unknown, not £0.
     pub fn owed_known(&self) -> bool {
         !matches!(self.cause, Cause::OwedUnknown { .. })
+    }
+}
+
+/// [`Item`] as it is serialised: the amounts resting on what is owed are
+/// `None` (null) when that is unknown.
+#[derive(Serialize)]
+struct ItemOut<'a> {
+    group: &'a str,
+    streams: &'a [String],
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    optional_included: &'a [String],
+    owed: Option<Pence>,
+    paid: Pence,
+    difference: Option<Pence>,
+    difference_percent: Option<Decimal>,
+    months_owed: u32,
+    months_paid: Option<Decimal>,
+    full_year: bool,
+    cause: &'a Cause,
+    difference_after_timing: Option<Pence>,
+    difference_after_timing_percent: Option<Decimal>,
+    estimated: bool,
+    recipients: &'a [Recipient],
+    #[serde(skip_serializing_if = "<[NaiveDate]>::is_empty")]
+    months_with_payment: &'a [NaiveDate],
+}
+
+impl Serialize for Item {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let known = self.owed_known();
+        ItemOut {
+            group: &self.group,
+            streams: &self.streams,
+            optional_included: &self.optional_included,
+            owed: known.then_some(self.owed),
+            paid: self.paid,
+            difference: known.then_some(self.difference),
+            difference_percent: self.difference_percent,
+            months_owed: self.months_owed,
+            months_paid: self.months_paid,
+            full_year: self.full_year,
+            cause: &self.cause,
+            difference_after_timing: known.then_some(self.difference_after_timing),
+            difference_after_timing_percent: self.difference_after_timing_percent,
+            estimated: self.estimated,
+            recipients: &self.recipients,
+            months_with_payment: &self.months_with_payment,
+        }
+        .serialize(serializer)
     }
 }
 
