@@ -220,13 +220,15 @@ pub const PUBLISHED_COLUMNS: &[PublishedColumn] = &[
     },
     PublishedColumn {
         columns: &["PCN Extended Hours Access"],
-        first_year: 2019,
+        first_year: 2020,
         last_year: Some(2022),
         streams: &["extended-hours-access"],
         optional: &[],
         compared: true,
         reason: "network extended hours access; in 2021-22, 427 networks were paid exactly £1.44 \
-                 per patient registered at 1 January 2021",
+                 per patient registered at 1 January 2021. The 2019-20 file has no network \
+                 columns but `PCN Participation` (its 54 columns end with `Other Payments` and \
+                 the totals), so 2019-20's network streams are not published per network",
     },
     PublishedColumn {
         columns: &["PCN Enhanced Access"],
