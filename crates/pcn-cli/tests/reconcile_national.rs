@@ -5,7 +5,9 @@
 //! the summary's "paid the full year" band (every compared network but those
 //! whose payment is a whole number of months other than twelve, measured
 //! after timing): the test of the rulebook's rates and bases. Each amount
-//! owed that is unknown must be null in the JSON, never 0.
+//! owed that is unknown must be null in the JSON, never 0. The pools of
+//! networks paid through one payee that agree do not fall below
+//! [`POOLS`], and each agrees within 1% of its total owed.
 
 mod common;
 
@@ -13,18 +15,23 @@ use common::*;
 
 /// (year, published column, networks compared at least, within 2% at
 /// least in tenths of a per cent): the figures measured on 30 November 2026
-/// (README, "What was paid"), less half a point of share.
+/// (README, "What was paid"), less half a point of share. An agreeing pool
+/// (networks paid through one payee) is one of those compared.
 const FLOORS: &[(&str, &str, u64, u64)] = &[
     ("2019-20", "PCN Participation", 900, 696),
     ("2020-21", "PCN Participation", 1_000, 725),
     ("2020-21", "PCN Support", 640, 456),
     ("2020-21", "PCN Leadership", 780, 615),
-    ("2020-21", "PCN Extended Hours Access", 740, 660),
+    ("2020-21", "PCN Extended Hours Access", 740, 664),
     ("2021-22", "PCN Participation", 1_000, 740),
     ("2021-22", "PCN Support", 740, 339),
     ("2021-22", "PCN Leadership", 800, 366),
-    ("2021-22", "PCN Extended Hours Access", 700, 835),
+    ("2021-22", "PCN Extended Hours Access", 700, 844),
 ];
+
+/// (year, agreeing pools at least, items paid through a pooled payee at
+/// least): as measured on 30 November 2026.
+const POOLS: &[(&str, usize, usize)] = &[("2020-21", 3, 15), ("2021-22", 5, 23)];
 
 #[test]
 fn national_agreement_per_year_and_column_does_not_fall() {
@@ -111,6 +118,32 @@ fn national_agreement_per_year_and_column_does_not_fall() {
                 } else {
                     assert!(i["owed"].is_i64(), "{i}");
                 }
+            }
+        }
+        let pooled_items = v["networks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|n| n["items"].as_array().unwrap())
+            .filter(|i| i["cause"]["cause"] == "pooled_payee")
+            .count();
+        let pools = v["pools"].as_array().unwrap();
+        let agreeing: Vec<&serde_json::Value> =
+            pools.iter().filter(|p| p["agrees"] == true).collect();
+        for p in &agreeing {
+            let (paid, owed) = (p["paid"].as_i64().unwrap(), p["owed"].as_i64().unwrap());
+            assert!(
+                (paid - owed).abs() * 100 <= owed,
+                "a pool agrees only within 1%: {p}"
+            );
+        }
+        for &(y, pools_floor, items_floor) in POOLS {
+            if y == year && (agreeing.len() < pools_floor || pooled_items < items_floor) {
+                failures.push(format!(
+                    "{year}: {} agreeing pools ({pools_floor} floor), {pooled_items} items paid \
+                     through a pooled payee ({items_floor} floor)",
+                    agreeing.len()
+                ));
             }
         }
         if year != "2019-20" {
