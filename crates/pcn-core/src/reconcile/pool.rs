@@ -188,8 +188,9 @@ impl Pool {
         }
     }
 
-    /// The pool in words, such as `00P PCN Support: practice A81001 (U1)
-    /// paid £3.00 for U1, U2, U3, owed £3.00 in all (0.00%): agrees`.
+    /// The pool in words, such as `00P PCN Extended Hours Access: A89025
+    /// (U61868) paid £409,630.44 for U61868, U05458, …, owed £409,063.68 in
+    /// all (0.14%): agrees, so paid through a pooled payee`.
     pub fn describe(&self) -> String {
         let payees: Vec<String> = self
             .payees
