@@ -404,6 +404,49 @@ fn every_cause_from_the_payments_file() {
     );
 }
 
+/// A line the statement could not compute (no care home beds held) is
+/// "owed unknown": in JSON its owed amount and differences are null, never
+/// 0, and the amount paid stays.
+#[test]
+fn an_unknown_amount_owed_is_null_in_json() {
+    let unknown = Item {
+        group: "PCN Care Home Premium".into(),
+        streams: vec!["care-home-premium".into()],
+        optional_included: Vec::new(),
+        owed: Pence::ZERO,
+        paid: Pence(1_198_500),
+        difference: Pence(1_198_500),
+        difference_percent: None,
+        months_owed: 0,
+        months_paid: None,
+        full_year: false,
+        cause: Cause::OwedUnknown {
+            reason: "beds not recorded".into(),
+        },
+        difference_after_timing: Pence(1_198_500),
+        difference_after_timing_percent: None,
+        estimated: false,
+        recipients: Vec::new(),
+        months_with_payment: Vec::new(),
+    };
+    let v = serde_json::to_value(&unknown).unwrap();
+    assert!(v["owed"].is_null(), "{v}");
+    assert!(v["difference"].is_null(), "{v}");
+    assert!(v["difference_after_timing"].is_null(), "{v}");
+    assert_eq!(v["paid"], 1_198_500);
+    assert_eq!(v["cause"]["cause"], "owed_unknown");
+    assert!(v.get("optional_included").is_none());
+
+    // A known amount owed, even £0 owed and paid, stays a number.
+    let known = Item {
+        cause: Cause::PaidNotOwed,
+        ..unknown
+    };
+    let v = serde_json::to_value(&known).unwrap();
+    assert_eq!(v["owed"], 0);
+    assert_eq!(v["difference"], 1_198_500);
+}
+
 #[test]
 fn remittances_month_by_month() {
     let run = run();
@@ -473,6 +516,10 @@ fn the_column_map_covers_every_year_once_per_column() {
             assert!(!m.reason.is_empty());
         }
         assert!(seen.contains(&"PCN Participation"), "{year}");
+        if start == 2019 {
+            // The 2019-20 file's only network column (see the mapping's reason).
+            assert_eq!(seen, vec!["PCN Participation"]);
+        }
     }
 }
 

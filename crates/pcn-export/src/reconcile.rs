@@ -164,9 +164,58 @@ fn summary_rows(
     Ok(())
 }
 
+/// The `Pools` sheet: networks of a commissioner paid a column through one
+/// payee (or a few), compared as one, agreeing or not.
+fn pools_sheet(workbook: &mut Workbook, formats: &Formats, r: &Reconciliation) -> Result<()> {
+    let mut sheet = Sheet {
+        ws: new_sheet(workbook, "Pools")?,
+        f: formats,
+    };
+    sheet.header(
+        0,
+        &[
+            "commissioner",
+            "compared_as",
+            "payees",
+            "unpaid_networks",
+            "paid",
+            "owed",
+            "difference",
+            "difference_percent",
+            "agrees",
+        ],
+    )?;
+    for (k, p) in r.pools.iter().enumerate() {
+        let row = k as u32 + 1;
+        let payees: Vec<String> = p
+            .payees
+            .iter()
+            .map(|x| {
+                let practices: Vec<&str> = x.practices.iter().map(|c| c.as_str()).collect();
+                format!("{} ({})", practices.join(", "), x.pcn)
+            })
+            .collect();
+        let unpaid: Vec<&str> = p.unpaid.iter().map(|c| c.as_str()).collect();
+        sheet.text(row, 0, p.commissioner.as_str())?;
+        sheet.text(row, 1, &p.group)?;
+        sheet.text(row, 2, &payees.join("; "))?;
+        sheet.text(row, 3, &unpaid.join(", "))?;
+        sheet.money(row, 4, p.paid)?;
+        sheet.money(row, 5, p.owed)?;
+        sheet.money(row, 6, p.difference)?;
+        if let Some(d) = p.difference_percent {
+            sheet.figure(row, 7, &d.to_string(), false)?;
+        }
+        sheet.text(row, 8, if p.agrees { "yes" } else { "no" })?;
+    }
+    sheet.ws.autofit();
+    Ok(())
+}
+
 /// A workbook: `Summary` (national, then per commissioner, each measure of
-/// each column), `Networks` (one row per network and column) and
-/// `Unattributed` (payments no network could be given).
+/// each column), `Networks` (one row per network and column), `Pools`
+/// (networks paid through one payee, compared as one) and `Unattributed`
+/// (payments no network could be given).
 pub fn reconciliation_xlsx(r: &Reconciliation) -> Result<Vec<u8>> {
     let formats = Formats::new();
     let mut workbook = Workbook::new();
@@ -181,7 +230,8 @@ pub fn reconciliation_xlsx(r: &Reconciliation) -> Result<Vec<u8>> {
         ),
         "Differences are paid − owed; \"after timing\" measures a timing difference against the \
          months it amounts to; \"paid the full year\" leaves out networks paid a number of months \
-         other than twelve.",
+         other than twelve; an agreeing pool (networks paid through one payee, sheet Pools) is \
+         compared once, as one.",
     )?;
     sheet.header(3, &SUMMARY_COLUMNS)?;
     let mut row = 4;
@@ -222,6 +272,8 @@ pub fn reconciliation_xlsx(r: &Reconciliation) -> Result<Vec<u8>> {
         }
     }
     sheet.ws.autofit();
+
+    pools_sheet(&mut workbook, &formats, r)?;
 
     let mut sheet = Sheet {
         ws: new_sheet(&mut workbook, "Unattributed")?,

@@ -12,7 +12,7 @@ use axum::extract::{Path, Query, State};
 use axum::Json;
 use maud::{html, Markup};
 use pcn_app::reconcile::{years_with_payments, Against};
-use pcn_core::reconcile::{summarise, Cause, GroupSummary, Item, NetworkReconciliation};
+use pcn_core::reconcile::{summarise, Cause, GroupSummary, Item, NetworkReconciliation, Pool};
 use pcn_core::registry::NetworkView;
 use pcn_core::rulebook::FinancialYear;
 use pcn_core::PcnCode;
@@ -167,6 +167,7 @@ pub async fn page_(
             @match (&rec, network) {
                 (Some(r), Some(nr)) => {
                     section.card { (items_table(&nr.items, true)) }
+                    (pools_card(&pools_of(&r.reconciliation.pools, &n.code)))
                     section.card {
                         h2 { "Every network, " (year) }
                         (national_table(&r.reconciliation.national))
@@ -177,6 +178,32 @@ pub async fn page_(
             }
         },
     ))
+}
+
+/// The pools a network is in: paid through a payee with other networks of
+/// its commissioner (or the payee of such a pool).
+fn pools_of<'a>(pools: &'a [Pool], code: &PcnCode) -> Vec<&'a Pool> {
+    pools
+        .iter()
+        .filter(|p| p.payees.iter().any(|x| &x.pcn == code) || p.unpaid.contains(code))
+        .collect()
+}
+
+fn pools_card(pools: &[&Pool]) -> Markup {
+    html! {
+        @if !pools.is_empty() {
+            section.card #pools {
+                h2 { "Paid through a pooled payee" }
+                p.muted { "One practice paid a column for several networks of the commissioner: compared as one. A pool that does not agree is unexplained, and its networks keep their causes." }
+                ul { @for p in pools {
+                    li data-agrees=(p.agrees) {
+                        span class=(if p.agrees { "tag ok" } else { "tag error" }) { @if p.agrees { "agrees" } @else { "unexplained" } }
+                        " " (p.describe())
+                    }
+                } }
+            }
+        }
+    }
 }
 
 fn national_table(groups: &[GroupSummary]) -> Markup {
@@ -263,12 +290,17 @@ pub struct NetworkReconcileView {
     pub held: bool,
     /// The years NHS Payments to General Practice is imported for.
     pub years_with_payments: Vec<String>,
-    /// The network's rows: owed, paid, difference, months, cause, practices paid (pence).
+    /// The network's rows: owed, paid, difference, months, cause, practices paid (pence;
+    /// owed and the differences are null where the amount owed is unknown).
     #[schema(value_type = Object)]
     pub network: Option<NetworkReconciliation>,
     /// Every network's summary per column, for comparison.
     #[schema(value_type = Object)]
     pub national: Vec<GroupSummary>,
+    /// The pools the network is in (paid through one payee with other
+    /// networks of its commissioner), agreeing or not.
+    #[schema(value_type = Object)]
+    pub pools: Vec<Pool>,
 }
 
 /// A network's statement against what it was paid in a year.
@@ -296,6 +328,15 @@ pub async fn api_network(
         national: rec
             .as_ref()
             .map(|r| r.reconciliation.national.clone())
+            .unwrap_or_default(),
+        pools: rec
+            .as_ref()
+            .map(|r| {
+                pools_of(&r.reconciliation.pools, &n.code)
+                    .into_iter()
+                    .cloned()
+                    .collect()
+            })
             .unwrap_or_default(),
     }))
 }

@@ -57,13 +57,23 @@
 //! 8. rate: none of these; the implied rate (paid ÷ basis, annualised) is
 //!    shown where the item has one line with a basis figure.
 //!
+//! Then, over all the networks of a commissioner and a column of network
+//! streams: paid through a pooled payee, when the networks paid more than
+//! they were owed (rate, paid outside the network) and the networks paid
+//! nothing (not paid, not in the payments file) are together paid within
+//! tolerance of what they are together owed ([`pool`]; no subsets are
+//! tried). A pool that does not agree is listed in
+//! [`Reconciliation::pools`] and its items keep their causes.
+//!
 //! ## Summaries
 //!
 //! Per group of streams, nationally and per commissioner: networks owed,
 //! paid, compared (both), within 1%, 2% and 5% before and after allowing for
 //! timing (after: a timing item is measured against the months it amounts
 //! to), and the median absolute difference; the same for the networks owed
-//! the full year (every line of the item in force for twelve months).
+//! the full year (every line of the item in force for twelve months). An
+//! agreeing pool is one entry of the bands (its total paid against its total
+//! owed), not one per network ([`GroupSummary::pools`]).
 //!
 //! Everything here is exact (pence and decimals) and pure.
 
@@ -80,9 +90,11 @@ use crate::money::Pence;
 use crate::rulebook::{Basis, FinancialYear, PaidTo};
 
 mod inputs;
+pub mod pool;
 
 pub use crate::facts::Remittance;
 pub use inputs::{actuals_for, alternatives};
+pub use pool::{Pool, PoolPayee};
 
 /// How the published columns of NHS Payments to General Practice map to
 /// the rulebook's streams in a range of years.
@@ -220,13 +232,15 @@ pub const PUBLISHED_COLUMNS: &[PublishedColumn] = &[
     },
     PublishedColumn {
         columns: &["PCN Extended Hours Access"],
-        first_year: 2019,
+        first_year: 2020,
         last_year: Some(2022),
         streams: &["extended-hours-access"],
         optional: &[],
         compared: true,
         reason: "network extended hours access; in 2021-22, 427 networks were paid exactly £1.44 \
-                 per patient registered at 1 January 2021",
+                 per patient registered at 1 January 2021. The 2019-20 file has no network \
+                 columns but `PCN Participation` (its 54 columns end with `Other Payments` and \
+                 the totals), so 2019-20's network streams are not published per network",
     },
     PublishedColumn {
         columns: &["PCN Enhanced Access"],
@@ -325,6 +339,16 @@ pub enum Cause {
         practices: Vec<PracticeCode>,
         amount: Pence,
     },
+    /// Paid through a pooled payee: one or more practices of the
+    /// commissioner paid the column for several networks (their own and
+    /// networks paid nothing), and the total paid is within tolerance of the
+    /// total owed to them all ([`pool`]).
+    PooledPayee {
+        practices: Vec<PracticeCode>,
+        networks: Vec<PcnCode>,
+        paid: Pence,
+        owed: Pence,
+    },
     /// Owed, and nothing paid.
     NotPaid,
     /// Owed a network stream, and the payments file has no network stream
@@ -352,6 +376,7 @@ impl Cause {
             Cause::Timing { .. } => "timing",
             Cause::PopulationBasis { .. } => "population basis",
             Cause::PaidOutsideNetwork { .. } => "paid outside the network",
+            Cause::PooledPayee { .. } => "pooled payee",
             Cause::NotPaid => "not paid",
             Cause::NotInPaymentsFile => "not in the payments file",
             Cause::PaidNotOwed => "paid but not owed",
@@ -387,6 +412,21 @@ impl Cause {
                     .collect::<Vec<_>>()
                     .join(", ")
             ),
+            Cause::PooledPayee {
+                practices,
+                networks,
+                paid,
+                owed,
+            } => format!(
+                "paid through a pooled payee: {} {} paid {paid} for networks {}, owed {owed} in all",
+                if practices.len() == 1 {
+                    "practice"
+                } else {
+                    "practices"
+                },
+                pool::join(practices),
+                pool::join(networks),
+            ),
             Cause::NotPaid => "not paid".into(),
             Cause::NotInPaymentsFile => {
                 "not in the payments file (the network's payments were made outside it)".into()
@@ -405,7 +445,10 @@ impl Cause {
     pub fn is_explained(&self) -> bool {
         matches!(
             self,
-            Cause::PaidInFull | Cause::Timing { .. } | Cause::PopulationBasis { .. }
+            Cause::PaidInFull
+                | Cause::Timing { .. }
+                | Cause::PopulationBasis { .. }
+                | Cause::PooledPayee { .. }
         )
     }
 }
@@ -435,15 +478,17 @@ pub enum Attribution {
     Remittance,
 }
 
-/// One network's amounts for one group of streams.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// One network's amounts for one group of streams. In JSON, the amounts
+/// that rest on what is owed (`owed`, `difference`,
+/// `difference_after_timing`) are `null` when the statement could not
+/// compute it ([`Item::owed_known`]), never 0.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Item {
     /// The published columns (or the stream id, for remittances).
     pub group: String,
     pub streams: Vec<String>,
     /// The group's optional streams counted as owed, because the amount
     /// paid matches with them (see [`PublishedColumn::optional`]).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub optional_included: Vec<String>,
     pub owed: Pence,
     pub paid: Pence,
@@ -468,7 +513,6 @@ pub struct Item {
     pub estimated: bool,
     pub recipients: Vec<Recipient>,
     /// Remittances: the months with a payment.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub months_with_payment: Vec<NaiveDate>,
 }
 
@@ -477,6 +521,55 @@ impl Item {
     /// not, the amount owed and the difference are unknown, not £0.
     pub fn owed_known(&self) -> bool {
         !matches!(self.cause, Cause::OwedUnknown { .. })
+    }
+}
+
+/// [`Item`] as it is serialised: the amounts resting on what is owed are
+/// `None` (null) when that is unknown.
+#[derive(Serialize)]
+struct ItemOut<'a> {
+    group: &'a str,
+    streams: &'a [String],
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    optional_included: &'a [String],
+    owed: Option<Pence>,
+    paid: Pence,
+    difference: Option<Pence>,
+    difference_percent: Option<Decimal>,
+    months_owed: u32,
+    months_paid: Option<Decimal>,
+    full_year: bool,
+    cause: &'a Cause,
+    difference_after_timing: Option<Pence>,
+    difference_after_timing_percent: Option<Decimal>,
+    estimated: bool,
+    recipients: &'a [Recipient],
+    #[serde(skip_serializing_if = "<[NaiveDate]>::is_empty")]
+    months_with_payment: &'a [NaiveDate],
+}
+
+impl Serialize for Item {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let known = self.owed_known();
+        ItemOut {
+            group: &self.group,
+            streams: &self.streams,
+            optional_included: &self.optional_included,
+            owed: known.then_some(self.owed),
+            paid: self.paid,
+            difference: known.then_some(self.difference),
+            difference_percent: self.difference_percent,
+            months_owed: self.months_owed,
+            months_paid: self.months_paid,
+            full_year: self.full_year,
+            cause: &self.cause,
+            difference_after_timing: known.then_some(self.difference_after_timing),
+            difference_after_timing_percent: self.difference_after_timing_percent,
+            estimated: self.estimated,
+            recipients: &self.recipients,
+            months_with_payment: &self.months_with_payment,
+        }
+        .serialize(serializer)
     }
 }
 
@@ -575,7 +668,8 @@ pub struct GroupSummary {
     pub networks_owed: usize,
     /// Networks paid something.
     pub networks_paid: usize,
-    /// Networks owed and paid, compared before allowing for timing.
+    /// Networks owed and paid (an agreeing pool once, as one entry),
+    /// compared before allowing for timing.
     pub before_timing: Band,
     pub after_timing: Band,
     /// The same, for networks owed the full year.
@@ -587,6 +681,10 @@ pub struct GroupSummary {
     /// and paid all twelve months is measured against twelve). This is the
     /// test of the rulebook's rates and bases.
     pub paid_full_year: Band,
+    /// Agreeing pools ([`pool`]) among the entries compared: each pool is
+    /// measured once, as one entry (its total paid against its total owed),
+    /// and its networks' items are not measured one by one.
+    pub pools: usize,
     /// Networks per cause.
     pub causes: BTreeMap<String, usize>,
 }
@@ -605,6 +703,9 @@ pub struct Reconciliation {
     pub not_compared: Vec<(String, Pence, String)>,
     pub national: Vec<GroupSummary>,
     pub by_commissioner: BTreeMap<String, Vec<GroupSummary>>,
+    /// Networks of a commissioner paid a column through one payee, agreeing
+    /// or not ([`pool`]).
+    pub pools: Vec<Pool>,
 }
 
 /// What is owed of a group of streams to one network, from its statement.
@@ -815,10 +916,17 @@ pub fn reconcile_payments<'a>(
         networks.push(NetworkReconciliation::with_statement(s, items));
     }
     networks.extend(without_statement(paid, &groups, options));
+    let network_group = |i: &Item| {
+        !i.streams
+            .iter()
+            .any(|id| practice_paid.contains(id.as_str()))
+    };
+    let pools = pool::find_pools(&mut networks, network_group, options);
     finish(
         year,
         "payments file",
         networks,
+        pools,
         unattributed,
         not_published(run, &mappings),
         not_compared
@@ -1195,6 +1303,7 @@ pub fn reconcile_remittances(
         Vec::new(),
         Vec::new(),
         Vec::new(),
+        Vec::new(),
     )
 }
 
@@ -1359,25 +1468,13 @@ pub fn summarise<'a>(items: impl Iterator<Item = &'a Item>) -> Vec<GroupSummary>
         .into_iter()
         .map(|g| {
             let items = &by_group[g];
-            let compared: Vec<&&Item> = items
-                .iter()
-                .filter(|i| i.owed != Pence::ZERO && i.paid != Pence::ZERO)
-                .collect();
-            let before = |full: bool| {
+            let measured = measured(items);
+            let band = |full: bool, after: bool| {
                 Band::of(
-                    compared
+                    measured
                         .iter()
-                        .filter(|i| !full || i.full_year)
-                        .filter_map(|i| i.difference_percent)
-                        .collect(),
-                )
-            };
-            let after = |full: bool| {
-                Band::of(
-                    compared
-                        .iter()
-                        .filter(|i| !full || i.full_year)
-                        .filter_map(|i| i.difference_after_timing_percent)
+                        .filter(|m| !full || m.full_year)
+                        .filter_map(|m| if after { m.after } else { m.before })
                         .collect(),
                 )
             };
@@ -1392,29 +1489,80 @@ pub fn summarise<'a>(items: impl Iterator<Item = &'a Item>) -> Vec<GroupSummary>
                 paid: items.iter().map(|i| i.paid).sum(),
                 networks_owed: items.iter().filter(|i| i.owed != Pence::ZERO).count(),
                 networks_paid: items.iter().filter(|i| i.paid != Pence::ZERO).count(),
-                before_timing: before(false),
-                after_timing: after(false),
-                full_year_before_timing: before(true),
-                full_year_after_timing: after(true),
+                before_timing: band(false, false),
+                after_timing: band(false, true),
+                full_year_before_timing: band(true, false),
+                full_year_after_timing: band(true, true),
                 paid_full_year: Band::of(
-                    compared
+                    measured
                         .iter()
-                        .filter(|i| {
-                            !matches!(i.cause, Cause::Timing { months_paid, .. } if months_paid != 12)
-                        })
-                        .filter_map(|i| i.difference_after_timing_percent)
+                        .filter(|m| m.paid_full_year)
+                        .filter_map(|m| m.after)
                         .collect(),
                 ),
+                pools: measured.iter().filter(|m| m.pool).count(),
                 causes,
             }
         })
         .collect()
 }
 
+/// One entry of a summary's bands: a network's item owed and paid, or an
+/// agreeing pool (its items measured once, as one).
+struct Measured {
+    before: Option<Decimal>,
+    after: Option<Decimal>,
+    full_year: bool,
+    /// Not a payment of a whole number of months other than twelve.
+    paid_full_year: bool,
+    pool: bool,
+}
+
+/// The entries a group's bands count: each item owed and paid, except the
+/// items of a pool, which are one entry per pool (its total paid against its
+/// total owed).
+fn measured(items: &[&Item]) -> Vec<Measured> {
+    let mut out = Vec::new();
+    let mut pools: Vec<(&Cause, bool)> = Vec::new();
+    for i in items {
+        if let Cause::PooledPayee { .. } = &i.cause {
+            match pools.iter_mut().find(|(c, _)| *c == &i.cause) {
+                Some((_, full)) => *full &= i.full_year,
+                None => pools.push((&i.cause, i.full_year)),
+            }
+            continue;
+        }
+        if i.owed == Pence::ZERO || i.paid == Pence::ZERO {
+            continue;
+        }
+        out.push(Measured {
+            before: i.difference_percent,
+            after: i.difference_after_timing_percent,
+            full_year: i.full_year,
+            paid_full_year: !matches!(i.cause, Cause::Timing { months_paid, .. } if months_paid != 12),
+            pool: false,
+        });
+    }
+    for (cause, full_year) in pools {
+        if let Cause::PooledPayee { paid, owed, .. } = cause {
+            let p = percent(*paid - *owed, *owed);
+            out.push(Measured {
+                before: p,
+                after: p,
+                full_year,
+                paid_full_year: true,
+                pool: true,
+            });
+        }
+    }
+    out
+}
+
 fn finish(
     year: FinancialYear,
     paid_from: &str,
     networks: Vec<NetworkReconciliation>,
+    pools: Vec<Pool>,
     unattributed: Vec<Unattributed>,
     not_published: Vec<String>,
     not_compared: Vec<(String, Pence, String)>,
@@ -1442,6 +1590,7 @@ fn finish(
         not_compared,
         national,
         by_commissioner,
+        pools,
     }
 }
 

@@ -78,6 +78,24 @@ fn summary_table(groups: &[GroupSummary], with_paid_full_year: bool) -> String {
     t.to_string()
 }
 
+/// The pooled payees: networks of a commissioner paid a column through one
+/// practice, compared as one; those that do not agree are unexplained.
+fn pools_text(out: &mut String, r: &Reconciliation) {
+    if r.pools.is_empty() {
+        return;
+    }
+    let agree = r.pools.iter().filter(|p| p.agrees).count();
+    let _ = writeln!(
+        out,
+        "\nPooled payees: {} (agreeing {agree}, each counted once in the summary; the others \
+         are unexplained and their networks keep their causes)",
+        r.pools.len()
+    );
+    for p in &r.pools {
+        let _ = writeln!(out, "  {}", p.describe());
+    }
+}
+
 /// The whole reconciliation as text.
 pub fn reconciliation_table(r: &Reconciliation) -> String {
     let mut out = String::new();
@@ -139,6 +157,7 @@ pub fn reconciliation_table(r: &Reconciliation) -> String {
             out.push('\n');
         }
     }
+    pools_text(&mut out, r);
     let unattributed: Pence = r.unattributed.iter().map(|u| u.amount).sum();
     if !r.unattributed.is_empty() {
         let _ = writeln!(
@@ -159,7 +178,8 @@ pub fn reconciliation_table(r: &Reconciliation) -> String {
     }
     out.push_str(
         "\n\"after timing\" measures a timing difference against the months it amounts to; \
-         \"paid the full year\" leaves out networks paid a whole number of months other than twelve.\n",
+         \"paid the full year\" leaves out networks paid a whole number of months other than twelve; \
+         an agreeing pool (networks paid through one payee) is compared once, as one.\n",
     );
     out
 }
