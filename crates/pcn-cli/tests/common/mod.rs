@@ -84,15 +84,8 @@ pub fn demo_with(flags: &[&str]) -> (tempfile::TempDir, String) {
 
 /// The six national files the README imports, in ../shared/data.
 pub fn national_files(data: &Path) -> Vec<String> {
-    [
-        "ods-epcn-2024-10/ePCN.xlsx",
-        "ods-epraccur-2025-11/epraccur.csv",
-        "nhsd-gp-reg-pat-prac-2026-07/gp-reg-pat-prac-map.csv",
-        "nhsd-gp-reg-pat-prac-2026-07/gp-reg-pat-prac-quin-age.csv.gz",
-        "nhsd-gpad-mapping-2025-08/Mapping.csv",
-        "nhsuk-gp-locations-2019-05/GP.csv",
-    ]
-    .iter()
-    .map(|f| data.join(f).display().to_string())
-    .collect()
+    pcn_import::NATIONAL_FILES
+        .iter()
+        .map(|f| data.join(f).display().to_string())
+        .collect()
 }
