@@ -1693,21 +1693,7 @@ mod tests {
         series: NationalSeries,
         recorded: u64,
     ) -> NationalAppointmentMonth {
-        NationalAppointmentMonth {
-            month,
-            edition: ed,
-            series,
-            recorded,
-            coverage: None,
-            estimated_england_total: None,
-            working_days: None,
-            covid_vaccinations_removed: None,
-            covid_vaccinations_by_practices: None,
-            by_status: None,
-            by_hcp: None,
-            by_mode: None,
-            by_interval: None,
-        }
+        NationalAppointmentMonth::recorded(month, ed, series, recorded)
     }
 
     #[test]
