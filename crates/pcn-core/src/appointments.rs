@@ -1338,25 +1338,14 @@ pub fn trend(
     roster: &BTreeMap<YearMonth, Decimal>,
     census: &BTreeMap<YearMonth, CensusWte>,
 ) -> Vec<TrendRow> {
-    let first = [
-        series.keys().next(),
-        roster.keys().next(),
-        census.keys().next(),
-    ]
-    .into_iter()
-    .flatten()
-    .min()
-    .copied();
-    let last = [
-        series.keys().next_back(),
-        roster.keys().next_back(),
-        census.keys().next_back(),
-    ]
-    .into_iter()
-    .flatten()
-    .max()
-    .copied();
-    let (Some(first), Some(last)) = (first, last) else {
+    let months = || {
+        series
+            .keys()
+            .chain(roster.keys())
+            .chain(census.keys())
+            .copied()
+    };
+    let (Some(first), Some(last)) = (months().min(), months().max()) else {
         return Vec::new();
     };
     let mut rows = Vec::new();
