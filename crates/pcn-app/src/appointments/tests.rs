@@ -9,10 +9,10 @@ use std::sync::Arc;
 
 use chrono::{NaiveDate, TimeZone, Utc};
 use pcn_core::appointments::{FigureBasis, YearBasis};
-use pcn_core::arrs::{Employer, Funding, NewPost, YearMonth};
+use pcn_core::arrs::{NewPost, YearMonth};
 use pcn_core::facts::*;
 use pcn_core::gpad_facts::*;
-use pcn_core::rulebook::{Region, Rulebook};
+use pcn_core::rulebook::Rulebook;
 use pcn_core::{Decimal, PcnCode, PracticeCode, SubIcbCode};
 use pcn_store::NewImport;
 
