@@ -193,6 +193,26 @@ impl<'a> Ctx<'a> {
         self.opts.as_at.unwrap_or(self.opts.today)
     }
 
+    /// The row's date in `col`, or [`Ctx::default_date`] (setting
+    /// `defaulted`) where the column is missing or the cell blank; `None`
+    /// (a problem noted) when the cell is not a date.
+    pub fn date_or_default(
+        &mut self,
+        row: u64,
+        col: Option<&Col>,
+        rec: &StringRecord,
+        defaulted: &mut bool,
+    ) -> Option<NaiveDate> {
+        let given = match col {
+            Some(c) => self.opt_date(row, c, cell(rec, c)).ok()?,
+            None => None,
+        };
+        if given.is_none() {
+            *defaulted = true;
+        }
+        Some(given.unwrap_or(self.default_date()))
+    }
+
     /// Notes that some rows took [`Ctx::default_date`]: `what` says what
     /// they took it as, and the note ends with where the date came from.
     pub fn note_defaulted(&mut self, what: &str) {

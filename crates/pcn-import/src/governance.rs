@@ -86,20 +86,7 @@ pub(crate) fn read(ctx: &mut Ctx, table: &Table) -> (FactBatch, Option<NaiveDate
     let mut defaulted = false;
     ctx.rows(table, |ctx, row, rec| {
         let pcn = ctx.code(row, &pcn_col, cell(rec, &pcn_col), PcnCode::parse);
-        let date = match &date_col {
-            Some(c) => match ctx.opt_date(row, c, cell(rec, c)) {
-                Ok(Some(d)) => Some(d),
-                Ok(None) => {
-                    defaulted = true;
-                    Some(default_date)
-                }
-                Err(()) => None,
-            },
-            None => {
-                defaulted = true;
-                Some(default_date)
-            }
-        };
+        let date = ctx.date_or_default(row, date_col.as_ref(), rec, &mut defaulted);
         let pcn = pcn.filter(|code| {
             if code.is_unallocated() {
                 ctx.problems.cell(

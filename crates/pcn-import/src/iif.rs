@@ -307,20 +307,7 @@ pub(crate) fn read_points(ctx: &mut Ctx, table: &Table) -> (FactBatch, Option<Na
             }
         };
         let points = ctx.decimal(row, &points_col, cell(rec, &points_col), false);
-        let recorded = match &recorded_col {
-            Some(c) => match ctx.opt_date(row, c, cell(rec, c)) {
-                Ok(Some(d)) => Some(d),
-                Ok(None) => {
-                    defaulted = true;
-                    Some(default_date)
-                }
-                Err(()) => None,
-            },
-            None => {
-                defaulted = true;
-                Some(default_date)
-            }
-        };
+        let recorded = ctx.date_or_default(row, recorded_col.as_ref(), rec, &mut defaulted);
         let indicator = indicator_col
             .as_ref()
             .map(|c| cell(rec, c).trim().to_string())
