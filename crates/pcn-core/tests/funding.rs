@@ -31,19 +31,8 @@ fn member(code: &str, registered: u64, weighted: Option<&str>, as_at: &str) -> M
 
 fn network(members: Vec<MemberInputs>) -> NetworkInputs {
     NetworkInputs {
-        pcn: PcnCode::parse("U00001").unwrap(),
         name: Some("TEST PCN".into()),
-        commissioner: None,
-        payee: None,
-        open_date: None,
-        close_date: None,
-        members,
-        adjusted: None,
-        care_home_beds: None,
-        iif_points: None,
-        national_mean_list: None,
-        iif_indicators: Vec::new(),
-        assessments: Vec::new(),
+        ..NetworkInputs::new(PcnCode::parse("U00001").unwrap(), members)
     }
 }
 
