@@ -11,12 +11,11 @@ use std::sync::Arc;
 
 use chrono::Utc;
 use pcn_core::access::{Role, Scope as AccessScope};
-use pcn_core::arrs::{Employer, Funding, NewPost};
+use pcn_core::arrs::NewPost;
 use pcn_core::checks::{self, CheckConfig, Report, Scope};
 use pcn_core::demo::{demo_dates, demo_facts};
 use pcn_core::demo_appointments::{demo_appointments, demo_appointments_edition};
 use pcn_core::facts::{FactBatch, GovernanceField, SourceKind};
-use pcn_core::rulebook::Region;
 use pcn_core::rulebook::Rulebook;
 use pcn_core::services::ServiceRecords;
 use pcn_import::ParsedFile;
@@ -192,24 +191,15 @@ pub async fn add_demo_accounts_and_posts(app: &App, actor: &str, password: &str)
         app.add_account(&account, actor).await?;
     }
     for (pcn, person, role, band, wte, start) in DEMO_POSTS {
+        let pcn = pcn
+            .parse()
+            .map_err(|e: pcn_core::CodeError| Error::invalid(e.to_string()))?;
+        let start = pcn_core::dates::parse_date(start)
+            .ok_or_else(|| Error::invalid(format!("{start} is not a date")))?;
         let input = NewPost {
-            pcn: pcn
-                .parse()
-                .map_err(|e: pcn_core::CodeError| Error::invalid(e.to_string()))?,
-            person: person.into(),
-            name: None,
-            role: role.into(),
             band: Some(band.into()),
             wte: pcn_core::arrs::parse_wte(wte)?,
-            start: pcn_core::dates::parse_date(start)
-                .ok_or_else(|| Error::invalid(format!("{start} is not a date")))?,
-            end: None,
-            salary: None,
-            on_costs: None,
-            levy: false,
-            employer: Employer::Network,
-            funding: Funding::Arrs,
-            region: Region::England,
+            ..NewPost::arrs(pcn, person, role, start)
         };
         app.add_post(&input, actor).await?;
     }

@@ -7,12 +7,12 @@ use chrono::NaiveDate;
 use pcn_app::arrs::{PostRef, TermsChange};
 use pcn_app::governance::{AssessmentInput, DistributionInput, GovernanceInput};
 use pcn_app::{App, Error};
-use pcn_core::arrs::{parse_wte, ClaimStatus, Employer, Funding, NewPost, YearMonth};
+use pcn_core::arrs::{parse_wte, ClaimStatus, NewPost, YearMonth};
 use pcn_core::facts::GovernanceField;
 use pcn_core::funding::{Distribution, LineStatus};
 use pcn_core::money::{Fraction, Pence};
 use pcn_core::payrun::{RunOptions, Selection};
-use pcn_core::rulebook::{FinancialYear, Region};
+use pcn_core::rulebook::FinancialYear;
 use pcn_core::{CommissionerCode, Decimal, PcnCode};
 
 fn d(s: &str) -> NaiveDate {
@@ -44,20 +44,9 @@ async fn demo() -> (App, tempfile::TempDir) {
 
 fn paramedic(network: &str, start: &str) -> NewPost {
     NewPost {
-        pcn: pcn(network),
-        person: "P-1".into(),
-        name: None,
-        role: "paramedic".into(),
         band: Some("7".into()),
         wte: parse_wte("1.0").unwrap(),
-        start: d(start),
-        end: None,
-        salary: None,
-        on_costs: None,
-        levy: false,
-        employer: Employer::Network,
-        funding: Funding::Arrs,
-        region: Region::England,
+        ..NewPost::arrs(pcn(network), "P-1", "paramedic", d(start))
     }
 }
 

@@ -71,17 +71,10 @@ pub struct BenchArgs {
 
 /// The national registry files, as published, in the shared data folder.
 pub fn national_files(data: &Path) -> Vec<PathBuf> {
-    [
-        "ods-epcn-2024-10/ePCN.xlsx",
-        "ods-epraccur-2025-11/epraccur.csv",
-        "nhsd-gp-reg-pat-prac-2026-07/gp-reg-pat-prac-map.csv",
-        "nhsd-gp-reg-pat-prac-2026-07/gp-reg-pat-prac-quin-age.csv.gz",
-        "nhsd-gpad-mapping-2025-08/Mapping.csv",
-        "nhsuk-gp-locations-2019-05/GP.csv",
-    ]
-    .iter()
-    .map(|f| data.join(f))
-    .collect()
+    pcn_import::NATIONAL_FILES
+        .iter()
+        .map(|f| data.join(f))
+        .collect()
 }
 
 /// What `pcn reconcile` of 2021-22 reads beyond the national registry: the

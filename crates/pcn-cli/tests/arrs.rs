@@ -10,6 +10,14 @@ fn demo() -> (tempfile::TempDir, String) {
     common::demo_with(&["--no-services"])
 }
 
+/// `pcn arrs plan --pcn U90006 --as-at 2026-11-23 MORE…`: a what-if for
+/// Demo Dales on 23 November 2026.
+fn dales_plan<'a>(more: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec!["arrs", "plan", "--pcn", "U90006", "--as-at", "2026-11-23"];
+    args.extend_from_slice(more);
+    args
+}
+
 fn ok(db: &str, args: &[&str]) -> String {
     let out = pcn(db, args);
     assert_eq!(code(&out), 0, "pcn {args:?}: {}", stderr(&out));
@@ -232,16 +240,7 @@ fn roster_claims_statuses_budget_and_plan() {
     // A what-if: another paramedic from December.
     let plan = ok(
         &db,
-        &[
-            "arrs",
-            "plan",
-            "--pcn",
-            "U90006",
-            "--as-at",
-            "2026-11-23",
-            "--add",
-            "paramedic, band 7, 1.0 WTE, from 2026-12-01",
-        ],
+        &dales_plan(&["--add", "paramedic, band 7, 1.0 WTE, from 2026-12-01"]),
     );
     assert!(
         plan.contains("+ paramedic band 7, 1 WTE from 2026-12-01: claimable £21,635.67"),
@@ -250,18 +249,12 @@ fn roster_claims_statuses_budget_and_plan() {
     assert!(plan.contains("What U90006 can still recruit"), "{plan}");
     let pj = json(
         &db,
-        &[
-            "arrs",
-            "plan",
-            "--pcn",
-            "U90006",
-            "--as-at",
-            "2026-11-23",
+        &dales_plan(&[
             "--format",
             "json",
             "--add",
             "paramedic, band 7, 1.0 WTE, from 2026-12-01",
-        ],
+        ]),
     );
     let before = pj["before"]["headroom"].as_i64().unwrap();
     let after = pj["after"]["headroom"].as_i64().unwrap();
@@ -356,16 +349,7 @@ fn bad_input_is_refused_and_changes_nothing() {
     assert!(stderr(&out).contains("not a month"));
     let out = pcn(
         &db,
-        &[
-            "arrs",
-            "plan",
-            "--pcn",
-            "U90006",
-            "--as-at",
-            "2026-11-23",
-            "--add",
-            "paramedic, 2 WTE, from 2026-12-01",
-        ],
+        &dales_plan(&["--add", "paramedic, 2 WTE, from 2026-12-01"]),
     );
     assert_eq!(code(&out), 2);
     assert!(stderr(&out).contains("outside 0–1"));

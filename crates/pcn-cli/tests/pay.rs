@@ -3,6 +3,8 @@
 
 mod common;
 
+use std::process::Output;
+
 use common::*;
 
 fn json(db: &str, args: &[&str]) -> serde_json::Value {
@@ -306,21 +308,10 @@ fn a_recorded_distribution_agreement_is_used_by_pay_and_kept_with_history() {
     let (_dir, db) = demo();
     // Town North's members on 1 April 2026 are Z90006 to Z90010.
     let shares = "Z90006=30;Z90007=25;Z90008=20;Z90009=15;Z90010=10";
-    let out = pcn(
+    let out = town_north_distribution(
         &db,
-        &[
-            "network",
-            "distribution",
-            "U90002",
-            "--year",
-            "2026-27",
-            "--method",
-            "percentages",
-            "--shares",
-            shares,
-            "--top-slice-percent",
-            "2.5",
-        ],
+        "percentages",
+        &["--shares", shares, "--top-slice-percent", "2.5"],
     );
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     let run = json(
@@ -357,18 +348,7 @@ fn a_recorded_distribution_agreement_is_used_by_pay_and_kept_with_history() {
     assert!(other["networks"][0]["distribution"].is_null());
 
     // A later agreement supersedes; the audit log keeps both.
-    let out = pcn(
-        &db,
-        &[
-            "network",
-            "distribution",
-            "U90002",
-            "--year",
-            "2026-27",
-            "--method",
-            "registered-list",
-        ],
-    );
+    let out = town_north_distribution(&db, "registered-list", &[]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     let audit = stdout(&pcn(&db, &["audit"]));
     assert!(
@@ -383,20 +363,7 @@ fn a_recorded_distribution_agreement_is_used_by_pay_and_kept_with_history() {
         "Z90006=20;Z90007=20;Z90008=20;Z90009=20;Z90001=20",
         "Z90006=30;Z90007=25;Z90008=20;Z90009=15;Z90010=5",
     ] {
-        let out = pcn(
-            &db,
-            &[
-                "network",
-                "distribution",
-                "U90002",
-                "--year",
-                "2026-27",
-                "--method",
-                "percentages",
-                "--shares",
-                bad,
-            ],
-        );
+        let out = town_north_distribution(&db, "percentages", &["--shares", bad]);
         assert_eq!(code(&out), 2, "{bad}: {}", stdout(&out));
     }
 }
@@ -583,20 +550,7 @@ fn a_commissioner_assesses_caip_and_pay_uses_it() {
 fn fixed_amounts_per_practice() {
     let (_dir, db) = demo();
     let amounts = "Z90006=10000;Z90007=12000.50;Z90008=9000;Z90009=8000;Z90010=7000";
-    let out = pcn(
-        &db,
-        &[
-            "network",
-            "distribution",
-            "U90002",
-            "--year",
-            "2026-27",
-            "--method",
-            "fixed",
-            "--shares",
-            amounts,
-        ],
-    );
+    let out = town_north_distribution(&db, "fixed", &["--shares", amounts]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     let run = json(
         &db,
@@ -619,19 +573,22 @@ fn fixed_amounts_per_practice() {
         pence(&d["distributed"]) + pence(&d["top_slice"]),
         pence(&d["total"])
     );
-    let out = pcn(
-        &db,
-        &[
-            "network",
-            "distribution",
-            "U90002",
-            "--year",
-            "2026-27",
-            "--method",
-            "fixed",
-            "--shares",
-            "Z90006=10000",
-        ],
-    );
+    let out = town_north_distribution(&db, "fixed", &["--shares", "Z90006=10000"]);
     assert_eq!(code(&out), 2, "every member needs an amount");
+}
+
+/// `pcn network distribution U90002 --year 2026-27 --method METHOD MORE…`:
+/// records Town North's agreement for 2026-27.
+fn town_north_distribution(db: &str, method: &str, more: &[&str]) -> Output {
+    let mut args = vec![
+        "network",
+        "distribution",
+        "U90002",
+        "--year",
+        "2026-27",
+        "--method",
+        method,
+    ];
+    args.extend_from_slice(more);
+    pcn(db, &args)
 }

@@ -51,19 +51,7 @@ macro_rules! snapshot {
 
 #[test]
 fn the_demo_prints_its_check_report() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("demo.sqlite").display().to_string();
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_pcn"))
-        .args([
-            "--by",
-            "test-user",
-            "demo",
-            "--no-serve",
-            "--demo-database",
-            &db,
-        ])
-        .output()
-        .unwrap();
+    let (_dir, _db, out) = run_demo(&[]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     snapshot!("demo", stdout(&out));
 }

@@ -1338,25 +1338,14 @@ pub fn trend(
     roster: &BTreeMap<YearMonth, Decimal>,
     census: &BTreeMap<YearMonth, CensusWte>,
 ) -> Vec<TrendRow> {
-    let first = [
-        series.keys().next(),
-        roster.keys().next(),
-        census.keys().next(),
-    ]
-    .into_iter()
-    .flatten()
-    .min()
-    .copied();
-    let last = [
-        series.keys().next_back(),
-        roster.keys().next_back(),
-        census.keys().next_back(),
-    ]
-    .into_iter()
-    .flatten()
-    .max()
-    .copied();
-    let (Some(first), Some(last)) = (first, last) else {
+    let months = || {
+        series
+            .keys()
+            .chain(roster.keys())
+            .chain(census.keys())
+            .copied()
+    };
+    let (Some(first), Some(last)) = (months().min(), months().max()) else {
         return Vec::new();
     };
     let mut rows = Vec::new();
@@ -1693,21 +1682,7 @@ mod tests {
         series: NationalSeries,
         recorded: u64,
     ) -> NationalAppointmentMonth {
-        NationalAppointmentMonth {
-            month,
-            edition: ed,
-            series,
-            recorded,
-            coverage: None,
-            estimated_england_total: None,
-            working_days: None,
-            covid_vaccinations_removed: None,
-            covid_vaccinations_by_practices: None,
-            by_status: None,
-            by_hcp: None,
-            by_mode: None,
-            by_interval: None,
-        }
+        NationalAppointmentMonth::recorded(month, ed, series, recorded)
     }
 
     #[test]

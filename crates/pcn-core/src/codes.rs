@@ -4,8 +4,6 @@
 //! `PracticeCode` it is known to be well formed, so the rest of the program
 //! never re-checks strings.
 
-use std::fmt;
-
 use serde::{Deserialize, Serialize};
 
 /// Why a code was refused.
@@ -21,6 +19,46 @@ fn is_upper_alnum(s: &str) -> bool {
     s.bytes()
         .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
 }
+
+/// What a checked text newtype `$name(String)` with an associated
+/// `fn parse(&str) -> Result<Self, $error>` shares: its text, display, and
+/// conversions from and to `String` and from `&str` (each through `parse`).
+macro_rules! text_newtype {
+    ($name:ident, $error:ty) => {
+        impl $name {
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+
+        impl TryFrom<String> for $name {
+            type Error = $error;
+            fn try_from(value: String) -> Result<Self, $error> {
+                Self::parse(&value)
+            }
+        }
+
+        impl From<$name> for String {
+            fn from(text: $name) -> String {
+                text.0
+            }
+        }
+
+        impl std::str::FromStr for $name {
+            type Err = $error;
+            fn from_str(s: &str) -> Result<Self, $error> {
+                Self::parse(s)
+            }
+        }
+    };
+}
+pub(crate) use text_newtype;
 
 macro_rules! code_type {
     ($(#[$doc:meta])* $name:ident, $kind:literal, $expected:literal, $check:expr) => {
@@ -40,37 +78,9 @@ macro_rules! code_type {
                     Err(CodeError { kind: $kind, value: raw.to_string(), expected: $expected })
                 }
             }
-
-            pub fn as_str(&self) -> &str {
-                &self.0
-            }
         }
 
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(&self.0)
-            }
-        }
-
-        impl TryFrom<String> for $name {
-            type Error = CodeError;
-            fn try_from(value: String) -> Result<Self, Self::Error> {
-                Self::parse(&value)
-            }
-        }
-
-        impl From<$name> for String {
-            fn from(code: $name) -> String {
-                code.0
-            }
-        }
-
-        impl std::str::FromStr for $name {
-            type Err = CodeError;
-            fn from_str(s: &str) -> Result<Self, Self::Err> {
-                Self::parse(s)
-            }
-        }
+        text_newtype!($name, CodeError);
     };
 }
 

@@ -69,83 +69,42 @@ struct DemoNetwork {
     list: (u64, u64),
 }
 
+/// One demo network: code, name, sub-ICB, centre, practices and the range
+/// of their list sizes.
+const fn net(
+    code: &'static str,
+    name: &'static str,
+    sub_icb: &'static str,
+    centre: (f64, f64),
+    practices: usize,
+    list: (u64, u64),
+) -> DemoNetwork {
+    DemoNetwork {
+        code,
+        name,
+        sub_icb,
+        centre,
+        practices,
+        list,
+    }
+}
+
+// One network a row: code, name, sub-ICB, centre, practices, list sizes.
+#[rustfmt::skip]
 const NETWORKS: [DemoNetwork; 9] = [
-    DemoNetwork {
-        code: "U90001",
-        name: "DEMO TOWN CENTRAL PCN",
-        sub_icb: "Z1A",
-        centre: (54.339, -1.434),
-        practices: 5,
-        list: (6_000, 8_000),
-    },
-    DemoNetwork {
-        code: "U90002",
-        name: "DEMO TOWN NORTH PCN",
-        sub_icb: "Z1A",
-        centre: (54.372, -1.440),
-        practices: 5,
-        list: (6_500, 9_000),
-    },
-    DemoNetwork {
-        code: "U90003",
-        name: "DEMO RIVERSIDE PCN",
-        sub_icb: "Z1A",
-        centre: (54.310, -1.390),
-        practices: 6,
-        list: (6_500, 8_000),
-    },
+    net("U90001", "DEMO TOWN CENTRAL PCN",       "Z1A", (54.339, -1.434), 5, (6_000, 8_000)),
+    net("U90002", "DEMO TOWN NORTH PCN",         "Z1A", (54.372, -1.440), 5, (6_500, 9_000)),
+    net("U90003", "DEMO RIVERSIDE PCN",          "Z1A", (54.310, -1.390), 6, (6_500, 8_000)),
     // Over 50,000: a warning.
-    DemoNetwork {
-        code: "U90004",
-        name: "DEMO HEALTH PARTNERSHIP PCN",
-        sub_icb: "Z1A",
-        centre: (54.300, -1.480),
-        practices: 7,
-        list: (8_500, 10_500),
-    },
+    net("U90004", "DEMO HEALTH PARTNERSHIP PCN", "Z1A", (54.300, -1.480), 7, (8_500, 10_500)),
     // Under 30,000 with no exception: an error.
-    DemoNetwork {
-        code: "U90005",
-        name: "DEMO EAST VILLAGES PCN",
-        sub_icb: "Z2B",
-        centre: (54.340, -1.250),
-        practices: 3,
-        list: (6_000, 8_000),
-    },
+    net("U90005", "DEMO EAST VILLAGES PCN",      "Z2B", (54.340, -1.250), 3, (6_000, 8_000)),
     // Under 30,000 with a recorded rural waiver: information only.
-    DemoNetwork {
-        code: "U90006",
-        name: "DEMO DALES PCN",
-        sub_icb: "Z2B",
-        centre: (54.300, -1.900),
-        practices: 3,
-        list: (3_500, 6_000),
-    },
-    DemoNetwork {
-        code: "U90007",
-        name: "DEMO COAST PCN",
-        sub_icb: "Z2B",
-        centre: (54.480, -1.000),
-        practices: 5,
-        list: (7_000, 9_000),
-    },
-    DemoNetwork {
-        code: "U90008",
-        name: "DEMO MOORS PCN",
-        sub_icb: "Z2B",
-        centre: (54.400, -1.100),
-        practices: 5,
-        list: (7_000, 9_500),
-    },
+    net("U90006", "DEMO DALES PCN",              "Z2B", (54.300, -1.900), 3, (3_500, 6_000)),
+    net("U90007", "DEMO COAST PCN",              "Z2B", (54.480, -1.000), 5, (7_000, 9_000)),
+    net("U90008", "DEMO MOORS PCN",              "Z2B", (54.400, -1.100), 5, (7_000, 9_500)),
     // Missing governance facts.
-    DemoNetwork {
-        code: "U90009",
-        name: "DEMO WEST PCN",
-        sub_icb: "Z1A",
-        centre: (54.330, -1.560),
-        practices: 4,
-        list: (8_000, 10_000),
-    },
+    net("U90009", "DEMO WEST PCN",               "Z1A", (54.330, -1.560), 4, (8_000, 10_000)),
 ];
 
 fn code<T: std::str::FromStr>(s: &str) -> T

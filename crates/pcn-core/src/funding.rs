@@ -112,6 +112,28 @@ pub struct NetworkInputs {
     pub national_mean_list: Option<Decimal>,
 }
 
+impl NetworkInputs {
+    /// A network of `members` with nothing else known: no name,
+    /// commissioner, payee, dates, populations, beds, points or assessments.
+    pub fn new(pcn: PcnCode, members: Vec<MemberInputs>) -> NetworkInputs {
+        NetworkInputs {
+            pcn,
+            name: None,
+            commissioner: None,
+            payee: None,
+            open_date: None,
+            close_date: None,
+            members,
+            adjusted: None,
+            care_home_beds: None,
+            iif_points: None,
+            iif_indicators: Vec::new(),
+            assessments: Vec::new(),
+            national_mean_list: None,
+        }
+    }
+}
+
 /// IIF points for one indicator.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct IifIndicatorPoints {

@@ -344,6 +344,33 @@ pub struct NationalAppointmentMonth {
     pub by_interval: Option<Vec<(BookingInterval, u64)>>,
 }
 
+impl NationalAppointmentMonth {
+    /// A month known only by its recorded total: no coverage, estimate,
+    /// working days, vaccinations or splits.
+    pub fn recorded(
+        month: YearMonth,
+        edition: GpadEdition,
+        series: NationalSeries,
+        recorded: u64,
+    ) -> NationalAppointmentMonth {
+        NationalAppointmentMonth {
+            month,
+            edition,
+            series,
+            recorded,
+            coverage: None,
+            estimated_england_total: None,
+            working_days: None,
+            covid_vaccinations_removed: None,
+            covid_vaccinations_by_practices: None,
+            by_status: None,
+            by_hcp: None,
+            by_mode: None,
+            by_interval: None,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -26,17 +26,9 @@ fn rb() -> Rulebook {
     Rulebook::embedded().unwrap()
 }
 
-#[allow(clippy::too_many_arguments)]
-fn post(
-    id: i64,
-    role: &str,
-    band: &str,
-    wte: &str,
-    start: NaiveDate,
-    end: Option<NaiveDate>,
-    salary: Option<i64>,
-    region: Region,
-) -> Post {
+/// An ARRS post of network U12345 employed by the network in England from
+/// `start`, with no end and no salary recorded.
+fn post(id: i64, role: &str, band: &str, wte: &str, start: NaiveDate) -> Post {
     Post {
         id,
         pcn: PcnCode::parse("U12345").unwrap(),
@@ -45,20 +37,26 @@ fn post(
         role: role.into(),
         employer: Employer::Network,
         funding: Funding::Arrs,
-        region,
+        region: Region::England,
         start,
-        end,
+        end: None,
         terms: vec![Terms {
             effective_from: start,
             band: band.into(),
             wte: dec(wte),
-            salary: salary.map(|s| Pence(s * 100)),
+            salary: None,
             on_costs: None,
             levy: false,
             recorded: 1,
         }],
         origin: Origin::Entered,
     }
+}
+
+/// The post paid `pounds` a year.
+fn paid(mut post: Post, pounds: i64) -> Post {
+    post.terms[0].salary = Some(Pence(pounds * 100));
+    post
 }
 
 fn year(y: i32) -> FinancialYear {
@@ -78,15 +76,9 @@ fn claims_2019_20_reach_the_published_53942() {
     // Band 7 pharmacist on £45,000: cost a month £3,750 pay + NI 13.8% above
     // £719.33 (£418.23) + pension 14.38% (£539.25) = £4,707.48; 70% is
     // £3,295.24, above the £3,150.83 cap (37,810 / 12), so the cap binds.
-    let cp = post(
-        1,
-        "clinical-pharmacist",
-        "7",
-        "1",
-        d(2019, 7, 1),
-        None,
-        Some(45_000),
-        Region::England,
+    let cp = paid(
+        post(1, "clinical-pharmacist", "7", "1", d(2019, 7, 1)),
+        45_000,
     );
     let lines = post_year(&rb, year(2019), &cp, &BTreeMap::new()).unwrap();
     assert_eq!(lines.len(), 9);
@@ -97,15 +89,9 @@ fn claims_2019_20_reach_the_published_53942() {
     assert_eq!(lines[0].met_by_practices, Pence(470_748 - 315_083));
     assert_eq!(total(&lines), Pence(2_835_750)); // 0.75 × 37,810
                                                  // Link worker on £30,000: £2,500 + £245.73 + £359.50 = £3,105.23, capped at £2,842.75.
-    let splw = post(
-        2,
-        "social-prescribing-link-worker",
-        "5",
-        "1",
-        d(2019, 7, 1),
-        None,
-        Some(30_000),
-        Region::England,
+    let splw = paid(
+        post(2, "social-prescribing-link-worker", "5", "1", d(2019, 7, 1)),
+        30_000,
     );
     let lines2 = post_year(&rb, year(2019), &splw, &BTreeMap::new()).unwrap();
     assert_eq!(lines2[0].cost, Pence(310_523));
@@ -118,16 +104,13 @@ fn claims_2019_20_reach_the_published_53942() {
 #[test]
 fn mental_health_practitioner_2022_23_half_met_by_the_trust() {
     let rb = rb();
-    let mhp = post(
-        3,
-        "mental-health-practitioner",
-        "5",
-        "1",
-        d(2022, 4, 1),
-        Some(d(2022, 4, 30)),
-        Some(30_000),
-        Region::England,
-    );
+    let mhp = Post {
+        end: Some(d(2022, 4, 30)),
+        ..paid(
+            post(3, "mental-health-practitioner", "5", "1", d(2022, 4, 1)),
+            30_000,
+        )
+    };
     let lines = post_year(&rb, year(2022), &mhp, &BTreeMap::new()).unwrap();
     assert_eq!(lines.len(), 1);
     // £2,500 + 15.05% × (2,500 − 758.33) = £262.12 + 14.38% = £359.50 → £3,121.62.
@@ -144,16 +127,7 @@ fn mental_health_practitioner_2022_23_half_met_by_the_trust() {
 #[test]
 fn the_july_2023_uplift_changes_the_cap_mid_year() {
     let rb = rb();
-    let cc = post(
-        4,
-        "care-coordinator",
-        "4",
-        "1",
-        d(2023, 4, 1),
-        None,
-        None,
-        Region::England,
-    );
+    let cc = post(4, "care-coordinator", "4", "1", d(2023, 4, 1));
     let lines = post_year(&rb, year(2023), &cc, &BTreeMap::new()).unwrap();
     assert_eq!(lines.len(), 12);
     assert_eq!(lines[0].cap, Pence(264_550)); // 31,746 / 12
@@ -167,16 +141,13 @@ fn the_july_2023_uplift_changes_the_cap_mid_year() {
 #[test]
 fn part_month_part_time_inner_london_2024_25() {
     let rb = rb();
-    let cp = post(
-        5,
-        "clinical-pharmacist",
-        "8a",
-        "0.6",
-        d(2024, 10, 15),
-        None,
-        Some(50_000),
-        Region::InnerLondon,
-    );
+    let cp = Post {
+        region: Region::InnerLondon,
+        ..paid(
+            post(5, "clinical-pharmacist", "8a", "0.6", d(2024, 10, 15)),
+            50_000,
+        )
+    };
     let lines = post_year(&rb, year(2024), &cp, &BTreeMap::new()).unwrap();
     let oct = &lines[0];
     assert_eq!((oct.days, oct.days_in_month), (17, 31));
@@ -194,16 +165,7 @@ fn part_month_part_time_inner_london_2024_25() {
 #[test]
 fn gp_2025_26_on_costs_reproduce_the_published_maximum() {
     let rb = rb();
-    let gp = post(
-        6,
-        "gp",
-        "gp",
-        "1",
-        d(2025, 4, 1),
-        None,
-        Some(82_418),
-        Region::England,
-    );
+    let gp = paid(post(6, "gp", "gp", "1", d(2025, 4, 1)), 82_418);
     let lines = post_year(&rb, year(2025), &gp, &BTreeMap::new()).unwrap();
     assert_eq!(
         lines.iter().map(|l| l.cost).sum::<Pence>(),
@@ -225,16 +187,7 @@ fn gp_2025_26_on_costs_reproduce_the_published_maximum() {
 #[test]
 fn maxima_are_carried_into_2026_27_and_marked() {
     let rb = rb();
-    let para = post(
-        7,
-        "paramedic",
-        "7",
-        "1",
-        d(2026, 4, 1),
-        None,
-        None,
-        Region::England,
-    );
+    let para = post(7, "paramedic", "7", "1", d(2026, 4, 1));
     let lines = post_year(&rb, year(2026), &para, &BTreeMap::new()).unwrap();
     assert_eq!(total(&lines), Pence(6_490_700)); // £64,907 carried
     assert!(lines[0]
@@ -246,15 +199,9 @@ fn maxima_are_carried_into_2026_27_and_marked() {
 #[test]
 fn payroll_actuals_replace_the_computed_cost() {
     let rb = rb();
-    let p = post(
-        8,
-        "pharmacy-technician",
-        "5",
-        "1",
-        d(2025, 4, 1),
-        None,
-        Some(30_000),
-        Region::England,
+    let p = paid(
+        post(8, "pharmacy-technician", "5", "1", d(2025, 4, 1)),
+        30_000,
     );
     let mut actuals = BTreeMap::new();
     actuals.insert(YearMonth::new(2025, 5).unwrap(), Pence(999_999));
@@ -269,31 +216,13 @@ fn payroll_actuals_replace_the_computed_cost() {
 #[test]
 fn bad_posts_are_refused() {
     let rb = rb();
-    let mut p = post(
-        9,
-        "paramedic",
-        "7",
-        "1",
-        d(2026, 4, 1),
-        None,
-        None,
-        Region::England,
-    );
+    let mut p = post(9, "paramedic", "7", "1", d(2026, 4, 1));
     p.terms[0].wte = dec("1.2");
     assert!(validate_post(&rb, &p)
         .unwrap_err()
         .to_string()
         .contains("outside 0–1"));
-    let mut p = post(
-        9,
-        "paramedic",
-        "9",
-        "1",
-        d(2026, 4, 1),
-        None,
-        None,
-        Region::England,
-    );
+    let mut p = post(9, "paramedic", "9", "1", d(2026, 4, 1));
     assert!(validate_post(&rb, &p)
         .unwrap_err()
         .to_string()
@@ -305,30 +234,12 @@ fn bad_posts_are_refused() {
         .to_string()
         .contains("before the start"));
     // Paramedics joined in 2021/22.
-    let p = post(
-        9,
-        "paramedic",
-        "7",
-        "1",
-        d(2020, 6, 1),
-        None,
-        None,
-        Region::England,
-    );
+    let p = post(9, "paramedic", "7", "1", d(2020, 6, 1));
     assert!(validate_post(&rb, &p)
         .unwrap_err()
         .to_string()
         .contains("not an ARRS role in 2020-21"));
-    let p = post(
-        9,
-        "astronaut",
-        "7",
-        "1",
-        d(2026, 6, 1),
-        None,
-        None,
-        Region::England,
-    );
+    let p = post(9, "astronaut", "7", "1", d(2026, 6, 1));
     assert!(validate_post(&rb, &p).is_err());
 }
 
@@ -337,16 +248,7 @@ fn bad_posts_are_refused() {
 #[test]
 fn pay_award_arrears_and_backdated_claims() {
     let rb = rb();
-    let mut p = post(
-        10,
-        "paramedic",
-        "7",
-        "1",
-        d(2026, 4, 1),
-        None,
-        Some(40_000),
-        Region::England,
-    );
+    let mut p = paid(post(10, "paramedic", "7", "1", d(2026, 4, 1)), 40_000);
     let lines = post_year(&rb, year(2026), &p, &BTreeMap::new()).unwrap();
     let april = lines[0].claimable;
     let claimed = vec![ClaimRecord {
@@ -406,16 +308,7 @@ fn pay_award_arrears_and_backdated_claims() {
 #[test]
 fn budget_headroom_and_run_out() {
     let rb = rb();
-    let p = post(
-        11,
-        "gp",
-        "gp",
-        "1",
-        d(2025, 4, 1),
-        None,
-        None,
-        Region::England,
-    );
+    let p = post(11, "gp", "gp", "1", d(2025, 4, 1));
     let lines = post_year(&rb, year(2025), &p, &BTreeMap::new()).unwrap();
     // £105,882 a year against a £60,000 Sum: runs out in the seventh month.
     let b = budget(
@@ -467,7 +360,8 @@ proptest! {
         let end = (end <= d(2026, 3, 31)).then_some(end);
         let wte = Decimal::new(i64::from(wte_milli), 3);
         let region = Region::ALL[region_i];
-        let mut p = post(1, role, band, "1", start, end, salary, region);
+        let mut p = Post { end, region, ..post(1, role, band, "1", start) };
+        p.terms[0].salary = salary.map(|s| Pence(s * 100));
         p.terms[0].wte = wte;
         let lines = post_year(&rb, year(2025), &p, &BTreeMap::new()).unwrap();
         let mut exact_cap = Decimal::ZERO;

@@ -7,7 +7,7 @@ use std::str::FromStr;
 use chrono::NaiveDate;
 use pcn_core::funding::*;
 use pcn_core::money::{Fraction, Pence};
-use pcn_core::rulebook::Rulebook;
+use pcn_core::rulebook::{Rulebook, YearRules};
 use pcn_core::{PcnCode, PracticeCode};
 use rust_decimal::Decimal;
 
@@ -31,20 +31,22 @@ fn member(code: &str, registered: u64, weighted: Option<&str>, as_at: &str) -> M
 
 fn network(members: Vec<MemberInputs>) -> NetworkInputs {
     NetworkInputs {
-        pcn: PcnCode::parse("U00001").unwrap(),
         name: Some("TEST PCN".into()),
-        commissioner: None,
-        payee: None,
-        open_date: None,
-        close_date: None,
-        members,
-        adjusted: None,
-        care_home_beds: None,
-        iif_points: None,
-        national_mean_list: None,
-        iif_indicators: Vec::new(),
-        assessments: Vec::new(),
+        ..NetworkInputs::new(PcnCode::parse("U00001").unwrap(), members)
     }
+}
+
+/// A year of the embedded rulebook.
+fn embedded_year(year: &str) -> YearRules {
+    Rulebook::embedded().unwrap().year(year).unwrap().clone()
+}
+
+/// The statement's line of a stream.
+fn stream_line<'a>(s: &'a Statement, stream: &str) -> &'a Line {
+    s.lines
+        .iter()
+        .find(|l| l.stream_id == stream)
+        .unwrap_or_else(|| panic!("no line of stream {stream}"))
 }
 
 fn line<'a>(s: &'a Statement, rule: &str) -> &'a Line {
@@ -66,8 +68,7 @@ fn core_funding_2025_26_registered_and_adjusted() {
     // A PCN of 45,139 registered patients with an adjusted population of 46,002.37:
     //   2.266 × 45,139   = 102,284.974   → £102,284.97 a year
     //   0.733 × 46,002.37 = 33,719.737... → £33,719.74 a year
-    let rules = Rulebook::embedded().unwrap();
-    let year = rules.year("2025-26").unwrap();
+    let year = &embedded_year("2025-26");
     let mut inputs = network(vec![
         member("A81001", 20_000, None, "2025-01-01"),
         member("A81002", 25_139, None, "2025-01-01"),
@@ -94,8 +95,7 @@ fn enhanced_access_2025_26_estimated_when_adjusted_population_is_missing() {
     // Pulse PCN (S06): enhanced access "£8.427 multiplied by the PCN adjusted population".
     // With no adjusted population recorded the statement either refuses (--strict) or estimates
     // it as the registered list and says so on the line: 8.427 × 30,000 = £252,810.00.
-    let rules = Rulebook::embedded().unwrap();
-    let year = rules.year("2025-26").unwrap();
+    let year = &embedded_year("2025-26");
     let inputs = network(vec![member("A81001", 30_000, None, "2025-01-01")]);
     let err = statement(year, &inputs, MissingInputs::Refuse).unwrap_err();
     assert!(
@@ -119,8 +119,7 @@ fn enhanced_access_2025_26_estimated_when_adjusted_population_is_missing() {
 fn care_home_premium_2020_21_part_year() {
     // BMA (S02) / S65: £60 per bed for 1 August 2020 to 31 March 2021, paid as £7.50 per bed
     // per month over 8 months. A network with 50 aligned beds: £3,000.00, £375.00 a month.
-    let rules = Rulebook::embedded().unwrap();
-    let year = rules.year("2020-21").unwrap();
+    let year = &embedded_year("2020-21");
     let mut inputs = network(vec![member("A81001", 30_000, Some("31000"), "2020-01-01")]);
     inputs.care_home_beds = Some(Figure::exact(50, Some(d("2020-08-01"))));
     let s = statement(year, &inputs, MissingInputs::Estimate).unwrap();
@@ -133,16 +132,11 @@ fn care_home_premium_2020_21_part_year() {
 
 #[test]
 fn care_home_beds_are_never_a_silent_zero() {
-    let rules = Rulebook::embedded().unwrap();
-    let year = rules.year("2025-26").unwrap();
+    let year = &embedded_year("2025-26");
     let mut inputs = network(vec![member("A81001", 30_000, Some("30000"), "2025-01-01")]);
     inputs.adjusted = Some(Figure::exact(30_000, Some(d("2025-01-01"))));
     let s = statement(year, &inputs, MissingInputs::Estimate).unwrap();
-    let chp = s
-        .lines
-        .iter()
-        .find(|l| l.stream_id == "care-home-premium")
-        .unwrap();
+    let chp = stream_line(&s, "care-home-premium");
     assert!(
         matches!(&chp.status, LineStatus::NotComputed(why) if why.contains("care homes")),
         "{:?}",
@@ -158,18 +152,13 @@ fn care_home_beds_are_never_a_silent_zero() {
 fn network_participation_payment_is_paid_to_each_practice() {
     // S09 (2022/23 DES summary): NPP £1.761 × contractor weighted population, paid to practices.
     //   1.761 × 10,234.56 = 18,023.06… → £18,023.06;  1.761 × 5,000 = £8,805.00
-    let rules = Rulebook::embedded().unwrap();
-    let year = rules.year("2022-23").unwrap();
+    let year = &embedded_year("2022-23");
     let inputs = network(vec![
         member("A81001", 10_000, Some("10234.56"), "2022-01-01"),
         member("A81002", 5_000, Some("5000"), "2022-01-01"),
     ]);
     let s = statement(year, &inputs, MissingInputs::Estimate).unwrap();
-    let npp = s
-        .lines
-        .iter()
-        .find(|l| l.stream_id == "network-participation-payment")
-        .unwrap();
+    let npp = stream_line(&s, "network-participation-payment");
     assert_eq!(
         npp.to_practices,
         vec![
@@ -185,15 +174,10 @@ fn network_participation_payment_is_paid_to_each_practice() {
 fn extended_hours_2022_23_ends_in_september() {
     // S09: extended hours £0.720 × PCN registered list for 1 April to 30 September 2022
     // (a period amount). 0.720 × 40,000 = £28,800.00 over six months, £4,800.00 a month.
-    let rules = Rulebook::embedded().unwrap();
-    let year = rules.year("2022-23").unwrap();
+    let year = &embedded_year("2022-23");
     let inputs = network(vec![member("A81001", 40_000, Some("40000"), "2022-01-01")]);
     let s = statement(year, &inputs, MissingInputs::Estimate).unwrap();
-    let eh = s
-        .lines
-        .iter()
-        .find(|l| l.stream_id == "extended-hours-access")
-        .unwrap();
+    let eh = stream_line(&s, "extended-hours-access");
     assert_eq!(eh.amount, Pence(2_880_000));
     assert_eq!(eh.schedule.len(), 6);
     assert_eq!(eh.schedule.last().unwrap().month, d("2022-09-01"));
@@ -203,16 +187,11 @@ fn extended_hours_2022_23_ends_in_september() {
 fn a_network_that_opens_part_way_is_paid_pro_rata_by_month() {
     // Core funding 2023/24 £1.50 per registered patient (S07, S08): 12,000 patients = £18,000.00
     // a year, £1,500.00 a month; a network open from 1 October 2023 gets six months, £9,000.00.
-    let rules = Rulebook::embedded().unwrap();
-    let year = rules.year("2023-24").unwrap();
+    let year = &embedded_year("2023-24");
     let mut inputs = network(vec![member("A81001", 12_000, Some("12000"), "2023-01-01")]);
     inputs.open_date = Some(d("2023-10-01"));
     let s = statement(year, &inputs, MissingInputs::Estimate).unwrap();
-    let core = s
-        .lines
-        .iter()
-        .find(|l| l.stream_id == "core-pcn-funding")
-        .unwrap();
+    let core = stream_line(&s, "core-pcn-funding");
     assert_eq!(core.full_amount, Pence(1_800_000));
     assert_eq!(core.amount, Pence(900_000));
     assert_eq!(core.months_paid, 6);
@@ -223,8 +202,7 @@ fn a_network_that_opens_part_way_is_paid_pro_rata_by_month() {
 fn arrs_sum_2023_24_is_a_claimable_maximum() {
     // Pulse (S52, S23): ARRS sum £22.671 × PCN contractor weighted population at January 2023.
     // 50,000 weighted patients: 22.671 × 50,000 = £1,133,550.00, claimed, not scheduled.
-    let rules = Rulebook::embedded().unwrap();
-    let year = rules.year("2023-24").unwrap();
+    let year = &embedded_year("2023-24");
     let inputs = network(vec![member("A81001", 48_000, Some("50000"), "2023-01-01")]);
     let s = statement(year, &inputs, MissingInputs::Estimate).unwrap();
     let arrs = s
@@ -320,8 +298,7 @@ fn iif_2024_25_points_with_the_list_size_adjustment() {
     // adjustment (× prevalence adjustment, not applied here). A PCN of 60,000 patients against a
     // national mean of 48,000 (Ardens, S161) achieving 40 points:
     //   40 × 198 × 60,000 / 48,000 = £9,900.00, on achievement.
-    let rules = Rulebook::embedded().unwrap();
-    let year = rules.year("2024-25").unwrap();
+    let year = &embedded_year("2024-25");
     let mut inputs = network(vec![member("A81001", 60_000, Some("60000"), "2024-01-01")]);
     inputs.iif_points = Some(Figure::exact(40, None));
     inputs.national_mean_list = Some(dec("48000"));
@@ -716,8 +693,7 @@ fn iif_by_indicator_with_the_prevalence_adjustment() {
     //   HI-03  30 points × 0.0061 ÷ 0.0055 = 33.2727… adjusted points
     //   CAN-04 20 points, not prevalence-adjusted
     //   198 × 1.25 × (33.2727… + 20) = 247.5 × 53.2727… = £13,185.00
-    let rules = Rulebook::embedded().unwrap();
-    let year = rules.year("2024-25").unwrap();
+    let year = &embedded_year("2024-25");
     let mut inputs = network(vec![member("A81001", 60_000, Some("60000"), "2024-01-01")]);
     inputs.national_mean_list = Some(dec("48000"));
     inputs.iif_indicators = vec![
@@ -756,8 +732,7 @@ fn caip_2025_26_is_the_maximum_until_assessed() {
     // Pulse PCN (S06): CAIP £1.375 × adjusted population, two components worth one third and
     // two thirds. An adjusted population of 30,000: at most £41,250.00; a commissioner assessing
     // two thirds earned: £27,500.00.
-    let rules = Rulebook::embedded().unwrap();
-    let year = rules.year("2025-26").unwrap();
+    let year = &embedded_year("2025-26");
     let mut inputs = network(vec![member("A81001", 30_000, Some("30000"), "2025-01-01")]);
     inputs.adjusted = Some(Figure::exact(30_000, Some(d("2025-01-01"))));
     let caip = |inputs: &NetworkInputs| {

@@ -142,19 +142,10 @@ fn member(c: &str, registered: u64, weighted: &str) -> MemberInputs {
 
 fn network_pay(rules: &YearRules, c: &str, payee: &str, members: Vec<MemberInputs>) -> NetworkPay {
     let inputs = NetworkInputs {
-        pcn: pcn(c),
         name: Some(format!("{c} PCN")),
         commissioner: Some(SubIcbCode::parse("16C").unwrap()),
         payee: Some(code(payee)),
-        open_date: None,
-        close_date: None,
-        members: members.clone(),
-        adjusted: None,
-        care_home_beds: None,
-        iif_points: None,
-        national_mean_list: None,
-        iif_indicators: Vec::new(),
-        assessments: Vec::new(),
+        ..NetworkInputs::new(pcn(c), members.clone())
     };
     NetworkPay {
         statement: statement(rules, &inputs, MissingInputs::Estimate).unwrap(),

@@ -509,26 +509,17 @@ fn a_session_for_an_unknown_post_or_another_network_is_refused() {
 
 fn ea_statement(rb: &Rulebook) -> pcn_core::funding::Statement {
     let year = rb.year("2025-26").unwrap();
-    let inputs = NetworkInputs {
-        pcn: pcn("U00001"),
+    let member = MemberInputs {
+        code: PracticeCode::parse("A81001").unwrap(),
         name: None,
-        commissioner: None,
-        payee: None,
-        open_date: None,
-        close_date: None,
-        members: vec![MemberInputs {
-            code: PracticeCode::parse("A81001").unwrap(),
-            name: None,
-            registered: Some(Figure::exact(12_000u32, Some(d("2025-01-01")))),
-            weighted: Some(Figure::exact(12_000u32, Some(d("2025-01-01")))),
-            membership_months: None,
-        }],
+        registered: Some(Figure::exact(12_000u32, Some(d("2025-01-01")))),
+        weighted: Some(Figure::exact(12_000u32, Some(d("2025-01-01")))),
+        membership_months: None,
+    };
+    let inputs = NetworkInputs {
         adjusted: Some(Figure::exact(12_000u32, Some(d("2025-01-01")))),
         care_home_beds: Some(Figure::exact(60u32, Some(d("2025-01-01")))),
-        iif_points: None,
-        national_mean_list: None,
-        iif_indicators: Vec::new(),
-        assessments: Vec::new(),
+        ..NetworkInputs::new(pcn("U00001"), vec![member])
     };
     statement(year, &inputs, MissingInputs::Estimate).unwrap()
 }

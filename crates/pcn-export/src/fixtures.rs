@@ -39,18 +39,11 @@ pub fn inputs(pcn: &str, members: Vec<MemberInputs>, complete: bool) -> NetworkI
         })
         .sum();
     NetworkInputs {
-        pcn: PcnCode::parse(pcn).unwrap(),
         name: Some(format!("{pcn} TEST PCN")),
         commissioner: Some(SubIcbCode::parse("00L").unwrap()),
         payee: Some(members[0].code.clone()),
-        open_date: None,
-        close_date: None,
-        members,
         adjusted: complete.then(|| Figure::exact(registered + 1_000, Some(d("2025-01-01")))),
         care_home_beds: complete.then(|| Figure::exact(40, Some(d("2025-04-01")))),
-        iif_points: None,
-        national_mean_list: None,
-        iif_indicators: Vec::new(),
         // A complete network's CAIP has been assessed (fully earned).
         assessments: if complete {
             vec![(
@@ -60,6 +53,7 @@ pub fn inputs(pcn: &str, members: Vec<MemberInputs>, complete: bool) -> NetworkI
         } else {
             Vec::new()
         },
+        ..NetworkInputs::new(PcnCode::parse(pcn).unwrap(), members)
     }
 }
 

@@ -28,17 +28,7 @@ use chrono::NaiveDate;
 use pcn_core::plan::{self, GroupInput, Grouping, Plan, PlanConfig};
 use pcn_core::registry::Registry;
 use pcn_core::FactBatch;
-use pcn_import::{read_path, ImportOptions};
-
-/// The national registry files, as `pcn bench` lists them.
-const NATIONAL_FILES: [&str; 6] = [
-    "ods-epcn-2024-10/ePCN.xlsx",
-    "ods-epraccur-2025-11/epraccur.csv",
-    "nhsd-gp-reg-pat-prac-2026-07/gp-reg-pat-prac-map.csv",
-    "nhsd-gp-reg-pat-prac-2026-07/gp-reg-pat-prac-quin-age.csv.gz",
-    "nhsd-gpad-mapping-2025-08/Mapping.csv",
-    "nhsuk-gp-locations-2019-05/GP.csv",
-];
+use pcn_import::{read_path, ImportOptions, NATIONAL_FILES};
 
 struct Args {
     data: PathBuf,

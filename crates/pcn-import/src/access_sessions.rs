@@ -178,11 +178,7 @@ fn read(ctx: &mut Ctx, table: &Table, planned: bool) -> (FactBatch, Option<Naive
         return (batch, None);
     }
     let mut file_date = None;
-    table.for_each(|row, rec| {
-        ctx.tick();
-        if !table.check_width(row, rec, &mut ctx.problems) {
-            return true;
-        }
+    ctx.rows(table, |ctx, row, rec| {
         let pcn = match ctx.code(row, &pcn_col, cell(rec, &pcn_col), PcnCode::parse) {
             Some(c) if c.is_unallocated() => {
                 ctx.problems.cell(

@@ -240,11 +240,8 @@ pub(crate) fn read(ctx: &mut Ctx, table: &Table) -> (FactBatch, Option<NaiveDate
         column_sums: vec![Decimal::ZERO; cols.figures.len()],
         totals_row: None,
     };
-    table.for_each(|row, rec| {
-        ctx.tick();
-        if table.check_width(row, rec, &mut ctx.problems) {
-            reading.row(ctx, &cols, row, rec);
-        }
+    ctx.rows(table, |ctx, row, rec| {
+        reading.row(ctx, &cols, row, rec);
         true
     });
     reading.check_totals(ctx, &cols.figures);

@@ -75,11 +75,7 @@ pub(crate) fn read(ctx: &mut Ctx, table: &Table) -> (FactBatch, Option<NaiveDate
     }
     let mut file_date = None;
     let mut seen: HashMap<(String, NaiveDate), u64> = HashMap::new();
-    table.for_each(|row, rec| {
-        ctx.tick();
-        if !table.check_width(row, rec, &mut ctx.problems) {
-            return true;
-        }
+    ctx.rows(table, |ctx, row, rec| {
         let raw_id = cell(rec, &id_col);
         let id_ok = is_location_id(raw_id);
         if !id_ok {

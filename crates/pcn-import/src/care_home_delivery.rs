@@ -121,11 +121,7 @@ pub(crate) fn read_rounds(ctx: &mut Ctx, table: &Table) -> (FactBatch, Option<Na
         return (batch, None);
     }
     let mut file_date = None;
-    table.for_each(|row, rec| {
-        ctx.tick();
-        if !table.check_width(row, rec, &mut ctx.problems) {
-            return true;
-        }
+    ctx.rows(table, |ctx, row, rec| {
         let date = ctx.date(row, &date_col, cell(rec, &date_col));
         let home = location(ctx, row, &home_col, cell(rec, &home_col));
         let post = post_id(ctx, row, &post_col, cell(rec, &post_col));
@@ -191,11 +187,7 @@ pub(crate) fn read_plans(ctx: &mut Ctx, table: &Table) -> (FactBatch, Option<Nai
         return (batch, None);
     }
     let mut file_date = None;
-    table.for_each(|row, rec| {
-        ctx.tick();
-        if !table.check_width(row, rec, &mut ctx.problems) {
-            return true;
-        }
+    ctx.rows(table, |ctx, row, rec| {
         let who = resident(ctx, row, &res_col, cell(rec, &res_col));
         let home = location(ctx, row, &home_col, cell(rec, &home_col));
         let admitted = ctx.date(row, &adm_col, cell(rec, &adm_col));

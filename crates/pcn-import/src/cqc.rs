@@ -215,15 +215,10 @@ pub(crate) fn read(ctx: &mut Ctx, table: &Table) -> (FactBatch, Option<NaiveDate
         });
         true
     });
-    if not_care_homes > 0 {
-        ctx.notes.push(format!(
-            "{not_care_homes} locations that are not care homes skipped"
-        ));
-    }
-    if no_beds > 0 {
-        ctx.notes.push(format!(
-            "{no_beds} care homes with no bed count skipped (their beds are unknown)"
-        ));
-    }
+    ctx.note_count(not_care_homes, "locations that are not care homes skipped");
+    ctx.note_count(
+        no_beds,
+        "care homes with no bed count skipped (their beds are unknown)",
+    );
     (batch, date)
 }

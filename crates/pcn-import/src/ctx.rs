@@ -5,7 +5,7 @@ use chrono::NaiveDate;
 use csv::StringRecord;
 use pcn_core::{CodeError, Decimal, PcnCode};
 
-use crate::decode::Col;
+use crate::decode::{Col, Table};
 use crate::error::Problems;
 use crate::ImportOptions;
 
@@ -159,7 +159,72 @@ impl<'a> Ctx<'a> {
     }
 }
 
-impl Ctx<'_> {
+impl<'a> Ctx<'a> {
+    /// Calls `f` on each data row of `table` of the right width, counting
+    /// progress; a row of the wrong width is a problem and is skipped. `f`
+    /// returns false to stop.
+    pub fn rows(
+        &mut self,
+        table: &Table,
+        mut f: impl FnMut(&mut Ctx<'a>, u64, &StringRecord) -> bool,
+    ) {
+        table.for_each(|row, rec| {
+            self.tick();
+            if !table.check_width(row, rec, &mut self.problems) {
+                return true;
+            }
+            f(self, row, rec)
+        });
+    }
+
+    /// Notes `count` rows of a kind (`what`), when there are any.
+    pub fn note_count<N: std::fmt::Display + Default + PartialOrd>(
+        &mut self,
+        count: N,
+        what: &str,
+    ) {
+        if count > N::default() {
+            self.notes.push(format!("{count} {what}"));
+        }
+    }
+
+    /// The date a row without its own takes (`--as-at`, else today).
+    pub fn default_date(&self) -> NaiveDate {
+        self.opts.as_at.unwrap_or(self.opts.today)
+    }
+
+    /// The row's date in `col`, or [`Ctx::default_date`] (setting
+    /// `defaulted`) where the column is missing or the cell blank; `None`
+    /// (a problem noted) when the cell is not a date.
+    pub fn date_or_default(
+        &mut self,
+        row: u64,
+        col: Option<&Col>,
+        rec: &StringRecord,
+        defaulted: &mut bool,
+    ) -> Option<NaiveDate> {
+        let given = match col {
+            Some(c) => self.opt_date(row, c, cell(rec, c)).ok()?,
+            None => None,
+        };
+        if given.is_none() {
+            *defaulted = true;
+        }
+        Some(given.unwrap_or(self.default_date()))
+    }
+
+    /// Notes that some rows took [`Ctx::default_date`]: `what` says what
+    /// they took it as, and the note ends with where the date came from.
+    pub fn note_defaulted(&mut self, what: &str) {
+        let source = if self.opts.as_at.is_some() {
+            "--as-at"
+        } else {
+            "today"
+        };
+        let date = self.default_date();
+        self.notes.push(format!("{what} {date} ({source})"));
+    }
+
     /// A required exact decimal (see [`parse_decimal`]); `negative` allows a
     /// leading minus (money can be a deduction, populations cannot).
     pub fn decimal(&mut self, row: u64, col: &Col, raw: &str, negative: bool) -> Option<Decimal> {

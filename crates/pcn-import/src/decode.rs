@@ -549,4 +549,61 @@ pub(crate) mod geography {
     pub const SUB_ICB_NAME: &[&str] = &["SUB_ICB_LOCATION_NAME", "SUB_ICB_NAME", "CCG_NAME"];
     pub const ICB_CODE: &[&str] = &["ICB_CODE", "STP_CODE"];
     pub const ICB_NAME: &[&str] = &["ICB_NAME", "STP_NAME"];
+
+    use csv::StringRecord;
+    use pcn_core::{IcbCode, PracticeFact, RegionCode, SubIcbCode};
+
+    use super::{Col, Table};
+    use crate::ctx::{text, Ctx};
+
+    /// A table's commissioner geography columns (each optional).
+    pub struct Columns {
+        sub_icb: Option<Col>,
+        sub_icb_name: Option<Col>,
+        icb: Option<Col>,
+        icb_name: Option<Col>,
+        region: Option<Col>,
+        region_name: Option<Col>,
+    }
+
+    /// One row's commissioner codes, read (and their problems noted) before
+    /// the row's practice is known to be good.
+    pub struct Codes {
+        sub_icb: Option<SubIcbCode>,
+        icb: Option<IcbCode>,
+        region: Option<RegionCode>,
+    }
+
+    impl Columns {
+        /// The columns of `table`; the region's code and name by the aliases
+        /// given, first preferred.
+        pub fn find(table: &Table, region: [&str; 2], region_name: [&str; 2]) -> Columns {
+            Columns {
+                sub_icb: table.col(SUB_ICB_CODE),
+                sub_icb_name: table.col(SUB_ICB_NAME),
+                icb: table.col(ICB_CODE),
+                icb_name: table.col(ICB_NAME),
+                region: table.col(&region),
+                region_name: table.col(&region_name),
+            }
+        }
+
+        pub fn codes(&self, ctx: &mut Ctx, row: u64, rec: &StringRecord) -> Codes {
+            Codes {
+                sub_icb: ctx.opt_code(row, self.sub_icb.as_ref(), rec, SubIcbCode::parse),
+                icb: ctx.opt_code(row, self.icb.as_ref(), rec, IcbCode::parse),
+                region: ctx.opt_code(row, self.region.as_ref(), rec, RegionCode::parse),
+            }
+        }
+
+        /// Sets the practice's geography: the row's codes and names.
+        pub fn set(&self, fact: &mut PracticeFact, codes: Codes, rec: &StringRecord) {
+            fact.sub_icb = codes.sub_icb;
+            fact.sub_icb_name = text(rec, self.sub_icb_name.as_ref());
+            fact.icb = codes.icb;
+            fact.icb_name = text(rec, self.icb_name.as_ref());
+            fact.region = codes.region;
+            fact.region_name = text(rec, self.region_name.as_ref());
+        }
+    }
 }

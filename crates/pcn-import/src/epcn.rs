@@ -192,11 +192,7 @@ fn details(ctx: &mut Ctx, table: &Table) -> (FactBatch, Option<NaiveDate>) {
     let postcode_col = table.col(&["Postcode"]);
     let mut seen: HashMap<PcnCode, u64> = HashMap::new();
     let mut file_date = None;
-    table.for_each(|row, rec| {
-        ctx.tick();
-        if !table.check_width(row, rec, &mut ctx.problems) {
-            return true;
-        }
+    ctx.rows(table, |ctx, row, rec| {
         let code = ctx.code(row, &code_col, cell(rec, &code_col), PcnCode::parse);
         let sub_icb = ctx.opt_code(row, sub_icb_col.as_ref(), rec, SubIcbCode::parse);
         let mut dates = [None, None];
@@ -267,11 +263,7 @@ fn partners(ctx: &mut Ctx, table: &Table) -> (FactBatch, Option<NaiveDate>) {
     let mut practices: HashMap<PracticeCode, (usize, NaiveDate)> = HashMap::new();
     let mut not_practices: Vec<String> = Vec::new();
     let mut file_date = None;
-    table.for_each(|row, rec| {
-        ctx.tick();
-        if !table.check_width(row, rec, &mut ctx.problems) {
-            return true;
-        }
+    ctx.rows(table, |ctx, row, rec| {
         let raw = cell(rec, &practice_col);
         let is_org_code = !raw.is_empty() && raw.bytes().all(|b| b.is_ascii_alphanumeric());
         if is_org_code && PracticeCode::parse(raw).is_err() {

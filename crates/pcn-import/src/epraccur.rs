@@ -22,7 +22,6 @@
 //! date in the file (all rows).
 
 use chrono::NaiveDate;
-use csv::StringRecord;
 use pcn_core::{
     FactBatch, IcbCode, PracticeCode, PracticeFact, PracticeStatus, RegionCode, SubIcbCode,
 };
@@ -100,11 +99,7 @@ pub(crate) fn read(ctx: &mut Ctx, table: &Table) -> (FactBatch, Option<NaiveDate
     let mut file_date: Option<NaiveDate> = None;
     let mut other_settings = 0u64;
     let mut welsh = 0u64;
-    table.for_each(|row, rec: &StringRecord| {
-        ctx.tick();
-        if !table.check_width(row, rec, &mut ctx.problems) {
-            return true;
-        }
+    ctx.rows(table, |ctx, row, rec| {
         let setting_raw = cell(rec, &setting_c);
         let setting = setting_raw.parse::<u8>().ok();
         if setting.is_none() {
@@ -184,15 +179,13 @@ pub(crate) fn read(ctx: &mut Ctx, table: &Table) -> (FactBatch, Option<NaiveDate
     for f in &mut batch.practices {
         f.as_at = d;
     }
-    if other_settings > 0 {
-        ctx.notes.push(format!(
-            "{other_settings} rows of other prescribing settings (not GP practices) skipped"
-        ));
-    }
-    if welsh > 0 {
-        ctx.notes.push(format!(
-            "{welsh} practices in Wales (national grouping W00) have no NHS England region"
-        ));
-    }
+    ctx.note_count(
+        other_settings,
+        "rows of other prescribing settings (not GP practices) skipped",
+    );
+    ctx.note_count(
+        welsh,
+        "practices in Wales (national grouping W00) have no NHS England region",
+    );
     (batch, date)
 }

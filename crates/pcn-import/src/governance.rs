@@ -80,30 +80,13 @@ pub(crate) fn read(ctx: &mut Ctx, table: &Table) -> (FactBatch, Option<NaiveDate
     if !ctx.problems.is_empty() {
         return (batch, None);
     }
-    let default_date = ctx.opts.as_at.unwrap_or(ctx.opts.today);
+    let default_date = ctx.default_date();
     let mut file_date = None;
     let mut seen: HashMap<(PcnCode, GovernanceField, NaiveDate), u64> = HashMap::new();
     let mut defaulted = false;
-    table.for_each(|row, rec| {
-        ctx.tick();
-        if !table.check_width(row, rec, &mut ctx.problems) {
-            return true;
-        }
+    ctx.rows(table, |ctx, row, rec| {
         let pcn = ctx.code(row, &pcn_col, cell(rec, &pcn_col), PcnCode::parse);
-        let date = match &date_col {
-            Some(c) => match ctx.opt_date(row, c, cell(rec, c)) {
-                Ok(Some(d)) => Some(d),
-                Ok(None) => {
-                    defaulted = true;
-                    Some(default_date)
-                }
-                Err(()) => None,
-            },
-            None => {
-                defaulted = true;
-                Some(default_date)
-            }
-        };
+        let date = ctx.date_or_default(row, date_col.as_ref(), rec, &mut defaulted);
         let pcn = pcn.filter(|code| {
             if code.is_unallocated() {
                 ctx.problems.cell(
@@ -159,14 +142,7 @@ pub(crate) fn read(ctx: &mut Ctx, table: &Table) -> (FactBatch, Option<NaiveDate
         true
     });
     if defaulted {
-        let source = if ctx.opts.as_at.is_some() {
-            "--as-at"
-        } else {
-            "today"
-        };
-        ctx.notes.push(format!(
-            "rows without effective_from take {default_date} ({source})"
-        ));
+        ctx.note_defaulted("rows without effective_from take");
     }
     (batch, file_date.or(Some(default_date)))
 }

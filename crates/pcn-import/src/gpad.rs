@@ -24,11 +24,11 @@ use std::collections::HashMap;
 
 use chrono::NaiveDate;
 use pcn_core::{
-    FactBatch, IcbCode, MembershipObservation, NetworkFact, PcnCode, PracticeCode, PracticeFact,
-    RegionCode, SubIcbCode,
+    FactBatch, MembershipObservation, NetworkFact, PcnCode, PracticeCode, PracticeFact,
 };
 
 use crate::ctx::{cell, text, Ctx};
+use crate::decode::geography::Columns;
 use crate::decode::Table;
 use crate::pathdate::as_at_or_path;
 
@@ -46,22 +46,17 @@ pub(crate) fn read(ctx: &mut Ctx, table: &Table) -> (FactBatch, Option<NaiveDate
     let name_col = table.col(&["GP_NAME"]);
     let supplier_col = table.col(&["SUPPLIER", "SUPPLIER_NAME"]);
     let pcn_name_col = table.col(&["PCN_NAME"]);
-    let sub_icb_col = table.col(crate::decode::geography::SUB_ICB_CODE);
-    let sub_icb_name_col = table.col(crate::decode::geography::SUB_ICB_NAME);
-    let icb_col = table.col(crate::decode::geography::ICB_CODE);
-    let icb_name_col = table.col(crate::decode::geography::ICB_NAME);
-    let region_col = table.col(&["REGION_CODE", "COMM_REGION_CODE"]);
-    let region_name_col = table.col(&["REGION_NAME", "COMM_REGION_NAME"]);
+    let geography = Columns::find(
+        table,
+        ["REGION_CODE", "COMM_REGION_CODE"],
+        ["REGION_NAME", "COMM_REGION_NAME"],
+    );
 
     // practice → (index in batch.practices, first row)
     let mut seen: HashMap<PracticeCode, (usize, u64)> = HashMap::new();
     let mut networks: HashMap<PcnCode, ()> = HashMap::new();
     let mut merged = 0u64;
-    table.for_each(|row, rec| {
-        ctx.tick();
-        if !table.check_width(row, rec, &mut ctx.problems) {
-            return true;
-        }
+    ctx.rows(table, |ctx, row, rec| {
         let practice = ctx.code(
             row,
             &practice_col,
@@ -69,21 +64,14 @@ pub(crate) fn read(ctx: &mut Ctx, table: &Table) -> (FactBatch, Option<NaiveDate
             PracticeCode::parse,
         );
         let pcn = ctx.code(row, &pcn_col, cell(rec, &pcn_col), PcnCode::parse);
-        let sub_icb = ctx.opt_code(row, sub_icb_col.as_ref(), rec, SubIcbCode::parse);
-        let icb = ctx.opt_code(row, icb_col.as_ref(), rec, IcbCode::parse);
-        let region = ctx.opt_code(row, region_col.as_ref(), rec, RegionCode::parse);
+        let codes = geography.codes(ctx, row, rec);
         let (Some(practice), Some(pcn)) = (practice, pcn) else {
             return true;
         };
         let mut fact = PracticeFact::new(practice.clone(), d);
         fact.name = text(rec, name_col.as_ref());
         fact.supplier = text(rec, supplier_col.as_ref());
-        fact.sub_icb = sub_icb;
-        fact.sub_icb_name = text(rec, sub_icb_name_col.as_ref());
-        fact.icb = icb;
-        fact.icb_name = text(rec, icb_name_col.as_ref());
-        fact.region = region;
-        fact.region_name = text(rec, region_name_col.as_ref());
+        geography.set(&mut fact, codes, rec);
 
         if let Some(&(i, first_row)) = seen.get(&practice) {
             let earlier_pcn = batch
@@ -141,11 +129,7 @@ pub(crate) fn read(ctx: &mut Ctx, table: &Table) -> (FactBatch, Option<NaiveDate
         .iter()
         .filter(|o| o.pcn.is_unallocated())
         .count();
-    if unallocated > 0 {
-        ctx.notes.push(format!(
-            "{unallocated} practices are in no network (PCN code U)"
-        ));
-    }
+    ctx.note_count(unallocated, "practices are in no network (PCN code U)");
     (batch, date)
 }
 

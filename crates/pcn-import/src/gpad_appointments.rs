@@ -293,24 +293,10 @@ const MONTHS: [&str; 12] = [
 fn month_number(name: &str) -> Option<u32> {
     let lower = name.to_ascii_lowercase();
     let lower = if lower == "sept" { "sep" } else { &lower };
-    const FULL: [&str; 12] = [
-        "january",
-        "february",
-        "march",
-        "april",
-        "may",
-        "june",
-        "july",
-        "august",
-        "september",
-        "october",
-        "november",
-        "december",
-    ];
     MONTHS
         .iter()
         .position(|m| *m == lower)
-        .or_else(|| FULL.iter().position(|m| *m == lower))
+        .or_else(|| crate::pathdate::MONTHS.iter().position(|m| *m == lower))
         .and_then(|i| u32::try_from(i + 1).ok())
 }
 

@@ -386,11 +386,7 @@ pub(crate) fn read_summary_csv(ctx: &mut Ctx, table: &Table) -> (FactBatch, Opti
         }
     }
     let mut by_month: BTreeMap<YearMonth, Month> = BTreeMap::new();
-    table.for_each(|row, rec| {
-        ctx.tick();
-        if !table.check_width(row, rec, &mut ctx.problems) {
-            return true;
-        }
+    ctx.rows(table, |ctx, row, rec| {
         let raw = cell(rec, &month_col);
         let Some(m) = parse_month(raw) else {
             ctx.problems.cell(
@@ -455,11 +451,7 @@ pub(crate) fn read_monthly_csv(ctx: &mut Ctx, table: &Table) -> (FactBatch, Opti
         }
     };
     let mut by_month: BTreeMap<YearMonth, Month> = BTreeMap::new();
-    table.for_each(|row, rec| {
-        ctx.tick();
-        if !table.check_width(row, rec, &mut ctx.problems) {
-            return true;
-        }
+    ctx.rows(table, |ctx, row, rec| {
         let raw = cell(rec, &period_col);
         let Some(m) = parse_month(raw) else {
             ctx.problems.cell(

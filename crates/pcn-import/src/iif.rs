@@ -90,11 +90,7 @@ pub(crate) fn read_indicators(ctx: &mut Ctx, table: &Table) -> (FactBatch, Optio
     let mut other_types: HashMap<String, u64> = HashMap::new();
     let mut suppressed = 0u64;
     let mut seen: HashMap<(IifOrganisation, String, String, NaiveDate), u64> = HashMap::new();
-    table.for_each(|row, rec| {
-        ctx.tick();
-        if !table.check_width(row, rec, &mut ctx.problems) {
-            return true;
-        }
+    ctx.rows(table, |ctx, row, rec| {
         let org_type = cell(rec, &type_col);
         let raw_code = cell(rec, &code_col);
         let organisation = match normalise(org_type).as_str() {
@@ -199,11 +195,10 @@ pub(crate) fn read_indicators(ctx: &mut Ctx, table: &Table) -> (FactBatch, Optio
         ctx.notes
             .push(format!("{n} rows for organisation type {kind:?} skipped"));
     }
-    if suppressed > 0 {
-        ctx.notes.push(format!(
-            "{suppressed} rows with a blank or suppressed (*) value skipped"
-        ));
-    }
+    ctx.note_count(
+        suppressed,
+        "rows with a blank or suppressed (*) value skipped",
+    );
     (batch, file_date)
 }
 
@@ -292,15 +287,11 @@ pub(crate) fn read_points(ctx: &mut Ctx, table: &Table) -> (FactBatch, Option<Na
     if !ctx.problems.is_empty() {
         return (batch, None);
     }
-    let default_date = ctx.opts.as_at.unwrap_or(ctx.opts.today);
+    let default_date = ctx.default_date();
     let mut defaulted = false;
     let mut file_date = None;
     let mut seen: HashMap<(PcnCode, String, String), u64> = HashMap::new();
-    table.for_each(|row, rec| {
-        ctx.tick();
-        if !table.check_width(row, rec, &mut ctx.problems) {
-            return true;
-        }
+    ctx.rows(table, |ctx, row, rec| {
         let pcn = ctx.network(row, &pcn_col, cell(rec, &pcn_col));
         let raw_year = cell(rec, &year_col);
         let year = match raw_year.parse::<FinancialYear>() {
@@ -316,20 +307,7 @@ pub(crate) fn read_points(ctx: &mut Ctx, table: &Table) -> (FactBatch, Option<Na
             }
         };
         let points = ctx.decimal(row, &points_col, cell(rec, &points_col), false);
-        let recorded = match &recorded_col {
-            Some(c) => match ctx.opt_date(row, c, cell(rec, c)) {
-                Ok(Some(d)) => Some(d),
-                Ok(None) => {
-                    defaulted = true;
-                    Some(default_date)
-                }
-                Err(()) => None,
-            },
-            None => {
-                defaulted = true;
-                Some(default_date)
-            }
-        };
+        let recorded = ctx.date_or_default(row, recorded_col.as_ref(), rec, &mut defaulted);
         let indicator = indicator_col
             .as_ref()
             .map(|c| cell(rec, c).trim().to_string())
@@ -375,14 +353,7 @@ pub(crate) fn read_points(ctx: &mut Ctx, table: &Table) -> (FactBatch, Option<Na
         true
     });
     if defaulted {
-        let source = if ctx.opts.as_at.is_some() {
-            "--as-at"
-        } else {
-            "today"
-        };
-        ctx.notes.push(format!(
-            "points without a recorded date are recorded on {default_date} ({source})"
-        ));
+        ctx.note_defaulted("points without a recorded date are recorded on");
     }
     (batch, file_date.or(Some(default_date)))
 }

@@ -71,6 +71,18 @@ pub mod workforce;
 
 pub use error::{ImportError, Problem, KEPT_PROBLEMS, SHOWN_PROBLEMS};
 
+/// The national registry files, as published, by their paths in the shared
+/// data folder: what the README imports, `pcn bench` times and the real-data
+/// tests read.
+pub const NATIONAL_FILES: [&str; 6] = [
+    "ods-epcn-2024-10/ePCN.xlsx",
+    "ods-epraccur-2025-11/epraccur.csv",
+    "nhsd-gp-reg-pat-prac-2026-07/gp-reg-pat-prac-map.csv",
+    "nhsd-gp-reg-pat-prac-2026-07/gp-reg-pat-prac-quin-age.csv.gz",
+    "nhsd-gpad-mapping-2025-08/Mapping.csv",
+    "nhsuk-gp-locations-2019-05/GP.csv",
+];
+
 use ctx::Ctx;
 use decode::{Decoded, Table};
 

@@ -40,11 +40,7 @@ pub(crate) fn read(ctx: &mut Ctx, table: &Table) -> (FactBatch, Option<NaiveDate
     let mut branches = 0u64;
     let mut other_types = 0u64;
     let mut no_location = 0u64;
-    table.for_each(|row, rec| {
-        ctx.tick();
-        if !table.check_width(row, rec, &mut ctx.problems) {
-            return true;
-        }
+    ctx.rows(table, |ctx, row, rec| {
         if !cell(rec, &type_col).eq_ignore_ascii_case("GP") {
             other_types = other_types.saturating_add(1);
             ctx.skip();
@@ -97,19 +93,11 @@ pub(crate) fn read(ctx: &mut Ctx, table: &Table) -> (FactBatch, Option<NaiveDate
         batch.practices.push(fact);
         true
     });
-    if branches > 0 {
-        ctx.notes.push(format!(
-            "{branches} branch surgeries (9-character codes) skipped"
-        ));
-    }
-    if other_types > 0 {
-        ctx.notes.push(format!(
-            "{other_types} rows of organisation types other than GP skipped"
-        ));
-    }
-    if no_location > 0 {
-        ctx.notes
-            .push(format!("{no_location} practices have no coordinates"));
-    }
+    ctx.note_count(branches, "branch surgeries (9-character codes) skipped");
+    ctx.note_count(
+        other_types,
+        "rows of organisation types other than GP skipped",
+    );
+    ctx.note_count(no_location, "practices have no coordinates");
     (batch, date)
 }

@@ -9,7 +9,8 @@ use chrono::NaiveDate;
 
 use crate::ctx::Ctx;
 
-const MONTHS: [&str; 12] = [
+/// The months' names in full, January first.
+pub(crate) const MONTHS: [&str; 12] = [
     "january",
     "february",
     "march",

@@ -656,11 +656,7 @@ pub(crate) fn read(ctx: &mut Ctx, table: &Table) -> (FactBatch, Option<NaiveDate
     };
     let fy = year.to_string();
     let mut reading = Reading::default();
-    table.for_each(|row, rec| {
-        ctx.tick();
-        if !table.check_width(row, rec, &mut ctx.problems) {
-            return true;
-        }
+    ctx.rows(table, |ctx, row, rec| {
         let mut cells = reading.cells(ctx, &cols, row, rec);
         let Some(practice) = cells.practice.take() else {
             return true;

@@ -118,11 +118,7 @@ pub(crate) fn read(ctx: &mut Ctx, table: &Table) -> (FactBatch, Option<NaiveDate
     let mut file_date = None;
     let mut defaulted = false;
     let mut seen: HashMap<(PopulationSubject, PopulationKind, NaiveDate), u64> = HashMap::new();
-    table.for_each(|row, rec| {
-        ctx.tick();
-        if !table.check_width(row, rec, &mut ctx.problems) {
-            return true;
-        }
+    ctx.rows(table, |ctx, row, rec| {
         let subject = row_subject(ctx, row, rec, &practice_col, &pcn_col);
         let date = match &date_col {
             Some(c) => match ctx.opt_date(row, c, cell(rec, c)) {

@@ -58,11 +58,12 @@ use std::collections::HashMap;
 use chrono::NaiveDate;
 use csv::StringRecord;
 use pcn_core::{
-    age_band_index, age_band_of_years, FactBatch, IcbCode, ListSizeFact, MembershipObservation,
-    NetworkFact, PcnCode, PracticeCode, PracticeFact, RegionCode, Sex, SourceKind, SubIcbCode,
+    age_band_index, age_band_of_years, FactBatch, ListSizeFact, MembershipObservation, NetworkFact,
+    PcnCode, PracticeCode, PracticeFact, Sex, SourceKind,
 };
 
 use crate::ctx::{cell, text, Ctx};
+use crate::decode::geography::Columns;
 use crate::decode::{Col, Table};
 
 /// Rows looked at by [`age_kind`].
@@ -153,12 +154,11 @@ pub(crate) fn read_map(ctx: &mut Ctx, table: &Table) -> (FactBatch, Option<Naive
     let name_col = table.col(&["PRACTICE_NAME"]);
     let postcode_col = table.col(&["PRACTICE_POSTCODE", "POSTCODE"]);
     let pcn_name_col = table.col(&["PCN_NAME"]);
-    let sub_icb_col = table.col(crate::decode::geography::SUB_ICB_CODE);
-    let sub_icb_name_col = table.col(crate::decode::geography::SUB_ICB_NAME);
-    let icb_col = table.col(crate::decode::geography::ICB_CODE);
-    let icb_name_col = table.col(crate::decode::geography::ICB_NAME);
-    let region_col = table.col(&["COMM_REGION_CODE", "REGION_CODE"]);
-    let region_name_col = table.col(&["COMM_REGION_NAME", "REGION_NAME"]);
+    let geography = Columns::find(
+        table,
+        ["COMM_REGION_CODE", "REGION_CODE"],
+        ["COMM_REGION_NAME", "REGION_NAME"],
+    );
     let supplier_col = table.col(&["SUPPLIER_NAME", "SUPPLIER"]);
 
     let mut extract = ExtractDate::new();
@@ -168,11 +168,7 @@ pub(crate) fn read_map(ctx: &mut Ctx, table: &Table) -> (FactBatch, Option<Naive
     // Facts take the file date, known only at the end; a placeholder until then.
     let placeholder = NaiveDate::MIN;
 
-    table.for_each(|row, rec| {
-        ctx.tick();
-        if !table.check_width(row, rec, &mut ctx.problems) {
-            return true;
-        }
+    ctx.rows(table, |ctx, row, rec| {
         extract.check(ctx, row, &date_col, cell(rec, &date_col));
         let practice = ctx.code(
             row,
@@ -184,9 +180,7 @@ pub(crate) fn read_map(ctx: &mut Ctx, table: &Table) -> (FactBatch, Option<Naive
         let mut fact = practice
             .clone()
             .map(|code| PracticeFact::new(code, placeholder));
-        let sub_icb = ctx.opt_code(row, sub_icb_col.as_ref(), rec, SubIcbCode::parse);
-        let icb = ctx.opt_code(row, icb_col.as_ref(), rec, IcbCode::parse);
-        let region = ctx.opt_code(row, region_col.as_ref(), rec, RegionCode::parse);
+        let codes = geography.codes(ctx, row, rec);
         let (Some(practice), Some(pcn), Some(fact)) = (practice, pcn, fact.as_mut()) else {
             return true;
         };
@@ -202,12 +196,7 @@ pub(crate) fn read_map(ctx: &mut Ctx, table: &Table) -> (FactBatch, Option<Naive
         seen.insert(practice.clone(), row);
         fact.name = text(rec, name_col.as_ref());
         fact.postcode = text(rec, postcode_col.as_ref());
-        fact.sub_icb = sub_icb;
-        fact.sub_icb_name = text(rec, sub_icb_name_col.as_ref());
-        fact.icb = icb;
-        fact.icb_name = text(rec, icb_name_col.as_ref());
-        fact.region = region;
-        fact.region_name = text(rec, region_name_col.as_ref());
+        geography.set(fact, codes, rec);
         fact.supplier = text(rec, supplier_col.as_ref());
         batch.practices.push(fact.clone());
         if pcn.is_unallocated() {
@@ -229,11 +218,10 @@ pub(crate) fn read_map(ctx: &mut Ctx, table: &Table) -> (FactBatch, Option<Naive
     if let Some(d) = date {
         set_dates(&mut batch, d);
     }
-    if unallocated > 0 {
-        ctx.notes.push(format!(
-            "{unallocated} practices are in no network (PCN code U, Unallocated)"
-        ));
-    }
+    ctx.note_count(
+        unallocated,
+        "practices are in no network (PCN code U, Unallocated)",
+    );
     (batch, date)
 }
 
@@ -564,11 +552,10 @@ fn read_counts(
         }
         true
     });
-    if other_levels > 0 {
-        ctx.notes.push(format!(
-            "{other_levels} rows for levels other than GP practices (PCN, sub-ICB, ICB, region) skipped"
-        ));
-    }
+    ctx.note_count(
+        other_levels,
+        "rows for levels other than GP practices (PCN, sub-ICB, ICB, region) skipped",
+    );
     let mut batch = counts.finish(ctx, &cols.practice, want_all_sexes);
     let date = extract.finish(ctx);
     if let Some(d) = date {

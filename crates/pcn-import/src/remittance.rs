@@ -133,11 +133,7 @@ fn read_rows(ctx: &mut Ctx, table: &Table, rules: Option<&Rulebook>) -> Vec<Remi
         return Vec::new();
     }
     let mut rows = Vec::new();
-    table.for_each(|row, rec| {
-        ctx.tick();
-        if !table.check_width(row, rec, &mut ctx.problems) {
-            return true;
-        }
+    ctx.rows(table, |ctx, row, rec| {
         let raw_pcn = cell(rec, &pcn_col);
         let pcn = match ctx.code(row, &pcn_col, raw_pcn, PcnCode::parse) {
             Some(p) if p.is_unallocated() => {

@@ -65,11 +65,7 @@ pub(crate) fn read(ctx: &mut Ctx, table: &Table) -> (FactBatch, Option<NaiveDate
         return (batch, None);
     }
     let mut census: Option<NaiveDate> = None;
-    table.for_each(|row, rec| {
-        ctx.tick();
-        if !table.check_width(row, rec, &mut ctx.problems) {
-            return true;
-        }
+    ctx.rows(table, |ctx, row, rec| {
         let date = match (&date_col, &year_col, &month_col) {
             (Some(c), _, _) => ctx
                 .date(row, c, cell(rec, c))

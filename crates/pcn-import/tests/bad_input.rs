@@ -198,22 +198,23 @@ fn wrong_column_count_and_truncated_file() {
         line.starts_with("map.csv: row 3: has 4 fields but 17 are expected"),
         "{line}"
     );
-    // Truncated compressed file.
-    let gz = fixture("gp-reg-pat-prac-quin-age.csv.gz");
-    let e = parse_bytes("quin.csv.gz", &gz[..gz.len() / 2], &opts(), &mut |_| {}).unwrap_err();
-    assert!(
-        e.to_string()
-            .starts_with("quin.csv.gz: the gzip data is damaged or truncated"),
-        "{e}"
-    );
-    // Truncated workbook.
-    let x = fixture("epcn-fixture.xlsx");
-    let e = parse_bytes("epcn-fixture.xlsx", &x[..x.len() / 2], &opts(), &mut |_| {}).unwrap_err();
-    assert!(
-        e.to_string()
-            .starts_with("epcn-fixture.xlsx: not a readable Excel (.xlsx) workbook"),
-        "{e}"
-    );
+    // A truncated compressed file, and a truncated workbook.
+    for (file, name, expected) in [
+        (
+            "gp-reg-pat-prac-quin-age.csv.gz",
+            "quin.csv.gz",
+            "quin.csv.gz: the gzip data is damaged or truncated",
+        ),
+        (
+            "epcn-fixture.xlsx",
+            "epcn-fixture.xlsx",
+            "epcn-fixture.xlsx: not a readable Excel (.xlsx) workbook",
+        ),
+    ] {
+        let bytes = fixture(file);
+        let e = parse_bytes(name, &bytes[..bytes.len() / 2], &opts(), &mut |_| {}).unwrap_err();
+        assert!(e.to_string().starts_with(expected), "{name}: {e}");
+    }
 }
 
 #[test]
@@ -245,38 +246,34 @@ fn wrong_kind() {
     );
 }
 
-#[test]
-fn nhs_website_bad_coordinates() {
-    let good = fixture("gp-2019-05/nhs-website-gp-fixture.csv");
-    let text = encoding_rs::WINDOWS_1252
-        .decode(&good)
-        .0
-        .replace("54.561626434326172", "north");
+/// The NHS website fixture (Windows-1252) with `from` replaced by `to`,
+/// read: it must fail.
+fn nhs_website_with(good: &[u8], from: &str, to: &str) -> ImportError {
+    let text = encoding_rs::WINDOWS_1252.decode(good).0.replace(from, to);
     let (bytes, _, _) = encoding_rs::WINDOWS_1252.encode(&text);
-    let e = parse_bytes(
+    parse_bytes(
         "gp-2019-05/nhs-website-gp-fixture.csv",
         &bytes,
         &opts(),
         &mut |_| {},
     )
-    .unwrap_err();
+    .unwrap_err()
+}
+
+#[test]
+fn nhs_website_bad_coordinates() {
+    let good = fixture("gp-2019-05/nhs-website-gp-fixture.csv");
+    let e = nhs_website_with(&good, "54.561626434326172", "north");
     let line = problem_on(&e, 2);
     assert_eq!(
         line,
         "gp-2019-05/nhs-website-gp-fixture.csv: row 2, column Latitude, value \"north\": not a latitude in degrees"
     );
-    let text = encoding_rs::WINDOWS_1252
-        .decode(&good)
-        .0
-        .replace("54.561626434326172¬-1.3189703226089478", "-1.31¬54.56");
-    let (bytes, _, _) = encoding_rs::WINDOWS_1252.encode(&text);
-    let e = parse_bytes(
-        "gp-2019-05/nhs-website-gp-fixture.csv",
-        &bytes,
-        &opts(),
-        &mut |_| {},
-    )
-    .unwrap_err();
+    let e = nhs_website_with(
+        &good,
+        "54.561626434326172¬-1.3189703226089478",
+        "-1.31¬54.56",
+    );
     assert!(
         problem_on(&e, 2).contains(
             "column Latitude/Longitude, value \"-1.31, 54.56\": coordinates outside the UK"

@@ -47,14 +47,7 @@ fn all_of_england() {
         limits: pcn_import::Limits::default(),
     };
     let mut facts = FactBatch::default();
-    for file in [
-        "ods-epcn-2024-10/ePCN.xlsx",
-        "ods-epraccur-2025-11/epraccur.csv",
-        "nhsd-gp-reg-pat-prac-2026-07/gp-reg-pat-prac-map.csv",
-        "nhsd-gp-reg-pat-prac-2026-07/gp-reg-pat-prac-quin-age.csv.gz",
-        "nhsd-gpad-mapping-2025-08/Mapping.csv",
-        "nhsuk-gp-locations-2019-05/GP.csv",
-    ] {
+    for file in pcn_import::NATIONAL_FILES {
         let parsed = read_path(&dir.join(file), &options, &mut |_| {})
             .unwrap_or_else(|e| panic!("{file}: {e}"));
         facts.extend(parsed.facts);

@@ -143,24 +143,15 @@ fn national() -> Vec<NationalAppointmentMonth> {
             by_mode: None,
             by_interval: Some(vec![(BookingInterval::EightToFourteenDays, 27_000_000)]),
         },
-        NationalAppointmentMonth {
-            month: ym(2019, 1),
-            edition: GpadEdition {
+        NationalAppointmentMonth::recorded(
+            ym(2019, 1),
+            GpadEdition {
                 month: ym(2024, 1),
                 basis: EditionBasis::NewestMonth,
             },
-            series: NationalSeries::MonthlyCsv,
-            recorded: 26_900_000,
-            coverage: None,
-            estimated_england_total: None,
-            working_days: None,
-            covid_vaccinations_removed: None,
-            covid_vaccinations_by_practices: None,
-            by_status: None,
-            by_hcp: None,
-            by_mode: None,
-            by_interval: None,
-        },
+            NationalSeries::MonthlyCsv,
+            26_900_000,
+        ),
     ]
 }
 

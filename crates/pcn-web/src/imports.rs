@@ -228,22 +228,28 @@ fn take_staged(state: &AppState, me: &Session, id: &str) -> Result<StagedImport,
     }
 }
 
+/// The staged upload `id` of this account, once the account may import and
+/// the form to `/imports/{id}/{action}` is its own.
+async fn checked_staged(
+    state: &AppState,
+    me: &Session,
+    id: &str,
+    f: &TokenForm,
+    action: &str,
+) -> Result<StagedImport, AppError> {
+    guard::check(state, me, Action::Import, Target::Scope, "/imports").await?;
+    let path = format!("/imports/{id}/{action}");
+    guard::form(state, me, &f.csrf, &f.form_token, &path).await?;
+    take_staged(state, me, id)
+}
+
 pub async fn commit(
     State(state): State<AppState>,
     Me(me): Me,
     Path(id): Path<String>,
     Form(f): Form<TokenForm>,
 ) -> Result<Response, AppError> {
-    guard::check(&state, &me, Action::Import, Target::Scope, "/imports").await?;
-    guard::form(
-        &state,
-        &me,
-        &f.csrf,
-        &f.form_token,
-        &format!("/imports/{id}/commit"),
-    )
-    .await?;
-    let s = take_staged(&state, &me, &id)?;
+    let s = checked_staged(&state, &me, &id, &f, "commit").await?;
     let outcome = state
         .app
         .write_parsed(s.parsed, &s.file_name, &me.account.username)
@@ -275,15 +281,6 @@ pub async fn discard(
     Path(id): Path<String>,
     Form(f): Form<TokenForm>,
 ) -> Result<Response, AppError> {
-    guard::check(&state, &me, Action::Import, Target::Scope, "/imports").await?;
-    guard::form(
-        &state,
-        &me,
-        &f.csrf,
-        &f.form_token,
-        &format!("/imports/{id}/discard"),
-    )
-    .await?;
-    let _ = take_staged(&state, &me, &id)?;
+    let _ = checked_staged(&state, &me, &id, &f, "discard").await?;
     Ok(Redirect::to("/imports").into_response())
 }

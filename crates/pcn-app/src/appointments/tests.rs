@@ -9,10 +9,10 @@ use std::sync::Arc;
 
 use chrono::{NaiveDate, TimeZone, Utc};
 use pcn_core::appointments::{FigureBasis, YearBasis};
-use pcn_core::arrs::{Employer, Funding, NewPost, YearMonth};
+use pcn_core::arrs::{NewPost, YearMonth};
 use pcn_core::facts::*;
 use pcn_core::gpad_facts::*;
-use pcn_core::rulebook::{Region, Rulebook};
+use pcn_core::rulebook::Rulebook;
 use pcn_core::{Decimal, PcnCode, PracticeCode, SubIcbCode};
 use pcn_store::NewImport;
 
@@ -167,24 +167,15 @@ fn national() -> Vec<NationalAppointmentMonth> {
     let mut out = Vec::new();
     for year in [2019, 2020] {
         for month in 1..=12 {
-            out.push(NationalAppointmentMonth {
-                month: ym(year, month),
-                edition: GpadEdition {
+            out.push(NationalAppointmentMonth::recorded(
+                ym(year, month),
+                GpadEdition {
                     month: ym(2024, 1),
                     basis: EditionBasis::NewestMonth,
                 },
-                series: NationalSeries::MonthlyCsv,
-                recorded: if year == 2019 { 25_000_000 } else { 26_000_000 },
-                coverage: None,
-                estimated_england_total: None,
-                working_days: None,
-                covid_vaccinations_removed: None,
-                covid_vaccinations_by_practices: None,
-                by_status: None,
-                by_hcp: None,
-                by_mode: None,
-                by_interval: None,
-            });
+                NationalSeries::MonthlyCsv,
+                if year == 2019 { 25_000_000 } else { 26_000_000 },
+            ));
         }
     }
     out
@@ -335,20 +326,8 @@ async fn a_network_counts_its_members_by_month_beside_its_roster() {
     // A pharmacist from 16 June 2020 (half of June), and a census of 30
     // September 2020 with 1.5 FTE of pharmacists (two posts from that day).
     let post = NewPost {
-        pcn: pcn("U00001"),
-        person: "P1".into(),
-        name: None,
-        role: "clinical-pharmacist".into(),
         band: Some("7".into()),
-        wte: Decimal::ONE,
-        start: d("2020-06-16"),
-        end: None,
-        salary: None,
-        on_costs: None,
-        levy: false,
-        employer: Employer::Network,
-        funding: Funding::Arrs,
-        region: Region::England,
+        ..NewPost::arrs(pcn("U00001"), "P1", "clinical-pharmacist", d("2020-06-16"))
     };
     app.add_post(&post, "tester").await.unwrap();
     let census = FactBatch {

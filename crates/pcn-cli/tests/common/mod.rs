@@ -57,8 +57,9 @@ pub fn demo() -> (tempfile::TempDir, String) {
     demo_with(&[])
 }
 
-/// The demo database built with more `pcn demo` flags.
-pub fn demo_with(flags: &[&str]) -> (tempfile::TempDir, String) {
+/// `pcn demo --no-serve` with more flags, into a temporary folder: the
+/// folder, the database and what the command did.
+pub fn run_demo(flags: &[&str]) -> (tempfile::TempDir, String, Output) {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("demo.sqlite").display().to_string();
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_pcn"))
@@ -74,6 +75,12 @@ pub fn demo_with(flags: &[&str]) -> (tempfile::TempDir, String) {
         .env_remove("PCN_USER")
         .output()
         .unwrap();
+    (dir, db, out)
+}
+
+/// The demo database built with more `pcn demo` flags.
+pub fn demo_with(flags: &[&str]) -> (tempfile::TempDir, String) {
+    let (dir, db, out) = run_demo(flags);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     let text = stdout(&out);
     assert!(text.contains("Registered patients"), "{text}");
@@ -84,15 +91,8 @@ pub fn demo_with(flags: &[&str]) -> (tempfile::TempDir, String) {
 
 /// The six national files the README imports, in ../shared/data.
 pub fn national_files(data: &Path) -> Vec<String> {
-    [
-        "ods-epcn-2024-10/ePCN.xlsx",
-        "ods-epraccur-2025-11/epraccur.csv",
-        "nhsd-gp-reg-pat-prac-2026-07/gp-reg-pat-prac-map.csv",
-        "nhsd-gp-reg-pat-prac-2026-07/gp-reg-pat-prac-quin-age.csv.gz",
-        "nhsd-gpad-mapping-2025-08/Mapping.csv",
-        "nhsuk-gp-locations-2019-05/GP.csv",
-    ]
-    .iter()
-    .map(|f| data.join(f).display().to_string())
-    .collect()
+    pcn_import::NATIONAL_FILES
+        .iter()
+        .map(|f| data.join(f).display().to_string())
+        .collect()
 }

@@ -3,8 +3,6 @@
 //! hyphens; checked when the rulebook loads, and typed so a stream id is never
 //! mistaken for a role id or free text.
 
-use std::fmt;
-
 use serde::{Deserialize, Serialize};
 
 /// Whether `s` is a well-formed id.
@@ -42,37 +40,9 @@ macro_rules! id_type {
                     Err(IdError { kind: $kind, value: raw.to_string() })
                 }
             }
-
-            pub fn as_str(&self) -> &str {
-                &self.0
-            }
         }
 
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(&self.0)
-            }
-        }
-
-        impl TryFrom<String> for $name {
-            type Error = IdError;
-            fn try_from(value: String) -> Result<Self, IdError> {
-                Self::parse(&value)
-            }
-        }
-
-        impl From<$name> for String {
-            fn from(id: $name) -> String {
-                id.0
-            }
-        }
-
-        impl std::str::FromStr for $name {
-            type Err = IdError;
-            fn from_str(s: &str) -> Result<Self, IdError> {
-                Self::parse(s)
-            }
-        }
+        crate::codes::text_newtype!($name, IdError);
 
         impl PartialEq<str> for $name {
             fn eq(&self, other: &str) -> bool {
