@@ -99,8 +99,9 @@ pub struct ArrsYear {
     pub budget: Budget,
     pub as_at: NaiveDate,
     /// The year's claim lines of every post, so a post added through the
-    /// server adds only its own lines.
-    lines: Vec<pcn_core::arrs::MonthClaim>,
+    /// server adds only its own lines: the lines as read, then one piece per
+    /// post added since (shared, so keeping them copies no line).
+    lines: Vec<Arc<[pcn_core::arrs::MonthClaim]>>,
     /// The network's change stamp when it was read from the store.
     stamp: (u64, u64),
 }
@@ -379,17 +380,17 @@ impl AppState {
             if let Some(kept) = kept {
                 let mut network_year = kept.year.clone();
                 let mut lines = kept.lines.clone();
-                lines.extend(network_year.lines(
-                    &self.rulebook,
-                    std::slice::from_ref(&added),
-                    false,
-                )?);
+                lines.push(
+                    network_year
+                        .lines(&self.rulebook, std::slice::from_ref(&added), false)?
+                        .into(),
+                );
                 network_year.posts.push(added);
-                let budget = pcn_core::arrs::budget(
+                let budget = pcn_core::arrs::budget_of(
                     year,
                     as_at,
                     network_year.sum,
-                    &lines,
+                    lines.iter().flat_map(|piece| piece.iter()),
                     &network_year.claims,
                 );
                 let entry = Arc::new(ArrsYear {
@@ -457,7 +458,7 @@ impl AppState {
             year: network_year,
             budget,
             as_at,
-            lines,
+            lines: vec![lines.into()],
             stamp,
         });
         data.arrs

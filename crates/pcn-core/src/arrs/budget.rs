@@ -66,6 +66,19 @@ pub fn budget(
     lines: &[MonthClaim],
     claims: &[ClaimRecord],
 ) -> Budget {
+    budget_of(fy, as_at, sum, lines, claims)
+}
+
+/// [`budget`] from claim lines held in pieces (a network's lines as read,
+/// then those of each post added since), so a caller keeping them need
+/// not copy every line to add one post's.
+pub fn budget_of<'a>(
+    fy: FinancialYear,
+    as_at: NaiveDate,
+    sum: Option<Pence>,
+    lines: impl IntoIterator<Item = &'a MonthClaim>,
+    claims: &[ClaimRecord],
+) -> Budget {
     let mut months: Vec<BudgetMonth> = YearMonth::of_year(fy)
         .into_iter()
         .map(|m| BudgetMonth {

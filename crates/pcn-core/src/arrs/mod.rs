@@ -38,7 +38,7 @@ mod plan;
 mod records;
 mod report;
 
-pub use budget::{budget, Budget, BudgetMonth};
+pub use budget::{budget, budget_of, Budget, BudgetMonth};
 pub use census::census_role;
 pub use claims::{post_year, roster_year, CostBasis, MonthClaim};
 pub use plan::{recruitable, Hire, Recruitable};
