@@ -18,7 +18,7 @@ use crate::audit::AuditChange;
 use crate::error::{Error, Result};
 use crate::rows::from_columns;
 use crate::rows::Columns;
-use crate::write::{fetch_mapped, int, opt_text, text, Value, Write};
+use crate::write::{fetch_mapped, int, opt_text, text, Child, Insert, Value, Write};
 use crate::Store;
 
 pub(crate) const POST_COLUMNS: &str =
@@ -152,22 +152,33 @@ impl Store {
     /// Adds a post and its first terms, audited; returns its id.
     pub async fn add_post(&self, post: &Post, at: DateTime<Utc>, actor: &str) -> Result<i64> {
         let mut w = self.write(at, actor).await?;
-        let row = post_row(post, None, &w.at_text(), actor);
-        let id = w.insert("arrs_post", POST_COLUMNS, row).await?;
-        for terms in &post.terms {
-            insert_terms(&mut w, id, terms).await?;
-        }
+        let at_text = w.at_text();
+        let parent = Insert {
+            table: "arrs_post",
+            columns: POST_COLUMNS,
+            values: post_row(post, None, &at_text, actor),
+        };
+        // The terms' `post_id` (their first column) is the new post's id.
+        let terms = post.terms.iter().map(|terms| Child {
+            row: Insert {
+                table: "arrs_terms",
+                columns: TERMS_COLUMNS,
+                values: terms_row(terms, 0, &at_text, actor),
+            },
+            parent_column: 0,
+        });
         let detail = format!(
             "employer {}, region {}",
             post.employer,
             post.region.as_str()
         );
-        w.audit(
-            AuditChange::new("add", "arrs-post", format!("{} post {id}", post.pcn))
-                .after(Some(describe_post(post)))
-                .detail(Some(detail)),
-        )
-        .await?;
+        // The audit key is "U… post " and the id.
+        let change = AuditChange::new("add", "arrs-post", format!("{} post ", post.pcn))
+            .after(Some(describe_post(post)))
+            .detail(Some(detail));
+        let id = w
+            .insert_with_children(parent, terms.collect(), change)
+            .await?;
         w.commit().await?;
         Ok(id)
     }

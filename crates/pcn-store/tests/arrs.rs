@@ -57,6 +57,29 @@ async fn posts_terms_end_and_costs(store: &Store) {
         .await
         .unwrap();
     assert_ne!(id, other);
+    // Each add is audited with the id it was given, and its terms belong to
+    // it (on SQLite the post, terms and audit row go in one batch).
+    let audit = store.audit_log(2).await.unwrap();
+    assert_eq!(
+        (audit[0].action.as_str(), audit[0].entity_key.clone()),
+        ("add", format!("U12345 post {other}"))
+    );
+    assert_eq!(audit[1].entity_key, format!("U89141 post {id}"));
+    assert!(audit[0].after_value.as_deref().unwrap().contains("P2"));
+    let mut two_terms = post("U12345", "P3");
+    two_terms
+        .terms
+        .push(terms("2026-10-01", "1", Some(4_700_000)));
+    let third = store.add_post(&two_terms, at(1), "pm").await.unwrap();
+    assert!(third > other);
+    let stored = store.post(third).await.unwrap().unwrap();
+    assert_eq!(stored.terms.len(), 2);
+    assert_eq!(stored.terms_at(d("2026-11-01")).unwrap().wte, Decimal::ONE);
+    assert_eq!(store.post(other).await.unwrap().unwrap().terms.len(), 1);
+    assert_eq!(
+        store.audit_log(1).await.unwrap()[0].entity_key,
+        format!("U12345 post {third}")
+    );
 
     // A pay award from October is a second set of terms; both are kept.
     let mut stored = store.post(id).await.unwrap().unwrap();
@@ -104,9 +127,10 @@ async fn posts_terms_end_and_costs(store: &Store) {
     let all = store.posts(None).await.unwrap();
     assert_eq!(
         all.iter().map(|p| p.id).collect::<Vec<_>>(),
-        vec![id, other]
+        vec![id, other, third]
     );
     assert_eq!(all[1].terms.len(), 1);
+    assert_eq!(all[2].terms.len(), 2);
     assert!(store.post(other + 1000).await.unwrap().is_none());
 
     // Payroll actuals: the latest for a post and month wins.
