@@ -15,99 +15,52 @@ use pcn_core::{PaymentActualFact, PcnCode, PracticeCode, SubIcbCode};
 use proptest::prelude::*;
 use rust_decimal::Decimal;
 
-const RULES: &str = r#"
-financial_year = "2021-22"
-[specification]
-document = "test"
-[[stream]]
-id = "core-pcn-funding"
-name = "Core PCN funding"
-paid_to = "pcn"
-effective_from = 2021-04-01
-effective_to = 2022-03-31
-timing = "monthly"
-  [[stream.component]]
-  id = "registered"
-  rate = "1.50"
-  unit = "gbp-per-patient-per-year"
-  basis = "registered-list"
-  population_date = 2021-01-01
-  des = { document = "test", section = "1" }
-  source = { document = "test", kind = "secondary" }
-  verified = true
-  confidence = "seen"
-[[stream]]
-id = "clinical-director"
-name = "Clinical director"
-paid_to = "pcn"
-effective_from = 2021-04-01
-effective_to = 2022-03-31
-timing = "monthly"
-  [[stream.component]]
-  id = "registered"
-  rate = "0.722"
-  unit = "gbp-per-patient-per-year"
-  basis = "registered-list"
-  population_date = 2021-01-01
-  des = { document = "test", section = "1" }
-  source = { document = "test", kind = "secondary" }
-  verified = true
-  confidence = "seen"
-[[stream]]
-id = "clinical-director-vaccination-uplift"
-name = "Clinical director uplift"
-paid_to = "pcn"
-effective_from = 2021-04-01
-effective_to = 2021-06-30
-timing = "monthly"
-  [[stream.component]]
-  id = "registered"
-  rate = "2.166"
-  unit = "gbp-per-patient-per-year"
-  basis = "registered-list"
-  population_date = 2021-01-01
-  des = { document = "test", section = "1" }
-  source = { document = "test", kind = "secondary" }
-  verified = true
-  confidence = "seen"
-[[stream]]
-id = "extended-hours-access"
-name = "Extended hours access"
-paid_to = "pcn"
-effective_from = 2021-04-01
-effective_to = 2022-03-31
-timing = "monthly"
-  [[stream.component]]
-  id = "payment"
-  rate = "1.44"
-  unit = "gbp-per-patient-per-year"
-  basis = "registered-list"
-  population_date = 2021-01-01
-  des = { document = "test", section = "1" }
-  source = { document = "test", kind = "secondary" }
-  verified = true
-  confidence = "seen"
-[[stream]]
-id = "network-participation-payment"
-name = "Network Participation Payment"
-paid_to = "practice"
-effective_from = 2021-04-01
-effective_to = 2022-03-31
-timing = "monthly"
-  [[stream.component]]
-  id = "payment"
-  rate = "1.761"
-  unit = "gbp-per-patient-per-year"
-  basis = "weighted-population"
-  population_date = 2021-01-01
-  des = { document = "test", section = "1" }
-  source = { document = "test", kind = "secondary" }
-  verified = true
-  confidence = "seen"
-"#;
+mod support;
+use support::{per_patient, stream};
 
 fn rules() -> YearRules {
-    Rulebook::from_sources(&[("rules/2021-22.toml", RULES)])
+    let year = ("2021-04-01", "2022-03-31");
+    let registered = |rate| per_patient("registered", rate, "registered-list", "2021-01-01");
+    let text = [
+        "financial_year = \"2021-22\"\n[specification]\ndocument = \"test\"".to_string(),
+        stream(
+            "core-pcn-funding",
+            "Core PCN funding",
+            "pcn",
+            year,
+            &registered("1.50"),
+        ),
+        stream(
+            "clinical-director",
+            "Clinical director",
+            "pcn",
+            year,
+            &registered("0.722"),
+        ),
+        stream(
+            "clinical-director-vaccination-uplift",
+            "Clinical director uplift",
+            "pcn",
+            ("2021-04-01", "2021-06-30"),
+            &registered("2.166"),
+        ),
+        stream(
+            "extended-hours-access",
+            "Extended hours access",
+            "pcn",
+            year,
+            &per_patient("payment", "1.44", "registered-list", "2021-01-01"),
+        ),
+        stream(
+            "network-participation-payment",
+            "Network Participation Payment",
+            "practice",
+            year,
+            &per_patient("payment", "1.761", "weighted-population", "2021-01-01"),
+        ),
+    ]
+    .concat();
+    Rulebook::from_sources(&[("rules/2021-22.toml", text.as_str())])
         .unwrap()
         .year("2021-22")
         .unwrap()
