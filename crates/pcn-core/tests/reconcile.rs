@@ -399,33 +399,25 @@ fn remittances_month_by_month() {
         NaiveDate::from_ymd_opt(y, m, 1).unwrap()
     };
     let mut rows = Vec::new();
-    for m in [4, 5, 6, 7, 8, 9, 10, 11, 12, 1, 2, 3] {
+    // U00001's remittance for a month (each row numbered as in the file).
+    let mut remit = |month: NaiveDate, stream: &str, amount: i64| {
         rows.push(Remittance {
             pcn: pcn("U00001"),
-            month: month(m),
-            stream: "core-pcn-funding".parse().unwrap(),
-            amount: Pence(375_000),
+            month,
+            stream: stream.parse().unwrap(),
+            amount: Pence(amount),
             row: rows.len() as u64 + 2,
-        });
+        })
+    };
+    for m in [4, 5, 6, 7, 8, 9, 10, 11, 12, 1, 2, 3] {
+        remit(month(m), "core-pcn-funding", 375_000);
     }
     // Ten months of the clinical director (£1,805.00 a month).
     for m in [4, 5, 6, 7, 8, 9, 10, 11, 12, 1] {
-        rows.push(Remittance {
-            pcn: pcn("U00001"),
-            month: month(m),
-            stream: "clinical-director".parse().unwrap(),
-            amount: Pence(180_500),
-            row: rows.len() as u64 + 2,
-        });
+        remit(month(m), "clinical-director", 180_500);
     }
     // A month outside the year is left out.
-    rows.push(Remittance {
-        pcn: pcn("U00001"),
-        month: d("2022-04-01"),
-        stream: "core-pcn-funding".parse().unwrap(),
-        amount: Pence(1),
-        row: rows.len() as u64 + 2,
-    });
+    remit(d("2022-04-01"), "core-pcn-funding", 1);
     let r = reconcile_remittances(&run, &rows, &ReconcileOptions::default());
     assert_eq!(r.networks.len(), 1, "only U00001 sent remittances");
     let core = item(&r, "U00001", "core-pcn-funding");
