@@ -343,10 +343,7 @@ impl App {
                 .filter(|n| n.is_under(&commissioner) && !n.members.is_empty())
                 .map(|n| (n.code.clone(), n.name.clone()))
                 .collect();
-            let selection = Selection {
-                pcn: None,
-                commissioner: Some(commissioner.clone()),
-            };
+            let selection = Selection::commissioner(commissioner.clone());
             let runs = runs_for(&rb, &registry, &weeks, &selection)?;
             let runs: Vec<&PayRun> = runs.iter().collect();
             let source = ServicesSource {

@@ -199,10 +199,7 @@ async fn selections_and_what_is_missing() {
         .unwrap();
     assert_eq!(r.networks.len(), 1, "only the network asked for");
     assert_eq!(r.networks[0].pcn.as_str(), "U00002");
-    let commissioner = Selection {
-        pcn: None,
-        commissioner: Some(CommissionerCode::parse("16C").unwrap()),
-    };
+    let commissioner = Selection::commissioner(CommissionerCode::parse("16C").unwrap());
     let r = app
         .reconcile(year(), &commissioner, Against::Payments)
         .await

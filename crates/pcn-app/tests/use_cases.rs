@@ -70,20 +70,14 @@ async fn a_payment_run_of_the_demo() {
         assert_eq!(scheduled, t.scheduled_to_network + t.scheduled_to_practices);
     }
     // One commissioner.
-    let z1a = Selection {
-        pcn: None,
-        commissioner: Some(CommissionerCode::parse("Z1A").unwrap()),
-    };
+    let z1a = Selection::commissioner(CommissionerCode::parse("Z1A").unwrap());
     let some = app
         .pay_run(year("2026-27"), &z1a, RunOptions::default())
         .await
         .unwrap();
     assert!(!some.networks.is_empty() && some.networks.len() < 9);
     // Unknown codes and years are the user's mistakes, named.
-    let typo = Selection {
-        pcn: None,
-        commissioner: Some(CommissionerCode::parse("XYZ").unwrap()),
-    };
+    let typo = Selection::commissioner(CommissionerCode::parse("XYZ").unwrap());
     let err = app
         .pay_run(year("2026-27"), &typo, RunOptions::default())
         .await
@@ -140,6 +134,7 @@ async fn an_assessment_of_two_thirds_pays_exactly_two_thirds() {
     let (app, _dir) = demo().await;
     let fy = year("2025-26");
     let stream = "capacity-and-access-improvement".parse().unwrap();
+    let u90001 = Selection::network(pcn("U90001"));
     let caip = |run: &pcn_core::funding::PayRun| {
         run.networks[0]
             .statement
@@ -150,11 +145,7 @@ async fn an_assessment_of_two_thirds_pays_exactly_two_thirds() {
             .full_amount
     };
     let before = app
-        .pay_run(
-            fy,
-            &Selection::network(pcn("U90001")),
-            RunOptions::default(),
-        )
+        .pay_run(fy, &u90001, RunOptions::default())
         .await
         .unwrap();
     let most = caip(&before);
@@ -171,11 +162,7 @@ async fn an_assessment_of_two_thirds_pays_exactly_two_thirds() {
     .await
     .unwrap();
     let after = app
-        .pay_run(
-            fy,
-            &Selection::network(pcn("U90001")),
-            RunOptions::default(),
-        )
+        .pay_run(fy, &u90001, RunOptions::default())
         .await
         .unwrap();
     let two_thirds = Fraction::new(2, 3).unwrap().of_pence(most);
@@ -258,51 +245,30 @@ async fn posts_are_changed_only_through_their_own_network() {
         .await
         .unwrap();
     assert_eq!(post.pcn, pcn("U90001"));
+    let by_id = PostRef::Id(id);
+    let year_end = d("2026-12-31");
     // The wrong network is refused and nothing changes.
     let err = app
-        .end_post(
-            &PostRef::Id(id),
-            Some(&pcn("U90002")),
-            d("2026-12-31"),
-            "pm",
-        )
+        .end_post(&by_id, Some(&pcn("U90002")), year_end, "pm")
         .await
         .unwrap_err();
     assert!(err.to_string().contains("belongs to U90001"), "{err}");
-    assert_eq!(app.post_of(&PostRef::Id(id), None).await.unwrap().end, None);
+    assert_eq!(app.post_of(&by_id, None).await.unwrap().end, None);
     // The right one ends it.
     let ended = app
-        .end_post(
-            &PostRef::Id(id),
-            Some(&pcn("U90001")),
-            d("2026-12-31"),
-            "pm",
-        )
+        .end_post(&by_id, Some(&pcn("U90001")), year_end, "pm")
         .await
         .unwrap();
-    assert_eq!(ended.end, Some(d("2026-12-31")));
+    assert_eq!(ended.end, Some(year_end));
     // A pay award from June: new terms, kept with the old.
     let change = TermsChange {
         salary: Some(Pence(4_700_000)),
         ..TermsChange::default()
     };
-    app.change_post(
-        &PostRef::Id(id),
-        Some(&pcn("U90001")),
-        d("2026-06-01"),
-        &change,
-        "pm",
-    )
-    .await
-    .unwrap();
-    assert_eq!(
-        app.post_of(&PostRef::Id(id), None)
-            .await
-            .unwrap()
-            .terms
-            .len(),
-        2
-    );
+    app.change_post(&by_id, Some(&pcn("U90001")), d("2026-06-01"), &change, "pm")
+        .await
+        .unwrap();
+    assert_eq!(app.post_of(&by_id, None).await.unwrap().terms.len(), 2);
     // By the network's reference for the person: needs the network, and
     // finds the post only there.
     let person = PostRef::Person(post.person.clone());

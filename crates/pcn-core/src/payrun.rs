@@ -56,6 +56,14 @@ impl Selection {
         }
     }
 
+    /// One commissioner's networks.
+    pub fn commissioner(commissioner: CommissionerCode) -> Selection {
+        Selection {
+            pcn: None,
+            commissioner: Some(commissioner),
+        }
+    }
+
     fn includes(&self, network: &NetworkView) -> bool {
         self.pcn.as_ref().is_none_or(|p| p == &network.code)
             && self

@@ -250,10 +250,7 @@ fn the_national_mean_list_is_over_every_network_whatever_the_selection() {
 #[test]
 fn a_commissioner_selects_by_sub_icb_or_icb() {
     let by_sub_icb = run(
-        &Selection {
-            pcn: None,
-            commissioner: Some(CommissionerCode::parse("00b").unwrap()),
-        },
+        &Selection::commissioner(CommissionerCode::parse("00b").unwrap()),
         &RunOptions::default(),
     );
     let codes: Vec<&str> = by_sub_icb
@@ -263,10 +260,7 @@ fn a_commissioner_selects_by_sub_icb_or_icb() {
         .collect();
     assert_eq!(codes, ["U00003"]);
     let by_icb = run(
-        &Selection {
-            pcn: None,
-            commissioner: Some(CommissionerCode::parse("QAA").unwrap()),
-        },
+        &Selection::commissioner(CommissionerCode::parse("QAA").unwrap()),
         &RunOptions::default(),
     );
     let codes: Vec<&str> = by_icb

@@ -15,99 +15,52 @@ use pcn_core::{PaymentActualFact, PcnCode, PracticeCode, SubIcbCode};
 use proptest::prelude::*;
 use rust_decimal::Decimal;
 
-const RULES: &str = r#"
-financial_year = "2021-22"
-[specification]
-document = "test"
-[[stream]]
-id = "core-pcn-funding"
-name = "Core PCN funding"
-paid_to = "pcn"
-effective_from = 2021-04-01
-effective_to = 2022-03-31
-timing = "monthly"
-  [[stream.component]]
-  id = "registered"
-  rate = "1.50"
-  unit = "gbp-per-patient-per-year"
-  basis = "registered-list"
-  population_date = 2021-01-01
-  des = { document = "test", section = "1" }
-  source = { document = "test", kind = "secondary" }
-  verified = true
-  confidence = "seen"
-[[stream]]
-id = "clinical-director"
-name = "Clinical director"
-paid_to = "pcn"
-effective_from = 2021-04-01
-effective_to = 2022-03-31
-timing = "monthly"
-  [[stream.component]]
-  id = "registered"
-  rate = "0.722"
-  unit = "gbp-per-patient-per-year"
-  basis = "registered-list"
-  population_date = 2021-01-01
-  des = { document = "test", section = "1" }
-  source = { document = "test", kind = "secondary" }
-  verified = true
-  confidence = "seen"
-[[stream]]
-id = "clinical-director-vaccination-uplift"
-name = "Clinical director uplift"
-paid_to = "pcn"
-effective_from = 2021-04-01
-effective_to = 2021-06-30
-timing = "monthly"
-  [[stream.component]]
-  id = "registered"
-  rate = "2.166"
-  unit = "gbp-per-patient-per-year"
-  basis = "registered-list"
-  population_date = 2021-01-01
-  des = { document = "test", section = "1" }
-  source = { document = "test", kind = "secondary" }
-  verified = true
-  confidence = "seen"
-[[stream]]
-id = "extended-hours-access"
-name = "Extended hours access"
-paid_to = "pcn"
-effective_from = 2021-04-01
-effective_to = 2022-03-31
-timing = "monthly"
-  [[stream.component]]
-  id = "payment"
-  rate = "1.44"
-  unit = "gbp-per-patient-per-year"
-  basis = "registered-list"
-  population_date = 2021-01-01
-  des = { document = "test", section = "1" }
-  source = { document = "test", kind = "secondary" }
-  verified = true
-  confidence = "seen"
-[[stream]]
-id = "network-participation-payment"
-name = "Network Participation Payment"
-paid_to = "practice"
-effective_from = 2021-04-01
-effective_to = 2022-03-31
-timing = "monthly"
-  [[stream.component]]
-  id = "payment"
-  rate = "1.761"
-  unit = "gbp-per-patient-per-year"
-  basis = "weighted-population"
-  population_date = 2021-01-01
-  des = { document = "test", section = "1" }
-  source = { document = "test", kind = "secondary" }
-  verified = true
-  confidence = "seen"
-"#;
+mod support;
+use support::{per_patient, stream};
 
 fn rules() -> YearRules {
-    Rulebook::from_sources(&[("rules/2021-22.toml", RULES)])
+    let year = ("2021-04-01", "2022-03-31");
+    let registered = |rate| per_patient("registered", rate, "registered-list", "2021-01-01");
+    let text = [
+        "financial_year = \"2021-22\"\n[specification]\ndocument = \"test\"".to_string(),
+        stream(
+            "core-pcn-funding",
+            "Core PCN funding",
+            "pcn",
+            year,
+            &registered("1.50"),
+        ),
+        stream(
+            "clinical-director",
+            "Clinical director",
+            "pcn",
+            year,
+            &registered("0.722"),
+        ),
+        stream(
+            "clinical-director-vaccination-uplift",
+            "Clinical director uplift",
+            "pcn",
+            ("2021-04-01", "2021-06-30"),
+            &registered("2.166"),
+        ),
+        stream(
+            "extended-hours-access",
+            "Extended hours access",
+            "pcn",
+            year,
+            &per_patient("payment", "1.44", "registered-list", "2021-01-01"),
+        ),
+        stream(
+            "network-participation-payment",
+            "Network Participation Payment",
+            "practice",
+            year,
+            &per_patient("payment", "1.761", "weighted-population", "2021-01-01"),
+        ),
+    ]
+    .concat();
+    Rulebook::from_sources(&[("rules/2021-22.toml", text.as_str())])
         .unwrap()
         .year("2021-22")
         .unwrap()
@@ -446,33 +399,25 @@ fn remittances_month_by_month() {
         NaiveDate::from_ymd_opt(y, m, 1).unwrap()
     };
     let mut rows = Vec::new();
-    for m in [4, 5, 6, 7, 8, 9, 10, 11, 12, 1, 2, 3] {
+    // U00001's remittance for a month (each row numbered as in the file).
+    let mut remit = |month: NaiveDate, stream: &str, amount: i64| {
         rows.push(Remittance {
             pcn: pcn("U00001"),
-            month: month(m),
-            stream: "core-pcn-funding".parse().unwrap(),
-            amount: Pence(375_000),
+            month,
+            stream: stream.parse().unwrap(),
+            amount: Pence(amount),
             row: rows.len() as u64 + 2,
-        });
+        })
+    };
+    for m in [4, 5, 6, 7, 8, 9, 10, 11, 12, 1, 2, 3] {
+        remit(month(m), "core-pcn-funding", 375_000);
     }
     // Ten months of the clinical director (£1,805.00 a month).
     for m in [4, 5, 6, 7, 8, 9, 10, 11, 12, 1] {
-        rows.push(Remittance {
-            pcn: pcn("U00001"),
-            month: month(m),
-            stream: "clinical-director".parse().unwrap(),
-            amount: Pence(180_500),
-            row: rows.len() as u64 + 2,
-        });
+        remit(month(m), "clinical-director", 180_500);
     }
     // A month outside the year is left out.
-    rows.push(Remittance {
-        pcn: pcn("U00001"),
-        month: d("2022-04-01"),
-        stream: "core-pcn-funding".parse().unwrap(),
-        amount: Pence(1),
-        row: rows.len() as u64 + 2,
-    });
+    remit(d("2022-04-01"), "core-pcn-funding", 1);
     let r = reconcile_remittances(&run, &rows, &ReconcileOptions::default());
     assert_eq!(r.networks.len(), 1, "only U00001 sent remittances");
     let core = item(&r, "U00001", "core-pcn-funding");

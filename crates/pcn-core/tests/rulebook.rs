@@ -481,6 +481,9 @@ fn asking_for_a_missing_year_names_it_and_the_years_available() {
 // Validation error classes
 // ---------------------------------------------------------------------------
 
+mod support;
+use support::{per_patient, stream};
+
 const GOOD: &str = r#"
 financial_year = "2025-26"
 specification = { document = "Network Contract DES Contract specification 2025/26" }
@@ -606,25 +609,13 @@ fn dates_must_be_bare_toml_dates() {
 
 #[test]
 fn overlapping_entries_of_one_stream_are_rejected() {
-    let second = r#"
-[[stream]]
-id = "enhanced-access"
-name = "Enhanced access (uplift)"
-paid_to = "pcn"
-effective_from = 2025-10-01
-effective_to = 2026-03-31
-timing = "monthly"
-  [[stream.component]]
-  id = "payment"
-  rate = "9"
-  unit = "gbp-per-patient-per-year"
-  basis = "adjusted-population"
-  population_date = 2025-01-01
-  des = { document = "x", section = "1" }
-  source = { document = "x", kind = "secondary" }
-  verified = false
-  confidence = "weak"
-"#;
+    let second = stream(
+        "enhanced-access",
+        "Enhanced access (uplift)",
+        "pcn",
+        ("2025-10-01", "2026-03-31"),
+        &per_patient("payment", "9", "adjusted-population", "2025-01-01"),
+    );
     let msgs = problems(&format!("{GOOD}{second}"));
     assert_one(
         &msgs,
@@ -661,25 +652,13 @@ fn a_population_basis_needs_its_population_date_and_a_year_has_one() {
         "stream[0] (enhanced-access).component[0].population_date",
         "only applies to a population basis",
     );
-    let second = r#"
-[[stream]]
-id = "core-pcn-funding"
-name = "Core"
-paid_to = "pcn"
-effective_from = 2025-04-01
-effective_to = 2026-03-31
-timing = "monthly"
-  [[stream.component]]
-  id = "registered"
-  rate = "2.266"
-  unit = "gbp-per-patient-per-year"
-  basis = "registered-list"
-  population_date = 2025-04-01
-  des = { document = "x", section = "1" }
-  source = { document = "x", kind = "secondary" }
-  verified = false
-  confidence = "weak"
-"#;
+    let second = stream(
+        "core-pcn-funding",
+        "Core",
+        "pcn",
+        ("2025-04-01", "2026-03-31"),
+        &per_patient("registered", "2.266", "registered-list", "2025-04-01"),
+    );
     assert_one(
         &problems(&format!("{GOOD}{second}")),
         "stream[1] (core-pcn-funding).component[0].population_date",
@@ -694,18 +673,7 @@ timing = "monthly"
 
 #[test]
 fn duplicate_component_ids_in_a_stream_are_rejected() {
-    let extra = r#"
-  [[stream.component]]
-  id = "payment"
-  rate = "1"
-  unit = "gbp-per-patient-per-year"
-  basis = "adjusted-population"
-  population_date = 2025-01-01
-  des = { document = "x", section = "1" }
-  source = { document = "x", kind = "secondary" }
-  verified = false
-  confidence = "weak"
-"#;
+    let extra = per_patient("payment", "1", "adjusted-population", "2025-01-01");
     let msgs = problems(&format!("{GOOD}{extra}"));
     assert_one(
         &msgs,

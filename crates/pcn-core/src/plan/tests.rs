@@ -26,6 +26,30 @@ fn group(practices: Vec<PracticeInput>) -> GroupInput {
     }
 }
 
+/// One network of 120,000 patients on a 4 × 6 grid of 5,000-patient practices.
+fn big_network() -> GroupInput {
+    let practices = (0..24).map(|i| {
+        at(
+            &format!("A81{i:03}"),
+            (i % 6) as f64,
+            (i / 6) as f64,
+            5_000,
+            Some("U00001"),
+        )
+    });
+    group(practices.collect())
+}
+
+/// U00001, 20,000 patients below the floor, beside U00002 of 40,000.
+fn small_beside_large() -> GroupInput {
+    group(vec![
+        at("A81001", 0.0, 0.0, 12_000, Some("U00001")),
+        at("A81002", 1.0, 0.0, 8_000, Some("U00001")),
+        at("B81001", 3.0, 0.0, 20_000, Some("U00002")),
+        at("B81002", 3.0, 2.0, 20_000, Some("U00002")),
+    ])
+}
+
 fn run(input: &GroupInput) -> GroupPlan {
     plan_group(input, &PlanConfig::default(), &|| false).unwrap()
 }
@@ -35,6 +59,21 @@ fn network<'a>(plan: &'a GroupPlan, practice: &str) -> &'a ProposedNetwork {
         .iter()
         .find(|n| n.members.iter().any(|m| m.practice.as_str() == practice))
         .unwrap()
+}
+
+/// The practices the plan moves out of their network.
+fn moved(plan: &GroupPlan) -> Vec<&str> {
+    plan.networks
+        .iter()
+        .flat_map(|n| n.members.iter())
+        .filter(|m| m.moved)
+        .map(|m| m.practice.as_str())
+        .collect()
+}
+
+/// The code of the network that the proposed network holding `practice` continues.
+fn continues<'a>(plan: &'a GroupPlan, practice: &str) -> &'a str {
+    network(plan, practice).continues.as_ref().unwrap().as_str()
 }
 
 fn reasons(plan: &GroupPlan) -> Vec<(Option<String>, ExceptionReason)> {
@@ -118,14 +157,7 @@ fn a_55k_network_next_to_a_36k_one_gives_a_practice_to_it() {
     assert_eq!(sizes, vec![44_000, 47_000]);
     // One move, at the border: the easternmost practice of U00001.
     assert_eq!(plan.changes.practices_moved, 1);
-    assert_eq!(
-        network(&plan, "A81004")
-            .continues
-            .as_ref()
-            .unwrap()
-            .as_str(),
-        "U00002"
-    );
+    assert_eq!(continues(&plan, "A81004"), "U00002");
     assert_eq!(plan.before.in_band, 1);
     assert_eq!(plan.after.in_band, 2);
     assert_eq!(plan.changes.network_pairs, 10 + 6);
@@ -178,14 +210,7 @@ fn a_lonely_small_practice_joins_its_nearest_network() {
     let plan = run(&input);
     assert_sound(&input, &plan);
     assert!(plan.exceptions.is_empty());
-    assert_eq!(
-        network(&plan, "C81001")
-            .continues
-            .as_ref()
-            .unwrap()
-            .as_str(),
-        "U00002"
-    );
+    assert_eq!(continues(&plan, "C81001"), "U00002");
     assert_eq!(plan.changes.practices_placed, 1);
     assert_eq!(plan.changes.practices_moved, 0);
     assert_eq!(plan.before.practices_without_network, 1);
@@ -229,19 +254,7 @@ fn co_located_practices_in_different_networks_can_stay_apart() {
 
 #[test]
 fn a_big_network_is_cut_into_compact_in_band_parts() {
-    // 120,000 patients on a 4 × 6 grid of 5,000-patient practices.
-    let practices: Vec<_> = (0..24)
-        .map(|i| {
-            at(
-                &format!("A81{i:03}"),
-                (i % 6) as f64,
-                (i / 6) as f64,
-                5_000,
-                Some("U00001"),
-            )
-        })
-        .collect();
-    let input = group(practices);
+    let input = big_network();
     let plan = run(&input);
     assert_sound(&input, &plan);
     assert!(plan.exceptions.is_empty());
@@ -259,12 +272,7 @@ fn a_big_network_is_cut_into_compact_in_band_parts() {
 
 #[test]
 fn a_waived_network_may_stay_small() {
-    let mut input = group(vec![
-        at("A81001", 0.0, 0.0, 12_000, Some("U00001")),
-        at("A81002", 1.0, 0.0, 8_000, Some("U00001")),
-        at("B81001", 3.0, 0.0, 20_000, Some("U00002")),
-        at("B81002", 3.0, 2.0, 20_000, Some("U00002")),
-    ]);
+    let mut input = small_beside_large();
     input
         .waivers
         .insert(PcnCode::parse("U00001").unwrap(), "rural-waiver".into());
@@ -281,12 +289,7 @@ fn a_waived_network_may_stay_small() {
 
 #[test]
 fn a_pinned_network_does_not_change() {
-    let mut input = group(vec![
-        at("A81001", 0.0, 0.0, 12_000, Some("U00001")),
-        at("A81002", 1.0, 0.0, 8_000, Some("U00001")),
-        at("B81001", 3.0, 0.0, 20_000, Some("U00002")),
-        at("B81002", 3.0, 2.0, 20_000, Some("U00002")),
-    ]);
+    let mut input = small_beside_large();
     let plan = run(&input);
     // Unpinned, the small network is dissolved or topped up.
     assert!(plan.changes.practices_moved > 0);
@@ -315,14 +318,7 @@ fn practices_without_coordinates_are_placed_and_listed() {
     let input = group(practices);
     let plan = run(&input);
     assert_sound(&input, &plan);
-    assert_eq!(
-        network(&plan, "A81009")
-            .continues
-            .as_ref()
-            .unwrap()
-            .as_str(),
-        "U00001"
-    );
+    assert_eq!(continues(&plan, "A81009"), "U00001");
     assert_eq!(
         reasons(&plan),
         vec![
@@ -400,13 +396,7 @@ fn partners_stay_together_when_the_band_allows() {
         )
     }));
     let plan = run(&group(practices.clone()));
-    let shed_without: Vec<&str> = plan
-        .networks
-        .iter()
-        .flat_map(|n| n.members.iter())
-        .filter(|m| m.moved)
-        .map(|m| m.practice.as_str())
-        .collect();
+    let shed_without = moved(&plan);
     assert_eq!(shed_without.len(), 1);
     let shed = shed_without[0].to_string();
     assert!(shed == "A81000" || shed == "A81004", "{shed}");
@@ -418,13 +408,7 @@ fn partners_stay_together_when_the_band_allows() {
         }
     }
     let plan = run(&group(practices));
-    let shed_with: Vec<&str> = plan
-        .networks
-        .iter()
-        .flat_map(|n| n.members.iter())
-        .filter(|m| m.moved)
-        .map(|m| m.practice.as_str())
-        .collect();
+    let shed_with = moved(&plan);
     assert_eq!(shed_with.len(), 1);
     assert_ne!(shed_with[0], shed);
     assert!(shed_with[0] == "A81000" || shed_with[0] == "A81004");
@@ -497,18 +481,7 @@ fn bad_input_is_a_typed_error() {
 
 #[test]
 fn the_stop_closure_still_gives_a_complete_proposal() {
-    let practices: Vec<_> = (0..24)
-        .map(|i| {
-            at(
-                &format!("A81{i:03}"),
-                (i % 6) as f64,
-                (i / 6) as f64,
-                5_000,
-                Some("U00001"),
-            )
-        })
-        .collect();
-    let input = group(practices);
+    let input = big_network();
     let plan = plan_group(&input, &PlanConfig::default(), &|| true).unwrap();
     assert!(plan.stopped);
     assert_eq!(

@@ -52,8 +52,8 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 
 use super::{
-    check_keys, citation, decimal, is_id, opt_str, parse_des, parse_source, req, req_bool,
-    req_date, req_str, table_at, type_name, Confidence, Cx, DesReference, FinancialYear,
+    check_from_to, check_keys, citation, decimal, is_id, opt_str, parse_des, parse_source, req,
+    req_bool, req_date, req_str, table_at, type_name, Confidence, Cx, DesReference, FinancialYear,
     Keyword as _, RoleId, Source, Table, Value,
 };
 
@@ -453,23 +453,7 @@ fn parse_role(cx: &mut Cx, v: &Value, path: &str, fy: Option<FinancialYear>) -> 
         (None, Some(fy)) => Some(fy.end()),
         (None, None) => None,
     };
-    if let Some(fy) = fy {
-        for (key, d) in [("from", from), ("to", to)] {
-            if let Some(d) = d {
-                if !fy.contains(d) {
-                    cx.err(
-                        super::join(path, key),
-                        format!("{d} is outside the financial year {fy}"),
-                    );
-                }
-            }
-        }
-    }
-    if let (Some(f), Some(t)) = (from, to) {
-        if t < f {
-            cx.err(super::join(path, "to"), format!("{t} is before from ({f})"));
-        }
-    }
+    check_from_to(cx, path, fy, from, to);
     Some(Role {
         id: RoleId::parse(&id?).ok()?,
         name: name?,

@@ -844,6 +844,32 @@ fn join(path: &str, key: &str) -> String {
     }
 }
 
+/// Reports a `from` or `to` outside the financial year, and a `to` before
+/// `from` (the dates of an ARRS role or of a service specification).
+fn check_from_to(
+    cx: &mut Cx,
+    path: &str,
+    fy: Option<FinancialYear>,
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+) {
+    if let Some(fy) = fy {
+        for (key, d) in [("from", from), ("to", to)] {
+            if let Some(d) = d.filter(|d| !fy.contains(*d)) {
+                cx.err(
+                    join(path, key),
+                    format!("{d} is outside the financial year {fy}"),
+                );
+            }
+        }
+    }
+    if let (Some(f), Some(t)) = (from, to) {
+        if t < f {
+            cx.err(join(path, "to"), format!("{t} is before from ({f})"));
+        }
+    }
+}
+
 fn type_name(v: &Value) -> &'static str {
     match v {
         Value::String(_) => "a string",

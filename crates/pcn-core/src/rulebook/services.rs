@@ -69,8 +69,9 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 
 use super::{
-    check_keys, decimal, is_id, opt_date, opt_str, parse_source, req, req_bool, req_date, req_str,
-    table_at, type_name, Basis, Confidence, Cx, FinancialYear, Keyword, Source, Table, Value,
+    check_from_to, check_keys, decimal, is_id, opt_date, opt_str, parse_source, req, req_bool,
+    req_date, req_str, table_at, type_name, Basis, Confidence, Cx, FinancialYear, Keyword, Source,
+    Table, Value,
 };
 
 const SERVICES_KEYS: &[&str] = &[
@@ -663,21 +664,7 @@ fn parse_spec(
     let verified = req_bool(cx, t, "verified", path);
     let confidence = super::keyword::<Confidence>(cx, t, "confidence", path, true);
     let note = opt_str(cx, t, "note", path);
-    if let Some(fy) = fy {
-        for (key, d) in [("from", from), ("to", to)] {
-            if let Some(d) = d.filter(|d| !fy.contains(*d)) {
-                cx.err(
-                    super::join(path, key),
-                    format!("{d} is outside the financial year {fy}"),
-                );
-            }
-        }
-    }
-    if let (Some(f), Some(t)) = (from, to) {
-        if t < f {
-            cx.err(super::join(path, "to"), format!("{t} is before from ({f})"));
-        }
-    }
+    check_from_to(cx, path, fy, from, to);
     let mut windows: Vec<Window> = Vec::new();
     for (i, item) in array(cx, t, "window", path).iter().enumerate() {
         let wp = format!("{path}.window[{i}]");

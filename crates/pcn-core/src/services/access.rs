@@ -178,27 +178,21 @@ pub fn access_week<'a>(i: &AccessInputs<'a>) -> AccessWeek {
         (Some(r), Some(p)) => required_minutes(&r.measure, p),
         _ => None,
     };
-    let mine = |v: &'a [AccessSession]| -> Vec<&'a AccessSession> {
-        v.iter().filter(|s| s.pcn == *i.pcn).collect()
+    // The network's own sessions of a week, as lines and their cost.
+    let lines_of = |v: &'a [AccessSession]| {
+        let mine: Vec<&'a AccessSession> = v.iter().filter(|s| s.pcn == *i.pcn).collect();
+        lines(
+            i.spec,
+            &mine,
+            i.week,
+            i.posts,
+            i.costs,
+            i.hours_per_wte_week,
+            i.calendar,
+        )
     };
-    let (planned, planned_cost) = lines(
-        i.spec,
-        &mine(i.planned),
-        i.week,
-        i.posts,
-        i.costs,
-        i.hours_per_wte_week,
-        i.calendar,
-    );
-    let (delivered, delivered_cost) = lines(
-        i.spec,
-        &mine(i.delivered),
-        i.week,
-        i.posts,
-        i.costs,
-        i.hours_per_wte_week,
-        i.calendar,
-    );
+    let (planned, planned_cost) = lines_of(i.planned);
+    let (delivered, delivered_cost) = lines_of(i.delivered);
     let mut notes = Vec::new();
     let planned_inside: u32 = planned
         .iter()
