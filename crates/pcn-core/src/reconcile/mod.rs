@@ -165,11 +165,14 @@ pub const PUBLISHED_COLUMNS: &[PublishedColumn] = &[
         first_year: 2021,
         last_year: Some(2021),
         streams: &["core-pcn-funding"],
-        optional: &[],
+        optional: &["pcn-support-payment"],
         compared: true,
         reason: "in 2021-22 the column holds core funding: the commonest amount is exactly £1.50 \
                  per patient registered at 1 January 2021 (190 networks), with 11- and 13-month \
-                 amounts (£1.375, £1.625) next",
+                 amounts (£1.375, £1.625) next; about 210 networks were also paid here the PCN \
+                 support payment of NHS England's letter of 7 December 2021 (£62.4m of the \
+                 suspended IIF, on weighted patients: about £1.03 each), others in the IIF \
+                 column or not in this year's file, so it is optional",
     },
     PublishedColumn {
         columns: &["PCN Leadership"],
