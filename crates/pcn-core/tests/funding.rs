@@ -409,6 +409,11 @@ const EVERY_STREAM: &[(&str, i64, &str)] = &[
         "P21: £0.7126 × 39876.54 adjusted",
     ),
     (
+        "2021-22/pcn-support-payment/payment",
+        4240150,
+        "R32: £1.0283 × 41234.56 weighted (for the period)",
+    ),
+    (
         "2021-22/network-participation-payment/payment",
         7261406,
         "S02: £1.761 × 41234.56 weighted",

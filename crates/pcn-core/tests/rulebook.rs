@@ -279,6 +279,27 @@ fn enhanced_access_2025_26_is_8_427_per_adjusted_patient() {
 }
 
 #[test]
+fn pcn_support_payment_2021_22_is_the_62_4m_of_the_suspended_iif_on_weighted_patients() {
+    // R32, R33: NHS England's letter of 7 December 2021, £62.4m "allocated to PCNs via a PCN
+    // support payment, to be paid on a weighted patient basis"; the rate is the national sum
+    // ÷ the networks' 60,683,367 weighted patients at 1 January 2021, for the period.
+    let rb = embedded();
+    let y = rb.year("2021-22").unwrap();
+    assert!(y
+        .stream_at("pcn-support-payment", d(2021, 11, 30))
+        .is_none());
+    let s = y.stream_at("pcn-support-payment", d(2022, 3, 31)).unwrap();
+    let c = s.component("payment").unwrap();
+    assert_eq!(c.rate, Some(dec("1.0283")));
+    assert_eq!(c.unit, Unit::GbpPerPatientPerPeriod);
+    assert_eq!(c.basis, Basis::WeightedPopulation);
+    assert_eq!(c.population_date, Some(d(2021, 1, 1)));
+    assert_eq!(s.paid_to, PaidTo::Pcn);
+    let national = dec("62400000") / dec("60683367");
+    assert_eq!(national.round_dp(4), dec("1.0283"));
+}
+
+#[test]
 fn arrs_2023_24_is_22_671_per_weighted_patient() {
     // S23: "from £22.671, to be multiplied by the PCN contractor weighted population".
     let rb = embedded();

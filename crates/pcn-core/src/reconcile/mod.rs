@@ -65,6 +65,12 @@
 //! tried). A pool that does not agree is listed in
 //! [`Reconciliation::pools`] and its items keep their causes.
 //!
+//! Last, local money: a network stream item still put down to rate and paid
+//! more than owed, when at least three networks of its commissioner were in
+//! the same column by about the same amount per weighted patient (within a
+//! quarter of their median): the column holds money beyond the DES streams,
+//! a local allocation or a national sum not in the rulebook ([`local`]).
+//!
 //! ## Summaries
 //!
 //! Per group of streams, nationally and per commissioner: networks owed,
@@ -90,6 +96,7 @@ use crate::money::Pence;
 use crate::rulebook::{Basis, FinancialYear, PaidTo};
 
 mod inputs;
+pub mod local;
 pub mod pool;
 
 pub use crate::facts::Remittance;
@@ -165,11 +172,14 @@ pub const PUBLISHED_COLUMNS: &[PublishedColumn] = &[
         first_year: 2021,
         last_year: Some(2021),
         streams: &["core-pcn-funding"],
-        optional: &[],
+        optional: &["pcn-support-payment"],
         compared: true,
         reason: "in 2021-22 the column holds core funding: the commonest amount is exactly £1.50 \
                  per patient registered at 1 January 2021 (190 networks), with 11- and 13-month \
-                 amounts (£1.375, £1.625) next",
+                 amounts (£1.375, £1.625) next; about 210 networks were also paid here the PCN \
+                 support payment of NHS England's letter of 7 December 2021 (£62.4m of the \
+                 suspended IIF, on weighted patients: about £1.03 each), others in the IIF \
+                 column or not in this year's file, so it is optional",
     },
     PublishedColumn {
         columns: &["PCN Leadership"],
@@ -360,6 +370,20 @@ pub enum Cause {
     PaidNotOwed,
     /// The statement could not compute what is owed.
     OwedUnknown { reason: String },
+    /// Paid more than owed, as at least [`local::MIN_NETWORKS`] networks of
+    /// the commissioner were in the same column by about the same amount per
+    /// weighted patient (within a quarter of their median): the column holds
+    /// money beyond the DES streams, a local allocation or a national sum not
+    /// in the rulebook ([`local`]).
+    LocalMoney {
+        /// This network's excess ÷ its contractor weighted population.
+        over_per_weighted_patient: Decimal,
+        /// The networks of the commissioner paid so in the column.
+        networks: usize,
+        commissioner: SubIcbCode,
+        /// Their median excess per weighted patient.
+        median: Decimal,
+    },
     /// None of the above: paid at another rate. `implied_rate` is the amount
     /// paid ÷ the basis figure, a year, where the item has one line with one.
     Rate {
@@ -381,6 +405,7 @@ impl Cause {
             Cause::NotInPaymentsFile => "not in the payments file",
             Cause::PaidNotOwed => "paid but not owed",
             Cause::OwedUnknown { .. } => "owed unknown",
+            Cause::LocalMoney { .. } => "local money",
             Cause::Rate { .. } => "rate",
         }
     }
@@ -433,6 +458,18 @@ impl Cause {
             }
             Cause::PaidNotOwed => "paid but not owed".into(),
             Cause::OwedUnknown { reason } => format!("owed unknown: {reason}"),
+            Cause::LocalMoney {
+                over_per_weighted_patient,
+                networks,
+                commissioner,
+                median,
+            } => format!(
+                "local money: the column holds £{} per weighted patient more than the DES \
+                 streams, as it does in {networks} networks of {commissioner} (median £{}): local \
+                 or unlisted money",
+                pounds_2dp(*over_per_weighted_patient),
+                pounds_2dp(*median)
+            ),
             Cause::Rate {
                 implied_rate: Some(implied),
                 rulebook_rate: Some(rulebook),
@@ -451,6 +488,12 @@ impl Cause {
                 | Cause::PooledPayee { .. }
         )
     }
+}
+
+/// An amount in pounds to two places (half away from zero), as `1.03`.
+fn pounds_2dp(x: Decimal) -> String {
+    let r = x.round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointAwayFromZero);
+    format!("{r:.2}")
 }
 
 /// One recipient of a network's payment.
@@ -922,6 +965,7 @@ pub fn reconcile_payments<'a>(
             .any(|id| practice_paid.contains(id.as_str()))
     };
     let pools = pool::find_pools(&mut networks, network_group, options);
+    local::name_local_money(&mut networks, &weighted_populations(run), network_group);
     finish(
         year,
         "payments file",
@@ -934,6 +978,22 @@ pub fn reconcile_payments<'a>(
             .map(|(c, (amount, why))| (c, amount, why))
             .collect(),
     )
+}
+
+/// Each network's contractor weighted population, as its statement has it
+/// (the first line on that basis with a figure).
+fn weighted_populations(run: &PayRun) -> BTreeMap<PcnCode, Decimal> {
+    run.networks
+        .iter()
+        .filter_map(|n| {
+            let s = &n.statement;
+            s.lines
+                .iter()
+                .filter(|l| l.basis == Basis::WeightedPopulation)
+                .find_map(|l| l.basis_value)
+                .map(|w| (s.pcn.clone(), w))
+        })
+        .collect()
 }
 
 /// The year's published columns: the groups compared, the group of each
