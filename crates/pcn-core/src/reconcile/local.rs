@@ -92,40 +92,19 @@ fn median(mut v: Vec<Decimal>) -> Decimal {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::money::Pence;
+    use crate::reconcile::fixtures::{self, network};
 
+    /// An item put down to "rate", with no payee named.
     fn item(owed: i64, paid: i64) -> Item {
-        Item {
-            group: "PCN Support".into(),
-            streams: vec!["core-pcn-funding".into()],
-            optional_included: Vec::new(),
-            owed: Pence(owed),
-            paid: Pence(paid),
-            difference: Pence(paid - owed),
-            difference_percent: None,
-            months_owed: 12,
-            months_paid: None,
-            full_year: true,
-            cause: Cause::Rate {
+        fixtures::item(
+            owed,
+            paid,
+            Cause::Rate {
                 implied_rate: None,
                 rulebook_rate: None,
             },
-            difference_after_timing: Pence(paid - owed),
-            difference_after_timing_percent: None,
-            estimated: false,
-            recipients: Vec::new(),
-            months_with_payment: Vec::new(),
-        }
-    }
-
-    fn network(code: &str, commissioner: &str, item: Item) -> NetworkReconciliation {
-        NetworkReconciliation {
-            pcn: code.parse().unwrap(),
-            name: None,
-            commissioner: Some(commissioner.parse().unwrap()),
-            in_statement: true,
-            items: vec![item],
-        }
+            None,
+        )
     }
 
     /// Three networks of 01A paid £1.50 a patient of core funding and about

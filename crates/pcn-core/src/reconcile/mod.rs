@@ -99,6 +99,55 @@ mod inputs;
 pub mod local;
 pub mod pool;
 
+/// What the tests of the reconciliation's passes build their networks from.
+#[cfg(test)]
+mod fixtures {
+    use super::{percent, Attribution, Cause, Item, NetworkReconciliation, Recipient};
+    use crate::money::Pence;
+
+    /// A network of a commissioner, in the statement, with one item.
+    pub(super) fn network(pcn: &str, commissioner: &str, item: Item) -> NetworkReconciliation {
+        NetworkReconciliation {
+            pcn: pcn.parse().unwrap(),
+            name: None,
+            commissioner: Some(commissioner.parse().unwrap()),
+            in_statement: true,
+            items: vec![item],
+        }
+    }
+
+    /// An item of PCN Support (core funding), paid in full months, with its
+    /// payee when one is named.
+    pub(super) fn item(owed: i64, paid: i64, cause: Cause, payee: Option<&str>) -> Item {
+        Item {
+            group: "PCN Support".into(),
+            streams: vec!["core-pcn-funding".into()],
+            optional_included: Vec::new(),
+            owed: Pence(owed),
+            paid: Pence(paid),
+            difference: Pence(paid - owed),
+            difference_percent: percent(Pence(paid - owed), Pence(owed)),
+            months_owed: 12,
+            months_paid: None,
+            full_year: true,
+            cause,
+            difference_after_timing: Pence(paid - owed),
+            difference_after_timing_percent: percent(Pence(paid - owed), Pence(owed)),
+            estimated: false,
+            recipients: payee
+                .map(|p| Recipient {
+                    practice: p.parse().unwrap(),
+                    amount: Pence(paid),
+                    member: true,
+                    attributed_by: Attribution::PcnColumn,
+                })
+                .into_iter()
+                .collect(),
+            months_with_payment: Vec::new(),
+        }
+    }
+}
+
 pub use crate::facts::Remittance;
 pub use inputs::{actuals_for, alternatives};
 pub use pool::{Pool, PoolPayee};

@@ -230,47 +230,9 @@ pub(super) fn join<T: ToString>(codes: &[T]) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::super::{summarise, Attribution, Item, Recipient};
+    use super::super::fixtures::{item, network};
+    use super::super::summarise;
     use super::*;
-
-    fn item(owed: i64, paid: i64, cause: Cause, payee: Option<&str>) -> Item {
-        Item {
-            group: "PCN Support".into(),
-            streams: vec!["core-pcn-funding".into()],
-            optional_included: Vec::new(),
-            owed: Pence(owed),
-            paid: Pence(paid),
-            difference: Pence(paid - owed),
-            difference_percent: percent(Pence(paid - owed), Pence(owed)),
-            months_owed: 12,
-            months_paid: None,
-            full_year: true,
-            cause,
-            difference_after_timing: Pence(paid - owed),
-            difference_after_timing_percent: percent(Pence(paid - owed), Pence(owed)),
-            estimated: false,
-            recipients: payee
-                .map(|p| Recipient {
-                    practice: p.parse().unwrap(),
-                    amount: Pence(paid),
-                    member: true,
-                    attributed_by: Attribution::PcnColumn,
-                })
-                .into_iter()
-                .collect(),
-            months_with_payment: Vec::new(),
-        }
-    }
-
-    fn network(pcn: &str, commissioner: &str, item: Item) -> NetworkReconciliation {
-        NetworkReconciliation {
-            pcn: pcn.parse().unwrap(),
-            name: None,
-            commissioner: Some(commissioner.parse().unwrap()),
-            in_statement: true,
-            items: vec![item],
-        }
-    }
 
     fn rate() -> Cause {
         Cause::Rate {
