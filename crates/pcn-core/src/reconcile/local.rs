@@ -81,12 +81,7 @@ pub fn name_local_money(
 /// The median of a non-empty list (the mean of the middle two when even).
 fn median(mut v: Vec<Decimal>) -> Decimal {
     v.sort();
-    let m = v.len() / 2;
-    if v.len() % 2 == 1 {
-        v[m]
-    } else {
-        (v[m - 1] + v[m]) / Decimal::TWO
-    }
+    super::median_of_sorted(&v).unwrap_or_default()
 }
 
 #[cfg(test)]

@@ -719,17 +719,23 @@ pub struct Band {
     pub median_percent: Option<Decimal>,
 }
 
+/// The median of an ascending list (the mean of the middle two when even);
+/// `None` when it is empty.
+pub(crate) fn median_of_sorted(sorted: &[Decimal]) -> Option<Decimal> {
+    match sorted.len() {
+        0 => None,
+        n if n % 2 == 1 => Some(sorted[n / 2]),
+        n => Some((sorted[n / 2 - 1] + sorted[n / 2]) / Decimal::TWO),
+    }
+}
+
 impl Band {
     /// The band of a set of differences in per cent.
     pub fn of(mut percents: Vec<Decimal>) -> Band {
         percents.iter_mut().for_each(|p| *p = p.abs());
         percents.sort();
         let within = |t: i64| percents.iter().filter(|p| **p <= Decimal::from(t)).count();
-        let median = match percents.len() {
-            0 => None,
-            n if n % 2 == 1 => Some(percents[n / 2]),
-            n => Some((percents[n / 2 - 1] + percents[n / 2]) / Decimal::TWO),
-        };
+        let median = median_of_sorted(&percents);
         Band {
             compared: percents.len(),
             within_1: within(1),
