@@ -90,9 +90,20 @@ impl App {
         input: &GovernanceInput,
         actor: &str,
     ) -> Result<Vec<GovernanceFact>> {
-        let facts = input.facts()?;
         let registry = self.registry().await?;
-        require_network(&registry, &input.pcn)?;
+        self.set_governance_in(&registry, input, actor).await
+    }
+
+    /// As [`App::set_governance`], checking the network against a registry
+    /// the caller holds (the server's).
+    pub async fn set_governance_in(
+        &self,
+        registry: &Registry,
+        input: &GovernanceInput,
+        actor: &str,
+    ) -> Result<Vec<GovernanceFact>> {
+        let facts = input.facts()?;
+        require_network(registry, &input.pcn)?;
         self.store
             .record_governance(&facts, Utc::now(), actor)
             .await?;

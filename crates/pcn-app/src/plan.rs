@@ -98,7 +98,7 @@ fn area_snapshot(
             "there is no commissioner {code} in the registry (a sub-ICB location such as 16C or an ICB such as QHM)"
         )));
     }
-    snapshot.practices.retain(|_, p| p.is_under(code));
+    std::sync::Arc::make_mut(&mut snapshot.practices).retain(|_, p| p.is_under(code));
     let sub_icb = snapshot.practices.values().find(|p| {
         p.sub_icb
             .as_ref()

@@ -95,7 +95,7 @@ impl App {
             )));
         }
         Ok(PracticeAsAt {
-            practice: registry.at(as_at).practices.remove(code),
+            practice: registry.at(as_at).practices.get(code).cloned(),
             history: registry.membership_history(code),
         })
     }

@@ -150,7 +150,7 @@ pub fn with_services<T>(
         .flat_map(|r| {
             r.networks
                 .iter()
-                .map(move |n| ((r.financial_year, &n.statement.pcn), n))
+                .map(move |n| ((r.financial_year, &n.statement.pcn), &**n))
         })
         .collect();
     let income = |pcn: &PcnCode, streams: &[String], week: Week| {

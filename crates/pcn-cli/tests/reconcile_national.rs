@@ -23,8 +23,8 @@ const FLOORS: &[(&str, &str, u64, u64)] = &[
     ("2020-21", "PCN Support", 640, 456),
     ("2020-21", "PCN Leadership", 780, 615),
     ("2020-21", "PCN Extended Hours Access", 740, 664),
-    ("2021-22", "PCN Participation", 1_000, 740),
-    ("2021-22", "PCN Support", 740, 580),
+    ("2021-22", "PCN Participation", 1_000, 821),
+    ("2021-22", "PCN Support", 740, 584),
     ("2021-22", "PCN Leadership", 800, 366),
     ("2021-22", "PCN Extended Hours Access", 700, 844),
 ];

@@ -9,8 +9,8 @@
 //! | role | scope | sees | may change |
 //! |---|---|---|---|
 //! | admin | all | everything | everything, imports and accounts |
-//! | commissioner | a sub-ICB location or ICB | its networks and practices | ARRS claim approval and payment; care home alignments to its networks |
-//! | network | one PCN | that network and its member practices | its roster, claims and submissions; its care home rounds, care plans and access sessions |
+//! | commissioner | a sub-ICB location or ICB | its networks and practices | ARRS claim approval and payment; care home alignments to its networks; its networks' governance facts |
+//! | network | one PCN | that network and its member practices | its roster, claims and submissions; its care home rounds, care plans and access sessions; its governance facts |
 //! | practice | one practice | that practice, and the funding of the networks it is a member of | nothing |
 //! | viewer | all, or any one of the above | that scope | nothing |
 //!
@@ -186,6 +186,9 @@ pub enum Action {
     RecordServices,
     /// Align a care home to a network (the network is the target).
     AlignCareHomes,
+    /// Record a network's governance facts: its clinical director,
+    /// nominated payee, agreements, partners and size exception.
+    RecordGovernance,
 }
 
 /// An organisation an action is aimed at, as at the date the app shows.
@@ -233,6 +236,10 @@ pub fn allows(account: &Account, action: Action, target: Target<'_>) -> bool {
         Action::Import => account.role == Role::Admin,
         Action::RecordServices => matches!(account.role, Role::Admin | Role::Network),
         Action::AlignCareHomes => matches!(account.role, Role::Admin | Role::Commissioner),
+        Action::RecordGovernance => matches!(
+            account.role,
+            Role::Admin | Role::Commissioner | Role::Network
+        ),
     };
     let target_fits = match (action, target) {
         // Roster changes, approvals, records and alignments are about a network.
@@ -240,14 +247,16 @@ pub fn allows(account: &Account, action: Action, target: Target<'_>) -> bool {
             Action::EditRoster
             | Action::ApproveClaims
             | Action::RecordServices
-            | Action::AlignCareHomes,
+            | Action::AlignCareHomes
+            | Action::RecordGovernance,
             Target::Network(_),
         ) => true,
         (
             Action::EditRoster
             | Action::ApproveClaims
             | Action::RecordServices
-            | Action::AlignCareHomes,
+            | Action::AlignCareHomes
+            | Action::RecordGovernance,
             _,
         ) => false,
         _ => true,

@@ -241,13 +241,7 @@ pub fn run(snapshot: &Snapshot, config: &CheckConfig, scope: &Scope) -> Report {
     let as_at = snapshot.as_at;
     let recorded = Recorded::of(snapshot);
     for network in snapshot.networks.values() {
-        if !check_open_with_members(&mut b, network, as_at) {
-            continue;
-        }
-        check_size(&mut b, network, config);
-        check_commissioners(&mut b, network);
-        check_governance(&mut b, network, as_at, &recorded);
-        check_geography(&mut b, network, config);
+        check_network(&mut b, network, config, &recorded);
     }
     check_unrecorded(&mut b, &recorded);
     for practice in snapshot.practices.values() {
@@ -256,6 +250,89 @@ pub fn run(snapshot: &Snapshot, config: &CheckConfig, scope: &Scope) -> Report {
     check_coverage(&mut b);
     let mut findings = b.findings;
     findings.retain(|f| in_scope(snapshot, scope, f));
+    report_of(snapshot, config, scope, findings)
+}
+
+/// The rules [`check_network`] applies: every finding of one of these
+/// naming a network comes from that network's own facts.
+const NETWORK_RULES: [Rule; 13] = [
+    NET_NO_MEMBERS,
+    NET_CLOSED_WITH_MEMBERS,
+    NET_SIZE_UNKNOWN,
+    NET_SIZE_MIN,
+    NET_SIZE_MAX,
+    NET_SPLIT_COMMISSIONER,
+    NET_NO_CLINICAL_DIRECTOR,
+    NET_NO_PAYEE,
+    NET_PAYEE_NOT_MEMBER,
+    NET_NO_AGREEMENT,
+    NET_NO_DATA_SHARING,
+    PRAC_NO_LOCATION,
+    PRAC_FAR_FROM_NETWORK,
+];
+
+/// The rules that look at one network alone.
+fn check_network(
+    b: &mut Builder,
+    network: &NetworkView,
+    config: &CheckConfig,
+    recorded: &Recorded,
+) {
+    if !check_open_with_members(b, network, b.snapshot.as_at) {
+        return;
+    }
+    check_size(b, network, config);
+    check_commissioners(b, network);
+    check_governance(b, network, b.snapshot.as_at, recorded);
+    check_geography(b, network, config);
+}
+
+/// The report of `previous` (from [`run`] over the whole country, as at
+/// `snapshot`'s date) after a change to one network's governance:
+/// `snapshot` is the snapshot after it, which differs from the one
+/// `previous` was run on in that network's governance alone. Only that
+/// network's rules run again. `None` when the change reaches further: it
+/// records the first (or clears the last) fact of a kind, which changes
+/// what every network is checked for, so the caller runs [`run`].
+pub fn recheck_network(
+    previous: &Report,
+    before: &Snapshot,
+    snapshot: &Snapshot,
+    pcn: &PcnCode,
+) -> Option<Report> {
+    if Recorded::of(before) != Recorded::of(snapshot) {
+        return None;
+    }
+    let recorded = Recorded::of(snapshot);
+    let mut b = Builder {
+        snapshot,
+        findings: previous
+            .findings
+            .iter()
+            .filter(|f| {
+                f.pcn.as_ref() != Some(pcn) || !NETWORK_RULES.iter().any(|r| r.id == f.rule)
+            })
+            .cloned()
+            .collect(),
+    };
+    if let Some(network) = snapshot.networks.get(pcn) {
+        check_network(&mut b, network, &previous.config, &recorded);
+    }
+    Some(report_of(
+        snapshot,
+        &previous.config,
+        &Scope::default(),
+        b.findings,
+    ))
+}
+
+/// Findings in their order, with the summary of `scope`.
+fn report_of(
+    snapshot: &Snapshot,
+    config: &CheckConfig,
+    scope: &Scope,
+    mut findings: Vec<Finding>,
+) -> Report {
     let order = |rule: &str| {
         RULES
             .iter()
@@ -272,7 +349,7 @@ pub fn run(snapshot: &Snapshot, config: &CheckConfig, scope: &Scope) -> Report {
     });
     let summary = summarise(snapshot, config, scope, &findings);
     Report {
-        as_at,
+        as_at: snapshot.as_at,
         list_extract: snapshot.list_extract,
         config: config.clone(),
         summary,
@@ -430,6 +507,7 @@ fn check_commissioners(b: &mut Builder, network: &NetworkView) {
 /// or a governance CSV), so a fact nobody has recorded is unknown rather than
 /// missing: it is reported once, by [`check_unrecorded`], instead of as an
 /// error for every network in England.
+#[derive(PartialEq, Eq)]
 struct Recorded {
     networks: usize,
     clinical_director: bool,
@@ -1236,5 +1314,69 @@ mod tests {
         assert_eq!(thousands(63_436_508), "63,436,508");
         assert_eq!(thousands(999), "999");
         assert_eq!(percent(1, 3), "33.33%");
+    }
+
+    /// A governance change rechecks its network alone, and the report is
+    /// the one a whole run over the changed registry gives; a change that
+    /// records the first fact of a kind anywhere is left to a whole run.
+    #[test]
+    fn a_governance_change_rechecks_its_network_alone() {
+        let rows = [
+            ("A81001", "U00001", "16C", 20_000, 54.57, -1.23),
+            ("A81002", "U00001", "16C", 15_000, 54.58, -1.24),
+            ("B81001", "U00002", "16C", 40_000, 54.50, -1.30),
+        ];
+        let mut governance = complete_governance("U00001", "A81001");
+        governance.push((
+            "U00002",
+            GovernanceField::ClinicalDirector,
+            "Dr Grace Hopper",
+        ));
+        let before = registry(&rows, &governance);
+        let date = d("2026-07-01");
+        let (snapshot, report) = (before.at(date), check(&before));
+        let u2 = PcnCode::parse("U00002").unwrap();
+        let fact = |field, value: &str| GovernanceFact {
+            pcn: u2.clone(),
+            field,
+            value: value.to_string(),
+            effective_from: d("2020-04-01"),
+        };
+        let json = |r: &Report| serde_json::to_value(r).unwrap();
+        let mut facts = vec![fact(GovernanceField::ClinicalDirector, "Dr Grace Hopper")];
+        facts[0].effective_from = d("2019-07-01");
+        for change in [
+            fact(GovernanceField::NominatedPayee, "B81001"),
+            fact(GovernanceField::NominatedPayee, "A81001"),
+            fact(GovernanceField::ClinicalDirector, ""),
+            fact(GovernanceField::SizeException, "rural-waiver"),
+        ] {
+            facts.push(change);
+            let after = before.with_governance_of(&u2, facts.clone());
+            let changed = snapshot.with_governance(&u2, after.governance_at(&u2, date));
+            let rechecked = recheck_network(&report, &snapshot, &changed, &u2).unwrap();
+            assert_eq!(
+                json(&rechecked),
+                json(&check(&after)),
+                "after {:?}",
+                facts.last()
+            );
+            assert_eq!(
+                serde_json::to_value(&changed).unwrap(),
+                serde_json::to_value(after.at(date)).unwrap()
+            );
+        }
+        // The first agreement date recorded anywhere: every network is
+        // checked for one from now on.
+        let mut first = governance.clone();
+        first.retain(|(_, f, _)| *f != GovernanceField::NetworkAgreementSigned);
+        let before = registry(&rows, &first);
+        let after = before.with_governance_of(
+            &u2,
+            vec![fact(GovernanceField::NetworkAgreementSigned, "2020-03-31")],
+        );
+        let (snapshot, report) = (before.at(date), check(&before));
+        let changed = snapshot.with_governance(&u2, after.governance_at(&u2, date));
+        assert!(recheck_network(&report, &snapshot, &changed, &u2).is_none());
     }
 }

@@ -1428,7 +1428,9 @@ pub struct PayRun {
     pub membership_as_at: NaiveDate,
     /// Whether missing inputs were refused (`--strict`) or estimated.
     pub missing: MissingInputs,
-    pub networks: Vec<NetworkPay>,
+    /// Shared, so a run with one network worked out again
+    /// ([`crate::payrun::YearContext::network_pay`]) copies no other.
+    pub networks: Vec<std::sync::Arc<NetworkPay>>,
 }
 
 /// A stream's national (or commissioner) total across a run.

@@ -12,8 +12,11 @@
 //!   before the year so far): the figure of that date where held; else the
 //!   straight line between the figures either side of it (each within a
 //!   year); else the nearest held; both marked as estimates on every line
-//!   they touch ([`figure_at`]). A missing one is estimated or refused by the
-//!   funding engine as [`MissingInputs`] says;
+//!   they touch ([`figure_at`]). A weighted population not held at the
+//!   date, where the registered list of the date is, is that list times the
+//!   practice's weighted-to-registered ratio instead ([`weighted_at`]). A
+//!   missing one is estimated or refused by the funding engine as
+//!   [`MissingInputs`] says;
 //! - **care-home beds, IIF points**: the recorded figure nearest the year
 //!   (see [`Registry::care_home_beds`], [`Registry::iif_points`]);
 //! - **the national mean PCN list** (the IIF list-size adjustment): over every
@@ -308,15 +311,68 @@ impl YearView {
                 .practices
                 .get(code)
                 .and_then(|p| p.name.clone()),
-            registered,
-            weighted: figure_at(
+            weighted: weighted_at(
                 registry.weighted_populations_of(code),
+                &registry.list_sizes_of(code),
+                registered.as_ref(),
                 self.population_date,
-                "contractor weighted populations",
             ),
+            registered,
             membership_months: None,
         }
     }
+}
+
+/// A practice's contractor weighted population as at `date`: the figure of
+/// the date where held. Where it is not, but the registered list of the
+/// date is (`registered`, exact), the list times the practice's
+/// weighted-to-registered ratio where both are held on one date (the latest
+/// such date on or before `date`, else the earliest after): the weighting
+/// (age, sex, need, rurality) moves far more slowly than the list itself,
+/// so the ratio carries to the date better than a straight line between
+/// weighted figures a year apart. Else as [`figure_at`] says. An estimate
+/// either way, and said so.
+pub fn weighted_at(
+    weighted: &[(NaiveDate, Decimal)],
+    registered_series: &[(NaiveDate, Decimal)],
+    registered: Option<&Figure>,
+    date: NaiveDate,
+) -> Option<Figure> {
+    const WHAT: &str = "contractor weighted populations";
+    let line = figure_at(weighted, date, WHAT);
+    if line.as_ref().is_none_or(|f| f.estimate.is_none()) {
+        return line;
+    }
+    let Some(list) = registered.filter(|r| r.estimate.is_none() && r.as_at == Some(date)) else {
+        return line;
+    };
+    // Both figures of one date, the later of a date winning.
+    let pairs: Vec<(NaiveDate, Decimal, Decimal)> = weighted
+        .iter()
+        .enumerate()
+        .filter(|(i, (d, _))| weighted.get(i + 1).is_none_or(|(next, _)| next != d))
+        .filter_map(|(_, (d, w))| {
+            let r = registered_series.iter().rev().find(|(rd, _)| rd == d)?.1;
+            (r > Decimal::ZERO).then_some((*d, *w, r))
+        })
+        .collect();
+    let upto = pairs.partition_point(|(d, _, _)| *d <= date);
+    let Some((d, w, r)) = upto
+        .checked_sub(1)
+        .and_then(|i| pairs.get(i))
+        .or_else(|| pairs.get(upto))
+        .copied()
+    else {
+        return line;
+    };
+    Some(Figure {
+        value: (list.value * w / r).round_dp(2),
+        as_at: Some(date),
+        estimate: Some(format!(
+            "{WHAT} as at {date} estimated from the registered list of {date} and the practice's \
+             weighted-to-registered ratio of {d} (none of {date} is held)"
+        )),
+    })
 }
 
 /// Beds in the network's aligned homes at the year's start, once any home has
@@ -422,60 +478,32 @@ pub fn build(
     selection: &Selection,
     options: &RunOptions,
 ) -> Result<PayRun, PayRunError> {
-    let year = rules.financial_year;
-    let view = YearView::new(registry, rules, options.membership_as_at);
-    let months = funding::months_of(year);
-    // Networks that open part way are described as at their first month with members.
-    let mut later: BTreeMap<NaiveDate, Snapshot> = BTreeMap::new();
+    let context = YearContext::new(registry, rules, options.membership_as_at);
+    build_in(&context, registry, rules, previous, selection, options)
+}
+
+/// A year's payment run for the selection, in a context made by
+/// [`YearContext::new`] from the same registry's membership.
+pub fn build_in(
+    context: &YearContext,
+    registry: &Registry,
+    rules: &YearRules,
+    previous: Option<&YearRules>,
+    selection: &Selection,
+    options: &RunOptions,
+) -> Result<PayRun, PayRunError> {
+    let view = &context.view;
     let mut networks = Vec::new();
-    for (pcn, member_months) in members_by_month(registry, &view.membership, year) {
-        let first_month = member_months
-            .values()
-            .flatten()
-            .min()
-            .copied()
-            .unwrap_or(year.start());
-        // A network without members on the membership date (one whose first
-        // members join part way) is described as at its first month with
-        // members: its commissioner and ICB come from them.
-        let network = match view
-            .membership
-            .networks
-            .get(&pcn)
-            .filter(|n| !n.members.is_empty())
-        {
-            Some(n) => n,
-            None => match later
-                .entry(first_month)
-                .or_insert_with(|| registry.at(first_month))
-                .networks
-                .get(&pcn)
-            {
-                Some(n) => n,
-                None => continue,
-            },
+    for pcn in context.members.keys() {
+        let Some(network) = context.view_of(pcn) else {
+            continue;
         };
         if !selection.includes(network) {
             continue;
         }
-        let members: Vec<MemberInputs> = member_months
-            .iter()
-            .map(|(code, in_months)| MemberInputs {
-                membership_months: (in_months.len() < months.len()).then(|| in_months.clone()),
-                ..view.member(registry, code)
-            })
-            .collect();
-        let inputs = network_inputs(
-            registry,
-            &view,
-            network,
-            members,
-            first_month,
-            options.assessments.get(&pcn).cloned().unwrap_or_default(),
-        );
-        let mut pay = network_pay(rules, previous, inputs, options)?;
-        pay.at_risk = at_risk(network, view.membership_date, year.end());
-        networks.push(pay);
+        if let Some(pay) = context.network_pay(registry, rules, previous, pcn, options)? {
+            networks.push(std::sync::Arc::new(pay));
+        }
     }
     if let Some(pcn) = &selection.pcn {
         if networks.is_empty() {
@@ -486,11 +514,139 @@ pub fn build(
         }
     }
     Ok(PayRun {
-        financial_year: year,
+        financial_year: view.year,
         membership_as_at: view.membership_date,
         missing: options.missing,
         networks,
     })
+}
+
+/// What a year's run reads from the whole registry: membership on the
+/// membership date and month by month, every member's registered list at the
+/// population date and the national mean PCN list. Kept, it lets one
+/// network be worked out again after a change to its governance, its
+/// distribution agreement or an assessment ([`YearContext::network_pay`]),
+/// which change none of these.
+pub struct YearContext {
+    view: YearView,
+    /// Each network's members and the months each is a member in.
+    members: BTreeMap<PcnCode, BTreeMap<PracticeCode, Vec<NaiveDate>>>,
+    /// The registry as at the first month with members of each network
+    /// that has none on the membership date (one whose members join part
+    /// way): such a network is described as at that month.
+    later: BTreeMap<NaiveDate, Snapshot>,
+}
+
+impl YearContext {
+    pub fn new(
+        registry: &Registry,
+        rules: &YearRules,
+        membership_as_at: Option<NaiveDate>,
+    ) -> YearContext {
+        let view = YearView::new(registry, rules, membership_as_at);
+        let members = members_by_month(registry, &view.membership, view.year);
+        let mut later = BTreeMap::new();
+        for (pcn, member_months) in &members {
+            let has_members = view
+                .membership
+                .networks
+                .get(pcn)
+                .is_some_and(|n| !n.members.is_empty());
+            if !has_members {
+                let first = first_month(member_months, view.year);
+                later.entry(first).or_insert_with(|| registry.at(first));
+            }
+        }
+        YearContext {
+            view,
+            members,
+            later,
+        }
+    }
+
+    /// The network as the run describes it: as at the membership date, or
+    /// as at its first month with members when it has none then.
+    fn view_of(&self, pcn: &PcnCode) -> Option<&NetworkView> {
+        if let Some(n) = self
+            .view
+            .membership
+            .networks
+            .get(pcn)
+            .filter(|n| !n.members.is_empty())
+        {
+            return Some(n);
+        }
+        let first = first_month(self.members.get(pcn)?, self.view.year);
+        self.later.get(&first)?.networks.get(pcn)
+    }
+
+    /// One network's pay in the year, its governance read from `registry`
+    /// (the rest from the context); `None` for a network with no members in
+    /// the year.
+    pub fn network_pay(
+        &self,
+        registry: &Registry,
+        rules: &YearRules,
+        previous: Option<&YearRules>,
+        pcn: &PcnCode,
+        options: &RunOptions,
+    ) -> Result<Option<NetworkPay>, PayRunError> {
+        let view = &self.view;
+        let (Some(member_months), Some(described)) = (self.members.get(pcn), self.view_of(pcn))
+        else {
+            return Ok(None);
+        };
+        let first_month = first_month(member_months, view.year);
+        let mut network = described.clone();
+        network.governance = registry.governance_at(pcn, self.described_at(pcn, first_month));
+        let months = funding::months_of(view.year).len();
+        let members: Vec<MemberInputs> = member_months
+            .iter()
+            .map(|(code, in_months)| MemberInputs {
+                membership_months: (in_months.len() < months).then(|| in_months.clone()),
+                ..view.member(registry, code)
+            })
+            .collect();
+        let inputs = network_inputs(
+            registry,
+            view,
+            &network,
+            members,
+            first_month,
+            options.assessments.get(pcn).cloned().unwrap_or_default(),
+        );
+        let mut pay = network_pay(rules, previous, inputs, options)?;
+        pay.at_risk = at_risk(&network, view.membership_date, view.year.end());
+        Ok(Some(pay))
+    }
+
+    /// The date a network is described as at (see [`YearContext::view_of`]).
+    fn described_at(&self, pcn: &PcnCode, first_month: NaiveDate) -> NaiveDate {
+        let has_members = self
+            .view
+            .membership
+            .networks
+            .get(pcn)
+            .is_some_and(|n| !n.members.is_empty());
+        if has_members {
+            self.view.membership_date
+        } else {
+            first_month
+        }
+    }
+}
+
+/// A network's first month with members in the year.
+fn first_month(
+    member_months: &BTreeMap<PracticeCode, Vec<NaiveDate>>,
+    year: FinancialYear,
+) -> NaiveDate {
+    member_months
+        .values()
+        .flatten()
+        .min()
+        .copied()
+        .unwrap_or(year.start())
 }
 
 /// One network's statement and the division of its money. An agreement that

@@ -31,6 +31,7 @@
 //!   [`Registry::iif_points`].
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
@@ -40,13 +41,18 @@ use crate::facts::*;
 use crate::rulebook::FinancialYear;
 
 /// All facts, indexed for answering "as at" questions.
-#[derive(Debug, Default)]
+///
+/// Cloning is cheap: the indexes are shared, and each network's facts are
+/// shared one network at a time, so a registry with one network's
+/// governance changed ([`Registry::with_governance_of`]) costs that network
+/// alone.
+#[derive(Debug, Default, Clone)]
 pub struct Registry {
-    practices: BTreeMap<PracticeCode, PracticeFacts>,
-    networks: BTreeMap<PcnCode, NetworkFacts>,
+    practices: Arc<BTreeMap<PracticeCode, PracticeFacts>>,
+    networks: BTreeMap<PcnCode, Arc<NetworkFacts>>,
     /// Dates of list-size extracts, ascending.
-    list_extracts: Vec<NaiveDate>,
-    funding: FundingFacts,
+    list_extracts: Arc<[NaiveDate]>,
+    funding: Arc<FundingFacts>,
 }
 
 /// The inputs of the funding engine, indexed.
@@ -91,7 +97,7 @@ struct PracticeFacts {
     list_sizes: Vec<(NaiveDate, u64)>,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 struct NetworkFacts {
     attributes: Vec<NetworkFact>,
     governance: Vec<GovernanceFact>,
@@ -195,7 +201,9 @@ pub struct Snapshot {
     pub as_at: NaiveDate,
     /// The list-size extract the snapshot uses (latest on or before `as_at`).
     pub list_extract: Option<NaiveDate>,
-    pub practices: BTreeMap<PracticeCode, PracticeView>,
+    /// Shared: a snapshot with one network's governance changed
+    /// ([`Snapshot::with_governance`]) shares its practices.
+    pub practices: Arc<BTreeMap<PracticeCode, PracticeView>>,
     /// Networks with members on the date, and networks ODS has open on the
     /// date; never the `U` placeholder.
     pub networks: BTreeMap<PcnCode, NetworkView>,
@@ -224,33 +232,43 @@ impl Snapshot {
     pub fn networks_with_members(&self) -> impl Iterator<Item = &NetworkView> {
         self.networks.values().filter(|n| !n.members.is_empty())
     }
+
+    /// This snapshot with a network's governance replaced: what the
+    /// registry gives as at the same date after a governance change
+    /// ([`Registry::with_governance_of`]). A network the snapshot does not
+    /// hold is left out, as [`Registry::at`] leaves it out.
+    pub fn with_governance(&self, pcn: &PcnCode, governance: Governance) -> Snapshot {
+        let mut snapshot = self.clone();
+        if let Some(network) = snapshot.networks.get_mut(pcn) {
+            network.governance = governance;
+        }
+        snapshot
+    }
 }
 
 impl Registry {
     /// Indexes a set of facts. Facts may come in any order and from any mix of
     /// sources; the result does not depend on import order.
     pub fn new(facts: FactBatch) -> Registry {
-        let mut registry = Registry::default();
+        let mut practices: BTreeMap<PracticeCode, PracticeFacts> = BTreeMap::new();
+        let mut networks: BTreeMap<PcnCode, NetworkFacts> = BTreeMap::new();
         let mut extracts = BTreeSet::new();
         for fact in facts.practices {
-            registry
-                .practices
+            practices
                 .entry(fact.code.clone())
                 .or_default()
                 .attributes
                 .push(fact);
         }
         for interval in facts.intervals {
-            registry
-                .practices
+            practices
                 .entry(interval.practice.clone())
                 .or_default()
                 .intervals
                 .push(interval);
         }
         for observation in facts.observations {
-            registry
-                .practices
+            practices
                 .entry(observation.practice.clone())
                 .or_default()
                 .observations
@@ -259,8 +277,7 @@ impl Registry {
         for list in facts.list_sizes {
             if list.sex == Sex::All {
                 extracts.insert(list.as_at);
-                registry
-                    .practices
+                practices
                     .entry(list.practice.clone())
                     .or_default()
                     .list_sizes
@@ -268,22 +285,20 @@ impl Registry {
             }
         }
         for fact in facts.networks {
-            registry
-                .networks
+            networks
                 .entry(fact.code.clone())
                 .or_default()
                 .attributes
                 .push(fact);
         }
         for fact in facts.governance {
-            registry
-                .networks
+            networks
                 .entry(fact.pcn.clone())
                 .or_default()
                 .governance
                 .push(fact);
         }
-        registry.funding = FundingFacts::new(
+        let funding = FundingFacts::new(
             facts.populations,
             facts.care_homes,
             facts.care_home_alignments,
@@ -291,18 +306,52 @@ impl Registry {
             facts.iif_points,
             facts.payment_actuals,
         );
-        for practice in registry.practices.values_mut() {
+        for practice in practices.values_mut() {
             // Stable sorts: among facts of the same date, the later import wins.
             practice.attributes.sort_by_key(|f| f.as_at);
             practice.observations.sort_by_key(|o| o.as_at);
             practice.list_sizes.sort_by_key(|(d, _)| *d);
         }
-        for network in registry.networks.values_mut() {
+        for network in networks.values_mut() {
             network.attributes.sort_by_key(|f| f.as_at);
             network.governance.sort_by_key(|g| g.effective_from);
         }
-        registry.list_extracts = extracts.into_iter().collect();
+        Registry {
+            practices: Arc::new(practices),
+            networks: networks
+                .into_iter()
+                .map(|(code, facts)| (code, Arc::new(facts)))
+                .collect(),
+            list_extracts: extracts.into_iter().collect(),
+            funding: Arc::new(funding),
+        }
+    }
+
+    /// This registry with a network's governance facts replaced by `facts`
+    /// (all of them, in the order recorded): what a governance change made
+    /// since it was built gives. Every other network, practice and funding
+    /// fact is shared with `self`.
+    pub fn with_governance_of(&self, pcn: &PcnCode, facts: Vec<GovernanceFact>) -> Registry {
+        let mut registry = self.clone();
+        let network = registry.networks.entry(pcn.clone()).or_default();
+        let network = Arc::make_mut(network);
+        network.governance = facts;
+        network.governance.sort_by_key(|g| g.effective_from);
         registry
+    }
+
+    /// A network's governance facts, oldest `effective_from` first (of one
+    /// date, in the order recorded).
+    pub fn governance_facts_of(&self, pcn: &PcnCode) -> &[GovernanceFact] {
+        self.networks.get(pcn).map_or(&[], |f| &f.governance)
+    }
+
+    /// A network's governance as at a date (see the module's rules).
+    pub fn governance_at(&self, pcn: &PcnCode, as_at: NaiveDate) -> Governance {
+        self.networks
+            .get(pcn)
+            .map(|f| governance_at(&f.governance, as_at))
+            .unwrap_or_default()
     }
 
     /// The dates of the list-size extracts the registry holds.
@@ -703,7 +752,7 @@ impl Registry {
             .copied();
         let mut practices = BTreeMap::new();
         let icbs = self.icb_of_sub_icb();
-        for (code, facts) in &self.practices {
+        for (code, facts) in self.practices.iter() {
             let mut attributes = merge_practice(code, &facts.attributes, as_at);
             if attributes.icb.is_none() {
                 if let Some((icb, name)) = attributes.sub_icb.as_ref().and_then(|s| icbs.get(s)) {
@@ -805,7 +854,7 @@ impl Registry {
         Snapshot {
             as_at,
             list_extract,
-            practices,
+            practices: Arc::new(practices),
             networks,
         }
     }

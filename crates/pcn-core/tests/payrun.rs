@@ -363,3 +363,120 @@ fn an_agreement_that_no_longer_fits_leaves_the_money_undivided_and_says_why() {
     let problem = u1.distribution_problem.as_deref().unwrap();
     assert!(problem.contains("A00003"), "{problem}");
 }
+
+/// A change to one network's governance or agreement: the network worked
+/// out again in the context kept from before the change is the network as a
+/// whole run after it gives, for a network described at the membership date
+/// and for one whose members join part way.
+#[test]
+fn one_network_worked_out_again_is_the_network_of_a_whole_run() {
+    let rulebook = Rulebook::embedded().unwrap();
+    let rules = rulebook.financial_year(year()).unwrap();
+    let previous = rulebook.financial_year(year().previous()).ok();
+    let before = Registry::new(facts());
+    let context = payrun::YearContext::new(&before, rules, None);
+    let json = |pay: &pcn_core::funding::NetworkPay| serde_json::to_value(pay).unwrap();
+    for (code, payee) in [("U00001", "A00002"), ("U00003", "B00001")] {
+        let governance = vec![
+            GovernanceFact {
+                pcn: pcn(code),
+                field: GovernanceField::NominatedPayee,
+                value: payee.to_string(),
+                effective_from: d("2019-07-01"),
+            },
+            GovernanceFact {
+                pcn: pcn(code),
+                field: GovernanceField::NetworkAgreementSigned,
+                value: "2019-06-30".to_string(),
+                effective_from: d("2019-07-01"),
+            },
+        ];
+        let after = before.with_governance_of(&pcn(code), governance);
+        let mut options = RunOptions::default();
+        options.agreements.insert(
+            pcn(code),
+            Agreement {
+                method: Distribution::Equal,
+                top_slice_percent: Decimal::from(5),
+            },
+        );
+        let whole = payrun::build(&after, rules, previous, &Selection::all(), &options).unwrap();
+        let expected = whole
+            .networks
+            .iter()
+            .find(|n| n.statement.pcn == pcn(code))
+            .unwrap();
+        let again = context
+            .network_pay(&after, rules, previous, &pcn(code), &options)
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            again.statement.payee.as_ref().map(ToString::to_string),
+            Some(payee.to_string())
+        );
+        assert!(again.at_risk.is_empty(), "{code}: {:?}", again.at_risk);
+        assert_eq!(json(&again), json(expected), "{code}");
+        // Before the change the same network had neither.
+        let old = context
+            .network_pay(&before, rules, previous, &pcn(code), &RunOptions::default())
+            .unwrap()
+            .unwrap();
+        assert!(old.statement.payee.is_none() && !old.at_risk.is_empty());
+    }
+    assert!(context
+        .network_pay(
+            &before,
+            rules,
+            previous,
+            &pcn("U09999"),
+            &RunOptions::default()
+        )
+        .unwrap()
+        .is_none());
+}
+
+/// A weighted population not held at the population date, where the
+/// registered list of that date is: the list times the practice's
+/// weighted-to-registered ratio of the latest date both are held; without
+/// that list, the straight line; a weighted figure of the date wins.
+#[test]
+fn a_weighted_population_is_estimated_from_the_list_of_the_date_and_the_ratio() {
+    use pcn_core::funding::Figure;
+    use pcn_core::payrun::weighted_at;
+    let date = d("2025-01-01");
+    let weighted = [
+        (d("2024-08-15"), Decimal::from(11_000)),
+        (d("2025-08-15"), Decimal::from(12_000)),
+    ];
+    let registered_series = [
+        (d("2023-08-15"), Decimal::from(9_000)),
+        (d("2024-08-15"), Decimal::from(10_000)),
+        (d("2025-01-01"), Decimal::from(10_500)),
+        (d("2025-08-15"), Decimal::from(10_800)),
+    ];
+    let list = Figure::exact(10_500, Some(date));
+    let by_ratio = weighted_at(&weighted, &registered_series, Some(&list), date).unwrap();
+    assert_eq!(by_ratio.value, Decimal::from(11_550));
+    assert_eq!(by_ratio.as_at, Some(date));
+    let why = by_ratio.estimate.unwrap();
+    assert!(why.contains("ratio of 2024-08-15"), "{why}");
+    // A list that is itself an estimate: the straight line.
+    let estimated = Figure {
+        estimate: Some("a guess".into()),
+        ..list.clone()
+    };
+    let line = weighted_at(&weighted, &registered_series, Some(&estimated), date).unwrap();
+    assert!(line.estimate.unwrap().contains("straight line"));
+    assert_eq!(line.value, Decimal::new(1_138_082, 2));
+    // The ratio of a date after, when none is before.
+    let later_only = [(d("2025-08-15"), Decimal::from(12_000))];
+    let after = weighted_at(&later_only, &registered_series, Some(&list), date).unwrap();
+    assert_eq!(
+        after.value,
+        (Decimal::from(10_500) * Decimal::from(12_000) / Decimal::from(10_800)).round_dp(2)
+    );
+    // A weighted figure of the date itself is used as it is.
+    let held = [(date, Decimal::from(11_111))];
+    let exact = weighted_at(&held, &registered_series, Some(&list), date).unwrap();
+    assert_eq!((exact.value, exact.estimate), (Decimal::from(11_111), None));
+}

@@ -93,21 +93,26 @@ fn member(c: &str, registered: u64, weighted: &str) -> MemberInputs {
     }
 }
 
-fn network_pay(rules: &YearRules, c: &str, payee: &str, members: Vec<MemberInputs>) -> NetworkPay {
+fn network_pay(
+    rules: &YearRules,
+    c: &str,
+    payee: &str,
+    members: Vec<MemberInputs>,
+) -> std::sync::Arc<NetworkPay> {
     let inputs = NetworkInputs {
         name: Some(format!("{c} PCN")),
         commissioner: Some(SubIcbCode::parse("16C").unwrap()),
         payee: Some(code(payee)),
         ..NetworkInputs::new(pcn(c), members.clone())
     };
-    NetworkPay {
+    std::sync::Arc::new(NetworkPay {
         statement: statement(rules, &inputs, MissingInputs::Estimate).unwrap(),
         members,
         distribution_method: None,
         distribution_problem: None,
         at_risk: Vec::new(),
         distribution: None,
-    }
+    })
 }
 
 /// U00001: A00001 (10,000 registered, 11,000 weighted) and A00002 (20,000;

@@ -84,7 +84,7 @@ pub fn run_of(networks: Vec<NetworkPay>) -> PayRun {
         financial_year: "2025-26".parse().unwrap(),
         membership_as_at: d("2025-04-01"),
         missing: MissingInputs::Estimate,
-        networks,
+        networks: networks.into_iter().map(std::sync::Arc::new).collect(),
     }
 }
 
@@ -108,5 +108,5 @@ pub fn two_networks() -> PayRun {
 }
 
 pub fn one(run: &PayRun, i: usize) -> PayRun {
-    run_of(vec![run.networks[i].clone()])
+    run_of(vec![(*run.networks[i]).clone()])
 }

@@ -180,7 +180,7 @@ fn run_from_json(v: &Value) -> Result<PayRun> {
                 })
             })
             .collect::<Result<Vec<_>>>()?;
-        networks.push(NetworkPay {
+        networks.push(std::sync::Arc::new(NetworkPay {
             statement: Statement {
                 financial_year: year,
                 pcn: PcnCode::parse(text(s, "pcn")?)?,
@@ -198,7 +198,7 @@ fn run_from_json(v: &Value) -> Result<PayRun> {
             distribution_problem: None,
             at_risk: Vec::new(),
             distribution: None,
-        });
+        }));
     }
     Ok(PayRun {
         financial_year: year,

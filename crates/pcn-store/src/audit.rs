@@ -173,6 +173,22 @@ impl Store {
         self.audit_where("WHERE action = 'refused'", limit).await
     }
 
+    /// The changes of facts (what `DataVersion::facts` counts: governance,
+    /// agreements, assessments, service records, alignments, imports) with
+    /// ids above `after_id`, oldest first. As with
+    /// [`Store::arrs_changes_after`], a row committed late with a smaller id
+    /// is not here, and the count tells a reader it missed one.
+    pub async fn fact_changes_after(&self, after_id: i64, limit: i64) -> Result<Vec<AuditEntry>> {
+        self.audit_where(
+            &format!(
+                "WHERE id > {after_id} AND entity NOT IN ('access', 'login', 'account') \
+                 AND entity NOT LIKE 'arrs-%'"
+            ),
+            -limit,
+        )
+        .await
+    }
+
     /// The ARRS changes (rows of `arrs-…` entities) with ids above
     /// `after_id`, oldest first: what a server that has seen everything up to
     /// `after_id` must recompute. A row committed late with a smaller id is

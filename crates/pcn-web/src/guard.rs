@@ -77,6 +77,7 @@ pub async fn check(
         Action::Import => "import files",
         Action::RecordServices => "record this network's services",
         Action::AlignCareHomes => "align care homes to this network",
+        Action::RecordGovernance => "record this network's governance",
     };
     Err(refuse(state, me, path, what).await)
 }
@@ -200,6 +201,12 @@ impl Wants for ToEditRoster {
 pub struct ToRecordServices;
 impl Wants for ToRecordServices {
     const ACTION: Action = Action::RecordServices;
+}
+
+/// To record a network's governance facts.
+pub struct ToRecordGovernance;
+impl Wants for ToRecordGovernance {
+    const ACTION: Action = Action::RecordGovernance;
 }
 
 /// The session, the data and the request's path: what every organisation

@@ -352,7 +352,7 @@ pub async fn commissioner(
 fn payments_card(run: &YearRun, networks: &[&NetworkView], year: FinancialYear) -> Markup {
     let pays: Vec<&pcn_core::funding::NetworkPay> = networks
         .iter()
-        .filter_map(|n| run.network(&n.code))
+        .filter_map(|n| run.network(&n.code).map(|p| &**p))
         .collect();
     let streams = views::stream_totals(&pays);
     let scheduled: Pence = streams.kind_total(views::Kind::ToNetwork);

@@ -12,8 +12,18 @@
 //! the audit rows of ARRS changes since the last one seen; when the count of
 //! such rows says one was missed (a transaction that committed out of id
 //! order), every network's ARRS year is recomputed on its next request.
+//!
+//! A change to one network's governance, distribution agreement or
+//! assessment (through this server, or the command line, found by the same
+//! kind of feed over the audit rows of facts) is applied to that network
+//! alone: the registry, the snapshot and the checks with its governance
+//! replaced, and its statement worked out again in each payment run held,
+//! in the year's kept context ([`pcn_core::payrun::YearContext`]); every
+//! other network's figures are shared with the data before. Anything else
+//! (an import, service records, an alignment, a row the feed missed)
+//! recomputes the data as a whole.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
@@ -25,23 +35,61 @@ use pcn_app::App;
 use pcn_core::access::Account;
 use pcn_core::arrs::{Budget, Post};
 use pcn_core::checks::{self, CheckConfig, Report, Scope as CheckScope};
+use pcn_core::facts::GovernanceFact;
 use pcn_core::funding::PayRun;
-use pcn_core::payrun::{arrs_sum, RunOptions, Selection};
+use pcn_core::payrun::{arrs_sum, RunOptions, Selection, YearContext};
 use pcn_core::reconcile::{NetworkReconciliation, Reconciliation};
 use pcn_core::registry::{Registry, Snapshot};
 use pcn_core::rulebook::{FinancialYear, Rulebook};
 use pcn_core::PcnCode;
 use pcn_store::Store;
 
-/// A payment run of one year, with each network's place in it.
+/// A payment run of one year, with each network's place in it and what it
+/// was worked out from, so that one network can be worked out again.
 pub struct YearRun {
     pub run: PayRun,
     pub by_pcn: HashMap<PcnCode, usize>,
+    context: Arc<YearContext>,
+    options: RunOptions,
 }
 
 impl YearRun {
-    pub fn network(&self, code: &PcnCode) -> Option<&pcn_core::funding::NetworkPay> {
+    pub fn network(&self, code: &PcnCode) -> Option<&Arc<pcn_core::funding::NetworkPay>> {
         self.by_pcn.get(code).map(|i| &self.run.networks[*i])
+    }
+
+    /// The run with `changed` networks worked out again on `registry` and
+    /// `options`; `None` when one cannot be (it has joined or left the run,
+    /// or its inputs are refused), so the run must be worked out whole.
+    fn with_networks(
+        &self,
+        rulebook: &Rulebook,
+        registry: &Registry,
+        changed: &BTreeSet<PcnCode>,
+        options: RunOptions,
+    ) -> Option<YearRun> {
+        let year = self.run.financial_year;
+        let rules = rulebook.financial_year(year).ok()?;
+        let previous = rulebook.financial_year(year.previous()).ok();
+        // Cheap: the networks are shared.
+        let mut run = self.run.clone();
+        for pcn in changed {
+            let pay = self
+                .context
+                .network_pay(registry, rules, previous, pcn, &options)
+                .ok()?;
+            match (pay, self.by_pcn.get(pcn)) {
+                (Some(pay), Some(i)) => run.networks[*i] = Arc::new(pay),
+                (None, None) => {}
+                _ => return None,
+            }
+        }
+        Some(YearRun {
+            run,
+            by_pcn: self.by_pcn.clone(),
+            context: self.context.clone(),
+            options,
+        })
     }
 }
 
@@ -78,7 +126,7 @@ pub struct Data {
     /// The financial year pages show by default.
     pub year: FinancialYear,
     /// The service records in force (rounds, care plans, sessions).
-    pub services: pcn_core::services::ServiceRecords,
+    pub services: Arc<pcn_core::services::ServiceRecords>,
     runs: Mutex<HashMap<FinancialYear, Arc<YearRun>>>,
     /// Each network's ARRS year, as last computed.
     arrs: Mutex<HashMap<(PcnCode, FinancialYear), Arc<ArrsYear>>>,
@@ -125,6 +173,135 @@ impl Data {
     }
 }
 
+/// A change the feed of fact changes names: one network's, which the data
+/// takes in for that network alone.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum NetworkChange {
+    /// A governance fact (`pcn network set`).
+    Governance(PcnCode),
+    /// A distribution agreement or an assessment of a year.
+    Recorded(PcnCode, FinancialYear),
+}
+
+impl NetworkChange {
+    /// The change an audit row records, if it is one network's.
+    fn of(row: &pcn_store::AuditEntry) -> Option<NetworkChange> {
+        if row.entity != "network" {
+            return None;
+        }
+        let mut words = row.entity_key.split_whitespace();
+        let pcn = PcnCode::parse(words.next()?).ok()?;
+        let (second, third) = (words.next()?, words.next());
+        if words.next().is_some() {
+            return None;
+        }
+        match (row.action.as_str(), third) {
+            // "U00001 clinical_director"
+            ("set", None) => Some(NetworkChange::Governance(pcn)),
+            // "U00001 distribution 2025-26", "U00001 capacity-and-access 2025-26"
+            ("set", Some(year)) if second == "distribution" => {
+                Some(NetworkChange::Recorded(pcn, year.parse().ok()?))
+            }
+            ("assess", Some(year)) => Some(NetworkChange::Recorded(pcn, year.parse().ok()?)),
+            _ => None,
+        }
+    }
+
+    fn pcn(&self) -> &PcnCode {
+        match self {
+            NetworkChange::Governance(pcn) | NetworkChange::Recorded(pcn, _) => pcn,
+        }
+    }
+}
+
+impl Data {
+    /// This data after changes to some networks: `governance` holds each
+    /// changed network's governance facts as the store now has them,
+    /// `options` the recorded agreements and assessments of each year whose
+    /// run is held. Every other network's figures are shared with `self`.
+    fn changed(
+        &self,
+        rulebook: &Rulebook,
+        version: (i64, i64),
+        governance: BTreeMap<PcnCode, Vec<GovernanceFact>>,
+        changed: &BTreeSet<PcnCode>,
+        mut options: HashMap<FinancialYear, RunOptions>,
+    ) -> Result<Data> {
+        let mut registry = self.registry.clone();
+        let mut snapshot: Option<Snapshot> = None;
+        let mut report: Option<Report> = None;
+        let mut whole = false;
+        for (pcn, facts) in governance {
+            let next_registry = registry.with_governance_of(&pcn, facts);
+            let before = snapshot.as_ref().unwrap_or(&self.snapshot);
+            let next = before.with_governance(&pcn, next_registry.governance_at(&pcn, self.as_at));
+            if !whole {
+                let previous = report.as_ref().unwrap_or(&self.report);
+                match checks::recheck_network(previous, before, &next, &pcn) {
+                    Some(r) => report = Some(r),
+                    None => whole = true,
+                }
+            }
+            registry = next_registry;
+            snapshot = Some(next);
+        }
+        let snapshot = snapshot.unwrap_or_else(|| self.snapshot.clone());
+        let report = match (whole, report) {
+            (false, Some(report)) => report,
+            (false, None) => self.report.clone(),
+            (true, _) => checks::run(&snapshot, &CheckConfig::default(), &CheckScope::default()),
+        };
+        let mut runs = HashMap::new();
+        for (year, run) in self.runs.lock().map_err(lock_err)?.iter() {
+            let options = options.remove(year).unwrap_or_else(|| run.options.clone());
+            // A run that cannot be worked out in part is left out, to be
+            // worked out whole on its next request.
+            if let Some(run) = run.with_networks(rulebook, &registry, changed, options) {
+                runs.insert(*year, Arc::new(run));
+            }
+        }
+        // Neither the ARRS Sum nor a roster depends on governance, an
+        // agreement or an assessment.
+        let arrs = self.arrs.lock().map_err(lock_err)?.clone();
+        let (findings_by_pcn, findings_by_practice) = findings_index(&report);
+        Ok(Data {
+            version,
+            registry,
+            as_at: self.as_at,
+            snapshot,
+            report,
+            findings_by_pcn,
+            findings_by_practice,
+            year: self.year,
+            services: self.services.clone(),
+            runs: Mutex::new(runs),
+            arrs: Mutex::new(arrs),
+            arrs_loading: Mutex::new(HashMap::new()),
+            reconciliations: Mutex::new(HashMap::new()),
+        })
+    }
+}
+
+/// Findings per network and per practice (indexes into the report's findings).
+type FindingsIndex = (
+    HashMap<PcnCode, Vec<usize>>,
+    HashMap<pcn_core::PracticeCode, Vec<usize>>,
+);
+
+fn findings_index(report: &Report) -> FindingsIndex {
+    let mut by_pcn: HashMap<PcnCode, Vec<usize>> = HashMap::new();
+    let mut by_practice: HashMap<pcn_core::PracticeCode, Vec<usize>> = HashMap::new();
+    for (i, f) in report.findings.iter().enumerate() {
+        if let Some(p) = &f.pcn {
+            by_pcn.entry(p.clone()).or_default().push(i);
+        }
+        if let Some(p) = &f.practice {
+            by_practice.entry(p.clone()).or_default().push(i);
+        }
+    }
+    (by_pcn, by_practice)
+}
+
 /// One form's single-use token, bound to the session that rendered it and
 /// to the form's action.
 pub struct FormToken {
@@ -160,6 +337,10 @@ pub struct Inner {
     pub data: RwLock<Arc<Data>>,
     /// Held while refreshing; holds the account version last seen.
     reload: tokio::sync::Mutex<i64>,
+    /// Held while a change is worked into the data as it now is and the
+    /// result put in its place (not while the store is read), so two
+    /// changes taken in at once cannot each replace the other's.
+    apply: Mutex<()>,
     pub sessions: RwLock<HashMap<String, Session>>,
     pub forms: Mutex<HashMap<String, FormToken>>,
     pub staged: Mutex<HashMap<String, StagedImport>>,
@@ -177,6 +358,9 @@ pub struct Inner {
     /// The ARRS change feed: the newest audit id read, and how many ARRS
     /// audit rows (`DataVersion::arrs`) are accounted for.
     arrs_feed: tokio::sync::Mutex<(i64, i64)>,
+    /// The fact change feed: the newest audit id the data accounts for
+    /// (the rows it counts are `Data::version`).
+    facts_feed: tokio::sync::Mutex<i64>,
 }
 
 #[derive(Clone)]
@@ -205,6 +389,7 @@ impl AppState {
             rulebook,
             data: RwLock::new(Arc::new(data)),
             reload: tokio::sync::Mutex::new(version.accounts),
+            apply: Mutex::new(()),
             sessions: RwLock::new(HashMap::new()),
             forms: Mutex::new(HashMap::new()),
             staged: Mutex::new(HashMap::new()),
@@ -214,6 +399,7 @@ impl AppState {
             arrs_changes: Mutex::new(HashMap::new()),
             arrs_epoch: AtomicU64::new(0),
             arrs_feed: tokio::sync::Mutex::new((newest, version.arrs)),
+            facts_feed: tokio::sync::Mutex::new(newest),
         })))
     }
 
@@ -235,10 +421,119 @@ impl AppState {
             *accounts_seen = version.accounts;
         }
         if self.data()?.version != version.facts {
-            let data = load_data(&self.store, &self.rulebook).await?;
-            *self.data.write().map_err(lock_err)? = Arc::new(data);
+            self.follow_fact_changes(version.facts).await?;
         }
         self.follow_arrs_changes(version.arrs).await
+    }
+
+    /// Records governance facts for a network through this server and takes
+    /// them in for that network alone, so the next request shows them. The
+    /// poll reads them again from the store later (taking them in is the
+    /// same whatever the order), which also brings in any fact another
+    /// process recorded meanwhile.
+    pub async fn set_governance(
+        &self,
+        data: &Arc<Data>,
+        input: &pcn_app::governance::GovernanceInput,
+        actor: &str,
+    ) -> Result<Vec<GovernanceFact>, crate::error::AppError> {
+        let facts = self
+            .app
+            .set_governance_in(&data.registry, input, actor)
+            .await?;
+        // One change at a time, on the data as it is now.
+        {
+            let _applying = self.apply.lock().map_err(lock_err)?;
+            let now = self.data()?;
+            let mut all = now.registry.governance_facts_of(&input.pcn).to_vec();
+            all.extend(facts.iter().cloned());
+            let governance = BTreeMap::from([(input.pcn.clone(), all)]);
+            let changed = BTreeSet::from([input.pcn.clone()]);
+            let next = now.changed(
+                &self.rulebook,
+                now.version,
+                governance,
+                &changed,
+                HashMap::new(),
+            )?;
+            *self.data.write().map_err(lock_err)? = Arc::new(next);
+        }
+        Ok(facts)
+    }
+
+    /// Takes in the changes of facts since the data was computed: one
+    /// network's at a time when every change the feed reads is one
+    /// network's and the count of rows says none was missed; else the data
+    /// is computed again as a whole.
+    async fn follow_fact_changes(&self, facts: (i64, i64)) -> Result<()> {
+        let mut feed = self.facts_feed.lock().await;
+        let data = self.data()?;
+        const BATCH: i64 = 1_000;
+        let mut changes = Vec::new();
+        let mut newest = *feed;
+        let in_part = data.version.1 == facts.1 && facts.0 - data.version.0 <= BATCH && {
+            let rows = self.store.fact_changes_after(*feed, BATCH).await?;
+            for row in &rows {
+                newest = newest.max(row.id);
+                changes.push(NetworkChange::of(row));
+            }
+            rows.len() as i64 == facts.0 - data.version.0 && changes.iter().all(Option::is_some)
+        };
+        if in_part {
+            let changes: Vec<NetworkChange> = changes.into_iter().flatten().collect();
+            self.take_in(facts, &changes).await?;
+            *feed = newest;
+            return Ok(());
+        }
+        // The newest row before the data is read: rows after it are read by
+        // the next call (one already counted makes that call whole again).
+        let newest = self.store.audit_log(1).await?.first().map_or(0, |e| e.id);
+        let data = load_data(&self.store, &self.rulebook).await?;
+        {
+            let _applying = self.apply.lock().map_err(lock_err)?;
+            *self.data.write().map_err(lock_err)? = Arc::new(data);
+        }
+        *feed = newest;
+        Ok(())
+    }
+
+    /// Takes in one network's changes, reading what changed from the store
+    /// (each network's governance facts, the agreements and assessments of
+    /// each year where one changed) and working it into the data as it then
+    /// is.
+    async fn take_in(&self, version: (i64, i64), changes: &[NetworkChange]) -> Result<()> {
+        let mut governance = BTreeMap::new();
+        for change in changes {
+            if let NetworkChange::Governance(pcn) = change {
+                if !governance.contains_key(pcn) {
+                    let rows = self.store.governance_rows(Some(pcn)).await?;
+                    governance.insert(pcn.clone(), rows.into_iter().map(|r| r.0).collect());
+                }
+            }
+        }
+        let years: BTreeSet<FinancialYear> = changes
+            .iter()
+            .filter_map(|c| match c {
+                NetworkChange::Recorded(_, year) => Some(*year),
+                NetworkChange::Governance(_) => None,
+            })
+            .collect();
+        let mut options = HashMap::new();
+        for year in years {
+            let (agreements, assessments) = self.app.recorded_for(year).await?;
+            let options_of_year = RunOptions {
+                agreements,
+                assessments,
+                ..RunOptions::default()
+            };
+            options.insert(year, options_of_year);
+        }
+        let changed: BTreeSet<PcnCode> = changes.iter().map(|c| c.pcn().clone()).collect();
+        let _applying = self.apply.lock().map_err(lock_err)?;
+        let now = self.data()?;
+        let next = now.changed(&self.rulebook, version, governance, &changed, options)?;
+        *self.data.write().map_err(lock_err)? = Arc::new(next);
+        Ok(())
     }
 
     /// Marks the networks whose ARRS data another process changed since
@@ -327,10 +622,14 @@ impl AppState {
                 assessments,
                 ..RunOptions::default()
             };
-            let run = pcn_app::pay::build_run(
-                &rulebook,
+            let rules = rulebook.financial_year(year)?;
+            let previous = rulebook.financial_year(year.previous()).ok();
+            let context = YearContext::new(&data2.registry, rules, options.membership_as_at);
+            let run = pcn_core::payrun::build_in(
+                &context,
                 &data2.registry,
-                year,
+                rules,
+                previous,
                 &Selection::all(),
                 &options,
             )?;
@@ -340,7 +639,12 @@ impl AppState {
                 .enumerate()
                 .map(|(i, n)| (n.statement.pcn.clone(), i))
                 .collect();
-            Ok(YearRun { run, by_pcn })
+            Ok(YearRun {
+                run,
+                by_pcn,
+                context: Arc::new(context),
+                options,
+            })
         })
         .await
         .context("the payment run stopped")??;
@@ -592,16 +896,7 @@ async fn load_data(store: &Store, rulebook: &Rulebook) -> Result<Data> {
         let as_at = registry.latest_date().unwrap_or(today);
         let snapshot = registry.at(as_at);
         let report = checks::run(&snapshot, &CheckConfig::default(), &CheckScope::default());
-        let mut findings_by_pcn: HashMap<PcnCode, Vec<usize>> = HashMap::new();
-        let mut findings_by_practice: HashMap<pcn_core::PracticeCode, Vec<usize>> = HashMap::new();
-        for (i, f) in report.findings.iter().enumerate() {
-            if let Some(p) = &f.pcn {
-                findings_by_pcn.entry(p.clone()).or_default().push(i);
-            }
-            if let Some(p) = &f.practice {
-                findings_by_practice.entry(p.clone()).or_default().push(i);
-            }
-        }
+        let (findings_by_pcn, findings_by_practice) = findings_index(&report);
         Ok(Data {
             version,
             registry,
@@ -611,7 +906,7 @@ async fn load_data(store: &Store, rulebook: &Rulebook) -> Result<Data> {
             findings_by_pcn,
             findings_by_practice,
             year,
-            services,
+            services: Arc::new(services),
             runs: Mutex::new(HashMap::new()),
             arrs: Mutex::new(HashMap::new()),
             arrs_loading: Mutex::new(HashMap::new()),

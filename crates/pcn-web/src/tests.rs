@@ -9,6 +9,7 @@ use axum::body::Body;
 use axum::extract::connect_info::MockConnectInfo;
 use axum::http::{header, Request, StatusCode};
 use axum::Router;
+use pcn_core::PcnCode;
 use pcn_store::Store;
 use tower::ServiceExt;
 
@@ -1565,4 +1566,177 @@ async fn an_added_post_kept_in_memory_matches_the_store() {
         serde_json::to_value(&from_store).unwrap(),
         "the kept budget and the store's"
     );
+}
+
+/// Governance recorded through the API (and by another process, found by
+/// the poll) shows in the network's checks and statement on the next
+/// request, worked out for that network alone: every other network's
+/// statement is the very one held before.
+async fn governance_changes_one_network(app: &App) {
+    let mut logins = Vec::new();
+    for role in ROLES {
+        logins.push(
+            app.login(role, PASSWORD)
+                .await
+                .unwrap_or_else(|r| panic!("{role}: {}", r.body)),
+        );
+    }
+    let state = &app.state;
+    let data = state.data().unwrap();
+    let before = state.year_run(&data, data.year).await.unwrap();
+    let (u1, u9) = (
+        PcnCode::parse("U90001").unwrap(),
+        PcnCode::parse("U90009").unwrap(),
+    );
+    let member = data.snapshot.networks[&u9].members[0].to_string();
+    let rules_of = |body: &str| -> Vec<String> {
+        let v: serde_json::Value = serde_json::from_str(body).unwrap();
+        v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["rule"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let page = app.get("/api/networks/U90009", Some(&logins[0])).await;
+    assert!(rules_of(&page.body).contains(&"NET-NO-PAYEE".to_string()));
+    let values = serde_json::json!({"values": {
+        "nominated_payee": member,
+        "clinical_director": "Dr API Director",
+        "network_agreement_signed": "2019-06-28",
+    }, "effective_from": "2019-07-01"});
+    // Who may: admins, the network's commissioner and its managers.
+    for (i, role) in ROLES.iter().enumerate() {
+        let r = app
+            .post_json(
+                "/api/networks/U90009/governance",
+                &logins[i],
+                Some(&logins[i].csrf),
+                values.clone(),
+            )
+            .await;
+        let want = match *role {
+            "admin" | "commissioner" => StatusCode::CREATED,
+            _ => StatusCode::FORBIDDEN,
+        };
+        assert_eq!(r.status, want, "{role}: {}", r.body);
+    }
+    let r = app
+        .post_json(
+            "/api/networks/U90001/governance",
+            &logins[2],
+            Some(&logins[2].csrf),
+            serde_json::json!({"values": {"clinical_director": "Dr Own Network"}}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    assert!(r.body.contains("Dr Own Network"), "{}", r.body);
+    // Bad input names what is wrong and records nothing.
+    for (bad, says) in [
+        (serde_json::json!({"values": {"chair": "x"}}), "chair"),
+        (
+            serde_json::json!({"values": {"nominated_payee": "not a code"}}),
+            "nominated_payee",
+        ),
+        (serde_json::json!({"values": {}}), "nothing to set"),
+        (
+            serde_json::json!({"values": {"size_exception": "x"}, "effective_from": "+262142-06-01"}),
+            "effective_from",
+        ),
+    ] {
+        let r = app
+            .post_json(
+                "/api/networks/U90009/governance",
+                &logins[0],
+                Some(&logins[0].csrf),
+                bad,
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+        assert!(r.body.contains(says), "{says}: {}", r.body);
+    }
+
+    // The next request shows it: the checks, the governance and the statement.
+    let page = app.get("/api/networks/U90009", Some(&logins[0])).await;
+    let rules = rules_of(&page.body);
+    for gone in [
+        "NET-NO-PAYEE",
+        "NET-NO-CLINICAL-DIRECTOR",
+        "NET-NO-AGREEMENT",
+    ] {
+        assert!(!rules.contains(&gone.to_string()), "{gone}: {rules:?}");
+    }
+    assert!(page.body.contains("Dr API Director"), "{}", page.body);
+    let statement = app
+        .get("/api/networks/U90009/statement", Some(&logins[0]))
+        .await;
+    let v: serde_json::Value = serde_json::from_str(&statement.body).unwrap();
+    assert_eq!(v["statement"]["payee"], serde_json::json!(member));
+    let after = state.data().unwrap();
+    let run = state.year_run(&after, after.year).await.unwrap();
+    assert!(run.network(&u9).unwrap().at_risk.is_empty());
+    let shared = |run: &crate::state::YearRun| run.network(&u1).unwrap().clone();
+    let u1_before = shared(&before);
+    // U90001's governance changed too (its clinical director), so compare
+    // another network: U90002 was not touched.
+    let u2 = PcnCode::parse("U90002").unwrap();
+    assert!(std::sync::Arc::ptr_eq(
+        before.network(&u2).unwrap(),
+        run.network(&u2).unwrap()
+    ));
+    assert!(!std::sync::Arc::ptr_eq(&u1_before, &shared(&run)));
+
+    // Another process (the command line) records a fact: the poll takes it
+    // in for that network alone.
+    state
+        .store
+        .record_governance(
+            &[pcn_core::facts::GovernanceFact {
+                pcn: u9.clone(),
+                field: pcn_core::facts::GovernanceField::ClinicalDirector,
+                value: "Dr CLI Director".into(),
+                effective_from: "2019-07-01".parse().unwrap(),
+            }],
+            chrono::Utc::now(),
+            "cli",
+        )
+        .await
+        .unwrap();
+    state.refresh().await.unwrap();
+    let polled = state.data().unwrap();
+    assert_eq!(
+        polled.snapshot.networks[&u9]
+            .governance
+            .clinical_director
+            .as_deref(),
+        Some("Dr CLI Director")
+    );
+    let run2 = state.year_run(&polled, polled.year).await.unwrap();
+    assert!(std::sync::Arc::ptr_eq(
+        run.network(&u2).unwrap(),
+        run2.network(&u2).unwrap()
+    ));
+    // The same facts read whole give the same checks and statements.
+    let whole = AppState::new(state.app.clone(), false, 1 << 20)
+        .await
+        .unwrap();
+    let whole_data = whole.data().unwrap();
+    assert_eq!(
+        serde_json::to_value(&whole_data.report).unwrap(),
+        serde_json::to_value(&polled.report).unwrap()
+    );
+    let whole_run = whole.year_run(&whole_data, whole_data.year).await.unwrap();
+    assert_eq!(whole_run.run, run2.run);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn governance_changes_one_network_on_sqlite() {
+    governance_changes_one_network(&App::sqlite().await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn governance_changes_one_network_on_postgres() {
+    if let Some(app) = App::postgres("governance").await {
+        governance_changes_one_network(&app).await;
+    }
 }

@@ -343,7 +343,10 @@ pub struct MoneyComparison {
 }
 
 fn pay_of<'a>(run: &'a PayRun, code: &PcnCode) -> Option<&'a NetworkPay> {
-    run.networks.iter().find(|n| &n.statement.pcn == code)
+    run.networks
+        .iter()
+        .find(|n| &n.statement.pcn == code)
+        .map(|n| &**n)
 }
 
 /// Each affected network's income in the two runs.

@@ -206,7 +206,7 @@ fn distribution_table(network: &NetworkPay) -> String {
     out
 }
 
-fn summary_table(run: &PayRun, networks: &[NetworkPay]) -> String {
+fn summary_table(run: &PayRun, networks: &[std::sync::Arc<NetworkPay>]) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
