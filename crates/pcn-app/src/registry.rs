@@ -50,7 +50,7 @@ impl App {
         let registry = self.registry_required().await?;
         require_network(&registry, pcn)?;
         let snapshot = registry.at(as_at);
-        let Some(network) = snapshot.networks.get(pcn).cloned() else {
+        let Some(network) = snapshot.networks.get(pcn).map(|n| (**n).clone()) else {
             return Err(Error::NotFound(format!(
                 "{pcn} has no members and is not open in ODS on {as_at}"
             )));

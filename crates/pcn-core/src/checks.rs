@@ -145,7 +145,9 @@ pub struct Report {
     pub list_extract: Option<chrono::NaiveDate>,
     pub config: CheckConfig,
     pub summary: Summary,
-    pub findings: Vec<Finding>,
+    /// Shared, so a report with one network checked again
+    /// ([`recheck_network`]) copies no other finding.
+    pub findings: Vec<std::sync::Arc<Finding>>,
 }
 
 impl Report {
@@ -306,23 +308,28 @@ pub fn recheck_network(
     let recorded = Recorded::of(snapshot);
     let mut b = Builder {
         snapshot,
-        findings: previous
-            .findings
-            .iter()
-            .filter(|f| {
-                f.pcn.as_ref() != Some(pcn) || !NETWORK_RULES.iter().any(|r| r.id == f.rule)
-            })
-            .cloned()
-            .collect(),
+        findings: Vec::new(),
     };
     if let Some(network) = snapshot.networks.get(pcn) {
         check_network(&mut b, network, &previous.config, &recorded);
     }
-    Some(report_of(
+    // The others keep their order; the network's own go in theirs.
+    let mut findings: Vec<std::sync::Arc<Finding>> = previous
+        .findings
+        .iter()
+        .filter(|f| f.pcn.as_ref() != Some(pcn) || !NETWORK_RULES.iter().any(|r| r.id == f.rule))
+        .cloned()
+        .collect();
+    b.findings.sort_by(finding_order);
+    for finding in b.findings {
+        let at = findings.partition_point(|f| finding_order(f, &finding).is_le());
+        findings.insert(at, std::sync::Arc::new(finding));
+    }
+    Some(summarised(
         snapshot,
         &previous.config,
         &Scope::default(),
-        b.findings,
+        findings,
     ))
 }
 
@@ -333,20 +340,35 @@ fn report_of(
     scope: &Scope,
     mut findings: Vec<Finding>,
 ) -> Report {
+    findings.sort_by(finding_order);
+    let findings = findings.into_iter().map(std::sync::Arc::new).collect();
+    summarised(snapshot, config, scope, findings)
+}
+
+/// The order of a report's findings: by severity, rule (as listed in
+/// [`RULES`]), network, practice and commissioner.
+fn finding_order(a: &Finding, b: &Finding) -> std::cmp::Ordering {
     let order = |rule: &str| {
         RULES
             .iter()
             .position(|r| r.id == rule)
             .unwrap_or(usize::MAX)
     };
-    findings.sort_by(|a, b| {
-        a.severity
-            .cmp(&b.severity)
-            .then_with(|| order(a.rule).cmp(&order(b.rule)))
-            .then_with(|| a.pcn.cmp(&b.pcn))
-            .then_with(|| a.practice.cmp(&b.practice))
-            .then_with(|| a.commissioner.cmp(&b.commissioner))
-    });
+    a.severity
+        .cmp(&b.severity)
+        .then_with(|| order(a.rule).cmp(&order(b.rule)))
+        .then_with(|| a.pcn.cmp(&b.pcn))
+        .then_with(|| a.practice.cmp(&b.practice))
+        .then_with(|| a.commissioner.cmp(&b.commissioner))
+}
+
+/// A report of findings already in [`finding_order`].
+fn summarised(
+    snapshot: &Snapshot,
+    config: &CheckConfig,
+    scope: &Scope,
+    findings: Vec<std::sync::Arc<Finding>>,
+) -> Report {
     let summary = summarise(snapshot, config, scope, &findings);
     Report {
         as_at: snapshot.as_at,
@@ -833,7 +855,7 @@ fn summarise(
     snapshot: &Snapshot,
     config: &CheckConfig,
     scope: &Scope,
-    findings: &[Finding],
+    findings: &[std::sync::Arc<Finding>],
 ) -> Summary {
     let practice_in = |p: &crate::registry::PracticeView| {
         scope

@@ -577,7 +577,7 @@ impl YearContext {
             return Some(n);
         }
         let first = first_month(self.members.get(pcn)?, self.view.year);
-        self.later.get(&first)?.networks.get(pcn)
+        self.later.get(&first)?.networks.get(pcn).map(|n| &**n)
     }
 
     /// One network's pay in the year, its governance read from `registry`

@@ -205,8 +205,9 @@ pub struct Snapshot {
     /// ([`Snapshot::with_governance`]) shares its practices.
     pub practices: Arc<BTreeMap<PracticeCode, PracticeView>>,
     /// Networks with members on the date, and networks ODS has open on the
-    /// date; never the `U` placeholder.
-    pub networks: BTreeMap<PcnCode, NetworkView>,
+    /// date; never the `U` placeholder. Each shared, so a snapshot with one
+    /// network's governance changed copies no other network.
+    pub networks: BTreeMap<PcnCode, Arc<NetworkView>>,
 }
 
 impl Snapshot {
@@ -215,6 +216,7 @@ impl Snapshot {
     pub fn networks_under(&self, commissioner: Option<&CommissionerCode>) -> Vec<&NetworkView> {
         self.networks
             .values()
+            .map(|n| &**n)
             .filter(|n| commissioner.is_none_or(|c| n.is_under(c)))
             .collect()
     }
@@ -230,7 +232,10 @@ impl Snapshot {
 
     /// Networks with at least one member on the date.
     pub fn networks_with_members(&self) -> impl Iterator<Item = &NetworkView> {
-        self.networks.values().filter(|n| !n.members.is_empty())
+        self.networks
+            .values()
+            .map(|n| &**n)
+            .filter(|n| !n.members.is_empty())
     }
 
     /// This snapshot with a network's governance replaced: what the
@@ -240,7 +245,7 @@ impl Snapshot {
     pub fn with_governance(&self, pcn: &PcnCode, governance: Governance) -> Snapshot {
         let mut snapshot = self.clone();
         if let Some(network) = snapshot.networks.get_mut(pcn) {
-            network.governance = governance;
+            Arc::make_mut(network).governance = governance;
         }
         snapshot
     }
@@ -830,7 +835,7 @@ impl Registry {
             let (commissioner, icb) = dominant_commissioner(member_views);
             networks.insert(
                 code.clone(),
-                NetworkView {
+                Arc::new(NetworkView {
                     code: code.clone(),
                     name: attributes.as_ref().and_then(|a| a.name.clone()),
                     commissioner: commissioner.or_else(|| recorded_sub_icb.clone()),
@@ -848,7 +853,7 @@ impl Registry {
                     governance: facts
                         .map(|f| governance_at(&f.governance, as_at))
                         .unwrap_or_default(),
-                },
+                }),
             );
         }
         Snapshot {

@@ -166,7 +166,7 @@ impl Data {
             .map(|p| {
                 p.networks
                     .iter()
-                    .filter_map(|n| self.snapshot.networks.get(n))
+                    .filter_map(|n| self.snapshot.networks.get(n).map(|n| &**n))
                     .collect()
             })
             .unwrap_or_default()

@@ -37,7 +37,7 @@ impl Status {
 pub fn findings_of<'a>(data: &'a Data, pcn: &PcnCode) -> Vec<&'a Finding> {
     data.findings_by_pcn
         .get(pcn)
-        .map(|ix| ix.iter().map(|i| &data.report.findings[*i]).collect())
+        .map(|ix| ix.iter().map(|i| &*data.report.findings[*i]).collect())
         .unwrap_or_default()
 }
 
