@@ -59,7 +59,10 @@ pub fn router() -> Router<AppState> {
             "/commissioners/{code}/reconcile",
             get(super::reconcile::api_commissioner),
         )
-        .route("/networks/{code}/governance", post(governance_set))
+        .route(
+            "/networks/{code}/governance",
+            post(super::governance::api_set),
+        )
         .route("/networks/{code}/arrs/budget", get(arrs_budget))
         .route(
             "/networks/{code}/arrs/posts",
@@ -74,11 +77,11 @@ pub fn router() -> Router<AppState> {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "pcn", description = "England's Primary Care Networks: the registry, the DES checks, the money and the ARRS roster. Every route but /api/openapi.json and POST /api/session needs the session cookie; writes need the X-CSRF-Token header."),
-    paths(login, logout, me, national, commissioner, crate::plan::api_handler, network, governance_set, statement, arrs_budget, arrs_posts, arrs_add, practice, audit, super::reconcile::api_network, super::reconcile::api_commissioner,
+    paths(login, logout, me, national, commissioner, crate::plan::api_handler, network, super::governance::api_set, statement, arrs_budget, arrs_posts, arrs_add, practice, audit, super::reconcile::api_network, super::reconcile::api_commissioner,
         super::appointments::national_api, super::appointments::commissioner_api, super::appointments::network_api,
         crate::services::api_network, crate::services::api_commissioner, crate::services::api_round, crate::services::api_plan,
         crate::services::api_session, crate::services::api_alignment),
-    components(schemas(crate::plan::PlanView, LoginRequest, SessionInfo, AccountInfo, ErrorBody, NationalView, CommissionerRow, Coverage, CommissionerView, NetworkRow, NetworkView, GovernanceInput, GovernanceSet, MemberRow, FindingRow, Status, StatementView, BudgetView, PostsView, NewPost, PostCreated, PracticeView, PracticeShare, PracticeLine, AuditRow, super::reconcile::NetworkReconcileView, super::reconcile::CommissionerReconcileView,
+    components(schemas(crate::plan::PlanView, LoginRequest, SessionInfo, AccountInfo, ErrorBody, NationalView, CommissionerRow, Coverage, CommissionerView, NetworkRow, NetworkView, super::governance::GovernanceInput, super::governance::GovernanceSet, MemberRow, FindingRow, Status, StatementView, BudgetView, PostsView, NewPost, PostCreated, PracticeView, PracticeShare, PracticeLine, AuditRow, super::reconcile::NetworkReconcileView, super::reconcile::CommissionerReconcileView,
         super::appointments::AppointmentsView,
         crate::services::ServicesBody, crate::services::CommissionerServicesBody, crate::services::RoundInput, crate::services::PlanInput,
         crate::services::SessionInput, crate::services::AlignmentInput)),
@@ -495,91 +498,11 @@ fn optional_text_or_number<'de, D: serde::Deserializer<'de>>(
 }
 
 /// A JSON body, or a 400 with a JSON error saying what is wrong with it.
-fn body<T>(req: Result<Json<T>, axum::extract::rejection::JsonRejection>) -> Result<T, ApiError> {
+pub(crate) fn body<T>(
+    req: Result<Json<T>, axum::extract::rejection::JsonRejection>,
+) -> Result<T, ApiError> {
     req.map(|Json(v)| v)
         .map_err(|e| ApiError::from(AppError::BadRequest(e.body_text())))
-}
-
-/// Governance facts to record for a network, each from `effective_from`.
-#[derive(Deserialize, ToSchema)]
-pub struct GovernanceInput {
-    /// YYYY-MM-DD; default today.
-    pub effective_from: Option<String>,
-    /// Field name to value: clinical_director, nominated_payee,
-    /// network_agreement_signed, data_sharing_agreement_signed,
-    /// size_exception, community_partners, mental_health_partners,
-    /// voluntary_partners. An empty value clears the field from the date.
-    pub values: std::collections::BTreeMap<String, String>,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct GovernanceSet {
-    /// How many facts were recorded.
-    pub recorded: usize,
-    /// The network's governance in force on `effective_from`, the facts included.
-    #[schema(value_type = Object)]
-    pub governance: pcn_core::registry::Governance,
-}
-
-/// Records governance facts for a network (its managers, its commissioner
-/// and admins), each kept with who and when and audited; answers with the
-/// network's governance in force from their date. The network's checks and statements
-/// show it on the next request.
-#[utoipa::path(post, path = "/api/networks/{code}/governance", params(("code" = String, Path)), request_body = GovernanceInput,
-    security(("session" = [], "csrf" = [])),
-    responses((status = 201, body = GovernanceSet), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn governance_set(
-    State(state): State<AppState>,
-    access: guard::Network<guard::ToRecordGovernance, ApiError>,
-    headers: HeaderMap,
-    req: Result<Json<GovernanceInput>, axum::extract::rejection::JsonRejection>,
-) -> Result<Response, ApiError> {
-    let req = body(req)?;
-    let (me, data, path) = (&access.me, &access.data, &access.path);
-    if let Err(e) = state.check_api_csrf(me, &headers) {
-        let _ = guard::refuse(&state, me, path, "write without the CSRF token").await;
-        return Err(e.into());
-    }
-    let effective_from = match req.effective_from.as_deref().map(str::trim) {
-        None | Some("") => chrono::Local::now().date_naive(),
-        Some(raw) => pcn_core::dates::parse_user_date(raw)
-            .map_err(|e| AppError::BadRequest(format!("effective_from: {e}")))?,
-    };
-    let mut values = Vec::new();
-    for (name, value) in &req.values {
-        let field = pcn_core::facts::GovernanceField::from_name(name).ok_or_else(|| {
-            let known: Vec<&str> = pcn_core::facts::GovernanceField::ALL
-                .iter()
-                .map(|f| f.name())
-                .collect();
-            AppError::BadRequest(format!(
-                "{name:?} is not a governance field; the fields are {}",
-                known.join(", ")
-            ))
-        })?;
-        values.push((field, value.clone()));
-    }
-    let input = pcn_app::governance::GovernanceInput {
-        pcn: access.code.clone(),
-        effective_from,
-        values,
-    };
-    // Only this network's figures change.
-    let facts = state
-        .set_governance(data, &input, &me.account.username)
-        .await?;
-    let governance = state
-        .data()?
-        .registry
-        .governance_at(&access.code, effective_from);
-    Ok((
-        StatusCode::CREATED,
-        Json(GovernanceSet {
-            recorded: facts.len(),
-            governance,
-        }),
-    )
-        .into_response())
 }
 
 #[derive(Serialize, ToSchema)]

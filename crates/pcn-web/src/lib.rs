@@ -24,6 +24,7 @@ pub mod auth;
 pub mod charts;
 pub mod downloads;
 pub mod error;
+pub mod governance;
 pub mod guard;
 pub mod imports;
 pub mod layout;
@@ -135,6 +136,10 @@ pub fn router(state: AppState) -> Router {
         .route("/commissioners/{code}/plan.csv", get(plan::csv_handler))
         .route("/commissioners/{code}/plan.xlsx", get(plan::xlsx_handler))
         .route("/networks/{code}/arrs", get(pages::arrs_page))
+        .route(
+            "/networks/{code}/governance",
+            post(governance::form_submit),
+        )
         .route("/networks/{code}/arrs/posts", post(pages::arrs_add))
         .route("/networks/{code}/arrs/posts/{id}/end", post(pages::arrs_end))
         .merge(services::router())

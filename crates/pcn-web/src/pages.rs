@@ -232,6 +232,8 @@ pub async fn national(State(state): State<AppState>, Me(me): Me) -> Result<Marku
 pub struct StatusQuery {
     status: Option<String>,
     year: Option<String>,
+    /// After a write: what was recorded (`governance`).
+    notice: Option<String>,
 }
 
 pub async fn commissioner(
@@ -497,7 +499,9 @@ pub async fn network(
     });
     let area = pcn_app::appointments::Area::Network(n.code.clone());
     let appointments = super::appointments::of(&state, data, area).await?;
-    let g = &n.governance;
+    let notice = (q.notice.as_deref() == Some("governance")).then_some(
+        "The governance change was recorded; the checklist and the funding below include it.",
+    );
     let network_rules: Vec<_> = RULES
         .iter()
         .filter(|r| r.id.starts_with("NET-") || r.id.starts_with("PRAC-"))
@@ -529,6 +533,7 @@ pub async fn network(
         &format!("{} {}", n.code, n.name.as_deref().unwrap_or("")),
         html! {
             h1 { (n.code) " " (n.name.as_deref().unwrap_or("")) }
+            @if let Some(t) = notice { p.notice role="status" { (t) } }
             p.muted {
                 "Commissioner " @if let Some(c) = &n.commissioner {
                     @if may_see_commissioner { a href=(format!("/commissioners/{c}")) { (c) } } @else { (c) }
@@ -537,16 +542,7 @@ pub async fn network(
                 " · " a #services-link href=(format!("/networks/{}/services", n.code)) { "Services" }
             }
             div.grid2 {
-                section.card #governance {
-                    h2 { "Governance" }
-                    dl.kv {
-                        dt { "Clinical director" } dd { (g.clinical_director.as_deref().unwrap_or("not recorded")) }
-                        dt { "Nominated payee" } dd { (g.nominated_payee.as_ref().map_or("not recorded".to_string(), |p| p.to_string())) }
-                        dt { "Network agreement signed" } dd { (g.network_agreement_signed.map_or("not recorded".to_string(), |d| d.to_string())) }
-                        dt { "Data-sharing agreement" } dd { (g.data_sharing_agreement_signed.map_or("not recorded".to_string(), |d| d.to_string())) }
-                        @if let Some(e) = &g.size_exception { dt { "Size exception" } dd { (e) } }
-                    }
-                }
+                (super::governance::card(&state, me, n))
                 section.card #funding {
                     h2 { "Funding " (year) }
                     @if let Some(p) = pay {

@@ -1631,6 +1631,59 @@ async fn governance_changes_one_network(app: &App) {
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
     assert!(r.body.contains("Dr Own Network"), "{}", r.body);
+    // The page's form: filled with what is held, it records what changed.
+    let page = app.get("/networks/U90001", Some(&logins[2])).await;
+    let token = form_token(&page.body, "record-governance");
+    let form = |token: &str, director: &str| {
+        vec![
+            ("csrf", logins[2].csrf.clone()),
+            ("form_token", token.to_string()),
+            ("effective_from", "2019-07-01".to_string()),
+            ("clinical_director", director.to_string()),
+            ("nominated_payee", "".to_string()),
+        ]
+    };
+    let fields = form(&token, "Dr Form Director");
+    let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let r = app
+        .post_form("/networks/U90001/governance", &logins[2], &fields)
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let page = app
+        .get("/networks/U90001?notice=governance", Some(&logins[2]))
+        .await;
+    assert!(
+        page.body.contains("Dr Form Director")
+            && page.body.contains("governance change was recorded")
+    );
+    // The emptied payee is cleared: the checklist says so at once.
+    assert!(
+        page.body.contains("NET-NO-PAYEE") && page.body.contains("has no nominated payee"),
+        "{}",
+        page.body
+    );
+    let replay = app
+        .post_form("/networks/U90001/governance", &logins[2], &fields)
+        .await;
+    assert_eq!(replay.status, StatusCode::FORBIDDEN);
+    // Unchanged, the form is refused as saying nothing new.
+    let page = app.get("/networks/U90001", Some(&logins[2])).await;
+    let same = form(
+        &form_token(&page.body, "record-governance"),
+        "Dr Form Director",
+    );
+    let same: Vec<(&str, &str)> = same.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let r = app
+        .post_form("/networks/U90001/governance", &logins[2], &same)
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("nothing changed"), "{}", r.body);
+    // Accounts that may not record see no form.
+    for i in [3, 4] {
+        let page = app.get("/networks/U90001", Some(&logins[i])).await;
+        assert!(!page.body.contains("record-governance"), "{}", ROLES[i]);
+    }
+
     // Bad input names what is wrong and records nothing.
     for (bad, says) in [
         (serde_json::json!({"values": {"chair": "x"}}), "chair"),
