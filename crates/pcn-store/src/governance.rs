@@ -64,6 +64,9 @@ pub(crate) async fn write_governance(
     import_id: Option<i64>,
     facts: &[GovernanceFact],
 ) -> Result<()> {
+    if w.batches() && facts.len() <= 64 {
+        return write_governance_batch(w, import_id, facts).await;
+    }
     for fact in facts {
         let query = sqlx::query(
             "SELECT value FROM governance_fact WHERE pcn_code = $1 AND field = $2 AND effective_from <= $3 \
@@ -103,4 +106,43 @@ pub(crate) async fn write_governance(
         .await?;
     }
     Ok(())
+}
+
+/// As [`write_governance`], in one batch: each fact's audit row (its value
+/// before read in SQL, as in force before the fact) and then the fact.
+async fn write_governance_batch(
+    w: &mut Write<'_>,
+    import_id: Option<i64>,
+    facts: &[GovernanceFact],
+) -> Result<()> {
+    let mut sql = String::new();
+    let mut values = Vec::new();
+    for fact in facts {
+        sql.push_str(
+            "INSERT INTO audit_log (at, actor, action, entity, entity_key, before_value, after_value, detail) \
+             VALUES (?, ?, 'set', 'network', ?, NULLIF((SELECT value FROM governance_fact \
+             WHERE pcn_code = ? AND field = ? AND effective_from <= ? \
+             ORDER BY effective_from DESC, id DESC LIMIT 1), ''), ?, ?);\n\
+             INSERT INTO governance_fact (import_id, pcn_code, field, value, effective_from, recorded_at, recorded_by) \
+             VALUES (?, ?, ?, ?, ?, ?, ?);\n",
+        );
+        values.extend([
+            text(w.at_text()),
+            text(w.actor),
+            text(format!("{} {}", fact.pcn, fact.field.name())),
+            text(&fact.pcn),
+            text(fact.field.name()),
+            text(fact.effective_from),
+            Value::Text(Some(fact.value.clone()).filter(|v| !v.is_empty())),
+            text(format!("effective from {}", fact.effective_from)),
+            Value::Int(import_id),
+            text(&fact.pcn),
+            text(fact.field.name()),
+            text(&fact.value),
+            text(fact.effective_from),
+            text(w.at_text()),
+            text(w.actor),
+        ]);
+    }
+    w.execute_batch(&sql, values, "writing governance facts").await
 }

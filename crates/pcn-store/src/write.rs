@@ -185,6 +185,31 @@ impl Write<'_> {
             .await
     }
 
+    /// Whether statements may go to the database as one batch (SQLite: a
+    /// round trip to its thread each, which is most of a small edit's time).
+    pub(crate) fn batches(&self) -> bool {
+        self.backend == Backend::Sqlite
+    }
+
+    /// Runs statements separated by `;` with their values in order, in one
+    /// round trip (SQLite only: see [`Write::batches`]).
+    pub(crate) async fn execute_batch(
+        &mut self,
+        sql: &str,
+        values: Vec<Value>,
+        what: &str,
+    ) -> Result<()> {
+        let mut query = sqlx::query(sql);
+        for value in values {
+            query = bind(query, value);
+        }
+        query
+            .fetch_all(&mut *self.tx)
+            .await
+            .doing(what.to_string())?;
+        Ok(())
+    }
+
     /// Records the change in the audit log.
     pub(crate) async fn audit(&mut self, change: AuditChange) -> Result<()> {
         let row = self.audit_row(change);
