@@ -78,21 +78,8 @@ pub(crate) async fn write_governance(
         let before = fetch_mapped(w.conn(), query, "governance_fact", |c| c.text("value"))
             .await?
             .pop();
-        w.insert(
-            "governance_fact",
-            "import_id, pcn_code, field, value, effective_from, recorded_at, \
-             recorded_by",
-            vec![
-                Value::Int(import_id),
-                text(&fact.pcn),
-                text(fact.field.name()),
-                text(&fact.value),
-                text(fact.effective_from),
-                text(w.at_text()),
-                text(w.actor),
-            ],
-        )
-        .await?;
+        let row = fact_row(w, import_id, fact);
+        w.insert("governance_fact", FACT_COLUMNS, row).await?;
         w.audit(
             AuditChange::new(
                 "set",
@@ -118,14 +105,14 @@ async fn write_governance_batch(
     let mut sql = String::new();
     let mut values = Vec::new();
     for fact in facts {
-        sql.push_str(
+        sql.push_str(&format!(
             "INSERT INTO audit_log (at, actor, action, entity, entity_key, before_value, after_value, detail) \
              VALUES (?, ?, 'set', 'network', ?, NULLIF((SELECT value FROM governance_fact \
              WHERE pcn_code = ? AND field = ? AND effective_from <= ? \
              ORDER BY effective_from DESC, id DESC LIMIT 1), ''), ?, ?);\n\
-             INSERT INTO governance_fact (import_id, pcn_code, field, value, effective_from, recorded_at, recorded_by) \
-             VALUES (?, ?, ?, ?, ?, ?, ?);\n",
-        );
+             INSERT INTO governance_fact ({FACT_COLUMNS}) \
+             VALUES (?, ?, ?, ?, ?, ?, ?);\n"
+        ));
         values.extend([
             text(w.at_text()),
             text(w.actor),
@@ -135,14 +122,25 @@ async fn write_governance_batch(
             text(fact.effective_from),
             Value::Text(Some(fact.value.clone()).filter(|v| !v.is_empty())),
             text(format!("effective from {}", fact.effective_from)),
-            Value::Int(import_id),
-            text(&fact.pcn),
-            text(fact.field.name()),
-            text(&fact.value),
-            text(fact.effective_from),
-            text(w.at_text()),
-            text(w.actor),
         ]);
+        values.extend(fact_row(w, import_id, fact));
     }
-    w.execute_batch(&sql, values, "writing governance facts").await
+    w.execute_batch(&sql, values, "writing governance facts")
+        .await
+}
+
+/// The columns of a governance fact as written, and its values.
+const FACT_COLUMNS: &str =
+    "import_id, pcn_code, field, value, effective_from, recorded_at, recorded_by";
+
+fn fact_row(w: &Write<'_>, import_id: Option<i64>, fact: &GovernanceFact) -> Vec<Value> {
+    vec![
+        Value::Int(import_id),
+        text(&fact.pcn),
+        text(fact.field.name()),
+        text(&fact.value),
+        text(fact.effective_from),
+        text(w.at_text()),
+        text(w.actor),
+    ]
 }

@@ -132,6 +132,19 @@ impl App {
             .await
     }
 
+    /// A session of each demo account, in the order of `ROLES`.
+    pub(crate) async fn login_all(&self) -> Vec<Login> {
+        let mut logins = Vec::new();
+        for role in ROLES {
+            logins.push(
+                self.login(role, PASSWORD)
+                    .await
+                    .unwrap_or_else(|r| panic!("{role}: {}", r.body)),
+            );
+        }
+        logins
+    }
+
     pub(crate) async fn login(&self, user: &str, password: &str) -> Result<Login, Reply> {
         let reply = self
             .send(
@@ -372,14 +385,7 @@ const READS: &[(&str, [bool; 5])] = &[
 ];
 
 async fn walk_the_matrix(app: &App) {
-    let mut logins = Vec::new();
-    for role in ROLES {
-        logins.push(
-            app.login(role, PASSWORD)
-                .await
-                .unwrap_or_else(|r| panic!("{role}: {}", r.body)),
-        );
-    }
+    let logins = app.login_all().await;
     let mut refused = 0;
     for (path, may) in READS {
         // Without a session: pages go to the login page, the API answers 401.
@@ -1391,14 +1397,7 @@ async fn services_pages_by_role() {
         .await
         .unwrap();
     app.state.refresh().await.unwrap();
-    let mut logins = Vec::new();
-    for role in ROLES {
-        logins.push(
-            app.login(role, PASSWORD)
-                .await
-                .unwrap_or_else(|r| panic!("{role}: {}", r.body)),
-        );
-    }
+    let logins = app.login_all().await;
     for (path, may) in SERVICES_READS {
         for (i, role) in ROLES.iter().enumerate() {
             let r = app.get(path, Some(&logins[i])).await;
@@ -1573,14 +1572,7 @@ async fn an_added_post_kept_in_memory_matches_the_store() {
 /// request, worked out for that network alone: every other network's
 /// statement is the very one held before.
 async fn governance_changes_one_network(app: &App) {
-    let mut logins = Vec::new();
-    for role in ROLES {
-        logins.push(
-            app.login(role, PASSWORD)
-                .await
-                .unwrap_or_else(|r| panic!("{role}: {}", r.body)),
-        );
-    }
+    let logins = app.login_all().await;
     let state = &app.state;
     let data = state.data().unwrap();
     let before = state.year_run(&data, data.year).await.unwrap();
