@@ -349,17 +349,7 @@ impl<'a> Table<'a> {
     pub fn require(&self, aliases: &[&str], problems: &mut Problems) -> Option<Col> {
         let col = self.col(aliases);
         if col.is_none() {
-            let also = if aliases.len() > 1 {
-                format!(" (or {})", aliases[1..].join(", "))
-            } else {
-                String::new()
-            };
-            problems.whole_file(format!(
-                "required column {}{also} is missing{}; the header found is: {}",
-                aliases.first().copied().unwrap_or_default(),
-                self.place(),
-                self.header.join(", ")
-            ));
+            problems.whole_file(missing_column(aliases, &self.place(), &self.header));
         }
         col
     }
@@ -475,6 +465,21 @@ pub(crate) fn first_record(text: &str) -> Option<StringRecord> {
         false
     });
     first
+}
+
+/// The problem of a required column (`aliases`, the usual name first) that
+/// is not in `header`; `place` says where the header was looked for.
+pub(crate) fn missing_column(aliases: &[&str], place: &str, header: &[String]) -> String {
+    let also = if aliases.len() > 1 {
+        format!(" (or {})", aliases[1..].join(", "))
+    } else {
+        String::new()
+    };
+    format!(
+        "required column {}{also} is missing{place}; the header found is: {}",
+        aliases.first().copied().unwrap_or_default(),
+        header.join(", ")
+    )
 }
 
 #[cfg(test)]

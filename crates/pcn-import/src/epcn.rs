@@ -150,19 +150,7 @@ fn finish(
     mut batch: FactBatch,
     file_date: Option<NaiveDate>,
 ) -> (FactBatch, Option<NaiveDate>) {
-    let date = match ctx.opts.as_at {
-        Some(d) => {
-            ctx.notes.push(format!("date {d} taken from --as-at"));
-            Some(d)
-        }
-        None => {
-            if let Some(d) = file_date {
-                ctx.notes
-                    .push(format!("date {d} is the latest date in the file"));
-            }
-            file_date
-        }
-    };
+    let date = ctx.data_date(file_date, "the latest date in the file");
     let d = date.unwrap_or(NaiveDate::MIN);
     for f in &mut batch.networks {
         f.as_at = d;

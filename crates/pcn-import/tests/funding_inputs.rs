@@ -10,23 +10,10 @@ use common::*;
 use pcn_core::{
     Decimal, IifOrganisation, PopulationKind, PopulationSubject, PracticeCode, SourceKind,
 };
-use pcn_import::{detect, parse_bytes, ImportError, ImportOptions};
+use pcn_import::{detect, parse_bytes, ImportOptions};
 
 fn dec(s: &str) -> Decimal {
     s.parse().unwrap()
-}
-
-fn err(name: &str, text: &str) -> ImportError {
-    parse_text(name, text).expect_err("should be refused")
-}
-
-fn problem_on(e: &ImportError, row: u64) -> String {
-    let p = e
-        .problems
-        .iter()
-        .find(|p| p.row == Some(row))
-        .unwrap_or_else(|| panic!("no problem on row {row}: {e}"));
-    format!("{}: {p}", e.file)
 }
 
 fn practice(code: &str) -> PracticeCode {

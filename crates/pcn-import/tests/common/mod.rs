@@ -33,3 +33,18 @@ pub fn parse_fixture_with(rel: &str, o: &ImportOptions) -> ParsedFile {
 pub fn parse_text(name: &str, text: &str) -> Result<ParsedFile, ImportError> {
     parse_bytes(name, text.as_bytes(), &opts(), &mut |_| {})
 }
+
+/// The error of a file that should be refused.
+pub fn err(name: &str, text: &str) -> ImportError {
+    parse_text(name, text).expect_err("should be refused")
+}
+
+/// The problem on `row`, with its display line.
+pub fn problem_on(e: &ImportError, row: u64) -> String {
+    let p = e
+        .problems
+        .iter()
+        .find(|p| p.row == Some(row))
+        .unwrap_or_else(|| panic!("no problem on row {row}: {e}"));
+    format!("{}: {p}", e.file)
+}
