@@ -95,14 +95,7 @@ fn the_table_files_and_money_on_the_demo() {
     let (dir, db) = demo();
     let out = pcn(
         &db,
-        &[
-            "plan",
-            "--commissioner",
-            "QZZ",
-            "--as-at",
-            "2026-07-01",
-            "--money",
-        ],
+        &words("plan --commissioner QZZ --as-at 2026-07-01 --money"),
     );
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     // The timing line is the machine's; the rest is the answer.

@@ -17,6 +17,28 @@ pub fn pcn(database: &str, args: &[&str]) -> Output {
         .expect("running pcn")
 }
 
+/// The arguments of a command line: words split at white space, a word with
+/// spaces in it written in single quotes (`--name 'A Pharmacist'`).
+pub fn words(line: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut rest = line.trim_start();
+    while !rest.is_empty() {
+        let (word, tail) = match rest.strip_prefix('\'') {
+            Some(quoted) => {
+                let end = quoted.find('\'').expect("a closing quote");
+                (&quoted[..end], &quoted[end + 1..])
+            }
+            None => {
+                let end = rest.find(char::is_whitespace).unwrap_or(rest.len());
+                (&rest[..end], &rest[end..])
+            }
+        };
+        out.push(word);
+        rest = tail.trim_start();
+    }
+    out
+}
+
 pub fn stdout(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
