@@ -354,6 +354,21 @@ impl<'a> Table<'a> {
         col
     }
 
+    /// Every column of `required` (each a list of aliases, as for
+    /// [`Table::require`]), in order; `None` when any is missing, after
+    /// recording a problem for each one that is.
+    pub fn require_all<const N: usize>(
+        &self,
+        required: [&[&str]; N],
+        problems: &mut Problems,
+    ) -> Option<[Col; N]> {
+        let cols = required.map(|aliases| self.require(aliases, problems));
+        if cols.iter().any(Option::is_none) {
+            return None;
+        }
+        Some(cols.map(Option::unwrap))
+    }
+
     /// Calls `f` with each non-blank data record and its row number; stops
     /// early when `f` returns false.
     pub fn for_each(&self, mut f: impl FnMut(u64, &StringRecord) -> bool) {

@@ -226,11 +226,13 @@ fn details(ctx: &mut Ctx, table: &Table) -> (FactBatch, Option<NaiveDate>) {
 
 fn partners(ctx: &mut Ctx, table: &Table) -> (FactBatch, Option<NaiveDate>) {
     let mut batch = FactBatch::default();
-    let p = &mut ctx.problems;
-    let (Some(practice_col), Some(pcn_col), Some(start_col)) = (
-        table.require(&["Partner Organisation Code", "Practice Code"], p),
-        table.require(&["PCN Code"], p),
-        table.require(&["Practice to PCN Relationship Start Date"], p),
+    let Some([practice_col, pcn_col, start_col]) = table.require_all(
+        [
+            &["Partner Organisation Code", "Practice Code"],
+            &["PCN Code"],
+            &["Practice to PCN Relationship Start Date"],
+        ],
+        &mut ctx.problems,
     ) else {
         return (batch, None);
     };

@@ -596,15 +596,15 @@ struct Columns {
 /// Finds the columns: `None` (with the problems recorded) when a required
 /// one is missing.
 fn columns(ctx: &mut Ctx, table: &Table) -> Option<Columns> {
-    let p = &mut ctx.problems;
-    let (Some(practice), Some(pcn), Some(registered), Some(weighted)) = (
-        table.require(&["Practice Code"], p),
-        table.require(&["PCN Code", "PCN_CODE"], p),
-        table.require(&[REGISTERED], p),
-        table.require(&WEIGHTED, p),
-    ) else {
-        return None;
-    };
+    let [practice, pcn, registered, weighted] = table.require_all(
+        [
+            &["Practice Code"],
+            &["PCN Code", "PCN_CODE"],
+            &[REGISTERED],
+            &WEIGHTED,
+        ],
+        &mut ctx.problems,
+    )?;
     let streams = PCN_STREAMS
         .iter()
         .filter_map(|name| table.col(&[name]).map(|c| (c, *name)))
