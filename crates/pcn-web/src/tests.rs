@@ -51,19 +51,7 @@ impl App {
     /// The app on a fresh PostgreSQL database, when `PCN_TEST_POSTGRES_URL`
     /// names a server (under CI it must).
     pub(crate) async fn postgres(name: &str) -> Option<App> {
-        let Ok(base) = std::env::var("PCN_TEST_POSTGRES_URL") else {
-            assert!(
-                std::env::var("CI").is_err(),
-                "CI is set but PCN_TEST_POSTGRES_URL is not"
-            );
-            eprintln!(
-                "skipping PostgreSQL: PCN_TEST_POSTGRES_URL is not set (scripts/test sets it)"
-            );
-            return None;
-        };
-        let url = pcn_store::testing::fresh_postgres_database(&base, name)
-            .await
-            .unwrap();
+        let url = pcn_store::testing::postgres_url(name).await?;
         Some(App::new(Store::open(&url).await.unwrap(), None).await)
     }
 
@@ -571,17 +559,9 @@ async fn route_role_matrix_on_sqlite() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn route_role_matrix_on_postgres() {
-    let Ok(base) = std::env::var("PCN_TEST_POSTGRES_URL") else {
-        assert!(
-            std::env::var("CI").is_err(),
-            "CI is set but PCN_TEST_POSTGRES_URL is not"
-        );
-        eprintln!("skipping: PCN_TEST_POSTGRES_URL is not set (scripts/test sets it)");
+    let Some(url) = pcn_store::testing::postgres_url("web").await else {
         return;
     };
-    let url = pcn_store::testing::fresh_postgres_database(&base, "web")
-        .await
-        .unwrap();
     let store = Store::open(&url).await.unwrap();
     walk_the_matrix(&App::new(store, None).await).await;
 }
