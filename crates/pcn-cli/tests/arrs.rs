@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{code, fixture, pcn, shared_data, stderr, stdout, words};
+use common::{code, data_files, fixture, imported, pcn, shared_data, stderr, stdout, words};
 
 /// The demo without its services, so U90006's roster starts empty.
 fn demo() -> (tempfile::TempDir, String) {
@@ -296,8 +296,6 @@ fn workforce_census_seeds_rosters() {
 #[test]
 fn national_workforce_census_report() {
     let Some(data) = shared_data() else { return };
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("national.sqlite").display().to_string();
     let files = [
         "ods-epcn-2024-10/ePCN.xlsx",
         "ods-epraccur-2025-11/epraccur.csv",
@@ -305,13 +303,7 @@ fn national_workforce_census_report() {
         "nhsd-gp-reg-pat-prac-2026-07/gp-reg-pat-prac-quin-age.csv.gz",
         "nhsd-pcn-workforce-2026-06/pcn-workforce-individual-level-2026-06.csv.gz",
     ];
-    let paths: Vec<String> = files
-        .iter()
-        .map(|f| data.join(f).display().to_string())
-        .collect();
-    let mut args = vec!["import"];
-    args.extend(paths.iter().map(String::as_str));
-    ok(&db, &args);
+    let (_dir, db) = imported(&data_files(&data, &files));
 
     // Independently: networks and total FTE straight from the file.
     let raw = std::fs::read(data.join(files[4])).unwrap();

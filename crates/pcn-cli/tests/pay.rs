@@ -211,21 +211,16 @@ fn rulebook_problems_and_unknown_years_are_clear_errors() {
 #[test]
 fn national_pay_run_2025_26_against_the_des_envelopes() {
     let Some(data) = shared_data() else { return };
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("national.sqlite").display().to_string();
-    let files: Vec<String> = [
-        "ods-epcn-2024-10/ePCN.xlsx",
-        "ods-epraccur-2025-11/epraccur.csv",
-        "nhsd-gp-reg-pat-prac-2026-07/gp-reg-pat-prac-map.csv",
-        "nhsd-gp-reg-pat-prac-2026-07/gp-reg-pat-prac-quin-age.csv.gz",
-        "nhsd-gpad-mapping-2025-08/Mapping.csv",
-    ]
-    .iter()
-    .map(|f| data.join(f).display().to_string())
-    .collect();
-    let mut args = vec!["import"];
-    args.extend(files.iter().map(String::as_str));
-    assert_eq!(code(&pcn(&db, &args)), 0);
+    let (_dir, db) = imported(&data_files(
+        &data,
+        &[
+            "ods-epcn-2024-10/ePCN.xlsx",
+            "ods-epraccur-2025-11/epraccur.csv",
+            "nhsd-gp-reg-pat-prac-2026-07/gp-reg-pat-prac-map.csv",
+            "nhsd-gp-reg-pat-prac-2026-07/gp-reg-pat-prac-quin-age.csv.gz",
+            "nhsd-gpad-mapping-2025-08/Mapping.csv",
+        ],
+    ));
 
     for year in ["2025-26", "2026-27"] {
         let run = json(&db, &["pay", "--year", year, "--format", "json"]);

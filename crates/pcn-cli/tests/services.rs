@@ -118,18 +118,14 @@ fn services_show_commissioner_plan_and_an_imported_rounds_file() {
 #[test]
 fn national_enhanced_access_requirement() {
     let Some(data) = shared_data() else { return };
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("national.sqlite").display().to_string();
-    let files = [
-        "ods-epcn-2024-10/ePCN.xlsx",
-        "ods-epraccur-2025-11/epraccur.csv",
-        "nhse-pcn-adjusted-populations-2025-01/pcn_data.csv",
-    ]
-    .map(|f| data.join(f).display().to_string());
-    let mut args = vec!["import"];
-    args.extend(files.iter().map(String::as_str));
-    let out = pcn(&db, &args);
-    assert_eq!(code(&out), 0, "{}\n{}", stdout(&out), stderr(&out));
+    let (_dir, db) = imported(&data_files(
+        &data,
+        &[
+            "ods-epcn-2024-10/ePCN.xlsx",
+            "ods-epraccur-2025-11/epraccur.csv",
+            "nhse-pcn-adjusted-populations-2025-01/pcn_data.csv",
+        ],
+    ));
     let v = json(&pcn(
         &db,
         &words("services requirements --year 2025-26 --format json"),

@@ -111,6 +111,26 @@ pub fn demo_with(flags: &[&str]) -> (tempfile::TempDir, String) {
     (dir, db)
 }
 
+/// A fresh database in a temporary folder with `files` imported by `pcn
+/// import`: the folder and the database.
+pub fn imported(files: &[String]) -> (tempfile::TempDir, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("national.sqlite").display().to_string();
+    let mut args = vec!["import"];
+    args.extend(files.iter().map(String::as_str));
+    let out = pcn(&db, &args);
+    assert_eq!(code(&out), 0, "{}\n{}", stdout(&out), stderr(&out));
+    (dir, db)
+}
+
+/// The files of `data` at the paths `names`.
+pub fn data_files(data: &Path, names: &[&str]) -> Vec<String> {
+    names
+        .iter()
+        .map(|f| data.join(f).display().to_string())
+        .collect()
+}
+
 /// The six national files the README imports, in ../shared/data.
 pub fn national_files(data: &Path) -> Vec<String> {
     pcn_import::NATIONAL_FILES
