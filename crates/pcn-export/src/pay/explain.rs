@@ -16,7 +16,7 @@ use crate::{Error, Result};
 /// stream id), explained: source, basis, rate, arithmetic, months paid,
 /// instalments and, for practice-paid streams, the amount per practice.
 pub fn explain_line(run: &PayRun, pcn: &PcnCode, rule_id_or_stream: &str) -> Result<String> {
-    let Some(network) = run.networks.iter().find(|n| &n.statement.pcn == pcn) else {
+    let Some(network) = run.network(pcn) else {
         let codes: Vec<&str> = run
             .networks
             .iter()
