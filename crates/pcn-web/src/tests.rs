@@ -172,6 +172,35 @@ impl App {
     }
 }
 
+/// A multipart upload of one file of `content_type` through the imports form.
+pub(crate) fn upload(
+    admin: &Login,
+    token: &str,
+    name: &str,
+    content_type: &str,
+    content: &[u8],
+) -> Request<Body> {
+    let boundary = "XBOUNDARYX";
+    let mut body = Vec::new();
+    for (k, v) in [("csrf", admin.csrf.as_str()), ("form_token", token)] {
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n")
+                .as_bytes(),
+        );
+    }
+    body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: {content_type}\r\n\r\n").as_bytes());
+    body.extend_from_slice(content);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    Request::post("/imports")
+        .header(header::COOKIE, &admin.cookie)
+        .header(
+            header::CONTENT_TYPE,
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .body(Body::from(body))
+        .unwrap()
+}
+
 pub(crate) struct Login {
     pub(crate) cookie: String,
     pub(crate) csrf: String,
@@ -622,36 +651,15 @@ async fn uploads_are_previewed_and_refused_when_wrong() {
     let app = App::sqlite().await;
     let admin = app.login("admin", PASSWORD).await.ok().unwrap();
     let imports_before = app.state.store.imports().await.unwrap().len();
-    let upload = |token: String, name: &str, content: Vec<u8>| {
-        let boundary = "XBOUNDARYX";
-        let mut body = Vec::new();
-        for (k, v) in [("csrf", admin.csrf.clone()), ("form_token", token)] {
-            body.extend_from_slice(
-                format!(
-                    "--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n"
-                )
-                .as_bytes(),
-            );
-        }
-        body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: text/csv\r\n\r\n").as_bytes());
-        body.extend_from_slice(&content);
-        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
-        Request::post("/imports")
-            .header(header::COOKIE, &admin.cookie)
-            .header(
-                header::CONTENT_TYPE,
-                format!("multipart/form-data; boundary={boundary}"),
-            )
-            .body(Body::from(body))
-            .unwrap()
-    };
     // The wrong kind of file: every problem, nothing written.
     let page = app.get("/imports", Some(&admin)).await;
     let r = app
         .send(upload(
-            form_token(&page.body, "upload"),
+            &admin,
+            &form_token(&page.body, "upload"),
             "notes.csv",
-            b"hello,world\n1,2\n".to_vec(),
+            "text/csv",
+            b"hello,world\n1,2\n",
         ))
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
@@ -660,9 +668,11 @@ async fn uploads_are_previewed_and_refused_when_wrong() {
     let page = app.get("/imports", Some(&admin)).await;
     let r = app
         .send(upload(
-            form_token(&page.body, "upload"),
+            &admin,
+            &form_token(&page.body, "upload"),
             "big.csv",
-            vec![b'a'; 2 << 20],
+            "text/csv",
+            &vec![b'a'; 2 << 20],
         ))
         .await;
     assert_eq!(
@@ -673,12 +683,13 @@ async fn uploads_are_previewed_and_refused_when_wrong() {
     );
     // A good file (pcn's governance CSV): preview, then commit.
     let page = app.get("/imports", Some(&admin)).await;
-    let csv =
-        b"pcn_code,effective_from,clinical_director\nU90009,2026-07-01,Dr Web Upload\n".to_vec();
+    let csv = b"pcn_code,effective_from,clinical_director\nU90009,2026-07-01,Dr Web Upload\n";
     let r = app
         .send(upload(
-            form_token(&page.body, "upload"),
+            &admin,
+            &form_token(&page.body, "upload"),
             "governance.csv",
+            "text/csv",
             csv,
         ))
         .await;
