@@ -306,16 +306,17 @@ fn epcn_partner_problems() {
             .replacen("\"20230401\"", "\"2023-02-30\"", 1);
     let e = err("epcncorepartnerdetails.csv", &bad);
     assert_eq!(e.total_problems, 2, "{e}");
-    assert!(
-        problem_on(&e, 1).contains(
-            "column Partner Organisation Code, value \"A8-001\": not a valid practice code"
-        ),
-        "{e}"
-    );
-    assert!(
-        problem_on(&e, 3).contains(
-            "column Practice to PCN Relationship Start Date, value \"2023-02-30\": not a date"
-        ),
-        "{e}"
+    assert_problems(
+        &e,
+        &[
+            (
+                1,
+                "column Partner Organisation Code, value \"A8-001\": not a valid practice code",
+            ),
+            (
+                3,
+                "column Practice to PCN Relationship Start Date, value \"2023-02-30\": not a date",
+            ),
+        ],
     );
 }

@@ -98,3 +98,13 @@ pub fn read_timed(path: &Path) -> (ParsedFile, Duration) {
     );
     (parsed, took)
 }
+
+/// Asserts that the problem on each row says what is paired with it.
+pub fn assert_problems(e: &ImportError, says: &[(u64, &str)]) {
+    for (row, text) in says {
+        assert!(
+            problem_on(e, *row).contains(text),
+            "row {row} should say {text:?}: {e}"
+        );
+    }
+}
