@@ -581,6 +581,25 @@ pub(crate) fn form_token(html: &str, form_id: &str) -> String {
     rest[start..start + rest[start..].find('"').unwrap()].to_string()
 }
 
+/// Every response, a page, a refusal or a missing page, carries the
+/// security headers.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_response_carries_the_security_headers() {
+    let app = App::sqlite().await;
+    for path in ["/login", "/national", "/no-such-page", "/healthz"] {
+        let r = app.get(path, None).await;
+        let header = |name: &str| r.headers.get(name).and_then(|v| v.to_str().ok());
+        assert_eq!(header("x-content-type-options"), Some("nosniff"), "{path}");
+        assert_eq!(header("x-frame-options"), Some("DENY"), "{path}");
+        assert_eq!(header("cache-control"), Some("no-store"), "{path}");
+        assert_eq!(header("referrer-policy"), Some("same-origin"), "{path}");
+        assert!(
+            header("content-security-policy").is_some_and(|p| p.starts_with("default-src 'none';")),
+            "{path}"
+        );
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn route_role_matrix_on_sqlite() {
     walk_the_matrix(&App::sqlite().await).await;
