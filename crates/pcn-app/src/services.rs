@@ -100,6 +100,26 @@ pub struct ServicesSource<'a> {
     pub claim_lines: Option<&'a [MonthClaim]>,
 }
 
+impl<'a> ServicesSource<'a> {
+    /// The sources, with the ARRS claim lines worked out here.
+    pub fn new(
+        rulebook: &'a Rulebook,
+        registry: &'a Registry,
+        records: &'a ServiceRecords,
+        posts: &'a [Post],
+        runs: &'a [&'a PayRun],
+    ) -> Self {
+        Self {
+            rulebook,
+            registry,
+            records,
+            posts,
+            runs,
+            claim_lines: None,
+        }
+    }
+}
+
 /// The financial years the weeks fall in.
 pub fn years_of(weeks: &[Week]) -> Vec<FinancialYear> {
     let years: BTreeSet<FinancialYear> = weeks
@@ -298,14 +318,7 @@ impl App {
         tokio::task::spawn_blocking(move || -> Result<NetworkServicesView> {
             let runs = runs_for(&rb, &registry, &weeks, &Selection::network(pcn.clone()))?;
             let runs: Vec<&PayRun> = runs.iter().collect();
-            let source = ServicesSource {
-                rulebook: &rb,
-                registry: &registry,
-                records: &records,
-                posts: &posts,
-                runs: &runs,
-                claim_lines: None,
-            };
+            let source = ServicesSource::new(&rb, &registry, &records, &posts, &runs);
             let snapshot = registry.at(weeks[weeks.len() - 1].sunday().min(as_at.max(from)));
             Ok(network_view(&source, &weeks, as_at, &pcn, &snapshot))
         })
@@ -346,14 +359,7 @@ impl App {
             let selection = Selection::commissioner(commissioner.clone());
             let runs = runs_for(&rb, &registry, &weeks, &selection)?;
             let runs: Vec<&PayRun> = runs.iter().collect();
-            let source = ServicesSource {
-                rulebook: &rb,
-                registry: &registry,
-                records: &records,
-                posts: &posts,
-                runs: &runs,
-                claim_lines: None,
-            };
+            let source = ServicesSource::new(&rb, &registry, &records, &posts, &runs);
             Ok(commissioner_view(
                 &source,
                 &weeks,
@@ -405,14 +411,7 @@ impl App {
             let mut all = posts.clone();
             all.extend(added.iter().cloned());
             let capacity_with = |posts: &[Post]| -> Result<Capacity> {
-                let source = ServicesSource {
-                    rulebook: &rb,
-                    registry: &registry,
-                    records: &records,
-                    posts,
-                    runs: &runs,
-                    claim_lines: None,
-                };
+                let source = ServicesSource::new(&rb, &registry, &records, posts, &runs);
                 with_services(
                     &source,
                     &[week],

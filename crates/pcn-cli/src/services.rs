@@ -118,12 +118,9 @@ pub async fn run(ctx: &Ctx, command: ServicesCommand) -> Result<ExitCode> {
             let view = ctx
                 .with_app(async |app| app.network_services(&code, from, to, ctx.today).await)
                 .await?;
-            let text = match format {
-                Format::Table => render::network_text(&view),
-                Format::Csv => network_weeks_csv(&view.services)?,
-                Format::Json => json(&view)?,
-            };
-            emit(&text, out.as_deref())?;
+            emit_view(&view, format, out, render::network_text, |v| {
+                Ok(network_weeks_csv(&v.services)?)
+            })?;
         }
         ServicesCommand::Commissioner {
             code,
@@ -136,12 +133,9 @@ pub async fn run(ctx: &Ctx, command: ServicesCommand) -> Result<ExitCode> {
             let view = ctx
                 .with_app(async |app| app.commissioner_services(&code, from, to, ctx.today).await)
                 .await?;
-            let text = match format {
-                Format::Table => render::commissioner_text(&view),
-                Format::Csv => compliance_csv(&view.networks)?,
-                Format::Json => json(&view)?,
-            };
-            emit(&text, out.as_deref())?;
+            emit_view(&view, format, out, render::commissioner_text, |v| {
+                Ok(compliance_csv(&v.networks)?)
+            })?;
         }
         ServicesCommand::Plan {
             pcn: code,
@@ -176,15 +170,33 @@ pub async fn run(ctx: &Ctx, command: ServicesCommand) -> Result<ExitCode> {
             let r = ctx
                 .with_app(async |app| app.access_requirements(year).await)
                 .await?;
-            let text = match format {
-                Format::Table => render::requirements_text(&r, limit),
-                Format::Csv => requirements_csv(&r.networks)?,
-                Format::Json => json(&r)?,
-            };
-            emit(&text, out.as_deref())?;
+            emit_view(
+                &r,
+                format,
+                out,
+                |r| render::requirements_text(r, limit),
+                |r| Ok(requirements_csv(&r.networks)?),
+            )?;
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Writes a view as its table, its CSV or its JSON, to `out` or standard
+/// output.
+fn emit_view<V: serde::Serialize>(
+    view: &V,
+    format: Format,
+    out: Option<PathBuf>,
+    table: impl FnOnce(&V) -> String,
+    csv: impl FnOnce(&V) -> Result<String>,
+) -> Result<()> {
+    let text = match format {
+        Format::Table => table(view),
+        Format::Csv => csv(view)?,
+        Format::Json => json(view)?,
+    };
+    emit(&text, out.as_deref())
 }
 
 pub async fn run_care_home(ctx: &Ctx, command: CareHomeCommand) -> Result<ExitCode> {

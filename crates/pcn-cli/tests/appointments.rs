@@ -129,14 +129,7 @@ fn every_gpad_file_imports_and_the_pledge_agrees_with_the_raw_files() {
     assert_eq!(wakefield[&2019], 2_337_161);
     let w = json(
         &db,
-        &[
-            "appointments",
-            "pledge",
-            "--commissioner",
-            "03R",
-            "--format",
-            "json",
-        ],
+        &words("appointments pledge --commissioner 03R --format json"),
     );
     let p = &w["pledge"];
     assert_eq!(p["baseline"]["recorded"], wakefield[&2019]);
@@ -157,31 +150,14 @@ fn every_gpad_file_imports_and_the_pledge_agrees_with_the_raw_files() {
     // The trend as CSV adds up to the same years.
     let out = pcn(
         &db,
-        &[
-            "appointments",
-            "trend",
-            "--commissioner",
-            "03R",
-            "--format",
-            "csv",
-        ],
+        &words("appointments trend --commissioner 03R --format csv"),
     );
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     let trend = raw_by_year(&stdout(&out), 0, true, 1);
     assert_eq!(trend, wakefield);
 
     // The practice of the crosstab, counted for its network by the mapping.
-    let t = json(
-        &db,
-        &[
-            "appointments",
-            "trend",
-            "--pcn",
-            "U07506",
-            "--format",
-            "json",
-        ],
-    );
+    let t = json(&db, &words("appointments trend --pcn U07506 --format json"));
     let aug = t["trend"]
         .as_array()
         .unwrap()
@@ -327,14 +303,7 @@ fn the_pledge_and_the_trend_on_fixtures_in_the_official_layouts() {
     );
     let w = json(
         &db,
-        &[
-            "appointments",
-            "pledge",
-            "--commissioner",
-            "16C",
-            "--format",
-            "json",
-        ],
+        &words("appointments pledge --commissioner 16C --format json"),
     );
     let p = &w["pledge"];
     assert_eq!(p["baseline"]["recorded"], s2019[&2019]);
@@ -347,14 +316,7 @@ fn the_pledge_and_the_trend_on_fixtures_in_the_official_layouts() {
     insta::assert_snapshot!("commissioner_pledge", stdout(&out));
     let out = pcn(
         &db,
-        &[
-            "appointments",
-            "trend",
-            "--commissioner",
-            "16C",
-            "--format",
-            "csv",
-        ],
+        &words("appointments trend --commissioner 16C --format csv"),
     );
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     let by_year = raw_by_year(&stdout(&out), 0, true, 1);
@@ -365,17 +327,7 @@ fn the_pledge_and_the_trend_on_fixtures_in_the_official_layouts() {
     // A81001 (A81002 moved to U07032 that day), against July 2019.
     let jul19 = crosstab_by_network("Practice_Level_Crosstab_Jul_19.csv");
     let jul26 = crosstab_by_network("Practice_Level_Crosstab_Jul_26.csv");
-    let t = json(
-        &db,
-        &[
-            "appointments",
-            "trend",
-            "--pcn",
-            "U89141",
-            "--format",
-            "json",
-        ],
-    );
+    let t = json(&db, &words("appointments trend --pcn U89141 --format json"));
     let rows = t["trend"].as_array().unwrap();
     let month = |m: &str| {
         rows.iter()
@@ -385,17 +337,7 @@ fn the_pledge_and_the_trend_on_fixtures_in_the_official_layouts() {
     assert_eq!(month("2019-07")["appointments"], jul19["U89141"]);
     assert_eq!(month("2026-07")["appointments"], jul26["U89141"]);
     assert_eq!(month("2026-07")["same_month_2019"], jul19["U89141"]);
-    let out = pcn(
-        &db,
-        &[
-            "appointments",
-            "trend",
-            "--pcn",
-            "U07032",
-            "--format",
-            "json",
-        ],
-    );
+    let out = pcn(&db, &words("appointments trend --pcn U07032 --format json"));
     let t: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
     let july = |m: &str| {
         t["trend"]
@@ -454,14 +396,7 @@ fn wrong_areas_and_flags_are_refused() {
         ),
         (&["appointments", "pledge", "--format", "xlsx"][..], "--out"),
         (
-            &[
-                "appointments",
-                "pledge",
-                "--pcn",
-                "U89141",
-                "--practice",
-                "A81001",
-            ][..],
+            &words("appointments pledge --pcn U89141 --practice A81001")[..],
             "cannot be used with",
         ),
     ] {

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{code, fixture, pcn, shared_data, stderr, stdout};
+use common::{code, data_files, fixture, imported, pcn, shared_data, stderr, stdout, words};
 
 /// The demo without its services, so U90006's roster starts empty.
 fn demo() -> (tempfile::TempDir, String) {
@@ -29,31 +29,21 @@ fn json(db: &str, args: &[&str]) -> serde_json::Value {
 }
 
 fn posts(db: &str) -> usize {
-    json(
-        db,
-        &[
-            "arrs", "roster", "--pcn", "U90006", "--all", "--format", "json",
-        ],
-    )
-    .as_array()
-    .unwrap()
-    .len()
+    json(db, &words("arrs roster --pcn U90006 --all --format json"))
+        .as_array()
+        .unwrap()
+        .len()
 }
 
 /// The id of U90006's post held by `person` (the demo's other networks
 /// have posts of their own, so ids are looked up, not assumed).
 fn post_id(db: &str, person: &str) -> String {
-    json(
-        db,
-        &[
-            "arrs", "roster", "--pcn", "U90006", "--all", "--format", "json",
-        ],
-    )
-    .as_array()
-    .unwrap()
-    .iter()
-    .find(|p| p["person"] == person)
-    .unwrap_or_else(|| panic!("no post for {person}"))["post"]
+    json(db, &words("arrs roster --pcn U90006 --all --format json"))
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["person"] == person)
+        .unwrap_or_else(|| panic!("no post for {person}"))["post"]
         .to_string()
 }
 
@@ -62,71 +52,24 @@ fn roster_claims_statuses_budget_and_plan() {
     let (_dir, db) = demo();
     ok(
         &db,
-        &[
-            "arrs",
-            "add",
-            "--pcn",
-            "U90006",
-            "--person",
-            "E1",
-            "--name",
-            "A Pharmacist",
-            "--role",
-            "Clinical pharmacist",
-            "--band",
-            "8a",
-            "--wte",
-            "0.8",
-            "--start",
-            "2026-04-15",
-            "--salary",
-            "52000",
-        ],
+        &words("arrs add --pcn U90006 --person E1 --name 'A Pharmacist' --role 'Clinical pharmacist' --band 8a --wte 0.8 --start 2026-04-15 --salary 52000"),
     );
     ok(
         &db,
-        &[
-            "arrs",
-            "add",
-            "--pcn",
-            "U90006",
-            "--person",
-            "E2",
-            "--role",
-            "paramedic",
-            "--wte",
-            "1",
-            "--start",
-            "2026-04-01",
-            "--salary",
-            "47,000",
-            "--employer",
-            "practice:Z90001",
-        ],
+        &words("arrs add --pcn U90006 --person E2 --role paramedic --wte 1 --start 2026-04-01 --salary 47,000 --employer practice:Z90001"),
     );
     assert_eq!(posts(&db), 2);
 
     // Claims for April and May, made in June: April is backdated.
     let made = ok(
         &db,
-        &[
-            "arrs",
-            "claim",
-            "--pcn",
-            "U90006",
-            "--month",
-            "2026-05",
-            "--on",
-            "2026-06-10",
-        ],
+        &words("arrs claim --pcn U90006 --month 2026-05 --on 2026-06-10"),
     );
     assert!(made.contains("4 draft claims"), "{made}");
     assert!(made.contains("backdated"), "{made}");
     let lines = json(
         &db,
-        &[
-            "arrs", "claims", "--pcn", "U90006", "--year", "2026-27", "--format", "json",
-        ],
+        &words("arrs claims --pcn U90006 --year 2026-27 --format json"),
     );
     let lines = lines.as_array().unwrap();
     // Paramedic, a full month: £3,916.67 pay + 15% NI above £416.67 (£525.00)
@@ -143,22 +86,11 @@ fn roster_claims_statuses_budget_and_plan() {
     // A pay award backdated to April: arrears for April and May at the next claim.
     ok(
         &db,
-        &[
-            "arrs",
-            "status",
-            "--pcn",
-            "U90006",
-            "--month",
-            "2026-04",
-            "--to",
-            "submitted",
-        ],
+        &words("arrs status --pcn U90006 --month 2026-04 --to submitted"),
     );
     let bad = pcn(
         &db,
-        &[
-            "arrs", "status", "--pcn", "U90006", "--month", "2026-04", "--to", "paid",
-        ],
+        &words("arrs status --pcn U90006 --month 2026-04 --to paid"),
     );
     assert_eq!(code(&bad), 2);
     assert!(
@@ -182,25 +114,14 @@ fn roster_claims_statuses_budget_and_plan() {
     );
     let made = ok(
         &db,
-        &[
-            "arrs",
-            "claim",
-            "--pcn",
-            "U90006",
-            "--month",
-            "2026-06",
-            "--on",
-            "2026-07-05",
-        ],
+        &words("arrs claim --pcn U90006 --month 2026-06 --on 2026-07-05"),
     );
     assert_eq!(made.matches("arrears").count(), 2, "{made}");
 
     // CSV schedule in the claim layout.
     let csv = ok(
         &db,
-        &[
-            "arrs", "claims", "--pcn", "U90006", "--month", "2026-04", "--format", "csv",
-        ],
+        &words("arrs claims --pcn U90006 --month 2026-04 --format csv"),
     );
     let mut rows = csv.lines();
     assert!(rows
@@ -212,16 +133,7 @@ fn roster_claims_statuses_budget_and_plan() {
     // The budget against the demo network's ARRS Sum.
     let b = json(
         &db,
-        &[
-            "arrs",
-            "budget",
-            "--pcn",
-            "U90006",
-            "--as-at",
-            "2026-07-05",
-            "--format",
-            "json",
-        ],
+        &words("arrs budget --pcn U90006 --as-at 2026-07-05 --format json"),
     );
     let sum = b["sum"].as_i64().expect("the demo network has an ARRS Sum");
     assert!(sum > 0);
@@ -249,12 +161,9 @@ fn roster_claims_statuses_budget_and_plan() {
     assert!(plan.contains("What U90006 can still recruit"), "{plan}");
     let pj = json(
         &db,
-        &dales_plan(&[
-            "--format",
-            "json",
-            "--add",
-            "paramedic, band 7, 1.0 WTE, from 2026-12-01",
-        ]),
+        &dales_plan(&words(
+            "--format json --add 'paramedic, band 7, 1.0 WTE, from 2026-12-01'",
+        )),
     );
     let before = pj["before"]["headroom"].as_i64().unwrap();
     let after = pj["after"]["headroom"].as_i64().unwrap();
@@ -311,22 +220,7 @@ fn bad_input_is_refused_and_changes_nothing() {
     // A cost for a month outside employment.
     ok(
         &db,
-        &[
-            "arrs",
-            "add",
-            "--pcn",
-            "U90006",
-            "--person",
-            "E",
-            "--role",
-            "paramedic",
-            "--wte",
-            "1",
-            "--start",
-            "2026-06-01",
-            "--end",
-            "2026-08-31",
-        ],
+        &words("arrs add --pcn U90006 --person E --role paramedic --wte 1 --start 2026-06-01 --end 2026-08-31"),
     );
     let e = post_id(&db, "E");
     let out = pcn(
@@ -364,16 +258,7 @@ fn workforce_census_seeds_rosters() {
     assert!(out.contains("1 skipped"), "{out}"); // the 0 FTE row
     let roster = json(
         &db,
-        &[
-            "arrs",
-            "roster",
-            "--pcn",
-            "U90006",
-            "--as-at",
-            "2026-06-30",
-            "--format",
-            "json",
-        ],
+        &words("arrs roster --pcn U90006 --as-at 2026-06-30 --format json"),
     );
     let roster = roster.as_array().unwrap();
     // Pharmacist, care coordinator, manager, and the contracted 1.6 FTE split into 1 + 0.6.
@@ -411,8 +296,6 @@ fn workforce_census_seeds_rosters() {
 #[test]
 fn national_workforce_census_report() {
     let Some(data) = shared_data() else { return };
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("national.sqlite").display().to_string();
     let files = [
         "ods-epcn-2024-10/ePCN.xlsx",
         "ods-epraccur-2025-11/epraccur.csv",
@@ -420,13 +303,7 @@ fn national_workforce_census_report() {
         "nhsd-gp-reg-pat-prac-2026-07/gp-reg-pat-prac-quin-age.csv.gz",
         "nhsd-pcn-workforce-2026-06/pcn-workforce-individual-level-2026-06.csv.gz",
     ];
-    let paths: Vec<String> = files
-        .iter()
-        .map(|f| data.join(f).display().to_string())
-        .collect();
-    let mut args = vec!["import"];
-    args.extend(paths.iter().map(String::as_str));
-    ok(&db, &args);
+    let (_dir, db) = imported(&data_files(&data, &files));
 
     // Independently: networks and total FTE straight from the file.
     let raw = std::fs::read(data.join(files[4])).unwrap();

@@ -25,15 +25,7 @@ fn demo_then_check_as_json_and_csv() {
 
     let out = pcn(
         &db,
-        &[
-            "check",
-            "--as-at",
-            "2026-07-01",
-            "--format",
-            "csv",
-            "--rule",
-            "NET-SIZE-MAX",
-        ],
+        &words("check --as-at 2026-07-01 --format csv --rule NET-SIZE-MAX"),
     );
     assert_eq!(code(&out), 0, "only warnings shown: exit 0");
     let csv = stdout(&out);
@@ -48,15 +40,7 @@ fn demo_then_check_as_json_and_csv() {
 
     let out = pcn(
         &db,
-        &[
-            "check",
-            "--as-at",
-            "2026-07-01",
-            "--commissioner",
-            "Z2B",
-            "--format",
-            "json",
-        ],
+        &words("check --as-at 2026-07-01 --commissioner Z2B --format json"),
     );
     let report: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
     for f in report["findings"].as_array().unwrap() {
@@ -69,59 +53,25 @@ fn network_set_is_dated_audited_and_clears_the_finding() {
     let (_dir, db) = demo();
     let before = pcn(
         &db,
-        &[
-            "check",
-            "--as-at",
-            "2026-07-01",
-            "--pcn",
-            "U90009",
-            "--format",
-            "csv",
-        ],
+        &words("check --as-at 2026-07-01 --pcn U90009 --format csv"),
     );
     assert!(stdout(&before).contains("NET-NO-CLINICAL-DIRECTOR"));
 
     let out = pcn(
         &db,
-        &[
-            "network",
-            "set",
-            "U90009",
-            "--clinical-director",
-            "Dr Mary Seacole",
-            "--nominated-payee",
-            "Z90040",
-            "--effective-from",
-            "2026-06-01",
-        ],
+        &words("network set U90009 --clinical-director 'Dr Mary Seacole' --nominated-payee Z90040 --effective-from 2026-06-01"),
     );
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     let after = stdout(&pcn(
         &db,
-        &[
-            "check",
-            "--as-at",
-            "2026-07-01",
-            "--pcn",
-            "U90009",
-            "--format",
-            "csv",
-        ],
+        &words("check --as-at 2026-07-01 --pcn U90009 --format csv"),
     ));
     assert!(!after.contains("NET-NO-CLINICAL-DIRECTOR"), "{after}");
     assert!(!after.contains("NET-NO-PAYEE"), "{after}");
     // Before the effective date the director was still missing.
     let earlier = stdout(&pcn(
         &db,
-        &[
-            "check",
-            "--as-at",
-            "2026-05-01",
-            "--pcn",
-            "U90009",
-            "--format",
-            "csv",
-        ],
+        &words("check --as-at 2026-05-01 --pcn U90009 --format csv"),
     ));
     assert!(earlier.contains("NET-NO-CLINICAL-DIRECTOR"), "{earlier}");
 
@@ -147,15 +97,7 @@ fn bad_input_is_refused_with_a_clear_message_and_changes_nothing() {
 
     let out = pcn(
         &db,
-        &[
-            "network",
-            "set",
-            "U90009",
-            "--clinical-director",
-            "Dr X",
-            "--nominated-payee",
-            "NOT-A-CODE",
-        ],
+        &words("network set U90009 --clinical-director 'Dr X' --nominated-payee NOT-A-CODE"),
     );
     assert_eq!(code(&out), 2);
     assert!(stderr(&out).contains("NOT-A-CODE"), "{}", stderr(&out));
@@ -169,13 +111,7 @@ fn bad_input_is_refused_with_a_clear_message_and_changes_nothing() {
 
     let out = pcn(
         &db,
-        &[
-            "network",
-            "set",
-            "U90009",
-            "--network-agreement-signed",
-            "31/02/2026",
-        ],
+        &words("network set U90009 --network-agreement-signed 31/02/2026"),
     );
     assert_eq!(code(&out), 2);
 

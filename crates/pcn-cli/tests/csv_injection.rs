@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{code, pcn, stderr, stdout};
+use common::{code, pcn, stderr, stdout, words};
 
 const FORMULAS: [&str; 4] = [
     "=HYPERLINK(\"http://evil.example\",\"open me\")",
@@ -85,30 +85,14 @@ fn formula_names_are_escaped_in_every_csv_the_command_line_writes() {
         ],
     );
 
-    let roster = ok(
-        &db,
-        &[
-            "arrs", "roster", "--pcn", "U90001", "--all", "--format", "csv",
-        ],
-    );
+    let roster = ok(&db, &words("arrs roster --pcn U90001 --all --format csv"));
     let claims = ok(
         &db,
-        &[
-            "arrs", "claims", "--pcn", "U90001", "--year", "2026-27", "--format", "csv",
-        ],
+        &words("arrs claims --pcn U90001 --year 2026-27 --format csv"),
     );
     let networks = ok(
         &db,
-        &[
-            "network",
-            "list",
-            "--commissioner",
-            "Z1A",
-            "--as-at",
-            "2026-07-01",
-            "--format",
-            "csv",
-        ],
+        &words("network list --commissioner Z1A --as-at 2026-07-01 --format csv"),
     );
     for (what, text, expected) in [
         ("arrs roster", &roster, &FORMULAS[..]),

@@ -174,12 +174,7 @@ fn national_import_and_check_on_sqlite() {
 #[test]
 fn national_import_and_check_on_postgres() {
     let Some(data) = shared_data() else { return };
-    let Ok(base) = std::env::var("PCN_TEST_POSTGRES_URL") else {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI is set but PCN_TEST_POSTGRES_URL is not"
-        );
-        eprintln!("skipping: PCN_TEST_POSTGRES_URL is not set (scripts/test sets it)");
+    let Some(base) = pcn_store::testing::postgres_server() else {
         return;
     };
     let runtime = tokio::runtime::Builder::new_current_thread()

@@ -22,19 +22,7 @@ fn demo_statements_use_the_recorded_inputs_and_add_up() {
     let (_dir, db) = demo();
     let run = json(
         &db,
-        &[
-            "pay",
-            "--year",
-            "2026-27",
-            "--commissioner",
-            "Z1A",
-            "--format",
-            "json",
-            "--distribute",
-            "registered-list",
-            "--top-slice-percent",
-            "5",
-        ],
+        &words("pay --year 2026-27 --commissioner Z1A --format json --distribute registered-list --top-slice-percent 5"),
     );
     let networks = run["networks"].as_array().unwrap();
     assert!(!networks.is_empty());
@@ -93,15 +81,7 @@ fn explain_shows_the_arithmetic_and_the_source() {
     let (_dir, db) = demo();
     let out = pcn(
         &db,
-        &[
-            "pay",
-            "--year",
-            "2025-26",
-            "--pcn",
-            "U90002",
-            "--explain",
-            "enhanced-access",
-        ],
+        &words("pay --year 2025-26 --pcn U90002 --explain enhanced-access"),
     );
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     let text = stdout(&out);
@@ -110,15 +90,7 @@ fn explain_shows_the_arithmetic_and_the_source() {
     assert!(text.contains("S06"), "{text}");
     let out = pcn(
         &db,
-        &[
-            "pay",
-            "--year",
-            "2025-26",
-            "--pcn",
-            "U90002",
-            "--explain",
-            "no-such-stream",
-        ],
+        &words("pay --year 2025-26 --pcn U90002 --explain no-such-stream"),
     );
     assert_eq!(code(&out), 2);
     assert!(
@@ -132,12 +104,7 @@ fn explain_shows_the_arithmetic_and_the_source() {
 fn strict_refuses_a_missing_input_and_names_it() {
     let (_dir, db) = demo();
     // 2025-26 needs lists as at 1 January 2025, which the demo does not hold: estimated by default…
-    let run = json(
-        &db,
-        &[
-            "pay", "--year", "2025-26", "--pcn", "U90001", "--format", "json",
-        ],
-    );
+    let run = json(&db, &words("pay --year 2025-26 --pcn U90001 --format json"));
     let lines = run["networks"][0]["statement"]["lines"].as_array().unwrap();
     assert!(lines.iter().any(|l| l["estimates"]
         .as_array()
@@ -174,9 +141,7 @@ fn exports_csv_and_xlsx() {
     );
     let schedule = stdout(&pcn(
         &db,
-        &[
-            "pay", "--year", "2026-27", "--format", "csv", "--csv", "schedule",
-        ],
+        &words("pay --year 2026-27 --format csv --csv schedule"),
     ));
     assert!(schedule.lines().count() > 9 * 12);
     let xlsx = dir.path().join("pay.xlsx");
@@ -246,21 +211,16 @@ fn rulebook_problems_and_unknown_years_are_clear_errors() {
 #[test]
 fn national_pay_run_2025_26_against_the_des_envelopes() {
     let Some(data) = shared_data() else { return };
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("national.sqlite").display().to_string();
-    let files: Vec<String> = [
-        "ods-epcn-2024-10/ePCN.xlsx",
-        "ods-epraccur-2025-11/epraccur.csv",
-        "nhsd-gp-reg-pat-prac-2026-07/gp-reg-pat-prac-map.csv",
-        "nhsd-gp-reg-pat-prac-2026-07/gp-reg-pat-prac-quin-age.csv.gz",
-        "nhsd-gpad-mapping-2025-08/Mapping.csv",
-    ]
-    .iter()
-    .map(|f| data.join(f).display().to_string())
-    .collect();
-    let mut args = vec!["import"];
-    args.extend(files.iter().map(String::as_str));
-    assert_eq!(code(&pcn(&db, &args)), 0);
+    let (_dir, db) = imported(&data_files(
+        &data,
+        &[
+            "ods-epcn-2024-10/ePCN.xlsx",
+            "ods-epraccur-2025-11/epraccur.csv",
+            "nhsd-gp-reg-pat-prac-2026-07/gp-reg-pat-prac-map.csv",
+            "nhsd-gp-reg-pat-prac-2026-07/gp-reg-pat-prac-quin-age.csv.gz",
+            "nhsd-gpad-mapping-2025-08/Mapping.csv",
+        ],
+    ));
 
     for year in ["2025-26", "2026-27"] {
         let run = json(&db, &["pay", "--year", year, "--format", "json"]);
@@ -314,12 +274,7 @@ fn a_recorded_distribution_agreement_is_used_by_pay_and_kept_with_history() {
         &["--shares", shares, "--top-slice-percent", "2.5"],
     );
     assert_eq!(code(&out), 0, "{}", stderr(&out));
-    let run = json(
-        &db,
-        &[
-            "pay", "--year", "2026-27", "--pcn", "U90002", "--format", "json",
-        ],
-    );
+    let run = json(&db, &words("pay --year 2026-27 --pcn U90002 --format json"));
     let network = &run["networks"][0];
     let d = &network["distribution"];
     let total = pence(&network["statement"]["totals"]["scheduled_to_network"]);
@@ -339,12 +294,7 @@ fn a_recorded_distribution_agreement_is_used_by_pay_and_kept_with_history() {
         "30% > 25% … 15% > 10%: {amounts:?}"
     );
     // Another network has no agreement recorded: no distribution.
-    let other = json(
-        &db,
-        &[
-            "pay", "--year", "2026-27", "--pcn", "U90003", "--format", "json",
-        ],
-    );
+    let other = json(&db, &words("pay --year 2026-27 --pcn U90003 --format json"));
     assert!(other["networks"][0]["distribution"].is_null());
 
     // A later agreement supersedes; the audit log keeps both.
@@ -374,15 +324,7 @@ fn a_practice_that_moves_part_way_is_paid_by_month_by_each_network() {
     // Z90010 left Town North (U90002) on 31 May 2026 and joined Town Central (U90001) on 1 June.
     let run = json(
         &db,
-        &[
-            "pay",
-            "--year",
-            "2026-27",
-            "--commissioner",
-            "Z1A",
-            "--format",
-            "json",
-        ],
+        &words("pay --year 2026-27 --commissioner Z1A --format json"),
     );
     let networks = run["networks"].as_array().unwrap();
     let npp_of = |pcn: &str| -> i64 {
@@ -427,17 +369,7 @@ fn a_practice_that_moves_part_way_is_paid_by_month_by_each_network() {
             .unwrap()["basis_value"]
             .to_string()
     };
-    let lists = json(
-        &db,
-        &[
-            "network",
-            "list",
-            "--as-at",
-            "2026-04-01",
-            "--format",
-            "json",
-        ],
-    );
+    let lists = json(&db, &words("network list --as-at 2026-04-01 --format json"));
     let list_of = |pcn: &str| {
         lists
             .as_array()
@@ -457,12 +389,7 @@ fn a_practice_that_moves_part_way_is_paid_by_month_by_each_network() {
 #[test]
 fn iif_points_by_indicator_are_paid_with_both_adjustments() {
     let (_dir, db) = demo();
-    let run = json(
-        &db,
-        &[
-            "pay", "--year", "2024-25", "--pcn", "U90004", "--format", "json",
-        ],
-    );
+    let run = json(&db, &words("pay --year 2024-25 --pcn U90004 --format json"));
     let lines = run["networks"][0]["statement"]["lines"].as_array().unwrap();
     let iif = lines.iter().find(|l| l["stream_id"] == "iif").unwrap();
     assert_eq!(iif["status"]["status"], "on_achievement");
@@ -488,12 +415,7 @@ fn iif_points_by_indicator_are_paid_with_both_adjustments() {
 fn a_commissioner_assesses_caip_and_pay_uses_it() {
     let (_dir, db) = demo();
     let caip = |db: &str| -> i64 {
-        let run = json(
-            db,
-            &[
-                "pay", "--year", "2025-26", "--pcn", "U90001", "--format", "json",
-            ],
-        );
+        let run = json(db, &words("pay --year 2025-26 --pcn U90001 --format json"));
         let lines = run["networks"][0]["statement"]["lines"]
             .as_array()
             .unwrap()
@@ -508,19 +430,7 @@ fn a_commissioner_assesses_caip_and_pay_uses_it() {
     let most = caip(&db);
     let out = pcn(
         &db,
-        &[
-            "network",
-            "assess",
-            "U90001",
-            "--year",
-            "2025-26",
-            "--stream",
-            "capacity-and-access-improvement",
-            "--earned",
-            "2/3",
-            "--note",
-            "telephony and online requests in place",
-        ],
+        &words("network assess U90001 --year 2025-26 --stream capacity-and-access-improvement --earned 2/3 --note 'telephony and online requests in place'"),
     );
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     let earned = caip(&db);
@@ -552,12 +462,7 @@ fn fixed_amounts_per_practice() {
     let amounts = "Z90006=10000;Z90007=12000.50;Z90008=9000;Z90009=8000;Z90010=7000";
     let out = town_north_distribution(&db, "fixed", &["--shares", amounts]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
-    let run = json(
-        &db,
-        &[
-            "pay", "--year", "2026-27", "--pcn", "U90002", "--format", "json",
-        ],
-    );
+    let run = json(&db, &words("pay --year 2026-27 --pcn U90002 --format json"));
     let d = &run["networks"][0]["distribution"];
     let shares: Vec<i64> = d["shares"]
         .as_array()

@@ -95,14 +95,7 @@ fn the_table_files_and_money_on_the_demo() {
     let (dir, db) = demo();
     let out = pcn(
         &db,
-        &[
-            "plan",
-            "--commissioner",
-            "QZZ",
-            "--as-at",
-            "2026-07-01",
-            "--money",
-        ],
+        &words("plan --commissioner QZZ --as-at 2026-07-01 --money"),
     );
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     // The timing line is the machine's; the rest is the answer.
@@ -181,13 +174,7 @@ fn the_table_files_and_money_on_the_demo() {
 #[test]
 fn england_on_the_national_files() {
     let Some(data) = shared_data() else { return };
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("national.sqlite").display().to_string();
-    let files = national_files(&data);
-    let mut import = vec!["import"];
-    import.extend(files.iter().map(String::as_str));
-    let out = pcn(&db, &import);
-    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let (_dir, db) = imported(&national_files(&data));
 
     let started = Instant::now();
     let out = pcn(

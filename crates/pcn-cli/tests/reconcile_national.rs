@@ -36,8 +36,6 @@ const POOLS: &[(&str, usize, usize)] = &[("2020-21", 3, 15), ("2021-22", 5, 23)]
 #[test]
 fn national_agreement_per_year_and_column_does_not_fall() {
     let Some(data) = shared_data() else { return };
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("national.sqlite").display().to_string();
     let mut files = national_files(&data);
     for f in [
         "nhsd-nhs-payments-gp-2019-20/nhspaymentsgp-19-20-prac.csv.gz",
@@ -49,10 +47,7 @@ fn national_agreement_per_year_and_column_does_not_fall() {
     ] {
         files.push(data.join(f).display().to_string());
     }
-    let mut args = vec!["import"];
-    args.extend(files.iter().map(String::as_str));
-    let out = pcn(&db, &args);
-    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let (dir, db) = imported(&files);
 
     let mut failures = Vec::new();
     for year in ["2019-20", "2020-21", "2021-22"] {

@@ -37,9 +37,9 @@ fn services_show_commissioner_plan_and_an_imported_rounds_file() {
     let text = stdout(&out);
     assert!(text.contains("short by 15.5 hours of gp"), "{text}");
     assert!(text.contains("6 of 10 home-weeks"), "{text}");
-    let v = json(&with_period(&[
-        "services", "show", "--pcn", "U90005", "--format", "json",
-    ]));
+    let v = json(&with_period(&words(
+        "services show --pcn U90005 --format json",
+    )));
     assert_eq!(v["weeks"].as_array().unwrap().len(), 5);
     assert_eq!(v["rounds"]["owed"], 10);
     assert_eq!(v["rounds"]["met"], 6);
@@ -53,18 +53,7 @@ fn services_show_commissioner_plan_and_an_imported_rounds_file() {
     // Adding the missing GP closes the gap in staff hours.
     let v = json(&pcn(
         &db,
-        &[
-            "services",
-            "plan",
-            "--pcn",
-            "U90005",
-            "--add",
-            "gp, 1.0 WTE, from 2026-06-01, salary 98000",
-            "--week",
-            "2026-06-22",
-            "--format",
-            "json",
-        ],
+        &words("services plan --pcn U90005 --add 'gp, 1.0 WTE, from 2026-06-01, salary 98000' --week 2026-06-22 --format json"),
     ));
     let before = v["before"]["answer"].as_str().unwrap();
     let after = v["after"]["answer"].as_str().unwrap();
@@ -78,23 +67,14 @@ fn services_show_commissioner_plan_and_an_imported_rounds_file() {
 
     // A rounds file: one at a home not aligned to the network is refused
     // with its row and column, and nothing is written; a good one is stored.
-    let v = json(&with_period(&[
-        "services", "show", "--pcn", "U90001", "--format", "json",
-    ]));
+    let v = json(&with_period(&words(
+        "services show --pcn U90001 --format json",
+    )));
     let home = v["homes"][0]["location_id"].as_str().unwrap().to_string();
     let met = v["rounds"]["met"].as_u64().unwrap();
     let roster = json(&pcn(
         &db,
-        &[
-            "arrs",
-            "roster",
-            "--pcn",
-            "U90001",
-            "--as-at",
-            "2026-06-01",
-            "--format",
-            "json",
-        ],
+        &words("arrs roster --pcn U90001 --as-at 2026-06-01 --format json"),
     ));
     let post = roster.as_array().unwrap()[0]["post"].as_i64().unwrap();
     let bad = dir.path().join("rounds-bad.csv");
@@ -123,9 +103,9 @@ fn services_show_commissioner_plan_and_an_imported_rounds_file() {
     .unwrap();
     let out = pcn(&db, &["import", &good.display().to_string()]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
-    let v = json(&with_period(&[
-        "services", "show", "--pcn", "U90001", "--format", "json",
-    ]));
+    let v = json(&with_period(&words(
+        "services show --pcn U90001 --format json",
+    )));
     assert!(v["rounds"]["met"].as_u64().unwrap() >= met, "{v}");
     let imports = stdout(&pcn(&db, &["imports"]));
     assert!(imports.contains("rounds.csv"), "{imports}");
@@ -138,28 +118,17 @@ fn services_show_commissioner_plan_and_an_imported_rounds_file() {
 #[test]
 fn national_enhanced_access_requirement() {
     let Some(data) = shared_data() else { return };
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("national.sqlite").display().to_string();
-    let files = [
-        "ods-epcn-2024-10/ePCN.xlsx",
-        "ods-epraccur-2025-11/epraccur.csv",
-        "nhse-pcn-adjusted-populations-2025-01/pcn_data.csv",
-    ]
-    .map(|f| data.join(f).display().to_string());
-    let mut args = vec!["import"];
-    args.extend(files.iter().map(String::as_str));
-    let out = pcn(&db, &args);
-    assert_eq!(code(&out), 0, "{}\n{}", stdout(&out), stderr(&out));
+    let (_dir, db) = imported(&data_files(
+        &data,
+        &[
+            "ods-epcn-2024-10/ePCN.xlsx",
+            "ods-epraccur-2025-11/epraccur.csv",
+            "nhse-pcn-adjusted-populations-2025-01/pcn_data.csv",
+        ],
+    ));
     let v = json(&pcn(
         &db,
-        &[
-            "services",
-            "requirements",
-            "--year",
-            "2025-26",
-            "--format",
-            "json",
-        ],
+        &words("services requirements --year 2025-26 --format json"),
     ));
     let networks = v["networks"].as_array().unwrap();
     let minutes: rust_decimal::Decimal = v["total_minutes"].as_str().unwrap().parse().unwrap();

@@ -70,15 +70,7 @@ fn checks_as_a_table_and_as_csv() {
         "check_csv",
         run(
             &db,
-            &[
-                "check",
-                "--as-at",
-                "2026-07-01",
-                "--severity",
-                "warning",
-                "--format",
-                "csv"
-            ]
+            &words("check --as-at 2026-07-01 --severity warning --format csv")
         )
     );
 }
@@ -92,17 +84,7 @@ fn networks_and_practices() {
     );
     snapshot!(
         "network_list_csv",
-        run(
-            &db,
-            &[
-                "network",
-                "list",
-                "--as-at",
-                "2026-07-01",
-                "--format",
-                "csv"
-            ]
-        )
+        run(&db, &words("network list --as-at 2026-07-01 --format csv"))
     );
     snapshot!(
         "network_show",
@@ -125,25 +107,14 @@ fn a_statement_its_explanation_and_its_schedule() {
         "pay_explain",
         run(
             &db,
-            &[
-                "pay",
-                "--year",
-                "2026-27",
-                "--pcn",
-                "U90001",
-                "--explain",
-                "enhanced-access"
-            ]
+            &words("pay --year 2026-27 --pcn U90001 --explain enhanced-access")
         )
     );
     snapshot!(
         "pay_schedule_csv",
         run(
             &db,
-            &[
-                "pay", "--year", "2026-27", "--pcn", "U90002", "--format", "csv", "--csv",
-                "schedule"
-            ]
+            &words("pay --year 2026-27 --pcn U90002 --format csv --csv schedule")
         )
     );
     snapshot!(
@@ -184,16 +155,7 @@ fn arrs_roles_claims_and_budget() {
         "arrs_budget",
         run(
             &db,
-            &[
-                "arrs",
-                "budget",
-                "--pcn",
-                "U90002",
-                "--year",
-                "2026-27",
-                "--as-at",
-                "2026-11-23"
-            ]
+            &words("arrs budget --pcn U90002 --year 2026-27 --as-at 2026-11-23")
         )
     );
 }

@@ -43,17 +43,9 @@ async fn concurrent_cli_and_api_writers_lose_nothing_on_sqlite() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_cli_and_api_writers_lose_nothing_on_postgres() {
-    let Ok(base) = std::env::var("PCN_TEST_POSTGRES_URL") else {
-        assert!(
-            std::env::var("CI").is_err(),
-            "CI is set but PCN_TEST_POSTGRES_URL is not"
-        );
-        eprintln!("skipping: PCN_TEST_POSTGRES_URL is not set (scripts/test sets it)");
+    let Some(url) = pcn_store::testing::postgres_url("cli_writers").await else {
         return;
     };
-    let url = pcn_store::testing::fresh_postgres_database(&base, "cli_writers")
-        .await
-        .unwrap();
     let report = run(config(url)).await.unwrap();
     assert_clean("PostgreSQL", &report);
 }

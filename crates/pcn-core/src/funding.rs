@@ -1449,6 +1449,14 @@ pub struct StreamTotal {
 }
 
 impl PayRun {
+    /// The network's pay in the run, if the run has it.
+    pub fn network(&self, pcn: &PcnCode) -> Option<&NetworkPay> {
+        self.networks
+            .iter()
+            .find(|n| &n.statement.pcn == pcn)
+            .map(|n| &**n)
+    }
+
     /// Totals per stream, in rulebook order of first appearance.
     pub fn stream_totals(&self) -> Vec<StreamTotal> {
         let mut totals: Vec<StreamTotal> = Vec::new();

@@ -137,11 +137,7 @@ fn the_population_date_is_the_first_of_january_before_the_year() {
 #[test]
 fn members_are_paid_by_month_and_lists_are_those_of_the_population_date() {
     let run = run(&Selection::all(), &RunOptions::default());
-    let u1 = run
-        .networks
-        .iter()
-        .find(|n| n.statement.pcn == pcn("U00001"))
-        .unwrap();
+    let u1 = run.network(&pcn("U00001")).unwrap();
     // A00003 is a member of U00001 from October only.
     let a3 = u1
         .members
@@ -172,9 +168,7 @@ fn members_are_paid_by_month_and_lists_are_those_of_the_population_date() {
     // The Network Participation Payment is paid to practices for their
     // months: A00003 is paid by both networks, six months each.
     let npp = |n: &str| {
-        run.networks
-            .iter()
-            .find(|x| x.statement.pcn == pcn(n))
+        run.network(&pcn(n))
             .unwrap()
             .statement
             .lines
@@ -209,11 +203,7 @@ fn members_are_paid_by_month_and_lists_are_those_of_the_population_date() {
 #[test]
 fn a_network_whose_first_members_join_part_way_is_paid_from_that_month() {
     let run = run(&Selection::all(), &RunOptions::default());
-    let u3 = run
-        .networks
-        .iter()
-        .find(|n| n.statement.pcn == pcn("U00003"))
-        .unwrap();
+    let u3 = run.network(&pcn("U00003")).unwrap();
     let core = u3
         .statement
         .lines
@@ -234,9 +224,7 @@ fn the_national_mean_list_is_over_every_network_whatever_the_selection() {
     let one = run(&Selection::network(pcn("U00002")), &RunOptions::default());
     assert_eq!(one.networks.len(), 1);
     let mean = |r: &pcn_core::funding::PayRun| {
-        r.networks
-            .iter()
-            .find(|n| n.statement.pcn == pcn("U00002"))
+        r.network(&pcn("U00002"))
             .unwrap()
             .statement
             .lines
@@ -286,11 +274,7 @@ fn an_agreement_divides_the_network_money_after_its_top_slice() {
         ..RunOptions::default()
     };
     let run = run(&Selection::all(), &options);
-    let u2 = run
-        .networks
-        .iter()
-        .find(|n| n.statement.pcn == pcn("U00002"))
-        .unwrap();
+    let u2 = run.network(&pcn("U00002")).unwrap();
     let d = u2.distribution.as_ref().unwrap();
     let total = u2.statement.totals.scheduled_to_network;
     assert_eq!(d.total, total);
@@ -354,11 +338,7 @@ fn an_agreement_that_no_longer_fits_leaves_the_money_undivided_and_says_why() {
     };
     let run = run(&Selection::all(), &options);
     assert_eq!(run.networks.len(), 3, "the rest of the run stands");
-    let u1 = run
-        .networks
-        .iter()
-        .find(|n| n.statement.pcn == pcn("U00001"))
-        .unwrap();
+    let u1 = run.network(&pcn("U00001")).unwrap();
     assert!(u1.distribution.is_none());
     let problem = u1.distribution_problem.as_deref().unwrap();
     assert!(problem.contains("A00003"), "{problem}");
@@ -401,11 +381,7 @@ fn one_network_worked_out_again_is_the_network_of_a_whole_run() {
             },
         );
         let whole = payrun::build(&after, rules, previous, &Selection::all(), &options).unwrap();
-        let expected = whole
-            .networks
-            .iter()
-            .find(|n| n.statement.pcn == pcn(code))
-            .unwrap();
+        let expected = whole.network(&pcn(code)).unwrap();
         let again = context
             .network_pay(&after, rules, previous, &pcn(code), &options)
             .unwrap()

@@ -107,12 +107,7 @@ fn check(input: &GroupInput, plan: &GroupPlan, config: &PlanConfig) -> Result<()
 
     let points: Vec<_> = input.practices.iter().map(|p| p.location).collect();
     let graph = PracticeGraph::build(&points);
-    let index: HashMap<&str, usize> = input
-        .practices
-        .iter()
-        .enumerate()
-        .map(|(i, p)| (p.code.as_str(), i))
-        .collect();
+    let index = input.practice_index();
     let by_code: HashMap<&str, &PracticeInput> = input
         .practices
         .iter()

@@ -169,6 +169,19 @@ pub const NETWORK_COLUMNS: [&str; 12] = [
     "centroid_lon",
 ];
 
+/// A point's latitude and longitude cells, to `places` decimal places
+/// (blank where there is no point).
+fn coordinate_cells(point: Option<pcn_core::facts::LatLon>, places: usize) -> [Cell; 2] {
+    let degrees = |d: fn(&pcn_core::facts::LatLon) -> f64| {
+        Cell::Text(
+            point
+                .map(|p| format!("{:.*}", places, d(&p)))
+                .unwrap_or_default(),
+        )
+    };
+    [degrees(|p| p.lat), degrees(|p| p.lon)]
+}
+
 fn exception_text(reason: Option<&ExceptionReason>) -> String {
     reason.map(reason_words).unwrap_or_default()
 }
@@ -177,6 +190,7 @@ fn exception_text(reason: Option<&ExceptionReason>) -> String {
 pub fn network_rows(plan: &Plan) -> Vec<Vec<Cell>> {
     let mut rows = Vec::new();
     for (g, n) in networks(plan) {
+        let [lat, lon] = coordinate_cells(n.centroid, 5);
         rows.push(vec![
             Cell::Text(g.group.to_string()),
             Cell::Text(n.label.clone()),
@@ -193,16 +207,8 @@ pub fn network_rows(plan: &Plan) -> Vec<Vec<Cell>> {
             Cell::Text(exception_text(n.exception.as_ref())),
             Cell::Text(if n.contiguous { "yes" } else { "no" }.to_string()),
             Cell::Real(n.rms_km),
-            Cell::Text(
-                n.centroid
-                    .map(|c| format!("{:.5}", c.lat))
-                    .unwrap_or_default(),
-            ),
-            Cell::Text(
-                n.centroid
-                    .map(|c| format!("{:.5}", c.lon))
-                    .unwrap_or_default(),
-            ),
+            lat,
+            lon,
         ]);
     }
     rows
@@ -238,6 +244,7 @@ pub fn member_rows(plan: &Plan) -> Vec<Vec<Cell>> {
                 .exceptions
                 .iter()
                 .find(|e| e.practice.as_ref() == Some(&m.practice));
+            let [lat, lon] = coordinate_cells(m.location, 6);
             rows.push(vec![
                 Cell::Text(g.group.to_string()),
                 Cell::Text(n.label.clone()),
@@ -247,16 +254,8 @@ pub fn member_rows(plan: &Plan) -> Vec<Vec<Cell>> {
                 Cell::Number(m.list_size),
                 Cell::Text(m.from.as_ref().map(ToString::to_string).unwrap_or_default()),
                 Cell::Text(if m.moved { "yes" } else { "no" }.to_string()),
-                Cell::Text(
-                    m.location
-                        .map(|l| format!("{:.6}", l.lat))
-                        .unwrap_or_default(),
-                ),
-                Cell::Text(
-                    m.location
-                        .map(|l| format!("{:.6}", l.lon))
-                        .unwrap_or_default(),
-                ),
+                lat,
+                lon,
                 Cell::Text(exception_text(own.map(|e| &e.reason))),
             ]);
         }

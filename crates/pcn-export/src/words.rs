@@ -12,6 +12,15 @@ use pcn_core::money::Pence;
 use pcn_core::rulebook::PaidTo;
 use pcn_core::text::grouped;
 
+/// The network of a statement: its code and name.
+pub fn network_title(s: &Statement) -> String {
+    format!(
+        "{} {}",
+        s.pcn,
+        s.name.as_deref().unwrap_or("(no name recorded)")
+    )
+}
+
 /// The status in words, as people read it.
 pub fn status_words(status: &LineStatus) -> String {
     match status {

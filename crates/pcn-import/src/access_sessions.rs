@@ -147,27 +147,21 @@ fn check_week(
 fn read(ctx: &mut Ctx, table: &Table, planned: bool) -> (FactBatch, Option<NaiveDate>) {
     let mut batch = FactBatch::default();
     only_columns(ctx, table, if planned { &PLANNED } else { &DELIVERED });
-    let p = &mut ctx.problems;
     let when = if planned { "day" } else { "date" };
-    let (
-        Some(pcn_col),
-        Some(site_col),
-        Some(when_col),
-        Some(start_col),
-        Some(end_col),
-        Some(post_col),
-        Some(n_col),
-        Some(mode_col),
-    ) = (
-        table.require(&["pcn_code"], p),
-        table.require(&["site"], p),
-        table.require(&[when], p),
-        table.require(&["start"], p),
-        table.require(&["end"], p),
-        table.require(&["post_id"], p),
-        table.require(&["appointments_offered"], p),
-        table.require(&["mode"], p),
-    )
+    let Some([pcn_col, site_col, when_col, start_col, end_col, post_col, n_col, mode_col]) = table
+        .require_all(
+            [
+                &["pcn_code"],
+                &["site"],
+                &[when],
+                &["start"],
+                &["end"],
+                &["post_id"],
+                &["appointments_offered"],
+                &["mode"],
+            ],
+            &mut ctx.problems,
+        )
     else {
         return (batch, None);
     };

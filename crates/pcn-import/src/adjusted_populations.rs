@@ -118,13 +118,8 @@ struct Columns {
 /// Finds the columns and dates each figure column: `None` (with the
 /// problems recorded) when a required one is missing or undated.
 fn columns(ctx: &mut Ctx, table: &Table) -> Option<Columns> {
-    let p = &mut ctx.problems;
-    let (Some(practice), Some(pcn)) = (
-        table.require(&["Practice Code"], p),
-        table.require(&["PCN Code"], p),
-    ) else {
-        return None;
-    };
+    let [practice, pcn] =
+        table.require_all([&["Practice Code"], &["PCN Code"]], &mut ctx.problems)?;
     let member = table
         .header
         .iter()

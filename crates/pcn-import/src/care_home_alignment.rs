@@ -61,11 +61,9 @@ pub(crate) fn read(ctx: &mut Ctx, table: &Table) -> (FactBatch, Option<NaiveDate
             );
         }
     }
-    let p = &mut ctx.problems;
-    let (Some(id_col), Some(pcn_col), Some(from_col)) = (
-        table.require(&["location_id"], p),
-        table.require(&["pcn_code"], p),
-        table.require(&["aligned_from"], p),
+    let Some([id_col, pcn_col, from_col]) = table.require_all(
+        [&["location_id"], &["pcn_code"], &["aligned_from"]],
+        &mut ctx.problems,
     ) else {
         return (batch, None);
     };

@@ -108,12 +108,14 @@ fn location(ctx: &mut Ctx, row: u64, col: &Col, raw: &str) -> Option<String> {
 pub(crate) fn read_rounds(ctx: &mut Ctx, table: &Table) -> (FactBatch, Option<NaiveDate>) {
     let mut batch = FactBatch::default();
     only_columns(ctx, table, &ROUND_COLUMNS);
-    let p = &mut ctx.problems;
-    let (Some(date_col), Some(home_col), Some(post_col), Some(n_col)) = (
-        table.require(&["date"], p),
-        table.require(&["location_id"], p),
-        table.require(&["post_id"], p),
-        table.require(&["residents_reviewed"], p),
+    let Some([date_col, home_col, post_col, n_col]) = table.require_all(
+        [
+            &["date"],
+            &["location_id"],
+            &["post_id"],
+            &["residents_reviewed"],
+        ],
+        &mut ctx.problems,
     ) else {
         return (batch, None);
     };
@@ -174,11 +176,9 @@ fn resident(ctx: &mut Ctx, row: u64, col: &Col, raw: &str) -> Option<String> {
 pub(crate) fn read_plans(ctx: &mut Ctx, table: &Table) -> (FactBatch, Option<NaiveDate>) {
     let mut batch = FactBatch::default();
     only_columns(ctx, table, &PLAN_COLUMNS);
-    let p = &mut ctx.problems;
-    let (Some(res_col), Some(home_col), Some(adm_col)) = (
-        table.require(&["resident"], p),
-        table.require(&["location_id"], p),
-        table.require(&["admission_date"], p),
+    let Some([res_col, home_col, adm_col]) = table.require_all(
+        [&["resident"], &["location_id"], &["admission_date"]],
+        &mut ctx.problems,
     ) else {
         return (batch, None);
     };

@@ -82,11 +82,13 @@ pub(crate) fn read(ctx: &mut Ctx, table: &Table) -> (FactBatch, Option<NaiveDate
     let mut batch = FactBatch::default();
     let date = as_at_or_path(ctx);
     let d = date.unwrap_or(NaiveDate::MIN);
-    let p = &mut ctx.problems;
-    let (Some(id_col), Some(care_home_col), Some(beds_col)) = (
-        table.require(&["Location ID"], p),
-        table.require(&["Care home?", "Care home"], p),
-        table.require(&["Care homes beds", "Care home beds"], p),
+    let Some([id_col, care_home_col, beds_col]) = table.require_all(
+        [
+            &["Location ID"],
+            &["Care home?", "Care home"],
+            &["Care homes beds", "Care home beds"],
+        ],
+        &mut ctx.problems,
     ) else {
         return (batch, None);
     };

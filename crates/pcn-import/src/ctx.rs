@@ -188,6 +188,23 @@ impl<'a> Ctx<'a> {
         }
     }
 
+    /// The date the file's data describe: `--as-at`, else `file_date` (the
+    /// latest date found in the file, described by `latest`), each noted.
+    pub fn data_date(&mut self, file_date: Option<NaiveDate>, latest: &str) -> Option<NaiveDate> {
+        match self.opts.as_at {
+            Some(d) => {
+                self.notes.push(format!("date {d} taken from --as-at"));
+                Some(d)
+            }
+            None => {
+                if let Some(d) = file_date {
+                    self.notes.push(format!("date {d} is {latest}"));
+                }
+                file_date
+            }
+        }
+    }
+
     /// The date a row without its own takes (`--as-at`, else today).
     pub fn default_date(&self) -> NaiveDate {
         self.opts.as_at.unwrap_or(self.opts.today)

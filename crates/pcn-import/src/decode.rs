@@ -349,19 +349,24 @@ impl<'a> Table<'a> {
     pub fn require(&self, aliases: &[&str], problems: &mut Problems) -> Option<Col> {
         let col = self.col(aliases);
         if col.is_none() {
-            let also = if aliases.len() > 1 {
-                format!(" (or {})", aliases[1..].join(", "))
-            } else {
-                String::new()
-            };
-            problems.whole_file(format!(
-                "required column {}{also} is missing{}; the header found is: {}",
-                aliases.first().copied().unwrap_or_default(),
-                self.place(),
-                self.header.join(", ")
-            ));
+            problems.whole_file(missing_column(aliases, &self.place(), &self.header));
         }
         col
+    }
+
+    /// Every column of `required` (each a list of aliases, as for
+    /// [`Table::require`]), in order; `None` when any is missing, after
+    /// recording a problem for each one that is.
+    pub fn require_all<const N: usize>(
+        &self,
+        required: [&[&str]; N],
+        problems: &mut Problems,
+    ) -> Option<[Col; N]> {
+        let cols = required.map(|aliases| self.require(aliases, problems));
+        if cols.iter().any(Option::is_none) {
+            return None;
+        }
+        Some(cols.map(Option::unwrap))
     }
 
     /// Calls `f` with each non-blank data record and its row number; stops
@@ -475,6 +480,21 @@ pub(crate) fn first_record(text: &str) -> Option<StringRecord> {
         false
     });
     first
+}
+
+/// The problem of a required column (`aliases`, the usual name first) that
+/// is not in `header`; `place` says where the header was looked for.
+pub(crate) fn missing_column(aliases: &[&str], place: &str, header: &[String]) -> String {
+    let also = if aliases.len() > 1 {
+        format!(" (or {})", aliases[1..].join(", "))
+    } else {
+        String::new()
+    };
+    format!(
+        "required column {}{also} is missing{place}; the header found is: {}",
+        aliases.first().copied().unwrap_or_default(),
+        header.join(", ")
+    )
 }
 
 #[cfg(test)]

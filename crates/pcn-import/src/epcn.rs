@@ -150,19 +150,7 @@ fn finish(
     mut batch: FactBatch,
     file_date: Option<NaiveDate>,
 ) -> (FactBatch, Option<NaiveDate>) {
-    let date = match ctx.opts.as_at {
-        Some(d) => {
-            ctx.notes.push(format!("date {d} taken from --as-at"));
-            Some(d)
-        }
-        None => {
-            if let Some(d) = file_date {
-                ctx.notes
-                    .push(format!("date {d} is the latest date in the file"));
-            }
-            file_date
-        }
-    };
+    let date = ctx.data_date(file_date, "the latest date in the file");
     let d = date.unwrap_or(NaiveDate::MIN);
     for f in &mut batch.networks {
         f.as_at = d;
@@ -238,11 +226,13 @@ fn details(ctx: &mut Ctx, table: &Table) -> (FactBatch, Option<NaiveDate>) {
 
 fn partners(ctx: &mut Ctx, table: &Table) -> (FactBatch, Option<NaiveDate>) {
     let mut batch = FactBatch::default();
-    let p = &mut ctx.problems;
-    let (Some(practice_col), Some(pcn_col), Some(start_col)) = (
-        table.require(&["Partner Organisation Code", "Practice Code"], p),
-        table.require(&["PCN Code"], p),
-        table.require(&["Practice to PCN Relationship Start Date"], p),
+    let Some([practice_col, pcn_col, start_col]) = table.require_all(
+        [
+            &["Partner Organisation Code", "Practice Code"],
+            &["PCN Code"],
+            &["Practice to PCN Relationship Start Date"],
+        ],
+        &mut ctx.problems,
     ) else {
         return (batch, None);
     };

@@ -161,20 +161,10 @@ pub(crate) fn read(ctx: &mut Ctx, table: &Table) -> (FactBatch, Option<NaiveDate
         batch.practices.push(fact);
         true
     });
-    let date = match ctx.opts.as_at {
-        Some(d) => {
-            ctx.notes.push(format!("date {d} taken from --as-at"));
-            Some(d)
-        }
-        None => {
-            if let Some(d) = file_date {
-                ctx.notes.push(format!(
-                    "date {d} is the latest open, close, join or left date in the file"
-                ));
-            }
-            file_date
-        }
-    };
+    let date = ctx.data_date(
+        file_date,
+        "the latest open, close, join or left date in the file",
+    );
     let d = date.unwrap_or(NaiveDate::MIN);
     for f in &mut batch.practices {
         f.as_at = d;

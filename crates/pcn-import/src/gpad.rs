@@ -36,11 +36,9 @@ pub(crate) fn read(ctx: &mut Ctx, table: &Table) -> (FactBatch, Option<NaiveDate
     let mut batch = FactBatch::default();
     let date = as_at_or_path(ctx);
     let d = date.unwrap_or(NaiveDate::MIN);
-    let p = &mut ctx.problems;
-    let (Some(practice_col), Some(pcn_col)) = (
-        table.require(&["GP_CODE"], p),
-        table.require(&["PCN_CODE"], p),
-    ) else {
+    let Some([practice_col, pcn_col]) =
+        table.require_all([&["GP_CODE"], &["PCN_CODE"]], &mut ctx.problems)
+    else {
         return (batch, None);
     };
     let name_col = table.col(&["GP_NAME"]);

@@ -75,7 +75,7 @@ use pcn_core::gpad_facts::{
 use pcn_core::{FactBatch, MembershipObservation, PcnCode, PracticeCode, SourceKind, SubIcbCode};
 
 use crate::ctx::Ctx;
-use crate::decode::{normalise, Col};
+use crate::decode::{missing_column, normalise, Col};
 use crate::stream::Records;
 
 const SUB_ICB: &[&str] = &[
@@ -175,16 +175,8 @@ impl Header {
     fn require(&self, aliases: &[&str], ctx: &mut Ctx) -> Option<Col> {
         let col = self.col(aliases);
         if col.is_none() {
-            let also = if aliases.len() > 1 {
-                format!(" (or {})", aliases[1..].join(", "))
-            } else {
-                String::new()
-            };
-            ctx.problems.whole_file(format!(
-                "required column {}{also} is missing; the header found is: {}",
-                aliases.first().copied().unwrap_or_default(),
-                self.names.join(", ")
-            ));
+            ctx.problems
+                .whole_file(missing_column(aliases, "", &self.names));
         }
         col
     }

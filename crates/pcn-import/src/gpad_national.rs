@@ -428,12 +428,9 @@ const SPLIT_COLUMNS: [(&str, &str); 4] = [
 
 /// Reads a national monthly CSV split by one field.
 pub(crate) fn read_monthly_csv(ctx: &mut Ctx, table: &Table) -> (FactBatch, Option<NaiveDate>) {
-    let p = &mut ctx.problems;
-    let (Some(period_col), Some(count_col), Some(total_col)) = (
-        table.require(&["period"], p),
-        table.require(&["count"], p),
-        table.require(&["total"], p),
-    ) else {
+    let Some([period_col, count_col, total_col]) =
+        table.require_all([&["period"], &["count"], &["total"]], &mut ctx.problems)
+    else {
         return (FactBatch::default(), None);
     };
     let Some((split, what, split_col)) = SPLIT_COLUMNS

@@ -67,23 +67,17 @@ pub(crate) fn looks_like_points(has: &dyn Fn(&str) -> bool) -> bool {
 
 pub(crate) fn read_indicators(ctx: &mut Ctx, table: &Table) -> (FactBatch, Option<NaiveDate>) {
     let mut batch = FactBatch::default();
-    let p = &mut ctx.problems;
-    let (
-        Some(type_col),
-        Some(code_col),
-        Some(date_col),
-        Some(ind_col),
-        Some(measure_col),
-        Some(value_col),
-    ) = (
-        table.require(&["ORGANISATION_TYPE"], p),
-        table.require(&["ORGANISATION_CODE"], p),
-        table.require(&["ACH_DATE", "ACHIEVEMENT_DATE"], p),
-        table.require(&["IND_CODE", "INDICATOR_CODE"], p),
-        table.require(&["MEASURE"], p),
-        table.require(&["VALUE"], p),
-    )
-    else {
+    let Some([type_col, code_col, date_col, ind_col, measure_col, value_col]) = table.require_all(
+        [
+            &["ORGANISATION_TYPE"],
+            &["ORGANISATION_CODE"],
+            &["ACH_DATE", "ACHIEVEMENT_DATE"],
+            &["IND_CODE", "INDICATOR_CODE"],
+            &["MEASURE"],
+            &["VALUE"],
+        ],
+        &mut ctx.problems,
+    ) else {
         return (batch, None);
     };
     let mut file_date = None;
@@ -272,11 +266,9 @@ fn row_prevalences(
 pub(crate) fn read_points(ctx: &mut Ctx, table: &Table) -> (FactBatch, Option<NaiveDate>) {
     let mut batch = FactBatch::default();
     check_points_header(ctx, table);
-    let p = &mut ctx.problems;
-    let (Some(pcn_col), Some(year_col), Some(points_col)) = (
-        table.require(&["pcn_code"], p),
-        table.require(&["financial_year"], p),
-        table.require(&["points"], p),
+    let Some([pcn_col, year_col, points_col]) = table.require_all(
+        [&["pcn_code"], &["financial_year"], &["points"]],
+        &mut ctx.problems,
     ) else {
         return (batch, None);
     };

@@ -26,12 +26,14 @@ pub(crate) fn read(ctx: &mut Ctx, table: &Table) -> (FactBatch, Option<NaiveDate
     let mut batch = FactBatch::default();
     let date = as_at_or_path(ctx);
     let d = date.unwrap_or(NaiveDate::MIN);
-    let p = &mut ctx.problems;
-    let (Some(code_col), Some(type_col), Some(lat_col), Some(lon_col)) = (
-        table.require(&["OrganisationCode"], p),
-        table.require(&["OrganisationType"], p),
-        table.require(&["Latitude"], p),
-        table.require(&["Longitude"], p),
+    let Some([code_col, type_col, lat_col, lon_col]) = table.require_all(
+        [
+            &["OrganisationCode"],
+            &["OrganisationType"],
+            &["Latitude"],
+            &["Longitude"],
+        ],
+        &mut ctx.problems,
     ) else {
         return (batch, None);
     };

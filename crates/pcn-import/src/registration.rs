@@ -143,11 +143,9 @@ impl ExtractDate {
 /// `gp-reg-pat-prac-map.csv`.
 pub(crate) fn read_map(ctx: &mut Ctx, table: &Table) -> (FactBatch, Option<NaiveDate>) {
     let mut batch = FactBatch::default();
-    let p = &mut ctx.problems;
-    let (Some(practice_col), Some(pcn_col), Some(date_col)) = (
-        table.require(&["PRACTICE_CODE"], p),
-        table.require(&["PCN_CODE"], p),
-        table.require(&["EXTRACT_DATE"], p),
+    let Some([practice_col, pcn_col, date_col]) = table.require_all(
+        [&["PRACTICE_CODE"], &["PCN_CODE"], &["EXTRACT_DATE"]],
+        &mut ctx.problems,
     ) else {
         return (batch, None);
     };

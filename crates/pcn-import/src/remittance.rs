@@ -120,12 +120,9 @@ fn read_rows(ctx: &mut Ctx, table: &Table, rules: Option<&Rulebook>) -> Vec<Remi
             );
         }
     }
-    let p = &mut ctx.problems;
-    let (Some(pcn_col), Some(month_col), Some(stream_col), Some(amount_col)) = (
-        table.require(&["pcn_code"], p),
-        table.require(&["month"], p),
-        table.require(&["stream"], p),
-        table.require(&["amount"], p),
+    let Some([pcn_col, month_col, stream_col, amount_col]) = table.require_all(
+        [&["pcn_code"], &["month"], &["stream"], &["amount"]],
+        &mut ctx.problems,
     ) else {
         return Vec::new();
     };

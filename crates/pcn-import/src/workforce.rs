@@ -42,13 +42,15 @@ fn month_end(year: i32, month: u32) -> Option<NaiveDate> {
 
 pub(crate) fn read(ctx: &mut Ctx, table: &Table) -> (FactBatch, Option<NaiveDate>) {
     let mut batch = FactBatch::default();
-    let p = &mut ctx.problems;
-    let (Some(pcn_col), Some(group_col), Some(role_col), Some(fte_col), Some(id_col)) = (
-        table.require(&["PCN_CODE", "PCN_ODS_CODE"], p),
-        table.require(&["STAFF_GROUP"], p),
-        table.require(&["STAFF_ROLE"], p),
-        table.require(&["FTE"], p),
-        table.require(&["UNIQUE_IDENTIFIER"], p),
+    let Some([pcn_col, group_col, role_col, fte_col, id_col]) = table.require_all(
+        [
+            &["PCN_CODE", "PCN_ODS_CODE"],
+            &["STAFF_GROUP"],
+            &["STAFF_ROLE"],
+            &["FTE"],
+            &["UNIQUE_IDENTIFIER"],
+        ],
+        &mut ctx.problems,
     ) else {
         return (batch, None);
     };

@@ -12,20 +12,6 @@ fn map_row(practice: &str, pcn: &str, date: &str) -> String {
     format!("GP_PRAC_PAT_LIST,{date},{practice},A SURGERY,TS18 1HU,{pcn},A PCN,E38000247,16C,SUB ICB,E54000050,QHM,ICB,E40000012,Y63,REGION,TPP")
 }
 
-fn err(name: &str, text: &str) -> ImportError {
-    parse_text(name, text).expect_err("should be refused")
-}
-
-/// The problem on `row`, with its display line.
-fn problem_on(e: &ImportError, row: u64) -> String {
-    let p = e
-        .problems
-        .iter()
-        .find(|p| p.row == Some(row))
-        .unwrap_or_else(|| panic!("no problem on row {row}: {e}"));
-    format!("{}: {p}", e.file)
-}
-
 #[test]
 fn misshapen_code() {
     let text = format!(
@@ -320,16 +306,17 @@ fn epcn_partner_problems() {
             .replacen("\"20230401\"", "\"2023-02-30\"", 1);
     let e = err("epcncorepartnerdetails.csv", &bad);
     assert_eq!(e.total_problems, 2, "{e}");
-    assert!(
-        problem_on(&e, 1).contains(
-            "column Partner Organisation Code, value \"A8-001\": not a valid practice code"
-        ),
-        "{e}"
-    );
-    assert!(
-        problem_on(&e, 3).contains(
-            "column Practice to PCN Relationship Start Date, value \"2023-02-30\": not a date"
-        ),
-        "{e}"
+    assert_problems(
+        &e,
+        &[
+            (
+                1,
+                "column Partner Organisation Code, value \"A8-001\": not a valid practice code",
+            ),
+            (
+                3,
+                "column Practice to PCN Relationship Start Date, value \"2023-02-30\": not a date",
+            ),
+        ],
     );
 }

@@ -10,23 +10,10 @@ use common::*;
 use pcn_core::{
     Decimal, IifOrganisation, PopulationKind, PopulationSubject, PracticeCode, SourceKind,
 };
-use pcn_import::{detect, parse_bytes, ImportError, ImportOptions};
+use pcn_import::{detect, parse_bytes, ImportOptions};
 
 fn dec(s: &str) -> Decimal {
     s.parse().unwrap()
-}
-
-fn err(name: &str, text: &str) -> ImportError {
-    parse_text(name, text).expect_err("should be refused")
-}
-
-fn problem_on(e: &ImportError, row: u64) -> String {
-    let p = e
-        .problems
-        .iter()
-        .find(|p| p.row == Some(row))
-        .unwrap_or_else(|| panic!("no problem on row {row}: {e}"));
-    format!("{}: {p}", e.file)
 }
 
 fn practice(code: &str) -> PracticeCode {
@@ -285,29 +272,23 @@ fn populations_bad_input() {
         A81004,,2025-01-01,2.5,\n\
         A81005,,2025-01-01,abc,\n";
     let e = err("pop.csv", text);
-    assert!(problem_on(&e, 2).contains("exactly one"), "{e}");
-    assert!(
-        problem_on(&e, 3).contains(
-            "column adjusted_population, value \"5\": an adjusted population is a network's"
-        ),
-        "{e}"
-    );
-    assert!(
-        problem_on(&e, 4).contains("a weighted population is a practice's"),
-        "{e}"
-    );
-    assert!(problem_on(&e, 5).contains("column as_at"), "{e}");
-    assert!(
-        problem_on(&e, 6).contains("no weighted_population or adjusted_population"),
-        "{e}"
-    );
-    assert!(
-        problem_on(&e, 8).contains("already has a weighted population as at 2025-01-01 (row 7)"),
-        "{e}"
-    );
-    assert!(
-        problem_on(&e, 9).contains("value \"abc\": not a number"),
-        "{e}"
+    assert_problems(
+        &e,
+        &[
+            (2, "exactly one"),
+            (
+                3,
+                "column adjusted_population, value \"5\": an adjusted population is a network's",
+            ),
+            (4, "a weighted population is a practice's"),
+            (5, "column as_at"),
+            (6, "no weighted_population or adjusted_population"),
+            (
+                8,
+                "already has a weighted population as at 2025-01-01 (row 7)",
+            ),
+            (9, "value \"abc\": not a number"),
+        ],
     );
     assert_eq!(e.total_problems, 7, "{e}");
 }
@@ -398,12 +379,14 @@ fn cqc_bad_input() {
         .replacen("1-102345678", "1-10234X678", 1)
         .replacen("54.52,-1.29", "-1.29,54.52", 1);
     let e = err("cqc-2024-05/locations.csv", &bad);
-    assert!(
-        problem_on(&e, 2).contains("column Care homes beds, value \"forty\""),
-        "{e}"
+    assert_problems(
+        &e,
+        &[
+            (2, "column Care homes beds, value \"forty\""),
+            (3, "not a CQC location id"),
+            (6, "outside the UK"),
+        ],
     );
-    assert!(problem_on(&e, 3).contains("not a CQC location id"), "{e}");
-    assert!(problem_on(&e, 6).contains("outside the UK"), "{e}");
     assert_eq!(e.total_problems, 3);
     let e = err("locations.csv", &text);
     assert!(
@@ -429,19 +412,17 @@ fn care_home_alignment_csv() {
         1-4,U89141,2020-10-01,\n\
         1-4,U89141,2020-10-01,\n";
     let e = err("align.csv", bad);
-    assert!(
-        problem_on(&e, 2)
-            .contains("column location_id, value \"101234567\": not a CQC location id"),
-        "{e}"
-    );
-    assert!(
-        problem_on(&e, 3).contains("U (Unallocated) is not a network"),
-        "{e}"
-    );
-    assert!(problem_on(&e, 4).contains("ends before it starts"), "{e}");
-    assert!(
-        problem_on(&e, 6).contains("already has an alignment from 2020-10-01 (row 5)"),
-        "{e}"
+    assert_problems(
+        &e,
+        &[
+            (
+                2,
+                "column location_id, value \"101234567\": not a CQC location id",
+            ),
+            (3, "U (Unallocated) is not a network"),
+            (4, "ends before it starts"),
+            (6, "already has an alignment from 2020-10-01 (row 5)"),
+        ],
     );
     assert_eq!(e.total_problems, 4);
 }
@@ -475,20 +456,18 @@ fn iif_indicators_bad_input() {
          ICB,QHM,X,NCD2324,31/03/2024,NCD026,ACC-08 Numerator,3\n"
     );
     let e = err("iif.csv", &text);
-    assert!(
-        problem_on(&e, 2)
-            .contains("column ORGANISATION_CODE, value \"U8914\": not a valid PCN code"),
-        "{e}"
+    assert_problems(
+        &e,
+        &[
+            (
+                2,
+                "column ORGANISATION_CODE, value \"U8914\": not a valid PCN code",
+            ),
+            (3, "column ACH_DATE, value \"31/13/2024\": not a date"),
+            (4, "value \"1x\": not a number"),
+            (6, "already given (row 5)"),
+        ],
     );
-    assert!(
-        problem_on(&e, 3).contains("column ACH_DATE, value \"31/13/2024\": not a date"),
-        "{e}"
-    );
-    assert!(
-        problem_on(&e, 4).contains("value \"1x\": not a number"),
-        "{e}"
-    );
-    assert!(problem_on(&e, 6).contains("already given (row 5)"), "{e}");
     assert_eq!(e.total_problems, 4, "{e}");
 }
 
@@ -510,14 +489,13 @@ fn iif_points_csv() {
 
     let bad = "pcn_code,financial_year,points\nU89141,2023-25,1\nU89141,2023-24,-1\nU89141,2023-24,2\nU89141,2023-24,3\n";
     let e = err("points.csv", bad);
-    assert!(
-        problem_on(&e, 2).contains("value \"2023-25\": not a financial year"),
-        "{e}"
-    );
-    assert!(problem_on(&e, 3).contains("must not be negative"), "{e}");
-    assert!(
-        problem_on(&e, 5).contains("already has points for 2023-24 (row 4)"),
-        "{e}"
+    assert_problems(
+        &e,
+        &[
+            (2, "value \"2023-25\": not a financial year"),
+            (3, "must not be negative"),
+            (5, "already has points for 2023-24 (row 4)"),
+        ],
     );
     assert_eq!(e.total_problems, 3);
     let e = err("points.csv", "pcn_code,financial_year,points,pointz\n");
@@ -540,11 +518,13 @@ fn iif_points_csv() {
     let bad = "pcn_code,financial_year,indicator,points,pcn_prevalence,national_prevalence\n\
         U89141,2024-25,HI-03,30,0.0061,\nU89141,2024-25,CAN-04,20,0,0.1\nU89141,2024-25,CAN-04,20,,\nU89141,2024-25,CAN-04,21,,\n";
     let e = err("points.csv", bad);
-    assert!(problem_on(&e, 2).contains("give both"), "{e}");
-    assert!(problem_on(&e, 3).contains("above zero"), "{e}");
-    assert!(
-        problem_on(&e, 5).contains("already has points for CAN-04 for 2024-25 (row 4)"),
-        "{e}"
+    assert_problems(
+        &e,
+        &[
+            (2, "give both"),
+            (3, "above zero"),
+            (5, "already has points for CAN-04 for 2024-25 (row 4)"),
+        ],
     );
 }
 

@@ -4,9 +4,11 @@
 //! the readers. Skipped with a message when the folder is absent, unless
 //! `CI` is set.
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Instant;
 
 use chrono::NaiveDate;
@@ -17,9 +19,9 @@ use pcn_core::arrs::YearMonth;
 use pcn_core::gpad_facts::{AppointmentSetting, ApptStatus, EditionBasis, HcpType};
 use pcn_core::registry::Registry;
 use pcn_core::{FactBatch, PcnCode, PracticeCode, SourceKind, SubIcbCode};
-use pcn_import::{read_path, ImportOptions, ParsedFile};
+use pcn_import::ParsedFile;
 
-const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data");
+use common::{data_dir, read_timed};
 
 const PRACTICE: &str = "nhsd-gpad-practice-2025-08/Practice_Level_Crosstab_Aug_25_NewBankOnly.csv";
 const WAKEFIELD: &str =
@@ -30,48 +32,8 @@ const TABLE1_CSV: &str =
 const MONTHLY_CSV: &str =
     "nhsd-gpad-national-2021-04/hf-national-monthly-by-booking-interval-2017-11-to-2024-01.csv";
 
-/// `../shared/data` beside the checkout; from a worktree nested deeper,
-/// the nearest `shared/data` above it.
-fn data_dir() -> Option<PathBuf> {
-    let dir = Path::new(DATA);
-    if dir.is_dir() {
-        return Some(dir.to_path_buf());
-    }
-    if let Some(found) = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .ancestors()
-        .map(|a| a.join("shared/data"))
-        .find(|d| d.is_dir())
-    {
-        return Some(found);
-    }
-    if std::env::var_os("CI").is_some() {
-        panic!("real data directory {DATA} is missing (CI is set)");
-    }
-    eprintln!("skipping: real data directory {DATA} is missing");
-    None
-}
-
-fn opts() -> ImportOptions {
-    ImportOptions {
-        as_at: None,
-        today: NaiveDate::from_ymd_opt(2026, 8, 1).unwrap(),
-        limits: pcn_import::Limits::default(),
-    }
-}
-
 fn read(dir: &Path, rel: &str) -> ParsedFile {
-    let start = Instant::now();
-    let parsed =
-        read_path(&dir.join(rel), &opts(), &mut |_| {}).unwrap_or_else(|e| panic!("{rel}:\n{e}"));
-    eprintln!(
-        "{rel}: {} in {:?}, {} rows, {} facts; {:?}",
-        parsed.kind.name(),
-        start.elapsed(),
-        parsed.rows,
-        parsed.facts.len(),
-        parsed.notes
-    );
-    parsed
+    read_timed(&dir.join(rel)).0
 }
 
 fn ym(y: i32, m: u32) -> YearMonth {

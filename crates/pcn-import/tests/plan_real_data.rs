@@ -10,8 +10,9 @@
 //! test runs unoptimised. Skipped with a message when the data folder is
 //! absent, unless `CI` is set.
 
+mod common;
+
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
 use pcn_core::plan::{self, ExceptionReason, Grouping, PlanConfig};
@@ -19,23 +20,7 @@ use pcn_core::registry::Registry;
 use pcn_core::FactBatch;
 use pcn_import::{read_path, ImportOptions};
 
-const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data");
-
-/// The shared data folder beside the checkout, or `PCN_DATA` when set (for
-/// a checkout elsewhere, such as a git worktree).
-fn data_dir() -> Option<PathBuf> {
-    let dir = std::env::var_os("PCN_DATA")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(DATA).to_path_buf());
-    if dir.is_dir() {
-        return Some(dir);
-    }
-    if std::env::var_os("CI").is_some() {
-        panic!("real data directory {DATA} is missing (CI is set)");
-    }
-    eprintln!("skipping: real data directory {DATA} is missing");
-    None
-}
+use common::data_dir;
 
 #[test]
 fn all_of_england() {

@@ -2,54 +2,19 @@
 //! SOURCE.md). Skipped with a message when that folder is absent, unless the
 //! `CI` environment variable is set.
 
+mod common;
+
 use std::collections::HashSet;
-use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::path::Path;
+use std::time::Duration;
 
-use chrono::NaiveDate;
 use pcn_core::{PracticeStatus, Sex, SourceKind};
-use pcn_import::{read_path, ImportOptions, ParsedFile};
+use pcn_import::ParsedFile;
 
-const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data");
-
-fn data_dir() -> Option<PathBuf> {
-    let dir = Path::new(DATA);
-    if dir.is_dir() {
-        return Some(dir.to_path_buf());
-    }
-    if std::env::var_os("CI").is_some() {
-        panic!("real data directory {DATA} is missing (CI is set)");
-    }
-    eprintln!("skipping: real data directory {DATA} is missing");
-    None
-}
-
-fn d(y: i32, m: u32, day: u32) -> NaiveDate {
-    NaiveDate::from_ymd_opt(y, m, day).unwrap()
-}
-
-fn opts() -> ImportOptions {
-    ImportOptions {
-        as_at: None,
-        today: d(2026, 8, 1),
-        limits: pcn_import::Limits::default(),
-    }
-}
+use common::{d, data_dir, read_timed};
 
 fn read(dir: &Path, rel: &str) -> (ParsedFile, Duration) {
-    let start = Instant::now();
-    let parsed = read_path(&dir.join(rel), &opts(), &mut |_| {})
-        .unwrap_or_else(|e| panic!("{rel} failed:\n{e}"));
-    let took = start.elapsed();
-    eprintln!(
-        "{rel}: {} in {took:?}: {} rows, {} skipped, {} facts; notes: {:?}",
-        parsed.kind.name(),
-        parsed.rows,
-        parsed.skipped_rows,
-        parsed.facts.len(),
-        parsed.notes
-    );
-    (parsed, took)
+    read_timed(&dir.join(rel))
 }
 
 #[test]

@@ -8,57 +8,20 @@
 //! set. The folder is `../shared/data` beside the checkout, or
 //! `PCN_SHARED_DATA` when set (a git worktree elsewhere).
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::io::Read;
-use std::path::{Path, PathBuf};
-use std::time::Instant;
+use std::path::Path;
 
 use chrono::NaiveDate;
 use pcn_core::{Decimal, PopulationKind, PopulationSubject, SourceKind};
-use pcn_import::{read_path, ImportOptions, ParsedFile};
+use pcn_import::ParsedFile;
 
-const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data");
-
-fn data_dir() -> Option<PathBuf> {
-    let dir = std::env::var_os("PCN_SHARED_DATA")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(DATA));
-    if dir.is_dir() {
-        return Some(dir);
-    }
-    if std::env::var_os("CI").is_some() {
-        panic!(
-            "real data directory {} is missing (CI is set)",
-            dir.display()
-        );
-    }
-    eprintln!("skipping: real data directory {} is missing", dir.display());
-    None
-}
-
-fn d(y: i32, m: u32, day: u32) -> NaiveDate {
-    NaiveDate::from_ymd_opt(y, m, day).unwrap()
-}
+use common::{d, data_dir, read_timed};
 
 fn read(path: &Path) -> ParsedFile {
-    let opts = ImportOptions {
-        as_at: None,
-        today: d(2026, 8, 1),
-        limits: pcn_import::Limits::default(),
-    };
-    let start = Instant::now();
-    let parsed = read_path(path, &opts, &mut |_| {})
-        .unwrap_or_else(|e| panic!("{} failed:\n{e}", path.display()));
-    eprintln!(
-        "{}: {} read in {:?}: {} rows, {} facts; notes: {:?}",
-        path.display(),
-        parsed.kind.name(),
-        start.elapsed(),
-        parsed.rows,
-        parsed.facts.len(),
-        parsed.notes
-    );
-    parsed
+    read_timed(path).0
 }
 
 /// The raw file as records, header first, with a plain CSV reader.
@@ -177,40 +140,25 @@ fn payments_2019_20() {
     check_year("2019-20", 7_001, 54, &["PCN Participation"]);
 }
 
+/// The PCN columns of 2020-21 and 2021-22.
+const PCN_COLUMNS_2020_TO_2022: &[&str] = &[
+    "PCN Participation",
+    "PCN Leadership",
+    "PCN Support",
+    "PCN Extended Hours Access",
+    "PCN Workforce",
+    "PCN Investment and impact Fund",
+    "PCN Care Home Premium",
+];
+
 #[test]
 fn payments_2020_21() {
-    check_year(
-        "2020-21",
-        6_808,
-        68,
-        &[
-            "PCN Participation",
-            "PCN Leadership",
-            "PCN Support",
-            "PCN Extended Hours Access",
-            "PCN Workforce",
-            "PCN Investment and impact Fund",
-            "PCN Care Home Premium",
-        ],
-    );
+    check_year("2020-21", 6_808, 68, PCN_COLUMNS_2020_TO_2022);
 }
 
 #[test]
 fn payments_2021_22() {
-    check_year(
-        "2021-22",
-        6_758,
-        74,
-        &[
-            "PCN Participation",
-            "PCN Leadership",
-            "PCN Support",
-            "PCN Extended Hours Access",
-            "PCN Workforce",
-            "PCN Investment and impact Fund",
-            "PCN Care Home Premium",
-        ],
-    );
+    check_year("2021-22", 6_758, 74, PCN_COLUMNS_2020_TO_2022);
 }
 
 #[test]

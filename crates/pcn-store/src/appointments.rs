@@ -44,6 +44,33 @@ struct PackedRow {
     count: u32,
 }
 
+impl PackedRow {
+    fn of(r: &AppointmentRow) -> Self {
+        PackedRow {
+            status: r.status,
+            hcp: r.hcp,
+            mode: r.mode,
+            interval: r.interval,
+            category: r.category,
+            count: r.count,
+        }
+    }
+
+    /// The row again, with its block's area and month.
+    fn unpack(&self, area: u32, month: YearMonth) -> AppointmentRow {
+        AppointmentRow {
+            area,
+            month,
+            status: self.status,
+            hcp: self.hcp,
+            mode: self.mode,
+            interval: self.interval,
+            category: self.category,
+            count: self.count,
+        }
+    }
+}
+
 /// Which areas' practice and sub-ICB figures to read.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AppointmentAreas {
@@ -189,17 +216,7 @@ async fn write_table(
                 Value::Text(None),
             ),
         };
-        let packed: Vec<PackedRow> = block
-            .iter()
-            .map(|r| PackedRow {
-                status: r.status,
-                hcp: r.hcp,
-                mode: r.mode,
-                interval: r.interval,
-                category: r.category,
-                count: r.count,
-            })
-            .collect();
+        let packed: Vec<PackedRow> = block.iter().map(PackedRow::of).collect();
         let total: u64 = block.iter().map(|r| u64::from(r.count)).sum();
         rows.push(vec![
             int(import_id),
@@ -491,16 +508,9 @@ impl Store {
                 table.areas.push(block.area.clone());
                 next
             });
-            table.rows.extend(block.rows.iter().map(|r| AppointmentRow {
-                area,
-                month: block.month,
-                status: r.status,
-                hcp: r.hcp,
-                mode: r.mode,
-                interval: r.interval,
-                category: r.category,
-                count: r.count,
-            }));
+            table
+                .rows
+                .extend(block.rows.iter().map(|r| r.unpack(area, block.month)));
         }
         Ok(tables.into_values().map(|(t, _)| t).collect())
     }

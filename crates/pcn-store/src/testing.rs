@@ -6,6 +6,32 @@ use sqlx::Connection;
 use crate::error::{Doing, Error, Result};
 use crate::open::redact;
 
+/// The PostgreSQL server the tests are given in `PCN_TEST_POSTGRES_URL`
+/// (`scripts/test` starts one and sets it); `None`, said on standard error,
+/// when none is given, which CI does not allow.
+pub fn postgres_server() -> Option<String> {
+    let Ok(base) = std::env::var("PCN_TEST_POSTGRES_URL") else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI is set but PCN_TEST_POSTGRES_URL is not: scripts/test starts PostgreSQL"
+        );
+        eprintln!("skipping PostgreSQL: PCN_TEST_POSTGRES_URL is not set (scripts/test sets it)");
+        return None;
+    };
+    Some(base)
+}
+
+/// The URL of a fresh database (see [`fresh_postgres_database`]) on the
+/// server of [`postgres_server`], or `None` when there is none.
+pub async fn postgres_url(label: &str) -> Option<String> {
+    let base = postgres_server()?;
+    Some(
+        fresh_postgres_database(&base, label)
+            .await
+            .expect("a fresh PostgreSQL database"),
+    )
+}
+
 /// Creates an empty database on the PostgreSQL server at `base_url` (a URL
 /// of an existing database, such as `postgres://…/postgres`) and returns
 /// the URL of the new database. Each call gets a fresh name.

@@ -387,17 +387,9 @@ async fn sqlite_store() {
 
 #[tokio::test]
 async fn postgres_store() {
-    let Ok(base) = std::env::var("PCN_TEST_POSTGRES_URL") else {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI is set but PCN_TEST_POSTGRES_URL is not: scripts/test starts PostgreSQL"
-        );
-        eprintln!("skipping: PCN_TEST_POSTGRES_URL is not set (scripts/test sets it)");
+    let Some(url) = pcn_store::testing::postgres_url("store").await else {
         return;
     };
-    let url = pcn_store::testing::fresh_postgres_database(&base, "store")
-        .await
-        .unwrap();
     let store = Store::open(&url).await.unwrap();
     assert_eq!(store.backend(), pcn_store::Backend::Postgres);
     exercise(&store).await;

@@ -66,46 +66,25 @@ fn crate_graph() -> BTreeMap<String, Vec<String>> {
 fn the_crate_graph_runs_one_way() {
     let graph = crate_graph();
     // What each crate may depend on among the workspace's crates.
-    let allowed: &[(&str, &[&str])] = &[
-        ("pcn-core", &[]),
-        ("pcn-import", &["pcn-core"]),
-        ("pcn-store", &["pcn-core"]),
-        ("pcn-export", &["pcn-core"]),
-        ("pcn-app", &["pcn-core", "pcn-import", "pcn-store"]),
+    let allowed: &[(&str, &str)] = &[
+        ("pcn-core", ""),
+        ("pcn-import", "pcn-core"),
+        ("pcn-store", "pcn-core"),
+        ("pcn-export", "pcn-core"),
+        ("pcn-app", "pcn-core pcn-import pcn-store"),
         (
             "pcn-web",
-            &[
-                "pcn-core",
-                "pcn-import",
-                "pcn-store",
-                "pcn-app",
-                "pcn-export",
-            ],
+            "pcn-core pcn-import pcn-store pcn-app pcn-export",
         ),
         (
             "pcn-cli",
-            &[
-                "pcn-core",
-                "pcn-import",
-                "pcn-store",
-                "pcn-app",
-                "pcn-export",
-                "pcn-web",
-                "pcn-bench",
-            ],
+            "pcn-core pcn-import pcn-store pcn-app pcn-export pcn-web pcn-bench",
         ),
         (
             "pcn-bench",
-            &[
-                "pcn-core",
-                "pcn-import",
-                "pcn-store",
-                "pcn-app",
-                "pcn-export",
-                "pcn-web",
-            ],
+            "pcn-core pcn-import pcn-store pcn-app pcn-export pcn-web",
         ),
-        ("pcn-tidy", &[]),
+        ("pcn-tidy", ""),
     ];
     for (name, deps) in &graph {
         let Some((_, may)) = allowed.iter().find(|(n, _)| n == name) else {
@@ -115,7 +94,7 @@ fn the_crate_graph_runs_one_way() {
         };
         for dep in deps {
             assert!(
-                may.contains(&dep.as_str()),
+                may.split_whitespace().any(|m| m == dep),
                 "{name} depends on {dep}, which the architecture does not allow"
             );
         }

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 
-use crate::tests::{form_token, App, Login, PASSWORD};
+use crate::tests::{form_token, upload, App, Login, PASSWORD};
 
 /// The start of a body, for failure messages.
 fn short(body: &str) -> &str {
@@ -391,29 +391,6 @@ async fn dates_names_and_lengths_are_refused_at_the_edge() {
     );
 }
 
-/// A multipart upload of one file through the imports form.
-fn upload(admin: &Login, token: &str, name: &str, content: &[u8]) -> Request<Body> {
-    let boundary = "XBOUNDARYX";
-    let mut body = Vec::new();
-    for (k, v) in [("csrf", admin.csrf.as_str()), ("form_token", token)] {
-        body.extend_from_slice(
-            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n")
-                .as_bytes(),
-        );
-    }
-    body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: application/gzip\r\n\r\n").as_bytes());
-    body.extend_from_slice(content);
-    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
-    Request::post("/imports")
-        .header(header::COOKIE, &admin.cookie)
-        .header(
-            header::CONTENT_TYPE,
-            format!("multipart/form-data; boundary={boundary}"),
-        )
-        .body(Body::from(body))
-        .unwrap()
-}
-
 /// A gzip of a governance CSV header and `rows` identical rows.
 fn governance_gzip(rows: usize) -> Vec<u8> {
     use std::io::Write;
@@ -432,7 +409,9 @@ fn governance_gzip(rows: usize) -> Vec<u8> {
 async fn refused_upload(app: &App, admin: &Login, name: &str, content: &[u8], says: &str) {
     let page = app.get("/imports", Some(admin)).await;
     let token = form_token(&page.body, "upload");
-    let r = app.send(upload(admin, &token, name, content)).await;
+    let r = app
+        .send(upload(admin, &token, name, "application/gzip", content))
+        .await;
     assert_eq!(
         r.status,
         StatusCode::UNPROCESSABLE_ENTITY,

@@ -179,35 +179,37 @@ pub trait Wants: Send + Sync + 'static {
     const ACTION: Action;
 }
 
-/// To read an organisation's pages and API resources.
-pub struct ToView;
-impl Wants for ToView {
-    const ACTION: Action = Action::View;
+/// A marker type whose extractor asks for one action.
+macro_rules! wants {
+    ($(#[$doc:meta])* $name:ident => $action:ident) => {
+        $(#[$doc])*
+        pub struct $name;
+        impl Wants for $name {
+            const ACTION: Action = Action::$action;
+        }
+    };
 }
 
-/// To read a network's funding (its statement): also a member practice.
-pub struct ToViewFunding;
-impl Wants for ToViewFunding {
-    const ACTION: Action = Action::ViewFunding;
-}
-
-/// To change a network's ARRS roster.
-pub struct ToEditRoster;
-impl Wants for ToEditRoster {
-    const ACTION: Action = Action::EditRoster;
-}
-
-/// To record a network's care home rounds, care plans and sessions.
-pub struct ToRecordServices;
-impl Wants for ToRecordServices {
-    const ACTION: Action = Action::RecordServices;
-}
-
-/// To record a network's governance facts.
-pub struct ToRecordGovernance;
-impl Wants for ToRecordGovernance {
-    const ACTION: Action = Action::RecordGovernance;
-}
+wants!(
+    /// To read an organisation's pages and API resources.
+    ToView => View
+);
+wants!(
+    /// To read a network's funding (its statement): also a member practice.
+    ToViewFunding => ViewFunding
+);
+wants!(
+    /// To change a network's ARRS roster.
+    ToEditRoster => EditRoster
+);
+wants!(
+    /// To record a network's care home rounds, care plans and sessions.
+    ToRecordServices => RecordServices
+);
+wants!(
+    /// To record a network's governance facts.
+    ToRecordGovernance => RecordGovernance
+);
 
 /// The session, the data and the request's path: what every organisation
 /// route opens with. `R` is how a refusal is answered (a page, or JSON).

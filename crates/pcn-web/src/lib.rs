@@ -111,7 +111,7 @@ async fn not_found() -> AppError {
 /// Every route of the app.
 pub fn router(state: AppState) -> Router {
     let max_upload = state.max_upload;
-    Router::new()
+    let mut router = Router::new()
         .route("/", get(pages::home))
         .route("/login", get(pages::login_page).post(pages::login_submit))
         .route("/logout", post(pages::logout))
@@ -120,10 +120,22 @@ pub fn router(state: AppState) -> Router {
         .route("/networks/{code}", get(pages::network))
         .route("/networks/{code}/statement", get(pages::statement))
         .route("/networks/{code}/reconcile", get(reconcile::page_))
-        .route("/networks/{code}/statement.xlsx", get(downloads::statement_xlsx))
-        .route("/networks/{code}/statement.csv", get(downloads::statement_csv))
-        .route("/networks/{code}/arrs/claims.xlsx", get(downloads::claims_xlsx))
-        .route("/networks/{code}/arrs/claims.csv", get(downloads::claims_csv))
+        .route(
+            "/networks/{code}/statement.xlsx",
+            get(downloads::statement_xlsx),
+        )
+        .route(
+            "/networks/{code}/statement.csv",
+            get(downloads::statement_csv),
+        )
+        .route(
+            "/networks/{code}/arrs/claims.xlsx",
+            get(downloads::claims_xlsx),
+        )
+        .route(
+            "/networks/{code}/arrs/claims.csv",
+            get(downloads::claims_csv),
+        )
         .route(
             "/commissioners/{code}/networks.xlsx",
             get(downloads::commissioner_networks_xlsx),
@@ -141,7 +153,10 @@ pub fn router(state: AppState) -> Router {
             post(governance::form_submit),
         )
         .route("/networks/{code}/arrs/posts", post(pages::arrs_add))
-        .route("/networks/{code}/arrs/posts/{id}/end", post(pages::arrs_end))
+        .route(
+            "/networks/{code}/arrs/posts/{id}/end",
+            post(pages::arrs_end),
+        )
         .merge(services::router())
         .route("/practices/{code}", get(pages::practice))
         .route("/audit", get(pages::audit))
@@ -152,29 +167,31 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(health))
         .nest("/api", api::router())
         .fallback(not_found)
-        .layer(DefaultBodyLimit::max(max_upload))
-        .layer(SetResponseHeaderLayer::overriding(
-            header::X_CONTENT_TYPE_OPTIONS,
-            HeaderValue::from_static("nosniff"),
-        ))
-        .layer(SetResponseHeaderLayer::overriding(
-            header::X_FRAME_OPTIONS,
-            HeaderValue::from_static("DENY"),
-        ))
-        .layer(SetResponseHeaderLayer::overriding(
-            header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static("default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"),
-        ))
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::CACHE_CONTROL,
-            HeaderValue::from_static("no-store"),
-        ))
-        .layer(SetResponseHeaderLayer::overriding(
-            header::REFERRER_POLICY,
-            HeaderValue::from_static("same-origin"),
-        ))
-        .with_state(state)
+        .layer(DefaultBodyLimit::max(max_upload));
+    for (name, value, overriding) in SECURITY_HEADERS {
+        let value = HeaderValue::from_static(value);
+        router = router.layer(if overriding {
+            SetResponseHeaderLayer::overriding(name, value)
+        } else {
+            SetResponseHeaderLayer::if_not_present(name, value)
+        });
+    }
+    router.with_state(state)
 }
+
+/// The headers every response carries: each with its value, and whether it
+/// replaces one a route set (else a route's own stands).
+const SECURITY_HEADERS: [(header::HeaderName, &str, bool); 5] = [
+    (header::X_CONTENT_TYPE_OPTIONS, "nosniff", true),
+    (header::X_FRAME_OPTIONS, "DENY", true),
+    (
+        header::CONTENT_SECURITY_POLICY,
+        "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+        true,
+    ),
+    (header::CACHE_CONTROL, "no-store", false),
+    (header::REFERRER_POLICY, "same-origin", true),
+];
 
 /// Builds the server's state over an opened application.
 pub async fn build_state(app: App, config: Config) -> Result<AppState> {

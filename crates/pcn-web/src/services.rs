@@ -123,14 +123,13 @@ async fn network_view(
     let weeks = app::weeks(from, to)?;
     let runs = runs(state, data, &weeks).await?;
     let runs: Vec<&PayRun> = runs.iter().map(|r| &r.run).collect();
-    let source = ServicesSource {
-        rulebook: &state.rulebook,
-        registry: &data.registry,
-        records: &data.services,
-        posts: &posts,
-        runs: &runs,
-        claim_lines: None,
-    };
+    let source = ServicesSource::new(
+        &state.rulebook,
+        &data.registry,
+        &data.services,
+        &posts,
+        &runs,
+    );
     let view = app::network_view(&source, &weeks, today(), pcn, &data.snapshot);
     Ok((view, posts))
 }
@@ -164,14 +163,13 @@ async fn commissioner_view(
     let weeks = app::weeks(from, to)?;
     let runs = runs(state, data, &weeks).await?;
     let runs: Vec<&PayRun> = runs.iter().map(|r| &r.run).collect();
-    let source = ServicesSource {
-        rulebook: &state.rulebook,
-        registry: &data.registry,
-        records: &data.services,
-        posts: &posts,
-        runs: &runs,
-        claim_lines: None,
-    };
+    let source = ServicesSource::new(
+        &state.rulebook,
+        &data.registry,
+        &data.services,
+        &posts,
+        &runs,
+    );
     Ok(app::commissioner_view(
         &source,
         &weeks,

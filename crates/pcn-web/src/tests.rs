@@ -51,19 +51,7 @@ impl App {
     /// The app on a fresh PostgreSQL database, when `PCN_TEST_POSTGRES_URL`
     /// names a server (under CI it must).
     pub(crate) async fn postgres(name: &str) -> Option<App> {
-        let Ok(base) = std::env::var("PCN_TEST_POSTGRES_URL") else {
-            assert!(
-                std::env::var("CI").is_err(),
-                "CI is set but PCN_TEST_POSTGRES_URL is not"
-            );
-            eprintln!(
-                "skipping PostgreSQL: PCN_TEST_POSTGRES_URL is not set (scripts/test sets it)"
-            );
-            return None;
-        };
-        let url = pcn_store::testing::fresh_postgres_database(&base, name)
-            .await
-            .unwrap();
+        let url = pcn_store::testing::postgres_url(name).await?;
         Some(App::new(Store::open(&url).await.unwrap(), None).await)
     }
 
@@ -195,6 +183,35 @@ impl App {
             .unwrap()
             .len()
     }
+}
+
+/// A multipart upload of one file of `content_type` through the imports form.
+pub(crate) fn upload(
+    admin: &Login,
+    token: &str,
+    name: &str,
+    content_type: &str,
+    content: &[u8],
+) -> Request<Body> {
+    let boundary = "XBOUNDARYX";
+    let mut body = Vec::new();
+    for (k, v) in [("csrf", admin.csrf.as_str()), ("form_token", token)] {
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n")
+                .as_bytes(),
+        );
+    }
+    body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: {content_type}\r\n\r\n").as_bytes());
+    body.extend_from_slice(content);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    Request::post("/imports")
+        .header(header::COOKIE, &admin.cookie)
+        .header(
+            header::CONTENT_TYPE,
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .body(Body::from(body))
+        .unwrap()
 }
 
 pub(crate) struct Login {
@@ -570,6 +587,25 @@ pub(crate) fn form_token(html: &str, form_id: &str) -> String {
     rest[start..start + rest[start..].find('"').unwrap()].to_string()
 }
 
+/// Every response, a page, a refusal or a missing page, carries the
+/// security headers.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_response_carries_the_security_headers() {
+    let app = App::sqlite().await;
+    for path in ["/login", "/national", "/no-such-page", "/healthz"] {
+        let r = app.get(path, None).await;
+        let header = |name: &str| r.headers.get(name).and_then(|v| v.to_str().ok());
+        assert_eq!(header("x-content-type-options"), Some("nosniff"), "{path}");
+        assert_eq!(header("x-frame-options"), Some("DENY"), "{path}");
+        assert_eq!(header("cache-control"), Some("no-store"), "{path}");
+        assert_eq!(header("referrer-policy"), Some("same-origin"), "{path}");
+        assert!(
+            header("content-security-policy").is_some_and(|p| p.starts_with("default-src 'none';")),
+            "{path}"
+        );
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn route_role_matrix_on_sqlite() {
     walk_the_matrix(&App::sqlite().await).await;
@@ -577,17 +613,9 @@ async fn route_role_matrix_on_sqlite() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn route_role_matrix_on_postgres() {
-    let Ok(base) = std::env::var("PCN_TEST_POSTGRES_URL") else {
-        assert!(
-            std::env::var("CI").is_err(),
-            "CI is set but PCN_TEST_POSTGRES_URL is not"
-        );
-        eprintln!("skipping: PCN_TEST_POSTGRES_URL is not set (scripts/test sets it)");
+    let Some(url) = pcn_store::testing::postgres_url("web").await else {
         return;
     };
-    let url = pcn_store::testing::fresh_postgres_database(&base, "web")
-        .await
-        .unwrap();
     let store = Store::open(&url).await.unwrap();
     walk_the_matrix(&App::new(store, None).await).await;
 }
@@ -648,36 +676,15 @@ async fn uploads_are_previewed_and_refused_when_wrong() {
     let app = App::sqlite().await;
     let admin = app.login("admin", PASSWORD).await.ok().unwrap();
     let imports_before = app.state.store.imports().await.unwrap().len();
-    let upload = |token: String, name: &str, content: Vec<u8>| {
-        let boundary = "XBOUNDARYX";
-        let mut body = Vec::new();
-        for (k, v) in [("csrf", admin.csrf.clone()), ("form_token", token)] {
-            body.extend_from_slice(
-                format!(
-                    "--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n"
-                )
-                .as_bytes(),
-            );
-        }
-        body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: text/csv\r\n\r\n").as_bytes());
-        body.extend_from_slice(&content);
-        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
-        Request::post("/imports")
-            .header(header::COOKIE, &admin.cookie)
-            .header(
-                header::CONTENT_TYPE,
-                format!("multipart/form-data; boundary={boundary}"),
-            )
-            .body(Body::from(body))
-            .unwrap()
-    };
     // The wrong kind of file: every problem, nothing written.
     let page = app.get("/imports", Some(&admin)).await;
     let r = app
         .send(upload(
-            form_token(&page.body, "upload"),
+            &admin,
+            &form_token(&page.body, "upload"),
             "notes.csv",
-            b"hello,world\n1,2\n".to_vec(),
+            "text/csv",
+            b"hello,world\n1,2\n",
         ))
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
@@ -686,9 +693,11 @@ async fn uploads_are_previewed_and_refused_when_wrong() {
     let page = app.get("/imports", Some(&admin)).await;
     let r = app
         .send(upload(
-            form_token(&page.body, "upload"),
+            &admin,
+            &form_token(&page.body, "upload"),
             "big.csv",
-            vec![b'a'; 2 << 20],
+            "text/csv",
+            &vec![b'a'; 2 << 20],
         ))
         .await;
     assert_eq!(
@@ -699,12 +708,13 @@ async fn uploads_are_previewed_and_refused_when_wrong() {
     );
     // A good file (pcn's governance CSV): preview, then commit.
     let page = app.get("/imports", Some(&admin)).await;
-    let csv =
-        b"pcn_code,effective_from,clinical_director\nU90009,2026-07-01,Dr Web Upload\n".to_vec();
+    let csv = b"pcn_code,effective_from,clinical_director\nU90009,2026-07-01,Dr Web Upload\n";
     let r = app
         .send(upload(
-            form_token(&page.body, "upload"),
+            &admin,
+            &form_token(&page.body, "upload"),
             "governance.csv",
+            "text/csv",
             csv,
         ))
         .await;

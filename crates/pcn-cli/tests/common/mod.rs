@@ -17,6 +17,28 @@ pub fn pcn(database: &str, args: &[&str]) -> Output {
         .expect("running pcn")
 }
 
+/// The arguments of a command line: words split at white space, a word with
+/// spaces in it written in single quotes (`--name 'A Pharmacist'`).
+pub fn words(line: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut rest = line.trim_start();
+    while !rest.is_empty() {
+        let (word, tail) = match rest.strip_prefix('\'') {
+            Some(quoted) => {
+                let end = quoted.find('\'').expect("a closing quote");
+                (&quoted[..end], &quoted[end + 1..])
+            }
+            None => {
+                let end = rest.find(char::is_whitespace).unwrap_or(rest.len());
+                (&rest[..end], &rest[end..])
+            }
+        };
+        out.push(word);
+        rest = tail.trim_start();
+    }
+    out
+}
+
 pub fn stdout(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
@@ -87,6 +109,26 @@ pub fn demo_with(flags: &[&str]) -> (tempfile::TempDir, String) {
     assert!(text.contains("NET-SIZE-MIN"), "{text}");
     assert!(text.contains("PRAC-UNALLOCATED"), "{text}");
     (dir, db)
+}
+
+/// A fresh database in a temporary folder with `files` imported by `pcn
+/// import`: the folder and the database.
+pub fn imported(files: &[String]) -> (tempfile::TempDir, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("national.sqlite").display().to_string();
+    let mut args = vec!["import"];
+    args.extend(files.iter().map(String::as_str));
+    let out = pcn(&db, &args);
+    assert_eq!(code(&out), 0, "{}\n{}", stdout(&out), stderr(&out));
+    (dir, db)
+}
+
+/// The files of `data` at the paths `names`.
+pub fn data_files(data: &Path, names: &[&str]) -> Vec<String> {
+    names
+        .iter()
+        .map(|f| data.join(f).display().to_string())
+        .collect()
 }
 
 /// The six national files the README imports, in ../shared/data.

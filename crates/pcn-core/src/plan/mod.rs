@@ -140,6 +140,17 @@ pub struct GroupInput {
     pub pins: BTreeSet<PcnCode>,
 }
 
+impl GroupInput {
+    /// Each practice's place in [`GroupInput::practices`], by its code.
+    pub fn practice_index(&self) -> HashMap<&str, usize> {
+        self.practices
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.code.as_str(), i))
+            .collect()
+    }
+}
+
 /// The band and the search's budget.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PlanConfig {

@@ -342,13 +342,6 @@ pub struct MoneyComparison {
     pub difference: Income,
 }
 
-fn pay_of<'a>(run: &'a PayRun, code: &PcnCode) -> Option<&'a NetworkPay> {
-    run.networks
-        .iter()
-        .find(|n| &n.statement.pcn == code)
-        .map(|n| &**n)
-}
-
 /// Each affected network's income in the two runs.
 pub fn compare(affected: &[Affected], before: &PayRun, after: &PayRun) -> MoneyComparison {
     let mut out = MoneyComparison {
@@ -360,7 +353,7 @@ pub fn compare(affected: &[Affected], before: &PayRun, after: &PayRun) -> MoneyC
         difference: Income::default(),
     };
     for network in affected {
-        let (b, a) = (pay_of(before, &network.code), pay_of(after, &network.code));
+        let (b, a) = (before.network(&network.code), after.network(&network.code));
         let income = |pay: Option<&NetworkPay>| pay.map(Income::of);
         let (ib, ia) = (income(b), income(a));
         let difference = ia.unwrap_or_default().minus(ib.unwrap_or_default());
@@ -591,7 +584,7 @@ mod tests {
         // others are paid the same in both runs.
         for pay in &before.networks {
             let code = &pay.statement.pcn;
-            let other = pay_of(&after, code);
+            let other = after.network(code);
             let same_members = other.is_some_and(|o| {
                 o.members
                     .iter()

@@ -2,8 +2,6 @@
 //! planner's own flags: for the real-data test, the national example and,
 //! later, the command that prints a plan.
 
-use std::collections::HashMap;
-
 use super::graph::PracticeGraph;
 use super::{Band, GroupInput, Plan};
 
@@ -28,12 +26,7 @@ pub fn faults(groups: &[GroupInput], plan: &Plan) -> Vec<String> {
             faults.push(format!("group {group} planned as {}", planned.group));
             continue;
         }
-        let index: HashMap<&str, usize> = input
-            .practices
-            .iter()
-            .enumerate()
-            .map(|(i, p)| (p.code.as_str(), i))
-            .collect();
+        let index = input.practice_index();
         let mut count = vec![0usize; input.practices.len()];
         for network in &planned.networks {
             for m in &network.members {

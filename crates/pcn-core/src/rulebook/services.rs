@@ -112,6 +112,9 @@ const REQUIREMENT_KEYS: &[&str] = &[
     "confidence",
     "note",
 ];
+/// Where in [`REQUIREMENT_KEYS`] the keys that belong to one kind of
+/// requirement or another stand (`working_days` to `minutes_assumption`).
+const REQUIREMENT_KIND_KEYS: std::ops::Range<usize> = 3..10;
 const ASSUMPTION_KEYS: &[&str] = &[
     "id",
     "value",
@@ -543,15 +546,7 @@ fn parse_requirement(cx: &mut Cx, v: &Value, path: &str) -> Option<Requirement> 
         }
         _ => &[],
     };
-    for key in [
-        "working_days",
-        "minutes_per_thousand",
-        "population",
-        "rounding",
-        "volume_basis",
-        "volume_assumption",
-        "minutes_assumption",
-    ] {
+    for &key in &REQUIREMENT_KEYS[REQUIREMENT_KIND_KEYS] {
         if t.contains_key(key) && !allowed.contains(&key) {
             cx.err(
                 super::join(path, key),

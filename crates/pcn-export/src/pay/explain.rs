@@ -16,7 +16,7 @@ use crate::{Error, Result};
 /// stream id), explained: source, basis, rate, arithmetic, months paid,
 /// instalments and, for practice-paid streams, the amount per practice.
 pub fn explain_line(run: &PayRun, pcn: &PcnCode, rule_id_or_stream: &str) -> Result<String> {
-    let Some(network) = run.networks.iter().find(|n| &n.statement.pcn == pcn) else {
+    let Some(network) = run.network(pcn) else {
         let codes: Vec<&str> = run
             .networks
             .iter()
@@ -63,13 +63,7 @@ pub fn explain_line(run: &PayRun, pcn: &PcnCode, rule_id_or_stream: &str) -> Res
         });
     }
     let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "{} {}, {}",
-        s.pcn,
-        s.name.as_deref().unwrap_or("(no name recorded)"),
-        s.financial_year
-    );
+    let _ = writeln!(out, "{}, {}", network_title(s), s.financial_year);
     for line in lines {
         out.push('\n');
         explain_one(&mut out, run, network, line);

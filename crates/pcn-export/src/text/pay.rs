@@ -45,9 +45,8 @@ fn statement_heading(run: &PayRun, s: &Statement, notes: &[&str]) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "{} {}: Network Contract DES statement {}",
-        s.pcn,
-        s.name.as_deref().unwrap_or("(no name recorded)"),
+        "{}: Network Contract DES statement {}",
+        network_title(s),
         s.financial_year
     );
     let _ = writeln!(

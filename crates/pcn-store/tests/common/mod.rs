@@ -24,19 +24,7 @@ pub async fn sqlite() -> (Store, tempfile::TempDir, String) {
 
 /// The URL of a fresh PostgreSQL database, or `None` when no server is given.
 pub async fn postgres_url(label: &str) -> Option<String> {
-    let Ok(base) = std::env::var("PCN_TEST_POSTGRES_URL") else {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI is set but PCN_TEST_POSTGRES_URL is not: scripts/test starts PostgreSQL"
-        );
-        eprintln!("skipping PostgreSQL: PCN_TEST_POSTGRES_URL is not set (scripts/test sets it)");
-        return None;
-    };
-    Some(
-        pcn_store::testing::fresh_postgres_database(&base, label)
-            .await
-            .unwrap(),
-    )
+    pcn_store::testing::postgres_url(label).await
 }
 
 /// Runs `check` on a fresh SQLite store, then on a fresh PostgreSQL one.
