@@ -148,10 +148,7 @@ pub fn router(state: AppState) -> Router {
         .route("/commissioners/{code}/plan.csv", get(plan::csv_handler))
         .route("/commissioners/{code}/plan.xlsx", get(plan::xlsx_handler))
         .route("/networks/{code}/arrs", get(pages::arrs_page))
-        .route(
-            "/networks/{code}/governance",
-            post(governance::form_submit),
-        )
+        .route("/networks/{code}/governance", post(governance::form_submit))
         .route("/networks/{code}/arrs/posts", post(pages::arrs_add))
         .route(
             "/networks/{code}/arrs/posts/{id}/end",
