@@ -25,7 +25,7 @@ const FLOORS: &[(&str, &str, u64, u64)] = &[
     ("2020-21", "PCN Extended Hours Access", 740, 664),
     ("2021-22", "PCN Participation", 940, 861),
     ("2021-22", "PCN Support", 740, 584),
-    ("2021-22", "PCN Leadership", 800, 366),
+    ("2021-22", "PCN Leadership", 800, 426),
     ("2021-22", "PCN Extended Hours Access", 700, 844),
 ];
 

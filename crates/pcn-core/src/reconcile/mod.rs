@@ -263,7 +263,7 @@ pub const PUBLISHED_COLUMNS: &[PublishedColumn] = &[
         ],
         compared: true,
         reason: "in 2021-22 most networks were paid about £1.45 per registered patient here: the \
-                 clinical director's £0.722 and about £0.71 more, the £43m of PCN leadership and \
+                 clinical director's £0.736 and about £0.71 more, the £43m of PCN leadership and \
                  management funding, which CCGs allocated (some elsewhere: 36 networks were paid \
                  the clinical director alone here); some were also paid the April–June 2021 \
                  uplift here: both are optional",
