@@ -457,6 +457,17 @@ fn members_paid_different_months_are_timing_by_practice() {
     assert_eq!(summary.after_timing.within_1, 2);
     assert_eq!(summary.causes.get("timing by practice"), Some(&1));
 
+    // Both members paid 11 months: the network's own months fit, so it is
+    // network timing, not by practice.
+    let r = reconcile_payments(&run, &npp("30670.75"), &ReconcileOptions::default());
+    assert_eq!(
+        item(&r, "U00001", "PCN Participation").cause,
+        Cause::Timing {
+            months_paid: 11,
+            months_owed: 12
+        }
+    );
+
     // A00002 paid 13.5 of its months: not a whole number, so rate.
     let r = reconcile_payments(&run, &npp("37641.38"), &ReconcileOptions::default());
     let i = item(&r, "U00001", "PCN Participation");
