@@ -6,7 +6,7 @@
 //! Amounts (2021-22 rules): U00001 has A00001 (10,000 patients) and A00002
 //! (20,000); U00002 has A00003 (30,000). Core £1.50 × 30,000 = £45,000;
 //! extended hours £1.44 × 30,000 = £43,200 (£3,600 a month); clinical
-//! director £0.722 × 30,000 = £21,660, and leadership and management
+//! director £0.736 × 30,000 = £22,080, and leadership and management
 //! £0.7126 × 30,000 (the adjusted population estimated as the list) =
 //! £21,378; participation £1.761 a weighted patient: £17,610, £35,220 and
 //! £52,830.
@@ -83,7 +83,7 @@ fn facts() -> FactBatch {
     }
     f.payment_actuals = vec![
         paid("A00001", "U00001", "PCN Support", 4_500_000),
-        paid("A00001", "U00001", "PCN Leadership", 2_166_000 + 2_137_800),
+        paid("A00001", "U00001", "PCN Leadership", 2_208_000 + 2_137_800),
         paid("A00001", "U00001", "PCN Extended Hours Access", 4_320_000),
         paid("A00001", "U00001", "PCN Participation", 1_761_000),
         paid("A00002", "U00001", "PCN Participation", 3_522_000),

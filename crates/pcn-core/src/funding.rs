@@ -212,6 +212,11 @@ pub struct Line {
     pub schedule: Vec<Instalment>,
     /// Amounts per member practice, for streams paid to practices.
     pub to_practices: Vec<(PracticeCode, Pence)>,
+    /// The months each member practice is paid in the year (in the order of
+    /// `to_practices`), for streams paid to practices: what a member's
+    /// monthly amount is (its amount ÷ its months), which the reconciliation
+    /// measures each member's payment in.
+    pub practice_months: Vec<(PracticeCode, u32)>,
     pub status: LineStatus,
     /// Every estimate this line rests on, in words.
     pub estimates: Vec<String>,
@@ -244,6 +249,8 @@ struct LineOut<'a> {
     months_paid: usize,
     schedule: &'a [Instalment],
     to_practices: &'a [(PracticeCode, Pence)],
+    #[serde(skip_serializing_if = "<[(PracticeCode, u32)]>::is_empty")]
+    practice_months: &'a [(PracticeCode, u32)],
     status: &'a LineStatus,
     estimates: &'a [String],
     working: &'a str,
@@ -274,6 +281,7 @@ impl Serialize for Line {
             months_paid: self.months_paid,
             schedule: &self.schedule,
             to_practices: &self.to_practices,
+            practice_months: &self.practice_months,
             status: &self.status,
             estimates: &self.estimates,
             working: &self.working,
@@ -563,6 +571,7 @@ fn new_line(year: FinancialYear, stream: &Stream, component: &Component) -> Line
         months_paid: 0,
         schedule: Vec::new(),
         to_practices: Vec::new(),
+        practice_months: Vec::new(),
         status: LineStatus::Scheduled,
         estimates: Vec::new(),
         working: String::new(),
@@ -1037,6 +1046,7 @@ fn practice_line(
             }
             unpaid.push(member.code.to_string());
             line.to_practices.push((member.code.clone(), Pence::ZERO));
+            line.practice_months.push((member.code.clone(), 0));
             continue;
         };
         if figure.estimate.is_some() {
@@ -1051,6 +1061,7 @@ fn practice_line(
             split_evenly(full, covered.len())
         };
         let mut member_amount = Pence::ZERO;
+        let mut member_months = 0u32;
         for (pos, (idx, month)) in covered.iter().enumerate() {
             // Paid while the stream, the network and this practice's membership all run.
             if paid.iter().any(|(i, _)| i == idx) && member.is_member_in(*month) {
@@ -1061,9 +1072,12 @@ fn practice_line(
                 };
                 monthly_total[*idx] += amount;
                 member_amount += amount;
+                member_months += 1;
             }
         }
         line.to_practices.push((member.code.clone(), member_amount));
+        line.practice_months
+            .push((member.code.clone(), member_months));
     }
     if !unpaid.is_empty() {
         line.estimates.push(format!(

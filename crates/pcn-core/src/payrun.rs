@@ -14,7 +14,10 @@
 //!   year); else the nearest held; both marked as estimates on every line
 //!   they touch ([`figure_at`]). A weighted population not held at the
 //!   date, where the registered list of the date is, is that list times the
-//!   practice's weighted-to-registered ratio instead ([`weighted_at`]). A
+//!   practice's weighted-to-registered ratio instead ([`weighted_at`]); a
+//!   PCN adjusted population not held at the date, where every member of
+//!   the network's first month has its list of the date, is the sum of those
+//!   lists times each member's adjusted-to-registered ratio ([`adjusted_at`]). A
 //!   missing one is estimated or refused by the funding engine as
 //!   [`MissingInputs`] says;
 //! - **care-home beds, IIF points**: the recorded figure nearest the year
@@ -346,23 +349,7 @@ pub fn weighted_at(
     let Some(list) = registered.filter(|r| r.estimate.is_none() && r.as_at == Some(date)) else {
         return line;
     };
-    // Both figures of one date, the later of a date winning.
-    let pairs: Vec<(NaiveDate, Decimal, Decimal)> = weighted
-        .iter()
-        .enumerate()
-        .filter(|(i, (d, _))| weighted.get(i + 1).is_none_or(|(next, _)| next != d))
-        .filter_map(|(_, (d, w))| {
-            let r = registered_series.iter().rev().find(|(rd, _)| rd == d)?.1;
-            (r > Decimal::ZERO).then_some((*d, *w, r))
-        })
-        .collect();
-    let upto = pairs.partition_point(|(d, _, _)| *d <= date);
-    let Some((d, w, r)) = upto
-        .checked_sub(1)
-        .and_then(|i| pairs.get(i))
-        .or_else(|| pairs.get(upto))
-        .copied()
-    else {
+    let Some((d, w, r)) = ratio_pair(weighted, registered_series, date) else {
         return line;
     };
     Some(Figure {
@@ -371,6 +358,89 @@ pub fn weighted_at(
         estimate: Some(format!(
             "{WHAT} as at {date} estimated from the registered list of {date} and the practice's \
              weighted-to-registered ratio of {d} (none of {date} is held)"
+        )),
+    })
+}
+
+/// A figure and the registered list of one date (the later fact of a date
+/// winning), the latest such date on or before `date`, else the earliest
+/// after: the date, the figure and the list (never zero).
+fn ratio_pair(
+    series: &[(NaiveDate, Decimal)],
+    registered_series: &[(NaiveDate, Decimal)],
+    date: NaiveDate,
+) -> Option<(NaiveDate, Decimal, Decimal)> {
+    let pairs: Vec<(NaiveDate, Decimal, Decimal)> = series
+        .iter()
+        .enumerate()
+        .filter(|(i, (d, _))| series.get(i + 1).is_none_or(|(next, _)| next != d))
+        .filter_map(|(_, (d, w))| {
+            let r = registered_series.iter().rev().find(|(rd, _)| rd == d)?.1;
+            (r > Decimal::ZERO).then_some((*d, *w, r))
+        })
+        .collect();
+    let upto = pairs.partition_point(|(d, _, _)| *d <= date);
+    upto.checked_sub(1)
+        .and_then(|i| pairs.get(i))
+        .or_else(|| pairs.get(upto))
+        .copied()
+}
+
+/// A network's PCN adjusted population as at `date`: the network's figure of
+/// the date where held. Where it is not, but every member of the network's
+/// first month (`members`) has its registered list of the date, the sum over
+/// them of that list times the member's adjusted-to-registered ratio where
+/// both are held on one date (NHS England's adjusted populations files give
+/// each practice's share with its raw list; the latest such date on or
+/// before `date`, else the earliest after), as [`weighted_at`] does for the
+/// weighted population: the adjustment moves far more slowly than the list,
+/// and the network's own figure of a later year is of a later list (and of
+/// that year's members). Else as [`figure_at`] says. An estimate either way.
+pub fn adjusted_at(
+    registry: &Registry,
+    pcn: &PcnCode,
+    members: &[&MemberInputs],
+    date: NaiveDate,
+) -> Option<Figure> {
+    const WHAT: &str = "the PCN adjusted population";
+    let network = figure_at(registry.adjusted_populations_of(pcn), date, WHAT);
+    if network.as_ref().is_none_or(|f| f.estimate.is_none()) || members.is_empty() {
+        return network;
+    }
+    let mut total = Decimal::ZERO;
+    let mut ratio_dates: Vec<NaiveDate> = Vec::new();
+    for m in members {
+        let Some(list) = m
+            .registered
+            .as_ref()
+            .filter(|r| r.estimate.is_none() && r.as_at == Some(date))
+        else {
+            return network;
+        };
+        let Some((d, a, r)) = ratio_pair(
+            registry.practice_adjusted_populations_of(&m.code),
+            &registry.list_sizes_of(&m.code),
+            date,
+        ) else {
+            return network;
+        };
+        total += list.value * a / r;
+        if !ratio_dates.contains(&d) {
+            ratio_dates.push(d);
+        }
+    }
+    ratio_dates.sort();
+    let dates = ratio_dates
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(", ");
+    Some(Figure {
+        value: total.round_dp(2),
+        as_at: Some(date),
+        estimate: Some(format!(
+            "{WHAT} as at {date} estimated as the sum of the members' registered lists of {date} \
+             times each member's adjusted-to-registered ratio of {dates} (none of {date} is held)"
         )),
     })
 }
@@ -439,12 +509,16 @@ fn network_inputs(
         // start with it, so the first month with members is the same.
         open_date: (first_month > year.start()).then_some(first_month),
         close_date: view_network.close_date.filter(|d| *d <= year.end()),
-        members,
-        adjusted: figure_at(
-            registry.adjusted_populations_of(code),
+        adjusted: adjusted_at(
+            registry,
+            code,
+            &members
+                .iter()
+                .filter(|m| m.is_member_in(first_month))
+                .collect::<Vec<_>>(),
             population_date,
-            "the PCN adjusted population",
         ),
+        members,
         care_home_beds: care_home_beds(registry, code, year),
         iif_points: registry
             .iif_points(code, year)

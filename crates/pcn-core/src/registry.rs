@@ -62,6 +62,9 @@ struct FundingFacts {
     weighted: BTreeMap<PracticeCode, Vec<(NaiveDate, Decimal)>>,
     /// PCN adjusted populations per network, ascending by date.
     adjusted: BTreeMap<PcnCode, Vec<(NaiveDate, Decimal)>>,
+    /// Each practice's share of its network's adjusted population (NHS
+    /// England's adjusted populations files), ascending by date.
+    adjusted_practice: BTreeMap<PracticeCode, Vec<(NaiveDate, Decimal)>>,
     /// CQC records per care home (location id), ascending by date.
     care_homes: BTreeMap<String, Vec<CareHomeFact>>,
     /// Alignments per care home (location id), ascending by `from`.
@@ -423,6 +426,19 @@ impl Registry {
         self.funding
             .adjusted
             .get(pcn)
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
+    }
+
+    /// Every adjusted population held for a practice (its share of its
+    /// network's), ascending by date.
+    pub fn practice_adjusted_populations_of(
+        &self,
+        practice: &PracticeCode,
+    ) -> &[(NaiveDate, Decimal)] {
+        self.funding
+            .adjusted_practice
+            .get(practice)
             .map(Vec::as_slice)
             .unwrap_or(&[])
     }
@@ -887,8 +903,13 @@ impl FundingFacts {
                     .entry(code)
                     .or_default()
                     .push((p.as_at, p.value)),
-                // A weighted figure for a network or an adjusted figure for a
-                // practice is not published; the importers never make one.
+                (PopulationKind::Adjusted, PopulationSubject::Practice(code)) => funding
+                    .adjusted_practice
+                    .entry(code)
+                    .or_default()
+                    .push((p.as_at, p.value)),
+                // A weighted figure for a network is not published; the
+                // importers never make one.
                 _ => {}
             }
         }
@@ -911,6 +932,9 @@ impl FundingFacts {
             v.sort_by_key(|(d, _)| *d);
         }
         for v in funding.adjusted.values_mut() {
+            v.sort_by_key(|(d, _)| *d);
+        }
+        for v in funding.adjusted_practice.values_mut() {
             v.sort_by_key(|(d, _)| *d);
         }
         for v in funding.care_homes.values_mut() {

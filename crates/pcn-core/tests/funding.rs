@@ -390,8 +390,8 @@ const EVERY_STREAM: &[(&str, i64, &str)] = &[
     ),
     (
         "2021-22/clinical-director/registered",
-        2888000,
-        "S02: £0.722 × 40000 registered",
+        2944000,
+        "P21: £0.736 × 40000 registered (what the networks paid the clinical director alone were paid)",
     ),
     (
         "2020-21/clinical-director-vaccination-uplift/registered",

@@ -456,3 +456,90 @@ fn a_weighted_population_is_estimated_from_the_list_of_the_date_and_the_ratio() 
     let exact = weighted_at(&held, &registered_series, Some(&list), date).unwrap();
     assert_eq!((exact.value, exact.estimate), (Decimal::from(11_111), None));
 }
+
+/// A PCN adjusted population not held at the population date, where every
+/// member of the network's first month has its registered list of that date:
+/// the sum of each list times the member's adjusted-to-registered ratio of
+/// the practice-level adjusted populations (here of 1 January 2026), not the
+/// network's figure of 2026. A network figure of the date wins; a member
+/// with no ratio leaves the network's own figure.
+#[test]
+fn an_adjusted_population_is_estimated_from_the_members_lists_and_ratios() {
+    use pcn_core::funding::{Figure, MemberInputs};
+    use pcn_core::payrun::adjusted_at;
+    use pcn_core::rulebook::Basis;
+    let adjusted = |subject: PopulationSubject, as_at: &str, value: i64| PopulationFact {
+        subject,
+        kind: PopulationKind::Adjusted,
+        as_at: d(as_at),
+        value: Decimal::from(value),
+    };
+    let practice = |c: &str| PopulationSubject::Practice(PracticeCode::parse(c).unwrap());
+    let mut f = facts();
+    // 2026: A00001 13,500 registered, 14,850 adjusted (1.1); A00002 10,000
+    // and 9,500 (0.95); U00001's own figure 30,000.
+    f.list_sizes.push(list("A00001", "2026-01-01", 13_500));
+    f.list_sizes.push(list("A00002", "2026-01-01", 10_000));
+    f.populations.extend([
+        adjusted(practice("A00001"), "2026-01-01", 14_850),
+        adjusted(practice("A00002"), "2026-01-01", 9_500),
+        adjusted(
+            PopulationSubject::Network(pcn("U00001")),
+            "2026-01-01",
+            30_000,
+        ),
+        adjusted(
+            PopulationSubject::Network(pcn("U00002")),
+            "2025-01-01",
+            33_333,
+        ),
+    ]);
+    let registry = Registry::new(f);
+    let date = d("2025-01-01");
+    let member = |c: &str, list: u64| MemberInputs {
+        code: PracticeCode::parse(c).unwrap(),
+        name: None,
+        registered: Some(Figure::exact(list, Some(date))),
+        weighted: None,
+        membership_months: None,
+    };
+    let (a1, a2) = (member("A00001", 13_000), member("A00002", 10_000));
+    // 13,000 × 1.1 + 10,000 × 0.95 = 23,800.
+    let estimate = adjusted_at(&registry, &pcn("U00001"), &[&a1, &a2], date).unwrap();
+    assert_eq!(estimate.value, Decimal::from(23_800));
+    assert_eq!(estimate.as_at, Some(date));
+    assert!(estimate.estimate.unwrap().contains("ratio of 2026-01-01"));
+    // A member with no practice-level adjusted figure: the network's own
+    // (nearest) figure.
+    let a3 = member("A00003", 8_000);
+    let fallback = adjusted_at(&registry, &pcn("U00001"), &[&a1, &a3], date).unwrap();
+    assert_eq!(fallback.value, Decimal::from(30_000));
+    assert!(fallback.estimate.is_some());
+    // The network's figure of the date is used as it is.
+    let held = adjusted_at(&registry, &pcn("U00002"), &[&a1], date).unwrap();
+    assert_eq!((held.value, held.estimate), (Decimal::from(33_333), None));
+
+    // Through the run: U00001's first month has A00001 (13,000 at 1 January
+    // 2025) and A00002 (10,000); A00003 joins in October.
+    let rulebook = Rulebook::embedded().unwrap();
+    let rules = rulebook.financial_year(year()).unwrap();
+    let previous = rulebook.financial_year(year().previous()).ok();
+    let run = payrun::build(
+        &registry,
+        rules,
+        previous,
+        &Selection::network(pcn("U00001")),
+        &RunOptions::default(),
+    )
+    .unwrap();
+    let lines: Vec<_> = run.networks[0]
+        .statement
+        .lines
+        .iter()
+        .filter(|l| l.basis == Basis::AdjustedPopulation && l.status == LineStatus::Scheduled)
+        .collect();
+    assert!(!lines.is_empty());
+    for l in lines {
+        assert_eq!(l.basis_value, Some(Decimal::from(23_800)), "{}", l.rule_id);
+    }
+}

@@ -396,6 +396,91 @@ fn an_unknown_amount_owed_is_null_in_json() {
     assert_eq!(v["difference"], 1_198_500);
 }
 
+/// The Network Participation Payment is paid to each member: U00001's
+/// A00001 (owed £19,371.00, £1,614.25 a month) paid 11 months and A00002
+/// (owed £33,459.00, £2,788.25 a month) paid 13 months. Together £54,004.00
+/// against £52,830.00 owed (+2.22%), 12.3 of the network's months, which
+/// network timing cannot explain (the nearest whole number is the twelve
+/// owed): each member's months can. Such a network is not paid the full
+/// year; a member paid other than a whole number of its months leaves the
+/// item at rate.
+#[test]
+fn members_paid_different_months_are_timing_by_practice() {
+    let run = run();
+    let npp = |a00002: &str| {
+        vec![
+            paid("A00001", Some("U00001"), "PCN Participation", "17756.75"),
+            paid("A00002", Some("U00001"), "PCN Participation", a00002),
+            paid("A00003", Some("U00002"), "PCN Participation", "70440.00"),
+        ]
+    };
+    let r = reconcile_payments(&run, &npp("36247.25"), &ReconcileOptions::default());
+    let i = item(&r, "U00001", "PCN Participation");
+    assert_eq!(i.owed, Pence(5_283_000));
+    assert_eq!(i.paid, Pence(5_400_400));
+    assert_eq!(i.difference_percent, Some(dec("2.22")));
+    assert_eq!(i.months_paid, Some(dec("12.3")));
+    assert_eq!(
+        i.cause,
+        Cause::TimingByPractice {
+            members: vec![
+                MemberMonths {
+                    practice: code("A00001"),
+                    months_paid: 11,
+                    months_owed: 12
+                },
+                MemberMonths {
+                    practice: code("A00002"),
+                    months_paid: 13,
+                    months_owed: 12
+                },
+            ]
+        }
+    );
+    assert_eq!(
+        i.cause.describe(),
+        "timing by practice: A00001 11 of 12 months, A00002 13 of 12 months"
+    );
+    assert!(i.cause.is_explained());
+    assert_eq!(i.difference_after_timing, Pence(0));
+    assert_eq!(i.difference_after_timing_percent, Some(dec("0.00")));
+    let summary = r
+        .national
+        .iter()
+        .find(|g| g.group == "PCN Participation")
+        .unwrap();
+    // U00001's members were not all paid twelve months: only U00002 (in
+    // full) is measured as paid the full year.
+    assert_eq!(summary.paid_full_year.compared, 1);
+    assert_eq!(summary.paid_full_year.within_1, 1);
+    assert_eq!(summary.after_timing.compared, 2);
+    assert_eq!(summary.after_timing.within_1, 2);
+    assert_eq!(summary.causes.get("timing by practice"), Some(&1));
+
+    // Both members paid 11 months: the network's own months fit, so it is
+    // network timing, not by practice.
+    let r = reconcile_payments(&run, &npp("30670.75"), &ReconcileOptions::default());
+    assert_eq!(
+        item(&r, "U00001", "PCN Participation").cause,
+        Cause::Timing {
+            months_paid: 11,
+            months_owed: 12
+        }
+    );
+
+    // A00002 paid 13.5 of its months: not a whole number, so rate.
+    let r = reconcile_payments(&run, &npp("37641.38"), &ReconcileOptions::default());
+    let i = item(&r, "U00001", "PCN Participation");
+    assert!(matches!(i.cause, Cause::Rate { .. }), "{:?}", i.cause);
+    let summary = r
+        .national
+        .iter()
+        .find(|g| g.group == "PCN Participation")
+        .unwrap();
+    assert_eq!(summary.paid_full_year.compared, 2);
+    assert_eq!(summary.paid_full_year.within_2, 1);
+}
+
 #[test]
 fn remittances_month_by_month() {
     let run = run();

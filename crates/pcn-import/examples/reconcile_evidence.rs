@@ -130,6 +130,20 @@ fn line(v: &Value) -> Result<Line> {
             })
             .transpose()?
             .unwrap_or_default(),
+        practice_months: v["practice_months"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .map(|p| {
+                        Ok((
+                            PracticeCode::parse(p[0].as_str().unwrap_or(""))?,
+                            p[1].as_u64().unwrap_or(0) as u32,
+                        ))
+                    })
+                    .collect::<Result<Vec<_>>>()
+            })
+            .transpose()?
+            .unwrap_or_default(),
         status,
         estimates: v["estimates"]
             .as_array()

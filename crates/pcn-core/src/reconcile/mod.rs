@@ -42,19 +42,29 @@
 //! 4. paid to a practice outside the network: part of the payment went to
 //!    practices the statement does not have as members;
 //! 5. paid in full: within tolerance of the amount owed;
-//! 6. population basis: within tolerance of the rate times another figure
+//! 6. timing by practice: for a stream paid to practices, each member's
+//!    payment is within tolerance of a whole number (at least one) of its own
+//!    monthly amount owed, and some member's number is not its months owed
+//!    (members of one network paid 11, 12 and 13 months of the Network
+//!    Participation Payment, which no whole number of the network's months
+//!    explains); the cause names each member's months, and the item counts as
+//!    paid the full year only when every member was paid twelve. Where the
+//!    network's own months (8) do not fit, it comes before population basis:
+//!    it rests on every member's amount, not on one total that another figure
+//!    may come near;
+//! 7. population basis: within tolerance of the rate times another figure
 //!    for the same basis (another list date, the weighted population …),
 //!    given by the caller ([`ReconcileOptions::alternatives`], or
 //!    [`alternatives`] from the registry). This explains a difference; it
 //!    does not make the statement agree, so the difference measured stays
 //!    the one against the statement's own figure;
-//! 7. timing: within tolerance of a whole number of the monthly amounts owed,
+//! 8. timing: within tolerance of a whole number of the monthly amounts owed,
 //!    other than the months owed (arrears when fewer; catch-up or backdating
 //!    when more, up to [`ReconcileOptions::catch_up_months`] more than the
 //!    months owed or than twelve, whichever is more, so a network owed six
 //!    months because its membership is recorded late but paid the year, as
 //!    the DES backdated it, is timing);
-//! 8. rate: none of these; the implied rate (paid ÷ basis, annualised) is
+//! 9. rate: none of these; the implied rate (paid ÷ basis, annualised) is
 //!    shown where the item has one line with a basis figure.
 //!
 //! Then, over all the networks of a commissioner and a column of network
@@ -253,7 +263,7 @@ pub const PUBLISHED_COLUMNS: &[PublishedColumn] = &[
         ],
         compared: true,
         reason: "in 2021-22 most networks were paid about £1.45 per registered patient here: the \
-                 clinical director's £0.722 and about £0.71 more, the £43m of PCN leadership and \
+                 clinical director's £0.736 and about £0.71 more, the £43m of PCN leadership and \
                  management funding, which CCGs allocated (some elsewhere: 36 networks were paid \
                  the clinical director alone here); some were also paid the April–June 2021 \
                  uplift here: both are optional",
@@ -391,6 +401,11 @@ pub enum Cause {
     PaidInFull,
     /// A whole number of monthly amounts other than the months owed.
     Timing { months_paid: u32, months_owed: u32 },
+    /// A stream paid to practices, each member paid a whole number of its
+    /// own monthly amounts, not every one the months owed: the members'
+    /// payments run on different months (one paid 11, another 13), which no
+    /// whole number of the network's months explains.
+    TimingByPractice { members: Vec<MemberMonths> },
     /// The rate times another figure for the basis.
     PopulationBasis { figure: String },
     /// Part of the payment went to practices that are not members.
@@ -447,6 +462,7 @@ impl Cause {
         match self {
             Cause::PaidInFull => "paid in full",
             Cause::Timing { .. } => "timing",
+            Cause::TimingByPractice { .. } => "timing by practice",
             Cause::PopulationBasis { .. } => "population basis",
             Cause::PaidOutsideNetwork { .. } => "paid outside the network",
             Cause::PooledPayee { .. } => "pooled payee",
@@ -474,6 +490,14 @@ impl Cause {
                 } else {
                     "catch-up or backdating"
                 }
+            ),
+            Cause::TimingByPractice { members } => format!(
+                "timing by practice: {}",
+                members
+                    .iter()
+                    .map(|m| format!("{} {} of {} months", m.practice, m.months_paid, m.months_owed))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
             Cause::PopulationBasis { figure } => {
                 format!("population basis: paid at the rate on {figure}")
@@ -533,10 +557,32 @@ impl Cause {
             self,
             Cause::PaidInFull
                 | Cause::Timing { .. }
+                | Cause::TimingByPractice { .. }
                 | Cause::PopulationBasis { .. }
                 | Cause::PooledPayee { .. }
         )
     }
+
+    /// Whether the payment is a whole number of months other than twelve
+    /// (for timing by practice, any member's): such a network was not paid
+    /// the full year, so the summaries' "paid the full year" leaves it out.
+    pub fn paid_other_than_twelve_months(&self) -> bool {
+        match self {
+            Cause::Timing { months_paid, .. } => *months_paid != 12,
+            Cause::TimingByPractice { members } => members.iter().any(|m| m.months_paid != 12),
+            _ => false,
+        }
+    }
+}
+
+/// One member's months in [`Cause::TimingByPractice`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MemberMonths {
+    pub practice: PracticeCode,
+    /// Its payment in its own monthly amounts owed.
+    pub months_paid: u32,
+    /// The months the statement pays it.
+    pub months_owed: u32,
 }
 
 /// An amount in pounds to two places (half away from zero), as `1.03`.
@@ -774,7 +820,8 @@ pub struct GroupSummary {
     pub full_year_before_timing: Band,
     pub full_year_after_timing: Band,
     /// Networks paid the full year: every compared network except those
-    /// whose payment is a whole number of months other than twelve (timing),
+    /// whose payment is a whole number of months other than twelve (timing,
+    /// or a member's in timing by practice),
     /// measured after allowing for timing (a network owed part of the year
     /// and paid all twelve months is measured against twelve). This is the
     /// test of the rulebook's rates and bases.
@@ -892,12 +939,22 @@ fn cause_of(
     if within(paid, Decimal::from(owed_amount.0), tol) {
         return (Cause::PaidInFull, difference);
     }
-    // Population basis: one scheduled line, another figure for its basis.
     let scheduled: Vec<&&Line> = owed
         .lines
         .iter()
         .filter(|l| l.status == LineStatus::Scheduled)
         .collect();
+    // Timing by practice, where the network's own months do not fit: each
+    // member's whole months, evidence on every member, so before one total
+    // that another basis comes near.
+    let months_owed = owed.months();
+    let timing = network_timing(owed_amount, months_owed, paid, options);
+    if timing.is_none() {
+        if let Some((members, expected)) = practice_timing(&scheduled, paid, recipients, options) {
+            return (Cause::TimingByPractice { members }, paid - expected);
+        }
+    }
+    // Population basis: one scheduled line, another figure for its basis.
     if let [line] = scheduled.as_slice() {
         if let (Some(rate), true) = (line.rate, line.unit.is_annual()) {
             for alt in alternatives.iter().filter(|a| a.basis == line.basis) {
@@ -918,26 +975,14 @@ fn cause_of(
         }
     }
     // Timing: a whole number of monthly amounts.
-    let months_owed = owed.months();
-    if months_owed > 0 {
-        let monthly = Decimal::from(owed_amount.0) / Decimal::from(months_owed);
-        let k = (Decimal::from(paid.0) / monthly).round();
-        if let Ok(k) = u32::try_from(k) {
-            if k >= 1
-                && k != months_owed
-                && k <= months_owed.max(12) + options.catch_up_months
-                && within(paid, monthly * Decimal::from(k), tol)
-            {
-                let expected = Pence((monthly * Decimal::from(k)).round().try_into().unwrap_or(0));
-                return (
-                    Cause::Timing {
-                        months_paid: k,
-                        months_owed,
-                    },
-                    paid - expected,
-                );
-            }
-        }
+    if let Some((k, expected)) = timing {
+        return (
+            Cause::Timing {
+                months_paid: k,
+                months_owed,
+            },
+            paid - expected,
+        );
     }
     let (implied_rate, rulebook_rate) = match scheduled.as_slice() {
         [line] => (
@@ -963,6 +1008,106 @@ fn cause_of(
         },
         difference,
     )
+}
+
+/// Network timing: the payment is within tolerance of a whole number of the
+/// monthly amounts owed (the amount ÷ the months), at least one, other than
+/// the months owed and no more than [`ReconcileOptions::catch_up_months`]
+/// beyond them or twelve: the months, and the amount they come to.
+fn network_timing(
+    owed_amount: Pence,
+    months_owed: u32,
+    paid: Pence,
+    options: &ReconcileOptions,
+) -> Option<(u32, Pence)> {
+    if months_owed == 0 {
+        return None;
+    }
+    let monthly = Decimal::from(owed_amount.0) / Decimal::from(months_owed);
+    let k = u32::try_from((Decimal::from(paid.0) / monthly).round()).ok()?;
+    (k >= 1
+        && k != months_owed
+        && k <= months_owed.max(12) + options.catch_up_months
+        && within(paid, monthly * Decimal::from(k), options.tolerance_percent))
+    .then(|| {
+        (
+            k,
+            Pence((monthly * Decimal::from(k)).round().try_into().unwrap_or(0)),
+        )
+    })
+}
+
+/// Timing by practice: for lines paid to practices, each member's payment
+/// (its recipient amount) is within tolerance of a whole number, at least
+/// one, of its own monthly amount owed (its amount owed ÷ its months, from
+/// the lines' `to_practices` and `practice_months`), no more than
+/// [`ReconcileOptions::catch_up_months`] beyond its months or twelve, and
+/// some member's number is not its months owed. The tolerance is the one the
+/// network's timing uses, applied to each member's amount. Each member's
+/// months, and the amount they come to in all; `None` when any member's
+/// payment is not a whole number of its months (or a practice paid is not
+/// owed).
+fn practice_timing(
+    scheduled: &[&&Line],
+    paid: Pence,
+    recipients: &[Recipient],
+    options: &ReconcileOptions,
+) -> Option<(Vec<MemberMonths>, Pence)> {
+    if scheduled.is_empty()
+        || scheduled
+            .iter()
+            .any(|l| l.paid_to != PaidTo::Practice || l.to_practices.is_empty())
+    {
+        return None;
+    }
+    // Each member's amount owed and months (the most of its lines).
+    let mut owed: BTreeMap<&PracticeCode, (Pence, u32)> = BTreeMap::new();
+    for l in scheduled {
+        for (code, amount) in &l.to_practices {
+            owed.entry(code).or_insert((Pence::ZERO, 0)).0 += *amount;
+        }
+        for (code, months) in &l.practice_months {
+            let e = owed.entry(code).or_insert((Pence::ZERO, 0));
+            e.1 = e.1.max(*months);
+        }
+    }
+    if recipients.iter().any(|r| !owed.contains_key(&r.practice)) {
+        return None;
+    }
+    let mut members = Vec::new();
+    let mut expected = Decimal::ZERO;
+    for (code, (amount, months)) in owed {
+        let paid_here: Pence = recipients
+            .iter()
+            .filter(|r| &r.practice == code)
+            .map(|r| r.amount)
+            .sum();
+        if amount == Pence::ZERO || months == 0 {
+            if paid_here == Pence::ZERO {
+                continue;
+            }
+            return None;
+        }
+        let monthly = Decimal::from(amount.0) / Decimal::from(months);
+        let k = u32::try_from((Decimal::from(paid_here.0) / monthly).round()).ok()?;
+        let target = monthly * Decimal::from(k);
+        if k == 0
+            || k > months.max(12) + options.catch_up_months
+            || !within(paid_here, target, options.tolerance_percent)
+        {
+            return None;
+        }
+        expected += target;
+        members.push(MemberMonths {
+            practice: code.clone(),
+            months_paid: k,
+            months_owed: months,
+        });
+    }
+    if members.iter().all(|m| m.months_paid == m.months_owed) || paid == Pence::ZERO {
+        return None;
+    }
+    Some((members, Pence(expected.round().try_into().unwrap_or(0))))
 }
 
 /// The group a remittance stream or a published column belongs to.
@@ -1462,7 +1607,10 @@ fn item(
     let explained = |c: &Cause| {
         matches!(
             c,
-            Cause::PaidInFull | Cause::Timing { .. } | Cause::PopulationBasis { .. }
+            Cause::PaidInFull
+                | Cause::Timing { .. }
+                | Cause::TimingByPractice { .. }
+                | Cause::PopulationBasis { .. }
         )
     };
     // Optional streams by stream id; every combination is tried, fewest first.
@@ -1546,6 +1694,8 @@ fn item_for(
             .try_into()
             .unwrap_or(0),
         ),
+        // Against what the members' months come to.
+        Cause::TimingByPractice { .. } => paid - after,
         _ => owed_amount,
     };
     Item {
@@ -1654,7 +1804,7 @@ fn measured(items: &[&Item]) -> Vec<Measured> {
             before: i.difference_percent,
             after: i.difference_after_timing_percent,
             full_year: i.full_year,
-            paid_full_year: !matches!(i.cause, Cause::Timing { months_paid, .. } if months_paid != 12),
+            paid_full_year: !i.cause.paid_other_than_twelve_months(),
             pool: false,
         });
     }
