@@ -46,7 +46,7 @@ macro_rules! text_newtype {
 
         impl From<$name> for String {
             fn from(text: $name) -> String {
-                text.0
+                text.0.as_str().to_owned()
             }
         }
 
@@ -60,22 +60,24 @@ macro_rules! text_newtype {
 }
 pub(crate) use text_newtype;
 
+/// The longest code (a practice's or a network's): codes are held inline.
+const CODE_BYTES: usize = 6;
+
 macro_rules! code_type {
     ($(#[$doc:meta])* $name:ident, $kind:literal, $expected:literal, $check:expr) => {
         $(#[$doc])*
         #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
         #[serde(try_from = "String", into = "String")]
-        pub struct $name(String);
+        pub struct $name(arrayvec::ArrayString<CODE_BYTES>);
 
         impl $name {
             /// Parses a code, trimming surrounding white space and upper-casing it.
             pub fn parse(raw: &str) -> Result<Self, CodeError> {
                 let value = raw.trim().to_ascii_uppercase();
                 let check: fn(&str) -> bool = $check;
-                if check(&value) {
-                    Ok(Self(value))
-                } else {
-                    Err(CodeError { kind: $kind, value: raw.to_string(), expected: $expected })
+                match arrayvec::ArrayString::from(&value) {
+                    Ok(code) if check(&value) => Ok(Self(code)),
+                    _ => Err(CodeError { kind: $kind, value: raw.to_string(), expected: $expected }),
                 }
             }
         }
@@ -139,7 +141,8 @@ code_type!(
 impl CommissionerCode {
     /// Whether an organisation under `sub_icb` and `icb` is under this commissioner.
     pub fn covers(&self, sub_icb: Option<&SubIcbCode>, icb: Option<&IcbCode>) -> bool {
-        sub_icb.is_some_and(|s| s.as_str() == self.0) || icb.is_some_and(|i| i.as_str() == self.0)
+        sub_icb.is_some_and(|s| s.as_str() == self.as_str())
+            || icb.is_some_and(|i| i.as_str() == self.as_str())
     }
 }
 
@@ -147,12 +150,15 @@ impl PcnCode {
     /// The placeholder NHS England's registration data uses for practices in
     /// no network.
     pub fn unallocated() -> Self {
-        Self("U".to_string())
+        let mut code = arrayvec::ArrayString::new();
+        // One byte, within the capacity.
+        let _ = code.try_push('U');
+        Self(code)
     }
 
     /// True for the `U` "Unallocated" placeholder, which is not a network.
     pub fn is_unallocated(&self) -> bool {
-        self.0 == "U"
+        self.as_str() == "U"
     }
 }
 
