@@ -6,8 +6,9 @@
 //! of GPAD appointments, and prints the median of several
 //! runs (these machines are noisy: compare ratios, not single runs).
 //! `pcn bench --web` load-tests the web app on the national database, then
-//! a mixed load: reads at full concurrency while a roster is edited ten
-//! times a second, timing each edit until the budget shows it. `pcn bench`
+//! a mixed load: reads at full concurrency while a network is edited ten
+//! times a second (a post, then its governance), timing each edit until the
+//! next request shows it. `pcn bench`
 //! ends with the concurrent writers (`writers`): command-line processes and
 //! API writers on one database for two minutes, on SQLite and (with
 //! `PCN_TEST_POSTGRES_URL`) PostgreSQL.
