@@ -151,8 +151,7 @@ async fn insert_terms(w: &mut Write<'_>, post_id: i64, terms: &Terms) -> Result<
 impl Store {
     /// Adds a post and its first terms, audited; returns its id.
     pub async fn add_post(&self, post: &Post, at: DateTime<Utc>, actor: &str) -> Result<i64> {
-        let mut w = self.write(at, actor).await?;
-        let at_text = w.at_text();
+        let at_text = at.to_rfc3339();
         let parent = Insert {
             table: "arrs_post",
             columns: POST_COLUMNS,
@@ -176,11 +175,8 @@ impl Store {
         let change = AuditChange::new("add", "arrs-post", format!("{} post ", post.pcn))
             .after(Some(describe_post(post)))
             .detail(Some(detail));
-        let id = w
-            .insert_with_children(parent, terms.collect(), change)
-            .await?;
-        w.commit().await?;
-        Ok(id)
+        self.insert_with_children(at, actor, parent, terms.collect(), change)
+            .await
     }
 
     /// The posts of one network (or all), with their terms, in id order.

@@ -9,7 +9,7 @@ use sqlx::AnyConnection;
 
 use crate::audit::AuditChange;
 use crate::error::Result;
-use crate::write::{fetch_mapped, text, Value, Write};
+use crate::write::{fetch_mapped, text, Batch, Value, Write};
 use crate::Store;
 
 impl Store {
@@ -21,6 +21,12 @@ impl Store {
         at: DateTime<Utc>,
         actor: &str,
     ) -> Result<()> {
+        if self.one_shot_writes() && facts.len() <= BATCH_MOST {
+            let batch = governance_batch(&at.to_rfc3339(), actor, None, facts);
+            self.one_shot(batch, "writing governance facts".into())
+                .await?;
+            return Ok(());
+        }
         let mut w = self.write(at, actor).await?;
         write_governance(&mut w, None, facts).await?;
         w.commit().await
@@ -64,8 +70,11 @@ pub(crate) async fn write_governance(
     import_id: Option<i64>,
     facts: &[GovernanceFact],
 ) -> Result<()> {
-    if w.batches() && facts.len() <= 64 {
-        return write_governance_batch(w, import_id, facts).await;
+    if w.batches() && facts.len() <= BATCH_MOST {
+        let batch = governance_batch(&w.at_text(), w.actor, import_id, facts);
+        return w
+            .execute_batch(&batch.sql, batch.values, "writing governance facts")
+            .await;
     }
     for fact in facts {
         let query = sqlx::query(
@@ -78,7 +87,7 @@ pub(crate) async fn write_governance(
         let before = fetch_mapped(w.conn(), query, "governance_fact", |c| c.text("value"))
             .await?
             .pop();
-        let row = fact_row(w, import_id, fact);
+        let row = fact_row(&w.at_text(), w.actor, import_id, fact);
         w.insert("governance_fact", FACT_COLUMNS, row).await?;
         w.audit(
             AuditChange::new(
@@ -95,15 +104,20 @@ pub(crate) async fn write_governance(
     Ok(())
 }
 
-/// As [`write_governance`], in one batch: each fact's audit row (its value
-/// before read in SQL, as in force before the fact) and then the fact.
-async fn write_governance_batch(
-    w: &mut Write<'_>,
+/// The most facts written as one batch of statements (SQLite).
+const BATCH_MOST: usize = 64;
+
+/// As [`write_governance`], as one batch of statements for SQLite: each
+/// fact's audit row (its value before read in SQL, as in force before the
+/// fact) and then the fact.
+fn governance_batch(
+    at: &str,
+    actor: &str,
     import_id: Option<i64>,
     facts: &[GovernanceFact],
-) -> Result<()> {
-    let mut sql = String::new();
-    let mut values = Vec::new();
+) -> Batch {
+    let mut batch = Batch::default();
+    let (sql, values) = (&mut batch.sql, &mut batch.values);
     for fact in facts {
         sql.push_str(&format!(
             "INSERT INTO audit_log (at, actor, action, entity, entity_key, before_value, after_value, detail) \
@@ -114,8 +128,8 @@ async fn write_governance_batch(
              VALUES (?, ?, ?, ?, ?, ?, ?);\n"
         ));
         values.extend([
-            text(w.at_text()),
-            text(w.actor),
+            text(at),
+            text(actor),
             text(format!("{} {}", fact.pcn, fact.field.name())),
             text(&fact.pcn),
             text(fact.field.name()),
@@ -123,24 +137,23 @@ async fn write_governance_batch(
             Value::Text(Some(fact.value.clone()).filter(|v| !v.is_empty())),
             text(format!("effective from {}", fact.effective_from)),
         ]);
-        values.extend(fact_row(w, import_id, fact));
+        values.extend(fact_row(at, actor, import_id, fact));
     }
-    w.execute_batch(&sql, values, "writing governance facts")
-        .await
+    batch
 }
 
 /// The columns of a governance fact as written, and its values.
 const FACT_COLUMNS: &str =
     "import_id, pcn_code, field, value, effective_from, recorded_at, recorded_by";
 
-fn fact_row(w: &Write<'_>, import_id: Option<i64>, fact: &GovernanceFact) -> Vec<Value> {
+fn fact_row(at: &str, actor: &str, import_id: Option<i64>, fact: &GovernanceFact) -> Vec<Value> {
     vec![
         Value::Int(import_id),
         text(&fact.pcn),
         text(fact.field.name()),
         text(&fact.value),
         text(fact.effective_from),
-        text(w.at_text()),
-        text(w.actor),
+        text(at),
+        text(actor),
     ]
 }

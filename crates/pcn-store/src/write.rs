@@ -219,16 +219,7 @@ impl Write<'_> {
 
     /// The values of `AUDIT_COLUMNS` for a change made in this transaction.
     fn audit_row(&self, change: AuditChange) -> Vec<Value> {
-        vec![
-            text(self.at_text()),
-            text(self.actor),
-            text(change.action),
-            text(change.entity),
-            text(change.entity_key),
-            Value::Text(change.before_value),
-            Value::Text(change.after_value),
-            Value::Text(change.detail),
-        ]
+        audit_values(&self.at_text(), self.actor, change)
     }
 
     /// Inserts a row, the rows that refer to it (`Child::parent_column`
@@ -265,30 +256,14 @@ impl Write<'_> {
             .await?;
             return Ok(id);
         }
-        let new_id = format!("(SELECT MAX(id) FROM {})", parent.table);
         let what = format!("writing {}", parent.table);
-        let mut batch = Batch::default();
-        batch.insert(parent, None);
-        for child in children {
-            batch.insert(child.row, Some((child.parent_column, new_id.clone())));
-        }
-        // The audit key's text is bound and the id appended in SQL.
-        let audit = Insert {
-            table: "audit_log",
-            columns: AUDIT_COLUMNS,
-            values: self.audit_row(change),
-        };
-        batch.insert(audit, Some((AUDIT_KEY, format!("? || {new_id}"))));
-        batch.sql.push_str(&format!("SELECT {new_id} AS id"));
+        let batch = Batch::with_children(parent, children, self.audit_row(change));
         let mut query = sqlx::query(&batch.sql);
         for value in batch.values {
             query = bind(query, value);
         }
         let rows = query.fetch_all(&mut *self.tx).await.doing(what)?;
-        match rows.last() {
-            Some(row) => Columns::new(row, "the new row").int("id"),
-            None => Err(Error::NotFound("the id of the new row".into())),
-        }
+        new_id(&rows)
     }
 
     /// Commits the change and its audit rows.
@@ -316,14 +291,58 @@ pub(crate) struct Child {
     pub(crate) parent_column: usize,
 }
 
+/// The values of `AUDIT_COLUMNS` for a change made at `at` by `actor`.
+fn audit_values(at: &str, actor: &str, change: AuditChange) -> Vec<Value> {
+    vec![
+        text(at),
+        text(actor),
+        text(change.action),
+        text(change.entity),
+        text(change.entity_key),
+        Value::Text(change.before_value),
+        Value::Text(change.after_value),
+        Value::Text(change.detail),
+    ]
+}
+
+/// The id a batch of [`Batch::with_children`] ends with.
+fn new_id(rows: &[AnyRow]) -> Result<i64> {
+    match rows.last() {
+        Some(row) => Columns::new(row, "the new row").int("id"),
+        None => Err(Error::NotFound("the id of the new row".into())),
+    }
+}
+
 /// Statements sent to SQLite in one go, with their values in order.
 #[derive(Default)]
-struct Batch {
-    sql: String,
-    values: Vec<Value>,
+pub(crate) struct Batch {
+    pub(crate) sql: String,
+    pub(crate) values: Vec<Value>,
 }
 
 impl Batch {
+    /// A row, the rows that refer to it and the audit row of the change
+    /// (`audit`, whose key gets the new id appended), ending with a
+    /// `SELECT` of the new id: the table's largest, since the batch runs
+    /// under the write lock and an `INTEGER PRIMARY KEY` only grows.
+    fn with_children(parent: Insert, children: Vec<Child>, audit: Vec<Value>) -> Batch {
+        let new_id = format!("(SELECT MAX(id) FROM {})", parent.table);
+        let mut batch = Batch::default();
+        batch.insert(parent, None);
+        for child in children {
+            batch.insert(child.row, Some((child.parent_column, new_id.clone())));
+        }
+        // The audit key's text is bound and the id appended in SQL.
+        let audit = Insert {
+            table: "audit_log",
+            columns: AUDIT_COLUMNS,
+            values: audit,
+        };
+        batch.insert(audit, Some((AUDIT_KEY, format!("? || {new_id}"))));
+        batch.sql.push_str(&format!("SELECT {new_id} AS id;\n"));
+        batch
+    }
+
     /// Adds an insert; `computed` puts an SQL expression in place of one
     /// column's placeholder (its value is bound when the expression has a
     /// `?`, else dropped).
@@ -443,4 +462,125 @@ pub(crate) async fn fetch_mapped<'q, T>(
     rows.iter()
         .map(|row| map(&Columns::new(row, table)))
         .collect()
+}
+
+impl Store {
+    /// Whether a small change may go to the database in one round trip
+    /// ([`Store::one_shot`]): SQLite, where each round trip to its thread is
+    /// most of such a change's time.
+    pub(crate) fn one_shot_writes(&self) -> bool {
+        self.backend == Backend::Sqlite
+    }
+
+    /// Runs `batch` as one transaction in one round trip to SQLite:
+    /// `BEGIN IMMEDIATE` (waiting for another writer up to the busy
+    /// timeout), its statements, `COMMIT`. On a failure the transaction is
+    /// rolled back, and a connection that cannot roll back is closed rather
+    /// than returned to the pool. It runs on its own task, so a request
+    /// dropped part way cannot leave a connection inside the transaction.
+    /// Returns the rows the statements gave.
+    pub(crate) async fn one_shot(&self, batch: Batch, what: String) -> Result<Vec<AnyRow>> {
+        let pool = self.pool.clone();
+        let sql = format!("BEGIN IMMEDIATE;\n{}COMMIT;\n", batch.sql);
+        let task = tokio::spawn(async move {
+            let mut conn = pool.acquire().await.doing("opening a connection")?;
+            let mut query = sqlx::query(&sql);
+            for value in batch.values {
+                query = bind(query, value);
+            }
+            match query.fetch_all(&mut *conn).await {
+                Ok(rows) => Ok(rows),
+                Err(e) => {
+                    if sqlx::query("ROLLBACK").execute(&mut *conn).await.is_err() {
+                        conn.close_on_drop();
+                    }
+                    Err(e).doing(what)
+                }
+            }
+        });
+        // The task stops only if the runtime is shutting down.
+        task.await.map_err(|_| Error::Database {
+            doing: "a write stopped before it finished".into(),
+            source: sqlx::Error::WorkerCrashed,
+        })?
+    }
+
+    /// Inserts a row, the rows that refer to it and the change's audit row
+    /// (its key followed by the new id) in one round trip on SQLite, else
+    /// in a write transaction ([`Write::insert_with_children`]); returns the id.
+    pub(crate) async fn insert_with_children(
+        &self,
+        at: DateTime<Utc>,
+        actor: &str,
+        parent: Insert,
+        children: Vec<Child>,
+        change: AuditChange,
+    ) -> Result<i64> {
+        if self.one_shot_writes() {
+            let what = format!("writing {}", parent.table);
+            let audit = audit_values(&at.to_rfc3339(), actor, change);
+            let rows = self
+                .one_shot(Batch::with_children(parent, children, audit), what)
+                .await?;
+            return new_id(&rows);
+        }
+        let mut w = self.write(at, actor).await?;
+        let id = w.insert_with_children(parent, children, change).await?;
+        w.commit().await?;
+        Ok(id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A one-round-trip change that fails part way leaves nothing written,
+    /// and every pooled connection fit for the next change (none left inside
+    /// the transaction).
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_one_shot_change_that_fails_writes_nothing_and_frees_its_connection() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("w.sqlite").display().to_string())
+            .await
+            .unwrap();
+        assert!(store.one_shot_writes());
+        let batch = |name: &str, then: &str| Batch {
+            sql: format!("INSERT INTO write_lock (name, taken) VALUES (?, 1);\n{then}"),
+            values: vec![text(name)],
+        };
+        let taken = |name: &'static str| {
+            let store = store.clone();
+            async move {
+                sqlx::query("SELECT COUNT(*) AS n FROM write_lock WHERE name = $1")
+                    .bind(name)
+                    .fetch_one(&store.pool)
+                    .await
+                    .map(|row| Columns::new(&row, "write_lock").int("n").unwrap())
+                    .unwrap()
+            }
+        };
+        // More failures than the pool has connections: a connection left
+        // inside its transaction would make a later BEGIN fail.
+        for _ in 0..12 {
+            let Err(err) = store
+                .one_shot(
+                    batch("failed", "INSERT INTO no_such_table VALUES (1);\n"),
+                    "a change that fails".into(),
+                )
+                .await
+            else {
+                panic!("a change naming no table was written");
+            };
+            assert!(err.to_string().contains("a change that fails"), "{err}");
+        }
+        assert_eq!(taken("failed").await, 0);
+        for i in 0..12 {
+            store
+                .one_shot(batch(&format!("ok-{i}"), ""), "a change".into())
+                .await
+                .unwrap();
+        }
+        assert_eq!(taken("ok-11").await, 1);
+    }
 }
