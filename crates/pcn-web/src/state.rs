@@ -48,7 +48,8 @@ use pcn_store::Store;
 /// was worked out from, so that one network can be worked out again.
 pub struct YearRun {
     pub run: PayRun,
-    pub by_pcn: HashMap<PcnCode, usize>,
+    /// Shared: a network worked out again keeps its place.
+    pub by_pcn: Arc<HashMap<PcnCode, usize>>,
     context: Arc<YearContext>,
     options: RunOptions,
 }
@@ -641,7 +642,7 @@ impl AppState {
                 .collect();
             Ok(YearRun {
                 run,
-                by_pcn,
+                by_pcn: Arc::new(by_pcn),
                 context: Arc::new(context),
                 options,
             })
