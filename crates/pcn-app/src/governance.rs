@@ -16,6 +16,17 @@ use crate::{App, Error, Result};
 
 /// Refuses a network code no fact has ever named (a typo), and the `U`
 /// placeholder.
+/// The facts `input` records, checked against `registry` (the network
+/// exists), before anything is written.
+pub fn governance_facts_in(
+    registry: &Registry,
+    input: &GovernanceInput,
+) -> Result<Vec<GovernanceFact>> {
+    let facts = input.facts()?;
+    require_network(registry, &input.pcn)?;
+    Ok(facts)
+}
+
 pub fn require_network(registry: &Registry, pcn: &PcnCode) -> Result<()> {
     if pcn.is_unallocated() {
         return Err(Error::invalid(
@@ -102,8 +113,7 @@ impl App {
         input: &GovernanceInput,
         actor: &str,
     ) -> Result<Vec<GovernanceFact>> {
-        let facts = input.facts()?;
-        require_network(registry, &input.pcn)?;
+        let facts = governance_facts_in(registry, input)?;
         self.store
             .record_governance(&facts, Utc::now(), actor)
             .await?;

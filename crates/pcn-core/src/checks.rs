@@ -273,6 +273,16 @@ const NETWORK_RULES: [Rule; 13] = [
     PRAC_FAR_FROM_NETWORK,
 ];
 
+/// The rules [`check_governance`] and [`check_unrecorded`] apply: the only
+/// ones whose findings depend on what other networks have recorded.
+const GOVERNANCE_RULES: [Rule; 5] = [
+    NET_NO_CLINICAL_DIRECTOR,
+    NET_NO_PAYEE,
+    NET_PAYEE_NOT_MEMBER,
+    NET_NO_AGREEMENT,
+    NET_NO_DATA_SHARING,
+];
+
 /// The rules that look at one network alone.
 fn check_network(
     b: &mut Builder,
@@ -289,48 +299,89 @@ fn check_network(
     check_geography(b, network, config);
 }
 
+/// A report after a change to one network, from [`recheck_network`].
+pub struct Rechecked {
+    pub report: Report,
+    /// Whether findings of other networks changed too (the change recorded
+    /// the first, or cleared the last, fact of a kind): when `false`, every
+    /// finding not naming the network is the previous report's.
+    pub every_network: bool,
+}
+
 /// The report of `previous` (from [`run`] over the whole country, as at
-/// `snapshot`'s date) after a change to one network's governance:
-/// `snapshot` is the snapshot after it, which differs from the one
-/// `previous` was run on in that network's governance alone. Only that
-/// network's rules run again. `None` when the change reaches further: it
-/// records the first (or clears the last) fact of a kind, which changes
-/// what every network is checked for, so the caller runs [`run`].
+/// `before`'s date) after a change to one network's governance: `snapshot`
+/// is the snapshot after it, which differs from `before` in that network's
+/// governance alone. Only that network's rules run again, unless the change
+/// records the first (or clears the last) fact of a kind anywhere: that
+/// changes what every network is checked for ([`Recorded`]), so the
+/// governance rules then run again for every network, and nothing else.
+/// The summary's headline figures are the previous ones (governance moves
+/// none of them); its counts of findings are brought up to date.
 pub fn recheck_network(
     previous: &Report,
     before: &Snapshot,
     snapshot: &Snapshot,
     pcn: &PcnCode,
-) -> Option<Report> {
-    if Recorded::of(before) != Recorded::of(snapshot) {
-        return None;
-    }
+) -> Rechecked {
     let recorded = Recorded::of(snapshot);
+    let every_network = Recorded::of(before) != recorded;
     let mut b = Builder {
         snapshot,
         findings: Vec::new(),
     };
+    if every_network {
+        // As `run` does: a network without members is checked for nothing more.
+        for network in snapshot.networks.values() {
+            if &network.code != pcn && !network.members.is_empty() {
+                check_governance(&mut b, network, snapshot.as_at, &recorded);
+            }
+        }
+        check_unrecorded(&mut b, &recorded);
+    }
     if let Some(network) = snapshot.networks.get(pcn) {
         check_network(&mut b, network, &previous.config, &recorded);
     }
-    // The others keep their order; the network's own go in theirs.
-    let mut findings: Vec<std::sync::Arc<Finding>> = previous
-        .findings
-        .iter()
-        .filter(|f| f.pcn.as_ref() != Some(pcn) || !NETWORK_RULES.iter().any(|r| r.id == f.rule))
-        .cloned()
-        .collect();
+    let replaced = |f: &Finding| {
+        let of = |rules: &[Rule]| rules.iter().any(|r| r.id == f.rule);
+        (f.pcn.as_ref() == Some(pcn) && of(&NETWORK_RULES))
+            || (every_network && of(&GOVERNANCE_RULES))
+    };
+    let mut summary = previous.summary.clone();
+    let mut count = |f: &Finding, by: isize| {
+        let n = match f.severity {
+            Severity::Error => &mut summary.errors,
+            Severity::Warning => &mut summary.warnings,
+            Severity::Info => &mut summary.infos,
+        };
+        *n = n.saturating_add_signed(by);
+    };
+    // The others keep their order; the new ones are merged in theirs.
     b.findings.sort_by(finding_order);
-    for finding in b.findings {
-        let at = findings.partition_point(|f| finding_order(f, &finding).is_le());
-        findings.insert(at, std::sync::Arc::new(finding));
+    b.findings.iter().for_each(|f| count(f, 1));
+    let mut new = b.findings.into_iter().map(std::sync::Arc::new).peekable();
+    let mut findings = Vec::with_capacity(previous.findings.len() + new.len());
+    for finding in &previous.findings {
+        if replaced(finding) {
+            count(finding, -1);
+            continue;
+        }
+        while let Some(first) = new.next_if(|n| finding_order(n, finding).is_lt()) {
+            findings.push(first);
+        }
+        findings.push(finding.clone());
     }
-    Some(summarised(
-        snapshot,
-        &previous.config,
-        &Scope::default(),
+    findings.extend(new);
+    let report = Report {
+        as_at: snapshot.as_at,
+        list_extract: snapshot.list_extract,
+        config: previous.config.clone(),
+        summary,
         findings,
-    ))
+    };
+    Rechecked {
+        report,
+        every_network,
+    }
 }
 
 /// Findings in their order, with the summary of `scope`.
@@ -1376,7 +1427,9 @@ mod tests {
             facts.push(change);
             let after = before.with_governance_of(&u2, facts.clone());
             let changed = snapshot.with_governance(&u2, after.governance_at(&u2, date));
-            let rechecked = recheck_network(&report, &snapshot, &changed, &u2).unwrap();
+            let rechecked = recheck_network(&report, &snapshot, &changed, &u2);
+            assert!(!rechecked.every_network);
+            let rechecked = rechecked.report;
             assert_eq!(
                 json(&rechecked),
                 json(&check(&after)),
@@ -1389,16 +1442,32 @@ mod tests {
             );
         }
         // The first agreement date recorded anywhere: every network is
-        // checked for one from now on.
+        // checked for one from now on; clearing it again, none is.
         let mut first = governance.clone();
         first.retain(|(_, f, _)| *f != GovernanceField::NetworkAgreementSigned);
         let before = registry(&rows, &first);
-        let after = before.with_governance_of(
-            &u2,
-            vec![fact(GovernanceField::NetworkAgreementSigned, "2020-03-31")],
-        );
         let (snapshot, report) = (before.at(date), check(&before));
+        let signed = vec![fact(GovernanceField::NetworkAgreementSigned, "2020-03-31")];
+        let after = before.with_governance_of(&u2, signed.clone());
         let changed = snapshot.with_governance(&u2, after.governance_at(&u2, date));
-        assert!(recheck_network(&report, &snapshot, &changed, &u2).is_none());
+        let rechecked = recheck_network(&report, &snapshot, &changed, &u2);
+        assert!(rechecked.every_network);
+        let rechecked = rechecked.report;
+        let whole = check(&after);
+        assert_eq!(json(&rechecked), json(&whole));
+        let u1 = PcnCode::parse("U00001").unwrap();
+        assert!(
+            whole
+                .findings
+                .iter()
+                .any(|f| f.rule == NET_NO_AGREEMENT.id && f.pcn.as_ref() == Some(&u1)),
+            "the other network is now checked for an agreement"
+        );
+        let mut cleared = signed;
+        cleared.push(fact(GovernanceField::NetworkAgreementSigned, ""));
+        let again = after.with_governance_of(&u2, cleared);
+        let back = changed.with_governance(&u2, again.governance_at(&u2, date));
+        let rechecked = recheck_network(&whole, &changed, &back, &u2).report;
+        assert_eq!(json(&rechecked), json(&check(&again)));
     }
 }

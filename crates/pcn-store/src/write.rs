@@ -464,6 +464,34 @@ pub(crate) async fn fetch_mapped<'q, T>(
         .collect()
 }
 
+/// A connection inside a one-round-trip change ([`Store::one_shot`]) until
+/// the change has finished. Dropped before then (its request was
+/// dropped), it sends `ROLLBACK` on a task of its own before the connection
+/// goes back to the pool, or closes the connection when there is no
+/// runtime to send it on or the rollback fails.
+struct Unfinished(Option<sqlx::pool::PoolConnection<Any>>);
+
+impl Drop for Unfinished {
+    fn drop(&mut self) {
+        let Some(mut conn) = self.0.take() else {
+            return;
+        };
+        match tokio::runtime::Handle::try_current() {
+            Ok(runtime) => {
+                runtime.spawn(async move {
+                    // An error here is "no transaction is active" when the
+                    // change had committed; a closed connection costs only
+                    // a reconnection.
+                    if sqlx::query("ROLLBACK").execute(&mut *conn).await.is_err() {
+                        conn.close_on_drop();
+                    }
+                });
+            }
+            Err(_) => conn.close_on_drop(),
+        }
+    }
+}
+
 impl Store {
     /// Whether a small change may go to the database in one round trip
     /// ([`Store::one_shot`]): SQLite, where each round trip to its thread is
@@ -476,33 +504,30 @@ impl Store {
     /// `BEGIN IMMEDIATE` (waiting for another writer up to the busy
     /// timeout), its statements, `COMMIT`. On a failure the transaction is
     /// rolled back, and a connection that cannot roll back is closed rather
-    /// than returned to the pool. It runs on its own task, so a request
-    /// dropped part way cannot leave a connection inside the transaction.
-    /// Returns the rows the statements gave.
+    /// than returned to the pool. It runs in the caller's task (a task of
+    /// its own would wait its turn behind every request being served); if
+    /// the caller is dropped part way, [`Unfinished`] rolls the connection
+    /// back before it goes back to the pool. Returns the rows the
+    /// statements gave.
     pub(crate) async fn one_shot(&self, batch: Batch, what: String) -> Result<Vec<AnyRow>> {
-        let pool = self.pool.clone();
         let sql = format!("BEGIN IMMEDIATE;\n{}COMMIT;\n", batch.sql);
-        let task = tokio::spawn(async move {
-            let mut conn = pool.acquire().await.doing("opening a connection")?;
-            let mut query = sqlx::query(&sql);
-            for value in batch.values {
-                query = bind(query, value);
-            }
-            match query.fetch_all(&mut *conn).await {
-                Ok(rows) => Ok(rows),
-                Err(e) => {
-                    if sqlx::query("ROLLBACK").execute(&mut *conn).await.is_err() {
-                        conn.close_on_drop();
-                    }
-                    Err(e).doing(what)
-                }
-            }
-        });
-        // The task stops only if the runtime is shutting down.
-        task.await.map_err(|_| Error::Database {
-            doing: "a write stopped before it finished".into(),
-            source: sqlx::Error::WorkerCrashed,
-        })?
+        let conn = self.pool.acquire().await.doing("opening a connection")?;
+        let mut open = Unfinished(Some(conn));
+        let conn = open.0.as_mut().ok_or_else(|| Error::Database {
+            doing: "opening a connection".into(),
+            source: sqlx::Error::PoolClosed,
+        })?;
+        let mut query = sqlx::query(&sql);
+        for value in batch.values {
+            query = bind(query, value);
+        }
+        let result = query.fetch_all(&mut **conn).await;
+        if result.is_err() && sqlx::query("ROLLBACK").execute(&mut **conn).await.is_err() {
+            conn.close_on_drop();
+        }
+        // Finished: the connection goes back to the pool as it is.
+        drop(open.0.take());
+        result.doing(what)
     }
 
     /// Inserts a row, the rows that refer to it and the change's audit row
@@ -582,5 +607,63 @@ mod tests {
                 .unwrap();
         }
         assert_eq!(taken("ok-11").await, 1);
+    }
+
+    /// A one-round-trip change whose request is dropped part way (polled
+    /// once, the statements sent, then dropped) is written whole or not at
+    /// all, and leaves its connection fit for the next change.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_one_shot_change_dropped_part_way_leaves_its_connection_fit() {
+        use std::future::Future;
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("d.sqlite").display().to_string())
+            .await
+            .unwrap();
+        let batch = |name: String| Batch {
+            sql: "INSERT INTO write_lock (name, taken) VALUES (?, 1);\n\
+                  INSERT INTO write_lock (name, taken) VALUES (? || '-2', 1);\n"
+                .into(),
+            values: vec![text(&name), text(&name)],
+        };
+        let count = |like: String| {
+            let store = store.clone();
+            async move {
+                sqlx::query("SELECT COUNT(*) AS n FROM write_lock WHERE name LIKE $1")
+                    .bind(like)
+                    .fetch_one(&store.pool)
+                    .await
+                    .map(|row| Columns::new(&row, "write_lock").int("n").unwrap())
+                    .unwrap()
+            }
+        };
+        for i in 0..40 {
+            // Dropped after one, two, ... turns of the runtime: at every
+            // point of the change, from waiting for the connection to
+            // waiting for SQLite's answer.
+            let mut change = Box::pin(store.one_shot(batch(format!("dropped-{i}")), "a".into()));
+            let mut polls = 0;
+            for _ in 0..=(i % 8) {
+                let ready = std::future::poll_fn(|cx| {
+                    std::task::Poll::Ready(change.as_mut().poll(cx).is_ready())
+                })
+                .await;
+                if ready {
+                    break;
+                }
+                polls += 1;
+                tokio::task::yield_now().await;
+            }
+            drop(change);
+            store
+                .one_shot(batch(format!("after-{i}")), "the next change".into())
+                .await
+                .unwrap_or_else(|e| panic!("the change after one dropped ({polls} polls): {e}"));
+            assert_eq!(count(format!("after-{i}%")).await, 2);
+            let dropped = count(format!("dropped-{i}%")).await;
+            assert!(
+                dropped == 0 || dropped == 2,
+                "half a change written: {dropped}"
+            );
+        }
     }
 }

@@ -926,11 +926,7 @@ pub async fn practice(
     let history = data.registry.membership_history(&code);
     let shares = views::practice_shares(&run, data, &me.account, &code);
     let total: i64 = shares.iter().map(|s| s.total_pence).sum();
-    let findings: Vec<_> = data
-        .findings_by_practice
-        .get(&code)
-        .map(|ix| ix.iter().map(|i| &data.report.findings[*i]).collect())
-        .unwrap_or_default();
+    let findings = data.findings.of_practice(&code);
     Ok(page(
         me,
         &format!("{} {}", code, p.name.as_deref().unwrap_or("")),
@@ -973,7 +969,7 @@ pub async fn practice(
             @if !findings.is_empty() {
                 section.card {
                     h2 { "Findings" }
-                    ul { @for f in &findings { li { (severity_tag(f.severity)) " " (f.message) } } }
+                    ul { @for f in findings { li { (severity_tag(f.severity)) " " (f.message) } } }
                 }
             }
         },

@@ -34,14 +34,14 @@ use pcn_app::reconcile::Against;
 use pcn_app::App;
 use pcn_core::access::Account;
 use pcn_core::arrs::{Budget, Post};
-use pcn_core::checks::{self, CheckConfig, Report, Scope as CheckScope};
+use pcn_core::checks::{self, CheckConfig, Finding, Report, Scope as CheckScope};
 use pcn_core::facts::GovernanceFact;
 use pcn_core::funding::PayRun;
 use pcn_core::payrun::{arrs_sum, RunOptions, Selection, YearContext};
 use pcn_core::reconcile::{NetworkReconciliation, Reconciliation};
 use pcn_core::registry::{Registry, Snapshot};
 use pcn_core::rulebook::{FinancialYear, Rulebook};
-use pcn_core::PcnCode;
+use pcn_core::{PcnCode, PracticeCode};
 use pcn_store::Store;
 
 /// A payment run of one year, with each network's place in it and what it
@@ -121,9 +121,8 @@ pub struct Data {
     pub as_at: NaiveDate,
     pub snapshot: Snapshot,
     pub report: Report,
-    /// Findings per network and per practice (indexes into `report.findings`).
-    pub findings_by_pcn: HashMap<PcnCode, Vec<usize>>,
-    pub findings_by_practice: HashMap<pcn_core::PracticeCode, Vec<usize>>,
+    /// The report's findings per network and per practice.
+    pub findings: FindingsIndex,
     /// The financial year pages show by default.
     pub year: FinancialYear,
     /// The service records in force (rounds, care plans, sessions).
@@ -220,6 +219,25 @@ impl Data {
     /// changed network's governance facts as the store now has them,
     /// `options` the recorded agreements and assessments of each year whose
     /// run is held. Every other network's figures are shared with `self`.
+    /// The same data, as at the store's `version` (every change since
+    /// already in it).
+    fn at_version(&self, version: (i64, i64)) -> Result<Data> {
+        Ok(Data {
+            version,
+            registry: self.registry.clone(),
+            as_at: self.as_at,
+            snapshot: self.snapshot.clone(),
+            report: self.report.clone(),
+            findings: self.findings.clone(),
+            year: self.year,
+            services: self.services.clone(),
+            runs: Mutex::new(self.runs.lock().map_err(lock_err)?.clone()),
+            arrs: Mutex::new(self.arrs.lock().map_err(lock_err)?.clone()),
+            arrs_loading: Mutex::new(HashMap::new()),
+            reconciliations: Mutex::new(self.reconciliations.lock().map_err(lock_err)?.clone()),
+        })
+    }
+
     fn changed(
         &self,
         rulebook: &Rulebook,
@@ -231,27 +249,20 @@ impl Data {
         let mut registry = self.registry.clone();
         let mut snapshot: Option<Snapshot> = None;
         let mut report: Option<Report> = None;
-        let mut whole = false;
+        let mut every_network = false;
         for (pcn, facts) in governance {
             let next_registry = registry.with_governance_of(&pcn, facts);
             let before = snapshot.as_ref().unwrap_or(&self.snapshot);
             let next = before.with_governance(&pcn, next_registry.governance_at(&pcn, self.as_at));
-            if !whole {
-                let previous = report.as_ref().unwrap_or(&self.report);
-                match checks::recheck_network(previous, before, &next, &pcn) {
-                    Some(r) => report = Some(r),
-                    None => whole = true,
-                }
-            }
+            let previous = report.as_ref().unwrap_or(&self.report);
+            let rechecked = checks::recheck_network(previous, before, &next, &pcn);
+            every_network |= rechecked.every_network;
+            report = Some(rechecked.report);
             registry = next_registry;
             snapshot = Some(next);
         }
         let snapshot = snapshot.unwrap_or_else(|| self.snapshot.clone());
-        let report = match (whole, report) {
-            (false, Some(report)) => report,
-            (false, None) => self.report.clone(),
-            (true, _) => checks::run(&snapshot, &CheckConfig::default(), &CheckScope::default()),
-        };
+        let report = report.unwrap_or_else(|| self.report.clone());
         let mut runs = HashMap::new();
         for (year, run) in self.runs.lock().map_err(lock_err)?.iter() {
             let options = options.remove(year).unwrap_or_else(|| run.options.clone());
@@ -264,15 +275,18 @@ impl Data {
         // Neither the ARRS Sum nor a roster depends on governance, an
         // agreement or an assessment.
         let arrs = self.arrs.lock().map_err(lock_err)?.clone();
-        let (findings_by_pcn, findings_by_practice) = findings_index(&report);
+        let findings = if every_network {
+            FindingsIndex::of(&report)
+        } else {
+            self.findings.with_networks(&self.report, &report, changed)
+        };
         Ok(Data {
             version,
             registry,
             as_at: self.as_at,
             snapshot,
             report,
-            findings_by_pcn,
-            findings_by_practice,
+            findings,
             year: self.year,
             services: self.services.clone(),
             runs: Mutex::new(runs),
@@ -283,24 +297,91 @@ impl Data {
     }
 }
 
-/// Findings per network and per practice (indexes into the report's findings).
-type FindingsIndex = (
-    HashMap<PcnCode, Vec<usize>>,
-    HashMap<pcn_core::PracticeCode, Vec<usize>>,
-);
+/// Findings, shared.
+type Findings = Arc<[Arc<Finding>]>;
 
-fn findings_index(report: &Report) -> FindingsIndex {
-    let mut by_pcn: HashMap<PcnCode, Vec<usize>> = HashMap::new();
-    let mut by_practice: HashMap<pcn_core::PracticeCode, Vec<usize>> = HashMap::new();
-    for (i, f) in report.findings.iter().enumerate() {
-        if let Some(p) = &f.pcn {
-            by_pcn.entry(p.clone()).or_default().push(i);
+/// A report's findings per network and per practice, each in report order.
+#[derive(Clone, Default)]
+pub struct FindingsIndex {
+    by_pcn: HashMap<PcnCode, Findings>,
+    by_practice: HashMap<PracticeCode, Findings>,
+}
+
+impl FindingsIndex {
+    fn of(report: &Report) -> FindingsIndex {
+        let mut by_pcn: HashMap<PcnCode, Vec<Arc<Finding>>> = HashMap::new();
+        let mut by_practice: HashMap<PracticeCode, Vec<Arc<Finding>>> = HashMap::new();
+        for f in &report.findings {
+            if let Some(p) = &f.pcn {
+                by_pcn.entry(p.clone()).or_default().push(f.clone());
+            }
+            if let Some(p) = &f.practice {
+                by_practice.entry(p.clone()).or_default().push(f.clone());
+            }
         }
-        if let Some(p) = &f.practice {
-            by_practice.entry(p.clone()).or_default().push(i);
+        FindingsIndex {
+            by_pcn: by_pcn.into_iter().map(|(k, v)| (k, v.into())).collect(),
+            by_practice: by_practice
+                .into_iter()
+                .map(|(k, v)| (k, v.into()))
+                .collect(),
         }
     }
-    (by_pcn, by_practice)
+
+    /// The index of `report`, which differs from `before` (this index's
+    /// report) only in findings naming a network in `changed`: those
+    /// networks' entries, and those of the practices such findings name,
+    /// are made again; every other entry is shared.
+    fn with_networks(
+        &self,
+        before: &Report,
+        report: &Report,
+        changed: &BTreeSet<PcnCode>,
+    ) -> FindingsIndex {
+        let touched = |f: &&Arc<Finding>| f.pcn.as_ref().is_some_and(|p| changed.contains(p));
+        let mut by_pcn: HashMap<&PcnCode, Vec<Arc<Finding>>> =
+            changed.iter().map(|p| (p, Vec::new())).collect();
+        let mut by_practice: HashMap<&PracticeCode, Vec<Arc<Finding>>> = before
+            .findings
+            .iter()
+            .chain(&report.findings)
+            .filter(touched)
+            .filter_map(|f| f.practice.as_ref())
+            .map(|p| (p, Vec::new()))
+            .collect();
+        for f in &report.findings {
+            if let Some(p) = f.pcn.as_ref().filter(|p| changed.contains(*p)) {
+                by_pcn.entry(p).or_default().push(f.clone());
+            }
+            if let Some(list) = f.practice.as_ref().and_then(|p| by_practice.get_mut(p)) {
+                list.push(f.clone());
+            }
+        }
+        let mut next = self.clone();
+        for (code, list) in by_pcn {
+            match list.is_empty() {
+                true => next.by_pcn.remove(code),
+                false => next.by_pcn.insert(code.clone(), list.into()),
+            };
+        }
+        for (code, list) in by_practice {
+            match list.is_empty() {
+                true => next.by_practice.remove(code),
+                false => next.by_practice.insert(code.clone(), list.into()),
+            };
+        }
+        next
+    }
+
+    /// The findings naming a network.
+    pub fn of_network(&self, pcn: &PcnCode) -> &[Arc<Finding>] {
+        self.by_pcn.get(pcn).map_or(&[], |f| f)
+    }
+
+    /// The findings naming a practice.
+    pub fn of_practice(&self, code: &PracticeCode) -> &[Arc<Finding>] {
+        self.by_practice.get(code).map_or(&[], |f| f)
+    }
 }
 
 /// One form's single-use token, bound to the session that rendered it and
@@ -341,7 +422,7 @@ pub struct Inner {
     /// Held while a change is worked into the data as it now is and the
     /// result put in its place (not while the store is read), so two
     /// changes taken in at once cannot each replace the other's.
-    apply: Mutex<()>,
+    apply: tokio::sync::Mutex<()>,
     pub sessions: RwLock<HashMap<String, Session>>,
     pub forms: Mutex<HashMap<String, FormToken>>,
     pub staged: Mutex<HashMap<String, StagedImport>>,
@@ -390,7 +471,7 @@ impl AppState {
             rulebook,
             data: RwLock::new(Arc::new(data)),
             reload: tokio::sync::Mutex::new(version.accounts),
-            apply: Mutex::new(()),
+            apply: tokio::sync::Mutex::new(()),
             sessions: RwLock::new(HashMap::new()),
             forms: Mutex::new(HashMap::new()),
             staged: Mutex::new(HashMap::new()),
@@ -402,6 +483,17 @@ impl AppState {
             arrs_feed: tokio::sync::Mutex::new((newest, version.arrs)),
             facts_feed: tokio::sync::Mutex::new(newest),
         })))
+    }
+
+    /// Puts `next` in place of the data. The data it replaces is let go
+    /// on a blocking thread: dropping the last hold on a national registry,
+    /// its checks and its runs takes longer than working out an edit.
+    fn replace_data(&self, next: Data) -> Result<()> {
+        let before = std::mem::replace(&mut *self.data.write().map_err(lock_err)?, Arc::new(next));
+        if Arc::strong_count(&before) == 1 {
+            tokio::task::spawn_blocking(move || drop(before));
+        }
+        Ok(())
     }
 
     /// The data as now computed.
@@ -429,36 +521,41 @@ impl AppState {
 
     /// Records governance facts for a network through this server and takes
     /// them in for that network alone, so the next request shows them. The
-    /// poll reads them again from the store later (taking them in is the
-    /// same whatever the order), which also brings in any fact another
-    /// process recorded meanwhile.
+    /// network is worked out again while SQLite writes the facts, and the
+    /// result put in place once they are written (dropped if the write
+    /// fails). The poll reads them again from the store later (finding
+    /// them already in, it works nothing out), which also brings in any
+    /// fact another process recorded meanwhile.
     pub async fn set_governance(
         &self,
         data: &Arc<Data>,
         input: &pcn_app::governance::GovernanceInput,
         actor: &str,
     ) -> Result<Vec<GovernanceFact>, crate::error::AppError> {
-        let facts = self
-            .app
-            .set_governance_in(&data.registry, input, actor)
-            .await?;
+        let facts = pcn_app::governance::governance_facts_in(&data.registry, input)?;
         // One change at a time, on the data as it is now.
-        {
-            let _applying = self.apply.lock().map_err(lock_err)?;
-            let now = self.data()?;
+        let _applying = self.apply.lock().await;
+        let now = self.data()?;
+        let write = self
+            .store
+            .record_governance(&facts, chrono::Utc::now(), actor);
+        let next = async {
             let mut all = now.registry.governance_facts_of(&input.pcn).to_vec();
             all.extend(facts.iter().cloned());
             let governance = BTreeMap::from([(input.pcn.clone(), all)]);
             let changed = BTreeSet::from([input.pcn.clone()]);
-            let next = now.changed(
+            now.changed(
                 &self.rulebook,
                 now.version,
                 governance,
                 &changed,
                 HashMap::new(),
-            )?;
-            *self.data.write().map_err(lock_err)? = Arc::new(next);
-        }
+            )
+        };
+        // The write is sent first; the work runs while SQLite does it.
+        let (written, next) = tokio::join!(biased; write, next);
+        written.map_err(pcn_app::Error::from)?;
+        self.replace_data(next?)?;
         Ok(facts)
     }
 
@@ -491,8 +588,8 @@ impl AppState {
         let newest = self.store.audit_log(1).await?.first().map_or(0, |e| e.id);
         let data = load_data(&self.store, &self.rulebook).await?;
         {
-            let _applying = self.apply.lock().map_err(lock_err)?;
-            *self.data.write().map_err(lock_err)? = Arc::new(data);
+            let _applying = self.apply.lock().await;
+            self.replace_data(data)?;
         }
         *feed = newest;
         Ok(())
@@ -529,11 +626,26 @@ impl AppState {
             };
             options.insert(year, options_of_year);
         }
-        let changed: BTreeSet<PcnCode> = changes.iter().map(|c| c.pcn().clone()).collect();
-        let _applying = self.apply.lock().map_err(lock_err)?;
+        let _applying = self.apply.lock().await;
         let now = self.data()?;
-        let next = now.changed(&self.rulebook, version, governance, &changed, options)?;
-        *self.data.write().map_err(lock_err)? = Arc::new(next);
+        // A network whose facts are already the data's (an edit this server
+        // made and took in itself) is not worked out again.
+        governance.retain(|pcn, facts: &mut Vec<GovernanceFact>| {
+            now.registry.governance_facts_of(pcn) != facts.as_slice()
+        });
+        let changed: BTreeSet<PcnCode> = changes
+            .iter()
+            .filter(|c| match c {
+                NetworkChange::Governance(pcn) => governance.contains_key(pcn),
+                NetworkChange::Recorded(..) => true,
+            })
+            .map(|c| c.pcn().clone())
+            .collect();
+        let next = match changed.is_empty() {
+            true => now.at_version(version)?,
+            false => now.changed(&self.rulebook, version, governance, &changed, options)?,
+        };
+        self.replace_data(next)?;
         Ok(())
     }
 
@@ -897,15 +1009,14 @@ async fn load_data(store: &Store, rulebook: &Rulebook) -> Result<Data> {
         let as_at = registry.latest_date().unwrap_or(today);
         let snapshot = registry.at(as_at);
         let report = checks::run(&snapshot, &CheckConfig::default(), &CheckScope::default());
-        let (findings_by_pcn, findings_by_practice) = findings_index(&report);
+        let findings = FindingsIndex::of(&report);
         Ok(Data {
             version,
             registry,
             as_at,
             snapshot,
             report,
-            findings_by_pcn,
-            findings_by_practice,
+            findings,
             year,
             services: Arc::new(services),
             runs: Mutex::new(HashMap::new()),

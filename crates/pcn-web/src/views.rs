@@ -35,10 +35,7 @@ impl Status {
 }
 
 pub fn findings_of<'a>(data: &'a Data, pcn: &PcnCode) -> Vec<&'a Finding> {
-    data.findings_by_pcn
-        .get(pcn)
-        .map(|ix| ix.iter().map(|i| &*data.report.findings[*i]).collect())
-        .unwrap_or_default()
+    data.findings.of_network(pcn).iter().map(|f| &**f).collect()
 }
 
 pub fn status_of(findings: &[&Finding]) -> Status {
