@@ -560,30 +560,34 @@ impl Store {
 mod tests {
     use super::*;
 
+    /// A store in a new SQLite file, and the folder that holds it.
+    async fn sqlite() -> (tempfile::TempDir, Store) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("w.sqlite").display().to_string();
+        let store = Store::open(&path).await.unwrap();
+        (dir, store)
+    }
+
+    /// How many `write_lock` rows have a name `LIKE` the pattern.
+    async fn named(store: &Store, like: &str) -> i64 {
+        sqlx::query("SELECT COUNT(*) AS n FROM write_lock WHERE name LIKE $1")
+            .bind(like.to_string())
+            .fetch_one(&store.pool)
+            .await
+            .map(|row| Columns::new(&row, "write_lock").int("n").unwrap())
+            .unwrap()
+    }
+
     /// A one-round-trip change that fails part way leaves nothing written,
     /// and every pooled connection fit for the next change (none left inside
     /// the transaction).
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_one_shot_change_that_fails_writes_nothing_and_frees_its_connection() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("w.sqlite").display().to_string())
-            .await
-            .unwrap();
+        let (_dir, store) = sqlite().await;
         assert!(store.one_shot_writes());
         let batch = |name: &str, then: &str| Batch {
             sql: format!("INSERT INTO write_lock (name, taken) VALUES (?, 1);\n{then}"),
             values: vec![text(name)],
-        };
-        let taken = |name: &'static str| {
-            let store = store.clone();
-            async move {
-                sqlx::query("SELECT COUNT(*) AS n FROM write_lock WHERE name = $1")
-                    .bind(name)
-                    .fetch_one(&store.pool)
-                    .await
-                    .map(|row| Columns::new(&row, "write_lock").int("n").unwrap())
-                    .unwrap()
-            }
         };
         // More failures than the pool has connections: a connection left
         // inside its transaction would make a later BEGIN fail.
@@ -599,14 +603,14 @@ mod tests {
             };
             assert!(err.to_string().contains("a change that fails"), "{err}");
         }
-        assert_eq!(taken("failed").await, 0);
+        assert_eq!(named(&store, "failed").await, 0);
         for i in 0..12 {
             store
                 .one_shot(batch(&format!("ok-{i}"), ""), "a change".into())
                 .await
                 .unwrap();
         }
-        assert_eq!(taken("ok-11").await, 1);
+        assert_eq!(named(&store, "ok-11").await, 1);
     }
 
     /// A one-round-trip change whose request is dropped part way (polled
@@ -615,26 +619,12 @@ mod tests {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_one_shot_change_dropped_part_way_leaves_its_connection_fit() {
         use std::future::Future;
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("d.sqlite").display().to_string())
-            .await
-            .unwrap();
+        let (_dir, store) = sqlite().await;
         let batch = |name: String| Batch {
             sql: "INSERT INTO write_lock (name, taken) VALUES (?, 1);\n\
                   INSERT INTO write_lock (name, taken) VALUES (? || '-2', 1);\n"
                 .into(),
             values: vec![text(&name), text(&name)],
-        };
-        let count = |like: String| {
-            let store = store.clone();
-            async move {
-                sqlx::query("SELECT COUNT(*) AS n FROM write_lock WHERE name LIKE $1")
-                    .bind(like)
-                    .fetch_one(&store.pool)
-                    .await
-                    .map(|row| Columns::new(&row, "write_lock").int("n").unwrap())
-                    .unwrap()
-            }
         };
         for i in 0..40 {
             // Dropped after one, two, ... turns of the runtime: at every
@@ -658,8 +648,8 @@ mod tests {
                 .one_shot(batch(format!("after-{i}")), "the next change".into())
                 .await
                 .unwrap_or_else(|e| panic!("the change after one dropped ({polls} polls): {e}"));
-            assert_eq!(count(format!("after-{i}%")).await, 2);
-            let dropped = count(format!("dropped-{i}%")).await;
+            assert_eq!(named(&store, &format!("after-{i}%")).await, 2);
+            let dropped = named(&store, &format!("dropped-{i}%")).await;
             assert!(
                 dropped == 0 || dropped == 2,
                 "half a change written: {dropped}"
