@@ -71,6 +71,26 @@ fn date(v: &Value, key: &str) -> Result<Option<NaiveDate>> {
     opt_text(v, key).map(|s| Ok(s.parse()?)).transpose()
 }
 
+/// The `[practice, number]` pairs under `key`, each number read by `number`.
+fn practice_pairs<T>(
+    v: &Value,
+    key: &str,
+    number: impl Fn(&Value) -> T,
+) -> Result<Vec<(PracticeCode, T)>> {
+    let Some(pairs) = v[key].as_array() else {
+        return Ok(Vec::new());
+    };
+    pairs
+        .iter()
+        .map(|p| {
+            Ok((
+                PracticeCode::parse(p[0].as_str().unwrap_or(""))?,
+                number(&p[1]),
+            ))
+        })
+        .collect()
+}
+
 fn line(v: &Value) -> Result<Line> {
     // `{"status": {"status": "not_computed", "reason": "…"}}`
     let status_of = &v["status"];
@@ -116,34 +136,8 @@ fn line(v: &Value) -> Result<Line> {
             })
             .transpose()?
             .unwrap_or_default(),
-        to_practices: v["to_practices"]
-            .as_array()
-            .map(|a| {
-                a.iter()
-                    .map(|p| {
-                        Ok((
-                            PracticeCode::parse(p[0].as_str().unwrap_or(""))?,
-                            Pence(p[1].as_i64().unwrap_or(0)),
-                        ))
-                    })
-                    .collect::<Result<Vec<_>>>()
-            })
-            .transpose()?
-            .unwrap_or_default(),
-        practice_months: v["practice_months"]
-            .as_array()
-            .map(|a| {
-                a.iter()
-                    .map(|p| {
-                        Ok((
-                            PracticeCode::parse(p[0].as_str().unwrap_or(""))?,
-                            p[1].as_u64().unwrap_or(0) as u32,
-                        ))
-                    })
-                    .collect::<Result<Vec<_>>>()
-            })
-            .transpose()?
-            .unwrap_or_default(),
+        to_practices: practice_pairs(v, "to_practices", |n| Pence(n.as_i64().unwrap_or(0)))?,
+        practice_months: practice_pairs(v, "practice_months", |n| n.as_u64().unwrap_or(0) as u32)?,
         status,
         estimates: v["estimates"]
             .as_array()

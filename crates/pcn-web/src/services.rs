@@ -90,19 +90,31 @@ fn today() -> NaiveDate {
     chrono::Local::now().date_naive()
 }
 
-/// The payment runs of the weeks' years the rulebook has.
-async fn runs(
+/// `view` worked out over the services source of the weeks from `from` to
+/// `to`, with the payment runs of those weeks' years that the rulebook has.
+async fn over_period<T>(
     state: &AppState,
     data: &Arc<Data>,
-    weeks: &[pcn_core::services::Week],
-) -> Result<Vec<Arc<YearRun>>, AppError> {
-    let mut out = Vec::new();
-    for year in app::years_of(weeks) {
+    posts: &[Post],
+    (from, to): (NaiveDate, NaiveDate),
+    view: impl FnOnce(&ServicesSource, &[pcn_core::services::Week]) -> T,
+) -> Result<T, AppError> {
+    let weeks = app::weeks(from, to)?;
+    let mut held: Vec<Arc<YearRun>> = Vec::new();
+    for year in app::years_of(&weeks) {
         if state.rulebook.financial_year(year).is_ok() {
-            out.push(state.year_run(data, year).await?);
+            held.push(state.year_run(data, year).await?);
         }
     }
-    Ok(out)
+    let runs: Vec<&PayRun> = held.iter().map(|r| &r.run).collect();
+    let source = ServicesSource::new(
+        &state.rulebook,
+        &data.registry,
+        &data.services,
+        posts,
+        &runs,
+    );
+    Ok(view(&source, &weeks))
 }
 
 /// A network's view from the server's data.
@@ -120,17 +132,10 @@ async fn network_view(
         Some(&posts),
         today(),
     );
-    let weeks = app::weeks(from, to)?;
-    let runs = runs(state, data, &weeks).await?;
-    let runs: Vec<&PayRun> = runs.iter().map(|r| &r.run).collect();
-    let source = ServicesSource::new(
-        &state.rulebook,
-        &data.registry,
-        &data.services,
-        &posts,
-        &runs,
-    );
-    let view = app::network_view(&source, &weeks, today(), pcn, &data.snapshot);
+    let view = over_period(state, data, &posts, (from, to), |source, weeks| {
+        app::network_view(source, weeks, today(), pcn, &data.snapshot)
+    })
+    .await?;
     Ok((view, posts))
 }
 
@@ -160,23 +165,10 @@ async fn commissioner_view(
         None,
         today(),
     );
-    let weeks = app::weeks(from, to)?;
-    let runs = runs(state, data, &weeks).await?;
-    let runs: Vec<&PayRun> = runs.iter().map(|r| &r.run).collect();
-    let source = ServicesSource::new(
-        &state.rulebook,
-        &data.registry,
-        &data.services,
-        &posts,
-        &runs,
-    );
-    Ok(app::commissioner_view(
-        &source,
-        &weeks,
-        today(),
-        code,
-        networks,
-    ))
+    over_period(state, data, &posts, (from, to), |source, weeks| {
+        app::commissioner_view(source, weeks, today(), code, networks)
+    })
+    .await
 }
 
 // ------------------------------------------------------------------ charts
