@@ -73,6 +73,9 @@ pub enum Backend {
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    /// SQLite: a connection of its own for checkpoints ([`Store::checkpoint`]),
+    /// opened when first used, so one never holds up the pool's.
+    checkpoints: Option<AnyPool>,
 }
 
 /// The tables of facts and logs (`registry_cache` is derived, so not listed).

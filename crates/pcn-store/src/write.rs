@@ -613,6 +613,24 @@ mod tests {
         assert_eq!(named(&store, "ok-11").await, 1);
     }
 
+    /// A checkpoint (the server's, every few seconds) moves every page the
+    /// log holds into the database file, on a connection of its own.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_checkpoint_moves_the_log_into_the_file() {
+        let (_dir, store) = sqlite().await;
+        for i in 0..20 {
+            let batch = Batch {
+                sql: "INSERT INTO write_lock (name, taken) VALUES (?, 1);\n".into(),
+                values: vec![text(format!("row-{i}"))],
+            };
+            store.one_shot(batch, "a change".into()).await.unwrap();
+        }
+        let (log, moved) = store.checkpoint().await.unwrap().unwrap();
+        assert!(log > 0, "20 changes left nothing in the log");
+        assert_eq!(moved, log);
+        assert_eq!(named(&store, "row-%").await, 20);
+    }
+
     /// A one-round-trip change whose request is dropped part way (polled
     /// once, the statements sent, then dropped) is written whole or not at
     /// all, and leaves its connection fit for the next change.

@@ -223,6 +223,9 @@ pub async fn serve(state: AppState, listener: tokio::net::TcpListener) -> Result
             if let Err(e) = watcher.refresh().await {
                 eprintln!("pcn serve: reloading the data failed: {e:#}");
             }
+            if let Err(e) = watcher.store.checkpoint().await {
+                eprintln!("pcn serve: {e:#}");
+            }
             if last_sweep.elapsed() >= Duration::from_secs(60) {
                 last_sweep = std::time::Instant::now();
                 watcher.sweep(Duration::from_secs(2 * 3600));
