@@ -14,8 +14,6 @@ use pcn_core::{Decimal, PcnCode, PracticeCode};
 
 use crate::{App, Error, Result};
 
-/// Refuses a network code no fact has ever named (a typo), and the `U`
-/// placeholder.
 /// The facts `input` records, checked against `registry` (the network
 /// exists), before anything is written.
 pub fn governance_facts_in(
@@ -27,6 +25,8 @@ pub fn governance_facts_in(
     Ok(facts)
 }
 
+/// Refuses a network code no fact has ever named (a typo), and the `U`
+/// placeholder.
 pub fn require_network(registry: &Registry, pcn: &PcnCode) -> Result<()> {
     if pcn.is_unallocated() {
         return Err(Error::invalid(
@@ -101,19 +101,7 @@ impl App {
         input: &GovernanceInput,
         actor: &str,
     ) -> Result<Vec<GovernanceFact>> {
-        let registry = self.registry().await?;
-        self.set_governance_in(&registry, input, actor).await
-    }
-
-    /// As [`App::set_governance`], checking the network against a registry
-    /// the caller holds (the server's).
-    pub async fn set_governance_in(
-        &self,
-        registry: &Registry,
-        input: &GovernanceInput,
-        actor: &str,
-    ) -> Result<Vec<GovernanceFact>> {
-        let facts = governance_facts_in(registry, input)?;
+        let facts = governance_facts_in(&self.registry().await?, input)?;
         self.store
             .record_governance(&facts, Utc::now(), actor)
             .await?;

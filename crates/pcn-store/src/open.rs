@@ -219,9 +219,9 @@ impl Store {
     /// does this itself in the commit that takes the log past 1,000 pages,
     /// making that one commit, a user's edit, milliseconds slower; the
     /// server calls this every few seconds instead, on a connection of its
-    /// own (writers go on meanwhile), so the log never gets there. Nothing
-    /// to do on PostgreSQL. Returns the pages in the log and how many of
-    /// them are now in the file (`None` on PostgreSQL).
+    /// own (writers go on meanwhile), so the log never gets there. Returns
+    /// the pages in the log and how many of them are now in the file;
+    /// `None` on PostgreSQL, where there is nothing to do.
     pub async fn checkpoint(&self) -> Result<Option<(i64, i64)>> {
         let Some(checkpoints) = &self.checkpoints else {
             return Ok(None);

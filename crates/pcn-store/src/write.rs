@@ -511,12 +511,10 @@ impl Store {
     /// statements gave.
     pub(crate) async fn one_shot(&self, batch: Batch, what: String) -> Result<Vec<AnyRow>> {
         let sql = format!("BEGIN IMMEDIATE;\n{}COMMIT;\n", batch.sql);
-        let conn = self.pool.acquire().await.doing("opening a connection")?;
-        let mut open = Unfinished(Some(conn));
-        let conn = open.0.as_mut().ok_or_else(|| Error::Database {
-            doing: "opening a connection".into(),
-            source: sqlx::Error::PoolClosed,
-        })?;
+        let mut open = Unfinished(None);
+        let conn = open
+            .0
+            .insert(self.pool.acquire().await.doing("opening a connection")?);
         let mut query = sqlx::query(&sql);
         for value in batch.values {
             query = bind(query, value);

@@ -215,10 +215,6 @@ impl NetworkChange {
 }
 
 impl Data {
-    /// This data after changes to some networks: `governance` holds each
-    /// changed network's governance facts as the store now has them,
-    /// `options` the recorded agreements and assessments of each year whose
-    /// run is held. Every other network's figures are shared with `self`.
     /// The same data, as at the store's `version` (every change since
     /// already in it).
     fn at_version(&self, version: (i64, i64)) -> Result<Data> {
@@ -238,6 +234,10 @@ impl Data {
         })
     }
 
+    /// This data after changes to some networks: `governance` holds each
+    /// changed network's governance facts as the store now has them,
+    /// `options` the recorded agreements and assessments of each year whose
+    /// run is held. Every other network's figures are shared with `self`.
     fn changed(
         &self,
         rulebook: &Rulebook,
