@@ -10,6 +10,8 @@
 //! - [`reconcile`]: a year's statements against what was paid (the payments
 //!   file, or networks' remittances), with the cause of every difference;
 //! - [`governance`]: governance facts, distribution agreements, assessments;
+//! - [`membership`]: a practice joins, moves to or leaves a network, recorded
+//!   by hand;
 //! - [`appointments`]: appointments against the 2019 pledge for England, a
 //!   commissioner, a network (with its ARRS staff beside) or a practice;
 //! - [`arrs`]: posts, terms, payroll actuals, claims, a network's ARRS year,
@@ -35,6 +37,7 @@ pub mod checks;
 pub mod demo;
 pub mod governance;
 pub mod imports;
+pub mod membership;
 pub mod pay;
 pub mod plan;
 pub mod reconcile;

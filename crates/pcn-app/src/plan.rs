@@ -98,7 +98,12 @@ fn area_snapshot(
             "there is no commissioner {code} in the registry (a sub-ICB location such as 16C or an ICB such as QHM)"
         )));
     }
-    std::sync::Arc::make_mut(&mut snapshot.practices).retain(|_, p| p.is_under(code));
+    snapshot.practices = snapshot
+        .practices
+        .iter()
+        .filter(|(_, p)| p.is_under(code))
+        .map(|(c, p)| (c.clone(), p.clone()))
+        .collect();
     let sub_icb = snapshot.practices.values().find(|p| {
         p.sub_icb
             .as_ref()

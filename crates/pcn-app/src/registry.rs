@@ -95,7 +95,11 @@ impl App {
             )));
         }
         Ok(PracticeAsAt {
-            practice: registry.at(as_at).practices.get(code).cloned(),
+            practice: registry
+                .at(as_at)
+                .practices
+                .get(code)
+                .map(|p| (**p).clone()),
             history: registry.membership_history(code),
         })
     }

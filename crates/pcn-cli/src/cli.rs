@@ -224,6 +224,25 @@ pub enum NetworkCommand {
     /// achievement (the Capacity and Access Improvement Payment, say) a
     /// network earned in a year. Kept with who recorded it; the latest is in force.
     Assess(AssessArgs),
+    /// Record that a practice joins, moves to or leaves a network from a
+    /// date (the commissioner's decision), before the official files show
+    /// it. Kept with who recorded it; newer official files win over it.
+    Move(MoveArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct MoveArgs {
+    /// The practice's ODS code.
+    pub practice: String,
+    /// The network it is in from the date; U (or none) when it leaves every network.
+    #[arg(long)]
+    pub to: String,
+    /// The first day in the new network (default today).
+    #[arg(long, value_parser = parse_date)]
+    pub effective_from: Option<NaiveDate>,
+    /// Why, kept with the change (the commissioner's decision, a merger).
+    #[arg(long)]
+    pub note: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -1,4 +1,4 @@
-//! `pcn network show|list|set|distribution|assess`, `pcn practice`,
+//! `pcn network show|list|set|distribution|assess|move`, `pcn practice`,
 //! `pcn imports`, `pcn audit`.
 
 use std::process::ExitCode;
@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use anyhow::{bail, Context, Result};
 use chrono::NaiveDate;
 use pcn_app::governance::{AssessmentInput, DistributionInput, GovernanceInput};
+use pcn_app::membership::MembershipInput;
 use pcn_core::facts::GovernanceField;
 use pcn_core::funding::Distribution;
 use pcn_core::money::Fraction;
@@ -13,7 +14,7 @@ use pcn_core::rulebook::{FinancialYear, StreamId};
 use pcn_core::{CommissionerCode, Decimal, PcnCode, PracticeCode};
 
 use crate::cli::{
-    parse_opt, AssessArgs, Ctx, DistributionArgs, Format, NetworkCommand, NetworkSetArgs,
+    parse_opt, AssessArgs, Ctx, DistributionArgs, Format, MoveArgs, NetworkCommand, NetworkSetArgs,
 };
 use crate::output::{emit, json};
 use crate::render::network as render;
@@ -29,7 +30,40 @@ pub async fn run(ctx: &Ctx, command: NetworkCommand) -> Result<ExitCode> {
         NetworkCommand::Set(args) => set(ctx, *args).await,
         NetworkCommand::Distribution(args) => distribution(ctx, args).await,
         NetworkCommand::Assess(args) => assess(ctx, args).await,
+        NetworkCommand::Move(args) => move_practice(ctx, args).await,
     }
+}
+
+/// The network `--to` names: a network code, or `U` / `none` for none.
+pub fn destination(raw: &str) -> Result<PcnCode> {
+    if raw.trim().eq_ignore_ascii_case("none") {
+        return Ok(PcnCode::unallocated());
+    }
+    PcnCode::parse(raw).with_context(|| format!("--to {raw:?}: give a network code, or U (none)"))
+}
+
+async fn move_practice(ctx: &Ctx, args: MoveArgs) -> Result<ExitCode> {
+    let input = MembershipInput {
+        practice: PracticeCode::parse(&args.practice)?,
+        pcn: destination(&args.to)?,
+        effective_from: args.effective_from.unwrap_or(ctx.today),
+        note: args.note,
+    };
+    let checked = ctx
+        .with_app(async |app| app.record_membership_change(&input, &ctx.actor).await)
+        .await?;
+    let change = &checked.change;
+    let before = checked.before_text().unwrap_or_else(|| "no network".into());
+    let after = if change.pcn.is_unallocated() {
+        "no network".to_string()
+    } else {
+        change.pcn.to_string()
+    };
+    println!(
+        "{} moves from {before} to {after} from {} (recorded by {})",
+        change.practice, change.effective_from, ctx.actor
+    );
+    Ok(ExitCode::SUCCESS)
 }
 
 async fn show(ctx: &Ctx, code: &str, as_at: Option<NaiveDate>) -> Result<ExitCode> {

@@ -90,6 +90,90 @@ fn network_set_is_dated_audited_and_clears_the_finding() {
     );
 }
 
+/// `pcn network move`: a practice moved by hand is in its new network from
+/// the date (its checks, the list sizes, the payment run), audited, shown in
+/// its history; a mistake is refused and changes nothing.
+#[test]
+fn network_move_is_dated_audited_and_moves_the_money() {
+    let (_dir, db) = demo();
+    let pay = |pcn_code: &str| -> serde_json::Value {
+        let out = pcn(
+            &db,
+            &[
+                "pay", "--year", "2026-27", "--pcn", pcn_code, "--format", "json",
+            ],
+        );
+        assert_eq!(code(&out), 0, "{}", stderr(&out));
+        serde_json::from_str(&stdout(&out)).unwrap()
+    };
+    let total = |v: &serde_json::Value| {
+        v["networks"][0]["statement"]["totals"]["scheduled_to_practices"]
+            .as_i64()
+            .unwrap()
+    };
+    let (u1, u9) = (total(&pay("U90001")), total(&pay("U90009")));
+    let audit_before = stdout(&pcn(&db, &["audit", "--limit", "1000"]));
+    for (args, says) in [
+        ("network move Z99999 --to U90001", "no practice Z99999"),
+        ("network move Z90040 --to U99999", "no network U99999"),
+        (
+            "network move Z90040 --to U90009 --effective-from 2026-06-01",
+            "already",
+        ),
+        (
+            "network move Z90040 --to U90001 --effective-from 31/02/2026",
+            "31/02/2026",
+        ),
+    ] {
+        let out = pcn(&db, &words(args));
+        assert_eq!(code(&out), 2, "{args}: {}", stdout(&out));
+        assert!(stderr(&out).contains(says), "{args}: {}", stderr(&out));
+    }
+    assert_eq!(
+        stdout(&pcn(&db, &["audit", "--limit", "1000"])),
+        audit_before
+    );
+
+    let out = pcn(
+        &db,
+        &words(
+            "network move Z90040 --to U90001 --effective-from 2026-05-01 --note 'Agreed by Z1A'",
+        ),
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("Z90040 moves from U90009 to U90001 from 2026-05-01"),
+        "{}",
+        stdout(&out)
+    );
+    let show = stdout(&pcn(&db, &["practice", "Z90040", "--as-at", "2026-07-01"]));
+    assert!(show.contains("recorded by hand"), "{show}");
+    let audit = stdout(&pcn(&db, &["audit"]));
+    assert!(audit.contains("Agreed by Z1A"), "{audit}");
+    // Its Network Participation Payment (paid to the practice by month) is
+    // U90009's in April alone, U90001's from May; the network streams count
+    // the members of each network's first month, as the DES does.
+    let (u1_after, u9_after) = (total(&pay("U90001")), total(&pay("U90009")));
+    assert!(
+        u1_after > u1 && u9_after < u9,
+        "{u1} {u1_after} {u9} {u9_after}"
+    );
+    // Before the date it was still in U90009.
+    let april = stdout(&pcn(&db, &["practice", "Z90040", "--as-at", "2026-04-15"]));
+    assert!(april.contains("U90009"), "{april}");
+    // Leaving every network: the check finds it outside one.
+    let out = pcn(
+        &db,
+        &words("network move Z90040 --to none --effective-from 2026-06-01"),
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let check = stdout(&pcn(
+        &db,
+        &words("check --as-at 2026-07-01 --format csv --rule PRAC-UNALLOCATED"),
+    ));
+    assert!(check.contains("Z90040"), "{check}");
+}
+
 #[test]
 fn bad_input_is_refused_with_a_clear_message_and_changes_nothing() {
     let (_dir, db) = demo();

@@ -9,7 +9,7 @@
 //! | role | scope | sees | may change |
 //! |---|---|---|---|
 //! | admin | all | everything | everything, imports and accounts |
-//! | commissioner | a sub-ICB location or ICB | its networks and practices | ARRS claim approval and payment; care home alignments to its networks; its networks' governance facts |
+//! | commissioner | a sub-ICB location or ICB | its networks and practices | ARRS claim approval and payment; care home alignments to its networks; its networks' governance facts; which of its networks its practices are in |
 //! | network | one PCN | that network and its member practices | its roster, claims and submissions; its care home rounds, care plans and access sessions; its governance facts |
 //! | practice | one practice | that practice, and the funding of the networks it is a member of | nothing |
 //! | viewer | all, or any one of the above | that scope | nothing |
@@ -189,6 +189,10 @@ pub enum Action {
     /// Record a network's governance facts: its clinical director,
     /// nominated payee, agreements, partners and size exception.
     RecordGovernance,
+    /// Record that a practice joins, moves to or leaves a network from a
+    /// date: the commissioner's decision. Asked of the practice and of the
+    /// network it joins; both must be in scope.
+    RecordMembership,
 }
 
 /// An organisation an action is aimed at, as at the date the app shows.
@@ -240,6 +244,7 @@ pub fn allows(account: &Account, action: Action, target: Target<'_>) -> bool {
             account.role,
             Role::Admin | Role::Commissioner | Role::Network
         ),
+        Action::RecordMembership => matches!(account.role, Role::Admin | Role::Commissioner),
     };
     let target_fits = match (action, target) {
         // Roster changes, approvals, records and alignments are about a network.
@@ -259,6 +264,8 @@ pub fn allows(account: &Account, action: Action, target: Target<'_>) -> bool {
             | Action::RecordGovernance,
             _,
         ) => false,
+        (Action::RecordMembership, Target::Practice(..) | Target::Network(_)) => true,
+        (Action::RecordMembership, _) => false,
         _ => true,
     };
     let member_sees_funding = match (action, &account.scope, target) {
@@ -358,6 +365,51 @@ mod tests {
             Action::ViewFunding,
             Target::Network(&theirs)
         ));
+    }
+
+    #[test]
+    fn only_a_commissioner_of_both_ends_records_a_practice_moving() {
+        let ours = network("U00001", "16C", "QHM");
+        let theirs = network("U00002", "99A", "QXX");
+        let our_practice = practice("A00001", "16C");
+        let networks = [&ours];
+        let moving = Target::Practice(&our_practice, &networks);
+        let account = |role, scope: &str| Account {
+            id: 1,
+            username: "u".into(),
+            display_name: None,
+            role,
+            scope: scope.parse().unwrap(),
+        };
+        let commissioner = account(Role::Commissioner, "commissioner:16C");
+        assert!(allows(&commissioner, Action::RecordMembership, moving));
+        assert!(allows(
+            &commissioner,
+            Action::RecordMembership,
+            Target::Network(&ours)
+        ));
+        assert!(!allows(
+            &commissioner,
+            Action::RecordMembership,
+            Target::Network(&theirs)
+        ));
+        assert!(!allows(
+            &commissioner,
+            Action::RecordMembership,
+            Target::Scope
+        ));
+        let admin = account(Role::Admin, "all");
+        assert!(allows(&admin, Action::RecordMembership, moving));
+        for (role, scope) in [
+            (Role::Network, "network:U00001"),
+            (Role::Practice, "practice:A00001"),
+            (Role::Viewer, "all"),
+        ] {
+            assert!(
+                !allows(&account(role, scope), Action::RecordMembership, moving),
+                "{role}"
+            );
+        }
     }
 
     #[test]

@@ -7,7 +7,7 @@
 //! re-deriving anything. The rule catalogue is [`RULES`].
 
 use crate::text::thousands;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
@@ -311,17 +311,41 @@ pub struct Rechecked {
 /// The report of `previous` (from [`run`] over the whole country, as at
 /// `before`'s date) after a change to one network's governance: `snapshot`
 /// is the snapshot after it, which differs from `before` in that network's
-/// governance alone. Only that network's rules run again, unless the change
-/// records the first (or clears the last) fact of a kind anywhere: that
-/// changes what every network is checked for ([`Recorded`]), so the
-/// governance rules then run again for every network, and nothing else.
-/// The summary's headline figures are the previous ones (governance moves
-/// none of them); its counts of findings are brought up to date.
+/// governance alone. See [`recheck`].
 pub fn recheck_network(
     previous: &Report,
     before: &Snapshot,
     snapshot: &Snapshot,
     pcn: &PcnCode,
+) -> Rechecked {
+    let networks = BTreeSet::from([pcn.clone()]);
+    recheck(previous, before, snapshot, &networks, &BTreeSet::new())
+}
+
+/// The practice rules: what [`check_practice`] applies to one practice.
+const PRACTICE_RULES: [Rule; 3] = [PRAC_MULTI_NETWORK, PRAC_UNALLOCATED, PRAC_NO_NETWORK];
+
+/// The report of `previous` (from [`run`] over the whole country, as at
+/// `before`'s date) after a change to some networks and practices:
+/// `snapshot` is the snapshot after it, which differs from `before` in the
+/// governance or members of `networks` and the membership of `practices`
+/// alone ([`Snapshot::with_governance`], [`Snapshot::with_membership_of`]).
+///
+/// Only those networks' rules and those practices' rules run again, and,
+/// when a practice joined its first network or left its last, the coverage
+/// of every commissioner (one pass over the practices). When the change records the first (or clears the
+/// last) fact of a kind anywhere, or leaves a network without members, what
+/// every network is checked for changes ([`Recorded`]): the governance rules
+/// then run again for every network, and nothing else. The summary's counts
+/// of findings are brought up to date; its headline figures are the
+/// previous ones when no practice changed (governance moves none of them),
+/// else counted again.
+pub fn recheck(
+    previous: &Report,
+    before: &Snapshot,
+    snapshot: &Snapshot,
+    networks: &BTreeSet<PcnCode>,
+    practices: &BTreeSet<PracticeCode>,
 ) -> Rechecked {
     let recorded = Recorded::of(snapshot);
     let every_network = Recorded::of(before) != recorded;
@@ -332,19 +356,38 @@ pub fn recheck_network(
     if every_network {
         // As `run` does: a network without members is checked for nothing more.
         for network in snapshot.networks.values() {
-            if &network.code != pcn && !network.members.is_empty() {
+            if !networks.contains(&network.code) && !network.members.is_empty() {
                 check_governance(&mut b, network, snapshot.as_at, &recorded);
             }
         }
         check_unrecorded(&mut b, &recorded);
     }
-    if let Some(network) = snapshot.networks.get(pcn) {
-        check_network(&mut b, network, &previous.config, &recorded);
+    for pcn in networks {
+        if let Some(network) = snapshot.networks.get(pcn) {
+            check_network(&mut b, network, &previous.config, &recorded);
+        }
+    }
+    for practice in practices {
+        if let Some(view) = snapshot.practices.get(practice) {
+            check_practice(&mut b, view, snapshot.as_at);
+        }
+    }
+    // Coverage changes only when a practice joined its first network or
+    // left its last.
+    let outside =
+        |s: &Snapshot, p: &PracticeCode| s.practices.get(p).map(|v| v.networks.is_empty());
+    let coverage = practices
+        .iter()
+        .any(|p| outside(before, p) != outside(snapshot, p));
+    if coverage {
+        check_coverage(&mut b);
     }
     let replaced = |f: &Finding| {
         let of = |rules: &[Rule]| rules.iter().any(|r| r.id == f.rule);
-        (f.pcn.as_ref() == Some(pcn) && of(&NETWORK_RULES))
+        (f.pcn.as_ref().is_some_and(|p| networks.contains(p)) && of(&NETWORK_RULES))
             || (every_network && of(&GOVERNANCE_RULES))
+            || (coverage && f.rule == COMMISSIONER_COVERAGE.id)
+            || (f.practice.as_ref().is_some_and(|p| practices.contains(p)) && of(&PRACTICE_RULES))
     };
     let mut summary = previous.summary.clone();
     let mut count = |f: &Finding, by: isize| {
@@ -355,22 +398,24 @@ pub fn recheck_network(
         };
         *n = n.saturating_add_signed(by);
     };
-    // The others keep their order; the new ones are merged in theirs.
-    b.findings.sort_by(finding_order);
+    // The others keep their order; each new one goes in its place, found
+    // by binary search (the few new ones are not compared with every other).
     b.findings.iter().for_each(|f| count(f, 1));
-    let mut new = b.findings.into_iter().map(std::sync::Arc::new).peekable();
-    let mut findings = Vec::with_capacity(previous.findings.len() + new.len());
+    let mut findings = Vec::with_capacity(previous.findings.len() + b.findings.len());
     for finding in &previous.findings {
         if replaced(finding) {
             count(finding, -1);
-            continue;
+        } else {
+            findings.push(finding.clone());
         }
-        while let Some(first) = new.next_if(|n| finding_order(n, finding).is_lt()) {
-            findings.push(first);
-        }
-        findings.push(finding.clone());
     }
-    findings.extend(new);
+    for new in b.findings {
+        let at = findings.partition_point(|f| finding_order(f, &new).is_le());
+        findings.insert(at, std::sync::Arc::new(new));
+    }
+    if !practices.is_empty() {
+        summary = summarise(snapshot, &previous.config, &Scope::default(), &findings);
+    }
     let report = Report {
         as_at: snapshot.as_at,
         list_extract: snapshot.list_extract,
@@ -1469,5 +1514,72 @@ mod tests {
         let back = changed.with_governance(&u2, again.governance_at(&u2, date));
         let rechecked = recheck_network(&whole, &changed, &back, &u2).report;
         assert_eq!(json(&rechecked), json(&check(&again)));
+    }
+
+    /// A practice moved by hand: its rules, its old and new network's and
+    /// the commissioners' coverage run again, and the report equals a whole
+    /// run, move after move (into a network, out of every network, leaving
+    /// a network empty, into a second commissioner's).
+    #[test]
+    fn a_membership_change_rechecks_its_practice_and_networks_alone() {
+        let rows = [
+            ("A81001", "U00001", "16C", 20_000, 54.57, -1.23),
+            ("A81002", "U00001", "16C", 15_000, 54.58, -1.24),
+            ("B81001", "U00002", "16C", 40_000, 54.50, -1.30),
+            ("C81001", "U00003", "00K", 35_000, 51.50, -0.10),
+        ];
+        let mut governance = complete_governance("U00001", "A81001");
+        governance.extend(complete_governance("U00002", "B81001"));
+        let mut registry = registry(&rows, &governance);
+        let date = d("2026-07-01");
+        let (mut snapshot, mut report) = (registry.at(date), check(&registry));
+        let json = |r: &Report| serde_json::to_value(r).unwrap();
+        let mut recorded: BTreeMap<PracticeCode, Vec<MembershipChange>> = BTreeMap::new();
+        for (step, (practice, to)) in [
+            ("A81002", "U00002"),
+            ("B81001", "U"),
+            ("A81002", "U00003"),
+            ("B81001", "U00001"),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let code = PracticeCode::parse(practice).unwrap();
+            let changes = recorded.entry(code.clone()).or_default();
+            changes.push(MembershipChange {
+                practice: code.clone(),
+                pcn: PcnCode::parse(to).unwrap(),
+                effective_from: date,
+            });
+            registry = registry.with_membership_changes_of(&code, changes.clone());
+            let (next, networks) = snapshot.with_membership_of(&registry, &code);
+            let rechecked = recheck(
+                &report,
+                &snapshot,
+                &next,
+                &networks,
+                &BTreeSet::from([code]),
+            );
+            let whole = check(&registry);
+            assert_eq!(
+                json(&rechecked.report),
+                json(&whole),
+                "step {step}: {practice} to {to}"
+            );
+            (snapshot, report) = (next, rechecked.report);
+        }
+        // The last report finds what the moves did: A81002 is now in the
+        // other commissioner's network, and U00002 has no members left.
+        assert!(report
+            .findings
+            .iter()
+            .all(|f| f.rule != PRAC_UNALLOCATED.id));
+        assert!(!snapshot
+            .networks
+            .contains_key(&PcnCode::parse("U00002").unwrap()));
+        assert_eq!(
+            snapshot.networks[&PcnCode::parse("U00003").unwrap()].list_size,
+            50_000
+        );
     }
 }

@@ -301,6 +301,18 @@ pub struct MembershipObservation {
     pub as_at: NaiveDate,
 }
 
+/// A membership change recorded by hand: from `effective_from`, `practice`
+/// is in `pcn` alone, or in no network when `pcn` is the `U` placeholder (it
+/// left). This is how a network or commissioner records a move the official
+/// files do not show yet. The registry weighs it as dated evidence, like any
+/// other; it wins a tie of dates (see [`crate::registry`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MembershipChange {
+    pub practice: PracticeCode,
+    pub pcn: PcnCode,
+    pub effective_from: NaiveDate,
+}
+
 /// Sex as the registration files give it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum Sex {
@@ -365,6 +377,9 @@ pub struct FactBatch {
     pub observations: Vec<MembershipObservation>,
     pub list_sizes: Vec<ListSizeFact>,
     pub governance: Vec<GovernanceFact>,
+    /// Membership changes recorded by hand, in the order recorded.
+    #[serde(default)]
+    pub membership_changes: Vec<MembershipChange>,
     /// Weighted (practice) and adjusted (network) populations.
     #[serde(default)]
     pub populations: Vec<PopulationFact>,
@@ -406,6 +421,7 @@ impl FactBatch {
             + self.observations.len()
             + self.list_sizes.len()
             + self.governance.len()
+            + self.membership_changes.len()
             + self.populations.len()
             + self.care_homes.len()
             + self.care_home_alignments.len()
@@ -434,12 +450,14 @@ impl FactBatch {
         self.observations.extend(other.observations);
         self.list_sizes.extend(other.list_sizes);
         self.governance.extend(other.governance);
+        self.membership_changes.extend(other.membership_changes);
         self.populations.extend(other.populations);
         self.care_homes.extend(other.care_homes);
         self.care_home_alignments.extend(other.care_home_alignments);
         self.iif_achievements.extend(other.iif_achievements);
         self.iif_points.extend(other.iif_points);
         self.payment_actuals.extend(other.payment_actuals);
+        self.workforce.extend(other.workforce);
         self.appointments.extend(other.appointments);
         self.national_appointments
             .extend(other.national_appointments);

@@ -27,7 +27,8 @@
 //! - **distribution**: the method given for the run, else the network's
 //!   recorded agreement for the year, applied after its top-slice.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
@@ -221,15 +222,19 @@ pub fn national_mean_list(
 ) -> Option<Decimal> {
     let network_lists: Vec<Decimal> = membership
         .networks_with_members()
-        .map(|n| {
-            n.members
-                .iter()
-                .filter_map(|c| lists.get(c).cloned().flatten().map(|f| f.value))
-                .sum()
-        })
+        .map(|n| members_list(n, lists))
         .collect();
     (!network_lists.is_empty())
         .then(|| network_lists.iter().sum::<Decimal>() / Decimal::from(network_lists.len() as u64))
+}
+
+/// The sum of a network's members' lists (`lists`, by practice).
+fn members_list(network: &NetworkView, lists: &HashMap<PracticeCode, Option<Figure>>) -> Decimal {
+    network
+        .members
+        .iter()
+        .filter_map(|c| lists.get(c).and_then(Option::as_ref).map(|f| f.value))
+        .sum()
 }
 
 /// Who is a member of which network on the first day of each month of the
@@ -259,12 +264,14 @@ pub fn members_by_month(
 
 /// What a year's run reads: membership on its date, and every member's
 /// registered list as at the population date ([`figure_at`]).
+#[derive(Clone)]
 struct YearView {
     year: FinancialYear,
     membership_date: NaiveDate,
     population_date: NaiveDate,
     membership: Snapshot,
-    lists: HashMap<PracticeCode, Option<Figure>>,
+    /// Shared: a membership change keeps every practice's list.
+    lists: Arc<HashMap<PracticeCode, Option<Figure>>>,
     national_mean_list: Option<Decimal>,
 }
 
@@ -293,7 +300,7 @@ impl YearView {
             membership_date,
             population_date,
             membership,
-            lists,
+            lists: Arc::new(lists),
             national_mean_list,
         }
     }
@@ -600,11 +607,15 @@ pub fn build_in(
 /// population date and the national mean PCN list. Kept, it lets one
 /// network be worked out again after a change to its governance, its
 /// distribution agreement or an assessment ([`YearContext::network_pay`]),
-/// which change none of these.
+/// which change none of these; after a change of a practice's membership
+/// the context itself is worked out again for that practice
+/// ([`YearContext::with_membership_of`]).
+#[derive(Clone)]
 pub struct YearContext {
     view: YearView,
-    /// Each network's members and the months each is a member in.
-    members: BTreeMap<PcnCode, BTreeMap<PracticeCode, Vec<NaiveDate>>>,
+    /// Each network's members and the months each is a member in (each
+    /// network's shared, so a membership change copies its networks alone).
+    members: BTreeMap<PcnCode, Arc<BTreeMap<PracticeCode, Vec<NaiveDate>>>>,
     /// The registry as at the first month with members of each network
     /// that has none on the membership date (one whose members join part
     /// way): such a network is described as at that month.
@@ -618,7 +629,10 @@ impl YearContext {
         membership_as_at: Option<NaiveDate>,
     ) -> YearContext {
         let view = YearView::new(registry, rules, membership_as_at);
-        let members = members_by_month(registry, &view.membership, view.year);
+        let members: BTreeMap<_, _> = members_by_month(registry, &view.membership, view.year)
+            .into_iter()
+            .map(|(pcn, months)| (pcn, Arc::new(months)))
+            .collect();
         let mut later = BTreeMap::new();
         for (pcn, member_months) in &members {
             let has_members = view
@@ -636,6 +650,96 @@ impl YearContext {
             members,
             later,
         }
+    }
+
+    /// This context after a change of `practice`'s membership evidence, which
+    /// `registry` holds: its months in each network and the snapshots of
+    /// membership worked out again for it alone, everything else shared.
+    /// Returns the context and the networks whose pay the change can move
+    /// (those the practice joined or left in some month, or on the
+    /// membership date). `None` when it moves every network's (the national
+    /// mean PCN list changed): the run is then worked out whole.
+    pub fn with_membership_of(
+        &self,
+        registry: &Registry,
+        practice: &PracticeCode,
+    ) -> Option<(YearContext, BTreeSet<PcnCode>)> {
+        let (membership, mut changed) = self.view.membership.with_membership_of(registry, practice);
+        // The national mean list is unchanged when the networks changed on
+        // the membership date hold the same patients between them, and as
+        // many of them have members, as before.
+        let held = |snapshot: &Snapshot| {
+            changed
+                .iter()
+                .filter_map(|pcn| snapshot.networks.get(pcn))
+                .filter(|n| !n.members.is_empty())
+                .fold((Decimal::ZERO, 0usize), |(sum, count), n| {
+                    (sum + members_list(n, &self.view.lists), count + 1)
+                })
+        };
+        if held(&membership) != held(&self.view.membership) {
+            return None;
+        }
+        let mut months_in: BTreeMap<PcnCode, Vec<NaiveDate>> = BTreeMap::new();
+        // As `members_by_month`: the practices of the membership snapshot.
+        if membership.practices.contains_key(practice) {
+            for month in funding::months_of(self.view.year) {
+                for pcn in registry.networks_of(practice, month) {
+                    months_in.entry(pcn).or_default().push(month);
+                }
+            }
+        }
+        let mut members = self.members.clone();
+        let was_in: Vec<PcnCode> = self
+            .members
+            .iter()
+            .filter(|(_, m)| m.contains_key(practice))
+            .map(|(pcn, _)| pcn.clone())
+            .collect();
+        for pcn in was_in.iter().chain(months_in.keys()) {
+            let before = self.members.get(pcn).and_then(|m| m.get(practice));
+            let after = months_in.get(pcn);
+            if before == after {
+                continue;
+            }
+            changed.insert(pcn.clone());
+            let entry = members.entry(pcn.clone()).or_default();
+            let network = Arc::make_mut(entry);
+            match after {
+                Some(months) => network.insert(practice.clone(), months.clone()),
+                None => network.remove(practice),
+            };
+            if network.is_empty() {
+                members.remove(pcn);
+            }
+        }
+        let mut later: BTreeMap<NaiveDate, Snapshot> = self
+            .later
+            .iter()
+            .map(|(date, snapshot)| (*date, snapshot.with_membership_of(registry, practice).0))
+            .collect();
+        for pcn in &changed {
+            let has_members = membership
+                .networks
+                .get(pcn)
+                .is_some_and(|n| !n.members.is_empty());
+            if let (false, Some(member_months)) = (has_members, members.get(pcn)) {
+                let first = first_month(member_months, self.view.year);
+                later.entry(first).or_insert_with(|| registry.at(first));
+            }
+        }
+        let view = YearView {
+            membership,
+            ..self.view.clone()
+        };
+        Some((
+            YearContext {
+                view,
+                members,
+                later,
+            },
+            changed,
+        ))
     }
 
     /// The network as the run describes it: as at the membership date, or

@@ -19,6 +19,10 @@
 //!   least as new as the latest ODS change, the snapshot says which network;
 //!   otherwise every ODS relationship covering the date does (so two
 //!   overlapping relationships show up as two networks).
+//!   A change recorded by hand ([`MembershipChange`]) is evidence from its
+//!   effective date that the practice is in that one network (or, for the
+//!   `U` placeholder, in none); it wins against official evidence of the
+//!   same date, and newer official evidence wins against it.
 //! - **Governance** facts: per field, the one with the latest `effective_from`
 //!   on or before the date; an empty value means cleared.
 //! - **Funding inputs** (populations, care-home beds, IIF points): the
@@ -50,6 +54,12 @@ use crate::rulebook::FinancialYear;
 pub struct Registry {
     practices: Arc<BTreeMap<PracticeCode, PracticeFacts>>,
     networks: BTreeMap<PcnCode, Arc<NetworkFacts>>,
+    /// Membership changes recorded by hand, per practice, ascending by
+    /// effective date (of one date, in the order recorded). Kept apart from
+    /// the practices' other facts so that a registry with one practice's
+    /// changes replaced ([`Registry::with_membership_changes_of`]) shares
+    /// every practice.
+    recorded: Arc<BTreeMap<PracticeCode, Vec<MembershipChange>>>,
     /// Dates of list-size extracts, ascending.
     list_extracts: Arc<[NaiveDate]>,
     funding: Arc<FundingFacts>,
@@ -114,6 +124,8 @@ pub enum MembershipBasis {
     OdsRelationship,
     /// A snapshot extract of this date (registration map, GPAD mapping).
     Snapshot(NaiveDate),
+    /// A change recorded by hand, effective from this date.
+    Recorded(NaiveDate),
     /// No evidence at all.
     None,
 }
@@ -205,8 +217,10 @@ pub struct Snapshot {
     /// The list-size extract the snapshot uses (latest on or before `as_at`).
     pub list_extract: Option<NaiveDate>,
     /// Shared: a snapshot with one network's governance changed
-    /// ([`Snapshot::with_governance`]) shares its practices.
-    pub practices: Arc<BTreeMap<PracticeCode, PracticeView>>,
+    /// ([`Snapshot::with_governance`]) shares its practices, and one with a
+    /// practice's membership changed ([`Snapshot::with_membership_of`])
+    /// shares all but one path of the (persistent) map.
+    pub practices: imbl::OrdMap<PracticeCode, Arc<PracticeView>>,
     /// Networks with members on the date, and networks ODS has open on the
     /// date; never the `U` placeholder. Each shared, so a snapshot with one
     /// network's governance changed copies no other network.
@@ -230,7 +244,10 @@ impl Snapshot {
 
     /// Practices placed in the `U` "Unallocated" placeholder.
     pub fn unallocated(&self) -> impl Iterator<Item = &PracticeView> {
-        self.practices.values().filter(|p| p.unallocated)
+        self.practices
+            .values()
+            .map(|p| &**p)
+            .filter(|p| p.unallocated)
     }
 
     /// Networks with at least one member on the date.
@@ -239,6 +256,65 @@ impl Snapshot {
             .values()
             .map(|n| &**n)
             .filter(|n| !n.members.is_empty())
+    }
+
+    /// This snapshot after a change of `practice`'s membership evidence:
+    /// what `registry` (which holds the change) gives as at the same date.
+    /// The practice and the networks it left or joined are worked out again
+    /// (their members, lists and commissioner); every other practice and
+    /// network is shared with `self`. Returns the networks whose members
+    /// changed. A practice the snapshot does not hold (no registered list
+    /// at its date) changes nothing.
+    pub fn with_membership_of(
+        &self,
+        registry: &Registry,
+        practice: &PracticeCode,
+    ) -> (Snapshot, BTreeSet<PcnCode>) {
+        let Some(before) = self.practices.get(practice) else {
+            return (self.clone(), BTreeSet::new());
+        };
+        let (pcns, basis) = registry.membership_at(practice, self.as_at);
+        let unallocated = pcns.iter().any(PcnCode::is_unallocated);
+        let networks: Vec<PcnCode> = pcns.into_iter().filter(|p| !p.is_unallocated()).collect();
+        let changed: BTreeSet<PcnCode> = before
+            .networks
+            .iter()
+            .chain(&networks)
+            .filter(|pcn| before.networks.contains(pcn) != networks.contains(pcn))
+            .cloned()
+            .collect();
+        let mut snapshot = self.clone();
+        let mut view = (**before).clone();
+        view.networks = networks;
+        view.unallocated = unallocated;
+        view.membership_basis = basis;
+        let joined = view.networks.clone();
+        snapshot.practices.insert(practice.clone(), Arc::new(view));
+        for code in &changed {
+            let mut members: Vec<PracticeCode> = self
+                .networks
+                .get(code)
+                .map(|n| n.members.clone())
+                .unwrap_or_default();
+            members.retain(|m| m != practice);
+            if joined.contains(code) {
+                let at = members.partition_point(|m| m < practice);
+                members.insert(at, practice.clone());
+            }
+            let member_views: Vec<&PracticeView> = members
+                .iter()
+                .filter_map(|m| snapshot.practices.get(m).map(|p| &**p))
+                .collect();
+            match registry.network_view(code, self.as_at, &member_views) {
+                Some(network) => {
+                    snapshot.networks.insert(code.clone(), Arc::new(network));
+                }
+                None => {
+                    snapshot.networks.remove(code);
+                }
+            }
+        }
+        (snapshot, changed)
     }
 
     /// This snapshot with a network's governance replaced: what the
@@ -292,6 +368,16 @@ impl Registry {
                     .push((list.as_at, list.total));
             }
         }
+        let mut recorded: BTreeMap<PracticeCode, Vec<MembershipChange>> = BTreeMap::new();
+        for change in facts.membership_changes {
+            recorded
+                .entry(change.practice.clone())
+                .or_default()
+                .push(change);
+        }
+        for changes in recorded.values_mut() {
+            changes.sort_by_key(|c| c.effective_from);
+        }
         for fact in facts.networks {
             networks
                 .entry(fact.code.clone())
@@ -330,6 +416,7 @@ impl Registry {
                 .into_iter()
                 .map(|(code, facts)| (code, Arc::new(facts)))
                 .collect(),
+            recorded: Arc::new(recorded),
             list_extracts: extracts.into_iter().collect(),
             funding: Arc::new(funding),
         }
@@ -346,6 +433,45 @@ impl Registry {
         network.governance = facts;
         network.governance.sort_by_key(|g| g.effective_from);
         registry
+    }
+
+    /// This registry with a practice's membership changes recorded by hand
+    /// replaced by `changes` (all of them, in the order recorded): what a
+    /// change recorded since it was built gives. Every other fact is shared
+    /// with `self`.
+    pub fn with_membership_changes_of(
+        &self,
+        practice: &PracticeCode,
+        mut changes: Vec<MembershipChange>,
+    ) -> Registry {
+        let mut registry = self.clone();
+        let recorded = Arc::make_mut(&mut registry.recorded);
+        changes.sort_by_key(|c| c.effective_from);
+        if changes.is_empty() {
+            recorded.remove(practice);
+        } else {
+            recorded.insert(practice.clone(), changes);
+        }
+        registry
+    }
+
+    /// A practice's membership changes recorded by hand, oldest effective
+    /// date first (of one date, in the order recorded).
+    pub fn membership_changes_of(&self, practice: &PracticeCode) -> &[MembershipChange] {
+        self.recorded.get(practice).map_or(&[], Vec::as_slice)
+    }
+
+    /// The networks a practice is in on a date, `U` included, and the
+    /// evidence that decided it (the rule of [`Registry::at`]).
+    pub fn membership_at(
+        &self,
+        practice: &PracticeCode,
+        on: NaiveDate,
+    ) -> (Vec<PcnCode>, MembershipBasis) {
+        match self.practices.get(practice) {
+            Some(facts) => membership_at(facts, self.membership_changes_of(practice), on),
+            None => (Vec::new(), MembershipBasis::None),
+        }
     }
 
     /// A network's governance facts, oldest `effective_from` first (of one
@@ -504,16 +630,9 @@ impl Registry {
     /// The real networks (never `U`) a practice belongs to on a date, by the
     /// same evidence rule as [`Registry::at`], without building a snapshot.
     pub fn networks_of(&self, practice: &PracticeCode, on: NaiveDate) -> Vec<PcnCode> {
-        self.practices
-            .get(practice)
-            .map(|facts| {
-                membership_at(facts, on)
-                    .0
-                    .into_iter()
-                    .filter(|p| !p.is_unallocated())
-                    .collect()
-            })
-            .unwrap_or_default()
+        let mut pcns = self.membership_at(practice, on).0;
+        pcns.retain(|p| !p.is_unallocated());
+        pcns
     }
 
     /// A practice's registered patients (all sexes) as at `on`: the extract
@@ -583,15 +702,19 @@ impl Registry {
             .collect()
     }
 
-    /// Every practice any membership fact (an ODS relationship or a
-    /// snapshot) has ever placed in `pcn`: the only practices that can count
+    /// Every practice any membership fact (an ODS relationship, a snapshot
+    /// or a change recorded by hand) has ever placed in `pcn`: the only practices that can count
     /// for it on some date.
     pub fn practices_ever_in(&self, pcn: &PcnCode) -> Vec<&PracticeCode> {
         self.practices
             .iter()
-            .filter(|(_, p)| {
+            .filter(|(code, p)| {
                 p.intervals.iter().any(|i| &i.pcn == pcn)
                     || p.observations.iter().any(|o| &o.pcn == pcn)
+                    || self
+                        .membership_changes_of(code)
+                        .iter()
+                        .any(|c| &c.pcn == pcn)
             })
             .map(|(code, _)| code)
             .collect()
@@ -759,6 +882,16 @@ impl Registry {
             }
         }
         records.extend(run);
+        records.extend(
+            self.membership_changes_of(practice)
+                .iter()
+                .map(|c| MembershipRecord {
+                    pcn: c.pcn.clone(),
+                    from: c.effective_from,
+                    to: None,
+                    basis: "recorded by hand",
+                }),
+        );
         records.sort_by_key(|r| r.from);
         records
     }
@@ -794,12 +927,12 @@ impl Registry {
             if !in_scope {
                 continue;
             }
-            let (pcns, basis) = membership_at(facts, as_at);
+            let (pcns, basis) = membership_at(facts, self.membership_changes_of(code), as_at);
             let unallocated = pcns.iter().any(PcnCode::is_unallocated);
             let networks = pcns.into_iter().filter(|p| !p.is_unallocated()).collect();
             practices.insert(
                 code.clone(),
-                PracticeView {
+                Arc::new(PracticeView {
                     code: code.clone(),
                     name: attributes.name,
                     postcode: attributes.postcode,
@@ -819,7 +952,7 @@ impl Registry {
                     networks,
                     unallocated,
                     membership_basis: basis,
-                },
+                }),
             );
         }
 
@@ -838,46 +971,57 @@ impl Registry {
             .filter(|c| !c.is_unallocated())
             .collect();
         for code in codes {
-            let facts = self.networks.get(code);
-            let attributes = facts.map(|f| merge_network(code, &f.attributes, as_at));
             let member_views = members.get(code).map(Vec::as_slice).unwrap_or(&[]);
-            let open_in_ods = attributes.as_ref().is_some_and(|a| {
-                a.open_date.is_some_and(|o| o <= as_at) && a.close_date.is_none_or(|c| c > as_at)
-            });
-            if member_views.is_empty() && !open_in_ods {
-                continue;
+            if let Some(view) = self.network_view(code, as_at, member_views) {
+                networks.insert(code.clone(), Arc::new(view));
             }
-            let recorded_sub_icb = attributes.as_ref().and_then(|a| a.sub_icb.clone());
-            let (commissioner, icb) = dominant_commissioner(member_views);
-            networks.insert(
-                code.clone(),
-                Arc::new(NetworkView {
-                    code: code.clone(),
-                    name: attributes.as_ref().and_then(|a| a.name.clone()),
-                    commissioner: commissioner.or_else(|| recorded_sub_icb.clone()),
-                    recorded_sub_icb,
-                    icb,
-                    open_date: attributes.as_ref().and_then(|a| a.open_date),
-                    close_date: attributes.as_ref().and_then(|a| a.close_date),
-                    members: member_views.iter().map(|p| p.code.clone()).collect(),
-                    list_size: member_views.iter().filter_map(|p| p.list_size).sum(),
-                    members_without_list: member_views
-                        .iter()
-                        .filter(|p| p.list_size.is_none())
-                        .map(|p| p.code.clone())
-                        .collect(),
-                    governance: facts
-                        .map(|f| governance_at(&f.governance, as_at))
-                        .unwrap_or_default(),
-                }),
-            );
         }
         Snapshot {
             as_at,
             list_extract,
-            practices: Arc::new(practices),
+            practices: practices.into_iter().collect(),
             networks,
         }
+    }
+
+    /// A network as at `as_at` with these members (in code order), as
+    /// [`Registry::at`] describes it; `None` for one with no members that
+    /// ODS does not have open on the date.
+    fn network_view(
+        &self,
+        code: &PcnCode,
+        as_at: NaiveDate,
+        member_views: &[&PracticeView],
+    ) -> Option<NetworkView> {
+        let facts = self.networks.get(code);
+        let attributes = facts.map(|f| merge_network(code, &f.attributes, as_at));
+        let open_in_ods = attributes.as_ref().is_some_and(|a| {
+            a.open_date.is_some_and(|o| o <= as_at) && a.close_date.is_none_or(|c| c > as_at)
+        });
+        if member_views.is_empty() && !open_in_ods {
+            return None;
+        }
+        let recorded_sub_icb = attributes.as_ref().and_then(|a| a.sub_icb.clone());
+        let (commissioner, icb) = dominant_commissioner(member_views);
+        Some(NetworkView {
+            code: code.clone(),
+            name: attributes.as_ref().and_then(|a| a.name.clone()),
+            commissioner: commissioner.or_else(|| recorded_sub_icb.clone()),
+            recorded_sub_icb,
+            icb,
+            open_date: attributes.as_ref().and_then(|a| a.open_date),
+            close_date: attributes.as_ref().and_then(|a| a.close_date),
+            members: member_views.iter().map(|p| p.code.clone()).collect(),
+            list_size: member_views.iter().filter_map(|p| p.list_size).sum(),
+            members_without_list: member_views
+                .iter()
+                .filter(|p| p.list_size.is_none())
+                .map(|p| p.code.clone())
+                .collect(),
+            governance: facts
+                .map(|f| governance_at(&f.governance, as_at))
+                .unwrap_or_default(),
+        })
     }
 }
 
@@ -1038,7 +1182,11 @@ fn is_open_practice(p: &PracticeFact, as_at: NaiveDate) -> bool {
         && p.close_date.is_none_or(|c| c > as_at)
 }
 
-fn membership_at(facts: &PracticeFacts, as_at: NaiveDate) -> (Vec<PcnCode>, MembershipBasis) {
+fn membership_at(
+    facts: &PracticeFacts,
+    recorded: &[MembershipChange],
+    as_at: NaiveDate,
+) -> (Vec<PcnCode>, MembershipBasis) {
     let latest_observation = facts
         .observations
         .iter()
@@ -1052,6 +1200,17 @@ fn membership_at(facts: &PracticeFacts, as_at: NaiveDate) -> (Vec<PcnCode>, Memb
         .flatten()
         .filter(|d| *d <= as_at)
         .max();
+    // Ascending by date, of one date in the order recorded: the last in
+    // force is the newest.
+    let latest_recorded = recorded.iter().rev().find(|c| c.effective_from <= as_at);
+    if let Some(change) = latest_recorded {
+        let newest = change.effective_from;
+        if latest_observation.is_none_or(|seen| newest >= seen)
+            && latest_ods_change.is_none_or(|changed| newest >= changed)
+        {
+            return (vec![change.pcn.clone()], MembershipBasis::Recorded(newest));
+        }
+    }
     if let Some(seen) = latest_observation {
         if latest_ods_change.is_none_or(|changed| seen >= changed) {
             let mut pcns: Vec<PcnCode> = facts
@@ -1199,6 +1358,102 @@ mod tests {
         assert_eq!(history.len(), 2);
         assert_eq!(history[0].pcn, pcn("U00001"));
         assert_eq!(history[1].pcn, pcn("U00002"));
+    }
+
+    fn moved(p: &str, n: &str, from: &str) -> MembershipChange {
+        MembershipChange {
+            practice: prac(p),
+            pcn: pcn(n),
+            effective_from: d(from),
+        }
+    }
+
+    /// Three practices in two networks, on a July 2026 snapshot.
+    fn two_networks() -> FactBatch {
+        let mut facts = FactBatch::default();
+        for (p, n, size) in [
+            ("A81001", "U00001", 20_000),
+            ("A81002", "U00001", 15_000),
+            ("A81003", "U00002", 30_000),
+        ] {
+            let mut fact = PracticeFact::new(prac(p), d("2026-07-01"));
+            fact.sub_icb = Some(SubIcbCode::parse("00K").unwrap());
+            facts.practices.push(fact);
+            facts.observations.push(obs(p, n, "2026-07-01"));
+            facts.list_sizes.push(list(p, "2026-07-01", size));
+        }
+        facts
+    }
+
+    #[test]
+    fn a_move_recorded_by_hand_holds_from_its_date_until_newer_evidence() {
+        let mut facts = two_networks();
+        facts.membership_changes = vec![moved("A81002", "U00002", "2027-04-01")];
+        facts
+            .observations
+            .push(obs("A81002", "U00001", "2027-10-01"));
+        let registry = Registry::new(facts);
+        let a81002 = prac("A81002");
+        assert_eq!(
+            registry.networks_of(&a81002, d("2027-03-31")),
+            vec![pcn("U00001")]
+        );
+        let moved_then = registry.at(d("2027-04-01"));
+        assert_eq!(moved_then.practices[&a81002].networks, vec![pcn("U00002")]);
+        assert_eq!(
+            moved_then.practices[&a81002].membership_basis,
+            MembershipBasis::Recorded(d("2027-04-01"))
+        );
+        assert_eq!(moved_then.networks[&pcn("U00001")].list_size, 20_000);
+        assert_eq!(moved_then.networks[&pcn("U00002")].list_size, 45_000);
+        // A newer official snapshot is newer evidence, and wins.
+        assert_eq!(
+            registry.networks_of(&a81002, d("2027-10-01")),
+            vec![pcn("U00001")]
+        );
+        let history = registry.membership_history(&a81002);
+        assert!(history
+            .iter()
+            .any(|r| r.basis == "recorded by hand" && r.pcn == pcn("U00002")));
+    }
+
+    #[test]
+    fn a_change_recorded_by_hand_wins_a_tie_and_u_means_it_left() {
+        let mut facts = two_networks();
+        // Recorded for the snapshot's own date: the deliberate record wins.
+        facts.membership_changes = vec![moved("A81003", "U", "2026-07-01")];
+        let registry = Registry::new(facts);
+        let snapshot = registry.at(d("2026-07-01"));
+        let a81003 = &snapshot.practices[&prac("A81003")];
+        assert!(a81003.networks.is_empty());
+        assert!(a81003.unallocated);
+        // U00002 has no members left and ODS never opened it: it is gone.
+        assert!(!snapshot.networks.contains_key(&pcn("U00002")));
+    }
+
+    /// A snapshot worked out again for one practice equals the snapshot of
+    /// the changed registry, network by network.
+    #[test]
+    fn a_snapshot_changed_for_one_practice_equals_the_whole_snapshot() {
+        let before = Registry::new(two_networks());
+        let on = d("2027-05-01");
+        let snapshot = before.at(on);
+        let json = |s: &Snapshot| serde_json::to_value(s).unwrap();
+        for (practice, to) in [("A81002", "U00002"), ("A81003", "U"), ("A81001", "U00003")] {
+            let code = prac(practice);
+            let after =
+                before.with_membership_changes_of(&code, vec![moved(practice, to, "2027-04-01")]);
+            let (changed, networks) = snapshot.with_membership_of(&after, &code);
+            assert_eq!(json(&changed), json(&after.at(on)), "{practice} to {to}");
+            let from = &snapshot.practices[&code].networks[0];
+            assert!(networks.contains(from), "{practice} left {from}");
+            assert_eq!(networks.contains(&pcn(to)), to != "U");
+        }
+        // Nothing recorded: nothing changes.
+        let code = prac("A81001");
+        let (same, networks) = snapshot.with_membership_of(&before, &code);
+        assert!(networks.is_empty());
+        assert_eq!(json(&same), json(&snapshot));
     }
 
     #[test]

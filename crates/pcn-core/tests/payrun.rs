@@ -411,6 +411,75 @@ fn one_network_worked_out_again_is_the_network_of_a_whole_run() {
         .is_none());
 }
 
+/// A practice's membership changed by hand: the context worked out again
+/// for that practice, and the networks it names worked out again in it, give
+/// every network of a whole run after the change (the others unchanged);
+/// a change that moves the national mean list asks for a whole run.
+#[test]
+fn a_membership_change_works_out_its_networks_alone() {
+    let rulebook = Rulebook::embedded().unwrap();
+    let rules = rulebook.financial_year(year()).unwrap();
+    let previous = rulebook.financial_year(year().previous()).ok();
+    let before = Registry::new(facts());
+    let context = payrun::YearContext::new(&before, rules, None);
+    let options = RunOptions::default();
+    let json = |pay: &pcn_core::funding::NetworkPay| serde_json::to_value(pay).unwrap();
+    for (practice, to, from, networks) in [
+        // Part way through the year, between two networks of 00A.
+        ("A00002", "U00002", "2025-11-01", vec!["U00001", "U00002"]),
+        // From the membership date, into another network of 00A.
+        ("A00004", "U00001", "2025-04-01", vec!["U00001", "U00002"]),
+        // Into the network whose own members join in July: it is now paid
+        // from May, and described as at May.
+        ("A00004", "U00003", "2025-05-01", vec!["U00002", "U00003"]),
+        // Out of every network after the membership date.
+        ("A00001", "U", "2026-01-01", vec!["U00001"]),
+    ] {
+        let code = PracticeCode::parse(practice).unwrap();
+        let change = MembershipChange {
+            practice: code.clone(),
+            pcn: pcn(to),
+            effective_from: d(from),
+        };
+        let after = before.with_membership_changes_of(&code, vec![change]);
+        let (next, changed) = context
+            .with_membership_of(&after, &code)
+            .expect("the national mean list is unchanged");
+        let changed: Vec<&str> = changed.iter().map(|c| c.as_str()).collect();
+        assert_eq!(changed, networks, "{practice} to {to}");
+        let whole = payrun::build(&after, rules, previous, &Selection::all(), &options).unwrap();
+        for expected in &whole.networks {
+            let code = &expected.statement.pcn;
+            let again = next
+                .network_pay(&after, rules, previous, code, &options)
+                .unwrap()
+                .unwrap();
+            assert_eq!(json(&again), json(expected), "{practice} to {to}: {code}");
+        }
+        let a_whole_run_before =
+            payrun::build(&before, rules, previous, &Selection::all(), &options).unwrap();
+        let moved = a_whole_run_before.network(&pcn(networks[0])).unwrap();
+        let now = whole.network(&pcn(networks[0])).unwrap();
+        assert_ne!(json(moved), json(now), "{practice} to {to} changed nothing");
+    }
+    // From the membership date out of every network, or into a network that
+    // had no members then: the national mean list moves, and with it every
+    // network's money.
+    for (practice, to) in [("A00003", "U"), ("A00004", "U00003")] {
+        let code = PracticeCode::parse(practice).unwrap();
+        let change = MembershipChange {
+            practice: code.clone(),
+            pcn: pcn(to),
+            effective_from: d("2025-04-01"),
+        };
+        let after = before.with_membership_changes_of(&code, vec![change]);
+        assert!(
+            context.with_membership_of(&after, &code).is_none(),
+            "{practice}"
+        );
+    }
+}
+
 /// A weighted population not held at the population date, where the
 /// registered list of that date is: the list times the practice's
 /// weighted-to-registered ratio of the latest date both are held; without

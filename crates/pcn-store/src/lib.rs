@@ -20,7 +20,7 @@
 //! `imports` (the import log and the registry's facts), `registry` (reading
 //! the facts back, with `cache`), `funding` (the funding engine's inputs),
 //! `appointments` (GPAD counts, kept out of the registry cache),
-//! `governance`, `agreements` (distribution agreements and assessments),
+//! `governance`, `membership` (membership changes recorded by hand), `agreements` (distribution agreements and assessments),
 //! `remittances` (networks' remittance CSVs),
 //! `arrs` and `census` (the ARRS roster), `services` (rounds, care plans,
 //! access sessions, care home alignments entered one at a time), `web`
@@ -42,6 +42,7 @@ mod funding;
 mod governance;
 mod imports;
 mod login;
+mod membership;
 mod open;
 mod registry;
 mod remittances;
@@ -58,6 +59,7 @@ pub use audit::{AuditChange, AuditEntry};
 pub use error::{BoxError, Error, ErrorKind, Result};
 pub use imports::{ImportOutcome, ImportRecord, NewImport};
 pub use login::{LoginAttempt, LoginGate, LoginLimits};
+pub use membership::RecordedMembershipChange;
 pub use open::{database_url, sqlite_path};
 pub use web::{check_username, DataVersion, StoredAccount, StoredSession};
 

@@ -63,13 +63,15 @@ impl Store {
 /// Names the state of the fact tables and the cache's format. Imports and
 /// governance facts are only ever added, so their counts change with every
 /// commit; the largest id alone would not, since ids are given when a row
-/// is written and transactions can commit in another order. Service records
-/// and alignments entered one at a time are counted too.
+/// is written and transactions can commit in another order. Membership
+/// changes, service records and alignments entered one at a time are
+/// counted too.
 async fn cache_key(conn: &mut AnyConnection) -> Result<String> {
     let row = sqlx::query(&format!(
         "SELECT CAST(COUNT(*) AS BIGINT) AS imports, CAST(COALESCE(MAX(id), 0) AS BIGINT) AS last_import, \
          CAST((SELECT COUNT(*) FROM governance_fact) AS BIGINT) AS governance, \
          CAST((SELECT COALESCE(MAX(id), 0) FROM governance_fact) AS BIGINT) AS last_governance, \
+         CAST((SELECT COUNT(*) FROM membership_change) AS BIGINT) AS moves, \
          CAST({} AS BIGINT) AS entries FROM import_log",
         crate::services::ENTRIES_COUNT
     ))
@@ -77,12 +79,13 @@ async fn cache_key(conn: &mut AnyConnection) -> Result<String> {
     .await?;
     let c = Columns::new(&row, "import_log");
     Ok(format!(
-        "format {} imports {} (last {}) governance {} (last {}) entries {}",
+        "format {} imports {} (last {}) governance {} (last {}) moves {} entries {}",
         cache::FORMAT,
         c.int("imports")?,
         c.int("last_import")?,
         c.int("governance")?,
         c.int("last_governance")?,
+        c.int("moves")?,
         c.int("entries")?
     ))
 }
@@ -137,6 +140,11 @@ async fn load_facts_from_tables(conn: &mut AnyConnection) -> Result<FactBatch> {
         .await?
         .into_iter()
         .map(|(fact, _, _)| fact)
+        .collect();
+    facts.membership_changes = crate::membership::membership_changes_of(conn, None)
+        .await?
+        .into_iter()
+        .map(|r| r.change)
         .collect();
     Ok(facts)
 }

@@ -528,6 +528,37 @@ impl Store {
         result.doing(what)
     }
 
+    /// Inserts one row and the change's audit row as one transaction, in
+    /// one round trip on SQLite ([`Store::one_shot`]), else in a write
+    /// transaction. `row` gives the values of `columns` of a change made at
+    /// `at` (its text is `at.to_rfc3339()`).
+    pub(crate) async fn insert_audited(
+        &self,
+        at: DateTime<Utc>,
+        actor: &str,
+        row: Insert,
+        change: AuditChange,
+    ) -> Result<()> {
+        let what = format!("writing a row of {}", row.table);
+        if self.one_shot_writes() {
+            let mut batch = Batch::default();
+            batch.insert(row, None);
+            let audit = Insert {
+                table: "audit_log",
+                columns: AUDIT_COLUMNS,
+                values: audit_values(&at.to_rfc3339(), actor, change),
+            };
+            batch.insert(audit, None);
+            self.one_shot(batch, what).await?;
+            return Ok(());
+        }
+        let mut w = self.write(at, actor).await?;
+        w.insert_rows(row.table, row.columns, vec![row.values])
+            .await?;
+        w.audit(change).await?;
+        w.commit().await
+    }
+
     /// Inserts a row, the rows that refer to it and the change's audit row
     /// (its key followed by the new id) in one round trip on SQLite, else
     /// in a write transaction ([`Write::insert_with_children`]); returns the id.

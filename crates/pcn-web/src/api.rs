@@ -69,6 +69,10 @@ pub fn router() -> Router<AppState> {
             get(arrs_posts).post(arrs_add),
         )
         .route("/practices/{code}", get(practice))
+        .route(
+            "/practices/{code}/membership",
+            post(super::membership::api_record),
+        )
         .route("/audit", get(audit))
         .merge(crate::services::api_router())
         .fallback(|| async { ApiError(AppError::NotFound("There is no such API route.".into())) })
@@ -77,11 +81,11 @@ pub fn router() -> Router<AppState> {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "pcn", description = "England's Primary Care Networks: the registry, the DES checks, the money and the ARRS roster. Every route but /api/openapi.json and POST /api/session needs the session cookie; writes need the X-CSRF-Token header."),
-    paths(login, logout, me, national, commissioner, crate::plan::api_handler, network, super::governance::api_set, statement, arrs_budget, arrs_posts, arrs_add, practice, audit, super::reconcile::api_network, super::reconcile::api_commissioner,
+    paths(login, logout, me, national, commissioner, crate::plan::api_handler, network, super::governance::api_set, super::membership::api_record, statement, arrs_budget, arrs_posts, arrs_add, practice, audit, super::reconcile::api_network, super::reconcile::api_commissioner,
         super::appointments::national_api, super::appointments::commissioner_api, super::appointments::network_api,
         crate::services::api_network, crate::services::api_commissioner, crate::services::api_round, crate::services::api_plan,
         crate::services::api_session, crate::services::api_alignment),
-    components(schemas(crate::plan::PlanView, LoginRequest, SessionInfo, AccountInfo, ErrorBody, NationalView, CommissionerRow, Coverage, CommissionerView, NetworkRow, NetworkView, super::governance::GovernanceInput, super::governance::GovernanceSet, MemberRow, FindingRow, Status, StatementView, BudgetView, PostsView, NewPost, PostCreated, PracticeView, PracticeShare, PracticeLine, AuditRow, super::reconcile::NetworkReconcileView, super::reconcile::CommissionerReconcileView,
+    components(schemas(crate::plan::PlanView, LoginRequest, SessionInfo, AccountInfo, ErrorBody, NationalView, CommissionerRow, Coverage, CommissionerView, NetworkRow, NetworkView, super::governance::GovernanceInput, super::governance::GovernanceSet, super::membership::MembershipBody, super::membership::MembershipRecorded, MemberRow, FindingRow, Status, StatementView, BudgetView, PostsView, NewPost, PostCreated, PracticeView, PracticeShare, PracticeLine, AuditRow, super::reconcile::NetworkReconcileView, super::reconcile::CommissionerReconcileView,
         super::appointments::AppointmentsView,
         crate::services::ServicesBody, crate::services::CommissionerServicesBody, crate::services::RoundInput, crate::services::PlanInput,
         crate::services::SessionInput, crate::services::AlignmentInput)),

@@ -78,6 +78,7 @@ pub async fn check(
         Action::RecordServices => "record this network's services",
         Action::AlignCareHomes => "align care homes to this network",
         Action::RecordGovernance => "record this network's governance",
+        Action::RecordMembership => "record which network this practice is in",
     };
     Err(refuse(state, me, path, what).await)
 }

@@ -28,6 +28,7 @@ pub mod governance;
 pub mod guard;
 pub mod imports;
 pub mod layout;
+pub mod membership;
 pub mod pages;
 pub mod plan;
 pub mod reconcile;
@@ -156,6 +157,10 @@ pub fn router(state: AppState) -> Router {
         )
         .merge(services::router())
         .route("/practices/{code}", get(pages::practice))
+        .route(
+            "/practices/{code}/membership",
+            post(membership::form_submit),
+        )
         .route("/audit", get(pages::audit))
         .route("/imports", get(imports::page).post(imports::upload))
         .route("/imports/{id}/commit", post(imports::commit))

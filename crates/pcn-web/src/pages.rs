@@ -232,7 +232,7 @@ pub async fn national(State(state): State<AppState>, Me(me): Me) -> Result<Marku
 pub struct StatusQuery {
     status: Option<String>,
     year: Option<String>,
-    /// After a write: what was recorded (`governance`).
+    /// After a write: what was recorded (`governance`, `membership`).
     notice: Option<String>,
 }
 
@@ -932,6 +932,9 @@ pub async fn practice(
         &format!("{} {}", code, p.name.as_deref().unwrap_or("")),
         html! {
             h1 { (code) " " (p.name.as_deref().unwrap_or("")) }
+            @if q.notice.as_deref() == Some("membership") {
+                p.notice role="status" { "The move is recorded: the practice, its networks and their statements show it." }
+            }
             p.muted { (p.postcode.as_deref().unwrap_or("")) " · " (p.list_size.map(thousands).unwrap_or_else(|| "no".into())) " registered patients"
                 @if let Some(d) = p.list_as_at { " as at " (d) } }
             div.grid2 {
@@ -972,6 +975,7 @@ pub async fn practice(
                     ul { @for f in findings { li { (severity_tag(f.severity)) " " (f.message) } } }
                 }
             }
+            (crate::membership::card(&state, me, data, p))
         },
     ))
 }

@@ -315,7 +315,7 @@ fn maps(data: &Data, proposal: &Proposal) -> (String, String) {
         })
     };
     let name = |m: &pcn_core::plan::ProposedMember| {
-        let p: Option<&PracticeView> = data.snapshot.practices.get(&m.practice);
+        let p: Option<&PracticeView> = data.snapshot.practices.get(&m.practice).map(|p| &**p);
         format!(
             "{} {}",
             m.practice,

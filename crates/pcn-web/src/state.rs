@@ -60,8 +60,9 @@ impl YearRun {
     }
 
     /// The run with `changed` networks worked out again on `registry` and
-    /// `options`; `None` when one cannot be (it has joined or left the run,
-    /// or its inputs are refused), so the run must be worked out whole.
+    /// `options` (a network that now has members joins the run in its
+    /// place, one that has none leaves it); `None` when one cannot be (its
+    /// inputs are refused), so the run must be worked out whole.
     fn with_networks(
         &self,
         rulebook: &Rulebook,
@@ -74,24 +75,67 @@ impl YearRun {
         let previous = rulebook.financial_year(year.previous()).ok();
         // Cheap: the networks are shared.
         let mut run = self.run.clone();
+        let mut moved = false;
         for pcn in changed {
             let pay = self
                 .context
                 .network_pay(registry, rules, previous, pcn, &options)
                 .ok()?;
-            match (pay, self.by_pcn.get(pcn)) {
-                (Some(pay), Some(i)) => run.networks[*i] = Arc::new(pay),
-                (None, None) => {}
-                _ => return None,
+            let at = run.networks.binary_search_by(|n| n.statement.pcn.cmp(pcn));
+            match (pay, at) {
+                (Some(pay), Ok(i)) => run.networks[i] = Arc::new(pay),
+                (Some(pay), Err(i)) => {
+                    run.networks.insert(i, Arc::new(pay));
+                    moved = true;
+                }
+                (None, Ok(i)) => {
+                    run.networks.remove(i);
+                    moved = true;
+                }
+                (None, Err(_)) => {}
             }
         }
+        let by_pcn = match moved {
+            false => self.by_pcn.clone(),
+            true => Arc::new(places(&run)),
+        };
         Some(YearRun {
             run,
-            by_pcn: self.by_pcn.clone(),
+            by_pcn,
             context: self.context.clone(),
             options,
         })
     }
+
+    /// The run after a change of `practice`'s membership, which `registry`
+    /// holds: the context worked out again for the practice, and the
+    /// networks it names in it; with those networks. `None` when the run
+    /// must be worked out whole.
+    fn with_membership_of(
+        &self,
+        rulebook: &Rulebook,
+        registry: &Registry,
+        practice: &PracticeCode,
+    ) -> Option<(YearRun, BTreeSet<PcnCode>)> {
+        let (context, changed) = self.context.with_membership_of(registry, practice)?;
+        let in_context = YearRun {
+            run: self.run.clone(),
+            by_pcn: self.by_pcn.clone(),
+            context: Arc::new(context),
+            options: self.options.clone(),
+        };
+        let run = in_context.with_networks(rulebook, registry, &changed, self.options.clone())?;
+        Some((run, changed))
+    }
+}
+
+/// Each network's place in a run (the run is in order of code).
+fn places(run: &PayRun) -> HashMap<PcnCode, usize> {
+    run.networks
+        .iter()
+        .enumerate()
+        .map(|(i, n)| (n.statement.pcn.clone(), i))
+        .collect()
 }
 
 /// A year's reconciliation of every network against one source of what was
@@ -181,11 +225,19 @@ enum NetworkChange {
     Governance(PcnCode),
     /// A distribution agreement or an assessment of a year.
     Recorded(PcnCode, FinancialYear),
+    /// A membership change recorded by hand (`pcn network move`): the
+    /// practice's, and through it its networks'.
+    Membership(PracticeCode),
 }
 
 impl NetworkChange {
     /// The change an audit row records, if it is one network's.
     fn of(row: &pcn_store::AuditEntry) -> Option<NetworkChange> {
+        if row.entity == "practice" && row.action == "move" {
+            return PracticeCode::parse(&row.entity_key)
+                .ok()
+                .map(NetworkChange::Membership);
+        }
         if row.entity != "network" {
             return None;
         }
@@ -207,9 +259,11 @@ impl NetworkChange {
         }
     }
 
-    fn pcn(&self) -> &PcnCode {
+    /// The network changed, for a change of one network's.
+    fn pcn(&self) -> Option<&PcnCode> {
         match self {
-            NetworkChange::Governance(pcn) | NetworkChange::Recorded(pcn, _) => pcn,
+            NetworkChange::Governance(pcn) | NetworkChange::Recorded(pcn, _) => Some(pcn),
+            NetworkChange::Membership(_) => None,
         }
     }
 }
@@ -278,8 +332,71 @@ impl Data {
         let findings = if every_network {
             FindingsIndex::of(&report)
         } else {
-            self.findings.with_networks(&self.report, &report, changed)
+            self.findings
+                .with_changes(&self.report, &report, changed, &BTreeSet::new())
         };
+        Ok(Data {
+            version,
+            registry,
+            as_at: self.as_at,
+            snapshot,
+            report,
+            findings,
+            year: self.year,
+            services: self.services.clone(),
+            runs: Mutex::new(runs),
+            arrs: Mutex::new(arrs),
+            arrs_loading: Mutex::new(HashMap::new()),
+            reconciliations: Mutex::new(HashMap::new()),
+        })
+    }
+}
+
+impl Data {
+    /// This data after a change of `practice`'s membership: `changes` are
+    /// its membership changes recorded by hand as the store now has them.
+    /// The practice, the networks it left or joined, the commissioners'
+    /// coverage and those networks' statements in each run held are worked
+    /// out again; every other network's figures are shared with `self`. A
+    /// run the change reaches whole (the national mean list moved) is left
+    /// out, to be worked out whole on its next request, and so are the ARRS
+    /// years whose Sum it may have moved.
+    fn with_membership(
+        &self,
+        rulebook: &Rulebook,
+        version: (i64, i64),
+        practice: &PracticeCode,
+        changes: Vec<pcn_core::facts::MembershipChange>,
+    ) -> Result<Data> {
+        let registry = self.registry.with_membership_changes_of(practice, changes);
+        let (snapshot, networks) = self.snapshot.with_membership_of(&registry, practice);
+        let practices = BTreeSet::from([practice.clone()]);
+        let rechecked = checks::recheck(
+            &self.report,
+            &self.snapshot,
+            &snapshot,
+            &networks,
+            &practices,
+        );
+        let report = rechecked.report;
+        let findings = match rechecked.every_network {
+            true => FindingsIndex::of(&report),
+            false => self
+                .findings
+                .with_changes(&self.report, &report, &networks, &practices),
+        };
+        let mut runs = HashMap::new();
+        let mut moved: HashMap<FinancialYear, BTreeSet<PcnCode>> = HashMap::new();
+        for (year, run) in self.runs.lock().map_err(lock_err)?.iter() {
+            if let Some((run, changed)) = run.with_membership_of(rulebook, &registry, practice) {
+                runs.insert(*year, Arc::new(run));
+                moved.insert(*year, changed);
+            }
+        }
+        // An ARRS year is kept when its year's run is kept and its network's
+        // Sum did not move.
+        let mut arrs = self.arrs.lock().map_err(lock_err)?.clone();
+        arrs.retain(|(pcn, year), _| moved.get(year).is_some_and(|c| !c.contains(pcn)));
         Ok(Data {
             version,
             registry,
@@ -329,29 +446,40 @@ impl FindingsIndex {
     }
 
     /// The index of `report`, which differs from `before` (this index's
-    /// report) only in findings naming a network in `changed`: those
-    /// networks' entries, and those of the practices such findings name,
-    /// are made again; every other entry is shared.
-    fn with_networks(
+    /// report) only in findings naming a network in `networks` or a
+    /// practice in `practices`: the entries of every network and practice
+    /// such findings name are made again; every other entry is shared.
+    fn with_changes(
         &self,
         before: &Report,
         report: &Report,
-        changed: &BTreeSet<PcnCode>,
+        networks: &BTreeSet<PcnCode>,
+        practices: &BTreeSet<PracticeCode>,
     ) -> FindingsIndex {
-        let touched = |f: &&Arc<Finding>| f.pcn.as_ref().is_some_and(|p| changed.contains(p));
+        let touched = |f: &&Arc<Finding>| {
+            f.pcn.as_ref().is_some_and(|p| networks.contains(p))
+                || f.practice.as_ref().is_some_and(|p| practices.contains(p))
+        };
         let mut by_pcn: HashMap<&PcnCode, Vec<Arc<Finding>>> =
-            changed.iter().map(|p| (p, Vec::new())).collect();
-        let mut by_practice: HashMap<&PracticeCode, Vec<Arc<Finding>>> = before
+            networks.iter().map(|p| (p, Vec::new())).collect();
+        let mut by_practice: HashMap<&PracticeCode, Vec<Arc<Finding>>> =
+            practices.iter().map(|p| (p, Vec::new())).collect();
+        for f in before
             .findings
             .iter()
             .chain(&report.findings)
             .filter(touched)
-            .filter_map(|f| f.practice.as_ref())
-            .map(|p| (p, Vec::new()))
-            .collect();
+        {
+            if let Some(p) = &f.pcn {
+                by_pcn.entry(p).or_default();
+            }
+            if let Some(p) = &f.practice {
+                by_practice.entry(p).or_default();
+            }
+        }
         for f in &report.findings {
-            if let Some(p) = f.pcn.as_ref().filter(|p| changed.contains(*p)) {
-                by_pcn.entry(p).or_default().push(f.clone());
+            if let Some(list) = f.pcn.as_ref().and_then(|p| by_pcn.get_mut(p)) {
+                list.push(f.clone());
             }
             if let Some(list) = f.practice.as_ref().and_then(|p| by_practice.get_mut(p)) {
                 list.push(f.clone());
@@ -559,6 +687,31 @@ impl AppState {
         Ok(facts)
     }
 
+    /// Records a membership change through this server and takes it in for
+    /// the practice and the networks it left or joined alone (as
+    /// [`AppState::set_governance`] does for a network's governance).
+    pub async fn record_membership_change(
+        &self,
+        data: &Arc<Data>,
+        input: &pcn_app::membership::MembershipInput,
+        actor: &str,
+    ) -> Result<pcn_app::membership::CheckedChange, crate::error::AppError> {
+        let checked = pcn_app::membership::membership_change_in(&data.registry, input)?;
+        let _applying = self.apply.lock().await;
+        let now = self.data()?;
+        let practice = &checked.change.practice;
+        let write = self.app.record_checked_membership_change(&checked, actor);
+        let next = async {
+            let mut all = now.registry.membership_changes_of(practice).to_vec();
+            all.push(checked.change.clone());
+            now.with_membership(&self.rulebook, now.version, practice, all)
+        };
+        let (written, next) = tokio::join!(biased; write, next);
+        written?;
+        self.replace_data(next?)?;
+        Ok(checked)
+    }
+
     /// Takes in the changes of facts since the data was computed: one
     /// network's at a time when every change the feed reads is one
     /// network's and the count of rows says none was missed; else the data
@@ -613,7 +766,7 @@ impl AppState {
             .iter()
             .filter_map(|c| match c {
                 NetworkChange::Recorded(_, year) => Some(*year),
-                NetworkChange::Governance(_) => None,
+                NetworkChange::Governance(_) | NetworkChange::Membership(_) => None,
             })
             .collect();
         let mut options = HashMap::new();
@@ -626,20 +779,39 @@ impl AppState {
             };
             options.insert(year, options_of_year);
         }
+        let mut moves = BTreeMap::new();
+        for change in changes {
+            if let NetworkChange::Membership(practice) = change {
+                if !moves.contains_key(practice) {
+                    let rows = self.store.membership_changes(Some(practice)).await?;
+                    let facts: Vec<_> = rows.into_iter().map(|r| r.change).collect();
+                    moves.insert(practice.clone(), facts);
+                }
+            }
+        }
         let _applying = self.apply.lock().await;
-        let now = self.data()?;
-        // A network whose facts are already the data's (an edit this server
-        // made and took in itself) is not worked out again.
+        let mut now = self.data()?;
+        // A network or practice whose facts are already the data's (an edit
+        // this server made and took in itself) is not worked out again.
         governance.retain(|pcn, facts: &mut Vec<GovernanceFact>| {
             now.registry.governance_facts_of(pcn) != facts.as_slice()
         });
+        moves.retain(
+            |practice, facts: &mut Vec<pcn_core::facts::MembershipChange>| {
+                now.registry.membership_changes_of(practice) != facts.as_slice()
+            },
+        );
+        for (practice, facts) in moves {
+            now = Arc::new(now.with_membership(&self.rulebook, version, &practice, facts)?);
+        }
         let changed: BTreeSet<PcnCode> = changes
             .iter()
             .filter(|c| match c {
                 NetworkChange::Governance(pcn) => governance.contains_key(pcn),
                 NetworkChange::Recorded(..) => true,
+                NetworkChange::Membership(_) => false,
             })
-            .map(|c| c.pcn().clone())
+            .filter_map(|c| c.pcn().cloned())
             .collect();
         let next = match changed.is_empty() {
             true => now.at_version(version)?,
@@ -746,15 +918,9 @@ impl AppState {
                 &Selection::all(),
                 &options,
             )?;
-            let by_pcn = run
-                .networks
-                .iter()
-                .enumerate()
-                .map(|(i, n)| (n.statement.pcn.clone(), i))
-                .collect();
             Ok(YearRun {
+                by_pcn: Arc::new(places(&run)),
                 run,
-                by_pcn: Arc::new(by_pcn),
                 context: Arc::new(context),
                 options,
             })

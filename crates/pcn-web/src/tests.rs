@@ -1795,3 +1795,192 @@ async fn governance_changes_one_network_on_postgres() {
         governance_changes_one_network(&app).await;
     }
 }
+
+/// A practice moved through the API (and by another process, found by the
+/// poll) shows on the next request in the practice, both networks' checks
+/// and both statements, worked out for them alone: an untouched network's
+/// statement is the very one held before, and everything equals the same
+/// facts read whole.
+async fn a_move_changes_its_practice_and_networks_alone(app: &App) {
+    let logins = app.login_all().await;
+    let state = &app.state;
+    let data = state.data().unwrap();
+    let before = state.year_run(&data, data.year).await.unwrap();
+    let (u1, u2, u9) = (
+        PcnCode::parse("U90001").unwrap(),
+        PcnCode::parse("U90002").unwrap(),
+        PcnCode::parse("U90009").unwrap(),
+    );
+    let moving = data.snapshot.networks[&u9].members[0].clone();
+    // A month into the pages' year, and no later than the pages' date.
+    let from = data
+        .year
+        .start()
+        .checked_add_months(chrono::Months::new(1))
+        .unwrap();
+    assert!(from <= data.as_at, "{from} {}", data.as_at);
+    let path = format!("/api/practices/{moving}/membership");
+    let body = serde_json::json!({"pcn": "U90001", "effective_from": from.to_string(),
+        "note": "Agreed by the Z1A commissioner"});
+    // Who may not: a network's managers, a practice, a viewer; and the
+    // commissioner into another commissioner's network.
+    for i in [2, 3, 4] {
+        let r = app
+            .post_json(&path, &logins[i], Some(&logins[i].csrf), body.clone())
+            .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{}: {}", ROLES[i], r.body);
+    }
+    let elsewhere = serde_json::json!({"pcn": "U90005", "effective_from": from.to_string()});
+    let r = app
+        .post_json(&path, &logins[1], Some(&logins[1].csrf), elsewhere)
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+    // Bad input names what is wrong and records nothing.
+    for (bad, status, says) in [
+        (
+            serde_json::json!({"pcn": "U99998"}),
+            StatusCode::NOT_FOUND,
+            "U99998",
+        ),
+        (
+            serde_json::json!({"pcn": "not a code"}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "pcn",
+        ),
+        (
+            serde_json::json!({"pcn": "U90001", "effective_from": "+262142-06-01"}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "effective_from",
+        ),
+        (
+            serde_json::json!({"pcn": "U90001", "note": "a\u{7}bell"}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "note",
+        ),
+    ] {
+        let r = app
+            .post_json(&path, &logins[0], Some(&logins[0].csrf), bad)
+            .await;
+        assert_eq!(r.status, status, "{}", r.body);
+        assert!(r.body.contains(says), "{says}: {}", r.body);
+    }
+    assert!(state
+        .store
+        .membership_changes(None)
+        .await
+        .unwrap()
+        .is_empty());
+    // The commissioner of both networks may.
+    let r = app
+        .post_json(&path, &logins[1], Some(&logins[1].csrf), body.clone())
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let v: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+    assert_eq!(v["before"], serde_json::json!(["U90009"]));
+    assert_eq!(v["networks_now"], serde_json::json!(["U90001"]));
+    // Again: it is in U90001 already.
+    let r = app
+        .post_json(&path, &logins[1], Some(&logins[1].csrf), body)
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.contains("already"), "{}", r.body);
+
+    // The next request shows it, worked out for the two networks alone.
+    let after = state.data().unwrap();
+    assert_eq!(after.snapshot.practices[&moving].networks, vec![u1.clone()]);
+    assert!(!after.snapshot.networks[&u9].members.contains(&moving));
+    let run = state.year_run(&after, after.year).await.unwrap();
+    assert!(std::sync::Arc::ptr_eq(
+        before.network(&u2).unwrap(),
+        run.network(&u2).unwrap()
+    ));
+    for pcn in [&u1, &u9] {
+        assert_ne!(
+            before.network(pcn).unwrap().statement,
+            run.network(pcn).unwrap().statement,
+            "{pcn}"
+        );
+    }
+    let statement = app
+        .get("/api/networks/U90001/statement", Some(&logins[0]))
+        .await;
+    assert!(
+        statement.body.contains(moving.as_str()),
+        "{}",
+        statement.body
+    );
+    let page = app
+        .get(&format!("/practices/{moving}"), Some(&logins[1]))
+        .await;
+    assert!(page.body.contains("recorded by hand"), "{}", page.body);
+    let audit = app.get("/audit", Some(&logins[1])).await;
+    assert!(
+        audit.body.contains("Agreed by the Z1A commissioner"),
+        "{}",
+        audit.body
+    );
+    // The form is the commissioner's and the admin's.
+    assert!(page.body.contains("record-membership"));
+    for i in [2, 3, 4] {
+        let page = app
+            .get(&format!("/practices/{moving}"), Some(&logins[i]))
+            .await;
+        assert!(!page.body.contains("record-membership"), "{}", ROLES[i]);
+    }
+
+    // Another process (the command line) records that it leaves every
+    // network: the poll takes it in for the practice alone.
+    let leaves = pcn_core::facts::MembershipChange {
+        practice: moving.clone(),
+        pcn: PcnCode::unallocated(),
+        effective_from: from,
+    };
+    state
+        .store
+        .record_membership_change(
+            &leaves,
+            None,
+            Some("U90001".into()),
+            chrono::Utc::now(),
+            "cli",
+        )
+        .await
+        .unwrap();
+    state.refresh().await.unwrap();
+    let polled = state.data().unwrap();
+    let practice = &polled.snapshot.practices[&moving];
+    assert!(practice.networks.is_empty() && practice.unallocated);
+    assert!(polled
+        .findings
+        .of_practice(&moving)
+        .iter()
+        .any(|f| f.rule == "PRAC-UNALLOCATED"));
+    let run2 = state.year_run(&polled, polled.year).await.unwrap();
+    assert!(std::sync::Arc::ptr_eq(
+        run.network(&u2).unwrap(),
+        run2.network(&u2).unwrap()
+    ));
+    // The same facts read whole give the same checks and statements.
+    let whole = AppState::new(state.app.clone(), false, 1 << 20)
+        .await
+        .unwrap();
+    let whole_data = whole.data().unwrap();
+    assert_eq!(
+        serde_json::to_value(&whole_data.report).unwrap(),
+        serde_json::to_value(&polled.report).unwrap()
+    );
+    let whole_run = whole.year_run(&whole_data, whole_data.year).await.unwrap();
+    assert_eq!(whole_run.run, run2.run);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_move_changes_its_practice_and_networks_alone_on_sqlite() {
+    a_move_changes_its_practice_and_networks_alone(&App::sqlite().await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_move_changes_its_practice_and_networks_alone_on_postgres() {
+    if let Some(app) = App::postgres("membership").await {
+        a_move_changes_its_practice_and_networks_alone(&app).await;
+    }
+}

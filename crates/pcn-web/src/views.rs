@@ -99,6 +99,7 @@ pub fn practices_under<'a>(data: &'a Data, code: &CommissionerCode) -> Vec<&'a P
     data.snapshot
         .practices
         .values()
+        .map(|p| &**p)
         .filter(|p| p.is_under(code))
         .collect()
 }
@@ -298,6 +299,20 @@ pub fn audit_visible(account: &Account, data: &Data, entity_key: &str, entity: &
     }
     let first = entity_key.split_whitespace().next().unwrap_or("");
     let first = first.trim_end_matches([',', ':']);
+    if entity == "practice" {
+        // A membership change: seen by whoever may see the practice's
+        // audit as at the pages' date (its commissioner, its network).
+        let Ok(code) = pcn_core::PracticeCode::parse(first) else {
+            return false;
+        };
+        return match data.snapshot.practices.get(&code) {
+            Some(p) => {
+                let nets = data.networks_of(&code);
+                allows(account, Action::ViewAudit, Target::Practice(p, &nets))
+            }
+            None => matches!(account.scope, Scope::All),
+        };
+    }
     if let Ok(pcn) = PcnCode::parse(first) {
         return match data.snapshot.networks.get(&pcn) {
             Some(n) => allows(account, Action::ViewAudit, Target::Network(n)),

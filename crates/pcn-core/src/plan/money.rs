@@ -11,8 +11,8 @@
 //! How a configuration is laid over the facts ([`overlay`]):
 //! - **membership**: from the start date each configured practice is in
 //!   one network. Its membership evidence dated on or after the start
-//!   (snapshot observations, ODS relationships starting then or later) is
-//!   left out, relationships still open at the start end the day before,
+//!   (snapshot observations, ODS relationships starting then or later,
+//!   changes recorded by hand from then or later) is left out, relationships still open at the start end the day before,
 //!   and one observation of the configured network is added, dated the
 //!   start. Under the registry's rule (the newest evidence wins) that
 //!   observation decides the practice's network on every date from the
@@ -121,6 +121,7 @@ fn codes_in(facts: &FactBatch) -> BTreeSet<PcnCode> {
     used.extend(facts.networks.iter().map(|n| n.code.clone()));
     used.extend(facts.intervals.iter().map(|i| i.pcn.clone()));
     used.extend(facts.observations.iter().map(|o| o.pcn.clone()));
+    used.extend(facts.membership_changes.iter().map(|c| c.pcn.clone()));
     used.extend(facts.governance.iter().map(|g| g.pcn.clone()));
     used.extend(facts.care_home_alignments.iter().map(|a| a.pcn.clone()));
     used.extend(facts.iif_points.iter().map(|p| p.pcn.clone()));
@@ -208,6 +209,8 @@ pub fn overlay(
         .retain(|o| o.as_at < start || !configuration.contains_key(&o.practice));
     out.intervals
         .retain(|i| i.start < start || !configuration.contains_key(&i.practice));
+    out.membership_changes
+        .retain(|c| c.effective_from < start || !configuration.contains_key(&c.practice));
     let day_before = start.pred_opt().unwrap_or(start);
     for interval in &mut out.intervals {
         if configuration.contains_key(&interval.practice) && interval.end.is_none_or(|e| e >= start)
