@@ -962,9 +962,10 @@ fn practice_months(
         .max()
 }
 
-/// Records that `practice` is in `to` from the month after the pages' date
-/// (or a month into the pages' year), as the API does, timed until the
-/// server's data shows it: the practice a member of `to`'s statement.
+/// Records that `practice` is in `to` from the pages' date (or a month into
+/// the pages' year), as the API does, timed until the server's data shows
+/// it: the practice in `to` as at the pages' date, and a member of `to`'s
+/// statement.
 async fn membership_edit(
     state: &pcn_web::state::AppState,
     practice: &pcn_core::PracticeCode,
@@ -972,18 +973,17 @@ async fn membership_edit(
     times: &mut hdrhistogram::Histogram<u64>,
 ) -> Result<bool> {
     let data = state.data()?;
-    // From the month after the newest evidence the registry holds (so no
-    // official file overrides the move), or a month into the year.
-    let month_after = |d: chrono::NaiveDate| {
-        chrono::Datelike::with_day(&d, 1)
-            .and_then(|d| d.checked_add_months(chrono::Months::new(1)))
-            .unwrap_or(d)
-    };
-    let from = month_after(data.as_at).max(month_after(data.year.start()));
-    let from = if data.year.contains(from) {
-        from
-    } else {
-        month_after(data.year.start())
+    // From the pages' date (the newest evidence the registry holds, which
+    // a change recorded by hand wins against on its own date), so the move
+    // holds in the pages' snapshot, its checks and the year's run alike; a
+    // month into the year when the pages' date is not in it.
+    let from = match data.year.contains(data.as_at) && data.as_at > data.year.start() {
+        true => data.as_at,
+        false => data
+            .year
+            .start()
+            .checked_add_months(chrono::Months::new(1))
+            .unwrap_or(data.year.start()),
     };
     let input = pcn_app::membership::MembershipInput {
         practice: practice.clone(),
@@ -1005,7 +1005,13 @@ async fn membership_edit(
         .network(to)
         .is_some_and(|n| n.members.iter().any(|m| &m.code == practice));
     times.record(started.elapsed().as_micros().max(1) as u64)?;
-    Ok(member)
+    let placed = from > now.as_at
+        || now
+            .snapshot
+            .practices
+            .get(practice)
+            .is_none_or(|p| p.networks == [to.clone()]);
+    Ok(member && placed)
 }
 
 /// Records a governance change of `pcn` as the API does (its payee and

@@ -139,6 +139,48 @@ pub struct Summary {
     pub infos: usize,
 }
 
+impl Summary {
+    /// Adds a practice's part of the headline figures, or takes it away.
+    fn count_practice(&mut self, p: &PracticeView, add: bool) {
+        let patients = p.list_size.unwrap_or(0);
+        let by = |n: &mut usize, yes: bool| match (yes, add) {
+            (false, _) => {}
+            (true, true) => *n += 1,
+            (true, false) => *n = n.saturating_sub(1),
+        };
+        let sum = |n: &mut u64, value: u64| match add {
+            true => *n += value,
+            false => *n = n.saturating_sub(value),
+        };
+        by(&mut self.practices, true);
+        sum(&mut self.patients, patients);
+        by(&mut self.unallocated_practices, p.unallocated);
+        sum(
+            &mut self.unallocated_patients,
+            if p.unallocated { patients } else { 0 },
+        );
+        by(&mut self.practices_in_no_network, p.networks.is_empty());
+    }
+
+    /// Adds a network's part of the headline figures, or takes it away.
+    fn count_network(&mut self, n: &NetworkView, config: &CheckConfig, add: bool) {
+        let by = |n: &mut usize| match add {
+            true => *n += 1,
+            false => *n = n.saturating_sub(1),
+        };
+        if n.members.is_empty() {
+            by(&mut self.networks_open_without_members);
+            return;
+        }
+        by(&mut self.networks_with_members);
+        if n.list_size < config.min_list {
+            by(&mut self.networks_under_min);
+        } else if n.list_size > config.max_list {
+            by(&mut self.networks_over_max);
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
     pub as_at: chrono::NaiveDate,
@@ -336,10 +378,10 @@ const PRACTICE_RULES: [Rule; 3] = [PRAC_MULTI_NETWORK, PRAC_UNALLOCATED, PRAC_NO
 /// of every commissioner (one pass over the practices). When the change records the first (or clears the
 /// last) fact of a kind anywhere, or leaves a network without members, what
 /// every network is checked for changes ([`Recorded`]): the governance rules
-/// then run again for every network, and nothing else. The summary's counts
-/// of findings are brought up to date; its headline figures are the
-/// previous ones when no practice changed (governance moves none of them),
-/// else counted again.
+/// then run again for every network, and nothing else. The summary is
+/// brought up to date in part: the counts of findings by the findings
+/// removed and added, the headline figures by the changed practices' and
+/// networks' parts before and after.
 pub fn recheck(
     previous: &Report,
     before: &Snapshot,
@@ -413,8 +455,23 @@ pub fn recheck(
         let at = findings.partition_point(|f| finding_order(f, &new).is_le());
         findings.insert(at, std::sync::Arc::new(new));
     }
-    if !practices.is_empty() {
-        summary = summarise(snapshot, &previous.config, &Scope::default(), &findings);
+    // The headline figures: the changed practices' and networks' parts,
+    // taken away as they were and added as they are.
+    for practice in practices {
+        if let Some(p) = before.practices.get(practice) {
+            summary.count_practice(p, false);
+        }
+        if let Some(p) = snapshot.practices.get(practice) {
+            summary.count_practice(p, true);
+        }
+    }
+    for pcn in networks {
+        if let Some(n) = before.networks.get(pcn) {
+            summary.count_network(n, &previous.config, false);
+        }
+        if let Some(n) = snapshot.networks.get(pcn) {
+            summary.count_network(n, &previous.config, true);
+        }
     }
     let report = Report {
         as_at: snapshot.as_at,
@@ -966,27 +1023,10 @@ fn summarise(
     };
     let mut s = Summary::default();
     for p in snapshot.practices.values().filter(|p| practice_in(p)) {
-        s.practices += 1;
-        s.patients += p.list_size.unwrap_or(0);
-        if p.unallocated {
-            s.unallocated_practices += 1;
-            s.unallocated_patients += p.list_size.unwrap_or(0);
-        }
-        if p.networks.is_empty() {
-            s.practices_in_no_network += 1;
-        }
+        s.count_practice(p, true);
     }
     for n in snapshot.networks.values().filter(|n| network_in(n)) {
-        if n.members.is_empty() {
-            s.networks_open_without_members += 1;
-            continue;
-        }
-        s.networks_with_members += 1;
-        if n.list_size < config.min_list {
-            s.networks_under_min += 1;
-        } else if n.list_size > config.max_list {
-            s.networks_over_max += 1;
-        }
+        s.count_network(n, config, true);
     }
     for f in findings {
         match f.severity {

@@ -1928,6 +1928,24 @@ async fn a_move_changes_its_practice_and_networks_alone(app: &App) {
         assert!(!page.body.contains("record-membership"), "{}", ROLES[i]);
     }
 
+    // An admin may too, anywhere: back to U90009.
+    let back = serde_json::json!({"pcn": "U90009", "effective_from": from.to_string()});
+    let r = app
+        .post_json(&path, &logins[0], Some(&logins[0].csrf), back)
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let returned = state.data().unwrap();
+    assert_eq!(
+        returned.snapshot.practices[&moving].networks,
+        vec![u9.clone()]
+    );
+    let run = state.year_run(&returned, returned.year).await.unwrap();
+    assert_eq!(
+        before.network(&u9).unwrap().statement,
+        run.network(&u9).unwrap().statement,
+        "back where it was, U90009 is paid as before"
+    );
+
     // Another process (the command line) records that it leaves every
     // network: the poll takes it in for the practice alone.
     let leaves = pcn_core::facts::MembershipChange {
@@ -1940,7 +1958,7 @@ async fn a_move_changes_its_practice_and_networks_alone(app: &App) {
         .record_membership_change(
             &leaves,
             None,
-            Some("U90001".into()),
+            Some("U90009".into()),
             chrono::Utc::now(),
             "cli",
         )
