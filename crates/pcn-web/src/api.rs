@@ -560,10 +560,7 @@ async fn arrs_add(
 ) -> Result<Response, ApiError> {
     let req = body(req)?;
     let (me, data, path, n) = (&access.me, &access.data, &access.path, access.view());
-    if let Err(e) = state.check_api_csrf(me, &headers) {
-        let _ = guard::refuse(&state, me, path, "write without the CSRF token").await;
-        return Err(e.into());
-    }
+    guard::api_csrf(&state, me, path, &headers).await?;
     let post = new_post_from(
         &n.code,
         &req.person,

@@ -18,18 +18,10 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::api::body;
+use crate::effective_date;
 use crate::error::{ApiError, AppError};
 use crate::guard;
 use crate::state::{AppState, Session};
-
-/// A typed date, or today when blank.
-fn effective_date(raw: Option<&str>) -> Result<NaiveDate, AppError> {
-    match raw.map(str::trim) {
-        None | Some("") => Ok(chrono::Local::now().date_naive()),
-        Some(raw) => pcn_core::dates::parse_user_date(raw)
-            .map_err(|e| AppError::BadRequest(format!("effective_from: {e}"))),
-    }
-}
 
 /// The value a governance field holds, as it would be typed.
 fn current(g: &Governance, field: GovernanceField) -> String {
@@ -203,10 +195,7 @@ pub async fn api_set(
 ) -> Result<Response, ApiError> {
     let req = body(req)?;
     let (me, data, path) = (&access.me, &access.data, &access.path);
-    if let Err(e) = state.check_api_csrf(me, &headers) {
-        let _ = guard::refuse(&state, me, path, "write without the CSRF token").await;
-        return Err(e.into());
-    }
+    guard::api_csrf(&state, me, path, &headers).await?;
     let effective_from = effective_date(req.effective_from.as_deref())?;
     let mut values = Vec::new();
     for (name, value) in &req.values {

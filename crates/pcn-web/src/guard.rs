@@ -134,6 +134,21 @@ pub async fn practice<'a>(
     }
 }
 
+/// Checks an API write's CSRF header; a write without it is refused and
+/// logged.
+pub async fn api_csrf(
+    state: &AppState,
+    me: &Session,
+    path: &str,
+    headers: &axum::http::HeaderMap,
+) -> Result<(), crate::error::ApiError> {
+    if let Err(e) = state.check_api_csrf(me, headers) {
+        let _ = refuse(state, me, path, "write without the CSRF token").await;
+        return Err(e.into());
+    }
+    Ok(())
+}
+
 /// Checks a submitted form's tokens (the form is the one posting to
 /// `path`); a forged or replayed form is logged.
 pub async fn form(

@@ -91,6 +91,16 @@ pub fn parse_year(raw: Option<&str>, default: FinancialYear) -> Result<Financial
     }
 }
 
+/// A date a change takes effect from, as typed (`YYYY-MM-DD`), or today
+/// when blank; refused (422) naming `effective_from` otherwise.
+pub fn effective_date(raw: Option<&str>) -> Result<chrono::NaiveDate, AppError> {
+    match raw.map(str::trim) {
+        None | Some("") => Ok(chrono::Local::now().date_naive()),
+        Some(raw) => pcn_core::dates::parse_user_date(raw)
+            .map_err(|e| AppError::BadRequest(format!("effective_from: {e}"))),
+    }
+}
+
 async fn css() -> impl axum::response::IntoResponse {
     (
         [

@@ -19,6 +19,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::api::body;
+use crate::effective_date;
 use crate::error::{ApiError, AppError};
 use crate::guard;
 use crate::state::{AppState, Data, Session};
@@ -30,15 +31,6 @@ fn destination(raw: &str) -> Result<PcnCode, AppError> {
         return Ok(PcnCode::unallocated());
     }
     PcnCode::parse(raw).map_err(|e| AppError::BadRequest(format!("pcn: {e}")))
-}
-
-/// A typed date, or today when blank.
-fn effective_date(raw: Option<&str>) -> Result<NaiveDate, AppError> {
-    match raw.map(str::trim) {
-        None | Some("") => Ok(chrono::Local::now().date_naive()),
-        Some(raw) => pcn_core::dates::parse_user_date(raw)
-            .map_err(|e| AppError::BadRequest(format!("effective_from: {e}"))),
-    }
 }
 
 /// Refuses (and logs) unless the account may move this practice, and into
@@ -195,10 +187,7 @@ pub async fn api_record(
 ) -> Result<Response, ApiError> {
     let req = body(req)?;
     let (me, data, path) = (&access.me, &access.data, &access.path);
-    if let Err(e) = state.check_api_csrf(me, &headers) {
-        let _ = guard::refuse(&state, me, path, "write without the CSRF token").await;
-        return Err(e.into());
-    }
+    guard::api_csrf(&state, me, path, &headers).await?;
     let input = MembershipInput {
         practice: access.code.clone(),
         pcn: destination(&req.pcn)?,

@@ -904,19 +904,6 @@ pub async fn api_commissioner(
     Ok(Json(CommissionerServicesBody { view }))
 }
 
-async fn api_csrf(
-    state: &AppState,
-    me: &Session,
-    path: &str,
-    headers: &HeaderMap,
-) -> Result<(), ApiError> {
-    if let Err(e) = state.check_api_csrf(me, headers) {
-        let _ = guard::refuse(state, me, path, "write without the CSRF token").await;
-        return Err(e.into());
-    }
-    Ok(())
-}
-
 fn created() -> Response {
     (
         StatusCode::CREATED,
@@ -935,7 +922,7 @@ pub async fn api_round(
     headers: HeaderMap,
     Json(f): Json<RoundInput>,
 ) -> Result<Response, ApiError> {
-    api_csrf(&state, &access.me, &access.path, &headers).await?;
+    guard::api_csrf(&state, &access.me, &access.path, &headers).await?;
     record(&state, &access.me, &access.code, &round_records(&f)?).await?;
     Ok(created())
 }
@@ -950,7 +937,7 @@ pub async fn api_plan(
     headers: HeaderMap,
     Json(f): Json<PlanInput>,
 ) -> Result<Response, ApiError> {
-    api_csrf(&state, &access.me, &access.path, &headers).await?;
+    guard::api_csrf(&state, &access.me, &access.path, &headers).await?;
     record(&state, &access.me, &access.code, &plan_records(&f)?).await?;
     Ok(created())
 }
@@ -965,7 +952,7 @@ pub async fn api_session(
     headers: HeaderMap,
     Json(f): Json<SessionInput>,
 ) -> Result<Response, ApiError> {
-    api_csrf(&state, &access.me, &access.path, &headers).await?;
+    guard::api_csrf(&state, &access.me, &access.path, &headers).await?;
     let records = session_records(&access.code, &f)?;
     record(&state, &access.me, &access.code, &records).await?;
     Ok(created())
@@ -981,7 +968,7 @@ pub async fn api_alignment(
     headers: HeaderMap,
     Json(f): Json<AlignmentInput>,
 ) -> Result<Response, ApiError> {
-    api_csrf(&state, &access.me, &access.path, &headers).await?;
+    guard::api_csrf(&state, &access.me, &access.path, &headers).await?;
     align(&state, &access.me, &access.data, &access.path, &f).await?;
     Ok(created())
 }

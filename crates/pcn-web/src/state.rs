@@ -335,7 +335,30 @@ impl Data {
             self.findings
                 .with_changes(&self.report, &report, changed, &BTreeSet::new())
         };
-        Ok(Data {
+        let checked = (registry, snapshot, report, findings);
+        Ok(self.after(version, checked, runs, arrs))
+    }
+}
+
+/// The payment runs held, by year.
+type Runs = HashMap<FinancialYear, Arc<YearRun>>;
+/// The ARRS years held, by network and year.
+type ArrsYears = HashMap<(PcnCode, FinancialYear), Arc<ArrsYear>>;
+
+impl Data {
+    /// The data at `version` after a change worked out in part: the
+    /// registry, snapshot, report and findings index `checked` gives, the
+    /// runs and ARRS years kept; the pages' date, year and services are
+    /// this data's, and reconciliations are worked out again when asked.
+    fn after(
+        &self,
+        version: (i64, i64),
+        checked: (Registry, Snapshot, Report, FindingsIndex),
+        runs: Runs,
+        arrs: ArrsYears,
+    ) -> Data {
+        let (registry, snapshot, report, findings) = checked;
+        Data {
             version,
             registry,
             as_at: self.as_at,
@@ -348,11 +371,9 @@ impl Data {
             arrs: Mutex::new(arrs),
             arrs_loading: Mutex::new(HashMap::new()),
             reconciliations: Mutex::new(HashMap::new()),
-        })
+        }
     }
-}
 
-impl Data {
     /// This data after a change of `practice`'s membership: `changes` are
     /// its membership changes recorded by hand as the store now has them.
     /// The practice, the networks it left or joined, the commissioners'
@@ -397,20 +418,8 @@ impl Data {
         // Sum did not move.
         let mut arrs = self.arrs.lock().map_err(lock_err)?.clone();
         arrs.retain(|(pcn, year), _| moved.get(year).is_some_and(|c| !c.contains(pcn)));
-        Ok(Data {
-            version,
-            registry,
-            as_at: self.as_at,
-            snapshot,
-            report,
-            findings,
-            year: self.year,
-            services: self.services.clone(),
-            runs: Mutex::new(runs),
-            arrs: Mutex::new(arrs),
-            arrs_loading: Mutex::new(HashMap::new()),
-            reconciliations: Mutex::new(HashMap::new()),
-        })
+        let checked = (registry, snapshot, report, findings);
+        Ok(self.after(version, checked, runs, arrs))
     }
 }
 
