@@ -19,9 +19,12 @@
 //! alone: the registry, the snapshot and the checks with its governance
 //! replaced, and its statement worked out again in each payment run held,
 //! in the year's kept context ([`pcn_core::payrun::YearContext`]); every
-//! other network's figures are shared with the data before. Anything else
-//! (an import, service records, an alignment, a row the feed missed)
-//! recomputes the data as a whole.
+//! other network's figures are shared with the data before. A membership
+//! change recorded by hand is applied the same way to the practice and the
+//! networks it left or joined ([`Data::with_membership`]), the year's
+//! context worked out again for that practice. Anything else (an import,
+//! service records, an alignment, a row the feed missed) recomputes the
+//! data as a whole.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::atomic::{AtomicU64, Ordering};
