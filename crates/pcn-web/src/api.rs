@@ -20,7 +20,7 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
 use utoipa::{IntoParams, Modify, OpenApi, ToSchema};
 
 use super::auth::{self, Me};
-use super::error::{ApiError, AppError};
+use super::error::{ApiError, ApiJson, AppError};
 use super::state::AppState;
 use super::views::{
     self, CommissionerRow, Coverage, NetworkRow, PracticeLine, PracticeShare, Status,
@@ -161,9 +161,8 @@ fn account_info(a: &pcn_core::access::Account) -> AccountInfo {
 async fn login(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    req: Result<Json<LoginRequest>, axum::extract::rejection::JsonRejection>,
+    ApiJson(req): ApiJson<LoginRequest>,
 ) -> Result<Response, ApiError> {
-    let req = body(req)?;
     let client = auth::client(peer);
     let account = match auth::check_login(&state, &req.username, &req.password, &client).await {
         Ok(a) => a,
@@ -181,15 +180,7 @@ async fn login(
     };
     let (token, session) = state.start_session(account.clone()).await?;
     Ok((
-        [(
-            header::SET_COOKIE,
-            auth::set_cookie(
-                &state,
-                auth::SESSION_COOKIE,
-                &token,
-                auth::SESSION_HOURS * 3600,
-            ),
-        )],
+        [(header::SET_COOKIE, auth::session_cookie(&state, &token))],
         Json(SessionInfo {
             account: account_info(&account),
             csrf_token: session.csrf_token,
@@ -501,14 +492,6 @@ fn optional_text_or_number<'de, D: serde::Deserializer<'de>>(
     Option::<TextOrNumber>::deserialize(d).map(|v| v.map(String::from))
 }
 
-/// A JSON body, or a 400 with a JSON error saying what is wrong with it.
-pub(crate) fn body<T>(
-    req: Result<Json<T>, axum::extract::rejection::JsonRejection>,
-) -> Result<T, ApiError> {
-    req.map(|Json(v)| v)
-        .map_err(|e| ApiError::from(AppError::BadRequest(e.body_text())))
-}
-
 #[derive(Serialize, ToSchema)]
 pub struct PostCreated {
     pub id: i64,
@@ -518,33 +501,28 @@ pub struct PostCreated {
 
 /// A post as a user typed it (form or JSON), parsed with the core's parsers
 /// into the use case's typed input.
-#[allow(clippy::too_many_arguments)]
-pub fn new_post_from(
-    pcn: &PcnCode,
-    person: &str,
-    role: &str,
-    band: Option<&str>,
-    wte: &str,
-    start: &str,
-    salary: Option<&str>,
-) -> Result<pcn_core::arrs::NewPost, AppError> {
+pub fn new_post_from(pcn: &PcnCode, req: &NewPost) -> Result<pcn_core::arrs::NewPost, AppError> {
     let bad = |e: &dyn std::fmt::Display| AppError::BadRequest(e.to_string());
-    let start = pcn_core::dates::parse_user_date(start)
+    let start = pcn_core::dates::parse_user_date(&req.start)
         .map_err(|e| AppError::BadRequest(format!("start: {e}")))?;
-    let salary = salary
+    let salary = req
+        .salary
+        .as_deref()
         .map(str::trim)
         .filter(|s| !s.is_empty())
         .map(pcn_core::money::parse_pounds)
         .transpose()
         .map_err(|e| bad(&format!("salary: {e}")))?;
     Ok(pcn_core::arrs::NewPost {
-        band: band
+        band: req
+            .band
+            .as_deref()
             .map(str::trim)
             .filter(|b| !b.is_empty())
             .map(str::to_string),
-        wte: pcn_core::arrs::parse_wte(wte).map_err(|e| bad(&e))?,
+        wte: pcn_core::arrs::parse_wte(&req.wte).map_err(|e| bad(&e))?,
         salary,
-        ..pcn_core::arrs::NewPost::arrs(pcn.clone(), person, role, start)
+        ..pcn_core::arrs::NewPost::arrs(pcn.clone(), &req.person, &req.role, start)
     })
 }
 
@@ -554,22 +532,11 @@ pub fn new_post_from(
     responses((status = 201, body = PostCreated), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn arrs_add(
     State(state): State<AppState>,
-    access: guard::Network<guard::ToEditRoster, ApiError>,
-    headers: HeaderMap,
-    req: Result<Json<NewPost>, axum::extract::rejection::JsonRejection>,
+    access: guard::ApiWrite<guard::Network<guard::ToEditRoster, ApiError>>,
+    ApiJson(req): ApiJson<NewPost>,
 ) -> Result<Response, ApiError> {
-    let req = body(req)?;
-    let (me, data, path, n) = (&access.me, &access.data, &access.path, access.view());
-    guard::api_csrf(&state, me, path, &headers).await?;
-    let post = new_post_from(
-        &n.code,
-        &req.person,
-        &req.role,
-        req.band.as_deref(),
-        &req.wte,
-        &req.start,
-        req.salary.as_deref(),
-    )?;
+    let (me, data, n) = (&access.me, &access.data, access.view());
+    let post = new_post_from(&n.code, &req)?;
     // Only this network's ARRS year changes, in memory where it can.
     let (id, kept) = state.add_post(data, &post, &me.account.username).await?;
     let budget = kept.budget.clone();

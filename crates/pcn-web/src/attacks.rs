@@ -110,12 +110,7 @@ async fn five_thousand_refused_requests_cannot_bury_real_changes_in_the_audit_vi
     let admin = login(&app, "admin").await;
     // A real change: a post added by the network manager.
     let r = app
-        .post_json(
-            "/api/networks/U90001/arrs/posts",
-            &network,
-            Some(&network.csrf),
-            serde_json::json!({"person": "REAL-CHANGE", "role": "paramedic", "wte": "1.0", "start": "2026-12-01"}),
-        )
+        .add_paramedic(&network, "REAL-CHANGE", "2026-12-01")
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", short(&r.body));
     // 5,000 refused requests: the same page over and over, and 50 others.
@@ -472,12 +467,7 @@ async fn a_disabled_account_cannot_write_even_before_the_server_notices() {
         .await
         .unwrap();
     let r = app
-        .post_json(
-            "/api/networks/U90001/arrs/posts",
-            &network,
-            Some(&network.csrf),
-            serde_json::json!({"person": "AFTER-DISABLE", "role": "paramedic", "wte": "1.0", "start": "2026-12-01"}),
-        )
+        .add_paramedic(&network, "AFTER-DISABLE", "2026-12-01")
         .await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{}", short(&r.body));
     assert_eq!(app.posts("U90001").await, before);
@@ -495,12 +485,7 @@ async fn a_form_token_issued_for_one_form_is_refused_on_another() {
     let app = App::sqlite().await;
     let network = login(&app, "network").await;
     let r = app
-        .post_json(
-            "/api/networks/U90001/arrs/posts",
-            &network,
-            Some(&network.csrf),
-            serde_json::json!({"person": "TOKEN-TEST", "role": "paramedic", "wte": "1.0", "start": "2026-12-01"}),
-        )
+        .add_paramedic(&network, "TOKEN-TEST", "2026-12-01")
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", short(&r.body));
     let id = serde_json::from_str::<serde_json::Value>(&r.body).unwrap()["id"]
@@ -614,12 +599,7 @@ async fn an_edit_recomputes_only_its_network_and_shows_on_the_next_request() {
     // An edit through the app: the next request shows it; the other
     // network keeps its figures without being read again.
     let r = app
-        .post_json(
-            "/api/networks/U90001/arrs/posts",
-            &network,
-            Some(&network.csrf),
-            serde_json::json!({"person": "LIVE-1", "role": "paramedic", "wte": "1.0", "start": year.start().to_string()}),
-        )
+        .add_paramedic(&network, "LIVE-1", &year.start().to_string())
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", short(&r.body));
     let after_ours = state.arrs_cached(&data, &ours, year, as_at).await.unwrap();

@@ -71,6 +71,11 @@ pub fn set_cookie(state: &AppState, name: &str, value: &str, max_age_secs: i64) 
     )
 }
 
+/// The `Set-Cookie` value of a new session's cookie.
+pub fn session_cookie(state: &AppState, token: &str) -> String {
+    set_cookie(state, SESSION_COOKIE, token, SESSION_HOURS * 3600)
+}
+
 /// The client's address as the server saw it (for throttling and the log).
 pub fn client(peer: std::net::SocketAddr) -> String {
     peer.ip().to_string()

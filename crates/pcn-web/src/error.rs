@@ -169,6 +169,26 @@ impl From<AppError> for ApiError {
     }
 }
 
+/// A JSON request body; one that does not read is answered in the API's
+/// error shape with what is wrong with it (axum's own rejection is plain
+/// text).
+pub struct ApiJson<T>(pub T);
+
+impl<T, S> axum::extract::FromRequest<S> for ApiJson<T>
+where
+    T: serde::de::DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, ApiError> {
+        match Json::<T>::from_request(req, state).await {
+            Ok(Json(value)) => Ok(ApiJson(value)),
+            Err(e) => Err(AppError::BadRequest(e.body_text()).into()),
+        }
+    }
+}
+
 impl From<anyhow::Error> for ApiError {
     fn from(e: anyhow::Error) -> ApiError {
         ApiError(AppError::Internal(e))

@@ -6,9 +6,9 @@
 //! statements show it on the next request.
 
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::{Form, Json};
+use axum::Json;
 use chrono::NaiveDate;
 use maud::{html, Markup};
 use pcn_core::access::{allows, Action, Target};
@@ -17,9 +17,8 @@ use pcn_core::registry::{Governance, NetworkView};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::api::body;
 use crate::effective_date;
-use crate::error::{ApiError, AppError};
+use crate::error::{ApiError, ApiJson, AppError};
 use crate::guard;
 use crate::state::{AppState, Session};
 
@@ -118,8 +117,6 @@ pub fn card(state: &AppState, me: &Session, n: &NetworkView) -> Markup {
 /// The form of [`card`]: the tokens, the date and every field as shown.
 #[derive(Deserialize)]
 pub struct GovernanceForm {
-    csrf: String,
-    form_token: String,
     effective_from: Option<String>,
     #[serde(flatten)]
     fields: std::collections::BTreeMap<String, String>,
@@ -128,11 +125,12 @@ pub struct GovernanceForm {
 /// Records the fields the form changed, then shows the network page.
 pub async fn form_submit(
     State(state): State<AppState>,
-    access: guard::Network<guard::ToRecordGovernance, AppError>,
-    Form(f): Form<GovernanceForm>,
+    guard::FormPost { access, input: f }: guard::FormPost<
+        guard::Network<guard::ToRecordGovernance>,
+        GovernanceForm,
+    >,
 ) -> Result<Response, AppError> {
-    let (me, data, path) = (&access.me, &access.data, &access.path);
-    guard::form(&state, me, &f.csrf, &f.form_token, path).await?;
+    let (me, data) = (&access.me, &access.data);
     let effective_from = effective_date(f.effective_from.as_deref())?;
     let held = data.registry.governance_at(&access.code, effective_from);
     let values: Vec<(GovernanceField, String)> = GovernanceField::ALL
@@ -189,13 +187,10 @@ pub struct GovernanceSet {
     responses((status = 201, body = GovernanceSet), (status = 403, body = crate::api::ErrorBody), (status = 422, body = crate::api::ErrorBody)))]
 pub async fn api_set(
     State(state): State<AppState>,
-    access: guard::Network<guard::ToRecordGovernance, ApiError>,
-    headers: HeaderMap,
-    req: Result<Json<GovernanceInput>, axum::extract::rejection::JsonRejection>,
+    access: guard::ApiWrite<guard::Network<guard::ToRecordGovernance, ApiError>>,
+    ApiJson(req): ApiJson<GovernanceInput>,
 ) -> Result<Response, ApiError> {
-    let req = body(req)?;
-    let (me, data, path) = (&access.me, &access.data, &access.path);
-    guard::api_csrf(&state, me, path, &headers).await?;
+    let (me, data) = (&access.me, &access.data);
     let effective_from = effective_date(req.effective_from.as_deref())?;
     let mut values = Vec::new();
     for (name, value) in &req.values {

@@ -16,7 +16,7 @@ use pcn_core::registry::{NetworkView, PracticeView};
 use pcn_core::{PcnCode, PracticeCode};
 
 use crate::auth::Me;
-use crate::error::AppError;
+use crate::error::{ApiError, AppError};
 use crate::state::{AppState, Data, Session};
 
 /// How long one audit row counts an account's refusals on one path.
@@ -136,7 +136,7 @@ pub async fn practice<'a>(
 
 /// Checks an API write's CSRF header; a write without it is refused and
 /// logged.
-pub async fn api_csrf(
+async fn api_csrf(
     state: &AppState,
     me: &Session,
     path: &str,
@@ -351,6 +351,98 @@ where
             code,
             path,
             answer: PhantomData,
+        })
+    }
+}
+
+/// What an access extractor found: who asks, and the request's path for the
+/// audit log.
+pub trait Access {
+    fn session(&self) -> &Session;
+    fn path(&self) -> &str;
+}
+
+macro_rules! access {
+    ($([$($generics:tt)*] $ty:ty),* $(,)?) => {$(
+        impl<$($generics)*> Access for $ty {
+            fn session(&self) -> &Session {
+                &self.me
+            }
+            fn path(&self) -> &str {
+                &self.path
+            }
+        }
+    )*};
+}
+access!([W: Wants, R] Network<W, R>, [R] Practice<R>, [R] Commissioner<R>);
+
+/// An API write by an account with access `A`: refused (and logged) unless
+/// the request carries the session's CSRF token in `x-csrf-token`, before
+/// its body is read.
+pub struct ApiWrite<A>(pub A);
+
+impl<A> FromRequestParts<AppState> for ApiWrite<A>
+where
+    A: FromRequestParts<AppState, Rejection = ApiError> + Access + Send,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let access = A::from_request_parts(parts, state).await?;
+        api_csrf(state, access.session(), access.path(), &parts.headers).await?;
+        Ok(ApiWrite(access))
+    }
+}
+
+impl<A> std::ops::Deref for ApiWrite<A> {
+    type Target = A;
+    fn deref(&self) -> &A {
+        &self.0
+    }
+}
+
+/// A form's security tokens around its fields.
+#[derive(serde::Deserialize)]
+struct WithTokens<T> {
+    csrf: String,
+    form_token: String,
+    #[serde(flatten)]
+    input: T,
+}
+
+/// A form posted by an account with access `A`, its fields read as `T`:
+/// refused (and logged) unless it carries the session's CSRF token and the
+/// one-use token of a form issued for this path.
+pub struct FormPost<A, T> {
+    pub access: A,
+    pub input: T,
+}
+
+impl<A, T> axum::extract::FromRequest<AppState> for FormPost<A, T>
+where
+    A: FromRequestParts<AppState, Rejection = AppError> + Access + Send,
+    T: serde::de::DeserializeOwned + Send,
+{
+    type Rejection = AppError;
+
+    async fn from_request(req: axum::extract::Request, state: &AppState) -> Result<Self, AppError> {
+        let (mut parts, body) = req.into_parts();
+        let access = A::from_request_parts(&mut parts, state).await?;
+        let req = axum::extract::Request::from_parts(parts, body);
+        let axum::Form(f) = axum::Form::<WithTokens<T>>::from_request(req, state)
+            .await
+            .map_err(|e| AppError::BadRequest(e.body_text()))?;
+        form(
+            state,
+            access.session(),
+            &f.csrf,
+            &f.form_token,
+            access.path(),
+        )
+        .await?;
+        Ok(FormPost {
+            access,
+            input: f.input,
         })
     }
 }

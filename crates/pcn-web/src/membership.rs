@@ -6,9 +6,9 @@
 //! checks and statements show it on the next request.
 
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::{Form, Json};
+use axum::Json;
 use chrono::NaiveDate;
 use maud::{html, Markup};
 use pcn_app::membership::{CheckedChange, MembershipInput};
@@ -18,9 +18,8 @@ use pcn_core::PcnCode;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::api::body;
 use crate::effective_date;
-use crate::error::{ApiError, AppError};
+use crate::error::{ApiError, ApiJson, AppError};
 use crate::guard;
 use crate::state::{AppState, Data, Session};
 
@@ -98,23 +97,12 @@ pub fn card(state: &AppState, me: &Session, data: &Data, p: &PracticeView) -> Ma
 }
 
 /// The form of [`card`].
-#[derive(Deserialize)]
-pub struct MoveForm {
-    csrf: String,
-    form_token: String,
-    pcn: String,
-    effective_from: Option<String>,
-    note: Option<String>,
-}
-
 /// Records the move, then shows the practice page.
 pub async fn form_submit(
     State(state): State<AppState>,
-    access: guard::Practice<AppError>,
-    Form(f): Form<MoveForm>,
+    guard::FormPost { access, input: f }: guard::FormPost<guard::Practice, MembershipBody>,
 ) -> Result<Response, AppError> {
     let (me, data, path) = (&access.me, &access.data, &access.path);
-    guard::form(&state, me, &f.csrf, &f.form_token, path).await?;
     let input = MembershipInput {
         practice: access.code.clone(),
         pcn: destination(&f.pcn)?,
@@ -181,13 +169,10 @@ impl MembershipRecorded {
         (status = 404, body = crate::api::ErrorBody), (status = 422, body = crate::api::ErrorBody)))]
 pub async fn api_record(
     State(state): State<AppState>,
-    access: guard::Practice<ApiError>,
-    headers: HeaderMap,
-    req: Result<Json<MembershipBody>, axum::extract::rejection::JsonRejection>,
+    access: guard::ApiWrite<guard::Practice<ApiError>>,
+    ApiJson(req): ApiJson<MembershipBody>,
 ) -> Result<Response, ApiError> {
-    let req = body(req)?;
     let (me, data, path) = (&access.me, &access.data, &access.path);
-    guard::api_csrf(&state, me, path, &headers).await?;
     let input = MembershipInput {
         practice: access.code.clone(),
         pcn: destination(&req.pcn)?,

@@ -103,15 +103,7 @@ pub async fn login_submit(
                 StatusCode::SEE_OTHER,
                 [
                     (header::LOCATION, target),
-                    (
-                        header::SET_COOKIE,
-                        auth::set_cookie(
-                            &state,
-                            auth::SESSION_COOKIE,
-                            &token,
-                            auth::SESSION_HOURS * 3600,
-                        ),
-                    ),
+                    (header::SET_COOKIE, auth::session_cookie(&state, &token)),
                 ],
             )
                 .into_response())
@@ -842,34 +834,15 @@ fn notice_text(code: &str) -> Option<&'static str> {
     }
 }
 
-#[derive(Deserialize)]
-pub struct AddPostForm {
-    csrf: String,
-    form_token: String,
-    person: String,
-    role: String,
-    band: Option<String>,
-    wte: String,
-    start: String,
-    salary: Option<String>,
-}
-
 pub async fn arrs_add(
     State(state): State<AppState>,
-    access: guard::Network<guard::ToEditRoster, AppError>,
-    Form(f): Form<AddPostForm>,
+    guard::FormPost { access, input }: guard::FormPost<
+        guard::Network<guard::ToEditRoster>,
+        super::api::NewPost,
+    >,
 ) -> Result<Response, AppError> {
-    let (me, path, n) = (&access.me, &access.path, access.view());
-    guard::form(&state, me, &f.csrf, &f.form_token, path).await?;
-    let post = super::api::new_post_from(
-        &n.code,
-        &f.person,
-        &f.role,
-        f.band.as_deref(),
-        &f.wte,
-        &f.start,
-        f.salary.as_deref(),
-    )?;
+    let (me, n) = (&access.me, access.view());
+    let post = super::api::new_post_from(&n.code, &input)?;
     state
         .add_post(&access.data, &post, &me.account.username)
         .await?;
@@ -878,19 +851,18 @@ pub async fn arrs_add(
 
 #[derive(Deserialize)]
 pub struct EndPostForm {
-    csrf: String,
-    form_token: String,
     on: String,
 }
 
 pub async fn arrs_end(
     State(state): State<AppState>,
-    access: guard::Network<guard::ToEditRoster, AppError>,
     Path((_, id)): Path<(String, i64)>,
-    Form(f): Form<EndPostForm>,
+    guard::FormPost { access, input: f }: guard::FormPost<
+        guard::Network<guard::ToEditRoster>,
+        EndPostForm,
+    >,
 ) -> Result<Response, AppError> {
-    let (me, path, n) = (&access.me, &access.path, access.view());
-    guard::form(&state, me, &f.csrf, &f.form_token, path).await?;
+    let (me, n) = (&access.me, access.view());
     let on = pcn_core::dates::parse_user_date(&f.on)
         .map_err(|e| AppError::BadRequest(format!("end date: {e}")))?;
     let post = state

@@ -11,7 +11,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{RawQuery, State};
 use axum::response::Response;
 use axum::Json;
 use maud::{html, Markup};
@@ -24,13 +24,12 @@ use pcn_export::plan::{band_words, reason_words, PlanTable};
 use serde::Serialize;
 use utoipa::{IntoParams, ToSchema};
 
-use crate::auth::Me;
 use crate::charts::{self, MapPoint};
 use crate::downloads::{attachment, CSV, XLSX};
 use crate::error::{ApiError, AppError};
 use crate::guard;
 use crate::layout::{money, page, svg, thousands};
-use crate::state::{AppState, Data, Session};
+use crate::state::{AppState, Data};
 use crate::views;
 
 /// How long one request may search: a page must answer, and the same
@@ -111,31 +110,27 @@ impl PlanQuery {
 
 /// A proposal as a route answers it.
 struct Planned {
-    code: CommissionerCode,
-    data: std::sync::Arc<Data>,
     proposal: Proposal,
     money: Option<MoneyComparison>,
 }
 
-/// A proposal for the commissioner the route names, if the account may see it.
-async fn proposal(
+/// The query of a plan route and its proposal for the commissioner the
+/// route names (the extractor has checked the account may see it).
+async fn answer<R>(
     state: &AppState,
-    me: &Session,
-    raw: &str,
-    path: &str,
-    query: &PlanQuery,
-) -> Result<Planned, AppError> {
-    let code = guard::commissioner(state, me, raw, path).await?;
-    let data = state.data()?;
-    if views::practices_under(&data, &code).is_empty() {
+    access: &guard::Commissioner<R>,
+    query: Option<String>,
+) -> Result<(PlanQuery, Planned), AppError> {
+    let query = PlanQuery::parse(query.as_deref())?;
+    if views::practices_under(&access.data, &access.code).is_empty() {
         return Err(AppError::NotFound(format!(
-            "There is no commissioner {code} in the registry as at {}.",
-            data.as_at
+            "There is no commissioner {} in the registry as at {}.",
+            access.code, access.data.as_at
         )));
     }
     let request = PlanRequest {
-        area: Area::Commissioner(code.clone()),
-        as_at: data.as_at,
+        area: Area::Commissioner(access.code.clone()),
+        as_at: access.data.as_at,
         grouping: query.group,
         config: PlanConfig {
             seed: query.seed,
@@ -144,7 +139,7 @@ async fn proposal(
         pins: query.pin.clone(),
         time_budget: Some(TIME_BUDGET),
     };
-    let in_memory = data.clone();
+    let in_memory = access.data.clone();
     let proposal =
         tokio::task::spawn_blocking(move || pcn_app::plan::propose(&in_memory.registry, &request))
             .await
@@ -153,70 +148,35 @@ async fn proposal(
         true => Some(state.app.price(proposal.clone()).await?),
         false => None,
     };
-    Ok(Planned {
-        code,
-        data,
-        proposal,
-        money,
-    })
-}
-
-/// The query and the proposal of the plan route at `path` (the route's
-/// path with the commissioner's code as given).
-async fn answer(
-    state: &AppState,
-    me: &Session,
-    raw: &str,
-    path: String,
-    query: Option<String>,
-) -> Result<(PlanQuery, Planned), AppError> {
-    let q = PlanQuery::parse(query.as_deref())?;
-    let planned = proposal(state, me, raw, &path, &q).await?;
-    Ok((q, planned))
+    Ok((query, Planned { proposal, money }))
 }
 
 /// `/commissioners/{code}/plan`: the page.
 pub async fn page_handler(
     State(state): State<AppState>,
-    Me(me): Me,
-    Path(raw): Path<String>,
+    access: guard::Commissioner,
     RawQuery(query): RawQuery,
 ) -> Result<Markup, AppError> {
-    let path = format!("/commissioners/{raw}/plan");
-    let (q, planned) = answer(&state, &me, &raw, path, query).await?;
-    let Planned {
-        code,
-        data,
-        proposal,
-        money,
-    } = planned;
+    let (q, planned) = answer(&state, &access, query).await?;
+    let (code, data) = (&access.code, &access.data);
+    let body = body(code, data, &planned.proposal, planned.money.as_ref(), &q);
     Ok(page(
-        &me,
+        &access.me,
         &format!("Proposed configuration, {code}"),
-        body(&code, &data, &proposal, money.as_ref(), &q),
+        body,
     ))
 }
 
 /// `/commissioners/{code}/plan.csv`: every practice in its proposed network.
 pub async fn csv_handler(
     State(state): State<AppState>,
-    Me(me): Me,
-    Path(raw): Path<String>,
+    access: guard::Commissioner,
     RawQuery(query): RawQuery,
 ) -> Result<Response, AppError> {
-    let path = format!("/commissioners/{raw}/plan.csv");
-    let (
-        _,
-        Planned {
-            code,
-            data,
-            proposal,
-            ..
-        },
-    ) = answer(&state, &me, &raw, path, query).await?;
-    let text = pcn_export::plan::plan_csv(&proposal.plan, PlanTable::Members)
+    let (_, planned) = answer(&state, &access, query).await?;
+    let text = pcn_export::plan::plan_csv(&planned.proposal.plan, PlanTable::Members)
         .map_err(anyhow::Error::from)?;
-    let name = format!("{code}-plan-{}.csv", data.as_at);
+    let name = format!("{}-plan-{}.csv", access.code, access.data.as_at);
     Ok(attachment(CSV, name, text.into_bytes()))
 }
 
@@ -224,23 +184,15 @@ pub async fn csv_handler(
 /// when `money=1`).
 pub async fn xlsx_handler(
     State(state): State<AppState>,
-    Me(me): Me,
-    Path(raw): Path<String>,
+    access: guard::Commissioner,
     RawQuery(query): RawQuery,
 ) -> Result<Response, AppError> {
-    let path = format!("/commissioners/{raw}/plan.xlsx");
-    let (_, planned) = answer(&state, &me, &raw, path, query).await?;
-    let Planned {
-        code,
-        data,
-        proposal,
-        money,
-    } = planned;
-    let title = format!("pcn plan: {code} as at {}", data.as_at);
-    let bytes = pcn_export::plan::plan_xlsx(&title, &proposal.plan, money.as_ref())
+    let (_, planned) = answer(&state, &access, query).await?;
+    let (code, as_at) = (&access.code, access.data.as_at);
+    let title = format!("pcn plan: {code} as at {as_at}");
+    let bytes = pcn_export::plan::plan_xlsx(&title, &planned.proposal.plan, planned.money.as_ref())
         .map_err(anyhow::Error::from)?;
-    let name = format!("{code}-plan-{}.xlsx", data.as_at);
-    Ok(attachment(XLSX, name, bytes))
+    Ok(attachment(XLSX, format!("{code}-plan-{as_at}.xlsx"), bytes))
 }
 
 /// The proposal, as `pcn plan --format json` gives it.
@@ -261,16 +213,11 @@ pub struct PlanView {
     responses((status = 200, body = PlanView), (status = 403, body = crate::api::ErrorBody), (status = 404, body = crate::api::ErrorBody), (status = 422, body = crate::api::ErrorBody)))]
 pub async fn api_handler(
     State(state): State<AppState>,
-    Me(me): Me,
-    Path(raw): Path<String>,
+    access: guard::Commissioner<ApiError>,
     RawQuery(query): RawQuery,
 ) -> Result<Json<PlanView>, ApiError> {
-    let path = format!("/api/commissioners/{raw}/plan");
-    let (_, planned) = answer(&state, &me, &raw, path, query).await?;
-    Ok(Json(PlanView {
-        proposal: planned.proposal,
-        money: planned.money,
-    }))
+    let (_, Planned { proposal, money }) = answer(&state, &access, query).await?;
+    Ok(Json(PlanView { proposal, money }))
 }
 
 /// Today's and the proposed networks as map points, and each map's

@@ -10,10 +10,10 @@
 use std::sync::Arc;
 
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::{Form, Json, Router};
+use axum::{Json, Router};
 use chrono::NaiveDate;
 use maud::{html, Markup};
 use pcn_app::services::{self as app, CommissionerServices, NetworkServicesView, ServicesSource};
@@ -31,7 +31,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::charts::{self, Bar, Flag};
-use crate::error::{ApiError, AppError};
+use crate::error::{ApiError, ApiJson, AppError};
 use crate::layout::{money, page, svg, thousands};
 use crate::state::{AppState, Data, Session, YearRun};
 use crate::{guard, views};
@@ -762,52 +762,35 @@ async fn record(
 }
 
 /// A form: its tokens and what was typed.
-#[derive(Deserialize)]
-pub struct WithTokens<T> {
-    csrf: String,
-    form_token: String,
-    #[serde(flatten)]
-    input: T,
-}
-
 pub async fn round_form(
     State(state): State<AppState>,
-    access: guard::Network<guard::ToRecordServices, AppError>,
-    Form(WithTokens {
-        csrf,
-        form_token,
-        input: f,
-    }): Form<WithTokens<RoundInput>>,
+    guard::FormPost { access, input: f }: guard::FormPost<
+        guard::Network<guard::ToRecordServices, AppError>,
+        RoundInput,
+    >,
 ) -> Result<Response, AppError> {
-    guard::form(&state, &access.me, &csrf, &form_token, &access.path).await?;
     record(&state, &access.me, &access.code, &round_records(&f)?).await?;
     Ok(Redirect::to(&format!("/networks/{}/services?notice=round", access.code)).into_response())
 }
 
 pub async fn plan_form(
     State(state): State<AppState>,
-    access: guard::Network<guard::ToRecordServices, AppError>,
-    Form(WithTokens {
-        csrf,
-        form_token,
-        input: f,
-    }): Form<WithTokens<PlanInput>>,
+    guard::FormPost { access, input: f }: guard::FormPost<
+        guard::Network<guard::ToRecordServices, AppError>,
+        PlanInput,
+    >,
 ) -> Result<Response, AppError> {
-    guard::form(&state, &access.me, &csrf, &form_token, &access.path).await?;
     record(&state, &access.me, &access.code, &plan_records(&f)?).await?;
     Ok(Redirect::to(&format!("/networks/{}/services?notice=plan", access.code)).into_response())
 }
 
 pub async fn session_form(
     State(state): State<AppState>,
-    access: guard::Network<guard::ToRecordServices, AppError>,
-    Form(WithTokens {
-        csrf,
-        form_token,
-        input: f,
-    }): Form<WithTokens<SessionInput>>,
+    guard::FormPost { access, input: f }: guard::FormPost<
+        guard::Network<guard::ToRecordServices, AppError>,
+        SessionInput,
+    >,
 ) -> Result<Response, AppError> {
-    guard::form(&state, &access.me, &csrf, &form_token, &access.path).await?;
     let records = session_records(&access.code, &f)?;
     record(&state, &access.me, &access.code, &records).await?;
     Ok(Redirect::to(&format!(
@@ -845,14 +828,11 @@ async fn align(
 
 pub async fn alignment_form(
     State(state): State<AppState>,
-    access: guard::Commissioner<AppError>,
-    Form(WithTokens {
-        csrf,
-        form_token,
-        input: f,
-    }): Form<WithTokens<AlignmentInput>>,
+    guard::FormPost { access, input: f }: guard::FormPost<
+        guard::Commissioner<AppError>,
+        AlignmentInput,
+    >,
 ) -> Result<Response, AppError> {
-    guard::form(&state, &access.me, &csrf, &form_token, &access.path).await?;
     align(&state, &access.me, &access.data, &access.path, &f).await?;
     Ok(Redirect::to(&format!(
         "/commissioners/{}/services?notice=aligned",
@@ -918,11 +898,9 @@ fn created() -> Response {
     responses((status = 201), (status = 403, body = crate::api::ErrorBody), (status = 422, body = crate::api::ErrorBody)))]
 pub async fn api_round(
     State(state): State<AppState>,
-    access: guard::Network<guard::ToRecordServices, ApiError>,
-    headers: HeaderMap,
-    Json(f): Json<RoundInput>,
+    access: guard::ApiWrite<guard::Network<guard::ToRecordServices, ApiError>>,
+    ApiJson(f): ApiJson<RoundInput>,
 ) -> Result<Response, ApiError> {
-    guard::api_csrf(&state, &access.me, &access.path, &headers).await?;
     record(&state, &access.me, &access.code, &round_records(&f)?).await?;
     Ok(created())
 }
@@ -933,11 +911,9 @@ pub async fn api_round(
     responses((status = 201), (status = 403, body = crate::api::ErrorBody), (status = 422, body = crate::api::ErrorBody)))]
 pub async fn api_plan(
     State(state): State<AppState>,
-    access: guard::Network<guard::ToRecordServices, ApiError>,
-    headers: HeaderMap,
-    Json(f): Json<PlanInput>,
+    access: guard::ApiWrite<guard::Network<guard::ToRecordServices, ApiError>>,
+    ApiJson(f): ApiJson<PlanInput>,
 ) -> Result<Response, ApiError> {
-    guard::api_csrf(&state, &access.me, &access.path, &headers).await?;
     record(&state, &access.me, &access.code, &plan_records(&f)?).await?;
     Ok(created())
 }
@@ -948,11 +924,9 @@ pub async fn api_plan(
     responses((status = 201), (status = 403, body = crate::api::ErrorBody), (status = 422, body = crate::api::ErrorBody)))]
 pub async fn api_session(
     State(state): State<AppState>,
-    access: guard::Network<guard::ToRecordServices, ApiError>,
-    headers: HeaderMap,
-    Json(f): Json<SessionInput>,
+    access: guard::ApiWrite<guard::Network<guard::ToRecordServices, ApiError>>,
+    ApiJson(f): ApiJson<SessionInput>,
 ) -> Result<Response, ApiError> {
-    guard::api_csrf(&state, &access.me, &access.path, &headers).await?;
     let records = session_records(&access.code, &f)?;
     record(&state, &access.me, &access.code, &records).await?;
     Ok(created())
@@ -964,11 +938,9 @@ pub async fn api_session(
     responses((status = 201), (status = 403, body = crate::api::ErrorBody), (status = 422, body = crate::api::ErrorBody)))]
 pub async fn api_alignment(
     State(state): State<AppState>,
-    access: guard::Commissioner<ApiError>,
-    headers: HeaderMap,
-    Json(f): Json<AlignmentInput>,
+    access: guard::ApiWrite<guard::Commissioner<ApiError>>,
+    ApiJson(f): ApiJson<AlignmentInput>,
 ) -> Result<Response, ApiError> {
-    guard::api_csrf(&state, &access.me, &access.path, &headers).await?;
     align(&state, &access.me, &access.data, &access.path, &f).await?;
     Ok(created())
 }

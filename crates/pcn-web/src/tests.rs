@@ -120,6 +120,15 @@ impl App {
             .await
     }
 
+    /// Adds a full-time band 7 paramedic, `person`, from `start` to U90001's
+    /// roster through the API, as `session` with its own CSRF token.
+    pub(crate) async fn add_paramedic(&self, session: &Login, person: &str, start: &str) -> Reply {
+        let post = serde_json::json!({"person": person, "role": "paramedic", "wte": "1.0", "start": start});
+        let path = "/api/networks/U90001/arrs/posts";
+        self.post_json(path, session, Some(&session.csrf), post)
+            .await
+    }
+
     /// A session of each demo account, in the order of `ROLES`.
     pub(crate) async fn login_all(&self) -> Vec<Login> {
         let mut logins = Vec::new();
@@ -224,188 +233,33 @@ pub(crate) struct Login {
 /// U90001); viewer covers Z2B. A member practice may read its network's funding (the
 /// statement, its files) and nothing else of the network (`pcn_core::access`). Every route
 /// that takes `?year=` is here with a year.
-const READS: &[(&str, [bool; 5])] = &[
-    ("/national", [true, false, false, false, false]),
-    ("/api/national", [true, false, false, false, false]),
-    (
-        "/api/national/appointments",
-        [true, false, false, false, false],
-    ),
-    (
-        "/api/commissioners/Z1A/appointments",
-        [true, true, false, false, false],
-    ),
-    (
-        "/api/commissioners/Z2B/appointments",
-        [true, false, false, false, true],
-    ),
-    (
-        "/api/networks/U90001/appointments",
-        [true, true, true, false, false],
-    ),
-    (
-        "/api/networks/U90005/appointments",
-        [true, false, false, false, true],
-    ),
-    ("/commissioners/Z1A", [true, true, false, false, false]),
-    (
-        "/commissioners/Z1A?year=2025-26",
-        [true, true, false, false, false],
-    ),
-    ("/api/commissioners/Z1A", [true, true, false, false, false]),
-    (
-        "/api/commissioners/Z1A?year=2024-25",
-        [true, true, false, false, false],
-    ),
-    ("/commissioners/Z2B", [true, false, false, false, true]),
-    ("/commissioners/QZZ", [true, false, false, false, false]),
-    ("/networks/U90001", [true, true, true, false, false]),
-    (
-        "/networks/U90001?year=2025-26",
-        [true, true, true, false, false],
-    ),
-    (
-        "/networks/U90001/statement",
-        [true, true, true, true, false],
-    ),
-    (
-        "/networks/U90001/statement?year=2024-25",
-        [true, true, true, true, false],
-    ),
-    ("/networks/U90001/arrs", [true, true, true, false, false]),
-    (
-        "/networks/U90001/arrs?year=2025-26",
-        [true, true, true, false, false],
-    ),
-    ("/api/networks/U90001", [true, true, true, false, false]),
-    (
-        "/api/networks/U90001/statement",
-        [true, true, true, true, false],
-    ),
-    (
-        "/api/networks/U90001/statement?year=2025-26",
-        [true, true, true, true, false],
-    ),
-    (
-        "/api/networks/U90001/arrs/budget",
-        [true, true, true, false, false],
-    ),
-    (
-        "/api/networks/U90001/arrs/budget?year=2025-26",
-        [true, true, true, false, false],
-    ),
-    (
-        "/api/networks/U90001/arrs/posts",
-        [true, true, true, false, false],
-    ),
-    (
-        "/networks/U90001/statement.xlsx",
-        [true, true, true, true, false],
-    ),
-    (
-        "/networks/U90001/statement.csv?year=2025-26",
-        [true, true, true, true, false],
-    ),
-    (
-        "/networks/U90001/arrs/claims.csv",
-        [true, true, true, false, false],
-    ),
-    (
-        "/networks/U90001/arrs/claims.xlsx?year=2025-26",
-        [true, true, true, false, false],
-    ),
-    (
-        "/networks/U90002/arrs/claims.xlsx",
-        [true, true, false, false, false],
-    ),
-    (
-        "/commissioners/Z1A/networks.csv",
-        [true, true, false, false, false],
-    ),
-    (
-        "/commissioners/Z2B/networks.xlsx",
-        [true, false, false, false, true],
-    ),
-    (
-        "/networks/U90001/reconcile",
-        [true, true, true, false, false],
-    ),
-    (
-        "/networks/U90001/reconcile?year=2025-26&against=remittances",
-        [true, true, true, false, false],
-    ),
-    (
-        "/api/networks/U90001/reconcile",
-        [true, true, true, false, false],
-    ),
-    (
-        "/api/commissioners/Z1A/reconcile",
-        [true, true, false, false, false],
-    ),
-    (
-        "/networks/U90005/reconcile",
-        [true, false, false, false, true],
-    ),
-    ("/commissioners/Z1A/plan", [true, true, false, false, false]),
-    (
-        "/api/commissioners/Z1A/plan",
-        [true, true, false, false, false],
-    ),
-    (
-        "/commissioners/Z2B/plan?pin=U90005&seed=2",
-        [true, false, false, false, true],
-    ),
-    (
-        "/commissioners/Z2B/plan.csv",
-        [true, false, false, false, true],
-    ),
-    (
-        "/commissioners/Z1A/plan.xlsx?money=1",
-        [true, true, false, false, false],
-    ),
-    ("/networks/U90002", [true, true, false, false, false]),
-    (
-        "/networks/U90002/statement",
-        [true, true, false, false, false],
-    ),
-    (
-        "/api/networks/U90002/statement",
-        [true, true, false, false, false],
-    ),
-    (
-        "/networks/U90002/statement.csv",
-        [true, true, false, false, false],
-    ),
-    ("/networks/U90005", [true, false, false, false, true]),
-    ("/networks/U90005/arrs", [true, false, false, false, true]),
-    ("/practices/Z90001", [true, true, true, true, false]),
-    (
-        "/practices/Z90001?year=2025-26",
-        [true, true, true, true, false],
-    ),
-    ("/api/practices/Z90001", [true, true, true, true, false]),
-    (
-        "/api/practices/Z90001?year=2024-25",
-        [true, true, true, true, false],
-    ),
-    ("/practices/Z90002", [true, true, true, false, false]),
-    ("/api/practices/Z90002", [true, true, true, false, false]),
-    ("/practices/Z90044", [true, false, false, false, true]),
-    (
-        "/api/practices/Z90044?year=2025-26",
-        [true, false, false, false, true],
-    ),
-    ("/audit", [true, true, true, false, false]),
-    ("/api/audit", [true, true, true, false, false]),
-    ("/imports", [true, false, false, false, false]),
-    ("/api/me", [true, true, true, true, true]),
-];
+const READS: &str = include_str!("tests/reads.txt");
 
-async fn walk_the_matrix(app: &App) {
-    let logins = app.login_all().await;
+/// The routes of a read table (`tests/*.txt`: five `y`/`-` columns in
+/// `ROLES` order, then the route), in order.
+fn read_table(table: &str) -> Vec<(&str, [bool; 5])> {
+    table
+        .lines()
+        .filter(|line| !line.starts_with('#') && !line.trim().is_empty())
+        .map(|line| {
+            let cells: Vec<&str> = line.split_whitespace().collect();
+            assert_eq!(cells.len(), 6, "read table line {line:?}");
+            let may = std::array::from_fn(|i| match cells[i] {
+                "y" => true,
+                "-" => false,
+                other => panic!("read table line {line:?}: {other:?} is not y or -"),
+            });
+            (cells[5], may)
+        })
+        .collect()
+}
+
+/// Every route of `table` read without a session (pages go to the login
+/// page, the API answers 401) and as each role (200 or a 403 refusal page).
+/// Returns how many reads were refused.
+async fn check_reads(app: &App, logins: &[Login], table: &str) -> usize {
     let mut refused = 0;
-    for (path, may) in READS {
-        // Without a session: pages go to the login page, the API answers 401.
+    for (path, may) in read_table(table) {
         let anon = app.get(path, None).await;
         if path.starts_with("/api/") {
             assert_eq!(anon.status, StatusCode::UNAUTHORIZED, "anonymous {path}");
@@ -437,6 +291,13 @@ async fn walk_the_matrix(app: &App) {
             }
         }
     }
+    refused
+}
+
+async fn walk_the_matrix(app: &App) {
+    let logins = app.login_all().await;
+    assert_eq!(read_table(READS).len(), 60);
+    let refused = check_reads(app, &logins, READS).await;
     // Every refusal is in the audit log.
     assert_eq!(app.audit_refusals().await, refused);
 
@@ -1372,28 +1233,7 @@ async fn the_pages_chart_appointments_against_2019() {
 }
 
 /// Who may read the Services pages and their API.
-const SERVICES_READS: &[(&str, [bool; 5])] = &[
-    (
-        "/networks/U90001/services",
-        [true, true, true, false, false],
-    ),
-    (
-        "/api/networks/U90001/services",
-        [true, true, true, false, false],
-    ),
-    (
-        "/networks/U90005/services",
-        [true, false, false, false, true],
-    ),
-    (
-        "/commissioners/Z1A/services",
-        [true, true, false, false, false],
-    ),
-    (
-        "/api/commissioners/Z2B/services",
-        [true, false, false, false, true],
-    ),
-];
+const SERVICES_READS: &str = include_str!("tests/services_reads.txt");
 
 /// The Services pages and their API on the demo with its services: who may
 /// read them, what the network that falls short is told, and who may
@@ -1408,22 +1248,8 @@ async fn services_pages_by_role() {
         .unwrap();
     app.state.refresh().await.unwrap();
     let logins = app.login_all().await;
-    for (path, may) in SERVICES_READS {
-        for (i, role) in ROLES.iter().enumerate() {
-            let r = app.get(path, Some(&logins[i])).await;
-            let want = if may[i] {
-                StatusCode::OK
-            } else {
-                StatusCode::FORBIDDEN
-            };
-            assert_eq!(
-                r.status,
-                want,
-                "{role} GET {path}: {}",
-                &r.body[..r.body.len().min(300)]
-            );
-        }
-    }
+    assert_eq!(read_table(SERVICES_READS).len(), 5);
+    check_reads(&app, &logins, SERVICES_READS).await;
 
     let period = "from=2026-05-25&to=2026-06-28";
     let page = app
