@@ -8,7 +8,7 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context, Result};
 use chrono::NaiveDate;
-use clap::Subcommand;
+use clap::{Args, Subcommand};
 use pcn_core::arrs::Hire;
 use pcn_core::facts::CareHomeAlignment;
 use pcn_core::rulebook::FinancialYear;
@@ -29,29 +29,19 @@ pub enum ServicesCommand {
     Show {
         #[arg(long)]
         pcn: String,
-        /// The first week (the week of this date).
-        #[arg(long, value_parser = parse_date)]
-        from: Option<NaiveDate>,
-        /// The last week (the week of this date; default today's).
-        #[arg(long, value_parser = parse_date)]
-        to: Option<NaiveDate>,
-        #[arg(long, value_enum, default_value_t = Format::Table)]
-        format: Format,
-        #[arg(long)]
-        out: Option<PathBuf>,
+        #[command(flatten)]
+        weeks: Weeks,
+        #[command(flatten)]
+        output: Output,
     },
     /// Every network of a commissioner (a sub-ICB location or an ICB) with
     /// its compliance over the weeks.
     Commissioner {
         code: String,
-        #[arg(long, value_parser = parse_date)]
-        from: Option<NaiveDate>,
-        #[arg(long, value_parser = parse_date)]
-        to: Option<NaiveDate>,
-        #[arg(long, value_enum, default_value_t = Format::Table)]
-        format: Format,
-        #[arg(long)]
-        out: Option<PathBuf>,
+        #[command(flatten)]
+        weeks: Weeks,
+        #[command(flatten)]
+        output: Output,
     },
     /// What adding posts would do to a network's capacity in a week, as
     /// `pcn arrs plan` does to its budget: an ARRS role ("paramedic, band 7,
@@ -77,14 +67,32 @@ pub enum ServicesCommand {
         /// The financial year, e.g. 2025-26.
         #[arg(long)]
         year: String,
-        #[arg(long, value_enum, default_value_t = Format::Table)]
-        format: Format,
         /// Networks listed in the table (the CSV and JSON list every one).
         #[arg(long, default_value_t = 20)]
         limit: usize,
-        #[arg(long)]
-        out: Option<PathBuf>,
+        #[command(flatten)]
+        output: Output,
     },
+}
+
+/// The weeks a services view covers.
+#[derive(Debug, Args)]
+pub struct Weeks {
+    /// The first week (the week of this date).
+    #[arg(long, value_parser = parse_date)]
+    from: Option<NaiveDate>,
+    /// The last week (the week of this date; default today's).
+    #[arg(long, value_parser = parse_date)]
+    to: Option<NaiveDate>,
+}
+
+/// A view's format, and the file it is written to (default standard output).
+#[derive(Debug, Args)]
+pub struct Output {
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    format: Format,
+    #[arg(long)]
+    out: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -109,31 +117,27 @@ pub async fn run(ctx: &Ctx, command: ServicesCommand) -> Result<ExitCode> {
     match command {
         ServicesCommand::Show {
             pcn: code,
-            from,
-            to,
-            format,
-            out,
+            weeks: Weeks { from, to },
+            output,
         } => {
             let code = pcn(&code)?;
             let view = ctx
                 .with_app(async |app| app.network_services(&code, from, to, ctx.today).await)
                 .await?;
-            emit_view(&view, format, out, render::network_text, |v| {
+            emit_view(&view, output, render::network_text, |v| {
                 Ok(network_weeks_csv(&v.services)?)
             })?;
         }
         ServicesCommand::Commissioner {
             code,
-            from,
-            to,
-            format,
-            out,
+            weeks: Weeks { from, to },
+            output,
         } => {
             let code = CommissionerCode::parse(&code).context("the commissioner code")?;
             let view = ctx
                 .with_app(async |app| app.commissioner_services(&code, from, to, ctx.today).await)
                 .await?;
-            emit_view(&view, format, out, render::commissioner_text, |v| {
+            emit_view(&view, output, render::commissioner_text, |v| {
                 Ok(compliance_csv(&v.networks)?)
             })?;
         }
@@ -162,9 +166,8 @@ pub async fn run(ctx: &Ctx, command: ServicesCommand) -> Result<ExitCode> {
         }
         ServicesCommand::Requirements {
             year,
-            format,
             limit,
-            out,
+            output,
         } => {
             let year: FinancialYear = year.parse().context("--year")?;
             let r = ctx
@@ -172,8 +175,7 @@ pub async fn run(ctx: &Ctx, command: ServicesCommand) -> Result<ExitCode> {
                 .await?;
             emit_view(
                 &r,
-                format,
-                out,
+                output,
                 |r| render::requirements_text(r, limit),
                 |r| Ok(requirements_csv(&r.networks)?),
             )?;
@@ -186,8 +188,7 @@ pub async fn run(ctx: &Ctx, command: ServicesCommand) -> Result<ExitCode> {
 /// output.
 fn emit_view<V: serde::Serialize>(
     view: &V,
-    format: Format,
-    out: Option<PathBuf>,
+    Output { format, out }: Output,
     table: impl FnOnce(&V) -> String,
     csv: impl FnOnce(&V) -> Result<String>,
 ) -> Result<()> {

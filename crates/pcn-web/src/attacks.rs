@@ -330,12 +330,7 @@ async fn dates_names_and_lengths_are_refused_at_the_edge() {
         (post("  ", "paramedic", "2026-12-01"), "empty"),
     ] {
         let r = app
-            .post_json(
-                "/api/networks/U90001/arrs/posts",
-                &network,
-                Some(&network.csrf),
-                json.clone(),
-            )
+            .post_as(&network, "/api/networks/U90001/arrs/posts", json.clone())
             .await;
         assert_eq!(
             r.status,
@@ -347,10 +342,9 @@ async fn dates_names_and_lengths_are_refused_at_the_edge() {
     }
     // 64 accented letters are 128 bytes but 64 characters: accepted.
     let r = app
-        .post_json(
-            "/api/networks/U90001/arrs/posts",
+        .post_as(
             &network,
-            Some(&network.csrf),
+            "/api/networks/U90001/arrs/posts",
             post(&"é".repeat(64), "paramedic", "2026-12-01"),
         )
         .await;

@@ -120,12 +120,22 @@ impl App {
             .await
     }
 
+    /// Posts `json` to `path` as `session`, with its own CSRF token.
+    pub(crate) async fn post_as(
+        &self,
+        session: &Login,
+        path: &str,
+        json: serde_json::Value,
+    ) -> Reply {
+        self.post_json(path, session, Some(&session.csrf), json)
+            .await
+    }
+
     /// Adds a full-time band 7 paramedic, `person`, from `start` to U90001's
     /// roster through the API, as `session` with its own CSRF token.
     pub(crate) async fn add_paramedic(&self, session: &Login, person: &str, start: &str) -> Reply {
         let post = serde_json::json!({"person": person, "role": "paramedic", "wte": "1.0", "start": start});
-        let path = "/api/networks/U90001/arrs/posts";
-        self.post_json(path, session, Some(&session.csrf), post)
+        self.post_as(session, "/api/networks/U90001/arrs/posts", post)
             .await
     }
 
@@ -306,12 +316,7 @@ async fn walk_the_matrix(app: &App) {
     let post = |who: &str| serde_json::json!({"person": format!("API-{who}"), "role": "paramedic", "band": "7", "wte": "1.0", "start": "2026-12-01"});
     for (i, role) in ROLES.iter().enumerate() {
         let r = app
-            .post_json(
-                "/api/networks/U90001/arrs/posts",
-                &logins[i],
-                Some(&logins[i].csrf),
-                post(role),
-            )
+            .post_as(&logins[i], "/api/networks/U90001/arrs/posts", post(role))
             .await;
         let may = matches!(*role, "admin" | "network");
         assert_eq!(
@@ -328,12 +333,7 @@ async fn walk_the_matrix(app: &App) {
     assert_eq!(app.posts("U90001").await, before + 2);
     // A network manager cannot add to another network.
     let r = app
-        .post_json(
-            "/api/networks/U90002/arrs/posts",
-            &logins[2],
-            Some(&logins[2].csrf),
-            post("x"),
-        )
+        .post_as(&logins[2], "/api/networks/U90002/arrs/posts", post("x"))
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     // Without the CSRF header, or with another session's, nothing is written.
@@ -356,13 +356,7 @@ async fn walk_the_matrix(app: &App) {
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     // Bad input is refused with the reason, and nothing is written.
-    let r = app
-        .post_json(
-            "/api/networks/U90001/arrs/posts",
-            &logins[2],
-            Some(&logins[2].csrf),
-            serde_json::json!({"person": "P", "role": "astronaut", "wte": "1.0", "start": "2026-12-01"}),
-        )
+    let r = app.post_as(&logins[2], "/api/networks/U90001/arrs/posts", serde_json::json!({"person": "P", "role": "astronaut", "wte": "1.0", "start": "2026-12-01"}))
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body.contains("astronaut"), "{}", r.body);
@@ -967,13 +961,7 @@ async fn the_api_takes_numbers_as_numbers_and_answers_bad_json_in_json() {
         .await
         .unwrap_or_else(|r| panic!("{}", r.body));
     let before = app.posts("U90001").await;
-    let r = app
-        .post_json(
-            "/api/networks/U90001/arrs/posts",
-            &me,
-            Some(&me.csrf),
-            serde_json::json!({"person": 17, "role": "paramedic", "band": 7, "wte": 0.6, "start": "2026-12-01", "salary": 45000}),
-        )
+    let r = app.post_as(&me, "/api/networks/U90001/arrs/posts", serde_json::json!({"person": 17, "role": "paramedic", "band": 7, "wte": 0.6, "start": "2026-12-01", "salary": 45000}))
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
     assert_eq!(app.posts("U90001").await, before + 1);
@@ -983,7 +971,7 @@ async fn the_api_takes_numbers_as_numbers_and_answers_bad_json_in_json() {
         serde_json::json!({"role": "paramedic", "wte": "1", "start": "2026-12-01"}),
     ] {
         let r = app
-            .post_json("/api/networks/U90001/arrs/posts", &me, Some(&me.csrf), bad)
+            .post_as(&me, "/api/networks/U90001/arrs/posts", bad)
             .await;
         assert!(r.status.is_client_error(), "{}", r.status);
         let v: serde_json::Value =
@@ -1322,10 +1310,9 @@ async fn services_pages_by_role() {
     let before = rounds().await;
     for (i, role) in ROLES.iter().enumerate() {
         let r = app
-            .post_json(
-                "/api/networks/U90001/services/rounds",
+            .post_as(
                 &logins[i],
-                Some(&logins[i].csrf),
+                "/api/networks/U90001/services/rounds",
                 round(&home),
             )
             .await;
@@ -1348,10 +1335,9 @@ async fn services_pages_by_role() {
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "no CSRF token");
     let r = app
-        .post_json(
-            "/api/networks/U90001/services/rounds",
+        .post_as(
             &logins[2],
-            Some(&logins[2].csrf),
+            "/api/networks/U90001/services/rounds",
             round("1-999999999"),
         )
         .await;
@@ -1375,13 +1361,7 @@ async fn an_added_post_kept_in_memory_matches_the_store() {
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let mut budget = serde_json::Value::Null;
     for (i, band) in ["7", "7"].iter().enumerate() {
-        let r = app
-            .post_json(
-                "/api/networks/U90001/arrs/posts",
-                &me,
-                Some(&me.csrf),
-                serde_json::json!({"person": format!("MEM-{i}"), "role": "paramedic", "band": band, "wte": "1.0", "start": "2026-06-01"}),
-            )
+        let r = app.post_as(&me, "/api/networks/U90001/arrs/posts", serde_json::json!({"person": format!("MEM-{i}"), "role": "paramedic", "band": band, "wte": "1.0", "start": "2026-06-01"}))
             .await;
         assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
         budget = serde_json::from_str::<serde_json::Value>(&r.body).unwrap()["budget"].clone();
@@ -1436,10 +1416,9 @@ async fn governance_changes_one_network(app: &App) {
     // Who may: admins, the network's commissioner and its managers.
     for (i, role) in ROLES.iter().enumerate() {
         let r = app
-            .post_json(
-                "/api/networks/U90009/governance",
+            .post_as(
                 &logins[i],
-                Some(&logins[i].csrf),
+                "/api/networks/U90009/governance",
                 values.clone(),
             )
             .await;
@@ -1450,10 +1429,9 @@ async fn governance_changes_one_network(app: &App) {
         assert_eq!(r.status, want, "{role}: {}", r.body);
     }
     let r = app
-        .post_json(
-            "/api/networks/U90001/governance",
+        .post_as(
             &logins[2],
-            Some(&logins[2].csrf),
+            "/api/networks/U90001/governance",
             serde_json::json!({"values": {"clinical_director": "Dr Own Network"}}),
         )
         .await;
@@ -1526,12 +1504,7 @@ async fn governance_changes_one_network(app: &App) {
         ),
     ] {
         let r = app
-            .post_json(
-                "/api/networks/U90009/governance",
-                &logins[0],
-                Some(&logins[0].csrf),
-                bad,
-            )
+            .post_as(&logins[0], "/api/networks/U90009/governance", bad)
             .await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
         assert!(r.body.contains(says), "{says}: {}", r.body);
@@ -1660,15 +1633,11 @@ async fn a_move_changes_its_practice_and_networks_alone(app: &App) {
     // Who may not: a network's managers, a practice, a viewer; and the
     // commissioner into another commissioner's network.
     for i in [2, 3, 4] {
-        let r = app
-            .post_json(&path, &logins[i], Some(&logins[i].csrf), body.clone())
-            .await;
+        let r = app.post_as(&logins[i], &path, body.clone()).await;
         assert_eq!(r.status, StatusCode::FORBIDDEN, "{}: {}", ROLES[i], r.body);
     }
     let elsewhere = serde_json::json!({"pcn": "U90005", "effective_from": from.to_string()});
-    let r = app
-        .post_json(&path, &logins[1], Some(&logins[1].csrf), elsewhere)
-        .await;
+    let r = app.post_as(&logins[1], &path, elsewhere).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
     // Bad input names what is wrong and records nothing.
     for (bad, status, says) in [
@@ -1693,9 +1662,7 @@ async fn a_move_changes_its_practice_and_networks_alone(app: &App) {
             "note",
         ),
     ] {
-        let r = app
-            .post_json(&path, &logins[0], Some(&logins[0].csrf), bad)
-            .await;
+        let r = app.post_as(&logins[0], &path, bad).await;
         assert_eq!(r.status, status, "{}", r.body);
         assert!(r.body.contains(says), "{says}: {}", r.body);
     }
@@ -1706,17 +1673,13 @@ async fn a_move_changes_its_practice_and_networks_alone(app: &App) {
         .unwrap()
         .is_empty());
     // The commissioner of both networks may.
-    let r = app
-        .post_json(&path, &logins[1], Some(&logins[1].csrf), body.clone())
-        .await;
+    let r = app.post_as(&logins[1], &path, body.clone()).await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
     let v: serde_json::Value = serde_json::from_str(&r.body).unwrap();
     assert_eq!(v["before"], serde_json::json!(["U90009"]));
     assert_eq!(v["networks_now"], serde_json::json!(["U90001"]));
     // Again: it is in U90001 already.
-    let r = app
-        .post_json(&path, &logins[1], Some(&logins[1].csrf), body)
-        .await;
+    let r = app.post_as(&logins[1], &path, body).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
     assert!(r.body.contains("already"), "{}", r.body);
 
@@ -1765,9 +1728,7 @@ async fn a_move_changes_its_practice_and_networks_alone(app: &App) {
 
     // An admin may too, anywhere: back to U90009.
     let back = serde_json::json!({"pcn": "U90009", "effective_from": from.to_string()});
-    let r = app
-        .post_json(&path, &logins[0], Some(&logins[0].csrf), back)
-        .await;
+    let r = app.post_as(&logins[0], &path, back).await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
     let returned = state.data().unwrap();
     assert_eq!(
