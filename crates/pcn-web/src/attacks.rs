@@ -11,22 +11,7 @@ use std::sync::Arc;
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 
-use crate::tests::{form_token, upload, App, Login, PASSWORD};
-
-/// The start of a body, for failure messages.
-fn short(body: &str) -> &str {
-    let mut end = body.len().min(600);
-    while !body.is_char_boundary(end) {
-        end -= 1;
-    }
-    &body[..end]
-}
-
-async fn login(app: &App, user: &str) -> Login {
-    app.login(user, PASSWORD)
-        .await
-        .unwrap_or_else(|r| panic!("{user}: {}", short(&r.body)))
-}
+use crate::tests::{form_token, short, upload, App, Login, PASSWORD};
 
 /// Failed logins the store holds for a user name (each one a password checked).
 async fn checked(app: &App, user: &str) -> i64 {
@@ -69,12 +54,7 @@ async fn sixty_four_parallel_guesses(app: Arc<App>) {
     assert_eq!(checked(&app, "network").await, wrong as i64);
     // The right password, sent after the lock, is refused too.
     let r = app.login("network", PASSWORD).await.err().unwrap();
-    assert_eq!(
-        r.status,
-        StatusCode::TOO_MANY_REQUESTS,
-        "{}",
-        short(&r.body)
-    );
+    r.expect(StatusCode::TOO_MANY_REQUESTS);
     // The refusals are counted in one audit row, not one each.
     let refusals: Vec<_> = app
         .state
@@ -104,15 +84,15 @@ async fn sixty_four_parallel_wrong_passwords_check_at_most_five_on_postgres() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn five_thousand_refused_requests_cannot_bury_real_changes_in_the_audit_view() {
     let app = App::sqlite().await;
-    let practice = login(&app, "practice").await;
-    let network = login(&app, "network").await;
-    let commissioner = login(&app, "commissioner").await;
-    let admin = login(&app, "admin").await;
+    let practice = app.session("practice").await;
+    let network = app.session("network").await;
+    let commissioner = app.session("commissioner").await;
+    let admin = app.session("admin").await;
     // A real change: a post added by the network manager.
     let r = app
         .add_paramedic(&network, "REAL-CHANGE", "2026-12-01")
         .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", short(&r.body));
+    r.expect(StatusCode::CREATED);
     // 5,000 refused requests: the same page over and over, and 50 others.
     for i in 0..5_000 {
         let path = if i % 100 == 0 {
@@ -270,7 +250,7 @@ const YEAR_ROUTES: &[&str] = &[
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_year_outside_the_rulebook_is_a_clear_4xx_on_every_year_route() {
     let app = App::sqlite().await;
-    let admin = login(&app, "admin").await;
+    let admin = app.session("admin").await;
     for route in YEAR_ROUTES {
         assert_eq!(
             app.get(&format!("{route}?year=2025-26"), Some(&admin))
@@ -309,7 +289,7 @@ async fn a_year_outside_the_rulebook_is_a_clear_4xx_on_every_year_route() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dates_names_and_lengths_are_refused_at_the_edge() {
     let app = App::sqlite().await;
-    let network = login(&app, "network").await;
+    let network = app.session("network").await;
     let before = app.posts("U90001").await;
     let post = |person: &str, role: &str, start: &str| serde_json::json!({"person": person, "role": role, "wte": "1.0", "start": start});
     for (json, says) in [
@@ -348,7 +328,7 @@ async fn dates_names_and_lengths_are_refused_at_the_edge() {
             post(&"é".repeat(64), "paramedic", "2026-12-01"),
         )
         .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", short(&r.body));
+    r.expect(StatusCode::CREATED);
     assert_eq!(app.posts("U90001").await, before + 1);
     // The end-post form refuses a date out of range.
     let page = app.get("/networks/U90001/arrs", Some(&network)).await;
@@ -372,12 +352,7 @@ async fn dates_names_and_lengths_are_refused_at_the_edge() {
             ],
         )
         .await;
-    assert_eq!(
-        r.status,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "{}",
-        short(&r.body)
-    );
+    r.expect(StatusCode::UNPROCESSABLE_ENTITY);
 }
 
 /// A gzip of a governance CSV header and `rows` identical rows.
@@ -401,12 +376,7 @@ async fn refused_upload(app: &App, admin: &Login, name: &str, content: &[u8], sa
     let r = app
         .send(upload(admin, &token, name, "application/gzip", content))
         .await;
-    assert_eq!(
-        r.status,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "{}",
-        short(&r.body)
-    );
+    r.expect(StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body.contains(says), "{}", short(&r.body));
 }
 
@@ -414,7 +384,7 @@ async fn refused_upload(app: &App, admin: &Login, name: &str, content: &[u8], sa
 async fn a_gzip_bomb_upload_is_refused_at_the_decompressed_cap() {
     // The test app accepts uploads of 1 MB, so 8 MB decompressed and 50,000 rows.
     let app = App::sqlite().await;
-    let admin = login(&app, "admin").await;
+    let admin = app.session("admin").await;
     // 4 million rows, about 100 MB of text, in a gzip of a few hundred KB.
     let bomb = governance_gzip(4 << 20);
     assert!(bomb.len() < 1 << 20, "{} bytes", bomb.len());
@@ -444,7 +414,7 @@ async fn a_gzip_bomb_upload_is_refused_at_the_decompressed_cap() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_disabled_account_cannot_write_even_before_the_server_notices() {
     let app = App::sqlite().await;
-    let network = login(&app, "network").await;
+    let network = app.session("network").await;
     // The session is cached by a read.
     assert_eq!(
         app.get("/networks/U90001/arrs", Some(&network))
@@ -463,7 +433,7 @@ async fn a_disabled_account_cannot_write_even_before_the_server_notices() {
     let r = app
         .add_paramedic(&network, "AFTER-DISABLE", "2026-12-01")
         .await;
-    assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{}", short(&r.body));
+    r.expect(StatusCode::UNAUTHORIZED);
     assert_eq!(app.posts("U90001").await, before);
     // Nor can it read any more: the write dropped the cached session.
     assert_eq!(
@@ -477,11 +447,11 @@ async fn a_disabled_account_cannot_write_even_before_the_server_notices() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_form_token_issued_for_one_form_is_refused_on_another() {
     let app = App::sqlite().await;
-    let network = login(&app, "network").await;
+    let network = app.session("network").await;
     let r = app
         .add_paramedic(&network, "TOKEN-TEST", "2026-12-01")
         .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", short(&r.body));
+    r.expect(StatusCode::CREATED);
     let id = serde_json::from_str::<serde_json::Value>(&r.body).unwrap()["id"]
         .as_i64()
         .unwrap();
@@ -499,7 +469,7 @@ async fn a_form_token_issued_for_one_form_is_refused_on_another() {
             ],
         )
         .await;
-    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", short(&r.body));
+    r.expect(StatusCode::FORBIDDEN);
     assert!(r.body.contains("another form"), "{}", short(&r.body));
     let after = app.state.store.post(id).await.unwrap().unwrap();
     assert_eq!(after.end, None);
@@ -508,7 +478,7 @@ async fn a_form_token_issued_for_one_form_is_refused_on_another() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_practice_sees_network_figures_only_where_the_policy_lets_it() {
     let app = App::sqlite().await;
-    let practice = login(&app, "practice").await;
+    let practice = app.session("practice").await;
     // Z90001 is a member of U90001: its page shows the network's amounts,
     // and the statement route agrees.
     let page = app
@@ -574,7 +544,7 @@ async fn a_practice_sees_network_figures_only_where_the_policy_lets_it() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_edit_recomputes_only_its_network_and_shows_on_the_next_request() {
     let app = App::sqlite().await;
-    let network = login(&app, "network").await;
+    let network = app.session("network").await;
     let state = &app.state;
     let data = state.data().unwrap();
     let year = data.year;
@@ -595,7 +565,7 @@ async fn an_edit_recomputes_only_its_network_and_shows_on_the_next_request() {
     let r = app
         .add_paramedic(&network, "LIVE-1", &year.start().to_string())
         .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", short(&r.body));
+    r.expect(StatusCode::CREATED);
     let after_ours = state.arrs_cached(&data, &ours, year, as_at).await.unwrap();
     assert!(after_ours.year.posts.iter().any(|p| p.person == "LIVE-1"));
     // (The poll sees this server's own edit in the audit log too, and reads

@@ -30,6 +30,24 @@ pub(crate) struct Reply {
     pub(crate) body: String,
 }
 
+impl Reply {
+    /// Asserts the answer's status, showing the start of its body if not.
+    #[track_caller]
+    pub(crate) fn expect(&self, want: StatusCode) -> &Reply {
+        assert_eq!(self.status, want, "{}", short(&self.body));
+        self
+    }
+}
+
+/// The start of a body, for failure messages.
+pub(crate) fn short(body: &str) -> &str {
+    let mut end = body.len().min(600);
+    while !body.is_char_boundary(end) {
+        end -= 1;
+    }
+    &body[..end]
+}
+
 impl App {
     pub(crate) async fn new(store: Store, dir: Option<tempfile::TempDir>) -> App {
         let rulebook = std::sync::Arc::new(pcn_app::rules::load(None).unwrap());
@@ -137,6 +155,13 @@ impl App {
         let post = serde_json::json!({"person": person, "role": "paramedic", "wte": "1.0", "start": start});
         self.post_as(session, "/api/networks/U90001/arrs/posts", post)
             .await
+    }
+
+    /// A session of the demo account `user`.
+    pub(crate) async fn session(&self, user: &str) -> Login {
+        self.login(user, PASSWORD)
+            .await
+            .unwrap_or_else(|r| panic!("{user}: {}", short(&r.body)))
     }
 
     /// A session of each demo account, in the order of `ROLES`.
@@ -345,7 +370,7 @@ async fn walk_the_matrix(app: &App) {
             post("nocsrf"),
         )
         .await;
-    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+    r.expect(StatusCode::FORBIDDEN);
     let r = app
         .post_json(
             "/api/networks/U90001/arrs/posts",
@@ -385,7 +410,7 @@ async fn walk_the_matrix(app: &App) {
     let r = app
         .post_form("/networks/U90001/arrs/posts", &logins[2], &f)
         .await;
-    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    r.expect(StatusCode::SEE_OTHER);
     assert_eq!(app.posts("U90001").await, before + 3);
     let replay = app
         .post_form("/networks/U90001/arrs/posts", &logins[2], &f)
@@ -461,19 +486,30 @@ async fn every_response_carries_the_security_headers() {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn route_role_matrix_on_sqlite() {
-    walk_the_matrix(&App::sqlite().await).await;
+/// Tests `$check` on SQLite, and on PostgreSQL when
+/// `PCN_TEST_POSTGRES_URL` names a server (a database `$db` of its own).
+macro_rules! on_both_stores {
+    ($check:ident, $sqlite:ident, $postgres:ident, $db:literal) => {
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn $sqlite() {
+            $check(&App::sqlite().await).await;
+        }
+
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn $postgres() {
+            if let Some(app) = App::postgres($db).await {
+                $check(&app).await;
+            }
+        }
+    };
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn route_role_matrix_on_postgres() {
-    let Some(url) = pcn_store::testing::postgres_url("web").await else {
-        return;
-    };
-    let store = Store::open(&url).await.unwrap();
-    walk_the_matrix(&App::new(store, None).await).await;
-}
+on_both_stores!(
+    walk_the_matrix,
+    route_role_matrix_on_sqlite,
+    route_role_matrix_on_postgres,
+    "web"
+);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn logins_are_throttled_and_checked() {
@@ -495,7 +531,7 @@ async fn logins_are_throttled_and_checked() {
     }
     // Five failures lock the account, even for the right password.
     let r = app.login("network", PASSWORD).await.err().unwrap();
-    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS, "{}", r.body);
+    r.expect(StatusCode::TOO_MANY_REQUESTS);
     // Other accounts are not locked.
     assert!(app.login("practice", PASSWORD).await.is_ok());
     // The login form needs its own CSRF cookie.
@@ -542,7 +578,7 @@ async fn uploads_are_previewed_and_refused_when_wrong() {
             b"hello,world\n1,2\n",
         ))
         .await;
-    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    r.expect(StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body.contains("id=\"import-errors\"") && r.body.contains("notes.csv"));
     // Too large: refused before it is read.
     let page = app.get("/imports", Some(&admin)).await;
@@ -573,7 +609,7 @@ async fn uploads_are_previewed_and_refused_when_wrong() {
             csv,
         ))
         .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    r.expect(StatusCode::OK);
     assert!(r.body.contains("id=\"preview\""), "{}", r.body);
     assert_eq!(
         app.state.store.imports().await.unwrap().len(),
@@ -591,7 +627,7 @@ async fn uploads_are_previewed_and_refused_when_wrong() {
             &[("csrf", &admin.csrf), ("form_token", &tok)],
         )
         .await;
-    assert_eq!(done.status, StatusCode::OK, "{}", done.body);
+    done.expect(StatusCode::OK);
     assert!(done.body.contains("was imported"), "{}", done.body);
     assert_eq!(
         app.state.store.imports().await.unwrap().len(),
@@ -671,14 +707,8 @@ async fn openapi_lists_every_api_route() {
 #[tokio::test]
 async fn downloads_are_the_files_the_command_line_writes() {
     let app = App::sqlite().await;
-    let me = app
-        .login("network", PASSWORD)
-        .await
-        .unwrap_or_else(|r| panic!("{}", r.body));
-    let admin = app
-        .login("admin", PASSWORD)
-        .await
-        .unwrap_or_else(|r| panic!("{}", r.body));
+    let me = app.session("network").await;
+    let admin = app.session("admin").await;
     let r = app
         .get("/networks/U90001/statement.csv?year=2025-26", Some(&me))
         .await;
@@ -761,15 +791,12 @@ fn rows_with<'a>(body: &'a str, attr: &str) -> Vec<&'a str> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_headline_is_the_sum_of_the_table_beneath_it() {
     let app = App::sqlite().await;
-    let admin = app
-        .login("admin", PASSWORD)
-        .await
-        .unwrap_or_else(|r| panic!("{}", r.body));
+    let admin = app.session("admin").await;
     for year in ["2024-25", "2025-26", "2026-27"] {
         let r = app
             .get(&format!("/commissioners/Z1A?year={year}"), Some(&admin))
             .await;
-        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        r.expect(StatusCode::OK);
         let headline = pence_of(&r.body, "id=\"commissioner-scheduled\"");
         let rows: i64 = rows_with(&r.body, "data-kind=\"to-network\"")
             .iter()
@@ -820,10 +847,7 @@ async fn every_headline_is_the_sum_of_the_table_beneath_it() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_line_not_computed_never_shows_as_nought() {
     let app = App::sqlite().await;
-    let admin = app
-        .login("admin", PASSWORD)
-        .await
-        .unwrap_or_else(|r| panic!("{}", r.body));
+    let admin = app.session("admin").await;
     let mut seen_not_computed = 0;
     for year in ["2019-20", "2023-24", "2024-25", "2025-26", "2026-27"] {
         let mut pages = vec![
@@ -892,10 +916,7 @@ async fn a_line_not_computed_never_shows_as_nought() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn payments_without_payee_or_agreement_are_shown_at_risk() {
     let app = App::sqlite().await;
-    let admin = app
-        .login("admin", PASSWORD)
-        .await
-        .unwrap_or_else(|r| panic!("{}", r.body));
+    let admin = app.session("admin").await;
     let mut at_risk = Vec::new();
     for n in 1..=9 {
         let code = format!("U9000{n}");
@@ -933,10 +954,7 @@ async fn payments_without_payee_or_agreement_are_shown_at_risk() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_network_account_is_not_sent_to_a_page_it_may_not_see() {
     let app = App::sqlite().await;
-    let me = app
-        .login("network", PASSWORD)
-        .await
-        .unwrap_or_else(|r| panic!("{}", r.body));
+    let me = app.session("network").await;
     let r = app.get("/networks/U90001", Some(&me)).await;
     assert_eq!(r.status, StatusCode::OK);
     for href in r
@@ -956,14 +974,11 @@ async fn a_network_account_is_not_sent_to_a_page_it_may_not_see() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_api_takes_numbers_as_numbers_and_answers_bad_json_in_json() {
     let app = App::sqlite().await;
-    let me = app
-        .login("network", PASSWORD)
-        .await
-        .unwrap_or_else(|r| panic!("{}", r.body));
+    let me = app.session("network").await;
     let before = app.posts("U90001").await;
     let r = app.post_as(&me, "/api/networks/U90001/arrs/posts", serde_json::json!({"person": 17, "role": "paramedic", "band": 7, "wte": 0.6, "start": "2026-12-01", "salary": 45000}))
         .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    r.expect(StatusCode::CREATED);
     assert_eq!(app.posts("U90001").await, before + 1);
     // A body that is not the shape asked for: a JSON answer naming the field.
     for bad in [
@@ -986,12 +1001,9 @@ async fn the_api_takes_numbers_as_numbers_and_answers_bad_json_in_json() {
 #[tokio::test]
 async fn the_proposed_configuration_page_files_and_json() {
     let app = App::sqlite().await;
-    let admin = app
-        .login("admin", PASSWORD)
-        .await
-        .unwrap_or_else(|r| panic!("{}", r.body));
+    let admin = app.session("admin").await;
     let r = app.get("/commissioners/QZZ/plan", Some(&admin)).await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    r.expect(StatusCode::OK);
     for part in [
         "id=\"map-today\"",
         "id=\"map-proposed\"",
@@ -1144,10 +1156,7 @@ async fn the_proposed_configuration_page_files_and_json() {
 async fn the_pages_chart_appointments_against_2019() {
     use pcn_core::gpad_facts::AppointmentArea;
     let app = App::sqlite().await;
-    let admin = app
-        .login("admin", PASSWORD)
-        .await
-        .unwrap_or_else(|r| panic!("{}", r.body));
+    let admin = app.session("admin").await;
     // Z1A's 2019 and 2025 from the generated rows: the practices the demo
     // places in Z1A.
     let gpad = pcn_core::demo_appointments::demo_appointments(&pcn_core::demo::demo_facts());
@@ -1167,7 +1176,7 @@ async fn the_pages_chart_appointments_against_2019() {
     let r = app
         .get("/api/commissioners/Z1A/appointments", Some(&admin))
         .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    r.expect(StatusCode::OK);
     let json: serde_json::Value = serde_json::from_str(&r.body).unwrap();
     let pledge = &json["pledge"];
     assert_eq!(pledge["baseline"]["recorded"], sum(2019));
@@ -1341,7 +1350,7 @@ async fn services_pages_by_role() {
             round("1-999999999"),
         )
         .await;
-    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    r.expect(StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body.contains("1-999999999"), "{}", r.body);
     assert_eq!(rounds().await, before + 2);
 }
@@ -1352,18 +1361,15 @@ async fn services_pages_by_role() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_added_post_kept_in_memory_matches_the_store() {
     let app = App::sqlite().await;
-    let me = app
-        .login("network", PASSWORD)
-        .await
-        .unwrap_or_else(|r| panic!("{}", r.body));
+    let me = app.session("network").await;
     // Read once, so the network's year is kept.
     let r = app.get("/api/networks/U90001/arrs/budget", Some(&me)).await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    r.expect(StatusCode::OK);
     let mut budget = serde_json::Value::Null;
     for (i, band) in ["7", "7"].iter().enumerate() {
         let r = app.post_as(&me, "/api/networks/U90001/arrs/posts", serde_json::json!({"person": format!("MEM-{i}"), "role": "paramedic", "band": band, "wte": "1.0", "start": "2026-06-01"}))
             .await;
-        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        r.expect(StatusCode::CREATED);
         budget = serde_json::from_str::<serde_json::Value>(&r.body).unwrap()["budget"].clone();
     }
     let data = app.state.data().unwrap();
@@ -1435,7 +1441,7 @@ async fn governance_changes_one_network(app: &App) {
             serde_json::json!({"values": {"clinical_director": "Dr Own Network"}}),
         )
         .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    r.expect(StatusCode::CREATED);
     assert!(r.body.contains("Dr Own Network"), "{}", r.body);
     // The page's form: filled with what is held, it records what changed.
     let page = app.get("/networks/U90001", Some(&logins[2])).await;
@@ -1454,7 +1460,7 @@ async fn governance_changes_one_network(app: &App) {
     let r = app
         .post_form("/networks/U90001/governance", &logins[2], &fields)
         .await;
-    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    r.expect(StatusCode::SEE_OTHER);
     let page = app
         .get("/networks/U90001?notice=governance", Some(&logins[2]))
         .await;
@@ -1506,7 +1512,7 @@ async fn governance_changes_one_network(app: &App) {
         let r = app
             .post_as(&logins[0], "/api/networks/U90009/governance", bad)
             .await;
-        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+        r.expect(StatusCode::UNPROCESSABLE_ENTITY);
         assert!(r.body.contains(says), "{says}: {}", r.body);
     }
 
@@ -1592,17 +1598,12 @@ async fn same_as_read_whole(
     assert_eq!(whole_run.run, run.run);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn governance_changes_one_network_on_sqlite() {
-    governance_changes_one_network(&App::sqlite().await).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn governance_changes_one_network_on_postgres() {
-    if let Some(app) = App::postgres("governance").await {
-        governance_changes_one_network(&app).await;
-    }
-}
+on_both_stores!(
+    governance_changes_one_network,
+    governance_changes_one_network_on_sqlite,
+    governance_changes_one_network_on_postgres,
+    "governance"
+);
 
 /// A practice moved through the API (and by another process, found by the
 /// poll) shows on the next request in the practice, both networks' checks
@@ -1638,7 +1639,7 @@ async fn a_move_changes_its_practice_and_networks_alone(app: &App) {
     }
     let elsewhere = serde_json::json!({"pcn": "U90005", "effective_from": from.to_string()});
     let r = app.post_as(&logins[1], &path, elsewhere).await;
-    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+    r.expect(StatusCode::FORBIDDEN);
     // Bad input names what is wrong and records nothing.
     for (bad, status, says) in [
         (
@@ -1674,13 +1675,13 @@ async fn a_move_changes_its_practice_and_networks_alone(app: &App) {
         .is_empty());
     // The commissioner of both networks may.
     let r = app.post_as(&logins[1], &path, body.clone()).await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    r.expect(StatusCode::CREATED);
     let v: serde_json::Value = serde_json::from_str(&r.body).unwrap();
     assert_eq!(v["before"], serde_json::json!(["U90009"]));
     assert_eq!(v["networks_now"], serde_json::json!(["U90001"]));
     // Again: it is in U90001 already.
     let r = app.post_as(&logins[1], &path, body).await;
-    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    r.expect(StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body.contains("already"), "{}", r.body);
 
     // The next request shows it, worked out for the two networks alone.
@@ -1729,7 +1730,7 @@ async fn a_move_changes_its_practice_and_networks_alone(app: &App) {
     // An admin may too, anywhere: back to U90009.
     let back = serde_json::json!({"pcn": "U90009", "effective_from": from.to_string()});
     let r = app.post_as(&logins[0], &path, back).await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    r.expect(StatusCode::CREATED);
     let returned = state.data().unwrap();
     assert_eq!(
         returned.snapshot.practices[&moving].networks,
@@ -1777,14 +1778,9 @@ async fn a_move_changes_its_practice_and_networks_alone(app: &App) {
     same_as_read_whole(state, &polled, &run2).await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_move_changes_its_practice_and_networks_alone_on_sqlite() {
-    a_move_changes_its_practice_and_networks_alone(&App::sqlite().await).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_move_changes_its_practice_and_networks_alone_on_postgres() {
-    if let Some(app) = App::postgres("membership").await {
-        a_move_changes_its_practice_and_networks_alone(&app).await;
-    }
-}
+on_both_stores!(
+    a_move_changes_its_practice_and_networks_alone,
+    a_move_changes_its_practice_and_networks_alone_on_sqlite,
+    a_move_changes_its_practice_and_networks_alone_on_postgres,
+    "membership"
+);
