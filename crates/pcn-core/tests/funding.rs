@@ -49,6 +49,14 @@ fn stream_line<'a>(s: &'a Statement, stream: &str) -> &'a Line {
         .unwrap_or_else(|| panic!("no line of stream {stream}"))
 }
 
+/// The statement's IIF line (the one on IIF points).
+fn iif_line(s: &Statement) -> &Line {
+    s.lines
+        .iter()
+        .find(|l| l.basis == pcn_core::rulebook::Basis::IifPoints)
+        .unwrap()
+}
+
 fn line<'a>(s: &'a Statement, rule: &str) -> &'a Line {
     s.lines
         .iter()
@@ -303,11 +311,7 @@ fn iif_2024_25_points_with_the_list_size_adjustment() {
     inputs.iif_points = Some(Figure::exact(40, None));
     inputs.national_mean_list = Some(dec("48000"));
     let s = statement(year, &inputs, MissingInputs::Estimate).unwrap();
-    let iif = s
-        .lines
-        .iter()
-        .find(|l| l.basis == pcn_core::rulebook::Basis::IifPoints)
-        .unwrap();
+    let iif = iif_line(&s);
     assert_eq!(iif.amount, Pence(990_000));
     assert_eq!(iif.status, LineStatus::OnAchievement);
     assert!(
@@ -714,11 +718,7 @@ fn iif_by_indicator_with_the_prevalence_adjustment() {
         },
     ];
     let s = statement(year, &inputs, MissingInputs::Estimate).unwrap();
-    let iif = s
-        .lines
-        .iter()
-        .find(|l| l.basis == pcn_core::rulebook::Basis::IifPoints)
-        .unwrap();
+    let iif = iif_line(&s);
     assert_eq!(iif.amount, Pence(1_318_500), "{}", iif.working);
     assert!(
         iif.working.contains("HI-03") && iif.working.contains("prevalence adjustment"),
