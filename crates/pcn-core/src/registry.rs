@@ -337,27 +337,24 @@ impl Registry {
         let mut practices: BTreeMap<PracticeCode, PracticeFacts> = BTreeMap::new();
         let mut networks: BTreeMap<PcnCode, NetworkFacts> = BTreeMap::new();
         let mut extracts = BTreeSet::new();
-        for fact in facts.practices {
-            practices
-                .entry(fact.code.clone())
-                .or_default()
-                .attributes
-                .push(fact);
-        }
-        for interval in facts.intervals {
-            practices
-                .entry(interval.practice.clone())
-                .or_default()
-                .intervals
-                .push(interval);
-        }
-        for observation in facts.observations {
-            practices
-                .entry(observation.practice.clone())
-                .or_default()
-                .observations
-                .push(observation);
-        }
+        file_under(
+            &mut practices,
+            facts.practices,
+            |f| f.code.clone(),
+            |p| &mut p.attributes,
+        );
+        file_under(
+            &mut practices,
+            facts.intervals,
+            |i| i.practice.clone(),
+            |p| &mut p.intervals,
+        );
+        file_under(
+            &mut practices,
+            facts.observations,
+            |o| o.practice.clone(),
+            |p| &mut p.observations,
+        );
         for list in facts.list_sizes {
             if list.sex == Sex::All {
                 extracts.insert(list.as_at);
@@ -369,29 +366,27 @@ impl Registry {
             }
         }
         let mut recorded: BTreeMap<PracticeCode, Vec<MembershipChange>> = BTreeMap::new();
-        for change in facts.membership_changes {
-            recorded
-                .entry(change.practice.clone())
-                .or_default()
-                .push(change);
-        }
+        file_under(
+            &mut recorded,
+            facts.membership_changes,
+            |c| c.practice.clone(),
+            |v| v,
+        );
         for changes in recorded.values_mut() {
             changes.sort_by_key(|c| c.effective_from);
         }
-        for fact in facts.networks {
-            networks
-                .entry(fact.code.clone())
-                .or_default()
-                .attributes
-                .push(fact);
-        }
-        for fact in facts.governance {
-            networks
-                .entry(fact.pcn.clone())
-                .or_default()
-                .governance
-                .push(fact);
-        }
+        file_under(
+            &mut networks,
+            facts.networks,
+            |f| f.code.clone(),
+            |n| &mut n.attributes,
+        );
+        file_under(
+            &mut networks,
+            facts.governance,
+            |f| f.pcn.clone(),
+            |n| &mut n.governance,
+        );
         let funding = FundingFacts::new(
             facts.populations,
             facts.care_homes,
@@ -517,11 +512,7 @@ impl Registry {
         practice: &PracticeCode,
         as_at: NaiveDate,
     ) -> Option<(NaiveDate, Decimal)> {
-        self.funding
-            .weighted
-            .get(practice)
-            .and_then(|v| nearest(v, as_at, |(d, _)| *d))
-            .copied()
+        nearest_figure(&self.funding.weighted, practice, as_at)
     }
 
     /// Every registered list (all sexes) held for a practice, ascending by
@@ -581,11 +572,7 @@ impl Registry {
         pcn: &PcnCode,
         as_at: NaiveDate,
     ) -> Option<(NaiveDate, Decimal)> {
-        self.funding
-            .adjusted
-            .get(pcn)
-            .and_then(|v| nearest(v, as_at, |(d, _)| *d))
-            .copied()
+        nearest_figure(&self.funding.adjusted, pcn, as_at)
     }
 
     /// Location ids of the care homes aligned to `pcn` on `on`. A home's
@@ -1057,20 +1044,18 @@ impl FundingFacts {
                 _ => {}
             }
         }
-        for home in care_homes {
-            funding
-                .care_homes
-                .entry(home.location_id.clone())
-                .or_default()
-                .push(home);
-        }
-        for a in alignments {
-            funding
-                .alignments
-                .entry(a.location_id.clone())
-                .or_default()
-                .push(a);
-        }
+        file_under(
+            &mut funding.care_homes,
+            care_homes,
+            |h| h.location_id.clone(),
+            |v| v,
+        );
+        file_under(
+            &mut funding.alignments,
+            alignments,
+            |a| a.location_id.clone(),
+            |v| v,
+        );
         // Stable sorts: among facts of the same date, the later import wins.
         for v in funding.weighted.values_mut() {
             v.sort_by_key(|(d, _)| *d);
@@ -1126,6 +1111,31 @@ fn facts_for<T>(facts: &[T], as_at: NaiveDate, date: impl Fn(&T) -> NaiveDate) -
     } else {
         &facts[..upto]
     }
+}
+
+/// Adds each item to the list `list` picks out of the entry for its `key`,
+/// in the order the items come.
+fn file_under<K: Ord, V: Default, T>(
+    map: &mut BTreeMap<K, V>,
+    items: impl IntoIterator<Item = T>,
+    key: impl Fn(&T) -> K,
+    list: impl Fn(&mut V) -> &mut Vec<T>,
+) {
+    for item in items {
+        list(map.entry(key(&item)).or_default()).push(item);
+    }
+}
+
+/// The dated figure of `key` nearest `as_at` (see [`nearest`]).
+fn nearest_figure<K: Ord>(
+    series: &BTreeMap<K, Vec<(NaiveDate, Decimal)>>,
+    key: &K,
+    as_at: NaiveDate,
+) -> Option<(NaiveDate, Decimal)> {
+    series
+        .get(key)
+        .and_then(|v| nearest(v, as_at, |(d, _)| *d))
+        .copied()
 }
 
 fn overlay<T: Clone>(target: &mut Option<T>, value: &Option<T>) {
