@@ -2,22 +2,14 @@
 //! each citing where its figure comes from (source ids as in
 //! shared/reference/des-rules.md and rules/README.md).
 
-use std::str::FromStr;
-
-use chrono::NaiveDate;
 use pcn_core::funding::*;
 use pcn_core::money::{Fraction, Pence};
 use pcn_core::rulebook::{Rulebook, YearRules};
 use pcn_core::{PcnCode, PracticeCode};
 use rust_decimal::Decimal;
 
-fn d(s: &str) -> NaiveDate {
-    s.parse().unwrap()
-}
-
-fn dec(s: &str) -> Decimal {
-    Decimal::from_str(s).unwrap()
-}
+mod support;
+use support::{d, dec};
 
 fn member(code: &str, registered: u64, weighted: Option<&str>, as_at: &str) -> MemberInputs {
     MemberInputs {

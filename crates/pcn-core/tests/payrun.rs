@@ -1,7 +1,6 @@
 //! The payment run assembled from the registry (`pcn_core::payrun`), tested
 //! without a store: small registries written by hand, the embedded rules.
 
-use chrono::NaiveDate;
 use pcn_core::facts::*;
 use pcn_core::funding::{Distribution, Line, LineStatus, MemberInputs, NetworkPay, PayRun};
 use pcn_core::money::Pence;
@@ -13,9 +12,8 @@ use pcn_core::registry::Registry;
 use pcn_core::rulebook::{FinancialYear, PaidTo, Rulebook};
 use pcn_core::{CommissionerCode, Decimal, IcbCode, PcnCode, PracticeCode, SubIcbCode};
 
-fn d(s: &str) -> NaiveDate {
-    s.parse().unwrap()
-}
+mod support;
+use support::{d, pcn};
 
 fn practice(code: &str, sub_icb: &str) -> PracticeFact {
     let mut p = PracticeFact::new(PracticeCode::parse(code).unwrap(), d("2024-01-01"));
@@ -131,10 +129,6 @@ fn run(selection: &Selection, options: &RunOptions) -> PayRun {
     let rules = rulebook.financial_year(year()).unwrap();
     let previous = rulebook.financial_year(year().previous()).ok();
     payrun::build(&Registry::new(facts()), rules, previous, selection, options).unwrap()
-}
-
-fn pcn(code: &str) -> PcnCode {
-    PcnCode::parse(code).unwrap()
 }
 
 #[test]

@@ -4,19 +4,17 @@
 //! networks, and payments that give each cause; then properties of timing.
 
 use std::collections::BTreeMap;
-use std::str::FromStr;
 
 use chrono::NaiveDate;
 use pcn_core::funding::*;
 use pcn_core::money::Pence;
 use pcn_core::reconcile::*;
 use pcn_core::rulebook::{Basis, Rulebook, YearRules};
-use pcn_core::{PaymentActualFact, PcnCode, PracticeCode, SubIcbCode};
+use pcn_core::{PaymentActualFact, PracticeCode, SubIcbCode};
 use proptest::prelude::*;
-use rust_decimal::Decimal;
 
 mod support;
-use support::{per_patient, stream};
+use support::{d, dec, pcn, per_patient, stream};
 
 fn rules() -> YearRules {
     let year = ("2021-04-01", "2022-03-31");
@@ -67,20 +65,8 @@ fn rules() -> YearRules {
         .clone()
 }
 
-fn d(s: &str) -> NaiveDate {
-    s.parse().unwrap()
-}
-
-fn dec(s: &str) -> Decimal {
-    Decimal::from_str(s).unwrap()
-}
-
 fn code(c: &str) -> PracticeCode {
     PracticeCode::parse(c).unwrap()
-}
-
-fn pcn(c: &str) -> PcnCode {
-    PcnCode::parse(c).unwrap()
 }
 
 fn member(c: &str, registered: u64, weighted: &str) -> MemberInputs {

@@ -11,14 +11,9 @@ use pcn_core::rulebook::{
     Source, SourceKind, Stream, Timing, Unit, YearError,
 };
 use rust_decimal::Decimal;
-use std::str::FromStr;
 
 fn d(y: i32, m: u32, day: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, day).unwrap()
-}
-
-fn dec(s: &str) -> Decimal {
-    Decimal::from_str(s).unwrap()
 }
 
 fn embedded() -> Rulebook {
@@ -489,7 +484,7 @@ fn asking_for_a_missing_year_names_it_and_the_years_available() {
 // ---------------------------------------------------------------------------
 
 mod support;
-use support::{per_patient, stream};
+use support::{dec, per_patient, stream};
 
 const GOOD: &str = r#"
 financial_year = "2025-26"
