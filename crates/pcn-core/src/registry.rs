@@ -337,24 +337,15 @@ impl Registry {
         let mut practices: BTreeMap<PracticeCode, PracticeFacts> = BTreeMap::new();
         let mut networks: BTreeMap<PcnCode, NetworkFacts> = BTreeMap::new();
         let mut extracts = BTreeSet::new();
-        file_under(
-            &mut practices,
-            facts.practices,
-            |f| f.code.clone(),
-            |p| &mut p.attributes,
-        );
-        file_under(
-            &mut practices,
-            facts.intervals,
-            |i| i.practice.clone(),
-            |p| &mut p.intervals,
-        );
-        file_under(
-            &mut practices,
-            facts.observations,
-            |o| o.practice.clone(),
-            |p| &mut p.observations,
-        );
+        for (code, attributes) in filed(facts.practices, |f| f.code.clone()) {
+            practices.entry(code).or_default().attributes = attributes;
+        }
+        for (code, intervals) in filed(facts.intervals, |i| i.practice.clone()) {
+            practices.entry(code).or_default().intervals = intervals;
+        }
+        for (code, observations) in filed(facts.observations, |o| o.practice.clone()) {
+            practices.entry(code).or_default().observations = observations;
+        }
         for list in facts.list_sizes {
             if list.sex == Sex::All {
                 extracts.insert(list.as_at);
@@ -365,28 +356,16 @@ impl Registry {
                     .push((list.as_at, list.total));
             }
         }
-        let mut recorded: BTreeMap<PracticeCode, Vec<MembershipChange>> = BTreeMap::new();
-        file_under(
-            &mut recorded,
-            facts.membership_changes,
-            |c| c.practice.clone(),
-            |v| v,
-        );
+        let mut recorded = filed(facts.membership_changes, |c| c.practice.clone());
         for changes in recorded.values_mut() {
             changes.sort_by_key(|c| c.effective_from);
         }
-        file_under(
-            &mut networks,
-            facts.networks,
-            |f| f.code.clone(),
-            |n| &mut n.attributes,
-        );
-        file_under(
-            &mut networks,
-            facts.governance,
-            |f| f.pcn.clone(),
-            |n| &mut n.governance,
-        );
+        for (code, attributes) in filed(facts.networks, |f| f.code.clone()) {
+            networks.entry(code).or_default().attributes = attributes;
+        }
+        for (code, governance) in filed(facts.governance, |f| f.pcn.clone()) {
+            networks.entry(code).or_default().governance = governance;
+        }
         let funding = FundingFacts::new(
             facts.populations,
             facts.care_homes,
@@ -1044,18 +1023,8 @@ impl FundingFacts {
                 _ => {}
             }
         }
-        file_under(
-            &mut funding.care_homes,
-            care_homes,
-            |h| h.location_id.clone(),
-            |v| v,
-        );
-        file_under(
-            &mut funding.alignments,
-            alignments,
-            |a| a.location_id.clone(),
-            |v| v,
-        );
+        funding.care_homes = filed(care_homes, |h| h.location_id.clone());
+        funding.alignments = filed(alignments, |a| a.location_id.clone());
         // Stable sorts: among facts of the same date, the later import wins.
         for v in funding.weighted.values_mut() {
             v.sort_by_key(|(d, _)| *d);
@@ -1113,17 +1082,16 @@ fn facts_for<T>(facts: &[T], as_at: NaiveDate, date: impl Fn(&T) -> NaiveDate) -
     }
 }
 
-/// Adds each item to the list `list` picks out of the entry for its `key`,
-/// in the order the items come.
-fn file_under<K: Ord, V: Default, T>(
-    map: &mut BTreeMap<K, V>,
+/// The items filed under their key, each list in the order the items come.
+fn filed<K: Ord, T>(
     items: impl IntoIterator<Item = T>,
     key: impl Fn(&T) -> K,
-    list: impl Fn(&mut V) -> &mut Vec<T>,
-) {
+) -> BTreeMap<K, Vec<T>> {
+    let mut filed: BTreeMap<K, Vec<T>> = BTreeMap::new();
     for item in items {
-        list(map.entry(key(&item)).or_default()).push(item);
+        filed.entry(key(&item)).or_default().push(item);
     }
+    filed
 }
 
 /// The dated figure of `key` nearest `as_at` (see [`nearest`]).
