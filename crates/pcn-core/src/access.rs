@@ -333,6 +333,19 @@ mod tests {
         }
     }
 
+    /// Asserts each `(account, action, target, allowed)`.
+    fn assert_access(cases: &[(&Account, Action, Target, bool)]) {
+        for (i, &(who, action, target, allowed)) in cases.iter().enumerate() {
+            assert_eq!(
+                allows(who, action, target),
+                allowed,
+                "case {i}: {:?} {} {action:?}",
+                who.role,
+                who.scope
+            );
+        }
+    }
+
     #[test]
     fn a_member_practice_sees_its_networks_funding_and_nothing_else_of_it() {
         let mut ours = network("U00001", "16C", "QHM");
@@ -374,32 +387,16 @@ mod tests {
         let our_practice = practice("A00001", "16C");
         let networks = [&ours];
         let moving = Target::Practice(&our_practice, &networks);
-        let account = |role, scope: &str| Account {
-            id: 1,
-            username: "u".into(),
-            display_name: None,
-            role,
-            scope: scope.parse().unwrap(),
-        };
         let commissioner = account(Role::Commissioner, "commissioner:16C");
-        assert!(allows(&commissioner, Action::RecordMembership, moving));
-        assert!(allows(
-            &commissioner,
-            Action::RecordMembership,
-            Target::Network(&ours)
-        ));
-        assert!(!allows(
-            &commissioner,
-            Action::RecordMembership,
-            Target::Network(&theirs)
-        ));
-        assert!(!allows(
-            &commissioner,
-            Action::RecordMembership,
-            Target::Scope
-        ));
         let admin = account(Role::Admin, "all");
-        assert!(allows(&admin, Action::RecordMembership, moving));
+        let record = Action::RecordMembership;
+        assert_access(&[
+            (&commissioner, record, moving, true),
+            (&commissioner, record, Target::Network(&ours), true),
+            (&commissioner, record, Target::Network(&theirs), false),
+            (&commissioner, record, Target::Scope, false),
+            (&admin, record, moving, true),
+        ]);
         for (role, scope) in [
             (Role::Network, "network:U00001"),
             (Role::Practice, "practice:A00001"),
@@ -445,97 +442,60 @@ mod tests {
         let ours_ref = [&ours];
         let theirs_ref = [&theirs];
 
+        let qhm = CommissionerCode::parse("qhm").unwrap();
+        let sub_icb = CommissionerCode::parse("16C").unwrap();
+        let (ours_t, theirs_t) = (Target::Network(&ours), Target::Network(&theirs));
+        let member_t = Target::Practice(&member, &ours_ref);
+
         let commissioner = account(Role::Commissioner, "commissioner:16C");
-        assert!(allows(&commissioner, Action::View, Target::Network(&ours)));
-        assert!(!allows(
-            &commissioner,
-            Action::View,
-            Target::Network(&theirs)
-        ));
         let icb = account(Role::Commissioner, "commissioner:QHM");
-        assert!(allows(&icb, Action::View, Target::Network(&ours)));
-        assert!(allows(
-            &icb,
-            Action::View,
-            Target::Commissioner(&CommissionerCode::parse("qhm").unwrap())
-        ));
-        assert!(!allows(
-            &icb,
-            Action::View,
-            Target::Commissioner(&CommissionerCode::parse("16C").unwrap())
-        ));
-
         let manager = account(Role::Network, "network:U00001");
-        assert!(allows(&manager, Action::EditRoster, Target::Network(&ours)));
-        assert!(!allows(
-            &manager,
-            Action::EditRoster,
-            Target::Network(&theirs)
-        ));
-        assert!(!allows(
-            &manager,
-            Action::ApproveClaims,
-            Target::Network(&ours)
-        ));
-        assert!(allows(
-            &manager,
-            Action::View,
-            Target::Practice(&member, &ours_ref)
-        ));
-        assert!(!allows(
-            &manager,
-            Action::View,
-            Target::Practice(&stranger, &theirs_ref)
-        ));
-        assert!(!allows(
-            &manager,
-            Action::View,
-            Target::Commissioner(&CommissionerCode::parse("16C").unwrap())
-        ));
-        assert!(!allows(&manager, Action::Import, Target::Scope));
-
         let practice_manager = account(Role::Practice, "practice:A00001");
-        assert!(allows(
-            &practice_manager,
-            Action::View,
-            Target::Practice(&member, &ours_ref)
-        ));
-        assert!(!allows(
-            &practice_manager,
-            Action::View,
-            Target::Network(&ours)
-        ));
-        assert!(!allows(&practice_manager, Action::ViewAudit, Target::Scope));
-
         let viewer = account(Role::Viewer, "all");
-        assert!(allows(&viewer, Action::View, Target::Network(&theirs)));
-        assert!(!allows(
-            &viewer,
-            Action::EditRoster,
-            Target::Network(&theirs)
-        ));
-        assert!(!allows(&viewer, Action::ViewAudit, Target::Scope));
-
         let admin = account(Role::Admin, "all");
+        assert_access(&[
+            (&commissioner, Action::View, ours_t, true),
+            (&commissioner, Action::View, theirs_t, false),
+            (&icb, Action::View, ours_t, true),
+            (&icb, Action::View, Target::Commissioner(&qhm), true),
+            (&icb, Action::View, Target::Commissioner(&sub_icb), false),
+            (&manager, Action::EditRoster, ours_t, true),
+            (&manager, Action::EditRoster, theirs_t, false),
+            (&manager, Action::ApproveClaims, ours_t, false),
+            (&manager, Action::View, member_t, true),
+            (
+                &manager,
+                Action::View,
+                Target::Practice(&stranger, &theirs_ref),
+                false,
+            ),
+            (
+                &manager,
+                Action::View,
+                Target::Commissioner(&sub_icb),
+                false,
+            ),
+            (&manager, Action::Import, Target::Scope, false),
+            (&practice_manager, Action::View, member_t, true),
+            (&practice_manager, Action::View, ours_t, false),
+            (&practice_manager, Action::ViewAudit, Target::Scope, false),
+            (&viewer, Action::View, theirs_t, true),
+            (&viewer, Action::EditRoster, theirs_t, false),
+            (&viewer, Action::ViewAudit, Target::Scope, false),
+        ]);
         for action in [
             Action::View,
             Action::EditRoster,
             Action::ApproveClaims,
             Action::ViewAudit,
         ] {
-            assert!(allows(&admin, action, Target::Network(&theirs)));
+            assert!(allows(&admin, action, theirs_t));
         }
-        assert!(allows(&admin, Action::Import, Target::Scope));
-        assert!(allows(
-            &commissioner,
-            Action::ApproveClaims,
-            Target::Network(&ours)
-        ));
-        assert!(!allows(
-            &commissioner,
-            Action::ApproveClaims,
-            Target::Network(&theirs)
-        ));
+        assert_access(&[
+            (&admin, Action::Import, Target::Scope, true),
+            (&commissioner, Action::ApproveClaims, ours_t, true),
+            (&commissioner, Action::ApproveClaims, theirs_t, false),
+        ]);
     }
 
     #[test]

@@ -1394,6 +1394,18 @@ mod tests {
     fn sub(s: &str) -> SubIcbCode {
         SubIcbCode::parse(s).unwrap()
     }
+    /// A pledge month with `recorded` appointments and nothing else known.
+    fn recorded(recorded: u64) -> PledgeMonth {
+        PledgeMonth {
+            recorded,
+            by_hcp: None,
+            estimated_england_total: None,
+            covid_vaccinations_by_practices: None,
+            coverage: None,
+            patients: None,
+            editions: vec![],
+        }
+    }
     fn edition(y: i32, m: u32) -> GpadEdition {
         GpadEdition {
             month: ym(y, m),
@@ -1842,13 +1854,9 @@ mod tests {
                 (
                     month,
                     PledgeMonth {
-                        recorded: n,
-                        by_hcp: None,
-                        estimated_england_total: None,
-                        covid_vaccinations_by_practices: None,
-                        coverage: None,
                         patients: Some(380_000),
                         editions: vec![ym(2023, 10)],
+                        ..recorded(n)
                     },
                 )
             })
@@ -1870,18 +1878,7 @@ mod tests {
         let months: BTreeMap<YearMonth, PledgeMonth> = (0..24)
             .map(|i| {
                 let m = ym(2019 + (3 + i) / 12, ((3 + i) % 12 + 1) as u32);
-                (
-                    m,
-                    PledgeMonth {
-                        recorded: if m < ym(2020, 4) { 10 } else { 12 },
-                        by_hcp: None,
-                        estimated_england_total: None,
-                        covid_vaccinations_by_practices: None,
-                        coverage: None,
-                        patients: None,
-                        editions: vec![],
-                    },
-                )
+                (m, recorded(if m < ym(2020, 4) { 10 } else { 12 }))
             })
             .collect();
         let p = pledge(&months, YearBasis::Financial, None);
@@ -1894,19 +1891,7 @@ mod tests {
 
     #[test]
     fn no_baseline_no_change() {
-        let months: BTreeMap<YearMonth, PledgeMonth> = [(
-            ym(2023, 1),
-            PledgeMonth {
-                recorded: 5,
-                by_hcp: None,
-                estimated_england_total: None,
-                covid_vaccinations_by_practices: None,
-                coverage: None,
-                patients: None,
-                editions: vec![],
-            },
-        )]
-        .into();
+        let months: BTreeMap<YearMonth, PledgeMonth> = [(ym(2023, 1), recorded(5))].into();
         let p = pledge(&months, YearBasis::Calendar, None);
         assert!(p.baseline.is_none());
         assert_eq!(p.years[0].change, None);

@@ -1122,6 +1122,20 @@ mod tests {
             .collect()
     }
 
+    /// Asserts `rules` hold each `(rule, severity, about)`: a finding of the
+    /// rule at that severity about that practice or network.
+    fn assert_found(
+        rules: &[(&'static str, Severity, Option<String>)],
+        expected: &[(&str, Severity, &str)],
+    ) {
+        for &(rule, severity, about) in expected {
+            assert!(
+                rules.contains(&(rule, severity, Some(about.into()))),
+                "{rules:?}"
+            );
+        }
+    }
+
     fn check(registry: &Registry) -> Report {
         run(
             &registry.at(d("2026-07-01")),
@@ -1211,17 +1225,13 @@ mod tests {
         );
         let report = check(&r);
         let rules = rules_of(&report);
-        assert!(
-            rules.contains(&("PRAC-MULTI-NETWORK", Severity::Error, Some("A81002".into()))),
-            "{rules:?}"
-        );
-        assert!(
-            rules.contains(&("PRAC-UNALLOCATED", Severity::Warning, Some("A81003".into()))),
-            "{rules:?}"
-        );
-        assert!(
-            rules.contains(&("PRAC-NO-NETWORK", Severity::Error, Some("A81004".into()))),
-            "{rules:?}"
+        assert_found(
+            &rules,
+            &[
+                ("PRAC-MULTI-NETWORK", Severity::Error, "A81002"),
+                ("PRAC-UNALLOCATED", Severity::Warning, "A81003"),
+                ("PRAC-NO-NETWORK", Severity::Error, "A81004"),
+            ],
         );
         let coverage = report
             .findings
@@ -1255,21 +1265,12 @@ mod tests {
             &complete_governance("U00001", "A81001"),
         );
         let rules = rules_of(&check(&r));
-        assert!(
-            rules.contains(&(
-                "NET-SPLIT-COMMISSIONER",
-                Severity::Warning,
-                Some("U00001".into())
-            )),
-            "{rules:?}"
-        );
-        assert!(
-            rules.contains(&(
-                "PRAC-FAR-FROM-NETWORK",
-                Severity::Warning,
-                Some("A81003".into())
-            )),
-            "{rules:?}"
+        assert_found(
+            &rules,
+            &[
+                ("NET-SPLIT-COMMISSIONER", Severity::Warning, "U00001"),
+                ("PRAC-FAR-FROM-NETWORK", Severity::Warning, "A81003"),
+            ],
         );
         assert!(
             !rules

@@ -170,10 +170,9 @@ mod tests {
     fn practice_codes() {
         assert_eq!(PracticeCode::parse(" a81001 ").unwrap().as_str(), "A81001");
         assert!(PracticeCode::parse("Y02622").is_ok());
-        assert!(PracticeCode::parse("A8100").is_err());
-        assert!(PracticeCode::parse("181001").is_err());
-        assert!(PracticeCode::parse("A81001001").is_err());
-        assert!(PracticeCode::parse("A8-001").is_err());
+        for bad in ["A8100", "181001", "A81001001", "A8-001"] {
+            assert!(PracticeCode::parse(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

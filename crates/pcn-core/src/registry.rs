@@ -337,26 +337,14 @@ impl Registry {
         let mut practices: BTreeMap<PracticeCode, PracticeFacts> = BTreeMap::new();
         let mut networks: BTreeMap<PcnCode, NetworkFacts> = BTreeMap::new();
         let mut extracts = BTreeSet::new();
-        for fact in facts.practices {
-            practices
-                .entry(fact.code.clone())
-                .or_default()
-                .attributes
-                .push(fact);
+        for (code, attributes) in filed(facts.practices, |f| f.code.clone()) {
+            practices.entry(code).or_default().attributes = attributes;
         }
-        for interval in facts.intervals {
-            practices
-                .entry(interval.practice.clone())
-                .or_default()
-                .intervals
-                .push(interval);
+        for (code, intervals) in filed(facts.intervals, |i| i.practice.clone()) {
+            practices.entry(code).or_default().intervals = intervals;
         }
-        for observation in facts.observations {
-            practices
-                .entry(observation.practice.clone())
-                .or_default()
-                .observations
-                .push(observation);
+        for (code, observations) in filed(facts.observations, |o| o.practice.clone()) {
+            practices.entry(code).or_default().observations = observations;
         }
         for list in facts.list_sizes {
             if list.sex == Sex::All {
@@ -368,29 +356,15 @@ impl Registry {
                     .push((list.as_at, list.total));
             }
         }
-        let mut recorded: BTreeMap<PracticeCode, Vec<MembershipChange>> = BTreeMap::new();
-        for change in facts.membership_changes {
-            recorded
-                .entry(change.practice.clone())
-                .or_default()
-                .push(change);
-        }
+        let mut recorded = filed(facts.membership_changes, |c| c.practice.clone());
         for changes in recorded.values_mut() {
             changes.sort_by_key(|c| c.effective_from);
         }
-        for fact in facts.networks {
-            networks
-                .entry(fact.code.clone())
-                .or_default()
-                .attributes
-                .push(fact);
+        for (code, attributes) in filed(facts.networks, |f| f.code.clone()) {
+            networks.entry(code).or_default().attributes = attributes;
         }
-        for fact in facts.governance {
-            networks
-                .entry(fact.pcn.clone())
-                .or_default()
-                .governance
-                .push(fact);
+        for (code, governance) in filed(facts.governance, |f| f.pcn.clone()) {
+            networks.entry(code).or_default().governance = governance;
         }
         let funding = FundingFacts::new(
             facts.populations,
@@ -517,11 +491,7 @@ impl Registry {
         practice: &PracticeCode,
         as_at: NaiveDate,
     ) -> Option<(NaiveDate, Decimal)> {
-        self.funding
-            .weighted
-            .get(practice)
-            .and_then(|v| nearest(v, as_at, |(d, _)| *d))
-            .copied()
+        nearest_figure(&self.funding.weighted, practice, as_at)
     }
 
     /// Every registered list (all sexes) held for a practice, ascending by
@@ -581,11 +551,7 @@ impl Registry {
         pcn: &PcnCode,
         as_at: NaiveDate,
     ) -> Option<(NaiveDate, Decimal)> {
-        self.funding
-            .adjusted
-            .get(pcn)
-            .and_then(|v| nearest(v, as_at, |(d, _)| *d))
-            .copied()
+        nearest_figure(&self.funding.adjusted, pcn, as_at)
     }
 
     /// Location ids of the care homes aligned to `pcn` on `on`. A home's
@@ -1057,20 +1023,8 @@ impl FundingFacts {
                 _ => {}
             }
         }
-        for home in care_homes {
-            funding
-                .care_homes
-                .entry(home.location_id.clone())
-                .or_default()
-                .push(home);
-        }
-        for a in alignments {
-            funding
-                .alignments
-                .entry(a.location_id.clone())
-                .or_default()
-                .push(a);
-        }
+        funding.care_homes = filed(care_homes, |h| h.location_id.clone());
+        funding.alignments = filed(alignments, |a| a.location_id.clone());
         // Stable sorts: among facts of the same date, the later import wins.
         for v in funding.weighted.values_mut() {
             v.sort_by_key(|(d, _)| *d);
@@ -1126,6 +1080,30 @@ fn facts_for<T>(facts: &[T], as_at: NaiveDate, date: impl Fn(&T) -> NaiveDate) -
     } else {
         &facts[..upto]
     }
+}
+
+/// The items filed under their key, each list in the order the items come.
+fn filed<K: Ord, T>(
+    items: impl IntoIterator<Item = T>,
+    key: impl Fn(&T) -> K,
+) -> BTreeMap<K, Vec<T>> {
+    let mut filed: BTreeMap<K, Vec<T>> = BTreeMap::new();
+    for item in items {
+        filed.entry(key(&item)).or_default().push(item);
+    }
+    filed
+}
+
+/// The dated figure of `key` nearest `as_at` (see [`nearest`]).
+fn nearest_figure<K: Ord>(
+    series: &BTreeMap<K, Vec<(NaiveDate, Decimal)>>,
+    key: &K,
+    as_at: NaiveDate,
+) -> Option<(NaiveDate, Decimal)> {
+    series
+        .get(key)
+        .and_then(|v| nearest(v, as_at, |(d, _)| *d))
+        .copied()
 }
 
 fn overlay<T: Clone>(target: &mut Option<T>, value: &Option<T>) {

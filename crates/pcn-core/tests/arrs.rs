@@ -63,6 +63,17 @@ fn year(y: i32) -> FinancialYear {
     FinancialYear::starting(y)
 }
 
+/// A post's claims for the financial year starting in `y`, with no payroll
+/// actuals.
+fn claims(rb: &Rulebook, y: i32, post: &Post) -> Vec<MonthClaim> {
+    post_year(rb, year(y), post, &BTreeMap::new()).unwrap()
+}
+
+/// Whether a claim line has a caveat containing `fragment`.
+fn has_caveat(line: &MonthClaim, fragment: &str) -> bool {
+    line.caveats.iter().any(|c| c.contains(fragment))
+}
+
 fn total(lines: &[MonthClaim]) -> Pence {
     lines.iter().map(|l| l.claimable).sum()
 }
@@ -80,7 +91,7 @@ fn claims_2019_20_reach_the_published_53942() {
         post(1, "clinical-pharmacist", "7", "1", d(2019, 7, 1)),
         45_000,
     );
-    let lines = post_year(&rb, year(2019), &cp, &BTreeMap::new()).unwrap();
+    let lines = claims(&rb, 2019, &cp);
     assert_eq!(lines.len(), 9);
     assert_eq!(lines[0].cost, Pence(470_748));
     assert_eq!(lines[0].cap, Pence(315_083));
@@ -93,7 +104,7 @@ fn claims_2019_20_reach_the_published_53942() {
         post(2, "social-prescribing-link-worker", "5", "1", d(2019, 7, 1)),
         30_000,
     );
-    let lines2 = post_year(&rb, year(2019), &splw, &BTreeMap::new()).unwrap();
+    let lines2 = claims(&rb, 2019, &splw);
     assert_eq!(lines2[0].cost, Pence(310_523));
     assert_eq!(total(&lines2), Pence(2_558_475)); // 0.75 × 34,113
     assert_eq!(total(&lines) + total(&lines2), Pence(5_394_225)); // £53,942.25
@@ -111,7 +122,7 @@ fn mental_health_practitioner_2022_23_half_met_by_the_trust() {
             30_000,
         )
     };
-    let lines = post_year(&rb, year(2022), &mhp, &BTreeMap::new()).unwrap();
+    let lines = claims(&rb, 2022, &mhp);
     assert_eq!(lines.len(), 1);
     // £2,500 + 15.05% × (2,500 − 758.33) = £262.12 + 14.38% = £359.50 → £3,121.62.
     assert_eq!(lines[0].cost, Pence(312_162));
@@ -128,7 +139,7 @@ fn mental_health_practitioner_2022_23_half_met_by_the_trust() {
 fn the_july_2023_uplift_changes_the_cap_mid_year() {
     let rb = rb();
     let cc = post(4, "care-coordinator", "4", "1", d(2023, 4, 1));
-    let lines = post_year(&rb, year(2023), &cc, &BTreeMap::new()).unwrap();
+    let lines = claims(&rb, 2023, &cc);
     assert_eq!(lines.len(), 12);
     assert_eq!(lines[0].cap, Pence(264_550)); // 31,746 / 12
     assert_eq!(lines[3].cap, Pence(278_300)); // 33,396 / 12
@@ -148,7 +159,7 @@ fn part_month_part_time_inner_london_2024_25() {
             50_000,
         )
     };
-    let lines = post_year(&rb, year(2024), &cp, &BTreeMap::new()).unwrap();
+    let lines = claims(&rb, 2024, &cp);
     let oct = &lines[0];
     assert_eq!((oct.days, oct.days_in_month), (17, 31));
     // Cap: 76,313 × 0.6 × 17 / (12 × 31) = £2,092.4532…
@@ -166,7 +177,7 @@ fn part_month_part_time_inner_london_2024_25() {
 fn gp_2025_26_on_costs_reproduce_the_published_maximum() {
     let rb = rb();
     let gp = paid(post(6, "gp", "gp", "1", d(2025, 4, 1)), 82_418);
-    let lines = post_year(&rb, year(2025), &gp, &BTreeMap::new()).unwrap();
+    let lines = claims(&rb, 2025, &gp);
     assert_eq!(
         lines.iter().map(|l| l.cost).sum::<Pence>(),
         Pence(10_588_241)
@@ -177,10 +188,7 @@ fn gp_2025_26_on_costs_reproduce_the_published_maximum() {
         Pence(41)
     );
     // The published figure was later revised (backdated): the line says so.
-    assert!(lines[0]
-        .caveats
-        .iter()
-        .any(|c| c.contains("revised from 2025-04-01")));
+    assert!(has_caveat(&lines[0], "revised from 2025-04-01"));
 }
 
 /// 2026/27: no maxima are published yet, so 2025/26's are carried and marked.
@@ -188,12 +196,9 @@ fn gp_2025_26_on_costs_reproduce_the_published_maximum() {
 fn maxima_are_carried_into_2026_27_and_marked() {
     let rb = rb();
     let para = post(7, "paramedic", "7", "1", d(2026, 4, 1));
-    let lines = post_year(&rb, year(2026), &para, &BTreeMap::new()).unwrap();
+    let lines = claims(&rb, 2026, &para);
     assert_eq!(total(&lines), Pence(6_490_700)); // £64,907 carried
-    assert!(lines[0]
-        .caveats
-        .iter()
-        .any(|c| c.contains("2025-26 figure is carried")));
+    assert!(has_caveat(&lines[0], "2025-26 figure is carried"));
 }
 
 #[test]
@@ -249,7 +254,7 @@ fn bad_posts_are_refused() {
 fn pay_award_arrears_and_backdated_claims() {
     let rb = rb();
     let mut p = paid(post(10, "paramedic", "7", "1", d(2026, 4, 1)), 40_000);
-    let lines = post_year(&rb, year(2026), &p, &BTreeMap::new()).unwrap();
+    let lines = claims(&rb, 2026, &p);
     let april = lines[0].claimable;
     let claimed = vec![ClaimRecord {
         id: 1,
@@ -270,7 +275,7 @@ fn pay_award_arrears_and_backdated_claims() {
         levy: false,
         recorded: 2,
     });
-    let lines = post_year(&rb, year(2026), &p, &BTreeMap::new()).unwrap();
+    let lines = claims(&rb, 2026, &p);
     let new = claims_to_make(
         &lines,
         &claimed,
@@ -309,7 +314,7 @@ fn pay_award_arrears_and_backdated_claims() {
 fn budget_headroom_and_run_out() {
     let rb = rb();
     let p = post(11, "gp", "gp", "1", d(2025, 4, 1));
-    let lines = post_year(&rb, year(2025), &p, &BTreeMap::new()).unwrap();
+    let lines = claims(&rb, 2025, &p);
     // £105,882 a year against a £60,000 Sum: runs out in the seventh month.
     let b = budget(
         year(2025),
@@ -363,7 +368,7 @@ proptest! {
         let mut p = Post { end, region, ..post(1, role, band, "1", start) };
         p.terms[0].salary = salary.map(|s| Pence(s * 100));
         p.terms[0].wte = wte;
-        let lines = post_year(&rb, year(2025), &p, &BTreeMap::new()).unwrap();
+        let lines = claims(&rb, 2025, &p);
         let mut exact_cap = Decimal::ZERO;
         for l in &lines {
             prop_assert!(l.claimable <= l.cap, "{l:?}");

@@ -2,22 +2,14 @@
 //! each citing where its figure comes from (source ids as in
 //! shared/reference/des-rules.md and rules/README.md).
 
-use std::str::FromStr;
-
-use chrono::NaiveDate;
 use pcn_core::funding::*;
 use pcn_core::money::{Fraction, Pence};
 use pcn_core::rulebook::{Rulebook, YearRules};
 use pcn_core::{PcnCode, PracticeCode};
 use rust_decimal::Decimal;
 
-fn d(s: &str) -> NaiveDate {
-    s.parse().unwrap()
-}
-
-fn dec(s: &str) -> Decimal {
-    Decimal::from_str(s).unwrap()
-}
+mod support;
+use support::{d, dec};
 
 fn member(code: &str, registered: u64, weighted: Option<&str>, as_at: &str) -> MemberInputs {
     MemberInputs {
@@ -47,6 +39,14 @@ fn stream_line<'a>(s: &'a Statement, stream: &str) -> &'a Line {
         .iter()
         .find(|l| l.stream_id == stream)
         .unwrap_or_else(|| panic!("no line of stream {stream}"))
+}
+
+/// The statement's IIF line (the one on IIF points).
+fn iif_line(s: &Statement) -> &Line {
+    s.lines
+        .iter()
+        .find(|l| l.basis == pcn_core::rulebook::Basis::IifPoints)
+        .unwrap()
 }
 
 fn line<'a>(s: &'a Statement, rule: &str) -> &'a Line {
@@ -303,11 +303,7 @@ fn iif_2024_25_points_with_the_list_size_adjustment() {
     inputs.iif_points = Some(Figure::exact(40, None));
     inputs.national_mean_list = Some(dec("48000"));
     let s = statement(year, &inputs, MissingInputs::Estimate).unwrap();
-    let iif = s
-        .lines
-        .iter()
-        .find(|l| l.basis == pcn_core::rulebook::Basis::IifPoints)
-        .unwrap();
+    let iif = iif_line(&s);
     assert_eq!(iif.amount, Pence(990_000));
     assert_eq!(iif.status, LineStatus::OnAchievement);
     assert!(
@@ -714,11 +710,7 @@ fn iif_by_indicator_with_the_prevalence_adjustment() {
         },
     ];
     let s = statement(year, &inputs, MissingInputs::Estimate).unwrap();
-    let iif = s
-        .lines
-        .iter()
-        .find(|l| l.basis == pcn_core::rulebook::Basis::IifPoints)
-        .unwrap();
+    let iif = iif_line(&s);
     assert_eq!(iif.amount, Pence(1_318_500), "{}", iif.working);
     assert!(
         iif.working.contains("HI-03") && iif.working.contains("prevalence adjustment"),

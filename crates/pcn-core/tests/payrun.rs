@@ -1,9 +1,8 @@
 //! The payment run assembled from the registry (`pcn_core::payrun`), tested
 //! without a store: small registries written by hand, the embedded rules.
 
-use chrono::NaiveDate;
 use pcn_core::facts::*;
-use pcn_core::funding::{Distribution, LineStatus};
+use pcn_core::funding::{Distribution, Line, LineStatus, MemberInputs, NetworkPay, PayRun};
 use pcn_core::money::Pence;
 use pcn_core::payrun::{
     self, arrs_sum, list_extract_for, population_date, Agreement, Agreements, PayRunError,
@@ -13,9 +12,8 @@ use pcn_core::registry::Registry;
 use pcn_core::rulebook::{FinancialYear, PaidTo, Rulebook};
 use pcn_core::{CommissionerCode, Decimal, IcbCode, PcnCode, PracticeCode, SubIcbCode};
 
-fn d(s: &str) -> NaiveDate {
-    s.parse().unwrap()
-}
+mod support;
+use support::{d, pcn};
 
 fn practice(code: &str, sub_icb: &str) -> PracticeFact {
     let mut p = PracticeFact::new(PracticeCode::parse(code).unwrap(), d("2024-01-01"));
@@ -52,6 +50,28 @@ fn network(code: &str, sub_icb: &str) -> NetworkFact {
     n.sub_icb = Some(SubIcbCode::parse(sub_icb).unwrap());
     n.open_date = Some(d("2019-07-01"));
     n
+}
+
+/// The member of a network's run with this practice code.
+fn member_of<'a>(n: &'a NetworkPay, code: &str) -> &'a MemberInputs {
+    n.members.iter().find(|m| m.code.as_str() == code).unwrap()
+}
+
+/// The line of a network's statement for this rule.
+fn rule_line<'a>(n: &'a NetworkPay, rule: &str) -> &'a Line {
+    n.statement
+        .lines
+        .iter()
+        .find(|l| l.rule_id == rule)
+        .unwrap()
+}
+
+/// The codes of the networks in a run, in its order.
+fn codes(run: &PayRun) -> Vec<&str> {
+    run.networks
+        .iter()
+        .map(|n| n.statement.pcn.as_str())
+        .collect()
 }
 
 /// Two networks under 00A (ICB QAA) and one under 00B:
@@ -104,15 +124,11 @@ fn year() -> FinancialYear {
     "2025-26".parse().unwrap()
 }
 
-fn run(selection: &Selection, options: &RunOptions) -> pcn_core::funding::PayRun {
+fn run(selection: &Selection, options: &RunOptions) -> PayRun {
     let rulebook = Rulebook::embedded().unwrap();
     let rules = rulebook.financial_year(year()).unwrap();
     let previous = rulebook.financial_year(year().previous()).ok();
     payrun::build(&Registry::new(facts()), rules, previous, selection, options).unwrap()
-}
-
-fn pcn(code: &str) -> PcnCode {
-    PcnCode::parse(code).unwrap()
 }
 
 #[test]
@@ -139,30 +155,17 @@ fn members_are_paid_by_month_and_lists_are_those_of_the_population_date() {
     let run = run(&Selection::all(), &RunOptions::default());
     let u1 = run.network(&pcn("U00001")).unwrap();
     // A00003 is a member of U00001 from October only.
-    let a3 = u1
-        .members
-        .iter()
-        .find(|m| m.code.as_str() == "A00003")
-        .unwrap();
+    let a3 = member_of(u1, "A00003");
     assert_eq!(a3.membership_months.as_ref().map(Vec::len), Some(6));
     // Registered lists at 1 January 2025 (the 2024 ones are 1,000 smaller).
-    let a1 = u1
-        .members
-        .iter()
-        .find(|m| m.code.as_str() == "A00001")
-        .unwrap();
+    let a1 = member_of(u1, "A00001");
     assert_eq!(
         a1.registered.as_ref().map(|f| f.value),
         Some(Decimal::from(13_000))
     );
     // Network-level streams count the members of the first month: A00001
     // and A00002 (13,000 + 10,000), not A00003.
-    let core = u1
-        .statement
-        .lines
-        .iter()
-        .find(|l| l.rule_id == "2025-26/core-pcn-funding/registered")
-        .unwrap();
+    let core = rule_line(u1, "2025-26/core-pcn-funding/registered");
     assert_eq!(core.basis_value, Some(Decimal::from(23_000)));
     assert_eq!(core.basis_as_at, Some(d("2025-01-01")));
     // The Network Participation Payment is paid to practices for their
@@ -180,7 +183,7 @@ fn members_are_paid_by_month_and_lists_are_those_of_the_population_date() {
     let in_u1 = npp("U00001");
     let in_u2 = npp("U00002");
     assert_eq!(in_u1.paid_to, PaidTo::Practice);
-    let paid_to = |l: &pcn_core::funding::Line, code: &str| {
+    let paid_to = |l: &Line, code: &str| {
         l.to_practices
             .iter()
             .find(|(c, _)| c.as_str() == code)
@@ -204,12 +207,7 @@ fn members_are_paid_by_month_and_lists_are_those_of_the_population_date() {
 fn a_network_whose_first_members_join_part_way_is_paid_from_that_month() {
     let run = run(&Selection::all(), &RunOptions::default());
     let u3 = run.network(&pcn("U00003")).unwrap();
-    let core = u3
-        .statement
-        .lines
-        .iter()
-        .find(|l| l.rule_id == "2025-26/core-pcn-funding/registered")
-        .unwrap();
+    let core = rule_line(u3, "2025-26/core-pcn-funding/registered");
     assert_eq!(core.months_paid, 9, "July to March");
     assert_eq!(core.status, LineStatus::Scheduled);
     assert_eq!(
@@ -223,7 +221,7 @@ fn the_national_mean_list_is_over_every_network_whatever_the_selection() {
     let all = run(&Selection::all(), &RunOptions::default());
     let one = run(&Selection::network(pcn("U00002")), &RunOptions::default());
     assert_eq!(one.networks.len(), 1);
-    let mean = |r: &pcn_core::funding::PayRun| {
+    let mean = |r: &PayRun| {
         r.network(&pcn("U00002"))
             .unwrap()
             .statement
@@ -237,26 +235,16 @@ fn the_national_mean_list_is_over_every_network_whatever_the_selection() {
 
 #[test]
 fn a_commissioner_selects_by_sub_icb_or_icb() {
-    let by_sub_icb = run(
-        &Selection::commissioner(CommissionerCode::parse("00b").unwrap()),
-        &RunOptions::default(),
-    );
-    let codes: Vec<&str> = by_sub_icb
-        .networks
-        .iter()
-        .map(|n| n.statement.pcn.as_str())
-        .collect();
-    assert_eq!(codes, ["U00003"]);
-    let by_icb = run(
-        &Selection::commissioner(CommissionerCode::parse("QAA").unwrap()),
-        &RunOptions::default(),
-    );
-    let codes: Vec<&str> = by_icb
-        .networks
-        .iter()
-        .map(|n| n.statement.pcn.as_str())
-        .collect();
-    assert_eq!(codes, ["U00001", "U00002", "U00003"]);
+    for (commissioner, expected) in [
+        ("00b", &["U00003"][..]),
+        ("QAA", &["U00001", "U00002", "U00003"]),
+    ] {
+        let selected = run(
+            &Selection::commissioner(CommissionerCode::parse(commissioner).unwrap()),
+            &RunOptions::default(),
+        );
+        assert_eq!(codes(&selected), expected, "{commissioner}");
+    }
 }
 
 #[test]
@@ -355,7 +343,7 @@ fn one_network_worked_out_again_is_the_network_of_a_whole_run() {
     let previous = rulebook.financial_year(year().previous()).ok();
     let before = Registry::new(facts());
     let context = payrun::YearContext::new(&before, rules, None);
-    let json = |pay: &pcn_core::funding::NetworkPay| serde_json::to_value(pay).unwrap();
+    let json = |pay: &NetworkPay| serde_json::to_value(pay).unwrap();
     for (code, payee) in [("U00001", "A00002"), ("U00003", "B00001")] {
         let governance = vec![
             GovernanceFact {
@@ -423,7 +411,7 @@ fn a_membership_change_works_out_its_networks_alone() {
     let before = Registry::new(facts());
     let context = payrun::YearContext::new(&before, rules, None);
     let options = RunOptions::default();
-    let json = |pay: &pcn_core::funding::NetworkPay| serde_json::to_value(pay).unwrap();
+    let json = |pay: &NetworkPay| serde_json::to_value(pay).unwrap();
     for (practice, to, from, networks) in [
         // Part way through the year, between two networks of 00A.
         ("A00002", "U00002", "2025-11-01", vec!["U00001", "U00002"]),
@@ -534,7 +522,7 @@ fn a_weighted_population_is_estimated_from_the_list_of_the_date_and_the_ratio() 
 /// with no ratio leaves the network's own figure.
 #[test]
 fn an_adjusted_population_is_estimated_from_the_members_lists_and_ratios() {
-    use pcn_core::funding::{Figure, MemberInputs};
+    use pcn_core::funding::Figure;
     use pcn_core::payrun::adjusted_at;
     use pcn_core::rulebook::Basis;
     let adjusted = |subject: PopulationSubject, as_at: &str, value: i64| PopulationFact {

@@ -210,6 +210,21 @@ fn check(input: &GroupInput, plan: &GroupPlan, config: &PlanConfig) -> Result<()
     Ok(())
 }
 
+/// A group of `count` drawn practices of lists up to `max_list`, with one
+/// drawn network waived and one pinned (none where the draw is past the
+/// group's networks).
+fn group_strategy(
+    max_list: u64,
+    count: std::ops::Range<usize>,
+) -> impl Strategy<Value = GroupInput> {
+    (
+        prop::collection::vec(practice_strategy(max_list), count),
+        0u8..12,
+        0u8..12,
+    )
+        .prop_map(|(drawn, waive, pin)| build_group(&drawn, waive, pin))
+}
+
 fn config_strategy() -> impl Strategy<Value = PlanConfig> {
     (
         prop_oneof![Just((30_000u64, 50_000u64)), (1u64..40_000, 0u64..40_000)],
@@ -230,12 +245,9 @@ proptest! {
 
     #[test]
     fn every_promise_holds(
-        drawn in prop::collection::vec(practice_strategy(25_000), 1..40),
-        waive in 0u8..12,
-        pin in 0u8..12,
+        input in group_strategy(25_000, 1..40),
         config in config_strategy(),
     ) {
-        let input = build_group(&drawn, waive, pin);
         let plan = plan_group(&input, &config, &|| false).unwrap();
         check(&input, &plan, &config)?;
     }
@@ -252,12 +264,9 @@ proptest! {
 
     #[test]
     fn same_seed_same_answer_whatever_the_order(
-        drawn in prop::collection::vec(practice_strategy(20_000), 1..40),
-        waive in 0u8..12,
-        pin in 0u8..12,
+        input in group_strategy(20_000, 1..40),
         config in config_strategy(),
     ) {
-        let input = build_group(&drawn, waive, pin);
         let first = plan(std::slice::from_ref(&input), &config).unwrap();
         let again = plan(std::slice::from_ref(&input), &config).unwrap();
         prop_assert_eq!(&first, &again);

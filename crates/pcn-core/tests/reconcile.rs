@@ -4,19 +4,17 @@
 //! networks, and payments that give each cause; then properties of timing.
 
 use std::collections::BTreeMap;
-use std::str::FromStr;
 
 use chrono::NaiveDate;
 use pcn_core::funding::*;
 use pcn_core::money::Pence;
 use pcn_core::reconcile::*;
 use pcn_core::rulebook::{Basis, Rulebook, YearRules};
-use pcn_core::{PaymentActualFact, PcnCode, PracticeCode, SubIcbCode};
+use pcn_core::{PaymentActualFact, PracticeCode, SubIcbCode};
 use proptest::prelude::*;
-use rust_decimal::Decimal;
 
 mod support;
-use support::{per_patient, stream};
+use support::{d, dec, pcn, per_patient, stream};
 
 fn rules() -> YearRules {
     let year = ("2021-04-01", "2022-03-31");
@@ -67,20 +65,8 @@ fn rules() -> YearRules {
         .clone()
 }
 
-fn d(s: &str) -> NaiveDate {
-    s.parse().unwrap()
-}
-
-fn dec(s: &str) -> Decimal {
-    Decimal::from_str(s).unwrap()
-}
-
 fn code(c: &str) -> PracticeCode {
     PracticeCode::parse(c).unwrap()
-}
-
-fn pcn(c: &str) -> PcnCode {
-    PcnCode::parse(c).unwrap()
 }
 
 fn member(c: &str, registered: u64, weighted: &str) -> MemberInputs {
@@ -163,6 +149,14 @@ fn item<'a>(r: &'a Reconciliation, network: &str, group: &str) -> &'a Item {
         .find(|n| n.pcn.as_str() == network)
         .and_then(|n| n.items.iter().find(|i| i.group == group))
         .unwrap_or_else(|| panic!("no {group} for {network}"))
+}
+
+/// The national summary of a group.
+fn national<'a>(r: &'a Reconciliation, group: &str) -> &'a GroupSummary {
+    r.national
+        .iter()
+        .find(|g| g.group == group)
+        .unwrap_or_else(|| panic!("no national {group}"))
 }
 
 #[test]
@@ -311,11 +305,7 @@ fn every_cause_from_the_payments_file() {
     assert_eq!(r.not_compared[1].1, Pence(5_000_000));
 
     // National summary of the core column: owed to two networks, paid to three.
-    let support = r
-        .national
-        .iter()
-        .find(|g| g.group == "PCN Support")
-        .unwrap();
+    let support = national(&r, "PCN Support");
     assert_eq!(support.owed, Pence(4_500_000 + 6_000_000));
     assert_eq!(support.paid, Pence(4_500_000 + 6_400_000 + 10_000));
     assert_eq!(support.networks_owed, 2);
@@ -328,11 +318,7 @@ fn every_cause_from_the_payments_file() {
         Some(dec("3.34")),
         "3.335, two places"
     );
-    let leadership = r
-        .national
-        .iter()
-        .find(|g| g.group == "PCN Leadership")
-        .unwrap();
+    let leadership = national(&r, "PCN Leadership");
     assert_eq!(leadership.before_timing.within_2, 1);
     assert_eq!(leadership.after_timing.within_1, 2, "timing allowed for");
     assert_eq!(
@@ -444,11 +430,7 @@ fn members_paid_different_months_are_timing_by_practice() {
     assert!(i.cause.is_explained());
     assert_eq!(i.difference_after_timing, Pence(0));
     assert_eq!(i.difference_after_timing_percent, Some(dec("0.00")));
-    let summary = r
-        .national
-        .iter()
-        .find(|g| g.group == "PCN Participation")
-        .unwrap();
+    let summary = national(&r, "PCN Participation");
     // U00001's members were not all paid twelve months: only U00002 (in
     // full) is measured as paid the full year.
     assert_eq!(summary.paid_full_year.compared, 1);
@@ -472,11 +454,7 @@ fn members_paid_different_months_are_timing_by_practice() {
     let r = reconcile_payments(&run, &npp("37641.38"), &ReconcileOptions::default());
     let i = item(&r, "U00001", "PCN Participation");
     assert!(matches!(i.cause, Cause::Rate { .. }), "{:?}", i.cause);
-    let summary = r
-        .national
-        .iter()
-        .find(|g| g.group == "PCN Participation")
-        .unwrap();
+    let summary = national(&r, "PCN Participation");
     assert_eq!(summary.paid_full_year.compared, 2);
     assert_eq!(summary.paid_full_year.within_2, 1);
 }

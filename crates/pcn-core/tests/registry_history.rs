@@ -3,13 +3,11 @@
 //! date, was open then and is in scope (see issue 11: the 2019-20 statements
 //! left out the practices closed since).
 
-use chrono::NaiveDate;
 use pcn_core::registry::Registry;
 use pcn_core::{FactBatch, PracticeCode, PracticeFact, PracticeStatus};
 
-fn d(s: &str) -> NaiveDate {
-    s.parse().unwrap()
-}
+mod support;
+use support::d;
 
 fn practice(code: &str, close: Option<&str>) -> PracticeFact {
     PracticeFact {

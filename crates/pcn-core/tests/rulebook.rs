@@ -7,18 +7,13 @@
 
 use chrono::NaiveDate;
 use pcn_core::rulebook::{
-    Basis, Confidence, DesReference, FinancialYear, PaidTo, Rulebook, RulebookErrors, Source,
-    SourceKind, Timing, Unit, YearError,
+    Basis, Component, Confidence, DesReference, FinancialYear, PaidTo, Rulebook, RulebookErrors,
+    Source, SourceKind, Stream, Timing, Unit, YearError,
 };
 use rust_decimal::Decimal;
-use std::str::FromStr;
 
 fn d(y: i32, m: u32, day: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, day).unwrap()
-}
-
-fn dec(s: &str) -> Decimal {
-    Decimal::from_str(s).unwrap()
 }
 
 fn embedded() -> Rulebook {
@@ -28,15 +23,44 @@ fn embedded() -> Rulebook {
     }
 }
 
-/// The rate of `stream`/`component` in force on `date`.
-fn rate(rb: &Rulebook, date: NaiveDate, stream: &str, component: &str) -> Option<Decimal> {
+/// The `stream`/`component` in force on `date`.
+fn component_on<'a>(
+    rb: &'a Rulebook,
+    date: NaiveDate,
+    stream: &str,
+    component: &str,
+) -> &'a Component {
     let year = rb.year_containing(date).unwrap();
     let s = year
         .stream_at(stream, date)
         .unwrap_or_else(|| panic!("no {stream} on {date}"));
     s.component(component)
         .unwrap_or_else(|| panic!("no component {component} in {stream}"))
-        .rate
+}
+
+/// The rate of `stream`/`component` in force on `date`.
+fn rate(rb: &Rulebook, date: NaiveDate, stream: &str, component: &str) -> Option<Decimal> {
+    component_on(rb, date, stream, component).rate
+}
+
+/// The first entry of `stream` in `year`.
+fn first_entry<'a>(rb: &'a Rulebook, year: &str, stream: &'a str) -> &'a Stream {
+    rb.year(year)
+        .unwrap()
+        .stream_entries(stream)
+        .next()
+        .unwrap()
+}
+
+/// Asserts each `(date, stream, component, rate)`: the rate in force.
+fn assert_rates(rb: &Rulebook, cases: &[(NaiveDate, &str, &str, &str)]) {
+    for &(date, stream, component, expected) in cases {
+        assert_eq!(
+            rate(rb, date, stream, component),
+            Some(dec(expected)),
+            "{stream}/{component} on {date}"
+        );
+    }
 }
 
 // ---------------------------------------------------------------------------
@@ -153,12 +177,7 @@ fn every_figure_cites_the_des_and_where_it_was_read() {
 #[test]
 fn a_statement_line_can_show_the_des_section_and_the_source() {
     let rb = embedded();
-    let y = rb.year("2025-26").unwrap();
-    let sum = y
-        .stream_at("arrs", d(2025, 6, 1))
-        .unwrap()
-        .component("sum")
-        .unwrap();
+    let sum = component_on(&rb, d(2025, 6, 1), "arrs", "sum");
     // S53 quotes section 10.5.4 of the 2025/26 specification.
     assert_eq!(sum.des.section.as_deref(), Some("10.5.4"));
     let line = sum.citation();
@@ -175,11 +194,12 @@ fn a_statement_line_can_show_the_des_section_and_the_source() {
     assert!(line.ends_with("(secondary)"), "{line}");
 
     // A section that was not found says so instead of inventing one.
-    let npp = y
-        .stream_at("network-participation-payment", d(2025, 6, 1))
-        .unwrap()
-        .component("payment")
-        .unwrap();
+    let npp = component_on(
+        &rb,
+        d(2025, 6, 1),
+        "network-participation-payment",
+        "payment",
+    );
     assert_eq!(npp.des.section, None);
     assert!(
         npp.citation()
@@ -189,13 +209,7 @@ fn a_statement_line_can_show_the_des_section_and_the_source() {
     );
 
     // A backdated revision cites its own table and source.
-    let ea = rb
-        .year("2024-25")
-        .unwrap()
-        .stream_at("enhanced-access", d(2024, 6, 1))
-        .unwrap()
-        .component("payment")
-        .unwrap();
+    let ea = component_on(&rb, d(2024, 6, 1), "enhanced-access", "payment");
     assert!(
         ea.citation_in_force().contains("§Table 1 (page 58)"),
         "{}",
@@ -304,14 +318,7 @@ fn arrs_2023_24_is_22_671_per_weighted_patient() {
     // S23: "from £22.671, to be multiplied by the PCN contractor weighted population".
     let rb = embedded();
     assert_eq!(rate(&rb, d(2023, 9, 1), "arrs", "sum"), Some(dec("22.671")));
-    let c = rb
-        .year("2023-24")
-        .unwrap()
-        .stream_at("arrs", d(2023, 9, 1))
-        .unwrap()
-        .component("sum")
-        .unwrap()
-        .clone();
+    let c = component_on(&rb, d(2023, 9, 1), "arrs", "sum").clone();
     assert_eq!(c.basis, Basis::WeightedPopulation);
     assert_eq!(c.population_date, Some(d(2023, 1, 1)));
 }
@@ -335,21 +342,14 @@ fn care_home_premium_2020_21_is_a_part_year_from_1_august_2020() {
 fn core_funding_splits_into_registered_and_adjusted_from_2024_25() {
     // S05: £2.218 × registered + £0.698 × adjusted at 1 Jan 2024; S06: £2.266 + £0.733 in 2025/26.
     let rb = embedded();
-    assert_eq!(
-        rate(&rb, d(2024, 5, 1), "core-pcn-funding", "registered"),
-        Some(dec("2.218"))
-    );
-    assert_eq!(
-        rate(&rb, d(2024, 5, 1), "core-pcn-funding", "adjusted"),
-        Some(dec("0.698"))
-    );
-    assert_eq!(
-        rate(&rb, d(2025, 5, 1), "core-pcn-funding", "registered"),
-        Some(dec("2.266"))
-    );
-    assert_eq!(
-        rate(&rb, d(2025, 5, 1), "core-pcn-funding", "adjusted"),
-        Some(dec("0.733"))
+    assert_rates(
+        &rb,
+        &[
+            (d(2024, 5, 1), "core-pcn-funding", "registered", "2.218"),
+            (d(2024, 5, 1), "core-pcn-funding", "adjusted", "0.698"),
+            (d(2025, 5, 1), "core-pcn-funding", "registered", "2.266"),
+            (d(2025, 5, 1), "core-pcn-funding", "adjusted", "0.733"),
+        ],
     );
     // £1.50 per registered patient 2019/20 to 2023/24 (S17, S09, S08).
     for y in 2019..=2023 {
@@ -395,12 +395,7 @@ fn backdated_2024_25_uplifts_are_revisions_over_the_whole_year() {
 fn other_spot_figures() {
     let rb = embedded();
     // S01: CD £0.51430 per registered patient for 1 Jul 2019 - 31 Mar 2020.
-    let cd = rb
-        .year("2019-20")
-        .unwrap()
-        .stream_entries("clinical-director")
-        .next()
-        .unwrap();
+    let cd = first_entry(&rb, "2019-20", "clinical-director");
     assert_eq!(cd.effective_from, d(2019, 7, 1));
     assert_eq!(
         cd.component("registered").unwrap().unit,
@@ -411,22 +406,23 @@ fn other_spot_figures() {
         Some(dec("0.51430"))
     );
     // S08: CD £0.729, L&M £0.684 × adjusted, CASP £2.765 in 2023/24.
-    assert_eq!(
-        rate(&rb, d(2023, 4, 1), "clinical-director", "registered"),
-        Some(dec("0.729"))
-    );
-    assert_eq!(
-        rate(&rb, d(2023, 4, 1), "pcn-leadership-management", "adjusted"),
-        Some(dec("0.684"))
-    );
-    assert_eq!(
-        rate(
-            &rb,
-            d(2023, 4, 1),
-            "capacity-and-access-support",
-            "adjusted"
-        ),
-        Some(dec("2.765"))
+    assert_rates(
+        &rb,
+        &[
+            (d(2023, 4, 1), "clinical-director", "registered", "0.729"),
+            (
+                d(2023, 4, 1),
+                "pcn-leadership-management",
+                "adjusted",
+                "0.684",
+            ),
+            (
+                d(2023, 4, 1),
+                "capacity-and-access-support",
+                "adjusted",
+                "2.765",
+            ),
+        ],
     );
     // S09: extended hours £0.720 for 1 Apr - 30 Sep 2022, then enhanced access from 1 Oct 2022.
     let y = rb.year("2022-23").unwrap();
@@ -452,32 +448,17 @@ fn other_spot_figures() {
     assert_eq!(p.rate, Some(dec("198")));
     assert_eq!(p.points_available, Some(58));
     // S28: ARRS GP sum £1.303 for 1 Oct 2024 - 31 Mar 2025.
-    let gp = rb
-        .year("2024-25")
-        .unwrap()
-        .stream_entries("arrs-gp")
-        .next()
-        .unwrap();
+    let gp = first_entry(&rb, "2024-25", "arrs-gp");
     assert_eq!(gp.effective_from, d(2024, 10, 1));
     assert_eq!(gp.component("sum").unwrap().rate, Some(dec("1.303")));
     // S04: PCN support payment £0.27 per weighted patient, Apr - Sep 2020.
-    let sp = rb
-        .year("2020-21")
-        .unwrap()
-        .stream_entries("pcn-support-payment")
-        .next()
-        .unwrap();
+    let sp = first_entry(&rb, "2020-21", "pcn-support-payment");
     assert_eq!(
         (sp.effective_from, sp.effective_to),
         (d(2020, 4, 1), d(2020, 9, 30))
     );
     // Network Participation Payment goes to practices (S19).
-    let npp = rb
-        .year("2022-23")
-        .unwrap()
-        .stream_entries("network-participation-payment")
-        .next()
-        .unwrap();
+    let npp = first_entry(&rb, "2022-23", "network-participation-payment");
     assert_eq!(npp.paid_to, PaidTo::Practice);
     assert_eq!(
         npp.component("payment").unwrap().basis,
@@ -503,7 +484,7 @@ fn asking_for_a_missing_year_names_it_and_the_years_available() {
 // ---------------------------------------------------------------------------
 
 mod support;
-use support::{per_patient, stream};
+use support::{dec, per_patient, stream};
 
 const GOOD: &str = r#"
 financial_year = "2025-26"
@@ -555,6 +536,14 @@ fn assert_one(msgs: &[String], path: &str, fragment: &str) {
             .any(|m| m.contains(&format!(": {path}: ")) && m.contains(fragment)),
         "no problem at {path:?} containing {fragment:?} in {msgs:#?}"
     );
+}
+
+/// For each `(from, to, path, fragment)`: GOOD with `from` replaced by `to`
+/// has a problem at `path` whose message contains `fragment`.
+fn assert_each_edit(cases: &[(&str, &str, &str, &str)]) {
+    for &(from, to, path, fragment) in cases {
+        assert_one(&problems(&GOOD.replace(from, to)), path, fragment);
+    }
 }
 
 #[test]
@@ -725,139 +714,129 @@ fn every_component_needs_a_source_with_a_document() {
 #[test]
 fn rates_must_be_exact_non_negative_decimal_strings() {
     let path = "stream[0] (enhanced-access).component[0].rate";
-    assert_one(
-        &problems(&GOOD.replace("rate = \"8.427\"", "rate = 8.427")),
-        path,
-        "not a float",
-    );
-    assert_one(
-        &problems(&GOOD.replace("rate = \"8.427\"", "rate = \"-8.427\"")),
-        path,
-        "negative",
-    );
-    assert_one(
-        &problems(&GOOD.replace("rate = \"8.427\"", "rate = \"8,427\"")),
-        path,
-        "not a plain decimal",
-    );
-    assert_one(
-        &problems(&GOOD.replace("rate = \"8.427\"", "rate = \"1e3\"")),
-        path,
-        "not a plain decimal",
-    );
+    let rate = "rate = \"8.427\"";
+    assert_each_edit(&[
+        (rate, "rate = 8.427", path, "not a float"),
+        (rate, "rate = \"-8.427\"", path, "negative"),
+        (rate, "rate = \"8,427\"", path, "not a plain decimal"),
+        (rate, "rate = \"1e3\"", path, "not a plain decimal"),
+    ]);
 }
 
 #[test]
 fn keywords_must_come_from_the_known_sets() {
-    let msgs = problems(&GOOD.replace("\"gbp-per-patient-per-year\"", "\"gbp-per-bed\""));
-    assert_one(
-        &msgs,
-        "stream[0] (enhanced-access).component[0].unit",
-        "\"gbp-per-bed\" is not a unit; expected one of gbp-per-patient-per-year",
-    );
-    let msgs = problems(&GOOD.replace("basis = \"adjusted-population\"", "basis = \"adjusted\""));
-    assert_one(
-        &msgs,
-        "stream[0] (enhanced-access).component[0].basis",
-        "is not a basis",
-    );
-    let msgs = problems(&GOOD.replace("timing = \"monthly\"", "timing = \"weekly\""));
-    assert_one(
-        &msgs,
-        "stream[0] (enhanced-access).timing",
-        "is not a timing",
-    );
-    let msgs = problems(&GOOD.replace("paid_to = \"pcn\"", "paid_to = \"icb\""));
-    assert_one(
-        &msgs,
-        "stream[0] (enhanced-access).paid_to",
-        "is not a payee",
-    );
-    let msgs = problems(&GOOD.replace("confidence = \"seen\"", "confidence = \"sure\""));
-    assert_one(
-        &msgs,
-        "stream[0] (enhanced-access).component[0].confidence",
-        "is not a confidence",
-    );
+    assert_each_edit(&[
+        (
+            "\"gbp-per-patient-per-year\"",
+            "\"gbp-per-bed\"",
+            "stream[0] (enhanced-access).component[0].unit",
+            "\"gbp-per-bed\" is not a unit; expected one of gbp-per-patient-per-year",
+        ),
+        (
+            "basis = \"adjusted-population\"",
+            "basis = \"adjusted\"",
+            "stream[0] (enhanced-access).component[0].basis",
+            "is not a basis",
+        ),
+        (
+            "timing = \"monthly\"",
+            "timing = \"weekly\"",
+            "stream[0] (enhanced-access).timing",
+            "is not a timing",
+        ),
+        (
+            "paid_to = \"pcn\"",
+            "paid_to = \"icb\"",
+            "stream[0] (enhanced-access).paid_to",
+            "is not a payee",
+        ),
+        (
+            "confidence = \"seen\"",
+            "confidence = \"sure\"",
+            "stream[0] (enhanced-access).component[0].confidence",
+            "is not a confidence",
+        ),
+    ]);
 }
 
 #[test]
 fn unit_must_fit_basis() {
-    let msgs = problems(&GOOD.replace("\"gbp-per-patient-per-year\"", "\"gbp-per-bed-per-year\""));
-    assert_one(
-        &msgs,
-        "stream[0] (enhanced-access).component[0].basis",
-        "does not go with unit \"gbp-per-bed-per-year\"; that unit needs basis care-home-beds",
-    );
-    let msgs = problems(&GOOD.replace("\"gbp-per-patient-per-year\"", "\"gbp-per-point\""));
-    assert_one(
-        &msgs,
-        "stream[0] (enhanced-access).component[0].basis",
-        "needs basis iif-points",
-    );
-    let msgs = problems(&GOOD.replace("\"gbp-per-patient-per-year\"", "\"gbp-per-wte-per-year\""));
-    assert_one(
-        &msgs,
-        "stream[0] (enhanced-access).component[0].basis",
-        "needs basis wte",
-    );
+    let unit = "\"gbp-per-patient-per-year\"";
+    let path = "stream[0] (enhanced-access).component[0].basis";
+    assert_each_edit(&[
+        (
+            unit,
+            "\"gbp-per-bed-per-year\"",
+            path,
+            "does not go with unit \"gbp-per-bed-per-year\"; that unit needs basis care-home-beds",
+        ),
+        (unit, "\"gbp-per-point\"", path, "needs basis iif-points"),
+        (unit, "\"gbp-per-wte-per-year\"", path, "needs basis wte"),
+    ]);
 }
 
 #[test]
 fn unknown_keys_are_rejected_at_every_level() {
     let msgs = problems(&format!("colour = \"red\"\n{GOOD}"));
     assert_one(&msgs, "colour", "unknown key \"colour\"");
-    let msgs = problems(&GOOD.replace(
-        "timing = \"monthly\"",
-        "timing = \"monthly\"\nfrequency = 12",
-    ));
-    assert_one(
-        &msgs,
-        "stream[0] (enhanced-access).frequency",
-        "unknown key \"frequency\"; expected one of id, name",
-    );
-    let msgs = problems(&GOOD.replace("verified = true", "verified = true\n  rates = \"1\""));
-    assert_one(
-        &msgs,
-        "stream[0] (enhanced-access).component[0].rates",
-        "unknown key",
-    );
-    let msgs = problems(&GOOD.replace("ref = \"S06\"", "reference = \"S06\""));
-    assert_one(
-        &msgs,
-        "stream[0] (enhanced-access).component[0].source.reference",
-        "unknown key",
-    );
+    assert_each_edit(&[
+        (
+            "timing = \"monthly\"",
+            "timing = \"monthly\"\nfrequency = 12",
+            "stream[0] (enhanced-access).frequency",
+            "unknown key \"frequency\"; expected one of id, name",
+        ),
+        (
+            "verified = true",
+            "verified = true\n  rates = \"1\"",
+            "stream[0] (enhanced-access).component[0].rates",
+            "unknown key",
+        ),
+        (
+            "ref = \"S06\"",
+            "reference = \"S06\"",
+            "stream[0] (enhanced-access).component[0].source.reference",
+            "unknown key",
+        ),
+    ]);
 }
 
 #[test]
 fn required_keys_are_reported_missing() {
-    let msgs = problems(&GOOD.replace("name = \"Enhanced access\"\n", ""));
-    assert_one(&msgs, "stream[0] (enhanced-access).name", "missing");
-    let msgs = problems(&GOOD.replace("  verified = true\n", ""));
-    assert_one(
-        &msgs,
-        "stream[0] (enhanced-access).component[0].verified",
-        "missing",
-    );
+    assert_each_edit(&[
+        (
+            "name = \"Enhanced access\"\n",
+            "",
+            "stream[0] (enhanced-access).name",
+            "missing",
+        ),
+        (
+            "  verified = true\n",
+            "",
+            "stream[0] (enhanced-access).component[0].verified",
+            "missing",
+        ),
+    ]);
 }
 
 #[test]
 fn a_missing_rate_must_say_so() {
-    // Rate absent but confidence not "missing".
-    let msgs = problems(&GOOD.replace("  rate = \"8.427\"\n", ""));
-    assert_one(
-        &msgs,
-        "stream[0] (enhanced-access).component[0].rate",
-        "confidence = \"missing\"",
-    );
-    // Rate given with confidence "missing".
-    let msgs = problems(&GOOD.replace("confidence = \"seen\"", "confidence = \"missing\""));
-    assert_one(
-        &msgs,
-        "stream[0] (enhanced-access).component[0].confidence",
-        "a rate is given",
-    );
+    assert_each_edit(&[
+        // Rate absent but confidence not "missing".
+        (
+            "  rate = \"8.427\"\n",
+            "",
+            "stream[0] (enhanced-access).component[0].rate",
+            "confidence = \"missing\"",
+        ),
+        // Rate given with confidence "missing".
+        (
+            "confidence = \"seen\"",
+            "confidence = \"missing\"",
+            "stream[0] (enhanced-access).component[0].confidence",
+            "a rate is given",
+        ),
+    ]);
     // A missing figure cannot be verified.
     let msgs = problems(
         &GOOD
@@ -906,24 +885,20 @@ fn revisions_are_validated() {
 
 #[test]
 fn points_and_fractions_only_where_they_apply() {
-    let msgs = problems(&GOOD.replace(
-        "verified = true",
-        "verified = true\n  points_available = 58",
-    ));
-    assert_one(
-        &msgs,
-        "stream[0] (enhanced-access).component[0].points_available",
-        "only applies to basis \"iif-points\"",
-    );
-    let msgs = problems(&GOOD.replace(
-        "verified = true",
-        "verified = true\n  reimbursed_fraction = \"0.7\"",
-    ));
-    assert_one(
-        &msgs,
-        "stream[0] (enhanced-access).component[0].reimbursed_fraction",
-        "only applies to basis \"wte\"",
-    );
+    assert_each_edit(&[
+        (
+            "verified = true",
+            "verified = true\n  points_available = 58",
+            "stream[0] (enhanced-access).component[0].points_available",
+            "only applies to basis \"iif-points\"",
+        ),
+        (
+            "verified = true",
+            "verified = true\n  reimbursed_fraction = \"0.7\"",
+            "stream[0] (enhanced-access).component[0].reimbursed_fraction",
+            "only applies to basis \"wte\"",
+        ),
+    ]);
 }
 
 #[test]
@@ -1020,14 +995,15 @@ fn a_section_not_found_must_say_why() {
 #[test]
 fn the_kind_of_source_is_required_and_checked() {
     let path = "stream[0] (enhanced-access).component[0].source.kind";
-    let msgs = problems(&GOOD.replace(", kind = \"secondary\"", ""));
-    assert_one(&msgs, path, "missing");
-    let msgs = problems(&GOOD.replace("kind = \"secondary\"", "kind = \"primary\""));
-    assert_one(
-        &msgs,
-        path,
-        "\"primary\" is not a source kind; expected one of specification, guidance, payments, secondary",
-    );
+    assert_each_edit(&[
+        (", kind = \"secondary\"", "", path, "missing"),
+        (
+            "kind = \"secondary\"",
+            "kind = \"primary\"",
+            path,
+            "\"primary\" is not a source kind; expected one of specification, guidance, payments, secondary",
+        ),
+    ]);
     for kind in ["specification", "guidance", "payments", "secondary"] {
         let rb = load(FILE, &GOOD.replace("\"secondary\"", &format!("\"{kind}\""))).unwrap();
         let c = &rb.year("2025-26").unwrap().streams[0].components[0];

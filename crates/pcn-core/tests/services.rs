@@ -6,28 +6,17 @@
 // library itself may not (clippy.toml).
 #![allow(clippy::disallowed_methods, clippy::disallowed_types)]
 
-use std::str::FromStr;
-
-use chrono::{NaiveDate, Weekday};
+use chrono::Weekday;
 use pcn_core::arrs::{Employer, Funding, Origin, Post, Terms};
 use pcn_core::funding::{statement, Figure, MemberInputs, MissingInputs, NetworkInputs};
 use pcn_core::money::Pence;
 use pcn_core::rulebook::{parse_time, Region, Rulebook, ServiceRules};
 use pcn_core::services::*;
-use pcn_core::{CareHomeAlignment, PcnCode, PracticeCode};
+use pcn_core::{CareHomeAlignment, PracticeCode};
 use rust_decimal::Decimal;
 
-fn d(s: &str) -> NaiveDate {
-    s.parse().unwrap()
-}
-
-fn dec(s: &str) -> Decimal {
-    Decimal::from_str(s).unwrap()
-}
-
-fn pcn(s: &str) -> PcnCode {
-    PcnCode::parse(s).unwrap()
-}
+mod support;
+use support::{d, dec, pcn};
 
 fn rb() -> Rulebook {
     Rulebook::embedded().unwrap()

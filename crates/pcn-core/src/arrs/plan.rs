@@ -140,14 +140,38 @@ impl Hire {
             .band
             .clone()
             .unwrap_or_else(|| role.default_band.clone());
-        let post = Post {
+        let post = self.post_as(
+            pcn,
+            id,
+            default_region,
+            role.id.to_string(),
+            band,
+            Funding::Arrs,
+        );
+        validate_post(rb, &post)?;
+        Ok(post)
+    }
+
+    /// The hire as an entered, network-employed post of `role` on `band`
+    /// (in `default_region` unless the hire names one), not yet checked
+    /// against the rules.
+    pub(crate) fn post_as(
+        &self,
+        pcn: PcnCode,
+        id: i64,
+        default_region: Region,
+        role: String,
+        band: String,
+        funding: Funding,
+    ) -> Post {
+        Post {
             id,
             pcn,
             person: format!("planned-{}", -id),
             name: None,
-            role: role.id.to_string(),
+            role,
             employer: Employer::Network,
-            funding: Funding::Arrs,
+            funding,
             region: self.region.unwrap_or(default_region),
             start: self.from,
             end: self.to,
@@ -161,9 +185,7 @@ impl Hire {
                 recorded: 0,
             }],
             origin: Origin::Entered,
-        };
-        validate_post(rb, &post)?;
-        Ok(post)
+        }
     }
 }
 

@@ -1512,16 +1512,10 @@ pub fn reconcile_remittances(
                 .filter(|r| r.amount != Pence::ZERO)
                 .map(|r| r.month)
                 .collect();
-            let group = Group {
-                label: id.to_string(),
-                streams: vec![id.to_string()],
-                optional: Vec::new(),
-            };
-            items.push(item(
-                &group,
+            items.push(remittance_item(
+                id,
                 &lines,
                 amount,
-                Vec::new(),
                 months.into_iter().collect(),
                 alternatives,
                 options,
@@ -1536,16 +1530,10 @@ pub fn reconcile_remittances(
         let mut items = Vec::new();
         for (id, rows) in streams {
             let amount: Pence = rows.iter().map(|r| r.amount).sum();
-            let group = Group {
-                label: id.to_string(),
-                streams: vec![id.to_string()],
-                optional: Vec::new(),
-            };
-            items.push(item(
-                &group,
+            items.push(remittance_item(
+                id,
                 &[],
                 amount,
-                Vec::new(),
                 rows.iter().map(|r| r.month).collect(),
                 &no_alternatives,
                 options,
@@ -1564,6 +1552,32 @@ pub fn reconcile_remittances(
         Vec::new(),
         Vec::new(),
         Vec::new(),
+    )
+}
+
+/// The item of one remittance stream, a group of its own: `paid` in
+/// `months_with_payment` against the statement's `lines` of the stream.
+fn remittance_item(
+    id: &str,
+    lines: &[&Line],
+    paid: Pence,
+    months_with_payment: Vec<NaiveDate>,
+    alternatives: &[AlternativeBasis],
+    options: &ReconcileOptions,
+) -> Item {
+    let group = Group {
+        label: id.to_string(),
+        streams: vec![id.to_string()],
+        optional: Vec::new(),
+    };
+    item(
+        &group,
+        lines,
+        paid,
+        Vec::new(),
+        months_with_payment,
+        alternatives,
+        options,
     )
 }
 

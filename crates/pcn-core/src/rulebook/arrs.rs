@@ -52,9 +52,10 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 
 use super::{
-    check_from_to, check_keys, citation, decimal, is_id, opt_str, parse_des, parse_source, req,
-    req_bool, req_date, req_str, table_at, type_name, Confidence, Cx, DesReference, FinancialYear,
-    Keyword as _, RoleId, Source, Table, Value,
+    array, check_from_to, check_missing_not_verified, citation, decimal, id_field, keyed_table,
+    opt_str, parse_des, parse_provenance, parse_source, refuse_missing, req, req_date, req_str,
+    type_name, Confidence, Cx, DesReference, FinancialYear, Keyword as _, RoleId, Source, Table,
+    Value,
 };
 
 const ARRS_KEYS: &[&str] = &["note", "role", "maximum", "on_costs"];
@@ -389,17 +390,8 @@ fn fraction(cx: &mut Cx, t: &Table, key: &str, path: &str, allow_zero: bool) -> 
 }
 
 fn parse_role(cx: &mut Cx, v: &Value, path: &str, fy: Option<FinancialYear>) -> Option<Role> {
-    let t = table_at(cx, v, path.to_string())?;
-    check_keys(cx, t, ROLE_KEYS, path);
-    let id = req_str(cx, t, "id", path);
-    if let Some(id) = &id {
-        if !is_id(id) {
-            cx.err(
-                super::join(path, "id"),
-                format!("{id:?} is not an id; use lower-case letters, digits and single hyphens"),
-            );
-        }
-    }
+    let t = keyed_table(cx, v, path, ROLE_KEYS)?;
+    let id = id_field(cx, t, path);
     let name = req_str(cx, t, "name", path);
     let from = req_date(cx, t, "from", path);
     let to = super::opt_date(cx, t, "to", path);
@@ -470,8 +462,7 @@ fn parse_role(cx: &mut Cx, v: &Value, path: &str, fy: Option<FinancialYear>) -> 
 }
 
 fn parse_maximum(cx: &mut Cx, v: &Value, path: &str, fy: Option<FinancialYear>) -> Option<Maximum> {
-    let t = table_at(cx, v, path.to_string())?;
-    check_keys(cx, t, MAXIMUM_KEYS, path);
+    let t = keyed_table(cx, v, path, MAXIMUM_KEYS)?;
     let group = req_str(cx, t, "group", path);
     let effective_from = req_date(cx, t, "effective_from", path);
     let england = decimal(cx, t, "england", path);
@@ -479,11 +470,8 @@ fn parse_maximum(cx: &mut Cx, v: &Value, path: &str, fy: Option<FinancialYear>) 
     let inner_london = decimal(cx, t, "inner_london", path);
     let revised_from = super::opt_date(cx, t, "revised_from", path);
     let des = parse_des(cx, t, path);
-    let source = parse_source(cx, t, path);
-    let verified = req_bool(cx, t, "verified", path);
-    let confidence = super::keyword::<Confidence>(cx, t, "confidence", path, true);
-    let note = opt_str(cx, t, "note", path);
-    match (t.contains_key("england"), confidence) {
+    let prov = parse_provenance(cx, t, path);
+    match (t.contains_key("england"), prov.confidence) {
         (false, Some(c)) if c != Confidence::Missing => cx.err(
             super::join(path, "england"),
             format!(
@@ -522,12 +510,7 @@ fn parse_maximum(cx: &mut Cx, v: &Value, path: &str, fy: Option<FinancialYear>) 
             );
         }
     }
-    if confidence == Some(Confidence::Missing) && verified == Some(true) {
-        cx.err(
-            super::join(path, "verified"),
-            "is true for a missing figure; a figure that is not known cannot be verified",
-        );
-    }
+    check_missing_not_verified(cx, path, prov.confidence, prov.verified);
     Some(Maximum {
         group: group?,
         effective_from: effective_from?,
@@ -536,16 +519,15 @@ fn parse_maximum(cx: &mut Cx, v: &Value, path: &str, fy: Option<FinancialYear>) 
         inner_london,
         revised_from,
         des: des?,
-        source: source?,
-        verified: verified?,
-        confidence: confidence?,
-        note,
+        source: prov.source?,
+        verified: prov.verified?,
+        confidence: prov.confidence?,
+        note: prov.note,
     })
 }
 
 fn parse_on_costs(cx: &mut Cx, v: &Value, path: &str) -> Option<OnCostRates> {
-    let t = table_at(cx, v, path.to_string())?;
-    check_keys(cx, t, ON_COST_KEYS, path);
+    let t = keyed_table(cx, v, path, ON_COST_KEYS)?;
     let effective_from = req_date(cx, t, "effective_from", path);
     let mut rate = |key: &str| {
         req(cx, t, key, path)?;
@@ -557,16 +539,13 @@ fn parse_on_costs(cx: &mut Cx, v: &Value, path: &str) -> Option<OnCostRates> {
     req(cx, t, "employer_ni_threshold", path);
     let threshold = decimal(cx, t, "employer_ni_threshold", path);
     let des = parse_des(cx, t, path);
-    let source = parse_source(cx, t, path);
-    let verified = req_bool(cx, t, "verified", path);
-    let confidence = super::keyword::<Confidence>(cx, t, "confidence", path, true);
-    let note = opt_str(cx, t, "note", path);
-    if confidence == Some(Confidence::Missing) {
-        cx.err(
-            super::join(path, "confidence"),
-            "on-cost rates cannot be missing; give the rates",
-        );
-    }
+    let prov = parse_provenance(cx, t, path);
+    refuse_missing(
+        cx,
+        path,
+        prov.confidence,
+        "on-cost rates cannot be missing; give the rates",
+    );
     Some(OnCostRates {
         effective_from: effective_from?,
         employer_ni_rate: ni?,
@@ -574,32 +553,17 @@ fn parse_on_costs(cx: &mut Cx, v: &Value, path: &str) -> Option<OnCostRates> {
         employer_pension_rate: pension?,
         apprenticeship_levy_rate: levy?,
         des: des?,
-        source: source?,
-        verified: verified?,
-        confidence: confidence?,
-        note,
+        source: prov.source?,
+        verified: prov.verified?,
+        confidence: prov.confidence?,
+        note: prov.note,
     })
-}
-
-fn array<'v>(cx: &mut Cx, t: &'v Table, key: &str, path: &str) -> &'v [Value] {
-    match t.get(key) {
-        None => &[],
-        Some(Value::Array(items)) => items,
-        Some(other) => {
-            cx.err(
-                super::join(path, key),
-                format!("expected [[arrs.{key}]] tables, found {}", type_name(other)),
-            );
-            &[]
-        }
-    }
 }
 
 /// Parses the `[arrs]` table of a year file. `None` when the file has none.
 pub(super) fn parse(cx: &mut Cx, root: &Table, fy: Option<FinancialYear>) -> Option<ArrsRules> {
     let v = root.get("arrs")?;
-    let t = table_at(cx, v, "arrs".into())?;
-    check_keys(cx, t, ARRS_KEYS, "arrs");
+    let t = keyed_table(cx, v, "arrs", ARRS_KEYS)?;
     let note = opt_str(cx, t, "note", "arrs");
     let mut rules = ArrsRules {
         note,

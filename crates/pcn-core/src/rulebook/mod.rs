@@ -1079,11 +1079,102 @@ fn table_at<'v>(cx: &mut Cx, v: &'v Value, path: String) -> Option<&'v Table> {
     }
 }
 
+/// The table at `path`, with any key outside `allowed` reported.
+fn keyed_table<'v>(cx: &mut Cx, v: &'v Value, path: &str, allowed: &[&str]) -> Option<&'v Table> {
+    let t = table_at(cx, v, path.to_string())?;
+    check_keys(cx, t, allowed, path);
+    Some(t)
+}
+
+/// The required table `key` of `t` (such as `source = { … }`), with any
+/// key outside `allowed` reported, and its path.
+fn sub_table<'t>(
+    cx: &mut Cx,
+    t: &'t Table,
+    key: &str,
+    allowed: &[&str],
+    path: &str,
+) -> Option<(&'t Table, String)> {
+    let v = req(cx, t, key, path)?;
+    let p = join(path, key);
+    Some((keyed_table(cx, v, &p, allowed)?, p))
+}
+
+/// The `id` of a table, reported when it is not lower-case letters, digits
+/// and single hyphens (it is still returned, so later checks can name it).
+fn id_field(cx: &mut Cx, t: &Table, path: &str) -> Option<String> {
+    let id = req_str(cx, t, "id", path)?;
+    if !is_id(&id) {
+        cx.err(
+            join(path, "id"),
+            format!("{id:?} is not an id; use lower-case letters, digits and single hyphens"),
+        );
+    }
+    Some(id)
+}
+
+/// The `[[path.key]]` tables of `t`; none when the key is absent.
+fn array<'v>(cx: &mut Cx, t: &'v Table, key: &str, path: &str) -> &'v [Value] {
+    match t.get(key) {
+        None => &[],
+        Some(Value::Array(items)) => items,
+        Some(other) => {
+            cx.err(
+                join(path, key),
+                format!(
+                    "expected [[{path}.{key}]] tables, found {}",
+                    type_name(other)
+                ),
+            );
+            &[]
+        }
+    }
+}
+
+/// Where a figure was read and how far it can be trusted: the fields that
+/// every table carrying a figure has, read in this order.
+struct Provenance {
+    source: Option<Source>,
+    verified: Option<bool>,
+    confidence: Option<Confidence>,
+    note: Option<String>,
+}
+
+/// Reads `source`, `verified`, `confidence` (all required) and `note`.
+fn parse_provenance(cx: &mut Cx, t: &Table, path: &str) -> Provenance {
+    Provenance {
+        source: parse_source(cx, t, path),
+        verified: req_bool(cx, t, "verified", path),
+        confidence: keyword::<Confidence>(cx, t, "confidence", path, true),
+        note: opt_str(cx, t, "note", path),
+    }
+}
+
+/// Reports `confidence = "missing"` on a table whose figures cannot be
+/// missing, saying `why`.
+fn refuse_missing(cx: &mut Cx, path: &str, confidence: Option<Confidence>, why: &str) {
+    if confidence == Some(Confidence::Missing) {
+        cx.err(join(path, "confidence"), why);
+    }
+}
+
+/// Reports a missing figure marked verified.
+fn check_missing_not_verified(
+    cx: &mut Cx,
+    path: &str,
+    confidence: Option<Confidence>,
+    verified: Option<bool>,
+) {
+    if confidence == Some(Confidence::Missing) && verified == Some(true) {
+        cx.err(
+            join(path, "verified"),
+            "is true for a missing figure; a figure that is not known cannot be verified",
+        );
+    }
+}
+
 fn parse_source(cx: &mut Cx, t: &Table, path: &str) -> Option<Source> {
-    let v = req(cx, t, "source", path)?;
-    let sp = join(path, "source");
-    let st = table_at(cx, v, sp.clone())?;
-    check_keys(cx, st, SOURCE_KEYS, &sp);
+    let (st, sp) = sub_table(cx, t, "source", SOURCE_KEYS, path)?;
     let reference = opt_str(cx, st, "ref", &sp);
     let document = req_str(cx, st, "document", &sp);
     let section = opt_str(cx, st, "section", &sp);
@@ -1102,10 +1193,7 @@ fn parse_source(cx: &mut Cx, t: &Table, path: &str) -> Option<Source> {
 /// document and section a figure comes from. A section that was looked for
 /// and not found is written `"not found"` and must say why in `note`.
 fn parse_des(cx: &mut Cx, t: &Table, path: &str) -> Option<DesReference> {
-    let v = req(cx, t, "des", path)?;
-    let dp = join(path, "des");
-    let dt = table_at(cx, v, dp.clone())?;
-    check_keys(cx, dt, DES_KEYS, &dp);
+    let (dt, dp) = sub_table(cx, t, "des", DES_KEYS, path)?;
     let document = req_str(cx, dt, "document", &dp);
     let section = req_str(cx, dt, "section", &dp);
     let url = opt_str(cx, dt, "url", &dp);
@@ -1149,12 +1237,7 @@ fn check_rate_confidence(
         ),
         _ => {}
     }
-    if confidence == Some(Confidence::Missing) && verified == Some(true) {
-        cx.err(
-            join(path, "verified"),
-            "is true for a missing figure; a figure that is not known cannot be verified",
-        );
-    }
+    check_missing_not_verified(cx, path, confidence, verified);
 }
 
 fn parse_revision(
@@ -1165,18 +1248,14 @@ fn parse_revision(
 ) -> Option<Revision> {
     let v = t.get("revised")?;
     let rp = join(path, "revised");
-    let rt = table_at(cx, v, rp.clone())?;
-    check_keys(cx, rt, REVISED_KEYS, &rp);
+    let rt = keyed_table(cx, v, &rp, REVISED_KEYS)?;
     let rate = decimal(cx, rt, "rate", &rp);
     let rate_given = rt.contains_key("rate");
     let effective_from = req_date(cx, rt, "effective_from", &rp);
     let announced = opt_date(cx, rt, "announced", &rp);
     let des = parse_des(cx, rt, &rp);
-    let source = parse_source(cx, rt, &rp);
-    let verified = req_bool(cx, rt, "verified", &rp);
-    let confidence = keyword::<Confidence>(cx, rt, "confidence", &rp, true);
-    let note = opt_str(cx, rt, "note", &rp);
-    check_rate_confidence(cx, &rp, rate_given, confidence, verified);
+    let prov = parse_provenance(cx, rt, &rp);
+    check_rate_confidence(cx, &rp, rate_given, prov.confidence, prov.verified);
     if let (Some(from), Some((lo, hi))) = (effective_from, range) {
         if from < lo || from > hi {
             cx.err(
@@ -1190,10 +1269,10 @@ fn parse_revision(
         effective_from: effective_from?,
         announced,
         des: des?,
-        source: source?,
-        verified: verified?,
-        confidence: confidence?,
-        note,
+        source: prov.source?,
+        verified: prov.verified?,
+        confidence: prov.confidence?,
+        note: prov.note,
     })
 }
 
@@ -1203,17 +1282,8 @@ fn parse_component(
     path: &str,
     range: Option<(NaiveDate, NaiveDate)>,
 ) -> Option<Component> {
-    let ct = table_at(cx, v, path.to_string())?;
-    check_keys(cx, ct, COMPONENT_KEYS, path);
-    let id = req_str(cx, ct, "id", path);
-    if let Some(id) = &id {
-        if !is_id(id) {
-            cx.err(
-                join(path, "id"),
-                format!("{id:?} is not an id; use lower-case letters, digits and single hyphens"),
-            );
-        }
-    }
+    let ct = keyed_table(cx, v, path, COMPONENT_KEYS)?;
+    let id = id_field(cx, ct, path);
     let rate = decimal(cx, ct, "rate", path);
     let rate_given = ct.contains_key("rate");
     let unit = keyword::<Unit>(cx, ct, "unit", path, true);
@@ -1235,13 +1305,10 @@ fn parse_component(
     };
     let reimbursed_fraction = decimal(cx, ct, "reimbursed_fraction", path);
     let des = parse_des(cx, ct, path);
-    let source = parse_source(cx, ct, path);
-    let verified = req_bool(cx, ct, "verified", path);
-    let confidence = keyword::<Confidence>(cx, ct, "confidence", path, true);
-    let note = opt_str(cx, ct, "note", path);
+    let prov = parse_provenance(cx, ct, path);
     let revised = parse_revision(cx, ct, path, range);
 
-    check_rate_confidence(cx, path, rate_given, confidence, verified);
+    check_rate_confidence(cx, path, rate_given, prov.confidence, prov.verified);
     if let (Some(u), Some(b)) = (unit, basis) {
         if !u.allowed_bases().contains(&b) {
             let allowed: Vec<&str> = u.allowed_bases().iter().map(|b| b.as_str()).collect();
@@ -1308,10 +1375,10 @@ fn parse_component(
         points_available,
         reimbursed_fraction,
         des: des?,
-        source: source?,
-        verified: verified?,
-        confidence: confidence?,
-        note,
+        source: prov.source?,
+        verified: prov.verified?,
+        confidence: prov.confidence?,
+        note: prov.note,
         revised,
     })
 }
@@ -1325,15 +1392,7 @@ fn parse_stream(cx: &mut Cx, v: &Value, index: usize, fy: Option<FinancialYear>)
         None => bare,
     };
     check_keys(cx, st, STREAM_KEYS, &path);
-    let id = req_str(cx, st, "id", &path);
-    if let Some(id) = &id {
-        if !is_id(id) {
-            cx.err(
-                join(&path, "id"),
-                format!("{id:?} is not an id; use lower-case letters, digits and single hyphens"),
-            );
-        }
-    }
+    let id = id_field(cx, st, &path);
     let name = req_str(cx, st, "name", &path);
     let paid_to = keyword::<PaidTo>(cx, st, "paid_to", &path, true);
     let effective_from = req_date(cx, st, "effective_from", &path);
@@ -1472,8 +1531,7 @@ fn parse_file(cx: &mut Cx, text: &str) -> Option<YearRules> {
     }
 
     let specification = req(cx, &root, "specification", "").and_then(|v| {
-        let t = table_at(cx, v, "specification".into())?;
-        check_keys(cx, t, SPEC_KEYS, "specification");
+        let t = keyed_table(cx, v, "specification", SPEC_KEYS)?;
         let document = req_str(cx, t, "document", "specification");
         let url = opt_str(cx, t, "url", "specification");
         let note = opt_str(cx, t, "note", "specification");

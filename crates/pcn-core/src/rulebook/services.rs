@@ -69,9 +69,9 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 
 use super::{
-    check_from_to, check_keys, decimal, is_id, opt_date, opt_str, parse_source, req, req_bool,
-    req_date, req_str, table_at, type_name, Basis, Confidence, Cx, FinancialYear, Keyword, Source,
-    Table, Value,
+    array, check_from_to, decimal, id_field, keyed_table, opt_date, opt_str, parse_provenance,
+    parse_source, refuse_missing, req, req_date, req_str, type_name, Basis, Confidence, Cx,
+    FinancialYear, Keyword, Source, Table, Value,
 };
 
 const SERVICES_KEYS: &[&str] = &[
@@ -417,17 +417,6 @@ impl ServiceRules {
     }
 }
 
-fn id_field(cx: &mut Cx, t: &Table, path: &str) -> Option<String> {
-    let id = req_str(cx, t, "id", path)?;
-    if !is_id(&id) {
-        cx.err(
-            super::join(path, "id"),
-            format!("{id:?} is not an id; use lower-case letters, digits and single hyphens"),
-        );
-    }
-    Some(id)
-}
-
 fn strings(cx: &mut Cx, t: &Table, key: &str, path: &str) -> Vec<String> {
     let p = super::join(path, key);
     match t.get(key) {
@@ -456,26 +445,8 @@ fn strings(cx: &mut Cx, t: &Table, key: &str, path: &str) -> Vec<String> {
     }
 }
 
-fn array<'v>(cx: &mut Cx, t: &'v Table, key: &str, path: &str) -> &'v [Value] {
-    match t.get(key) {
-        None => &[],
-        Some(Value::Array(items)) => items,
-        Some(other) => {
-            cx.err(
-                super::join(path, key),
-                format!(
-                    "expected [[{path}.{key}]] tables, found {}",
-                    type_name(other)
-                ),
-            );
-            &[]
-        }
-    }
-}
-
 fn parse_window(cx: &mut Cx, v: &Value, path: &str) -> Option<Window> {
-    let t = table_at(cx, v, path.to_string())?;
-    check_keys(cx, t, WINDOW_KEYS, path);
+    let t = keyed_table(cx, v, path, WINDOW_KEYS)?;
     let mut days = Vec::new();
     for (i, d) in strings(cx, t, "days", path).iter().enumerate() {
         match parse_weekday(d) {
@@ -521,21 +492,17 @@ fn parse_window(cx: &mut Cx, v: &Value, path: &str) -> Option<Window> {
 }
 
 fn parse_requirement(cx: &mut Cx, v: &Value, path: &str) -> Option<Requirement> {
-    let t = table_at(cx, v, path.to_string())?;
-    check_keys(cx, t, REQUIREMENT_KEYS, path);
+    let t = keyed_table(cx, v, path, REQUIREMENT_KEYS)?;
     let id = id_field(cx, t, path);
     let kind = super::keyword::<RequirementKind>(cx, t, "kind", path, true);
     let roles = strings(cx, t, "roles", path);
-    let source = parse_source(cx, t, path);
-    let verified = req_bool(cx, t, "verified", path);
-    let confidence = super::keyword::<Confidence>(cx, t, "confidence", path, true);
-    let note = opt_str(cx, t, "note", path);
-    if confidence == Some(Confidence::Missing) {
-        cx.err(
-            super::join(path, "confidence"),
-            "a requirement cannot be missing; leave it out, or mark it inferred with a note",
-        );
-    }
+    let prov = parse_provenance(cx, t, path);
+    refuse_missing(
+        cx,
+        path,
+        prov.confidence,
+        "a requirement cannot be missing; leave it out, or mark it inferred with a note",
+    );
     let allowed: &[&str] = match kind {
         Some(RequirementKind::CarePlanWithinWorkingDays) => &["working_days"],
         Some(RequirementKind::AppointmentMinutesPerThousand) => {
@@ -635,10 +602,10 @@ fn parse_requirement(cx: &mut Cx, v: &Value, path: &str) -> Option<Requirement> 
         id: id?,
         measure,
         roles,
-        source: source?,
-        verified: verified?,
-        confidence: confidence?,
-        note,
+        source: prov.source?,
+        verified: prov.verified?,
+        confidence: prov.confidence?,
+        note: prov.note,
     })
 }
 
@@ -648,17 +615,13 @@ fn parse_spec(
     path: &str,
     fy: Option<FinancialYear>,
 ) -> Option<ServiceSpec> {
-    let t = table_at(cx, v, path.to_string())?;
-    check_keys(cx, t, SPEC_KEYS, path);
+    let t = keyed_table(cx, v, path, SPEC_KEYS)?;
     let id = id_field(cx, t, path);
     let name = req_str(cx, t, "name", path);
     let from = req_date(cx, t, "from", path);
     let to = opt_date(cx, t, "to", path).or(fy.map(FinancialYear::end));
     let income_streams = strings(cx, t, "income_streams", path);
-    let source = parse_source(cx, t, path);
-    let verified = req_bool(cx, t, "verified", path);
-    let confidence = super::keyword::<Confidence>(cx, t, "confidence", path, true);
-    let note = opt_str(cx, t, "note", path);
+    let prov = parse_provenance(cx, t, path);
     check_from_to(cx, path, fy, from, to);
     let mut windows: Vec<Window> = Vec::new();
     for (i, item) in array(cx, t, "window", path).iter().enumerate() {
@@ -716,16 +679,15 @@ fn parse_spec(
         income_streams,
         windows,
         requirements,
-        source: source?,
-        verified: verified?,
-        confidence: confidence?,
-        note,
+        source: prov.source?,
+        verified: prov.verified?,
+        confidence: prov.confidence?,
+        note: prov.note,
     })
 }
 
 fn parse_assumption(cx: &mut Cx, v: &Value, path: &str) -> Option<Assumption> {
-    let t = table_at(cx, v, path.to_string())?;
-    check_keys(cx, t, ASSUMPTION_KEYS, path);
+    let t = keyed_table(cx, v, path, ASSUMPTION_KEYS)?;
     let id = id_field(cx, t, path);
     req(cx, t, "value", path);
     let value = decimal(cx, t, "value", path);
@@ -773,8 +735,7 @@ pub(super) fn parse(
     stream_ids: &[&str],
 ) -> Option<ServiceRules> {
     let v = root.get("services")?;
-    let t = table_at(cx, v, "services".into())?;
-    check_keys(cx, t, SERVICES_KEYS, "services");
+    let t = keyed_table(cx, v, "services", SERVICES_KEYS)?;
     let mut rules = ServiceRules {
         note: opt_str(cx, t, "note", "services"),
         other_roles: strings(cx, t, "other_roles", "services"),

@@ -35,7 +35,7 @@ use serde::Serialize;
 
 use super::calendar::Week;
 use super::costs::PostCosts;
-use crate::arrs::{validate_post, ArrsError, Employer, Funding, Hire, Origin, Post, Terms};
+use crate::arrs::{validate_post, ArrsError, Funding, Hire, Post};
 use crate::codes::PcnCode;
 use crate::funding::{LineStatus, Statement};
 use crate::money::Pence;
@@ -598,28 +598,8 @@ pub fn planned_post(
     let Some(role) = other else {
         return hire.to_post(rb, pcn, id, region);
     };
-    let post = Post {
-        id,
-        pcn,
-        person: format!("planned-{}", -id),
-        name: None,
-        role,
-        employer: Employer::Network,
-        funding: Funding::Other,
-        region: hire.region.unwrap_or(region),
-        start: hire.from,
-        end: hire.to,
-        terms: vec![Terms {
-            effective_from: hire.from,
-            band: hire.band.clone().unwrap_or_else(|| "other".into()),
-            wte: hire.wte,
-            salary: hire.salary,
-            on_costs: None,
-            levy: false,
-            recorded: 0,
-        }],
-        origin: Origin::Entered,
-    };
+    let band = hire.band.clone().unwrap_or_else(|| "other".into());
+    let post = hire.post_as(pcn, id, region, role, band, Funding::Other);
     validate_post(rb, &post)?;
     Ok(post)
 }

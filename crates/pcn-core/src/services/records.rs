@@ -331,6 +331,34 @@ fn post_index(posts: &[Post]) -> HashMap<i64, &Post> {
     posts.iter().map(|p| (p.id, p)).collect()
 }
 
+/// The post `id` a record of `row` names, when it is on the roster and, if
+/// `pcn` is given, on that network's; otherwise the problem with its
+/// `post_id`.
+fn rostered_post<'a>(
+    posts: &HashMap<i64, &'a Post>,
+    row: Option<u64>,
+    id: i64,
+    pcn: Option<&PcnCode>,
+) -> Result<&'a Post, RecordProblem> {
+    let Some(post) = posts.get(&id).copied() else {
+        return Err(problem(
+            row,
+            "post_id",
+            id,
+            "no such post on the roster".into(),
+        ));
+    };
+    if let Some(pcn) = pcn.filter(|p| **p != post.pcn) {
+        return Err(problem(
+            row,
+            "post_id",
+            id,
+            format!("post {} is on {}'s roster, not {pcn}'s", post.id, post.pcn),
+        ));
+    }
+    Ok(post)
+}
+
 /// Checks rounds against the roster and the alignments: the post must
 /// exist and be in post on the date; when `pcn` is given (the network the
 /// file is imported for) the post must be that network's; and the home
@@ -344,24 +372,13 @@ pub fn validate_rounds(
     let posts = post_index(posts);
     let mut out = Vec::new();
     for r in rounds {
-        let Some(post) = posts.get(&r.post) else {
-            out.push(problem(
-                r.row,
-                "post_id",
-                r.post,
-                "no such post on the roster".into(),
-            ));
-            continue;
+        let post = match rostered_post(&posts, r.row, r.post, pcn) {
+            Ok(post) => post,
+            Err(p) => {
+                out.push(p);
+                continue;
+            }
         };
-        if let Some(pcn) = pcn.filter(|p| **p != post.pcn) {
-            out.push(problem(
-                r.row,
-                "post_id",
-                r.post,
-                format!("post {} is on {}'s roster, not {pcn}'s", post.id, post.pcn),
-            ));
-            continue;
-        }
         if !post.covers(r.date) {
             out.push(problem(
                 r.row,
@@ -469,27 +486,13 @@ pub fn validate_sessions(sessions: &[AccessSession], posts: &[Post]) -> Vec<Reco
     let posts = post_index(posts);
     let mut out = Vec::new();
     for s in sessions {
-        let Some(post) = posts.get(&s.post) else {
-            out.push(problem(
-                s.row,
-                "post_id",
-                s.post,
-                "no such post on the roster".into(),
-            ));
-            continue;
+        let post = match rostered_post(&posts, s.row, s.post, Some(&s.pcn)) {
+            Ok(post) => post,
+            Err(p) => {
+                out.push(p);
+                continue;
+            }
         };
-        if post.pcn != s.pcn {
-            out.push(problem(
-                s.row,
-                "post_id",
-                s.post,
-                format!(
-                    "post {} is on {}'s roster, not {}'s",
-                    post.id, post.pcn, s.pcn
-                ),
-            ));
-            continue;
-        }
         match s.day {
             SessionDay::On(date) if !post.covers(date) => out.push(problem(
                 s.row,

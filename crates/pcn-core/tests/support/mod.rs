@@ -1,5 +1,30 @@
-//! Pieces of rule files (`rules/*.toml`) for the tests that load a small
-//! rulebook of their own.
+//! What the integration tests share: values written as text, and pieces of
+//! rule files (`rules/*.toml`) for the tests that load a small rulebook of
+//! their own.
+
+// Each test file is its own crate and uses only some of these.
+#![allow(dead_code)]
+
+use std::str::FromStr;
+
+use chrono::NaiveDate;
+use pcn_core::PcnCode;
+use rust_decimal::Decimal;
+
+/// A date written `2025-04-01`.
+pub fn d(s: &str) -> NaiveDate {
+    s.parse().unwrap()
+}
+
+/// An exact decimal written as text.
+pub fn dec(s: &str) -> Decimal {
+    Decimal::from_str(s).unwrap()
+}
+
+/// A network code.
+pub fn pcn(s: &str) -> PcnCode {
+    PcnCode::parse(s).unwrap()
+}
 
 /// A `[[stream]]` paid monthly over `from..=to`, holding `components`.
 pub fn stream(
