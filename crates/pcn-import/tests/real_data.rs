@@ -5,41 +5,55 @@
 mod common;
 
 use std::collections::HashSet;
-use std::path::Path;
-use std::time::Duration;
+use std::path::{Path, PathBuf};
 
-use pcn_core::{PracticeStatus, Sex, SourceKind};
+use chrono::NaiveDate;
+use pcn_core::{PracticeFact, PracticeStatus, Sex, SourceKind};
 use pcn_import::ParsedFile;
 
-use common::{d, data_dir, read_timed};
+use common::{d, data_dir, read_as, read_timed};
 
-fn read(dir: &Path, rel: &str) -> (ParsedFile, Duration) {
-    read_timed(&dir.join(rel))
+fn read(dir: &Path, rel: &str) -> ParsedFile {
+    read_timed(&dir.join(rel)).0
+}
+
+/// The data folder and its file `rel`, read, once it is checked to be read
+/// as `kind` with the data date `as_at`; `None` (a skip) without the folder.
+fn read_real(rel: &str, kind: SourceKind, as_at: NaiveDate) -> Option<(PathBuf, ParsedFile)> {
+    let dir = data_dir()?;
+    let p = read_as(read(&dir, rel), kind, as_at);
+    Some((dir, p))
+}
+
+/// How many of `items` pass `test`.
+fn count<T>(items: &[T], test: impl Fn(&T) -> bool) -> usize {
+    items.iter().filter(|i| test(i)).count()
+}
+
+/// The practice `code` of the file.
+fn practice<'a>(p: &'a ParsedFile, code: &str) -> &'a PracticeFact {
+    p.facts
+        .practices
+        .iter()
+        .find(|f| f.code.as_str() == code)
+        .unwrap_or_else(|| panic!("no practice {code}"))
 }
 
 #[test]
 fn registration_map() {
-    let Some(dir) = data_dir() else { return };
-    let (p, _) = read(&dir, "nhsd-gp-reg-pat-prac-2026-07/gp-reg-pat-prac-map.csv");
-    assert_eq!(p.kind, SourceKind::RegistrationMap);
-    assert_eq!(p.data_date, d(2026, 7, 1));
+    let Some((_, p)) = read_real(
+        "nhsd-gp-reg-pat-prac-2026-07/gp-reg-pat-prac-map.csv",
+        SourceKind::RegistrationMap,
+        d(2026, 7, 1),
+    ) else {
+        return;
+    };
     assert_eq!(p.rows, 6_139);
     assert_eq!(p.facts.practices.len(), 6_139);
     assert_eq!(p.facts.observations.len(), 6_139);
-    let unallocated = p
-        .facts
-        .observations
-        .iter()
-        .filter(|o| o.pcn.is_unallocated())
-        .count();
-    assert_eq!(unallocated, 52);
+    assert_eq!(count(&p.facts.observations, |o| o.pcn.is_unallocated()), 52);
     assert_eq!(p.facts.networks.len(), 1_298);
-    let a81001 = p
-        .facts
-        .practices
-        .iter()
-        .find(|f| f.code.as_str() == "A81001")
-        .unwrap();
+    let a81001 = practice(&p, "A81001");
     assert_eq!(a81001.sub_icb.as_ref().unwrap().as_str(), "16C");
     assert_eq!(a81001.icb.as_ref().unwrap().as_str(), "QHM");
     assert_eq!(a81001.region.as_ref().unwrap().as_str(), "Y63");
@@ -56,13 +70,13 @@ fn registration_map() {
 
 #[test]
 fn registration_quinary_age() {
-    let Some(dir) = data_dir() else { return };
-    let (p, _) = read(
-        &dir,
+    let Some((_, p)) = read_real(
         "nhsd-gp-reg-pat-prac-2026-07/gp-reg-pat-prac-quin-age.csv.gz",
-    );
-    assert_eq!(p.kind, SourceKind::RegistrationQuinaryAge);
-    assert_eq!(p.data_date, d(2026, 7, 1));
+        SourceKind::RegistrationQuinaryAge,
+        d(2026, 7, 1),
+    ) else {
+        return;
+    };
     assert_eq!(p.rows, 326_241);
     assert_eq!(p.skipped_rows, 326_241 - 263_977);
     assert_eq!(p.facts.practices.len(), 6_139);
@@ -85,49 +99,38 @@ fn registration_quinary_age() {
 
 #[test]
 fn epraccur() {
-    let Some(dir) = data_dir() else { return };
-    let (p, _) = read(&dir, "ods-epraccur-2025-11/epraccur.csv");
-    assert_eq!(p.kind, SourceKind::Epraccur);
+    let Some((_, p)) = read_real(
+        "ods-epraccur-2025-11/epraccur.csv",
+        SourceKind::Epraccur,
+        d(2025, 9, 1),
+    ) else {
+        return;
+    };
     assert_eq!(p.rows, 16_685);
     assert_eq!(p.facts.practices.len(), 8_655);
     assert_eq!(p.skipped_rows, 16_685 - 8_655);
-    assert_eq!(p.data_date, d(2025, 9, 1));
-    let active = p
-        .facts
-        .practices
-        .iter()
-        .filter(|f| f.status == Some(PracticeStatus::Active))
-        .count();
-    assert_eq!(active, 6_618);
-    let welsh = p
-        .facts
-        .practices
-        .iter()
-        .filter(|f| f.region.is_none())
-        .count();
-    assert_eq!(welsh, 422);
+    let practices = &p.facts.practices;
+    assert_eq!(
+        count(practices, |f| f.status == Some(PracticeStatus::Active)),
+        6_618
+    );
+    // Welsh practices have no English region.
+    assert_eq!(count(practices, |f| f.region.is_none()), 422);
 }
 
 #[test]
 fn epcn_workbook() {
-    let Some(dir) = data_dir() else { return };
-    let (p, _) = read(&dir, "ods-epcn-2024-10/ePCN.xlsx");
-    assert_eq!(p.kind, SourceKind::EpcnWorkbook);
-    assert_eq!(p.data_date, d(2024, 10, 1));
+    let Some((_, p)) = read_real(
+        "ods-epcn-2024-10/ePCN.xlsx",
+        SourceKind::EpcnWorkbook,
+        d(2024, 10, 1),
+    ) else {
+        return;
+    };
     assert_eq!(p.facts.networks.len(), 1_366);
-    assert_eq!(
-        p.facts
-            .networks
-            .iter()
-            .filter(|n| n.close_date.is_some())
-            .count(),
-        81
-    );
+    assert_eq!(count(&p.facts.networks, |n| n.close_date.is_some()), 81);
     assert_eq!(p.facts.intervals.len(), 7_705);
-    assert_eq!(
-        p.facts.intervals.iter().filter(|i| i.end.is_none()).count(),
-        6_224
-    );
+    assert_eq!(count(&p.facts.intervals, |i| i.end.is_none()), 6_224);
     let pcns: HashSet<_> = p.facts.intervals.iter().map(|i| i.pcn.clone()).collect();
     assert_eq!(pcns.len(), 1_363);
     assert_eq!(p.skipped_rows, 0);
@@ -135,47 +138,39 @@ fn epcn_workbook() {
 
 #[test]
 fn gpad_mapping() {
-    let Some(dir) = data_dir() else { return };
-    let (p, _) = read(&dir, "nhsd-gpad-mapping-2025-08/Mapping.csv");
-    assert_eq!(p.kind, SourceKind::GpadMapping);
-    assert_eq!(p.data_date, d(2025, 8, 1));
+    let Some((_, p)) = read_real(
+        "nhsd-gpad-mapping-2025-08/Mapping.csv",
+        SourceKind::GpadMapping,
+        d(2025, 8, 1),
+    ) else {
+        return;
+    };
     assert_eq!(p.rows, 6_196);
     // 30 rows repeat a practice with another supplier.
     assert_eq!(p.facts.practices.len(), 6_166);
     assert_eq!(p.facts.observations.len(), 6_166);
     let pcns: HashSet<_> = p.facts.observations.iter().map(|o| o.pcn.clone()).collect();
     assert_eq!(pcns.len(), 1_297);
-    let a86027 = p
-        .facts
-        .practices
-        .iter()
-        .find(|f| f.code.as_str() == "A86027")
-        .unwrap();
-    assert_eq!(a86027.supplier.as_deref(), Some("TPP/EMIS"));
+    assert_eq!(practice(&p, "A86027").supplier.as_deref(), Some("TPP/EMIS"));
 }
 
 #[test]
 fn nhs_website_gp() {
-    let Some(dir) = data_dir() else { return };
-    let (p, _) = read(&dir, "nhsuk-gp-locations-2019-05/GP.csv");
-    assert_eq!(p.kind, SourceKind::NhsWebsiteGp);
-    assert_eq!(p.data_date, d(2019, 5, 1));
+    let Some((dir, p)) = read_real(
+        "nhsuk-gp-locations-2019-05/GP.csv",
+        SourceKind::NhsWebsiteGp,
+        d(2019, 5, 1),
+    ) else {
+        return;
+    };
     assert_eq!(p.rows, 8_883);
     assert_eq!(p.facts.practices.len(), 6_948);
     assert_eq!(p.skipped_rows, 1_935);
-    let located = p
-        .facts
-        .practices
-        .iter()
-        .filter(|f| f.location.is_some())
-        .count();
-    assert_eq!(located, 6_948 - 1);
-    let a81001 = p
-        .facts
-        .practices
-        .iter()
-        .find(|f| f.code.as_str() == "A81001")
-        .unwrap();
+    assert_eq!(
+        count(&p.facts.practices, |f| f.location.is_some()),
+        6_948 - 1
+    );
+    let a81001 = practice(&p, "A81001");
     let loc = a81001.location.unwrap();
     assert!(
         (loc.lat - 54.5616).abs() < 1e-3 && (loc.lon + 1.3190).abs() < 1e-3,
@@ -183,7 +178,7 @@ fn nhs_website_gp() {
     );
     assert_eq!(a81001.postcode.as_deref(), Some("TS18 1HU"));
     // Practice coordinates for the 2026 registration map's practices.
-    let (map, _) = read(&dir, "nhsd-gp-reg-pat-prac-2026-07/gp-reg-pat-prac-map.csv");
+    let map = read(&dir, "nhsd-gp-reg-pat-prac-2026-07/gp-reg-pat-prac-map.csv");
     let located: HashSet<_> = p
         .facts
         .practices
@@ -191,33 +186,27 @@ fn nhs_website_gp() {
         .filter(|f| f.location.is_some())
         .map(|f| f.code.clone())
         .collect();
-    let matched = map
-        .facts
-        .practices
-        .iter()
-        .filter(|f| located.contains(&f.code))
-        .count();
+    let matched = count(&map.facts.practices, |f| located.contains(&f.code));
     assert!(matched >= 6_100, "{matched}");
 }
 
 #[test]
 fn iif_indicators_2023_24() {
-    let Some(dir) = data_dir() else { return };
-    let (p, _) = read(
-        &dir,
+    let Some((_, p)) = read_real(
         "nhsd-iif-2023-24/IIF_indicators_annual_pub_2023_24.csv.gz",
-    );
-    assert_eq!(p.kind, SourceKind::IifIndicators);
-    assert_eq!(p.data_date, d(2024, 3, 31));
+        SourceKind::IifIndicators,
+        d(2024, 3, 31),
+    ) else {
+        return;
+    };
     // SOURCE.md: 26,520 rows (GP practice 18,882; PCN 7,638).
     assert_eq!(p.rows, 26_520);
     assert_eq!(p.skipped_rows, 0);
     let facts = &p.facts.iif_achievements;
     assert_eq!(facts.len(), 26_520);
-    let practices = facts
-        .iter()
-        .filter(|f| matches!(f.organisation, pcn_core::IifOrganisation::Practice(_)))
-        .count();
+    let practices = count(facts, |f| {
+        matches!(f.organisation, pcn_core::IifOrganisation::Practice(_))
+    });
     assert_eq!(practices, 18_882);
     assert_eq!(facts.len() - practices, 7_638);
     assert!(facts.iter().all(|f| f.financial_year == "2023-24"));
