@@ -123,8 +123,6 @@ pub(crate) const WEIGHTED: [&str; 3] = [
     "NumberOfWeightedPatientsLastKnownFigure",
 ];
 
-const REGISTERED: &str = "Number of Registered Patients (Last Known Figure)";
-
 /// The network payment columns of 2020-21 on, as the files name them.
 const NETWORK_STREAMS: [&str; 6] = [
     "PCN Leadership",
@@ -140,6 +138,9 @@ pub const PCN_STREAMS: [&str; 8] = joined(&[
     &NETWORK_STREAMS,
     &["PCN Enhanced Access", "PCN Participation"],
 ]);
+
+/// The registered list column, the same in every layout.
+const REGISTERED: &str = "Number of Registered Patients (Last Known Figure)";
 
 /// A published layout of the file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -195,60 +196,65 @@ const fn joined<const N: usize>(runs: &[&[&'static str]]) -> [&'static str; N] {
     out
 }
 
-/// The practice payment columns from `Global Sum` to `Services for Violent
-/// Patients`, in every layout.
-const GLOBAL_SUM_TO_VIOLENT_PATIENTS: [&str; 14] = [
-    "Global Sum",
-    "MPIG Correction factor",
-    "Balance of PMS Expenditure",
-    "Total QOF Payments",
-    "Childhood Vaccination and Immunisation Scheme",
-    "GP Extended Hours Access",
-    "Influenza and Pneumococcal Immunisations",
-    "Learning Disabilities",
-    "Meningitis",
-    "Minor Surgery",
-    "Out Of Area in Hours Urgent Care",
-    "Pertussis",
-    "Rotavirus and Shingles Immunisation",
-    "Services for Violent Patients",
-];
+/// The practice columns and the practice payment columns from `Global
+/// Sum` to the total after deductions, the same in every layout but for
+/// the columns given: those added after `Services for Violent Patients` and
+/// after `Reimbursement of Drugs`, and the names of the local incentive
+/// schemes, appraisal and transformation columns.
+const fn practice_payments<const N: usize>(
+    after_violent_patients: &[&'static str],
+    local_incentive_schemes: &'static str,
+    appraisal: &'static str,
+    transformation: &'static str,
+    after_drugs: &[&'static str],
+) -> [&'static str; N] {
+    joined(&[
+        &PRACTICE_COLUMNS,
+        &[
+            "Global Sum",
+            "MPIG Correction factor",
+            "Balance of PMS Expenditure",
+            "Total QOF Payments",
+            "Childhood Vaccination and Immunisation Scheme",
+            "GP Extended Hours Access",
+            "Influenza and Pneumococcal Immunisations",
+            "Learning Disabilities",
+            "Meningitis",
+            "Minor Surgery",
+            "Out Of Area in Hours Urgent Care",
+            "Pertussis",
+            "Rotavirus and Shingles Immunisation",
+            "Services for Violent Patients",
+        ],
+        after_violent_patients,
+        &[
+            local_incentive_schemes,
+            "Premises Payments",
+            "Seniority",
+            "Doctors Retainer Scheme Payments",
+            "Total Locum Allowances",
+            appraisal,
+            "Prolonged Study Leave",
+            "PCO Admin Other",
+            "Information Management and Technology",
+            "Non DES Item Pneumococcal Vaccine, Childhood Immunisation Main Programme",
+            transformation,
+            "PCN Participation",
+            "Prescribing Fee Payments",
+            "Dispensing Fee Payments",
+            "Reimbursement of Drugs",
+        ],
+        after_drugs,
+        &[
+            "Other Payments",
+            "Total NHS Payments to General Practice",
+            "Deductions for Pensions, Levies and Prescription Charge Income",
+            "Total NHS Payments to General Practice Minus Deductions",
+        ],
+    ])
+}
 
-/// From premises to locums, after the local incentive schemes, in every
-/// layout.
-const PREMISES_TO_LOCUMS: [&str; 4] = [
-    "Premises Payments",
-    "Seniority",
-    "Doctors Retainer Scheme Payments",
-    "Total Locum Allowances",
-];
-
-/// From study leave to the pneumococcal vaccine, after the appraisal costs,
-/// in every layout.
-const STUDY_LEAVE_TO_VACCINE: [&str; 4] = [
-    "Prolonged Study Leave",
-    "PCO Admin Other",
-    "Information Management and Technology",
-    "Non DES Item Pneumococcal Vaccine, Childhood Immunisation Main Programme",
-];
-
-/// From the participation payment to drugs, in every layout.
-const PARTICIPATION_TO_DRUGS: [&str; 4] = [
-    "PCN Participation",
-    "Prescribing Fee Payments",
-    "Dispensing Fee Payments",
-    "Reimbursement of Drugs",
-];
-
-/// Other payments and the totals before and after deductions, in every
-/// layout.
-const OTHER_TO_TOTALS: [&str; 4] = [
-    "Other Payments",
-    "Total NHS Payments to General Practice",
-    "Deductions for Pensions, Levies and Prescription Charge Income",
-    "Total NHS Payments to General Practice Minus Deductions",
-];
-
+/// The total with the network payments, from 2020-21 on.
 const TOTAL_WITH_PCN: &str = "Total NHS Payments including PCN Workforce, Leadership and Support";
 
 /// The averages with the network payments, from 2020-21 on.
@@ -258,17 +264,13 @@ const AVERAGES_WITH_PCN: [&str; 2] = [
 ];
 
 /// The columns of 2019-20, which 2020-21 keeps and adds to.
-const COLUMNS_2019_20: [&str; 54] = joined(&[
-    &PRACTICE_COLUMNS,
-    &GLOBAL_SUM_TO_VIOLENT_PATIENTS,
-    &["Total Local Incentive Schemes"],
-    &PREMISES_TO_LOCUMS,
-    &["Appraisal Costs"],
-    &STUDY_LEAVE_TO_VACCINE,
-    &["General Practice Forward View"],
-    &PARTICIPATION_TO_DRUGS,
-    &OTHER_TO_TOTALS,
-]);
+const COLUMNS_2019_20: [&str; 54] = practice_payments(
+    &[],
+    "Total Local Incentive Schemes",
+    "Appraisal Costs",
+    "General Practice Forward View",
+    &[],
+);
 
 const COLUMNS_2020_21: [&str; 68] = joined(&[
     &COLUMNS_2019_20,
@@ -292,18 +294,16 @@ const fn columns_2021_on<const N: usize>(
     appraisal: &'static str,
     enhanced_access: &[&'static str],
 ) -> [&'static str; N] {
-    joined(&[
-        &PRACTICE_COLUMNS,
-        &GLOBAL_SUM_TO_VIOLENT_PATIENTS,
+    // 21 practice columns and 14 + 2 + 15 + 1 + 4 practice payment columns.
+    let practice_part: [&str; 57] = practice_payments(
         &["Medical Assessment Reviews", "Weight Management Service"],
-        &[local_incentive_schemes],
-        &PREMISES_TO_LOCUMS,
-        &[appraisal],
-        &STUDY_LEAVE_TO_VACCINE,
-        &["General Practice Transformation"],
-        &PARTICIPATION_TO_DRUGS,
+        local_incentive_schemes,
+        appraisal,
+        "General Practice Transformation",
         &["winter Access Fund"],
-        &OTHER_TO_TOTALS,
+    );
+    joined(&[
+        &practice_part,
         &[
             "Total NHS Payments to General Practice including covid vaccination, covid support and long covid payments",
             TOTAL_WITH_PCN,
