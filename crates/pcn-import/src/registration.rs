@@ -545,31 +545,26 @@ fn read_counts(
             None => Some(Sex::All),
             Some(c) => {
                 let raw = cell(rec, c);
-                let sex = Sex::parse(raw);
-                if sex.is_none() {
-                    ctx.problems.cell(
-                        row,
-                        &c.name,
-                        raw,
-                        "not a sex (expected ALL, FEMALE or MALE)",
-                    );
-                }
-                sex
+                ctx.known(
+                    row,
+                    c,
+                    raw,
+                    Sex::parse(raw),
+                    "not a sex (expected ALL, FEMALE or MALE)",
+                )
             }
         };
         let (age_col, age_raw) = match &cols.age {
             None => (&cols.count, "ALL"),
             Some(c) => (c, cell(rec, c)),
         };
-        let s = slot(age_raw);
-        if s.is_none() {
-            ctx.problems.cell(
-                row,
-                &age_col.name,
-                age_raw,
-                "not an age or age band of this file",
-            );
-        }
+        let s = ctx.known(
+            row,
+            age_col,
+            age_raw,
+            slot(age_raw),
+            "not an age or age band of this file",
+        );
         let n = ctx.count(row, &cols.count, cell(rec, &cols.count));
         if let (Some(practice), Some(sex), Some(s), Some(n)) = (practice, sex, s, n) {
             let postcode = text(rec, cols.postcode.as_ref());
