@@ -22,7 +22,8 @@ use pcn_core::registry::Registry;
 use pcn_core::{FactBatch, PcnCode, PracticeCode, SourceKind, SubIcbCode};
 use pcn_import::ParsedFile;
 
-use common::{data_dir, raw_text, read_timed};
+use common::raw::raw_text;
+use common::{data_dir, read_timed};
 
 const PRACTICE: &str = "nhsd-gpad-practice-2025-08/Practice_Level_Crosstab_Aug_25_NewBankOnly.csv";
 const WAKEFIELD: &str =

@@ -5,24 +5,16 @@
 mod common;
 
 use std::collections::HashSet;
-use std::path::{Path, PathBuf};
+use std::path::Path;
+use std::time::Duration;
 
-use chrono::NaiveDate;
 use pcn_core::{PracticeFact, PracticeStatus, Sex, SourceKind};
 use pcn_import::ParsedFile;
 
-use common::{d, data_dir, read_as, read_timed};
+use common::{d, data_dir, read_timed};
 
-fn read(dir: &Path, rel: &str) -> ParsedFile {
-    read_timed(&dir.join(rel)).0
-}
-
-/// The data folder and its file `rel`, read, once it is checked to be read
-/// as `kind` with the data date `as_at`; `None` (a skip) without the folder.
-fn read_real(rel: &str, kind: SourceKind, as_at: NaiveDate) -> Option<(PathBuf, ParsedFile)> {
-    let dir = data_dir()?;
-    let p = read_as(read(&dir, rel), kind, as_at);
-    Some((dir, p))
+fn read(dir: &Path, rel: &str) -> (ParsedFile, Duration) {
+    read_timed(&dir.join(rel))
 }
 
 /// How many of `items` pass `test`.
@@ -41,17 +33,15 @@ fn practice<'a>(p: &'a ParsedFile, code: &str) -> &'a PracticeFact {
 
 #[test]
 fn registration_map() {
-    let Some((_, p)) = read_real(
-        "nhsd-gp-reg-pat-prac-2026-07/gp-reg-pat-prac-map.csv",
-        SourceKind::RegistrationMap,
-        d(2026, 7, 1),
-    ) else {
-        return;
-    };
+    let Some(dir) = data_dir() else { return };
+    let (p, _) = read(&dir, "nhsd-gp-reg-pat-prac-2026-07/gp-reg-pat-prac-map.csv");
+    assert_eq!(p.kind, SourceKind::RegistrationMap);
+    assert_eq!(p.data_date, d(2026, 7, 1));
     assert_eq!(p.rows, 6_139);
     assert_eq!(p.facts.practices.len(), 6_139);
     assert_eq!(p.facts.observations.len(), 6_139);
-    assert_eq!(count(&p.facts.observations, |o| o.pcn.is_unallocated()), 52);
+    let unallocated = count(&p.facts.observations, |o| o.pcn.is_unallocated());
+    assert_eq!(unallocated, 52);
     assert_eq!(p.facts.networks.len(), 1_298);
     let a81001 = practice(&p, "A81001");
     assert_eq!(a81001.sub_icb.as_ref().unwrap().as_str(), "16C");
@@ -70,13 +60,13 @@ fn registration_map() {
 
 #[test]
 fn registration_quinary_age() {
-    let Some((_, p)) = read_real(
+    let Some(dir) = data_dir() else { return };
+    let (p, _) = read(
+        &dir,
         "nhsd-gp-reg-pat-prac-2026-07/gp-reg-pat-prac-quin-age.csv.gz",
-        SourceKind::RegistrationQuinaryAge,
-        d(2026, 7, 1),
-    ) else {
-        return;
-    };
+    );
+    assert_eq!(p.kind, SourceKind::RegistrationQuinaryAge);
+    assert_eq!(p.data_date, d(2026, 7, 1));
     assert_eq!(p.rows, 326_241);
     assert_eq!(p.skipped_rows, 326_241 - 263_977);
     assert_eq!(p.facts.practices.len(), 6_139);
@@ -99,34 +89,27 @@ fn registration_quinary_age() {
 
 #[test]
 fn epraccur() {
-    let Some((_, p)) = read_real(
-        "ods-epraccur-2025-11/epraccur.csv",
-        SourceKind::Epraccur,
-        d(2025, 9, 1),
-    ) else {
-        return;
-    };
+    let Some(dir) = data_dir() else { return };
+    let (p, _) = read(&dir, "ods-epraccur-2025-11/epraccur.csv");
+    assert_eq!(p.kind, SourceKind::Epraccur);
     assert_eq!(p.rows, 16_685);
     assert_eq!(p.facts.practices.len(), 8_655);
     assert_eq!(p.skipped_rows, 16_685 - 8_655);
-    let practices = &p.facts.practices;
-    assert_eq!(
-        count(practices, |f| f.status == Some(PracticeStatus::Active)),
-        6_618
-    );
-    // Welsh practices have no English region.
-    assert_eq!(count(practices, |f| f.region.is_none()), 422);
+    assert_eq!(p.data_date, d(2025, 9, 1));
+    let active = count(&p.facts.practices, |f| {
+        f.status == Some(PracticeStatus::Active)
+    });
+    assert_eq!(active, 6_618);
+    let welsh = count(&p.facts.practices, |f| f.region.is_none());
+    assert_eq!(welsh, 422);
 }
 
 #[test]
 fn epcn_workbook() {
-    let Some((_, p)) = read_real(
-        "ods-epcn-2024-10/ePCN.xlsx",
-        SourceKind::EpcnWorkbook,
-        d(2024, 10, 1),
-    ) else {
-        return;
-    };
+    let Some(dir) = data_dir() else { return };
+    let (p, _) = read(&dir, "ods-epcn-2024-10/ePCN.xlsx");
+    assert_eq!(p.kind, SourceKind::EpcnWorkbook);
+    assert_eq!(p.data_date, d(2024, 10, 1));
     assert_eq!(p.facts.networks.len(), 1_366);
     assert_eq!(count(&p.facts.networks, |n| n.close_date.is_some()), 81);
     assert_eq!(p.facts.intervals.len(), 7_705);
@@ -138,38 +121,31 @@ fn epcn_workbook() {
 
 #[test]
 fn gpad_mapping() {
-    let Some((_, p)) = read_real(
-        "nhsd-gpad-mapping-2025-08/Mapping.csv",
-        SourceKind::GpadMapping,
-        d(2025, 8, 1),
-    ) else {
-        return;
-    };
+    let Some(dir) = data_dir() else { return };
+    let (p, _) = read(&dir, "nhsd-gpad-mapping-2025-08/Mapping.csv");
+    assert_eq!(p.kind, SourceKind::GpadMapping);
+    assert_eq!(p.data_date, d(2025, 8, 1));
     assert_eq!(p.rows, 6_196);
     // 30 rows repeat a practice with another supplier.
     assert_eq!(p.facts.practices.len(), 6_166);
     assert_eq!(p.facts.observations.len(), 6_166);
     let pcns: HashSet<_> = p.facts.observations.iter().map(|o| o.pcn.clone()).collect();
     assert_eq!(pcns.len(), 1_297);
-    assert_eq!(practice(&p, "A86027").supplier.as_deref(), Some("TPP/EMIS"));
+    let a86027 = practice(&p, "A86027");
+    assert_eq!(a86027.supplier.as_deref(), Some("TPP/EMIS"));
 }
 
 #[test]
 fn nhs_website_gp() {
-    let Some((dir, p)) = read_real(
-        "nhsuk-gp-locations-2019-05/GP.csv",
-        SourceKind::NhsWebsiteGp,
-        d(2019, 5, 1),
-    ) else {
-        return;
-    };
+    let Some(dir) = data_dir() else { return };
+    let (p, _) = read(&dir, "nhsuk-gp-locations-2019-05/GP.csv");
+    assert_eq!(p.kind, SourceKind::NhsWebsiteGp);
+    assert_eq!(p.data_date, d(2019, 5, 1));
     assert_eq!(p.rows, 8_883);
     assert_eq!(p.facts.practices.len(), 6_948);
     assert_eq!(p.skipped_rows, 1_935);
-    assert_eq!(
-        count(&p.facts.practices, |f| f.location.is_some()),
-        6_948 - 1
-    );
+    let located = count(&p.facts.practices, |f| f.location.is_some());
+    assert_eq!(located, 6_948 - 1);
     let a81001 = practice(&p, "A81001");
     let loc = a81001.location.unwrap();
     assert!(
@@ -178,7 +154,7 @@ fn nhs_website_gp() {
     );
     assert_eq!(a81001.postcode.as_deref(), Some("TS18 1HU"));
     // Practice coordinates for the 2026 registration map's practices.
-    let map = read(&dir, "nhsd-gp-reg-pat-prac-2026-07/gp-reg-pat-prac-map.csv");
+    let (map, _) = read(&dir, "nhsd-gp-reg-pat-prac-2026-07/gp-reg-pat-prac-map.csv");
     let located: HashSet<_> = p
         .facts
         .practices
@@ -192,13 +168,13 @@ fn nhs_website_gp() {
 
 #[test]
 fn iif_indicators_2023_24() {
-    let Some((_, p)) = read_real(
+    let Some(dir) = data_dir() else { return };
+    let (p, _) = read(
+        &dir,
         "nhsd-iif-2023-24/IIF_indicators_annual_pub_2023_24.csv.gz",
-        SourceKind::IifIndicators,
-        d(2024, 3, 31),
-    ) else {
-        return;
-    };
+    );
+    assert_eq!(p.kind, SourceKind::IifIndicators);
+    assert_eq!(p.data_date, d(2024, 3, 31));
     // SOURCE.md: 26,520 rows (GP practice 18,882; PCN 7,638).
     assert_eq!(p.rows, 26_520);
     assert_eq!(p.skipped_rows, 0);

@@ -17,7 +17,8 @@ use chrono::NaiveDate;
 use pcn_core::{Decimal, PopulationKind, PopulationSubject, SourceKind};
 use pcn_import::ParsedFile;
 
-use common::{d, data_dir, raw_text, read_timed};
+use common::raw::raw_text;
+use common::{d, data_dir, read_timed};
 
 fn read(path: &Path) -> ParsedFile {
     read_timed(path).0

@@ -1,7 +1,6 @@
 #![allow(dead_code)]
 
 pub mod raw;
-pub use raw::raw_text;
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
