@@ -294,7 +294,7 @@ fn cqc_ods_xlsx_and_csv_agree() {
             p.skipped_rows, 2,
             "the GP surgery, and the home with no beds"
         );
-        assert_note(&p, |n| n.contains("1 care homes with no bed count"));
+        assert_note(p, |n| n.contains("1 care homes with no bed count"));
         assert_eq!(p.facts.care_homes.len(), 3);
     }
     assert_eq!(ods.facts.care_homes, xlsx.facts.care_homes);
