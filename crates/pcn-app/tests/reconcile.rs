@@ -20,7 +20,7 @@ use pcn_app::reconcile::Against;
 use pcn_app::{App, Error};
 use pcn_core::facts::*;
 use pcn_core::payrun::Selection;
-use pcn_core::reconcile::{Cause, Reconciliation};
+use pcn_core::reconcile::{Cause, Item, Reconciliation};
 use pcn_core::rulebook::{FinancialYear, Rulebook};
 use pcn_core::{CommissionerCode, Decimal, PcnCode, PracticeCode, SubIcbCode};
 use pcn_import::ImportOptions;
@@ -116,14 +116,17 @@ async fn app(dir: &Path) -> App {
     app
 }
 
-fn cause(r: &Reconciliation, pcn: &str, group: &str) -> Cause {
+/// The network's reconciled line for `group`.
+fn item<'a>(r: &'a Reconciliation, pcn: &str, group: &str) -> &'a Item {
     r.networks
         .iter()
         .find(|n| n.pcn.as_str() == pcn)
         .and_then(|n| n.items.iter().find(|i| i.group == group))
         .unwrap_or_else(|| panic!("{pcn} {group}"))
-        .cause
-        .clone()
+}
+
+fn cause(r: &Reconciliation, pcn: &str, group: &str) -> Cause {
+    item(r, pcn, group).cause.clone()
 }
 
 fn year() -> FinancialYear {
@@ -148,11 +151,8 @@ async fn a_year_against_the_payments_file() {
     }
     // The leadership column holds the clinical director and, here, the
     // leadership and management money (optional: paid this way in some areas).
-    let leadership = r.networks[0]
-        .items
-        .iter()
-        .find(|i| i.group == "PCN Leadership")
-        .unwrap();
+    assert_eq!(r.networks[0].pcn.as_str(), "U00001");
+    let leadership = item(&r, "U00001", "PCN Leadership");
     assert_eq!(leadership.cause, Cause::PaidInFull);
     assert_eq!(
         leadership.optional_included,
@@ -304,11 +304,8 @@ async fn remittances_are_imported_checked_and_reconciled() {
         .unwrap();
     assert_eq!(r.paid_from, "remittances");
     assert_eq!(r.networks.len(), 1, "the networks that sent remittances");
-    let core = r.networks[0]
-        .items
-        .iter()
-        .find(|i| i.group == "core-pcn-funding")
-        .unwrap();
+    assert_eq!(r.networks[0].pcn.as_str(), "U00001");
+    let core = item(&r, "U00001", "core-pcn-funding");
     assert_eq!(core.cause, Cause::PaidInFull);
     assert_eq!(core.months_with_payment.len(), 12);
     assert_eq!(cause(&r, "U00001", "extended-hours-access"), Cause::NotPaid);

@@ -316,13 +316,7 @@ async fn reconcile_year(
     let registry = app.registry().await?;
     app.close().await;
     let rulebook = pcn_app::rules::load(None)?;
-    let run = pcn_app::pay::build_run(
-        &rulebook,
-        &registry,
-        year,
-        &Selection::all(),
-        &Default::default(),
-    )?;
+    let run = england_run(&rulebook, &registry, year, &Default::default())?;
     let started = Instant::now();
     std::hint::black_box(pcn_app::reconcile::reconcile_run(
         &registry,
@@ -340,6 +334,19 @@ async fn reconcile_year(
     Ok(())
 }
 
+/// The year's pay run of every network in England.
+pub(crate) fn england_run(
+    rulebook: &pcn_core::rulebook::Rulebook,
+    registry: &Registry,
+    year: pcn_core::rulebook::FinancialYear,
+    options: &pcn_core::payrun::RunOptions,
+) -> Result<pcn_core::funding::PayRun> {
+    let all = pcn_core::payrun::Selection::all();
+    Ok(pcn_app::pay::build_run(
+        rulebook, registry, year, &all, options,
+    )?)
+}
+
 /// A national payment run: every network, every stream, distribution to practices.
 fn pay_run(registry: &Registry, counted: bool, s: &mut Samples) -> Result<()> {
     let rulebook = pcn_app::rules::load(None)?;
@@ -352,13 +359,7 @@ fn pay_run(registry: &Registry, counted: bool, s: &mut Samples) -> Result<()> {
     };
     let year = pcn_core::rulebook::FinancialYear::starting(2025);
     let started = Instant::now();
-    let run = pcn_app::pay::build_run(
-        &rulebook,
-        registry,
-        year,
-        &pcn_core::payrun::Selection::all(),
-        &options,
-    )?;
+    let run = england_run(&rulebook, registry, year, &options)?;
     let paid = started.elapsed();
     s.networks_paid = run.networks.len();
     let started = Instant::now();

@@ -18,7 +18,7 @@ use pcn_app::imports::FileOutcome;
 use pcn_app::services::{services_of, ServicesSource};
 use pcn_core::arrs::{MonthClaim, Post};
 use pcn_core::facts::{CareHomeAlignment, CareHomeFact, FactBatch, SourceKind};
-use pcn_core::payrun::{RunOptions, Selection};
+use pcn_core::payrun::RunOptions;
 use pcn_core::registry::Registry;
 use pcn_core::rulebook::FinancialYear;
 use pcn_core::services::{
@@ -207,13 +207,7 @@ pub async fn run(
     let rulebook = app.rulebook.clone();
     app.close().await;
     let year = FinancialYear::starting(2026);
-    let run = pcn_app::pay::build_run(
-        &rulebook,
-        &registry,
-        year,
-        &Selection::all(),
-        &RunOptions::default(),
-    )?;
+    let run = crate::england_run(&rulebook, &registry, year, &RunOptions::default())?;
     let runs = [&run];
     let source = |claim_lines| ServicesSource {
         rulebook: &rulebook,

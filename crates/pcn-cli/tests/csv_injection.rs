@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{code, pcn, stderr, stdout, words};
+use common::{ok, words};
 
 const FORMULAS: [&str; 4] = [
     "=HYPERLINK(\"http://evil.example\",\"open me\")",
@@ -12,12 +12,6 @@ const FORMULAS: [&str; 4] = [
     "-2+3+cmd|' /C calc'!A0",
     "@SUM(1+1)*cmd|' /C calc'!A0",
 ];
-
-fn ok(db: &str, args: &[&str]) -> String {
-    let out = pcn(db, args);
-    assert_eq!(code(&out), 0, "pcn {args:?}: {}", stderr(&out));
-    stdout(&out)
-}
 
 /// Every cell of a CSV: none may start a formula, save a plain number.
 fn assert_no_formula_cells(csv_text: &str, what: &str) {

@@ -7,12 +7,6 @@ use std::process::Output;
 
 use common::*;
 
-fn json(db: &str, args: &[&str]) -> serde_json::Value {
-    let out = pcn(db, args);
-    assert_eq!(code(&out), 0, "{}", stderr(&out));
-    serde_json::from_str(&stdout(&out)).unwrap()
-}
-
 fn pence(v: &serde_json::Value) -> i64 {
     v.as_i64().unwrap_or_else(|| panic!("not pence: {v}"))
 }
@@ -79,24 +73,20 @@ fn demo_statements_use_the_recorded_inputs_and_add_up() {
 #[test]
 fn explain_shows_the_arithmetic_and_the_source() {
     let (_dir, db) = demo();
-    let out = pcn(
+    let text = ok(
         &db,
         &words("pay --year 2025-26 --pcn U90002 --explain enhanced-access"),
     );
-    assert_eq!(code(&out), 0, "{}", stderr(&out));
-    let text = stdout(&out);
     assert!(text.contains("2025-26/enhanced-access/payment"), "{text}");
     assert!(text.contains("£8.427"), "{text}");
     assert!(text.contains("S06"), "{text}");
-    let out = pcn(
+    let err = refused(
         &db,
         &words("pay --year 2025-26 --pcn U90002 --explain no-such-stream"),
     );
-    assert_eq!(code(&out), 2);
     assert!(
-        stderr(&out).contains("core-pcn-funding"),
-        "lists the valid ids: {}",
-        stderr(&out)
+        err.contains("core-pcn-funding"),
+        "lists the valid ids: {err}"
     );
 }
 
@@ -112,25 +102,20 @@ fn strict_refuses_a_missing_input_and_names_it() {
         .iter()
         .any(|e| e.as_str().unwrap().contains("as at 2025-01-01 not held"))));
     // …and refused under --strict when a rate is missing (2026-27's are not in the rulebook).
-    let out = pcn(
+    let err = refused(
         &db,
         &["pay", "--year", "2026-27", "--pcn", "U90001", "--strict"],
     );
-    assert_eq!(code(&out), 2);
     assert!(
-        stderr(&out).contains("2026-27/core-pcn-funding/registered")
-            && stderr(&out).contains("no rate"),
-        "{}",
-        stderr(&out)
+        err.contains("2026-27/core-pcn-funding/registered") && err.contains("no rate"),
+        "{err}"
     );
 }
 
 #[test]
 fn exports_csv_and_xlsx() {
     let (dir, db) = demo();
-    let out = pcn(&db, &["pay", "--year", "2026-27", "--format", "csv"]);
-    assert_eq!(code(&out), 0, "{}", stderr(&out));
-    let csv = stdout(&out);
+    let csv = ok(&db, &["pay", "--year", "2026-27", "--format", "csv"]);
     assert!(csv.starts_with("financial_year,pcn_code"), "{csv}");
     assert_eq!(
         csv.lines()
@@ -145,7 +130,7 @@ fn exports_csv_and_xlsx() {
     ));
     assert!(schedule.lines().count() > 9 * 12);
     let xlsx = dir.path().join("pay.xlsx");
-    let out = pcn(
+    ok(
         &db,
         &[
             "pay",
@@ -157,7 +142,6 @@ fn exports_csv_and_xlsx() {
             &xlsx.display().to_string(),
         ],
     );
-    assert_eq!(code(&out), 0, "{}", stderr(&out));
     assert!(std::fs::metadata(&xlsx).unwrap().len() > 10_000);
     let out = pcn(&db, &["pay", "--year", "2026-27", "--format", "xlsx"]);
     assert_eq!(code(&out), 2, "xlsx needs --out");
@@ -166,13 +150,8 @@ fn exports_csv_and_xlsx() {
 #[test]
 fn rulebook_problems_and_unknown_years_are_clear_errors() {
     let (dir, db) = demo();
-    let out = pcn(&db, &["pay", "--year", "2031-32"]);
-    assert_eq!(code(&out), 2);
-    assert!(
-        stderr(&out).contains("2031-32") && stderr(&out).contains("2025-26"),
-        "{}",
-        stderr(&out)
-    );
+    let err = refused(&db, &["pay", "--year", "2031-32"]);
+    assert!(err.contains("2031-32") && err.contains("2025-26"), "{err}");
 
     let rules = dir.path().join("rules");
     std::fs::create_dir(&rules).unwrap();
@@ -428,11 +407,10 @@ fn a_commissioner_assesses_caip_and_pay_uses_it() {
         )
     };
     let most = caip(&db);
-    let out = pcn(
+    ok(
         &db,
         &words("network assess U90001 --year 2025-26 --stream capacity-and-access-improvement --earned 2/3 --note 'telephony and online requests in place'"),
     );
-    assert_eq!(code(&out), 0, "{}", stderr(&out));
     let earned = caip(&db);
     // Rounded once from the exact amount: within two pence of two thirds of the rounded maximum.
     assert!(

@@ -10,8 +10,7 @@ use common::*;
 fn demo() -> (tempfile::TempDir, String) {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("demo.sqlite").display().to_string();
-    let out = pcn(&db, &["demo", "--no-serve", "--demo-database", &db]);
-    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    ok(&db, &["demo", "--no-serve", "--demo-database", &db]);
     (dir, db)
 }
 
@@ -101,8 +100,7 @@ fn services_show_commissioner_plan_and_an_imported_rounds_file() {
         format!("date,location_id,post_id,residents_reviewed\n2026-06-27,{home},{post},3\n"),
     )
     .unwrap();
-    let out = pcn(&db, &["import", &good.display().to_string()]);
-    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    ok(&db, &["import", &good.display().to_string()]);
     let v = json(&with_period(&words(
         "services show --pcn U90001 --format json",
     )));

@@ -79,16 +79,13 @@ pub(crate) fn looks_like_delivered(has: &dyn Fn(&str) -> bool) -> bool {
 }
 
 fn time(ctx: &mut Ctx, row: u64, col: &Col, raw: &str) -> Option<Minute> {
-    let t = parse_time(raw);
-    if t.is_none() {
-        ctx.problems.cell(
-            row,
-            &col.name,
-            raw,
-            "not a time (HH:MM, 24-hour, such as 18:30)",
-        );
-    }
-    t
+    ctx.known(
+        row,
+        col,
+        raw,
+        parse_time(raw),
+        "not a time (HH:MM, 24-hour, such as 18:30)",
+    )
 }
 
 pub(crate) fn read_planned(ctx: &mut Ctx, table: &Table) -> (FactBatch, Option<NaiveDate>) {
@@ -104,16 +101,13 @@ fn session_day(ctx: &mut Ctx, row: u64, col: &Col, raw: &str, planned: bool) -> 
     if !planned {
         return ctx.date(row, col, raw).map(SessionDay::On);
     }
-    let day = parse_weekday(raw).map(SessionDay::Weekly);
-    if day.is_none() {
-        ctx.problems.cell(
-            row,
-            &col.name,
-            raw,
-            "not a day of the week (Monday … Sunday)",
-        );
-    }
-    day
+    ctx.known(
+        row,
+        col,
+        raw,
+        parse_weekday(raw).map(SessionDay::Weekly),
+        "not a day of the week (Monday … Sunday)",
+    )
 }
 
 /// A delivered session's `week_commencing` (column and cell): a Monday,

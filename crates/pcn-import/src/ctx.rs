@@ -54,6 +54,22 @@ impl<'a> Ctx<'a> {
         (self.progress)(self.rows);
     }
 
+    /// `parsed`, the value read from `raw` in `col`; when it is `None`, a
+    /// problem on the cell saying `expected`.
+    pub fn known<T>(
+        &mut self,
+        row: u64,
+        col: &Col,
+        raw: &str,
+        parsed: Option<T>,
+        expected: &str,
+    ) -> Option<T> {
+        if parsed.is_none() {
+            self.problems.cell(row, &col.name, raw, expected);
+        }
+        parsed
+    }
+
     /// A required code: blank or malformed is a problem.
     pub fn code<T>(
         &mut self,

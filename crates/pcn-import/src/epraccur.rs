@@ -127,15 +127,13 @@ pub(crate) fn read(ctx: &mut Ctx, table: &Table) -> (FactBatch, Option<NaiveDate
             latest(&mut file_date, *slot);
         }
         let status_raw = cell(rec, &status_c);
-        let status = PracticeStatus::parse(status_raw);
-        if status.is_none() {
-            ctx.problems.cell(
-                row,
-                &status_c.name,
-                status_raw,
-                "not a status code (A, C, D or P)",
-            );
-        }
+        let status = ctx.known(
+            row,
+            &status_c,
+            status_raw,
+            PracticeStatus::parse(status_raw),
+            "not a status code (A, C, D or P)",
+        );
         let region_raw = cell(rec, &region_c);
         let region = if region_raw.starts_with('W') && region_raw.len() == 3 {
             welsh = welsh.saturating_add(1);

@@ -20,17 +20,16 @@
 //!
 //! The file has no date: `--as-at`, else a month in its path (see `pathdate`).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use chrono::NaiveDate;
-use pcn_core::{
-    FactBatch, MembershipObservation, NetworkFact, PcnCode, PracticeCode, PracticeFact,
-};
+use pcn_core::{FactBatch, PcnCode, PracticeCode, PracticeFact};
 
 use crate::ctx::{cell, text, Ctx};
 use crate::decode::geography::Columns;
 use crate::decode::Table;
 use crate::pathdate::as_at_or_path;
+use crate::registration::{count_unallocated, push_membership};
 
 pub(crate) fn read(ctx: &mut Ctx, table: &Table) -> (FactBatch, Option<NaiveDate>) {
     let mut batch = FactBatch::default();
@@ -52,7 +51,7 @@ pub(crate) fn read(ctx: &mut Ctx, table: &Table) -> (FactBatch, Option<NaiveDate
 
     // practice → (index in batch.practices, first row)
     let mut seen: HashMap<PracticeCode, (usize, u64)> = HashMap::new();
-    let mut networks: HashMap<PcnCode, ()> = HashMap::new();
+    let mut networks: HashSet<PcnCode> = HashSet::new();
     let mut merged = 0u64;
     ctx.rows(table, |ctx, row, rec| {
         let practice = ctx.code(
@@ -103,15 +102,8 @@ pub(crate) fn read(ctx: &mut Ctx, table: &Table) -> (FactBatch, Option<NaiveDate
         }
         seen.insert(practice.clone(), (batch.practices.len(), row));
         batch.practices.push(fact);
-        if !pcn.is_unallocated() && networks.insert(pcn.clone(), ()).is_none() {
-            let mut network = NetworkFact::new(pcn.clone(), d);
-            network.name = text(rec, pcn_name_col.as_ref());
-            batch.networks.push(network);
-        }
-        batch.observations.push(MembershipObservation {
-            practice,
-            pcn,
-            as_at: d,
+        push_membership(&mut batch, &mut networks, practice, pcn, d, || {
+            text(rec, pcn_name_col.as_ref())
         });
         true
     });
@@ -122,12 +114,10 @@ pub(crate) fn read(ctx: &mut Ctx, table: &Table) -> (FactBatch, Option<NaiveDate
             batch.practices.len()
         ));
     }
-    let unallocated = batch
-        .observations
-        .iter()
-        .filter(|o| o.pcn.is_unallocated())
-        .count();
-    ctx.note_count(unallocated, "practices are in no network (PCN code U)");
+    ctx.note_count(
+        count_unallocated(&batch),
+        "practices are in no network (PCN code U)",
+    );
     (batch, date)
 }
 

@@ -951,58 +951,32 @@ impl Labels<'_> {
         Option<BookingInterval>,
     ) {
         let text = crate::stream::decode_field;
-        let label = |ctx: &mut Ctx,
-                     col: &Col,
-                     raw: &[u8],
-                     parsed: Option<()>,
-                     accepted: fn() -> String,
-                     what: &str| {
-            if parsed.is_none() {
-                ctx.problems.cell(
-                    row,
-                    &col.name,
-                    &text(raw),
-                    format!("not a known {what} (one of: {})", accepted()),
-                );
-            }
-        };
-        let status = ApptStatus::parse(&text(self.status));
-        label(
-            ctx,
-            &cols.status,
-            self.status,
-            status.map(|_| ()),
-            ApptStatus::accepted,
-            ApptStatus::WHAT,
-        );
-        let hcp = HcpType::parse(&text(self.hcp));
-        label(
-            ctx,
-            &cols.hcp,
-            self.hcp,
-            hcp.map(|_| ()),
-            HcpType::accepted,
-            HcpType::WHAT,
-        );
-        let mode = ApptMode::parse(&text(self.mode));
-        label(
-            ctx,
-            &cols.mode,
-            self.mode,
-            mode.map(|_| ()),
-            ApptMode::accepted,
-            ApptMode::WHAT,
-        );
-        let interval = BookingInterval::parse(&text(self.interval));
-        label(
-            ctx,
-            &cols.interval,
-            self.interval,
-            interval.map(|_| ()),
-            BookingInterval::accepted,
-            BookingInterval::WHAT,
-        );
-        (status, hcp, mode, interval)
+        // Each label type's own parser, values accepted and name (the types
+        // share no trait to take them from).
+        macro_rules! known {
+            ($label:ident, $field:ident) => {{
+                let parsed = $label::parse(&text(self.$field));
+                if parsed.is_none() {
+                    ctx.problems.cell(
+                        row,
+                        &cols.$field.name,
+                        &text(self.$field),
+                        format!(
+                            "not a known {} (one of: {})",
+                            $label::WHAT,
+                            $label::accepted()
+                        ),
+                    );
+                }
+                parsed
+            }};
+        }
+        (
+            known!(ApptStatus, status),
+            known!(HcpType, hcp),
+            known!(ApptMode, mode),
+            known!(BookingInterval, interval),
+        )
     }
 }
 

@@ -160,34 +160,32 @@ fn csv_name(prefix: &str, label: &str) -> String {
     out
 }
 
+/// A split's CSV column names: the current one for `label`, then the
+/// `older` name when there is one.
+fn split_names(prefix: &str, label: &str, older: Option<&str>) -> Vec<String> {
+    std::iter::once(csv_name(prefix, label))
+        .chain(older.map(String::from))
+        .collect()
+}
+
 /// Every split field with its CSV column names (current and older labels).
 fn split_fields() -> Vec<(Field, Vec<String>)> {
-    let mut out = Vec::new();
-    for s in ApptStatus::ALL {
-        let mut names = vec![csv_name("status", s.label())];
-        if *s == ApptStatus::Dna {
-            names.push("status_dna".into());
-        }
-        out.push((Field::Status(*s), names));
-    }
-    for h in HcpType::ALL {
-        out.push((Field::Hcp(*h), vec![csv_name("hcp", h.label())]));
-    }
-    for m in ApptMode::ALL {
-        let mut names = vec![csv_name("mode", m.label())];
-        if *m == ApptMode::VideoOnline {
-            names.push("mode_video_online".into());
-        }
-        out.push((Field::Mode(*m), names));
-    }
-    for i in BookingInterval::ALL {
-        let mut names = vec![csv_name("book", i.label())];
-        if *i == BookingInterval::Unknown {
-            names.push("book_unknown_data_issue".into());
-        }
-        out.push((Field::Interval(*i), names));
-    }
-    out
+    let statuses = ApptStatus::ALL.iter().map(|s| {
+        let older = (*s == ApptStatus::Dna).then_some("status_dna");
+        (Field::Status(*s), split_names("status", s.label(), older))
+    });
+    let hcps = HcpType::ALL
+        .iter()
+        .map(|h| (Field::Hcp(*h), split_names("hcp", h.label(), None)));
+    let modes = ApptMode::ALL.iter().map(|m| {
+        let older = (*m == ApptMode::VideoOnline).then_some("mode_video_online");
+        (Field::Mode(*m), split_names("mode", m.label(), older))
+    });
+    let intervals = BookingInterval::ALL.iter().map(|i| {
+        let older = (*i == BookingInterval::Unknown).then_some("book_unknown_data_issue");
+        (Field::Interval(*i), split_names("book", i.label(), older))
+    });
+    statuses.chain(hcps).chain(modes).chain(intervals).collect()
 }
 
 /// A label without its footnote digits: `Unknown6` → `Unknown`,

@@ -123,19 +123,24 @@ pub(crate) const WEIGHTED: [&str; 3] = [
     "NumberOfWeightedPatientsLastKnownFigure",
 ];
 
-const REGISTERED: &str = "Number of Registered Patients (Last Known Figure)";
-
-/// The PCN payment columns, as the files name them.
-pub const PCN_STREAMS: [&str; 8] = [
+/// The network payment columns of 2020-21 on, as the files name them.
+const NETWORK_STREAMS: [&str; 6] = [
     "PCN Leadership",
     "PCN Support",
     "PCN Extended Hours Access",
     "PCN Workforce",
     "PCN Investment and impact Fund",
     "PCN Care Home Premium",
-    "PCN Enhanced Access",
-    "PCN Participation",
 ];
+
+/// The PCN payment columns, as the files name them.
+pub const PCN_STREAMS: [&str; 8] = joined(&[
+    &NETWORK_STREAMS,
+    &["PCN Enhanced Access", "PCN Participation"],
+]);
+
+/// The registered list column, the same in every layout.
+const REGISTERED: &str = "Number of Registered Patients (Last Known Figure)";
 
 /// A published layout of the file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -171,23 +176,41 @@ const PRACTICE_COLUMNS: [&str; 21] = [
     "Average payments per weighted patient",
 ];
 
-macro_rules! layout_columns {
-    ($($name:expr),* $(,)?) => {
-        &[
-            PRACTICE_COLUMNS[0], PRACTICE_COLUMNS[1], PRACTICE_COLUMNS[2], PRACTICE_COLUMNS[3],
-            PRACTICE_COLUMNS[4], PRACTICE_COLUMNS[5], PRACTICE_COLUMNS[6], PRACTICE_COLUMNS[7],
-            PRACTICE_COLUMNS[8], PRACTICE_COLUMNS[9], PRACTICE_COLUMNS[10], PRACTICE_COLUMNS[11],
-            PRACTICE_COLUMNS[12], PRACTICE_COLUMNS[13], PRACTICE_COLUMNS[14], PRACTICE_COLUMNS[15],
-            PRACTICE_COLUMNS[16], PRACTICE_COLUMNS[17], PRACTICE_COLUMNS[18], PRACTICE_COLUMNS[19],
-            PRACTICE_COLUMNS[20], $($name),*
-        ]
-    };
+/// The runs of `runs` one after another, in a constant of exactly `N`
+/// names (a different count fails to compile).
+const fn joined<const N: usize>(runs: &[&[&'static str]]) -> [&'static str; N] {
+    let mut out = [""; N];
+    let mut filled = 0;
+    let mut run = 0;
+    while run < runs.len() {
+        let mut i = 0;
+        while i < runs[run].len() {
+            assert!(filled < N, "more columns than the layout's width");
+            out[filled] = runs[run][i];
+            filled += 1;
+            i += 1;
+        }
+        run += 1;
+    }
+    assert!(filled == N, "fewer columns than the layout's width");
+    out
 }
 
-/// The columns of 2019-20, which 2020-21 keeps and adds to.
-macro_rules! columns_2019_20 {
-    ($($name:expr),* $(,)?) => {
-        layout_columns![
+/// The practice columns and the practice payment columns from `Global
+/// Sum` to the total after deductions, the same in every layout but for
+/// the columns given: those added after `Services for Violent Patients` and
+/// after `Reimbursement of Drugs`, and the names of the local incentive
+/// schemes, appraisal and transformation columns.
+const fn practice_payments<const N: usize>(
+    after_violent_patients: &[&'static str],
+    local_incentive_schemes: &'static str,
+    appraisal: &'static str,
+    transformation: &'static str,
+    after_drugs: &[&'static str],
+) -> [&'static str; N] {
+    joined(&[
+        &PRACTICE_COLUMNS,
+        &[
             "Global Sum",
             "MPIG Correction factor",
             "Balance of PMS Expenditure",
@@ -202,129 +225,128 @@ macro_rules! columns_2019_20 {
             "Pertussis",
             "Rotavirus and Shingles Immunisation",
             "Services for Violent Patients",
-            "Total Local Incentive Schemes",
+        ],
+        after_violent_patients,
+        &[
+            local_incentive_schemes,
             "Premises Payments",
             "Seniority",
             "Doctors Retainer Scheme Payments",
             "Total Locum Allowances",
-            "Appraisal Costs",
+            appraisal,
             "Prolonged Study Leave",
             "PCO Admin Other",
             "Information Management and Technology",
             "Non DES Item Pneumococcal Vaccine, Childhood Immunisation Main Programme",
-            "General Practice Forward View",
+            transformation,
             "PCN Participation",
             "Prescribing Fee Payments",
             "Dispensing Fee Payments",
             "Reimbursement of Drugs",
+        ],
+        after_drugs,
+        &[
             "Other Payments",
             "Total NHS Payments to General Practice",
             "Deductions for Pensions, Levies and Prescription Charge Income",
             "Total NHS Payments to General Practice Minus Deductions",
-            $($name),*
-        ]
-    };
+        ],
+    ])
 }
+
+/// The total with the network payments, from 2020-21 on.
+const TOTAL_WITH_PCN: &str = "Total NHS Payments including PCN Workforce, Leadership and Support";
+
+/// The averages with the network payments, from 2020-21 on.
+const AVERAGES_WITH_PCN: [&str; 2] = [
+    "Average payments per registered patient including PCN Workforce, Leadership and Support",
+    "Average payments per weighted patient including PCN Workforce, Leadership and Support",
+];
+
+/// The columns of 2019-20, which 2020-21 keeps and adds to.
+const COLUMNS_2019_20: [&str; 54] = practice_payments(
+    &[],
+    "Total Local Incentive Schemes",
+    "Appraisal Costs",
+    "General Practice Forward View",
+    &[],
+);
+
+const COLUMNS_2020_21: [&str; 68] = joined(&[
+    &COLUMNS_2019_20,
+    &[
+        "Total NHS Payments including covid vaccination and covid support and expansion payments",
+        TOTAL_WITH_PCN,
+    ],
+    &NETWORK_STREAMS,
+    &["Covid Immunisation", "Covid Support and Expansion"],
+    &AVERAGES_WITH_PCN,
+    &[
+        "Average payments per registered patient including covid vaccination and covid support and expansion payments",
+        "Average payments per weighted patient including covid vaccination and covid support and expansion payments",
+    ],
+]);
 
 /// The columns of 2021-22, which 2022-23 keeps but for the names of two
 /// columns and the enhanced access column it adds.
-macro_rules! columns_2021_on {
-    ($local_incentive_schemes:expr, $appraisal:expr $(, $enhanced_access:expr)? $(,)?) => {
-        layout_columns![
-            "Global Sum",
-            "MPIG Correction factor",
-            "Balance of PMS Expenditure",
-            "Total QOF Payments",
-            "Childhood Vaccination and Immunisation Scheme",
-            "GP Extended Hours Access",
-            "Influenza and Pneumococcal Immunisations",
-            "Learning Disabilities",
-            "Meningitis",
-            "Minor Surgery",
-            "Out Of Area in Hours Urgent Care",
-            "Pertussis",
-            "Rotavirus and Shingles Immunisation",
-            "Services for Violent Patients",
-            "Medical Assessment Reviews",
-            "Weight Management Service",
-            $local_incentive_schemes,
-            "Premises Payments",
-            "Seniority",
-            "Doctors Retainer Scheme Payments",
-            "Total Locum Allowances",
-            $appraisal,
-            "Prolonged Study Leave",
-            "PCO Admin Other",
-            "Information Management and Technology",
-            "Non DES Item Pneumococcal Vaccine, Childhood Immunisation Main Programme",
-            "General Practice Transformation",
-            "PCN Participation",
-            "Prescribing Fee Payments",
-            "Dispensing Fee Payments",
-            "Reimbursement of Drugs",
-            "winter Access Fund",
-            "Other Payments",
-            "Total NHS Payments to General Practice",
-            "Deductions for Pensions, Levies and Prescription Charge Income",
-            "Total NHS Payments to General Practice Minus Deductions",
+const fn columns_2021_on<const N: usize>(
+    local_incentive_schemes: &'static str,
+    appraisal: &'static str,
+    enhanced_access: &[&'static str],
+) -> [&'static str; N] {
+    // 21 practice columns and 14 + 2 + 15 + 1 + 4 practice payment columns.
+    let practice_part: [&str; 57] = practice_payments(
+        &["Medical Assessment Reviews", "Weight Management Service"],
+        local_incentive_schemes,
+        appraisal,
+        "General Practice Transformation",
+        &["winter Access Fund"],
+    );
+    joined(&[
+        &practice_part,
+        &[
             "Total NHS Payments to General Practice including covid vaccination, covid support and long covid payments",
-            "Total NHS Payments including PCN Workforce, Leadership and Support",
+            TOTAL_WITH_PCN,
             "Total NHS Payments to General Practice including Covid and PCN payments",
             "Total NHS Payments to General Practice including Covid and PCN payments minus deductions",
-            "PCN Leadership",
-            "PCN Support",
-            "PCN Extended Hours Access",
-            "PCN Workforce",
-            "PCN Investment and impact Fund",
-            "PCN Care Home Premium",
-            $($enhanced_access,)?
-            "Covid Immunisation",
-            "Covid Support and Expansion",
-            "Long Covid",
-            "Average payments per registered patient including PCN Workforce, Leadership and Support",
-            "Average payments per weighted patient including PCN Workforce, Leadership and Support",
+        ],
+        &NETWORK_STREAMS,
+        enhanced_access,
+        &["Covid Immunisation", "Covid Support and Expansion", "Long Covid"],
+        &AVERAGES_WITH_PCN,
+        &[
             "Average payments per registered patient including covid vaccination, covid support and long covid payments",
             "Average payments per weighted patient including covid vaccination, covid support and long covid payments",
-        ]
-    };
+        ],
+    ])
 }
+
+const COLUMNS_2021_22: [&str; 74] =
+    columns_2021_on("Total Local Incentive Schemes", "Appraisal Costs", &[]);
+
+const COLUMNS_2022_23: [&str; 75] = columns_2021_on(
+    "Local Incentive Schemes",
+    "Appraisal - Appraiser Costs in Respect of Locums",
+    &["PCN Enhanced Access"],
+);
 
 /// Every layout pcn reads, oldest first.
 pub const LAYOUTS: [Layout; 4] = [
     Layout {
         name: "2019-20",
-        columns: columns_2019_20![],
+        columns: &COLUMNS_2019_20,
     },
     Layout {
         name: "2020-21",
-        columns: columns_2019_20![
-            "Total NHS Payments including covid vaccination and covid support and expansion payments",
-            "Total NHS Payments including PCN Workforce, Leadership and Support",
-            "PCN Leadership",
-            "PCN Support",
-            "PCN Extended Hours Access",
-            "PCN Workforce",
-            "PCN Investment and impact Fund",
-            "PCN Care Home Premium",
-            "Covid Immunisation",
-            "Covid Support and Expansion",
-            "Average payments per registered patient including PCN Workforce, Leadership and Support",
-            "Average payments per weighted patient including PCN Workforce, Leadership and Support",
-            "Average payments per registered patient including covid vaccination and covid support and expansion payments",
-            "Average payments per weighted patient including covid vaccination and covid support and expansion payments",
-        ],
+        columns: &COLUMNS_2020_21,
     },
     Layout {
         name: "2021-22",
-        columns: columns_2021_on!["Total Local Incentive Schemes", "Appraisal Costs"],
+        columns: &COLUMNS_2021_22,
     },
     Layout {
         name: "2022-23",
-        columns: columns_2021_on![
-            "Local Incentive Schemes",
-            "Appraisal - Appraiser Costs in Respect of Locums",
-            "PCN Enhanced Access",
-        ],
+        columns: &COLUMNS_2022_23,
     },
 ];
 

@@ -53,7 +53,7 @@
 //!   POSTCODE` appear in a published description of these files; exact order
 //!   and the CCG-era spellings not seen).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use chrono::NaiveDate;
 use csv::StringRecord;
@@ -161,8 +161,7 @@ pub(crate) fn read_map(ctx: &mut Ctx, table: &Table) -> (FactBatch, Option<Naive
 
     let mut extract = ExtractDate::new();
     let mut seen: HashMap<PracticeCode, u64> = HashMap::new();
-    let mut networks: HashMap<PcnCode, usize> = HashMap::new();
-    let mut unallocated = 0u64;
+    let mut networks: HashSet<PcnCode> = HashSet::new();
     // Facts take the file date, known only at the end; a placeholder until then.
     let placeholder = NaiveDate::MIN;
 
@@ -197,21 +196,17 @@ pub(crate) fn read_map(ctx: &mut Ctx, table: &Table) -> (FactBatch, Option<Naive
         geography.set(fact, codes, rec);
         fact.supplier = text(rec, supplier_col.as_ref());
         batch.practices.push(fact.clone());
-        if pcn.is_unallocated() {
-            unallocated = unallocated.saturating_add(1);
-        } else if !networks.contains_key(&pcn) {
-            networks.insert(pcn.clone(), batch.networks.len());
-            let mut network = NetworkFact::new(pcn.clone(), placeholder);
-            network.name = text(rec, pcn_name_col.as_ref());
-            batch.networks.push(network);
-        }
-        batch.observations.push(MembershipObservation {
+        push_membership(
+            &mut batch,
+            &mut networks,
             practice,
             pcn,
-            as_at: placeholder,
-        });
+            placeholder,
+            || text(rec, pcn_name_col.as_ref()),
+        );
         true
     });
+    let unallocated = count_unallocated(&batch);
     let date = extract.finish(ctx);
     if let Some(d) = date {
         set_dates(&mut batch, d);
@@ -221,6 +216,38 @@ pub(crate) fn read_map(ctx: &mut Ctx, table: &Table) -> (FactBatch, Option<Naive
         "practices are in no network (PCN code U, Unallocated)",
     );
     (batch, date)
+}
+
+/// Records that `practice` is in `pcn` as at `as_at`, and the network itself,
+/// named by `name`, the first time `networks` sees it (the unallocated code
+/// `U` is no network).
+pub(crate) fn push_membership(
+    batch: &mut FactBatch,
+    networks: &mut HashSet<PcnCode>,
+    practice: PracticeCode,
+    pcn: PcnCode,
+    as_at: NaiveDate,
+    name: impl FnOnce() -> Option<String>,
+) {
+    if !pcn.is_unallocated() && networks.insert(pcn.clone()) {
+        let mut network = NetworkFact::new(pcn.clone(), as_at);
+        network.name = name();
+        batch.networks.push(network);
+    }
+    batch.observations.push(MembershipObservation {
+        practice,
+        pcn,
+        as_at,
+    });
+}
+
+/// How many of the batch's memberships are in no network (PCN code `U`).
+pub(crate) fn count_unallocated(batch: &FactBatch) -> usize {
+    batch
+        .observations
+        .iter()
+        .filter(|o| o.pcn.is_unallocated())
+        .count()
 }
 
 fn set_dates(batch: &mut FactBatch, d: NaiveDate) {
@@ -518,31 +545,26 @@ fn read_counts(
             None => Some(Sex::All),
             Some(c) => {
                 let raw = cell(rec, c);
-                let sex = Sex::parse(raw);
-                if sex.is_none() {
-                    ctx.problems.cell(
-                        row,
-                        &c.name,
-                        raw,
-                        "not a sex (expected ALL, FEMALE or MALE)",
-                    );
-                }
-                sex
+                ctx.known(
+                    row,
+                    c,
+                    raw,
+                    Sex::parse(raw),
+                    "not a sex (expected ALL, FEMALE or MALE)",
+                )
             }
         };
         let (age_col, age_raw) = match &cols.age {
             None => (&cols.count, "ALL"),
             Some(c) => (c, cell(rec, c)),
         };
-        let s = slot(age_raw);
-        if s.is_none() {
-            ctx.problems.cell(
-                row,
-                &age_col.name,
-                age_raw,
-                "not an age or age band of this file",
-            );
-        }
+        let s = ctx.known(
+            row,
+            age_col,
+            age_raw,
+            slot(age_raw),
+            "not an age or age band of this file",
+        );
         let n = ctx.count(row, &cols.count, cell(rec, &cols.count));
         if let (Some(practice), Some(sex), Some(s), Some(n)) = (practice, sex, s, n) {
             let postcode = text(rec, cols.postcode.as_ref());

@@ -145,15 +145,13 @@ fn read_rows(ctx: &mut Ctx, table: &Table, rules: Option<&Rulebook>) -> Vec<Remi
             p => p,
         };
         let raw_month = cell(rec, &month_col);
-        let month = parse_month(raw_month);
-        if month.is_none() {
-            ctx.problems.cell(
-                row,
-                &month_col.name,
-                raw_month,
-                "not a month (expected 2021-05, or a date in the month such as 2021-05-01)",
-            );
-        }
+        let month = ctx.known(
+            row,
+            &month_col,
+            raw_month,
+            parse_month(raw_month),
+            "not a month (expected 2021-05, or a date in the month such as 2021-05-01)",
+        );
         let raw_stream = cell(rec, &stream_col);
         let stream = match StreamId::parse(raw_stream) {
             Ok(s) => Some(s),

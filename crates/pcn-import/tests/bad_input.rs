@@ -283,13 +283,12 @@ fn governance_problems() {
         "{e}"
     );
     let s = e.to_string();
-    assert!(
-        s.contains("row 3, column nominated_payee, value \"A8100\""),
-        "{s}"
-    );
-    assert!(
-        s.contains("row 3, column size_exception, value \"huge\""),
-        "{s}"
+    assert_says(
+        &s,
+        &[
+            "row 3, column nominated_payee, value \"A8100\"",
+            "row 3, column size_exception, value \"huge\"",
+        ],
     );
     let e = err(
         "gov.csv",

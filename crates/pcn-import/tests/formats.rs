@@ -10,9 +10,11 @@ use pcn_import::{detect, parse_bytes, read_path, ImportOptions};
 
 #[test]
 fn registration_map_sub_icb_era_with_bom_and_crlf() {
-    let p = parse_fixture("gp-reg-pat-prac-map.csv");
-    assert_eq!(p.kind, SourceKind::RegistrationMap);
-    assert_eq!(p.data_date, d(2026, 7, 1));
+    let p = parse_fixture_as(
+        "gp-reg-pat-prac-map.csv",
+        SourceKind::RegistrationMap,
+        d(2026, 7, 1),
+    );
     assert_eq!(p.rows, 3, "the blank line is not a row");
     assert_eq!(p.facts.practices.len(), 3);
     let q = &p.facts.practices[1];
@@ -42,9 +44,11 @@ fn registration_map_sub_icb_era_with_bom_and_crlf() {
 
 #[test]
 fn registration_map_ccg_era_with_newline_in_header() {
-    let p = parse_fixture("gp-reg-pat-prac-map-ccg-2021.csv");
-    assert_eq!(p.kind, SourceKind::RegistrationMap);
-    assert_eq!(p.data_date, d(2021, 4, 1));
+    let p = parse_fixture_as(
+        "gp-reg-pat-prac-map-ccg-2021.csv",
+        SourceKind::RegistrationMap,
+        d(2021, 4, 1),
+    );
     let f = &p.facts.practices[1];
     assert_eq!(f.sub_icb.as_ref().unwrap().as_str(), "01H");
     assert_eq!(f.sub_icb_name.as_deref(), Some("NHS NORTH CUMBRIA CCG"));
@@ -56,9 +60,11 @@ fn registration_map_ccg_era_with_newline_in_header() {
 
 #[test]
 fn quinary_age_gzip() {
-    let p = parse_fixture("gp-reg-pat-prac-quin-age.csv.gz");
-    assert_eq!(p.kind, SourceKind::RegistrationQuinaryAge);
-    assert_eq!(p.data_date, d(2026, 7, 1));
+    let p = parse_fixture_as(
+        "gp-reg-pat-prac-quin-age.csv.gz",
+        SourceKind::RegistrationQuinaryAge,
+        d(2026, 7, 1),
+    );
     assert_eq!(p.skipped_rows, 1, "the PCN row");
     assert_eq!(p.facts.practices.len(), 2);
     assert_eq!(p.facts.practices[0].postcode.as_deref(), Some("TS18 1HU"));
@@ -88,9 +94,11 @@ fn quinary_age_gzip() {
 
 #[test]
 fn single_age_sums_into_bands() {
-    let p = parse_fixture("gp-reg-pat-prac-sing-age-female.csv");
-    assert_eq!(p.kind, SourceKind::RegistrationSingleAge);
-    assert_eq!(p.data_date, d(2026, 7, 1));
+    let p = parse_fixture_as(
+        "gp-reg-pat-prac-sing-age-female.csv",
+        SourceKind::RegistrationSingleAge,
+        d(2026, 7, 1),
+    );
     assert_eq!(p.facts.list_sizes.len(), 1);
     let l = &p.facts.list_sizes[0];
     assert_eq!(l.sex, Sex::Female);
@@ -117,9 +125,11 @@ fn single_age_detected_by_content_without_file_name_hint() {
 
 #[test]
 fn totals_ccg_era() {
-    let p = parse_fixture("gp-reg-pat-prac-all.csv");
-    assert_eq!(p.kind, SourceKind::RegistrationTotals);
-    assert_eq!(p.data_date, d(2021, 5, 1));
+    let p = parse_fixture_as(
+        "gp-reg-pat-prac-all.csv",
+        SourceKind::RegistrationTotals,
+        d(2021, 5, 1),
+    );
     assert_eq!(p.facts.list_sizes.len(), 2);
     assert_eq!(p.facts.list_sizes[1].total, 12_000);
     assert_eq!(p.facts.list_sizes[1].bands, None);
@@ -146,25 +156,17 @@ fn epraccur_keeps_gp_practices_of_any_status() {
     assert_eq!(f[1].status, Some(PracticeStatus::Closed));
     assert_eq!(f[1].close_date, Some(d(2017, 10, 31)));
     assert_eq!(f[2].region, None, "W00 is not an NHS England region");
-    assert!(
-        p.notes
-            .iter()
-            .any(|n| n.contains("1 rows of other prescribing settings")),
-        "{:?}",
-        p.notes
-    );
+    assert_note(&p, |n| n.contains("1 rows of other prescribing settings"));
 }
 
 #[test]
 fn gpad_mapping_date_from_folder_and_supplier_merge() {
-    let p = parse_fixture("Aug_25/gpad-mapping-fixture.csv");
-    assert_eq!(p.kind, SourceKind::GpadMapping);
-    assert_eq!(p.data_date, d(2025, 8, 1));
-    assert!(
-        p.notes.iter().any(|n| n.contains("Aug_25")),
-        "{:?}",
-        p.notes
+    let p = parse_fixture_as(
+        "Aug_25/gpad-mapping-fixture.csv",
+        SourceKind::GpadMapping,
+        d(2025, 8, 1),
     );
+    assert_note(&p, |n| n.contains("Aug_25"));
     assert_eq!(p.rows, 4);
     assert_eq!(p.facts.practices.len(), 3);
     assert_eq!(p.facts.practices[1].supplier.as_deref(), Some("TPP/EMIS"));
@@ -178,21 +180,17 @@ fn gpad_mapping_date_from_folder_and_supplier_merge() {
     let p = parse_fixture_with("Aug_25/gpad-mapping-fixture.csv", &o);
     assert_eq!(p.data_date, d(2025, 9, 30), "--as-at overrides the path");
 
-    let err = parse_bytes(
-        "Mapping.csv",
-        &fixture("Aug_25/gpad-mapping-fixture.csv"),
-        &opts(),
-        &mut |_| {},
-    )
-    .unwrap_err();
+    let err = parse_fixture_named("Mapping.csv", "Aug_25/gpad-mapping-fixture.csv").unwrap_err();
     assert!(err.to_string().contains("--as-at"), "{err}");
 }
 
 #[test]
 fn nhs_website_gp_windows_1252_caret() {
-    let p = parse_fixture("gp-2019-05/nhs-website-gp-fixture.csv");
-    assert_eq!(p.kind, SourceKind::NhsWebsiteGp);
-    assert_eq!(p.data_date, d(2019, 5, 1));
+    let p = parse_fixture_as(
+        "gp-2019-05/nhs-website-gp-fixture.csv",
+        SourceKind::NhsWebsiteGp,
+        d(2019, 5, 1),
+    );
     assert_eq!(p.skipped_rows, 1, "the branch");
     assert_eq!(p.facts.practices.len(), 2);
     let a = &p.facts.practices[0];
@@ -242,7 +240,7 @@ fn epcn_workbook_xlsx() {
     assert_eq!(i[2].start, d(2024, 10, 1));
     assert_eq!(p.facts.practices.len(), 2);
     assert_eq!(p.skipped_rows, 1, "the trust partner");
-    assert!(p.notes.iter().any(|n| n.contains("RXX")), "{:?}", p.notes);
+    assert_note(&p, |n| n.contains("RXX"));
 }
 
 #[test]

@@ -22,26 +22,18 @@ fn practice(code: &str) -> PracticeCode {
 
 #[test]
 fn payments_sub_icb_era() {
-    let p = parse_fixture("nhspaymentsgp-22-23-prac-csv.csv");
-    assert_eq!(p.kind, SourceKind::NhsPaymentsPractice);
-    assert_eq!(p.data_date, d(2022, 8, 15));
-    assert_eq!(p.rows, 4);
-    assert!(
-        p.notes
-            .iter()
-            .any(|n| n.starts_with("layout 2022-23 (75 columns)")),
-        "{:?}",
-        p.notes
+    let p = parse_fixture_as(
+        "nhspaymentsgp-22-23-prac-csv.csv",
+        SourceKind::NhsPaymentsPractice,
+        d(2022, 8, 15),
     );
+    assert_eq!(p.rows, 4);
+    assert_note(&p, |n| n.starts_with("layout 2022-23 (75 columns)"));
     let w = &p.facts.populations;
     assert_eq!(w.len(), 3, "A81003 has a blank weighted figure");
-    assert!(
-        p.notes
-            .iter()
-            .any(|n| n.starts_with("1 registered or weighted figures are blank")),
-        "{:?}",
-        p.notes
-    );
+    assert_note(&p, |n| {
+        n.starts_with("1 registered or weighted figures are blank")
+    });
     assert_eq!(
         w[0].subject,
         PopulationSubject::Practice(practice("A81001"))
@@ -79,13 +71,11 @@ fn payments_2021_22_as_published() {
         p.notes
     );
     // Rows with no network are kept and counted, never refused.
-    assert!(
-        p.notes.iter().any(|n| n.starts_with(
+    assert_note(&p, |n| {
+        n.starts_with(
             "2 practices have no network in the PCN Code column (\"(blank)\" ×1, \"Unknown or no PCN\" ×1)"
-        ) && n.contains("2 of them were paid PCN streams")),
-        "{:?}",
-        p.notes
-    );
+        ) && n.contains("2 of them were paid PCN streams")
+    });
     // Registered figures are quarterly means: rounded half away from zero, zero left out.
     let lists: Vec<(&str, u64)> = p
         .facts
@@ -241,9 +231,7 @@ fn payments_bad_cells() {
 
 #[test]
 fn populations_csv() {
-    let p = parse_fixture("populations.csv");
-    assert_eq!(p.kind, SourceKind::Populations);
-    assert_eq!(p.data_date, d(2025, 1, 1));
+    let p = parse_fixture_as("populations.csv", SourceKind::Populations, d(2025, 1, 1));
     let f = &p.facts.populations;
     assert_eq!(f.len(), 4);
     assert_eq!(f[1].value, dec("10234.5"));
@@ -306,13 +294,7 @@ fn cqc_ods_xlsx_and_csv_agree() {
             p.skipped_rows, 2,
             "the GP surgery, and the home with no beds"
         );
-        assert!(
-            p.notes
-                .iter()
-                .any(|n| n.contains("1 care homes with no bed count")),
-            "{:?}",
-            p.notes
-        );
+        assert_note(p, |n| n.contains("1 care homes with no bed count"));
         assert_eq!(p.facts.care_homes.len(), 3);
     }
     assert_eq!(ods.facts.care_homes, xlsx.facts.care_homes);
@@ -397,9 +379,11 @@ fn cqc_bad_input() {
 
 #[test]
 fn care_home_alignment_csv() {
-    let p = parse_fixture("care-home-alignment.csv");
-    assert_eq!(p.kind, SourceKind::CareHomeAlignment);
-    assert_eq!(p.data_date, d(2024, 4, 1));
+    let p = parse_fixture_as(
+        "care-home-alignment.csv",
+        SourceKind::CareHomeAlignment,
+        d(2024, 4, 1),
+    );
     let a = &p.facts.care_home_alignments;
     assert_eq!(a.len(), 4);
     assert_eq!(a[1].to, Some(d(2024, 3, 31)));
@@ -429,9 +413,11 @@ fn care_home_alignment_csv() {
 
 #[test]
 fn iif_indicators_csv() {
-    let p = parse_fixture("iif-indicators-2023-24.csv");
-    assert_eq!(p.kind, SourceKind::IifIndicators);
-    assert_eq!(p.data_date, d(2024, 3, 31));
+    let p = parse_fixture_as(
+        "iif-indicators-2023-24.csv",
+        SourceKind::IifIndicators,
+        d(2024, 3, 31),
+    );
     assert_eq!(p.rows, 7);
     assert_eq!(p.skipped_rows, 1, "the suppressed value");
     let f = &p.facts.iif_achievements;

@@ -53,13 +53,9 @@ fn the_practice_crosstab_sums_a_practice_listed_per_supplier() {
             "Home Visit"
         ]
     );
-    assert!(
-        p.notes
-            .iter()
-            .any(|n| n.contains("1 rows summed") && n.contains("TPP, EMIS")),
-        "{:?}",
-        p.notes
-    );
+    assert_note(&p, |n| {
+        n.contains("1 rows summed") && n.contains("TPP, EMIS")
+    });
     // The network and commissioner each practice is published with.
     assert_eq!(
         t.areas[0],
@@ -103,11 +99,13 @@ TIME_BETWEEN_BOOK_AND_APPT,COUNT_OF_APPOINTMENTS,APPT_STATUS";
     let err = parse_text("Practice_Level_Crosstab_Sep_25.csv", &text).unwrap_err();
     assert_eq!(err.total_problems, 2, "{err}");
     let shown = err.to_string();
-    assert!(
-        shown.contains("row 4, column GP_CODE, value \"B87001\": the practice is listed with network \"U43084\""),
-        "{shown}"
+    assert_says(
+        &shown,
+        &[
+            "row 4, column GP_CODE, value \"B87001\": the practice is listed with network \"U43084\"",
+            "row 3: repeats row 2",
+        ],
     );
-    assert!(shown.contains("row 3: repeats row 2"), "{shown}");
 }
 
 #[test]
@@ -217,13 +215,8 @@ fn the_pcn_level_file_is_known_by_its_name() {
         .is_empty());
 
     // The same rows in a file not named as the PCN-level file.
-    let err = parse_bytes(
-        "regional_with_booked.csv",
-        &fixture("gpad/regional_with_booked.csv"),
-        &opts(),
-        &mut |_| {},
-    )
-    .unwrap_err();
+    let err = parse_fixture_named("regional_with_booked.csv", "gpad/regional_with_booked.csv")
+        .unwrap_err();
     assert_eq!(err.total_problems, 1);
     assert_eq!(err.problems[0].row, Some(3));
     assert_eq!(err.problems[0].column.as_deref(), Some("APPT_STATUS"));
@@ -270,11 +263,9 @@ fn table_1_as_csv_and_as_published_in_the_workbook() {
 
 #[test]
 fn a_split_that_does_not_add_up_is_refused_where_it_is() {
-    let err = parse_bytes(
+    let err = parse_fixture_named(
         "GP_APPT_Publication_bad_split.xlsx",
-        &fixture("gpad/GP_APPT_Publication_bad_split.xlsx"),
-        &opts(),
-        &mut |_| {},
+        "gpad/GP_APPT_Publication_bad_split.xlsx",
     )
     .unwrap_err();
     assert_eq!(err.total_problems, 1, "{err}");
@@ -313,14 +304,13 @@ fn a_national_monthly_series() {
 \"3\",Dec 2023,\"Same Day\",10,100,0.1\n\"4\",Jan 2024,\"Tomorrow\",5,5,1\n";
     let err = parse_text("national.csv", bad).unwrap_err();
     let shown = err.to_string();
-    assert!(shown.contains("row 4, column time_between_book_and_appt, value \"Same Day\": this month has this booking interval on row 3 already"), "{shown}");
-    assert!(
-        shown.contains("row 5, column time_between_book_and_appt, value \"Tomorrow\""),
-        "{shown}"
-    );
-    assert!(
-        shown.contains("add up to 90, not to the month's total 100"),
-        "{shown}"
+    assert_says(
+        &shown,
+        &[
+            "row 4, column time_between_book_and_appt, value \"Same Day\": this month has this booking interval on row 3 already",
+            "row 5, column time_between_book_and_appt, value \"Tomorrow\"",
+            "add up to 90, not to the month's total 100",
+        ],
     );
 }
 

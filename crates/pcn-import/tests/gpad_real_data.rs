@@ -7,20 +7,22 @@
 mod common;
 
 use std::collections::BTreeMap;
-use std::io::Read;
 use std::path::Path;
 use std::time::Instant;
 
 use chrono::NaiveDate;
 use pcn_core::appointments::{
-    england_pledge_months, pledge, pledge_months, sub_icb_share, Appointments, YearBasis,
+    england_pledge_months, pledge, pledge_months, sub_icb_share, Appointments, Pledge, YearBasis,
 };
 use pcn_core::arrs::YearMonth;
-use pcn_core::gpad_facts::{AppointmentSetting, ApptStatus, EditionBasis, HcpType};
+use pcn_core::gpad_facts::{
+    AppointmentSetting, ApptStatus, EditionBasis, HcpType, NationalAppointmentMonth,
+};
 use pcn_core::registry::Registry;
 use pcn_core::{FactBatch, PcnCode, PracticeCode, SourceKind, SubIcbCode};
 use pcn_import::ParsedFile;
 
+use common::raw::raw_text;
 use common::{data_dir, read_timed};
 
 const PRACTICE: &str = "nhsd-gpad-practice-2025-08/Practice_Level_Crosstab_Aug_25_NewBankOnly.csv";
@@ -36,21 +38,18 @@ fn read(dir: &Path, rel: &str) -> ParsedFile {
     read_timed(&dir.join(rel)).0
 }
 
-fn ym(y: i32, m: u32) -> YearMonth {
-    YearMonth::new(y, m).unwrap()
+/// England's pledge by calendar year from national figures alone.
+fn calendar_pledge(national: &[NationalAppointmentMonth]) -> Pledge {
+    let a = Appointments::new(&[], national);
+    pledge(
+        &england_pledge_months(a.england()),
+        YearBasis::Calendar,
+        None,
+    )
 }
 
-fn raw_text(path: &Path) -> String {
-    let bytes = std::fs::read(path).unwrap();
-    if bytes.starts_with(&[0x1f, 0x8b]) {
-        let mut s = String::new();
-        flate2::read::GzDecoder::new(&bytes[..])
-            .read_to_string(&mut s)
-            .unwrap();
-        s
-    } else {
-        String::from_utf8(bytes).unwrap()
-    }
+fn ym(y: i32, m: u32) -> YearMonth {
+    YearMonth::new(y, m).unwrap()
 }
 
 /// Sums a column of a plain CSV (no quoted commas) by the year another
@@ -157,12 +156,7 @@ fn the_national_series_and_the_pledge() {
     assert_eq!(monthly.facts.national_appointments.len(), 75);
 
     // The summary table alone: 2019 as published in April 2021.
-    let a = Appointments::new(&[], &workbook.facts.national_appointments);
-    let p = pledge(
-        &england_pledge_months(a.england()),
-        YearBasis::Calendar,
-        None,
-    );
+    let p = calendar_pledge(&workbook.facts.national_appointments);
     let base = p.baseline.as_ref().unwrap();
     assert_eq!(base.recorded, table1_recorded[&2019]);
     assert_eq!(base.estimated_england_total, Some(table1_estimate[&2019]));
@@ -180,12 +174,7 @@ fn the_national_series_and_the_pledge() {
     // monthly series, January 2024), the estimate and coverage from Table 1.
     let mut national = workbook.facts.national_appointments.clone();
     national.extend(monthly.facts.national_appointments.clone());
-    let a = Appointments::new(&[], &national);
-    let p = pledge(
-        &england_pledge_months(a.england()),
-        YearBasis::Calendar,
-        None,
-    );
+    let p = calendar_pledge(&national);
     let base = p.baseline.as_ref().unwrap();
     assert_eq!(base.recorded, monthly_recorded[&2019]);
     assert_eq!(base.estimated_england_total, Some(table1_estimate[&2019]));

@@ -8,13 +8,27 @@ use std::collections::HashSet;
 use std::path::Path;
 use std::time::Duration;
 
-use pcn_core::{PracticeStatus, Sex, SourceKind};
+use pcn_core::{PracticeFact, PracticeStatus, Sex, SourceKind};
 use pcn_import::ParsedFile;
 
 use common::{d, data_dir, read_timed};
 
 fn read(dir: &Path, rel: &str) -> (ParsedFile, Duration) {
     read_timed(&dir.join(rel))
+}
+
+/// How many of `items` pass `test`.
+fn count<T>(items: &[T], test: impl Fn(&T) -> bool) -> usize {
+    items.iter().filter(|i| test(i)).count()
+}
+
+/// The practice `code` of the file.
+fn practice<'a>(p: &'a ParsedFile, code: &str) -> &'a PracticeFact {
+    p.facts
+        .practices
+        .iter()
+        .find(|f| f.code.as_str() == code)
+        .unwrap_or_else(|| panic!("no practice {code}"))
 }
 
 #[test]
@@ -26,20 +40,10 @@ fn registration_map() {
     assert_eq!(p.rows, 6_139);
     assert_eq!(p.facts.practices.len(), 6_139);
     assert_eq!(p.facts.observations.len(), 6_139);
-    let unallocated = p
-        .facts
-        .observations
-        .iter()
-        .filter(|o| o.pcn.is_unallocated())
-        .count();
+    let unallocated = count(&p.facts.observations, |o| o.pcn.is_unallocated());
     assert_eq!(unallocated, 52);
     assert_eq!(p.facts.networks.len(), 1_298);
-    let a81001 = p
-        .facts
-        .practices
-        .iter()
-        .find(|f| f.code.as_str() == "A81001")
-        .unwrap();
+    let a81001 = practice(&p, "A81001");
     assert_eq!(a81001.sub_icb.as_ref().unwrap().as_str(), "16C");
     assert_eq!(a81001.icb.as_ref().unwrap().as_str(), "QHM");
     assert_eq!(a81001.region.as_ref().unwrap().as_str(), "Y63");
@@ -92,19 +96,11 @@ fn epraccur() {
     assert_eq!(p.facts.practices.len(), 8_655);
     assert_eq!(p.skipped_rows, 16_685 - 8_655);
     assert_eq!(p.data_date, d(2025, 9, 1));
-    let active = p
-        .facts
-        .practices
-        .iter()
-        .filter(|f| f.status == Some(PracticeStatus::Active))
-        .count();
+    let active = count(&p.facts.practices, |f| {
+        f.status == Some(PracticeStatus::Active)
+    });
     assert_eq!(active, 6_618);
-    let welsh = p
-        .facts
-        .practices
-        .iter()
-        .filter(|f| f.region.is_none())
-        .count();
+    let welsh = count(&p.facts.practices, |f| f.region.is_none());
     assert_eq!(welsh, 422);
 }
 
@@ -115,19 +111,9 @@ fn epcn_workbook() {
     assert_eq!(p.kind, SourceKind::EpcnWorkbook);
     assert_eq!(p.data_date, d(2024, 10, 1));
     assert_eq!(p.facts.networks.len(), 1_366);
-    assert_eq!(
-        p.facts
-            .networks
-            .iter()
-            .filter(|n| n.close_date.is_some())
-            .count(),
-        81
-    );
+    assert_eq!(count(&p.facts.networks, |n| n.close_date.is_some()), 81);
     assert_eq!(p.facts.intervals.len(), 7_705);
-    assert_eq!(
-        p.facts.intervals.iter().filter(|i| i.end.is_none()).count(),
-        6_224
-    );
+    assert_eq!(count(&p.facts.intervals, |i| i.end.is_none()), 6_224);
     let pcns: HashSet<_> = p.facts.intervals.iter().map(|i| i.pcn.clone()).collect();
     assert_eq!(pcns.len(), 1_363);
     assert_eq!(p.skipped_rows, 0);
@@ -145,12 +131,7 @@ fn gpad_mapping() {
     assert_eq!(p.facts.observations.len(), 6_166);
     let pcns: HashSet<_> = p.facts.observations.iter().map(|o| o.pcn.clone()).collect();
     assert_eq!(pcns.len(), 1_297);
-    let a86027 = p
-        .facts
-        .practices
-        .iter()
-        .find(|f| f.code.as_str() == "A86027")
-        .unwrap();
+    let a86027 = practice(&p, "A86027");
     assert_eq!(a86027.supplier.as_deref(), Some("TPP/EMIS"));
 }
 
@@ -163,19 +144,9 @@ fn nhs_website_gp() {
     assert_eq!(p.rows, 8_883);
     assert_eq!(p.facts.practices.len(), 6_948);
     assert_eq!(p.skipped_rows, 1_935);
-    let located = p
-        .facts
-        .practices
-        .iter()
-        .filter(|f| f.location.is_some())
-        .count();
+    let located = count(&p.facts.practices, |f| f.location.is_some());
     assert_eq!(located, 6_948 - 1);
-    let a81001 = p
-        .facts
-        .practices
-        .iter()
-        .find(|f| f.code.as_str() == "A81001")
-        .unwrap();
+    let a81001 = practice(&p, "A81001");
     let loc = a81001.location.unwrap();
     assert!(
         (loc.lat - 54.5616).abs() < 1e-3 && (loc.lon + 1.3190).abs() < 1e-3,
@@ -191,12 +162,7 @@ fn nhs_website_gp() {
         .filter(|f| f.location.is_some())
         .map(|f| f.code.clone())
         .collect();
-    let matched = map
-        .facts
-        .practices
-        .iter()
-        .filter(|f| located.contains(&f.code))
-        .count();
+    let matched = count(&map.facts.practices, |f| located.contains(&f.code));
     assert!(matched >= 6_100, "{matched}");
 }
 
@@ -214,10 +180,9 @@ fn iif_indicators_2023_24() {
     assert_eq!(p.skipped_rows, 0);
     let facts = &p.facts.iif_achievements;
     assert_eq!(facts.len(), 26_520);
-    let practices = facts
-        .iter()
-        .filter(|f| matches!(f.organisation, pcn_core::IifOrganisation::Practice(_)))
-        .count();
+    let practices = count(facts, |f| {
+        matches!(f.organisation, pcn_core::IifOrganisation::Practice(_))
+    });
     assert_eq!(practices, 18_882);
     assert_eq!(facts.len() - practices, 7_638);
     assert!(facts.iter().all(|f| f.financial_year == "2023-24"));

@@ -86,27 +86,23 @@ fn adjusted_populations_2024_25_layout() {
         dec("4197")
     )));
     assert_eq!(pops.len(), 4 + 4 + 2);
-    assert!(
-        p.notes.iter().any(|n| n.starts_with(
-            "not read (derived from the other columns): Historical Adjustment Factor (%):"
-        )),
-        "{:?}",
-        p.notes
-    );
-    assert!(
-        p.notes
-            .iter()
-            .any(|n| n.starts_with("1 practices are in no network (\"N/A\" ×1)")),
-        "{:?}",
-        p.notes
-    );
+    assert_note(&p, |n| {
+        n.starts_with(
+            "not read (derived from the other columns): Historical Adjustment Factor (%):",
+        )
+    });
+    assert_note(&p, |n| {
+        n.starts_with("1 practices are in no network (\"N/A\" ×1)")
+    });
 }
 
 #[test]
 fn adjusted_populations_2025_26_layout() {
-    let p = parse_fixture("pcn-adjusted-2025-01/pcn_data.csv");
-    assert_eq!(p.kind, SourceKind::PcnAdjustedPopulations);
-    assert_eq!(p.data_date, d(2025, 1, 1));
+    let p = parse_fixture_as(
+        "pcn-adjusted-2025-01/pcn_data.csv",
+        SourceKind::PcnAdjustedPopulations,
+        d(2025, 1, 1),
+    );
     assert_eq!(p.rows, 5);
     assert_eq!(p.skipped_rows, 1, "the totals row");
     assert!(p
@@ -144,13 +140,12 @@ fn adjusted_populations_bad_input() {
         .replacen("E81050", "E8105", 1);
     let e = parse_text("pcn_data.csv", &bad).unwrap_err();
     let shown = e.to_string();
-    assert!(
-        shown.contains("row 3, column Practice Code, value \"E8105\""),
-        "{shown}"
-    );
-    assert!(
-        shown.contains("row 3, column Raw list size, value \"10579.5\": not a whole number"),
-        "{shown}"
+    assert_says(
+        &shown,
+        &[
+            "row 3, column Practice Code, value \"E8105\"",
+            "row 3, column Raw list size, value \"10579.5\": not a whole number",
+        ],
     );
     // Undated figures with no membership column and no month in the path.
     let undated =
@@ -206,13 +201,7 @@ fn remittances() {
 
 #[test]
 fn remittances_through_the_import_path_then_checked_against_the_registry() {
-    let parsed = parse_bytes(
-        "remittance.csv",
-        &fixture("remittance.csv"),
-        &opts(),
-        &mut |_| {},
-    )
-    .unwrap();
+    let parsed = parse_fixture_named("remittance.csv", "remittance.csv").unwrap();
     assert_eq!(parsed.kind, SourceKind::Remittances);
     assert_eq!(
         parsed.data_date.to_string(),

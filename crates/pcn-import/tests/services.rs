@@ -11,13 +11,15 @@ use pcn_core::SourceKind;
 
 #[test]
 fn rounds_are_read_with_their_rows() {
-    let p = parse_text(
+    let p = read_as(
+parse_text(
         "rounds.csv",
         "date,location_id,post_id,residents_reviewed\n2025-04-15,1-101234567,12,4\n2025-04-24,1-101234567,14,0\n",
     )
-    .unwrap();
-    assert_eq!(p.kind, SourceKind::CareHomeRounds);
-    assert_eq!(p.data_date, d(2025, 4, 24));
+    .unwrap(),
+SourceKind::CareHomeRounds,
+d(2025, 4, 24),
+);
     let r = &p.facts.services.rounds;
     assert_eq!(r.len(), 2);
     assert_eq!(
@@ -35,21 +37,14 @@ fn bad_rounds_name_file_row_and_column() {
     )
     .unwrap_err();
     let text = e.to_string();
-    assert!(
-        text.contains("rounds.csv: row 2, column date, value \"2025-02-30\": not a date"),
-        "{text}"
-    );
-    assert!(
-        text.contains("row 3, column location_id, value \"101234567\""),
-        "{text}"
-    );
-    assert!(
-        text.contains("row 3, column post_id, value \"twelve\": not a post id"),
-        "{text}"
-    );
-    assert!(
-        text.contains("row 3, column residents_reviewed, value \"-1\""),
-        "{text}"
+    assert_says(
+        &text,
+        &[
+            "rounds.csv: row 2, column date, value \"2025-02-30\": not a date",
+            "row 3, column location_id, value \"101234567\"",
+            "row 3, column post_id, value \"twelve\": not a post id",
+            "row 3, column residents_reviewed, value \"-1\"",
+        ],
     );
 }
 
@@ -124,28 +119,29 @@ fn a_malformed_time_or_a_session_outside_its_week_is_refused() {
     )
     .unwrap_err()
     .to_string();
-    assert!(
-        e.contains("delivered.csv: row 2, column start, value \"9.00\": not a time"),
-        "{e}"
+    assert_says(
+        &e,
+        &[
+            "delivered.csv: row 2, column start, value \"9.00\": not a time",
+            "row 3, column date, value \"2025-06-10\": the session is outside the week commencing 2025-06-02",
+            "row 4, column end, value \"18:30\": ends at or before it starts",
+            "row 5, column mode, value \"by owl\"",
+            "row 5, column week_commencing, value \"2025-06-03\": 2025-06-03 is a Tue, not a Monday",
+        ],
     );
-    assert!(e.contains("row 3, column date, value \"2025-06-10\": the session is outside the week commencing 2025-06-02"), "{e}");
-    assert!(
-        e.contains("row 4, column end, value \"18:30\": ends at or before it starts"),
-        "{e}"
-    );
-    assert!(e.contains("row 5, column mode, value \"by owl\""), "{e}");
-    assert!(e.contains("row 5, column week_commencing, value \"2025-06-03\": 2025-06-03 is a Tue, not a Monday"), "{e}");
 }
 
 #[test]
 fn delivered_sessions_are_read() {
-    let p = parse_text(
+    let p = read_as(
+parse_text(
         "delivered.csv",
         "pcn_code,site,date,start,end,post_id,appointments_offered,mode\nU89141,Main,2025-06-07,09:00,13:00,12,16,face-to-face\n",
     )
-    .unwrap();
-    assert_eq!(p.kind, SourceKind::AccessSessionsDelivered);
-    assert_eq!(p.data_date, d(2025, 6, 7));
+    .unwrap(),
+SourceKind::AccessSessionsDelivered,
+d(2025, 6, 7),
+);
     assert_eq!(
         p.facts.services.delivered_sessions[0].day,
         SessionDay::On(d(2025, 6, 7))

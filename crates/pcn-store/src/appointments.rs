@@ -305,22 +305,17 @@ struct Block {
 
 fn block_of(c: &Columns) -> Result<Block> {
     let code = c.text("area_code")?;
-    let area = match c.text("area_kind")?.as_str() {
-        "practice" => AppointmentArea::Practice {
-            code: c.parse("area_code")?,
-            pcn: c.opt_parse("pcn_code")?,
-            sub_icb: c.opt_parse("sub_icb")?,
-        },
-        "sub-icb" => AppointmentArea::SubIcb(c.parse("area_code")?),
-        other => {
-            return Err(Error::corrupt(
-                "appointment_block",
-                "area_kind",
-                other,
-                None,
-            ))
-        }
-    };
+    let area = c.by_kind("area_kind", |kind| {
+        Ok(match kind {
+            "practice" => Some(AppointmentArea::Practice {
+                code: c.parse("area_code")?,
+                pcn: c.opt_parse("pcn_code")?,
+                sub_icb: c.opt_parse("sub_icb")?,
+            }),
+            "sub-icb" => Some(AppointmentArea::SubIcb(c.parse("area_code")?)),
+            _ => None,
+        })
+    })?;
     let encoding = c.int("encoding")?;
     if encoding != ENCODING {
         return Err(Error::corrupt(

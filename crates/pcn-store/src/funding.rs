@@ -4,11 +4,12 @@
 //! then key) so the registry sees them as they went in.
 
 use pcn_core::facts::*;
+use pcn_core::{PcnCode, PracticeCode};
 use sqlx::AnyConnection;
 
-use crate::error::{Error, Result};
-use crate::rows::from_columns;
+use crate::error::Result;
 use crate::rows::micro_degrees;
+use crate::rows::{from_columns, Columns};
 use crate::write::{fetch_mapped, int, opt_text, text, Value, Write};
 
 /// Writes the funding inputs of an import.
@@ -121,6 +122,26 @@ async fn write_iif_and_payments(w: &mut Write<'_>, id: i64, facts: &FactBatch) -
     .await
 }
 
+/// A practice or a network, by the kind in the first of `columns`
+/// (`practice`, or `network_kind`) and the code in the second.
+fn practice_or_network<T>(
+    c: &Columns,
+    [kind_column, code_column]: [&'static str; 2],
+    network_kind: &str,
+    practice: fn(PracticeCode) -> T,
+    network: fn(PcnCode) -> T,
+) -> Result<T> {
+    c.by_kind(kind_column, |kind| {
+        Ok(if kind == "practice" {
+            Some(practice(c.parse(code_column)?))
+        } else if kind == network_kind {
+            Some(network(c.parse(code_column)?))
+        } else {
+            None
+        })
+    })
+}
+
 /// Reads every funding input into `facts`.
 pub(crate) async fn load_funding_inputs(
     conn: &mut AnyConnection,
@@ -131,18 +152,13 @@ pub(crate) async fn load_funding_inputs(
          ORDER BY import_id, subject_type, subject_code, kind, as_at",
     );
     facts.populations = fetch_mapped(conn, query, "population_fact", |c| {
-        let subject = match c.text("subject_type")?.as_str() {
-            "practice" => PopulationSubject::Practice(c.parse("subject_code")?),
-            "network" => PopulationSubject::Network(c.parse("subject_code")?),
-            other => {
-                return Err(Error::corrupt(
-                    "population_fact",
-                    "subject_type",
-                    other,
-                    None,
-                ))
-            }
-        };
+        let subject = practice_or_network(
+            c,
+            ["subject_type", "subject_code"],
+            "network",
+            PopulationSubject::Practice,
+            PopulationSubject::Network,
+        )?;
         Ok(from_columns!(c => PopulationFact {
             subject => subject, kind => c.named("kind", PopulationKind::from_name)?, as_at: parse,
             value: parse,
@@ -173,18 +189,13 @@ async fn load_iif_and_payments(conn: &mut AnyConnection, facts: &mut FactBatch) 
          FROM iif_achievement ORDER BY import_id, organisation_type, organisation_code, indicator, measure, achievement_date",
     );
     facts.iif_achievements = fetch_mapped(conn, query, "iif_achievement", |c| {
-        let organisation = match c.text("organisation_type")?.as_str() {
-            "practice" => IifOrganisation::Practice(c.parse("organisation_code")?),
-            "pcn" => IifOrganisation::Pcn(c.parse("organisation_code")?),
-            other => {
-                return Err(Error::corrupt(
-                    "iif_achievement",
-                    "organisation_type",
-                    other,
-                    None,
-                ))
-            }
-        };
+        let organisation = practice_or_network(
+            c,
+            ["organisation_type", "organisation_code"],
+            "pcn",
+            IifOrganisation::Practice,
+            IifOrganisation::Pcn,
+        )?;
         Ok(from_columns!(c => IifAchievementFact {
             organisation => organisation, financial_year: text, indicator: text, measure: text,
             value: parse, achievement_date: parse,

@@ -117,6 +117,18 @@ impl<'r> Columns<'r> {
         lookup(&raw).ok_or_else(|| self.corrupt(column, raw.clone(), None))
     }
 
+    /// A value chosen by the kind named in `column` (`practice`,
+    /// `network` …): `choose` reads it for a kind it knows and gives `None`
+    /// for any other, which is corrupt.
+    pub(crate) fn by_kind<T>(
+        &self,
+        column: &'static str,
+        choose: impl FnOnce(&str) -> Result<Option<T>>,
+    ) -> Result<T> {
+        let raw = self.text(column)?;
+        choose(&raw)?.ok_or_else(|| self.corrupt(column, raw.clone(), None))
+    }
+
     /// Text read by a parser with its own error type (`Employer::parse` …).
     pub(crate) fn parse_with<T, E: Into<BoxError>>(
         &self,

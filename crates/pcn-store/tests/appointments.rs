@@ -172,6 +172,18 @@ async fn write(store: &Store, sha: &str, minutes: i64, facts: &FactBatch) -> i64
     }
 }
 
+/// Writes, as import `sha` at `minutes`, the September 2025 edition's
+/// crosstab (figures of `scale`) for the first practice and August only.
+async fn write_august_of_september_edition(store: &Store, sha: &str, minutes: i64, scale: u32) {
+    let mut table = crosstab(edition(2025, 9), scale);
+    table.rows.retain(|r| r.area == 0 && r.month == ym(2025, 8));
+    let facts = FactBatch {
+        appointments: vec![table],
+        ..FactBatch::default()
+    };
+    write(store, sha, minutes, &facts).await;
+}
+
 async fn written_and_read_back(store: &Store) {
     let facts = FactBatch {
         appointments: vec![crosstab(edition(2025, 8), 1), sub_icb_daily()],
@@ -201,18 +213,7 @@ async fn written_and_read_back(store: &Store) {
     // A newer edition of August only: its figures replace the older ones
     // for that area-month, July stays from the older edition, and both
     // editions are kept.
-    let mut newer = crosstab(edition(2025, 9), 2);
-    newer.rows.retain(|r| r.area == 0 && r.month == ym(2025, 8));
-    write(
-        store,
-        "b",
-        1,
-        &FactBatch {
-            appointments: vec![newer],
-            ..FactBatch::default()
-        },
-    )
-    .await;
+    write_august_of_september_edition(store, "b", 1, 2).await;
     let held = store.appointment_holdings().await.unwrap();
     assert_eq!((held.blocks, held.superseded), (5, 1));
     assert_eq!(held.current_total, 40 + 106 + 70 + 2_000_000);
@@ -236,18 +237,7 @@ async fn written_and_read_back(store: &Store) {
     assert_eq!(tables[1].categories.len(), 2);
 
     // The same edition imported again later (a corrected file): the later wins.
-    let mut again = crosstab(edition(2025, 9), 3);
-    again.rows.retain(|r| r.area == 0 && r.month == ym(2025, 8));
-    write(
-        store,
-        "c",
-        2,
-        &FactBatch {
-            appointments: vec![again],
-            ..FactBatch::default()
-        },
-    )
-    .await;
+    write_august_of_september_edition(store, "c", 2, 3).await;
     let held = store.appointment_holdings().await.unwrap();
     assert_eq!((held.blocks, held.superseded), (6, 2));
     assert_eq!(held.current_total, 40 + 159 + 70 + 2_000_000);

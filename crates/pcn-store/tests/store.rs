@@ -2,7 +2,10 @@
 //! `PCN_TEST_POSTGRES_URL` names a server (scripts/test starts a throwaway
 //! cluster and sets it). Under CI a missing PostgreSQL is a failure, not a skip.
 
-use chrono::{NaiveDate, TimeZone, Utc};
+mod common;
+
+use chrono::{TimeZone, Utc};
+use common::{clinical_director, d};
 use pcn_core::facts::*;
 use pcn_core::registry::Registry;
 use pcn_core::{PcnCode, PracticeCode, SubIcbCode};
@@ -10,10 +13,6 @@ use pcn_store::{ImportOutcome, NewImport, Store};
 
 fn rules() -> pcn_core::rulebook::Rulebook {
     pcn_core::rulebook::Rulebook::embedded().unwrap()
-}
-
-fn d(s: &str) -> NaiveDate {
-    s.parse().unwrap()
 }
 
 fn facts() -> FactBatch {
@@ -62,12 +61,7 @@ fn facts() -> FactBatch {
                 bands: None,
             },
         ],
-        governance: vec![GovernanceFact {
-            pcn: PcnCode::parse("U89141").unwrap(),
-            field: GovernanceField::ClinicalDirector,
-            value: "Dr Ada Lovelace".into(),
-            effective_from: d("2019-07-01"),
-        }],
+        governance: vec![clinical_director("Dr Ada Lovelace", "2019-07-01")],
         ..funding_inputs()
     }
 }
@@ -279,12 +273,7 @@ async fn exercise(store: &Store) {
     );
 
     // Governance changes are kept with who and when, and audited before/after.
-    let change = GovernanceFact {
-        pcn: PcnCode::parse("U89141").unwrap(),
-        field: GovernanceField::ClinicalDirector,
-        value: "Dr Grace Hopper".into(),
-        effective_from: d("2026-04-01"),
-    };
+    let change = clinical_director("Dr Grace Hopper", "2026-04-01");
     store
         .record_governance(&[change], Utc::now(), "cd-admin")
         .await

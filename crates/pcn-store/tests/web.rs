@@ -3,10 +3,8 @@
 
 mod common;
 
-use common::{at, on_both_engines};
+use common::{at, clinical_director, on_both_engines};
 use pcn_core::access::{Role, Scope};
-use pcn_core::facts::{GovernanceFact, GovernanceField};
-use pcn_core::PcnCode;
 use pcn_store::{AuditChange, ErrorKind, Store};
 
 async fn add(store: &Store, name: &str, role: Role, scope: &str) -> i64 {
@@ -187,12 +185,7 @@ async fn audit_rows_and_the_data_version(store: &Store) {
     assert_eq!(store.data_version().await.unwrap(), start);
 
     // A governance fact changes the facts' version, not the accounts'.
-    let fact = GovernanceFact {
-        pcn: PcnCode::parse("U89141").unwrap(),
-        field: GovernanceField::ClinicalDirector,
-        value: "Dr Ada Lovelace".into(),
-        effective_from: common::d("2026-04-01"),
-    };
+    let fact = clinical_director("Dr Ada Lovelace", "2026-04-01");
     store.record_governance(&[fact], at(1), "pm").await.unwrap();
     let after_fact = store.data_version().await.unwrap();
     assert_ne!(after_fact.facts, start.facts);

@@ -8,9 +8,8 @@ mod common;
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
-use common::{at, d};
+use common::{at, clinical_director, d};
 use pcn_core::arrs::{Employer, Funding, Origin, Post, Terms};
-use pcn_core::facts::{GovernanceFact, GovernanceField};
 use pcn_core::rulebook::Region;
 use pcn_core::PcnCode;
 use pcn_store::{AuditChange, LoginGate, LoginLimits, Store};
@@ -63,12 +62,7 @@ fn post(writer: usize, n: usize) -> Post {
 /// the value before goes into the audit row) and an audit row of its own.
 async fn round(store: &Store, writer: usize, n: usize) -> pcn_store::Result<i64> {
     let id = store.add_post(&post(writer, n), at(0), "writer").await?;
-    let fact = GovernanceFact {
-        pcn: PcnCode::parse("U89141").unwrap(),
-        field: GovernanceField::ClinicalDirector,
-        value: format!("Dr {writer}-{n}"),
-        effective_from: d("2026-04-01"),
-    };
+    let fact = clinical_director(&format!("Dr {writer}-{n}"), "2026-04-01");
     store.record_governance(&[fact], at(0), "writer").await?;
     let refusal = AuditChange::new("refused", "access", format!("{writer}/{n}"));
     store.record_audit(at(0), "writer", &refusal).await?;
@@ -221,12 +215,7 @@ async fn a_flood_of_refused_logins_cannot_bury_real_changes_in_the_audit_log() {
     for spec in specs {
         let store = Store::open(&spec).await.unwrap();
         let limits = LoginLimits::default();
-        let change = GovernanceFact {
-            pcn: PcnCode::parse("U89141").unwrap(),
-            field: GovernanceField::ClinicalDirector,
-            value: "Dr Ada Lovelace".into(),
-            effective_from: d("2026-04-01"),
-        };
+        let change = clinical_director("Dr Ada Lovelace", "2026-04-01");
         store
             .record_governance(&[change], at(0), "pm")
             .await

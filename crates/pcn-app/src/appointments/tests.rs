@@ -12,11 +12,12 @@ use pcn_core::appointments::{FigureBasis, YearBasis};
 use pcn_core::arrs::{NewPost, YearMonth};
 use pcn_core::facts::*;
 use pcn_core::gpad_facts::*;
+use pcn_core::registry::Registry;
 use pcn_core::rulebook::Rulebook;
 use pcn_core::{Decimal, PcnCode, PracticeCode, SubIcbCode};
 use pcn_store::NewImport;
 
-use super::{AppointmentsQuery, Area};
+use super::{AppointmentsQuery, Area, AreaAppointments};
 use crate::{App, Error};
 
 fn d(s: &str) -> NaiveDate {
@@ -208,27 +209,13 @@ async fn app() -> (App, tempfile::TempDir) {
         appointments,
         ..FactBatch::default()
     };
-    import(
-        &app,
-        "crosstab",
-        SourceKind::GpadPracticeAppointments,
-        gpad(vec![crosstab()]),
-    )
-    .await;
-    import(
-        &app,
-        "revision",
-        SourceKind::GpadPracticeAppointments,
-        gpad(vec![revision()]),
-    )
-    .await;
-    import(
-        &app,
-        "daily",
-        SourceKind::GpadSubIcbDaily,
-        gpad(vec![sub_icb_file()]),
-    )
-    .await;
+    for (sha, kind, table) in [
+        ("crosstab", SourceKind::GpadPracticeAppointments, crosstab()),
+        ("revision", SourceKind::GpadPracticeAppointments, revision()),
+        ("daily", SourceKind::GpadSubIcbDaily, sub_icb_file()),
+    ] {
+        import(&app, sha, kind, gpad(vec![table])).await;
+    }
     let national = FactBatch {
         national_appointments: national(),
         ..FactBatch::default()
@@ -237,15 +224,19 @@ async fn app() -> (App, tempfile::TempDir) {
     (app, dir)
 }
 
+/// The appointments of `area` with the query's defaults.
+async fn area(app: &App, registry: &Registry, area: Area) -> AreaAppointments {
+    app.appointments(registry, &AppointmentsQuery::of(area))
+        .await
+        .unwrap()
+}
+
 #[tokio::test]
 async fn england_commissioner_and_practice() {
     let (app, _dir) = app().await;
     let registry = app.registry().await.unwrap();
 
-    let england = app
-        .appointments(&registry, &AppointmentsQuery::of(Area::England))
-        .await
-        .unwrap();
+    let england = area(&app, &registry, Area::England).await;
     let p = &england.pledge;
     assert_eq!(p.target, 50_000_000);
     assert_eq!(p.baseline.as_ref().unwrap().recorded, 300_000_000);
@@ -264,13 +255,7 @@ async fn england_commissioner_and_practice() {
 
     // 99A: its own file for 2019, its practices for 2020 (A00001 with the
     // revised December).
-    let c = app
-        .appointments(
-            &registry,
-            &AppointmentsQuery::of(Area::Commissioner(sub_icb())),
-        )
-        .await
-        .unwrap();
+    let c = area(&app, &registry, Area::Commissioner(sub_icb())).await;
     assert_eq!(c.series[&ym(2019, 1)].basis, FigureBasis::SubIcbFile);
     assert_eq!(c.series[&ym(2020, 1)].basis, FigureBasis::SumOfPractices);
     assert_eq!(c.series[&ym(2020, 12)].counts.total, 130 + 220 + 700);
@@ -288,13 +273,7 @@ async fn england_commissioner_and_practice() {
         Some(Decimal::new(10_500, 2))
     );
 
-    let one = app
-        .appointments(
-            &registry,
-            &AppointmentsQuery::of(Area::Practice(practice("A00001"))),
-        )
-        .await
-        .unwrap();
+    let one = area(&app, &registry, Area::Practice(practice("A00001"))).await;
     let p = &one.pledge;
     assert_eq!(p.target, 5_000_000, "1,000 of 10,000 patients");
     assert_eq!(p.baseline.as_ref().unwrap().recorded, 1_200);
@@ -347,13 +326,7 @@ async fn a_network_counts_its_members_by_month_beside_its_roster() {
     import(&app, "census", SourceKind::PcnWorkforce, census).await;
     let registry = app.registry().await.unwrap();
 
-    let one = app
-        .appointments(
-            &registry,
-            &AppointmentsQuery::of(Area::Network(pcn("U00001"))),
-        )
-        .await
-        .unwrap();
+    let one = area(&app, &registry, Area::Network(pcn("U00001"))).await;
     // A00001 and A00002 in 2019; A00002 only to June 2020.
     let p = &one.pledge;
     assert_eq!(p.baseline.as_ref().unwrap().recorded, 3_600);
@@ -385,13 +358,7 @@ async fn a_network_counts_its_members_by_month_beside_its_roster() {
         Some(Decimal::new(11_000, 2))
     );
 
-    let two = app
-        .appointments(
-            &registry,
-            &AppointmentsQuery::of(Area::Network(pcn("U00002"))),
-        )
-        .await
-        .unwrap();
+    let two = area(&app, &registry, Area::Network(pcn("U00002"))).await;
     assert_eq!(two.pledge.baseline.as_ref().unwrap().recorded, 8_400);
     assert_eq!(two.pledge.years[0].recorded, 8_400 + 6 * 220);
     assert!(two.trend.iter().all(|r| r.census_arrs_fte.is_none()));

@@ -39,6 +39,31 @@ pub fn words(line: &str) -> Vec<&str> {
     out
 }
 
+/// Runs `pcn` and asserts it succeeded: what it wrote to stdout.
+pub fn ok(database: &str, args: &[&str]) -> String {
+    let out = pcn(database, args);
+    assert_eq!(code(&out), 0, "pcn {args:?}: {}", stderr(&out));
+    stdout(&out)
+}
+
+/// Runs `pcn` and asserts it succeeded: its stdout read as JSON.
+pub fn json(database: &str, args: &[&str]) -> serde_json::Value {
+    serde_json::from_str(&ok(database, args)).unwrap()
+}
+
+/// Runs `pcn` and asserts it refused the request (exit code 2): what it
+/// wrote to stderr.
+pub fn refused(database: &str, args: &[&str]) -> String {
+    let out = pcn(database, args);
+    assert_eq!(
+        code(&out),
+        2,
+        "pcn {args:?} should be refused: {}",
+        stdout(&out)
+    );
+    stderr(&out)
+}
+
 pub fn stdout(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }

@@ -1,9 +1,12 @@
 #![allow(dead_code)]
 
+pub mod raw;
+
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;
+use pcn_core::SourceKind;
 use pcn_import::{parse_bytes, read_path, ImportError, ImportOptions, ParsedFile};
 
 pub const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");
@@ -28,9 +31,27 @@ pub fn parse_fixture(rel: &str) -> ParsedFile {
     parse_fixture_with(rel, &opts())
 }
 
+/// The fixture `rel`, once it is checked to be read as `kind` with the
+/// data date `as_at`.
+pub fn parse_fixture_as(rel: &str, kind: SourceKind, as_at: NaiveDate) -> ParsedFile {
+    read_as(parse_fixture(rel), kind, as_at)
+}
+
+/// `p`, once it is checked to be read as `kind` with the data date `as_at`.
+pub fn read_as(p: ParsedFile, kind: SourceKind, as_at: NaiveDate) -> ParsedFile {
+    assert_eq!(p.kind, kind);
+    assert_eq!(p.data_date, as_at);
+    p
+}
+
 pub fn parse_fixture_with(rel: &str, o: &ImportOptions) -> ParsedFile {
     let name = format!("fixtures/{rel}");
     parse_bytes(&name, &fixture(rel), o, &mut |_| {}).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// The fixture `rel` read as a file named `name`.
+pub fn parse_fixture_named(name: &str, rel: &str) -> Result<ParsedFile, ImportError> {
+    parse_bytes(name, &fixture(rel), &opts(), &mut |_| {})
 }
 
 pub fn parse_text(name: &str, text: &str) -> Result<ParsedFile, ImportError> {
@@ -107,4 +128,16 @@ pub fn assert_problems(e: &ImportError, says: &[(u64, &str)]) {
             "row {row} should say {text:?}: {e}"
         );
     }
+}
+
+/// Asserts that `text` says each of `parts`.
+pub fn assert_says(text: &str, parts: &[&str]) {
+    for part in parts {
+        assert!(text.contains(part), "should say {part:?}: {text}");
+    }
+}
+
+/// Asserts that one of the notes of `p` passes `test`.
+pub fn assert_note(p: &ParsedFile, test: impl Fn(&str) -> bool) {
+    assert!(p.notes.iter().any(|n| test(n)), "{:?}", p.notes);
 }

@@ -10,6 +10,16 @@ pub fn d(s: &str) -> NaiveDate {
     s.parse().unwrap()
 }
 
+/// U89141's clinical director `name` from `effective_from` (`yyyy-mm-dd`).
+pub fn clinical_director(name: &str, effective_from: &str) -> pcn_core::GovernanceFact {
+    pcn_core::GovernanceFact {
+        pcn: pcn_core::PcnCode::parse("U89141").unwrap(),
+        field: pcn_core::GovernanceField::ClinicalDirector,
+        value: name.into(),
+        effective_from: d(effective_from),
+    }
+}
+
 /// A fixed moment, `minutes` after noon on 23 November 2026.
 pub fn at(minutes: i64) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 23, 12, 0, 0).unwrap() + chrono::Duration::minutes(minutes)
