@@ -57,13 +57,9 @@ fn network_set_is_dated_audited_and_clears_the_finding() {
     );
     assert!(stdout(&before).contains("NET-NO-CLINICAL-DIRECTOR"));
 
-    ok(
-
-        &db,
-
-        &words("network set U90009 --clinical-director 'Dr Mary Seacole' --nominated-payee Z90040 --effective-from 2026-06-01"),
-
-    );
+    let set = "network set U90009 --clinical-director 'Dr Mary Seacole' \
+               --nominated-payee Z90040 --effective-from 2026-06-01";
+    ok(&db, &words(set));
     let after = stdout(&pcn(
         &db,
         &words("check --as-at 2026-07-01 --pcn U90009 --format csv"),

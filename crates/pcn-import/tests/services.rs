@@ -11,15 +11,13 @@ use pcn_core::SourceKind;
 
 #[test]
 fn rounds_are_read_with_their_rows() {
+    let text = "date,location_id,post_id,residents_reviewed\n\
+                2025-04-15,1-101234567,12,4\n2025-04-24,1-101234567,14,0\n";
     let p = read_as(
-parse_text(
-        "rounds.csv",
-        "date,location_id,post_id,residents_reviewed\n2025-04-15,1-101234567,12,4\n2025-04-24,1-101234567,14,0\n",
-    )
-    .unwrap(),
-SourceKind::CareHomeRounds,
-d(2025, 4, 24),
-);
+        parse_text("rounds.csv", text).unwrap(),
+        SourceKind::CareHomeRounds,
+        d(2025, 4, 24),
+    );
     let r = &p.facts.services.rounds;
     assert_eq!(r.len(), 2);
     assert_eq!(
@@ -133,15 +131,13 @@ fn a_malformed_time_or_a_session_outside_its_week_is_refused() {
 
 #[test]
 fn delivered_sessions_are_read() {
+    let text = "pcn_code,site,date,start,end,post_id,appointments_offered,mode\n\
+                U89141,Main,2025-06-07,09:00,13:00,12,16,face-to-face\n";
     let p = read_as(
-parse_text(
-        "delivered.csv",
-        "pcn_code,site,date,start,end,post_id,appointments_offered,mode\nU89141,Main,2025-06-07,09:00,13:00,12,16,face-to-face\n",
-    )
-    .unwrap(),
-SourceKind::AccessSessionsDelivered,
-d(2025, 6, 7),
-);
+        parse_text("delivered.csv", text).unwrap(),
+        SourceKind::AccessSessionsDelivered,
+        d(2025, 6, 7),
+    );
     assert_eq!(
         p.facts.services.delivered_sessions[0].day,
         SessionDay::On(d(2025, 6, 7))

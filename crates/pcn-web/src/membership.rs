@@ -96,8 +96,7 @@ pub fn card(state: &AppState, me: &Session, data: &Data, p: &PracticeView) -> Ma
     }
 }
 
-/// The form of [`card`].
-/// Records the move, then shows the practice page.
+/// The form of [`card`]: records the move, then shows the practice page.
 pub async fn form_submit(
     State(state): State<AppState>,
     guard::FormPost { access, input: f }: guard::FormPost<guard::Practice, MembershipBody>,

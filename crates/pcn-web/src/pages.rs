@@ -856,13 +856,18 @@ pub struct EndPostForm {
 
 pub async fn arrs_end(
     State(state): State<AppState>,
-    Path((_, id)): Path<(String, i64)>,
+    Path((_, id)): Path<(String, String)>,
     guard::FormPost { access, input: f }: guard::FormPost<
         guard::Network<guard::ToEditRoster>,
         EndPostForm,
     >,
 ) -> Result<Response, AppError> {
     let (me, n) = (&access.me, access.view());
+    // The post's id is read after the access check, so a refused account
+    // learns nothing from a malformed one.
+    let id: i64 = id
+        .parse()
+        .map_err(|_| AppError::NotFound(format!("{} has no post {id}", n.code)))?;
     let on = pcn_core::dates::parse_user_date(&f.on)
         .map_err(|e| AppError::BadRequest(format!("end date: {e}")))?;
     let post = state

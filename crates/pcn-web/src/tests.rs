@@ -149,7 +149,7 @@ impl App {
             .await
     }
 
-    /// Adds a full-time band 7 paramedic, `person`, from `start` to U90001's
+    /// Adds a full-time paramedic (at the role's usual band), `person`, from `start` to U90001's
     /// roster through the API, as `session` with its own CSRF token.
     pub(crate) async fn add_paramedic(&self, session: &Login, person: &str, start: &str) -> Reply {
         let post = serde_json::json!({"person": person, "role": "paramedic", "wte": "1.0", "start": start});
