@@ -995,7 +995,22 @@ async fn the_api_takes_numbers_as_numbers_and_answers_bad_json_in_json() {
         assert!(error.contains("wte") || error.contains("person"), "{error}");
         assert!(!error.contains("--"), "no command-line flags: {error}");
     }
+    // Without the CSRF header a write is refused before its body is read.
+    let bad = serde_json::json!({"wte": [1]});
+    let r = app
+        .post_json("/api/networks/U90001/arrs/posts", &me, None, bad)
+        .await;
+    r.expect(StatusCode::FORBIDDEN);
     assert_eq!(app.posts("U90001").await, before + 1);
+    // Every API write answers a body that does not read in JSON, the
+    // services API's too.
+    let bad = serde_json::json!({"location_id": [1]});
+    let r = app
+        .post_as(&me, "/api/networks/U90001/services/rounds", bad)
+        .await;
+    r.expect(StatusCode::UNPROCESSABLE_ENTITY);
+    let v: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+    assert!(v["error"].as_str().is_some_and(|e| !e.is_empty()), "{v}");
 }
 
 #[tokio::test]
