@@ -167,7 +167,7 @@ fn read(ctx: &mut Ctx, table: &Table, planned: bool) -> (FactBatch, Option<Naive
     }
     let mut file_date = None;
     ctx.rows(table, |ctx, row, rec| {
-        let pcn = match ctx.code(row, &pcn_col, cell(rec, &pcn_col), PcnCode::parse) {
+        let pcn = match ctx.code_in(row, &pcn_col, rec, PcnCode::parse) {
             Some(c) if c.is_unallocated() => {
                 ctx.problems.cell(
                     row,
@@ -209,12 +209,8 @@ fn read(ctx: &mut Ctx, table: &Table, planned: bool) -> (FactBatch, Option<Naive
             ctx.problems
                 .cell(row, &mode_col.name, raw_mode, "expected face-to-face or remote");
         }
-        let mut dates = |col: &Option<Col>| match col {
-            Some(c) => ctx.opt_date(row, c, cell(rec, c)).unwrap_or(None),
-            None => None,
-        };
-        let from = dates(&from_col);
-        let to = dates(&to_col);
+        let from = ctx.opt_date_in(row, from_col.as_ref(), rec).unwrap_or(None);
+        let to = ctx.opt_date_in(row, to_col.as_ref(), rec).unwrap_or(None);
         if let (Some(f), Some(t), Some(c)) = (from, to, &to_col) {
             if t < f {
                 ctx.problems
