@@ -40,7 +40,7 @@
 use chrono::{Datelike, NaiveDate, Weekday};
 use pcn_core::rulebook::{parse_time, parse_weekday, Minute};
 use pcn_core::services::{AccessSession, SessionDay, SessionMode};
-use pcn_core::{FactBatch, PcnCode};
+use pcn_core::FactBatch;
 
 use crate::care_home_delivery::{only_columns, post_id};
 use crate::ctx::{cell, latest, Ctx};
@@ -167,18 +167,7 @@ fn read(ctx: &mut Ctx, table: &Table, planned: bool) -> (FactBatch, Option<Naive
     }
     let mut file_date = None;
     ctx.rows(table, |ctx, row, rec| {
-        let pcn = match ctx.code_in(row, &pcn_col, rec, PcnCode::parse) {
-            Some(c) if c.is_unallocated() => {
-                ctx.problems.cell(
-                    row,
-                    &pcn_col.name,
-                    c.as_str(),
-                    "U (Unallocated) is not a network",
-                );
-                None
-            }
-            c => c,
-        };
+        let pcn = ctx.network(row, &pcn_col, cell(rec, &pcn_col));
         let site = cell(rec, &site_col);
         if site.is_empty() {
             ctx.problems

@@ -129,18 +129,23 @@ impl<'a> Ctx<'a> {
     /// A required network code: blank, malformed or the `U` placeholder
     /// is a problem.
     pub fn network(&mut self, row: u64, col: &Col, raw: &str) -> Option<PcnCode> {
-        match self.code(row, col, raw, PcnCode::parse) {
-            Some(code) if code.is_unallocated() => {
-                self.problems.cell(
-                    row,
-                    &col.name,
-                    code.as_str(),
-                    "U (Unallocated) is not a network",
-                );
-                None
-            }
-            code => code,
+        let code = self.code(row, col, raw, PcnCode::parse)?;
+        self.allocated(row, col, code)
+    }
+
+    /// `code` when it is a network; the `U` placeholder is a problem on its
+    /// cell in `col`.
+    pub fn allocated(&mut self, row: u64, col: &Col, code: PcnCode) -> Option<PcnCode> {
+        if code.is_unallocated() {
+            self.problems.cell(
+                row,
+                &col.name,
+                code.as_str(),
+                "U (Unallocated) is not a network",
+            );
+            return None;
         }
+        Some(code)
     }
 
     /// An optional code: blank is `None`, malformed is a problem.

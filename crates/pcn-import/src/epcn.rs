@@ -188,18 +188,9 @@ fn details(ctx: &mut Ctx, table: &Table) -> (FactBatch, Option<NaiveDate>) {
             *slot = ctx.opt_date_in(row, c.as_ref(), rec).ok().flatten();
             latest(&mut file_date, *slot);
         }
-        let Some(code) = code else {
+        let Some(code) = code.and_then(|code| ctx.allocated(row, &code_col, code)) else {
             return true;
         };
-        if code.is_unallocated() {
-            ctx.problems.cell(
-                row,
-                &code_col.name,
-                code.as_str(),
-                "U (Unallocated) is not a network",
-            );
-            return true;
-        }
         if !ctx.first_listing(&mut seen, &code, row, &code_col, "network") {
             return true;
         }
@@ -262,15 +253,9 @@ fn partners(ctx: &mut Ctx, table: &Table) -> (FactBatch, Option<NaiveDate>) {
         let (Some(practice), Some(pcn), Some(start)) = (practice, pcn, start) else {
             return true;
         };
-        if pcn.is_unallocated() {
-            ctx.problems.cell(
-                row,
-                &pcn_col.name,
-                pcn.as_str(),
-                "U (Unallocated) is not a network",
-            );
+        let Some(pcn) = ctx.allocated(row, &pcn_col, pcn) else {
             return true;
-        }
+        };
         if let Some(e) = end {
             if e < start {
                 ctx.problems.cell(
