@@ -40,7 +40,7 @@
 use chrono::{Datelike, NaiveDate, Weekday};
 use pcn_core::rulebook::{parse_time, parse_weekday, Minute};
 use pcn_core::services::{AccessSession, SessionDay, SessionMode};
-use pcn_core::{FactBatch, PcnCode};
+use pcn_core::FactBatch;
 
 use crate::care_home_delivery::{only_columns, post_id};
 use crate::ctx::{cell, latest, Ctx};
@@ -167,18 +167,7 @@ fn read(ctx: &mut Ctx, table: &Table, planned: bool) -> (FactBatch, Option<Naive
     }
     let mut file_date = None;
     ctx.rows(table, |ctx, row, rec| {
-        let pcn = match ctx.code(row, &pcn_col, cell(rec, &pcn_col), PcnCode::parse) {
-            Some(c) if c.is_unallocated() => {
-                ctx.problems.cell(
-                    row,
-                    &pcn_col.name,
-                    c.as_str(),
-                    "U (Unallocated) is not a network",
-                );
-                None
-            }
-            c => c,
-        };
+        let pcn = ctx.network(row, &pcn_col, cell(rec, &pcn_col));
         let site = cell(rec, &site_col);
         if site.is_empty() {
             ctx.problems
@@ -209,12 +198,8 @@ fn read(ctx: &mut Ctx, table: &Table, planned: bool) -> (FactBatch, Option<Naive
             ctx.problems
                 .cell(row, &mode_col.name, raw_mode, "expected face-to-face or remote");
         }
-        let mut dates = |col: &Option<Col>| match col {
-            Some(c) => ctx.opt_date(row, c, cell(rec, c)).unwrap_or(None),
-            None => None,
-        };
-        let from = dates(&from_col);
-        let to = dates(&to_col);
+        let from = ctx.opt_date_in(row, from_col.as_ref(), rec).unwrap_or(None);
+        let to = ctx.opt_date_in(row, to_col.as_ref(), rec).unwrap_or(None);
         if let (Some(f), Some(t), Some(c)) = (from, to, &to_col) {
             if t < f {
                 ctx.problems

@@ -86,12 +86,8 @@ pub(crate) fn read(ctx: &mut Ctx, table: &Table) -> (FactBatch, Option<NaiveDate
         }
         let pcn = ctx.network(row, &pcn_col, cell(rec, &pcn_col));
         let from = ctx.date(row, &from_col, cell(rec, &from_col));
-        let to = match &to_col {
-            Some(c) => match ctx.opt_date(row, c, cell(rec, c)) {
-                Ok(to) => to,
-                Err(()) => return true,
-            },
-            None => None,
+        let Ok(to) = ctx.opt_date_in(row, to_col.as_ref(), rec) else {
+            return true;
         };
         let (true, Some(pcn), Some(from)) = (id_ok, pcn, from) else {
             return true;

@@ -191,12 +191,8 @@ pub(crate) fn read_plans(ctx: &mut Ctx, table: &Table) -> (FactBatch, Option<Nai
         let who = resident(ctx, row, &res_col, cell(rec, &res_col));
         let home = location(ctx, row, &home_col, cell(rec, &home_col));
         let admitted = ctx.date(row, &adm_col, cell(rec, &adm_col));
-        let planned = match &plan_col {
-            Some(c) => match ctx.opt_date(row, c, cell(rec, c)) {
-                Ok(d) => d,
-                Err(()) => return true,
-            },
-            None => None,
+        let Ok(planned) = ctx.opt_date_in(row, plan_col.as_ref(), rec) else {
+            return true;
         };
         let (Some(resident), Some(location_id), Some(admitted)) = (who, home, admitted) else {
             return true;

@@ -1,6 +1,8 @@
 //! What a reader carries while it walks a file: options, problems, notes,
 //! counts and progress; and the cell parsers every reader shares.
 
+use std::collections::HashMap;
+
 use chrono::NaiveDate;
 use csv::StringRecord;
 use pcn_core::{CodeError, Decimal, PcnCode};
@@ -8,6 +10,9 @@ use pcn_core::{CodeError, Decimal, PcnCode};
 use crate::decode::{Col, Table};
 use crate::error::Problems;
 use crate::ImportOptions;
+
+/// How a kind of code is read from a cell, such as [`PcnCode::parse`].
+pub(crate) type ParseCode<T> = fn(&str) -> Result<T, CodeError>;
 
 /// Progress is reported every this many rows.
 const PROGRESS_EVERY: u64 = 8_192; // must be a power of two
@@ -71,13 +76,7 @@ impl<'a> Ctx<'a> {
     }
 
     /// A required code: blank or malformed is a problem.
-    pub fn code<T>(
-        &mut self,
-        row: u64,
-        col: &Col,
-        raw: &str,
-        parse: fn(&str) -> Result<T, CodeError>,
-    ) -> Option<T> {
+    pub fn code<T>(&mut self, row: u64, col: &Col, raw: &str, parse: ParseCode<T>) -> Option<T> {
         match parse(raw) {
             Ok(code) => Some(code),
             Err(e) => {
@@ -92,21 +91,61 @@ impl<'a> Ctx<'a> {
         }
     }
 
+    /// A required code in `col` of the row `rec` (see [`Ctx::code`]).
+    pub fn code_in<T>(
+        &mut self,
+        row: u64,
+        col: &Col,
+        rec: &StringRecord,
+        parse: ParseCode<T>,
+    ) -> Option<T> {
+        self.code(row, col, cell(rec, col), parse)
+    }
+
+    /// Whether `key` is met for the first time: recorded in `seen` as first
+    /// on `row` and `true`; else `false` and a problem on its cell in `col`
+    /// saying `what` is listed twice, with the row it was first on.
+    pub fn first_listing<K: Eq + std::hash::Hash + Clone + std::fmt::Display>(
+        &mut self,
+        seen: &mut HashMap<K, u64>,
+        key: &K,
+        row: u64,
+        col: &Col,
+        what: &str,
+    ) -> bool {
+        if let Some(first) = seen.get(key) {
+            self.problems.cell(
+                row,
+                &col.name,
+                &key.to_string(),
+                format!("{what} listed twice (first on row {first})"),
+            );
+            return false;
+        }
+        seen.insert(key.clone(), row);
+        true
+    }
+
     /// A required network code: blank, malformed or the `U` placeholder
     /// is a problem.
     pub fn network(&mut self, row: u64, col: &Col, raw: &str) -> Option<PcnCode> {
-        match self.code(row, col, raw, PcnCode::parse) {
-            Some(code) if code.is_unallocated() => {
-                self.problems.cell(
-                    row,
-                    &col.name,
-                    code.as_str(),
-                    "U (Unallocated) is not a network",
-                );
-                None
-            }
-            code => code,
+        let code = self.code(row, col, raw, PcnCode::parse)?;
+        self.allocated(row, col, code)
+    }
+
+    /// `code` when it is a network; the `U` placeholder is a problem on its
+    /// cell in `col`.
+    pub fn allocated(&mut self, row: u64, col: &Col, code: PcnCode) -> Option<PcnCode> {
+        if code.is_unallocated() {
+            self.problems.cell(
+                row,
+                &col.name,
+                code.as_str(),
+                "U (Unallocated) is not a network",
+            );
+            return None;
         }
+        Some(code)
     }
 
     /// An optional code: blank is `None`, malformed is a problem.
@@ -115,7 +154,7 @@ impl<'a> Ctx<'a> {
         row: u64,
         col: Option<&Col>,
         rec: &StringRecord,
-        parse: fn(&str) -> Result<T, CodeError>,
+        parse: ParseCode<T>,
     ) -> Option<T> {
         let col = col?;
         let raw = cell(rec, col);
@@ -141,6 +180,20 @@ impl<'a> Ctx<'a> {
                 );
                 Err(())
             }
+        }
+    }
+
+    /// An optional date in an optional column of the row `rec`: no column
+    /// or a blank cell is `Ok(None)`, unreadable is a problem (`Err`).
+    pub fn opt_date_in(
+        &mut self,
+        row: u64,
+        col: Option<&Col>,
+        rec: &StringRecord,
+    ) -> Result<Option<NaiveDate>, ()> {
+        match col {
+            Some(c) => self.opt_date(row, c, cell(rec, c)),
+            None => Ok(None),
         }
     }
 

@@ -181,37 +181,19 @@ fn details(ctx: &mut Ctx, table: &Table) -> (FactBatch, Option<NaiveDate>) {
     let mut seen: HashMap<PcnCode, u64> = HashMap::new();
     let mut file_date = None;
     ctx.rows(table, |ctx, row, rec| {
-        let code = ctx.code(row, &code_col, cell(rec, &code_col), PcnCode::parse);
+        let code = ctx.code_in(row, &code_col, rec, PcnCode::parse);
         let sub_icb = ctx.opt_code(row, sub_icb_col.as_ref(), rec, SubIcbCode::parse);
         let mut dates = [None, None];
         for (slot, c) in dates.iter_mut().zip([&open_col, &close_col]) {
-            if let Some(c) = c {
-                *slot = ctx.opt_date(row, c, cell(rec, c)).ok().flatten();
-                latest(&mut file_date, *slot);
-            }
+            *slot = ctx.opt_date_in(row, c.as_ref(), rec).ok().flatten();
+            latest(&mut file_date, *slot);
         }
-        let Some(code) = code else {
+        let Some(code) = code.and_then(|code| ctx.allocated(row, &code_col, code)) else {
             return true;
         };
-        if code.is_unallocated() {
-            ctx.problems.cell(
-                row,
-                &code_col.name,
-                code.as_str(),
-                "U (Unallocated) is not a network",
-            );
+        if !ctx.first_listing(&mut seen, &code, row, &code_col, "network") {
             return true;
         }
-        if let Some(first) = seen.get(&code) {
-            ctx.problems.cell(
-                row,
-                &code_col.name,
-                code.as_str(),
-                format!("network listed twice (first on row {first})"),
-            );
-            return true;
-        }
-        seen.insert(code.clone(), row);
         let mut fact = NetworkFact::new(code, NaiveDate::MIN);
         fact.name = text(rec, name_col.as_ref());
         fact.sub_icb = sub_icb;
@@ -262,27 +244,18 @@ fn partners(ctx: &mut Ctx, table: &Table) -> (FactBatch, Option<NaiveDate>) {
             return true;
         }
         let practice = ctx.code(row, &practice_col, raw, PracticeCode::parse);
-        let pcn = ctx.code(row, &pcn_col, cell(rec, &pcn_col), PcnCode::parse);
+        let pcn = ctx.code_in(row, &pcn_col, rec, PcnCode::parse);
         let start = ctx.date(row, &start_col, cell(rec, &start_col));
-        let end = match &end_col {
-            Some(c) => ctx.opt_date(row, c, cell(rec, c)).ok().flatten(),
-            None => None,
-        };
+        let end = ctx.opt_date_in(row, end_col.as_ref(), rec).ok().flatten();
         let sub_icb = ctx.opt_code(row, sub_icb_col.as_ref(), rec, SubIcbCode::parse);
         latest(&mut file_date, start);
         latest(&mut file_date, end);
         let (Some(practice), Some(pcn), Some(start)) = (practice, pcn, start) else {
             return true;
         };
-        if pcn.is_unallocated() {
-            ctx.problems.cell(
-                row,
-                &pcn_col.name,
-                pcn.as_str(),
-                "U (Unallocated) is not a network",
-            );
+        let Some(pcn) = ctx.allocated(row, &pcn_col, pcn) else {
             return true;
-        }
+        };
         if let Some(e) = end {
             if e < start {
                 ctx.problems.cell(

@@ -120,7 +120,7 @@ pub(crate) fn read(ctx: &mut Ctx, table: &Table) -> (FactBatch, Option<NaiveDate
             ctx.skip();
             return true;
         }
-        let code = ctx.code(row, &code_c, cell(rec, &code_c), PracticeCode::parse);
+        let code = ctx.code_in(row, &code_c, rec, PracticeCode::parse);
         let mut dates = [None; 4];
         for (slot, c) in dates.iter_mut().zip([&open_c, &close_c, &join_c, &left_c]) {
             *slot = ctx.opt_date(row, c, cell(rec, c)).ok().flatten();

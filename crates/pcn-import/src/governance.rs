@@ -85,19 +85,9 @@ pub(crate) fn read(ctx: &mut Ctx, table: &Table) -> (FactBatch, Option<NaiveDate
     let mut seen: HashMap<(PcnCode, GovernanceField, NaiveDate), u64> = HashMap::new();
     let mut defaulted = false;
     ctx.rows(table, |ctx, row, rec| {
-        let pcn = ctx.code(row, &pcn_col, cell(rec, &pcn_col), PcnCode::parse);
+        let pcn = ctx.code_in(row, &pcn_col, rec, PcnCode::parse);
         let date = ctx.date_or_default(row, date_col.as_ref(), rec, &mut defaulted);
-        let pcn = pcn.filter(|code| {
-            if code.is_unallocated() {
-                ctx.problems.cell(
-                    row,
-                    &pcn_col.name,
-                    code.as_str(),
-                    "U (Unallocated) is not a network",
-                );
-            }
-            !code.is_unallocated()
-        });
+        let pcn = pcn.and_then(|code| ctx.allocated(row, &pcn_col, code));
         for (col, field) in &fields {
             let raw = cell(rec, col);
             if raw.is_empty() {

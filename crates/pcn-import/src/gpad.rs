@@ -25,7 +25,7 @@ use std::collections::{HashMap, HashSet};
 use chrono::NaiveDate;
 use pcn_core::{FactBatch, PcnCode, PracticeCode, PracticeFact};
 
-use crate::ctx::{cell, text, Ctx};
+use crate::ctx::{text, Ctx};
 use crate::decode::geography::Columns;
 use crate::decode::Table;
 use crate::pathdate::as_at_or_path;
@@ -54,13 +54,8 @@ pub(crate) fn read(ctx: &mut Ctx, table: &Table) -> (FactBatch, Option<NaiveDate
     let mut networks: HashSet<PcnCode> = HashSet::new();
     let mut merged = 0u64;
     ctx.rows(table, |ctx, row, rec| {
-        let practice = ctx.code(
-            row,
-            &practice_col,
-            cell(rec, &practice_col),
-            PracticeCode::parse,
-        );
-        let pcn = ctx.code(row, &pcn_col, cell(rec, &pcn_col), PcnCode::parse);
+        let practice = ctx.code_in(row, &practice_col, rec, PracticeCode::parse);
+        let pcn = ctx.code_in(row, &pcn_col, rec, PcnCode::parse);
         let codes = geography.codes(ctx, row, rec);
         let (Some(practice), Some(pcn)) = (practice, pcn) else {
             return true;

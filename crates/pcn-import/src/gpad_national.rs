@@ -48,7 +48,7 @@ use pcn_core::gpad_facts::{
 use pcn_core::{Decimal, FactBatch, SourceKind};
 
 use crate::ctx::{cell, parse_decimal, Ctx};
-use crate::decode::{normalise, Sheet, Table};
+use crate::decode::{normalise, Col, Sheet, Table};
 use crate::gpad_appointments::{edition, parse_month};
 
 /// One figure of Table 1.
@@ -371,7 +371,7 @@ pub(crate) fn read_summary_csv(ctx: &mut Ctx, table: &Table) -> (FactBatch, Opti
     let Some(month_col) = table.require(&["month"], &mut ctx.problems) else {
         return (FactBatch::default(), None);
     };
-    let mut columns: Vec<(Field, crate::decode::Col)> = Vec::new();
+    let mut columns: Vec<(Field, Col)> = Vec::new();
     for (field, _, name) in SINGLE {
         if let Some(c) = table.col(&[name]) {
             columns.push((field, c));
@@ -386,13 +386,7 @@ pub(crate) fn read_summary_csv(ctx: &mut Ctx, table: &Table) -> (FactBatch, Opti
     let mut by_month: BTreeMap<YearMonth, Month> = BTreeMap::new();
     ctx.rows(table, |ctx, row, rec| {
         let raw = cell(rec, &month_col);
-        let Some(m) = parse_month(raw) else {
-            ctx.problems.cell(
-                row,
-                &month_col.name,
-                raw,
-                "not a month (expected such as 2019-04)",
-            );
+        let Some(m) = csv_month(ctx, row, &month_col, raw, "2019-04") else {
             return true;
         };
         if by_month.contains_key(&m) {
@@ -414,6 +408,13 @@ pub(crate) fn read_summary_csv(ctx: &mut Ctx, table: &Table) -> (FactBatch, Opti
         true
     });
     finish(ctx, by_month, None, NationalSeries::SummaryTable)
+}
+
+/// The month a national CSV's row is for, written like `example`; else a
+/// problem on its cell.
+fn csv_month(ctx: &mut Ctx, row: u64, col: &Col, raw: &str, example: &str) -> Option<YearMonth> {
+    let expected = format!("not a month (expected such as {example})");
+    ctx.known(row, col, raw, parse_month(raw), &expected)
 }
 
 /// The split columns of a national monthly CSV.
@@ -448,13 +449,7 @@ pub(crate) fn read_monthly_csv(ctx: &mut Ctx, table: &Table) -> (FactBatch, Opti
     let mut by_month: BTreeMap<YearMonth, Month> = BTreeMap::new();
     ctx.rows(table, |ctx, row, rec| {
         let raw = cell(rec, &period_col);
-        let Some(m) = parse_month(raw) else {
-            ctx.problems.cell(
-                row,
-                &period_col.name,
-                raw,
-                "not a month (expected such as Nov 2017)",
-            );
+        let Some(m) = csv_month(ctx, row, &period_col, raw, "Nov 2017") else {
             return true;
         };
         let label = cell(rec, &split_col);

@@ -679,12 +679,7 @@ pub(crate) fn read(ctx: &mut Ctx, table: &Table) -> (FactBatch, Option<NaiveDate
 impl Reading {
     /// Reads a row's cells, recording the problems of each.
     fn cells(&mut self, ctx: &mut Ctx, cols: &Columns, row: u64, rec: &StringRecord) -> Row {
-        let practice = ctx.code(
-            row,
-            &cols.practice,
-            cell(rec, &cols.practice),
-            PracticeCode::parse,
-        );
+        let practice = ctx.code_in(row, &cols.practice, rec, PracticeCode::parse);
         let pcn = network_code(cell(rec, &cols.pcn));
         // A blank figure says nothing (the practice had no count recorded).
         let mut figure = |col: &Col| {

@@ -167,13 +167,8 @@ pub(crate) fn read_map(ctx: &mut Ctx, table: &Table) -> (FactBatch, Option<Naive
 
     ctx.rows(table, |ctx, row, rec| {
         extract.check(ctx, row, &date_col, cell(rec, &date_col));
-        let practice = ctx.code(
-            row,
-            &practice_col,
-            cell(rec, &practice_col),
-            PracticeCode::parse,
-        );
-        let pcn = ctx.code(row, &pcn_col, cell(rec, &pcn_col), PcnCode::parse);
+        let practice = ctx.code_in(row, &practice_col, rec, PracticeCode::parse);
+        let pcn = ctx.code_in(row, &pcn_col, rec, PcnCode::parse);
         let mut fact = practice
             .clone()
             .map(|code| PracticeFact::new(code, placeholder));
@@ -181,16 +176,9 @@ pub(crate) fn read_map(ctx: &mut Ctx, table: &Table) -> (FactBatch, Option<Naive
         let (Some(practice), Some(pcn), Some(fact)) = (practice, pcn, fact.as_mut()) else {
             return true;
         };
-        if let Some(first) = seen.get(&practice) {
-            ctx.problems.cell(
-                row,
-                &practice_col.name,
-                practice.as_str(),
-                format!("practice listed twice (first on row {first})"),
-            );
+        if !ctx.first_listing(&mut seen, &practice, row, &practice_col, "practice") {
             return true;
         }
-        seen.insert(practice.clone(), row);
         fact.name = text(rec, name_col.as_ref());
         fact.postcode = text(rec, postcode_col.as_ref());
         geography.set(fact, codes, rec);
@@ -535,12 +523,7 @@ fn read_counts(
                 return true;
             }
         }
-        let practice = ctx.code(
-            row,
-            &cols.practice,
-            cell(rec, &cols.practice),
-            PracticeCode::parse,
-        );
+        let practice = ctx.code_in(row, &cols.practice, rec, PracticeCode::parse);
         let sex = match &cols.sex {
             None => Some(Sex::All),
             Some(c) => {
