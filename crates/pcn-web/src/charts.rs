@@ -884,11 +884,7 @@ mod tests {
     /// A map's dots (their x and their y), each asserted to lie inside
     /// the view box.
     fn dots_in_view(svg: &str) -> (Vec<f64>, Vec<f64>) {
-        let ((w, h), cx, cy) = (
-            view_box(svg),
-            all(svg, "dot", "cx"),
-            all(svg, "dot", "cy"),
-        );
+        let ((w, h), cx, cy) = (view_box(svg), all(svg, "dot", "cx"), all(svg, "dot", "cy"));
         assert_eq!(cx.len(), cy.len());
         assert!(cx
             .iter()

@@ -227,12 +227,18 @@ wants!(
     ToRecordGovernance => RecordGovernance
 );
 
-/// The session, the data and the request's path: what every organisation
-/// route opens with. `R` is how a refusal is answered (a page, or JSON).
-async fn opening<R: From<AppError>>(
-    parts: &mut Parts,
-    state: &AppState,
-) -> Result<(Session, std::sync::Arc<Data>, String, String), R> {
+/// The session, the data, the route's `{code}` as written and the
+/// request's path: what every organisation route opens with.
+pub struct Opening {
+    me: Session,
+    data: std::sync::Arc<Data>,
+    raw: String,
+    path: String,
+}
+
+/// The [`Opening`] of a request. `R` is how a refusal is answered (a page,
+/// or JSON).
+async fn opening<R: From<AppError>>(parts: &mut Parts, state: &AppState) -> Result<Opening, R> {
     let Me(me) = Me::from_request_parts(parts, state)
         .await
         .map_err(R::from)?;
@@ -245,7 +251,12 @@ async fn opening<R: From<AppError>>(
         .get::<OriginalUri>()
         .map_or_else(|| parts.uri.path().to_string(), |o| o.0.path().to_string());
     let data = state.data().map_err(|e| R::from(AppError::Internal(e)))?;
-    Ok((me, data, raw, path))
+    Ok(Opening {
+        me,
+        data,
+        raw,
+        path,
+    })
 }
 
 /// What an organisation extractor finds from the route's `{code}`, and the
@@ -255,10 +266,7 @@ pub trait Kind: Send + Sync + 'static {
     /// The code, if the account may have it (a refusal is logged).
     fn find(
         state: &AppState,
-        me: &Session,
-        data: &Data,
-        raw: &str,
-        path: &str,
+        at: &Opening,
     ) -> impl std::future::Future<Output = Result<Self::Code, AppError>> + Send;
 }
 
@@ -267,17 +275,9 @@ pub struct OfNetwork<W>(PhantomData<W>);
 
 impl<W: Wants> Kind for OfNetwork<W> {
     type Code = PcnCode;
-    async fn find(
-        state: &AppState,
-        me: &Session,
-        data: &Data,
-        raw: &str,
-        path: &str,
-    ) -> Result<PcnCode, AppError> {
-        Ok(network(state, me, data, raw, W::ACTION, path)
-            .await?
-            .code
-            .clone())
+    async fn find(state: &AppState, at: &Opening) -> Result<PcnCode, AppError> {
+        let network = network(state, &at.me, &at.data, &at.raw, W::ACTION, &at.path).await?;
+        Ok(network.code.clone())
     }
 }
 
@@ -286,14 +286,11 @@ pub struct OfPractice;
 
 impl Kind for OfPractice {
     type Code = PracticeCode;
-    async fn find(
-        state: &AppState,
-        me: &Session,
-        data: &Data,
-        raw: &str,
-        path: &str,
-    ) -> Result<PracticeCode, AppError> {
-        Ok(practice(state, me, data, raw, path).await?.code.clone())
+    async fn find(state: &AppState, at: &Opening) -> Result<PracticeCode, AppError> {
+        Ok(practice(state, &at.me, &at.data, &at.raw, &at.path)
+            .await?
+            .code
+            .clone())
     }
 }
 
@@ -302,14 +299,8 @@ pub struct OfCommissioner;
 
 impl Kind for OfCommissioner {
     type Code = pcn_core::CommissionerCode;
-    async fn find(
-        state: &AppState,
-        me: &Session,
-        _: &Data,
-        raw: &str,
-        path: &str,
-    ) -> Result<pcn_core::CommissionerCode, AppError> {
-        commissioner(state, me, raw, path).await
+    async fn find(state: &AppState, at: &Opening) -> Result<pcn_core::CommissionerCode, AppError> {
+        commissioner(state, &at.me, &at.raw, &at.path).await
     }
 }
 
@@ -332,13 +323,13 @@ where
     type Rejection = R;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, R> {
-        let (me, data, raw, path) = opening::<R>(parts, state).await?;
-        let code = K::find(state, &me, &data, &raw, &path).await?;
+        let at = opening::<R>(parts, state).await?;
+        let code = K::find(state, &at).await?;
         Ok(Scoped {
-            me,
-            data,
+            me: at.me,
+            data: at.data,
             code,
-            path,
+            path: at.path,
             kind: PhantomData,
         })
     }
