@@ -10,7 +10,7 @@ use pcn_core::gpad_facts::HcpType;
 use rust_xlsxwriter::Workbook;
 
 use crate::csv::CsvOut;
-use crate::xlsx::{new_sheet, Formats, Sheet};
+use crate::xlsx::{Formats, Sheet};
 use crate::Result;
 
 /// The trend's columns.
@@ -163,10 +163,7 @@ pub fn appointments_xlsx(title: &str, trend: &[TrendRow], pledge: &Pledge) -> Re
     let formats = Formats::new();
     let mut workbook = Workbook::new();
     {
-        let mut sheet = Sheet {
-            ws: new_sheet(&mut workbook, "Pledge")?,
-            f: &formats,
-        };
+        let mut sheet = Sheet::add(&mut workbook, &formats, "Pledge")?;
         sheet.title(
             &format!("Appointments against the 2019 pledge: {title}"),
             &pledge.notes.join(" "),
@@ -178,10 +175,7 @@ pub fn appointments_xlsx(title: &str, trend: &[TrendRow], pledge: &Pledge) -> Re
         sheet.ws.autofit();
     }
     {
-        let mut sheet = Sheet {
-            ws: new_sheet(&mut workbook, "Trend")?,
-            f: &formats,
-        };
+        let mut sheet = Sheet::add(&mut workbook, &formats, "Trend")?;
         sheet.header(0, &TREND_COLUMNS)?;
         for (i, r) in trend.iter().enumerate() {
             cells(&mut sheet, 1 + i as u32, &trend_row(r), &[0])?;
@@ -189,10 +183,7 @@ pub fn appointments_xlsx(title: &str, trend: &[TrendRow], pledge: &Pledge) -> Re
         sheet.ws.autofit();
     }
     {
-        let mut sheet = Sheet {
-            ws: new_sheet(&mut workbook, "Staff")?,
-            f: &formats,
-        };
+        let mut sheet = Sheet::add(&mut workbook, &formats, "Staff")?;
         sheet.header(0, &STAFF_COLUMNS)?;
         for (i, s) in pledge.staff.iter().enumerate() {
             cells(&mut sheet, 1 + i as u32, &staff_row(s), &[0, 2])?;

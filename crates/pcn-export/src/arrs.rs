@@ -18,7 +18,7 @@ use serde::Serialize;
 
 use crate::csv::CsvOut;
 use crate::table::{self, Cell};
-use crate::xlsx::{new_sheet, Formats, Sheet};
+use crate::xlsx::{Formats, Sheet};
 use crate::Result;
 
 /// The claim schedule's columns: one row per post per month.
@@ -98,10 +98,7 @@ impl ClaimSchedule<'_> {
     pub fn xlsx(&self) -> Result<Vec<u8>> {
         let formats = Formats::new();
         let mut workbook = Workbook::new();
-        let mut sheet = Sheet {
-            ws: new_sheet(&mut workbook, "ARRS claims")?,
-            f: &formats,
-        };
+        let mut sheet = Sheet::add(&mut workbook, &formats, "ARRS claims")?;
         table::write(&mut sheet, 0, &CLAIM_COLUMNS, &self.rows())?;
         sheet.ws.autofit();
         Ok(workbook.save_to_buffer()?)

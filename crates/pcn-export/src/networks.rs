@@ -5,7 +5,7 @@ use pcn_core::registry::NetworkView;
 use rust_xlsxwriter::Workbook;
 
 use crate::csv::CsvOut;
-use crate::xlsx::{new_sheet, Formats, Sheet};
+use crate::xlsx::{Formats, Sheet};
 use crate::Result;
 
 const COLUMNS: [&str; 8] = [
@@ -52,10 +52,7 @@ pub fn networks_csv(networks: &[&NetworkView]) -> Result<String> {
 pub fn networks_xlsx(networks: &[&NetworkView]) -> Result<Vec<u8>> {
     let formats = Formats::new();
     let mut workbook = Workbook::new();
-    let mut sheet = Sheet {
-        ws: new_sheet(&mut workbook, "Networks")?,
-        f: &formats,
-    };
+    let mut sheet = Sheet::add(&mut workbook, &formats, "Networks")?;
     sheet.header(0, &COLUMNS)?;
     for (r, n) in networks.iter().enumerate() {
         let r = r as u32 + 1;

@@ -11,7 +11,8 @@ use pcn_core::plan::{
 use rust_xlsxwriter::Workbook;
 
 use crate::table::{self, Cell};
-use crate::xlsx::{new_sheet, Formats, Sheet};
+use crate::words::or_blank;
+use crate::xlsx::{Formats, Sheet};
 use crate::Result;
 
 /// A band in words.
@@ -194,12 +195,7 @@ pub fn network_rows(plan: &Plan) -> Vec<Vec<Cell>> {
         rows.push(vec![
             Cell::Text(g.group.to_string()),
             Cell::Text(n.label.clone()),
-            Cell::Text(
-                n.continues
-                    .as_ref()
-                    .map(ToString::to_string)
-                    .unwrap_or_default(),
-            ),
+            Cell::Text(or_blank(n.continues.as_ref())),
             Cell::Number(n.members.len() as u64),
             Cell::Number(n.members.iter().filter(|m| m.moved).count() as u64),
             Cell::Number(n.list_size),
@@ -252,7 +248,7 @@ pub fn member_rows(plan: &Plan) -> Vec<Vec<Cell>> {
                 Cell::Text(band_words(n.band).to_string()),
                 Cell::Text(m.practice.to_string()),
                 Cell::Number(m.list_size),
-                Cell::Text(m.from.as_ref().map(ToString::to_string).unwrap_or_default()),
+                Cell::Text(or_blank(m.from.as_ref())),
                 Cell::Text(if m.moved { "yes" } else { "no" }.to_string()),
                 lat,
                 lon,
@@ -276,12 +272,7 @@ pub fn exception_rows(plan: &Plan) -> Vec<Vec<Cell>> {
                 vec![
                     Cell::Text(g.group.to_string()),
                     Cell::Text(e.network.clone()),
-                    Cell::Text(
-                        e.practice
-                            .as_ref()
-                            .map(ToString::to_string)
-                            .unwrap_or_default(),
-                    ),
+                    Cell::Text(or_blank(e.practice.as_ref())),
                     Cell::Text(reason_code(&e.reason).to_string()),
                     Cell::Text(reason_words(&e.reason)),
                     Cell::Number(e.list_size),
@@ -451,10 +442,7 @@ pub fn plan_xlsx(title: &str, plan: &Plan, money: Option<&MoneyComparison>) -> R
         ));
     }
     for (name, heading, columns, rows) in sheets {
-        let mut sheet = Sheet {
-            ws: new_sheet(&mut workbook, name)?,
-            f: &formats,
-        };
+        let mut sheet = Sheet::add(&mut workbook, &formats, name)?;
         sheet.title(heading, &band)?;
         table::write(&mut sheet, 3, columns, &rows)?;
         sheet.ws.autofit();

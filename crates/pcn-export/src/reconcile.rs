@@ -11,7 +11,7 @@ use rust_xlsxwriter::Workbook;
 
 use crate::csv::CsvOut;
 use crate::words::or_blank;
-use crate::xlsx::{new_sheet, Formats, Sheet};
+use crate::xlsx::{Formats, Sheet};
 use crate::Result;
 
 /// The whole reconciliation as pretty JSON (money in integer pence).
@@ -167,10 +167,7 @@ fn summary_rows(
 /// The `Pools` sheet: networks of a commissioner paid a column through one
 /// payee (or a few), compared as one, agreeing or not.
 fn pools_sheet(workbook: &mut Workbook, formats: &Formats, r: &Reconciliation) -> Result<()> {
-    let mut sheet = Sheet {
-        ws: new_sheet(workbook, "Pools")?,
-        f: formats,
-    };
+    let mut sheet = Sheet::add(workbook, formats, "Pools")?;
     sheet.header(
         0,
         &[
@@ -219,10 +216,7 @@ fn pools_sheet(workbook: &mut Workbook, formats: &Formats, r: &Reconciliation) -
 pub fn reconciliation_xlsx(r: &Reconciliation) -> Result<Vec<u8>> {
     let formats = Formats::new();
     let mut workbook = Workbook::new();
-    let mut sheet = Sheet {
-        ws: new_sheet(&mut workbook, "Summary")?,
-        f: &formats,
-    };
+    let mut sheet = Sheet::add(&mut workbook, &formats, "Summary")?;
     sheet.title(
         &format!(
             "Reconciliation {}: statements against the {}",
@@ -241,10 +235,7 @@ pub fn reconciliation_xlsx(r: &Reconciliation) -> Result<Vec<u8>> {
     }
     sheet.ws.autofit();
 
-    let mut sheet = Sheet {
-        ws: new_sheet(&mut workbook, "Networks")?,
-        f: &formats,
-    };
+    let mut sheet = Sheet::add(&mut workbook, &formats, "Networks")?;
     let header: Vec<&str> = ITEM_COLUMNS
         .iter()
         .chain(TAIL_COLUMNS.iter())
@@ -275,10 +266,7 @@ pub fn reconciliation_xlsx(r: &Reconciliation) -> Result<Vec<u8>> {
 
     pools_sheet(&mut workbook, &formats, r)?;
 
-    let mut sheet = Sheet {
-        ws: new_sheet(&mut workbook, "Unattributed")?,
-        f: &formats,
-    };
+    let mut sheet = Sheet::add(&mut workbook, &formats, "Unattributed")?;
     sheet.header(0, &["practice", "compared_as", "amount"])?;
     for (k, u) in r.unattributed.iter().enumerate() {
         let row = k as u32 + 1;

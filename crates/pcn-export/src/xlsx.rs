@@ -74,6 +74,17 @@ pub struct Sheet<'a> {
 pub type Row = u32;
 pub type Col = u16;
 
+impl<'a> Sheet<'a> {
+    /// Adds a worksheet named `name` to `workbook` (see [`new_sheet`]), with
+    /// cell writers over it in `f`'s formats.
+    pub fn add(workbook: &'a mut Workbook, f: &'a Formats, name: &str) -> Result<Sheet<'a>> {
+        Ok(Sheet {
+            ws: new_sheet(workbook, name)?,
+            f,
+        })
+    }
+}
+
 impl Sheet<'_> {
     pub fn text(&mut self, row: Row, col: Col, text: &str) -> Result<()> {
         if !text.is_empty() {

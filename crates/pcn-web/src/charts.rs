@@ -881,6 +881,18 @@ mod tests {
         between(svg, "-desc\">", "</desc>")
     }
 
+    /// A map's dots (their x and their y), each asserted to lie inside
+    /// the view box.
+    fn dots_in_view(svg: &str) -> (Vec<f64>, Vec<f64>) {
+        let ((w, h), cx, cy) = (view_box(svg), all(svg, "dot", "cx"), all(svg, "dot", "cy"));
+        assert_eq!(cx.len(), cy.len());
+        assert!(cx
+            .iter()
+            .zip(&cy)
+            .all(|(x, y)| *x > 0.0 && *x < w && *y > 0.0 && *y < h));
+        (cx, cy)
+    }
+
     fn view_box(svg: &str) -> (f64, f64) {
         let v: Vec<f64> = between(svg, "viewBox=\"", "\"")
             .split(' ')
@@ -1150,16 +1162,8 @@ mod tests {
         let groups = ["Alpha PCN".to_string(), "Beta PCN".to_string()];
         let svg = practice_map("Practices", &points, &groups);
         assert!(well_formed(&svg), "{svg}");
-        let ((w, h), cx, cy) = (
-            view_box(&svg),
-            all(&svg, "dot", "cx"),
-            all(&svg, "dot", "cy"),
-        );
+        let (cx, cy) = dots_in_view(&svg);
         assert_eq!(cx.len(), 4);
-        assert!(cx
-            .iter()
-            .zip(&cy)
-            .all(|(x, y)| *x > 0.0 && *x < w && *y > 0.0 && *y < h));
         assert!(cx[1] > cx[0], "east is right");
         assert!(cy[2] < cy[0], "north is up");
         assert!(svg.contains(&format!("fill=\"{GREY}\"><title>Stray group</title>")));
@@ -1223,16 +1227,9 @@ mod tests {
             .collect();
         let groups: Vec<String> = (0..42).map(|i| format!("PCN {i}")).collect();
         let svg = practice_map("England", &many, &groups);
-        let ((w, h), cx, cy) = (
-            view_box(&svg),
-            all(&svg, "dot", "cx"),
-            all(&svg, "dot", "cy"),
-        );
+        let (cx, _) = dots_in_view(&svg);
         assert_eq!(cx.len(), 6000);
-        assert!(cx
-            .iter()
-            .zip(&cy)
-            .all(|(x, y)| *x > 0.0 && *x < w && *y > 0.0 && *y < h));
+        let (w, h) = view_box(&svg);
         assert!(h > w, "England is taller than wide");
         assert!(svg.len() < 6000 * 100, "compact: {} bytes", svg.len());
         assert!(svg.contains("+ 12 more networks") && well_formed(&svg));

@@ -38,12 +38,30 @@ pub(crate) fn attachment(content_type: &'static str, name: String, bytes: Vec<u8
         .into_response()
 }
 
-/// The payment run of one network for the year asked.
-async fn statement_run(
+/// The file `{stem}.csv` or `{stem}.xlsx`, as asked, written by the export
+/// for that format.
+fn csv_or_xlsx(
+    stem: &str,
+    csv: bool,
+    as_csv: impl FnOnce() -> pcn_export::Result<String>,
+    as_xlsx: impl FnOnce() -> pcn_export::Result<Vec<u8>>,
+) -> Result<Response, AppError> {
+    Ok(if csv {
+        let text = as_csv().map_err(anyhow::Error::from)?;
+        attachment(CSV, format!("{stem}.csv"), text.into_bytes())
+    } else {
+        let bytes = as_xlsx().map_err(anyhow::Error::from)?;
+        attachment(XLSX, format!("{stem}.xlsx"), bytes)
+    })
+}
+
+/// One network's statement for the year asked.
+async fn statement(
     state: &AppState,
     access: &Network<ToViewFunding>,
     year: Option<&str>,
-) -> Result<PayRun, AppError> {
+    csv: bool,
+) -> Result<Response, AppError> {
     let year = parse_year(year, access.data.year)?;
     let run = state.year_run(&access.data, year).await?;
     let pay = run.network(&access.code).ok_or_else(|| {
@@ -52,12 +70,19 @@ async fn statement_run(
             access.code
         ))
     })?;
-    Ok(PayRun {
+    let run = PayRun {
         financial_year: run.run.financial_year,
         membership_as_at: run.run.membership_as_at,
         missing: run.run.missing,
         networks: vec![pay.clone()],
-    })
+    };
+    let stem = format!("{}-statement-{}", access.code, run.financial_year);
+    csv_or_xlsx(
+        &stem,
+        csv,
+        || pcn_export::pay::run_csv(&run),
+        || pcn_export::pay::run_xlsx(&run),
+    )
 }
 
 pub async fn statement_xlsx(
@@ -65,10 +90,7 @@ pub async fn statement_xlsx(
     access: Network<ToViewFunding>,
     Query(q): Query<YearParam>,
 ) -> Result<Response, AppError> {
-    let run = statement_run(&state, &access, q.year.as_deref()).await?;
-    let bytes = pcn_export::pay::run_xlsx(&run).map_err(anyhow::Error::from)?;
-    let name = format!("{}-statement-{}.xlsx", access.code, run.financial_year);
-    Ok(attachment(XLSX, name, bytes))
+    statement(&state, &access, q.year.as_deref(), false).await
 }
 
 pub async fn statement_csv(
@@ -76,10 +98,7 @@ pub async fn statement_csv(
     access: Network<ToViewFunding>,
     Query(q): Query<YearParam>,
 ) -> Result<Response, AppError> {
-    let run = statement_run(&state, &access, q.year.as_deref()).await?;
-    let text = pcn_export::pay::run_csv(&run).map_err(anyhow::Error::from)?;
-    let name = format!("{}-statement-{}.csv", access.code, run.financial_year);
-    Ok(attachment(CSV, name, text.into_bytes()))
+    statement(&state, &access, q.year.as_deref(), true).await
 }
 
 /// A commissioner's networks, as at the pages' date.
@@ -100,13 +119,12 @@ async fn commissioner_networks(
         )));
     }
     let stem = format!("{code}-networks-{}", data.as_at);
-    Ok(if csv {
-        let text = pcn_export::networks::networks_csv(&networks).map_err(anyhow::Error::from)?;
-        attachment(CSV, format!("{stem}.csv"), text.into_bytes())
-    } else {
-        let bytes = pcn_export::networks::networks_xlsx(&networks).map_err(anyhow::Error::from)?;
-        attachment(XLSX, format!("{stem}.xlsx"), bytes)
-    })
+    csv_or_xlsx(
+        &stem,
+        csv,
+        || pcn_export::networks::networks_csv(&networks),
+        || pcn_export::networks::networks_xlsx(&networks),
+    )
 }
 
 pub async fn commissioner_networks_csv(
@@ -152,13 +170,7 @@ async fn claims(
         recorded: &network_year.claims,
     };
     let stem = format!("{}-arrs-claims-{year}", access.code);
-    Ok(if csv {
-        let text = schedule.csv().map_err(anyhow::Error::from)?;
-        attachment(CSV, format!("{stem}.csv"), text.into_bytes())
-    } else {
-        let bytes = schedule.xlsx().map_err(anyhow::Error::from)?;
-        attachment(XLSX, format!("{stem}.xlsx"), bytes)
-    })
+    csv_or_xlsx(&stem, csv, || schedule.csv(), || schedule.xlsx())
 }
 
 pub async fn claims_csv(

@@ -227,12 +227,18 @@ wants!(
     ToRecordGovernance => RecordGovernance
 );
 
-/// The session, the data and the request's path: what every organisation
-/// route opens with. `R` is how a refusal is answered (a page, or JSON).
-async fn opening<R: From<AppError>>(
-    parts: &mut Parts,
-    state: &AppState,
-) -> Result<(Session, std::sync::Arc<Data>, String, String), R> {
+/// The session, the data, the route's `{code}` as written and the
+/// request's path: what every organisation route opens with.
+pub struct Opening {
+    me: Session,
+    data: std::sync::Arc<Data>,
+    raw: String,
+    path: String,
+}
+
+/// The [`Opening`] of a request. `R` is how a refusal is answered (a page,
+/// or JSON).
+async fn opening<R: From<AppError>>(parts: &mut Parts, state: &AppState) -> Result<Opening, R> {
     let Me(me) = Me::from_request_parts(parts, state)
         .await
         .map_err(R::from)?;
@@ -245,20 +251,93 @@ async fn opening<R: From<AppError>>(
         .get::<OriginalUri>()
         .map_or_else(|| parts.uri.path().to_string(), |o| o.0.path().to_string());
     let data = state.data().map_err(|e| R::from(AppError::Internal(e)))?;
-    Ok((me, data, raw, path))
+    Ok(Opening {
+        me,
+        data,
+        raw,
+        path,
+    })
+}
+
+/// What an organisation extractor finds from the route's `{code}`, and the
+/// access check it makes before the handler runs.
+pub trait Kind: Send + Sync + 'static {
+    type Code: Send + Sync;
+    /// The code, if the account may have it (a refusal is logged).
+    fn find(
+        state: &AppState,
+        at: &Opening,
+    ) -> impl std::future::Future<Output = Result<Self::Code, AppError>> + Send;
+}
+
+/// A network that the account may do `W` to.
+pub struct OfNetwork<W>(PhantomData<W>);
+
+impl<W: Wants> Kind for OfNetwork<W> {
+    type Code = PcnCode;
+    async fn find(state: &AppState, at: &Opening) -> Result<PcnCode, AppError> {
+        let network = network(state, &at.me, &at.data, &at.raw, W::ACTION, &at.path).await?;
+        Ok(network.code.clone())
+    }
+}
+
+/// A practice that the account may see.
+pub struct OfPractice;
+
+impl Kind for OfPractice {
+    type Code = PracticeCode;
+    async fn find(state: &AppState, at: &Opening) -> Result<PracticeCode, AppError> {
+        Ok(practice(state, &at.me, &at.data, &at.raw, &at.path)
+            .await?
+            .code
+            .clone())
+    }
+}
+
+/// A commissioner that the account may see.
+pub struct OfCommissioner;
+
+impl Kind for OfCommissioner {
+    type Code = pcn_core::CommissionerCode;
+    async fn find(state: &AppState, at: &Opening) -> Result<pcn_core::CommissionerCode, AppError> {
+        commissioner(state, &at.me, &at.raw, &at.path).await
+    }
+}
+
+/// The organisation of kind `K` named by the route's `{code}`, that the
+/// account may have; anything else is refused (and logged) before the
+/// handler runs. `R` is how a refusal is answered (a page, or JSON).
+pub struct Scoped<K: Kind, R> {
+    pub me: Session,
+    pub data: std::sync::Arc<Data>,
+    pub code: K::Code,
+    /// The request's path, for the audit log.
+    pub path: String,
+    kind: PhantomData<(K, R)>,
+}
+
+impl<K: Kind, R> FromRequestParts<AppState> for Scoped<K, R>
+where
+    R: From<AppError> + IntoResponse + Send + Sync + 'static,
+{
+    type Rejection = R;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, R> {
+        let at = opening::<R>(parts, state).await?;
+        let code = K::find(state, &at).await?;
+        Ok(Scoped {
+            me: at.me,
+            data: at.data,
+            code,
+            path: at.path,
+            kind: PhantomData,
+        })
+    }
 }
 
 /// The network named by the route's `{code}`, as at the pages' date, that
-/// the account may do `W` to; anything else is refused (and logged) before
-/// the handler runs.
-pub struct Network<W: Wants = ToView, R = AppError> {
-    pub me: Session,
-    pub data: std::sync::Arc<Data>,
-    pub code: PcnCode,
-    /// The request's path, for the audit log.
-    pub path: String,
-    wants: PhantomData<(W, R)>,
-}
+/// the account may do `W` to.
+pub type Network<W = ToView, R = AppError> = Scoped<OfNetwork<W>, R>;
 
 impl<W: Wants, R> Network<W, R> {
     /// The network as at the pages' date.
@@ -268,37 +347,9 @@ impl<W: Wants, R> Network<W, R> {
     }
 }
 
-impl<W: Wants, R> FromRequestParts<AppState> for Network<W, R>
-where
-    R: From<AppError> + IntoResponse + Send + Sync + 'static,
-{
-    type Rejection = R;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, R> {
-        let (me, data, raw, path) = opening::<R>(parts, state).await?;
-        let code = network(state, &me, &data, &raw, W::ACTION, &path)
-            .await?
-            .code
-            .clone();
-        Ok(Network {
-            me,
-            data,
-            code,
-            path,
-            wants: PhantomData,
-        })
-    }
-}
-
 /// The practice named by the route's `{code}`, as at the pages' date, that
 /// the account may see.
-pub struct Practice<R = AppError> {
-    pub me: Session,
-    pub data: std::sync::Arc<Data>,
-    pub code: PracticeCode,
-    pub path: String,
-    answer: PhantomData<R>,
-}
+pub type Practice<R = AppError> = Scoped<OfPractice, R>;
 
 impl<R> Practice<R> {
     /// The practice as at the pages' date.
@@ -307,53 +358,9 @@ impl<R> Practice<R> {
     }
 }
 
-impl<R> FromRequestParts<AppState> for Practice<R>
-where
-    R: From<AppError> + IntoResponse + Send + Sync + 'static,
-{
-    type Rejection = R;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, R> {
-        let (me, data, raw, path) = opening::<R>(parts, state).await?;
-        let code = practice(state, &me, &data, &raw, &path).await?.code.clone();
-        Ok(Practice {
-            me,
-            data,
-            code,
-            path,
-            answer: PhantomData,
-        })
-    }
-}
-
 /// The commissioner named by the route's `{code}` (a sub-ICB location or an
 /// ICB) that the account may see.
-pub struct Commissioner<R = AppError> {
-    pub me: Session,
-    pub data: std::sync::Arc<Data>,
-    pub code: pcn_core::CommissionerCode,
-    pub path: String,
-    answer: PhantomData<R>,
-}
-
-impl<R> FromRequestParts<AppState> for Commissioner<R>
-where
-    R: From<AppError> + IntoResponse + Send + Sync + 'static,
-{
-    type Rejection = R;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, R> {
-        let (me, data, raw, path) = opening::<R>(parts, state).await?;
-        let code = commissioner(state, &me, &raw, &path).await?;
-        Ok(Commissioner {
-            me,
-            data,
-            code,
-            path,
-            answer: PhantomData,
-        })
-    }
-}
+pub type Commissioner<R = AppError> = Scoped<OfCommissioner, R>;
 
 /// What an access extractor found: who asks, and the request's path for the
 /// audit log.
@@ -362,19 +369,14 @@ pub trait Access {
     fn path(&self) -> &str;
 }
 
-macro_rules! access {
-    ($([$($generics:tt)*] $ty:ty),* $(,)?) => {$(
-        impl<$($generics)*> Access for $ty {
-            fn session(&self) -> &Session {
-                &self.me
-            }
-            fn path(&self) -> &str {
-                &self.path
-            }
-        }
-    )*};
+impl<K: Kind, R> Access for Scoped<K, R> {
+    fn session(&self) -> &Session {
+        &self.me
+    }
+    fn path(&self) -> &str {
+        &self.path
+    }
 }
-access!([W: Wants, R] Network<W, R>, [R] Practice<R>, [R] Commissioner<R>);
 
 /// An API write by an account with access `A`: refused (and logged) unless
 /// the request carries the session's CSRF token in `x-csrf-token`, before

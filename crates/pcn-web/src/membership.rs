@@ -96,22 +96,32 @@ pub fn card(state: &AppState, me: &Session, data: &Data, p: &PracticeView) -> Ma
     }
 }
 
+/// Records the change asked for the practice of `access`, once the account
+/// may move it there (the form's and the API's).
+async fn record<R>(
+    state: &AppState,
+    access: &guard::Practice<R>,
+    body: MembershipBody,
+) -> Result<CheckedChange, AppError> {
+    let (me, data, path) = (&access.me, &access.data, &access.path);
+    let input = MembershipInput {
+        practice: access.code.clone(),
+        pcn: destination(&body.pcn)?,
+        effective_from: effective_date(body.effective_from.as_deref())?,
+        note: body.note.filter(|n| !n.trim().is_empty()),
+    };
+    may_move(state, me, data, access.view(), &input.pcn, path).await?;
+    state
+        .record_membership_change(data, &input, &me.account.username)
+        .await
+}
+
 /// The form of [`card`]: records the move, then shows the practice page.
 pub async fn form_submit(
     State(state): State<AppState>,
     guard::FormPost { access, input: f }: guard::FormPost<guard::Practice, MembershipBody>,
 ) -> Result<Response, AppError> {
-    let (me, data, path) = (&access.me, &access.data, &access.path);
-    let input = MembershipInput {
-        practice: access.code.clone(),
-        pcn: destination(&f.pcn)?,
-        effective_from: effective_date(f.effective_from.as_deref())?,
-        note: f.note.filter(|n| !n.trim().is_empty()),
-    };
-    may_move(&state, me, data, access.view(), &input.pcn, path).await?;
-    state
-        .record_membership_change(data, &input, &me.account.username)
-        .await?;
+    record(&state, &access, f).await?;
     Ok(Redirect::to(&format!("/practices/{}?notice=membership", access.code)).into_response())
 }
 
@@ -171,17 +181,7 @@ pub async fn api_record(
     access: guard::ApiWrite<guard::Practice<ApiError>>,
     ApiJson(req): ApiJson<MembershipBody>,
 ) -> Result<Response, ApiError> {
-    let (me, data, path) = (&access.me, &access.data, &access.path);
-    let input = MembershipInput {
-        practice: access.code.clone(),
-        pcn: destination(&req.pcn)?,
-        effective_from: effective_date(req.effective_from.as_deref())?,
-        note: req.note.filter(|n| !n.trim().is_empty()),
-    };
-    may_move(&state, me, data, access.view(), &input.pcn, path).await?;
-    let checked = state
-        .record_membership_change(data, &input, &me.account.username)
-        .await?;
+    let checked = record(&state, &access, req).await?;
     let now = state.data()?;
     Ok((
         StatusCode::CREATED,

@@ -599,6 +599,17 @@ fn lock_err<T>(_: T) -> anyhow::Error {
     anyhow!("a lock was poisoned by an earlier panic")
 }
 
+/// Keeps `value` under `key` in one of the data version's caches and hands
+/// it back.
+fn keep<K: Eq + std::hash::Hash, V: Clone>(
+    cache: &Mutex<HashMap<K, V>>,
+    key: K,
+    value: V,
+) -> Result<V> {
+    cache.lock().map_err(lock_err)?.insert(key, value.clone());
+    Ok(value)
+}
+
 impl AppState {
     pub async fn new(app: App, secure_cookies: bool, max_upload: usize) -> Result<AppState> {
         let (store, rulebook) = (app.store.clone(), app.rulebook.clone());
@@ -939,12 +950,7 @@ impl AppState {
         })
         .await
         .context("the payment run stopped")??;
-        let run = Arc::new(run);
-        data.runs
-            .lock()
-            .map_err(lock_err)?
-            .insert(year, run.clone());
-        Ok(run)
+        keep(&data.runs, year, Arc::new(run))
     }
 
     /// Adds a post through this server and answers with its network's ARRS
@@ -995,11 +1001,7 @@ impl AppState {
                     lines,
                     stamp: now,
                 });
-                data.arrs
-                    .lock()
-                    .map_err(lock_err)?
-                    .insert(key, entry.clone());
-                return Ok((id, entry));
+                return Ok((id, keep(&data.arrs, key, entry)?));
             }
         }
         let entry = self.arrs_cached(data, &added.pcn, year, as_at).await?;
@@ -1056,11 +1058,7 @@ impl AppState {
             lines: vec![lines.into()],
             stamp,
         });
-        data.arrs
-            .lock()
-            .map_err(lock_err)?
-            .insert(key, entry.clone());
-        Ok(entry)
+        Ok(keep(&data.arrs, key, entry)?)
     }
 
     /// The reconciliation of a year (every network) against the payments
@@ -1122,11 +1120,7 @@ impl AppState {
         } else {
             None
         };
-        data.reconciliations
-            .lock()
-            .map_err(lock_err)?
-            .insert((year, against), computed.clone());
-        Ok(computed)
+        Ok(keep(&data.reconciliations, (year, against), computed)?)
     }
 
     /// A network's ARRS year: its posts and the budget as at `as_at`.

@@ -1409,10 +1409,8 @@ async fn an_added_post_kept_in_memory_matches_the_store() {
 /// request, worked out for that network alone: every other network's
 /// statement is the very one held before.
 async fn governance_changes_one_network(app: &App) {
-    let logins = app.login_all().await;
+    let (logins, data, before) = before_changes(app).await;
     let state = &app.state;
-    let data = state.data().unwrap();
-    let before = state.year_run(&data, data.year).await.unwrap();
     let (u1, u9) = (
         PcnCode::parse("U90001").unwrap(),
         PcnCode::parse("U90009").unwrap(),
@@ -1555,10 +1553,7 @@ async fn governance_changes_one_network(app: &App) {
     // U90001's governance changed too (its clinical director), so compare
     // another network: U90002 was not touched.
     let u2 = PcnCode::parse("U90002").unwrap();
-    assert!(std::sync::Arc::ptr_eq(
-        before.network(&u2).unwrap(),
-        run.network(&u2).unwrap()
-    ));
+    kept_as_is(&before, &run, &u2);
     assert!(!std::sync::Arc::ptr_eq(&u1_before, &shared(&run)));
 
     // Another process (the command line) records a fact: the poll takes it
@@ -1577,8 +1572,7 @@ async fn governance_changes_one_network(app: &App) {
         )
         .await
         .unwrap();
-    state.refresh().await.unwrap();
-    let polled = state.data().unwrap();
+    let polled = polled_in_part(state, &run, &u2).await;
     assert_eq!(
         polled.snapshot.networks[&u9]
             .governance
@@ -1586,12 +1580,46 @@ async fn governance_changes_one_network(app: &App) {
             .as_deref(),
         Some("Dr CLI Director")
     );
-    let run2 = state.year_run(&polled, polled.year).await.unwrap();
+}
+
+/// Every role's login, the data and its payment run: what a test of the
+/// data worked out again after a change starts from.
+async fn before_changes(
+    app: &App,
+) -> (
+    Vec<Login>,
+    std::sync::Arc<crate::state::Data>,
+    std::sync::Arc<crate::state::YearRun>,
+) {
+    let logins = app.login_all().await;
+    let data = app.state.data().unwrap();
+    let before = app.state.year_run(&data, data.year).await.unwrap();
+    (logins, data, before)
+}
+
+/// `pcn`'s statement in `after` is the very one `before` held: not worked
+/// out again.
+fn kept_as_is(before: &crate::state::YearRun, after: &crate::state::YearRun, pcn: &PcnCode) {
     assert!(std::sync::Arc::ptr_eq(
-        run.network(&u2).unwrap(),
-        run2.network(&u2).unwrap()
+        before.network(pcn).unwrap(),
+        after.network(pcn).unwrap()
     ));
+}
+
+/// The data after the poll takes in another process's change: `untouched`
+/// keeps the very statement `run` held, and the checks and the payment run
+/// equal the same facts read whole.
+async fn polled_in_part(
+    state: &AppState,
+    run: &crate::state::YearRun,
+    untouched: &PcnCode,
+) -> std::sync::Arc<crate::state::Data> {
+    state.refresh().await.unwrap();
+    let polled = state.data().unwrap();
+    let run2 = state.year_run(&polled, polled.year).await.unwrap();
+    kept_as_is(run, &run2, untouched);
     same_as_read_whole(state, &polled, &run2).await;
+    polled
 }
 
 /// The same facts read whole by a new server give the same checks and the
@@ -1626,10 +1654,8 @@ on_both_stores!(
 /// statement is the very one held before, and everything equals the same
 /// facts read whole.
 async fn a_move_changes_its_practice_and_networks_alone(app: &App) {
-    let logins = app.login_all().await;
+    let (logins, data, before) = before_changes(app).await;
     let state = &app.state;
-    let data = state.data().unwrap();
-    let before = state.year_run(&data, data.year).await.unwrap();
     let (u1, u2, u9) = (
         PcnCode::parse("U90001").unwrap(),
         PcnCode::parse("U90002").unwrap(),
@@ -1704,10 +1730,7 @@ async fn a_move_changes_its_practice_and_networks_alone(app: &App) {
     assert_eq!(after.snapshot.practices[&moving].networks, vec![u1.clone()]);
     assert!(!after.snapshot.networks[&u9].members.contains(&moving));
     let run = state.year_run(&after, after.year).await.unwrap();
-    assert!(std::sync::Arc::ptr_eq(
-        before.network(&u2).unwrap(),
-        run.network(&u2).unwrap()
-    ));
+    kept_as_is(&before, &run, &u2);
     for pcn in [&u1, &u9] {
         assert_ne!(
             before.network(pcn).unwrap().statement,
@@ -1776,8 +1799,7 @@ async fn a_move_changes_its_practice_and_networks_alone(app: &App) {
         )
         .await
         .unwrap();
-    state.refresh().await.unwrap();
-    let polled = state.data().unwrap();
+    let polled = polled_in_part(state, &run, &u2).await;
     let practice = &polled.snapshot.practices[&moving];
     assert!(practice.networks.is_empty() && practice.unallocated);
     assert!(polled
@@ -1785,12 +1807,6 @@ async fn a_move_changes_its_practice_and_networks_alone(app: &App) {
         .of_practice(&moving)
         .iter()
         .any(|f| f.rule == "PRAC-UNALLOCATED"));
-    let run2 = state.year_run(&polled, polled.year).await.unwrap();
-    assert!(std::sync::Arc::ptr_eq(
-        run.network(&u2).unwrap(),
-        run2.network(&u2).unwrap()
-    ));
-    same_as_read_whole(state, &polled, &run2).await;
 }
 
 on_both_stores!(

@@ -10,7 +10,7 @@ use pcn_core::text::grouped;
 use rust_xlsxwriter::{Url, Workbook};
 
 use crate::words::*;
-use crate::xlsx::{new_sheet, sheet_name, Col, Formats, Row, Sheet};
+use crate::xlsx::{sheet_name, Col, Formats, Row, Sheet};
 use crate::Result;
 
 /// The run as an xlsx workbook, its bytes.
@@ -50,35 +50,20 @@ fn build_workbook(run: &PayRun) -> Result<Workbook> {
     let streams = run.stream_totals();
 
     summary_sheet(
-        &mut Sheet {
-            ws: new_sheet(&mut workbook, "Summary")?,
-            f: &formats,
-        },
+        &mut Sheet::add(&mut workbook, &formats, "Summary")?,
         run,
         &streams,
         &names,
     )?;
     streams_sheet(
-        &mut Sheet {
-            ws: new_sheet(&mut workbook, "Streams")?,
-            f: &formats,
-        },
+        &mut Sheet::add(&mut workbook, &formats, "Streams")?,
         run,
         &streams,
     )?;
-    schedule_sheet(
-        &mut Sheet {
-            ws: new_sheet(&mut workbook, "Schedule")?,
-            f: &formats,
-        },
-        run,
-    )?;
+    schedule_sheet(&mut Sheet::add(&mut workbook, &formats, "Schedule")?, run)?;
     for (network, name) in run.networks.iter().zip(&names) {
         network_sheet(
-            &mut Sheet {
-                ws: new_sheet(&mut workbook, name)?,
-                f: &formats,
-            },
+            &mut Sheet::add(&mut workbook, &formats, name)?,
             run,
             network,
         )?;
