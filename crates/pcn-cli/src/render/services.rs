@@ -127,126 +127,102 @@ pub fn capacity_text(c: &Capacity) -> String {
     )
 }
 
-/// A section of a network's services: the table of `rows` under its title,
-/// or `none` when there are none.
-fn section<T>(
-    title: &str,
-    none: &str,
-    header: &[&str],
-    rows: &[T],
-    row: impl Fn(&T) -> Vec<Cell>,
-) -> String {
-    if rows.is_empty() {
-        return format!("\n{none}\n");
-    }
-    let mut t = table(header);
-    for r in rows {
-        t.add_row(row(r));
-    }
-    format!("\n{title}\n{t}\n")
-}
-
 fn homes_text(v: &NetworkServicesView) -> String {
-    section(
-        "Care home rounds (a round every week at every aligned home)",
-        "No care homes aligned in these weeks.",
-        &[
-            "week",
-            "care home",
-            "beds",
-            "rounds",
-            "reviewed",
-            "met",
-            "premium that week",
-        ],
-        &v.services.homes,
-        |h| {
-            vec![
-                Cell::new(h.week.week.monday()),
-                Cell::new(format!(
-                    "{} {}",
-                    h.week.location_id,
-                    h.name.as_deref().unwrap_or("")
-                )),
-                right(h.beds.map_or("-".into(), |b| b.to_string())),
-                right(h.week.rounds),
-                right(h.week.residents_reviewed),
-                Cell::new(match (h.week.met, h.week.bank_holidays.is_empty()) {
-                    (true, _) => "yes".to_string(),
-                    (false, true) => "MISSED".to_string(),
-                    (false, false) => "MISSED (bank holiday week)".to_string(),
-                }),
-                right(money(h.premium)),
-            ]
-        },
-    )
+    if v.services.homes.is_empty() {
+        return "\nNo care homes aligned in these weeks.\n".into();
+    }
+    let mut t = table(&[
+        "week",
+        "care home",
+        "beds",
+        "rounds",
+        "reviewed",
+        "met",
+        "premium that week",
+    ]);
+    for h in &v.services.homes {
+        t.add_row(vec![
+            Cell::new(h.week.week.monday()),
+            Cell::new(format!(
+                "{} {}",
+                h.week.location_id,
+                h.name.as_deref().unwrap_or("")
+            )),
+            right(h.beds.map_or("-".into(), |b| b.to_string())),
+            right(h.week.rounds),
+            right(h.week.residents_reviewed),
+            Cell::new(match (h.week.met, h.week.bank_holidays.is_empty()) {
+                (true, _) => "yes".to_string(),
+                (false, true) => "MISSED".to_string(),
+                (false, false) => "MISSED (bank holiday week)".to_string(),
+            }),
+            right(money(h.premium)),
+        ]);
+    }
+    format!("\nCare home rounds (a round every week at every aligned home)\n{t}\n")
 }
 
 fn plans_text(v: &NetworkServicesView) -> String {
-    section(
-        "Care plans (within the working days the specification allows)",
-        "No care plans recorded for admissions in these weeks.",
-        &[
-            "resident",
-            "care home",
-            "admitted",
-            "deadline",
-            "plan",
-            "status",
-            "working days",
-        ],
-        &v.services.plans,
-        |p| {
-            vec![
-                Cell::new(&p.resident),
-                Cell::new(&p.location_id),
-                Cell::new(p.admitted),
-                Cell::new(p.deadline),
-                Cell::new(p.planned.map_or("-".into(), |d| d.to_string())),
-                Cell::new(match p.status {
-                    PlanStatus::OnTime => "on time".to_string(),
-                    PlanStatus::Due => "due".to_string(),
-                    PlanStatus::Late => format!("LATE by {} working days", p.working_days_late),
-                    PlanStatus::Overdue => {
-                        format!("OVERDUE by {} working days", p.working_days_late)
-                    }
-                }),
-                right(p.working_days),
-            ]
-        },
-    )
+    if v.services.plans.is_empty() {
+        return "\nNo care plans recorded for admissions in these weeks.\n".into();
+    }
+    let mut t = table(&[
+        "resident",
+        "care home",
+        "admitted",
+        "deadline",
+        "plan",
+        "status",
+        "working days",
+    ]);
+    for p in &v.services.plans {
+        t.add_row(vec![
+            Cell::new(&p.resident),
+            Cell::new(&p.location_id),
+            Cell::new(p.admitted),
+            Cell::new(p.deadline),
+            Cell::new(p.planned.map_or("-".into(), |d| d.to_string())),
+            Cell::new(match p.status {
+                PlanStatus::OnTime => "on time".to_string(),
+                PlanStatus::Due => "due".to_string(),
+                PlanStatus::Late => format!("LATE by {} working days", p.working_days_late),
+                PlanStatus::Overdue => format!("OVERDUE by {} working days", p.working_days_late),
+            }),
+            right(p.working_days),
+        ]);
+    }
+    format!("\nCare plans (within the working days the specification allows)\n{t}\n")
 }
 
 fn partners_text(v: &NetworkServicesView) -> String {
-    section(
-        "Partners and the services they deliver",
-        "No partners recorded (pcn network set CODE --community-partners …).",
-        &[
-            "partner",
-            "kind",
-            "posts on the roster",
-            "may deliver",
-            "rounds",
-            "sessions (minutes)",
-        ],
-        &v.partners,
-        |p| {
-            vec![
-                Cell::new(&p.name),
-                Cell::new(p.kind),
-                Cell::new(
-                    p.posts
-                        .iter()
-                        .map(|(id, role, wte)| format!("{id} {role} {}", wte.normalize()))
-                        .collect::<Vec<_>>()
-                        .join(", "),
-                ),
-                Cell::new(p.may_deliver.join("; ")),
-                right(p.rounds),
-                right(format!("{} ({})", p.sessions, grouped(p.session_minutes))),
-            ]
-        },
-    )
+    if v.partners.is_empty() {
+        return "\nNo partners recorded (pcn network set CODE --community-partners …).\n".into();
+    }
+    let mut t = table(&[
+        "partner",
+        "kind",
+        "posts on the roster",
+        "may deliver",
+        "rounds",
+        "sessions (minutes)",
+    ]);
+    for p in &v.partners {
+        t.add_row(vec![
+            Cell::new(&p.name),
+            Cell::new(p.kind),
+            Cell::new(
+                p.posts
+                    .iter()
+                    .map(|(id, role, wte)| format!("{id} {role} {}", wte.normalize()))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            ),
+            Cell::new(p.may_deliver.join("; ")),
+            right(p.rounds),
+            right(format!("{} ({})", p.sessions, grouped(p.session_minutes))),
+        ]);
+    }
+    format!("\nPartners and the services they deliver\n{t}\n")
 }
 
 /// A commissioner's networks with their compliance.
