@@ -3,7 +3,9 @@
 //! - the crate graph: an edge calls the application layer; the application
 //!   layer calls the core and the store; nothing depends on the command line;
 //! - the core's purity: no files, network, environment, clock or async;
-//! - no function outside tests over 150 lines.
+//! - no function outside tests over 150 lines;
+//! - the command line is its grammar and renderers: `crates/pcn-cli/src`
+//!   stays under 4,000 lines (a use case or a rule belongs lower down).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -262,5 +264,22 @@ fn no_function_is_too_long_to_read() {
         too_long.is_empty(),
         "functions over {LONGEST} lines (split them by concern):\n{}",
         too_long.join("\n")
+    );
+}
+
+/// The command line holds the grammar and the renderers; what both front
+/// ends use lives in pcn-app, pcn-export or the core. Its size is the
+/// tripwire for a use case growing in the wrong place.
+#[test]
+fn the_command_line_stays_thin() {
+    const MOST: usize = 4_000;
+    let lines: usize = rust_files(&workspace().join("crates/pcn-cli/src"))
+        .iter()
+        .map(|f| std::fs::read_to_string(f).unwrap().lines().count())
+        .sum();
+    assert!(
+        lines < MOST,
+        "crates/pcn-cli/src is {lines} lines (under {MOST} wanted): move what is not \
+         command grammar or rendering to pcn-app, pcn-export or pcn-core"
     );
 }
