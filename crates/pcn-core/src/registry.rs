@@ -337,15 +337,24 @@ impl Registry {
         let mut practices: BTreeMap<PracticeCode, PracticeFacts> = BTreeMap::new();
         let mut networks: BTreeMap<PcnCode, NetworkFacts> = BTreeMap::new();
         let mut extracts = BTreeSet::new();
-        for (code, attributes) in filed(facts.practices, |f| f.code.clone()) {
-            practices.entry(code).or_default().attributes = attributes;
-        }
-        for (code, intervals) in filed(facts.intervals, |i| i.practice.clone()) {
-            practices.entry(code).or_default().intervals = intervals;
-        }
-        for (code, observations) in filed(facts.observations, |o| o.practice.clone()) {
-            practices.entry(code).or_default().observations = observations;
-        }
+        file_into(
+            &mut practices,
+            facts.practices,
+            |f| f.code.clone(),
+            |p| &mut p.attributes,
+        );
+        file_into(
+            &mut practices,
+            facts.intervals,
+            |i| i.practice.clone(),
+            |p| &mut p.intervals,
+        );
+        file_into(
+            &mut practices,
+            facts.observations,
+            |o| o.practice.clone(),
+            |p| &mut p.observations,
+        );
         for list in facts.list_sizes {
             if list.sex == Sex::All {
                 extracts.insert(list.as_at);
@@ -360,12 +369,18 @@ impl Registry {
         for changes in recorded.values_mut() {
             changes.sort_by_key(|c| c.effective_from);
         }
-        for (code, attributes) in filed(facts.networks, |f| f.code.clone()) {
-            networks.entry(code).or_default().attributes = attributes;
-        }
-        for (code, governance) in filed(facts.governance, |f| f.pcn.clone()) {
-            networks.entry(code).or_default().governance = governance;
-        }
+        file_into(
+            &mut networks,
+            facts.networks,
+            |f| f.code.clone(),
+            |n| &mut n.attributes,
+        );
+        file_into(
+            &mut networks,
+            facts.governance,
+            |f| f.pcn.clone(),
+            |n| &mut n.governance,
+        );
         let funding = FundingFacts::new(
             facts.populations,
             facts.care_homes,
@@ -1082,15 +1097,26 @@ fn facts_for<T>(facts: &[T], as_at: NaiveDate, date: impl Fn(&T) -> NaiveDate) -
     }
 }
 
+/// Files each item under its key in `map`, at the end of the list `field`
+/// picks of the key's entry (so each list keeps the order the items come).
+fn file_into<K: Ord, V: Default, T>(
+    map: &mut BTreeMap<K, V>,
+    items: impl IntoIterator<Item = T>,
+    key: impl Fn(&T) -> K,
+    field: impl Fn(&mut V) -> &mut Vec<T>,
+) {
+    for item in items {
+        field(map.entry(key(&item)).or_default()).push(item);
+    }
+}
+
 /// The items filed under their key, each list in the order the items come.
 fn filed<K: Ord, T>(
     items: impl IntoIterator<Item = T>,
     key: impl Fn(&T) -> K,
 ) -> BTreeMap<K, Vec<T>> {
-    let mut filed: BTreeMap<K, Vec<T>> = BTreeMap::new();
-    for item in items {
-        filed.entry(key(&item)).or_default().push(item);
-    }
+    let mut filed = BTreeMap::new();
+    file_into(&mut filed, items, key, |list| list);
     filed
 }
 
