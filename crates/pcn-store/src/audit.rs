@@ -16,8 +16,9 @@ use crate::rows::from_columns;
 use crate::write::Write;
 use crate::Store;
 
-/// A row of the audit log.
+/// A row of the audit log (the web API serves it as it is, as `AuditRow`).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema), schema(as = AuditRow))]
 pub struct AuditEntry {
     pub id: i64,
     pub at: String,
@@ -28,8 +29,9 @@ pub struct AuditEntry {
     pub before_value: Option<String>,
     pub after_value: Option<String>,
     pub detail: Option<String>,
-    /// How many events the row counts (refusals are counted in one row per
-    /// window); 1 for a change.
+    /// How many events the row counts: refusals are counted in one row per
+    /// account, subject and time window (a quarter hour on the web); 1 for a
+    /// change.
     pub occurrences: i64,
 }
 

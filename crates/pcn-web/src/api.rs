@@ -85,7 +85,7 @@ pub fn router() -> Router<AppState> {
         super::appointments::national_api, super::appointments::commissioner_api, super::appointments::network_api,
         crate::services::api_network, crate::services::api_commissioner, crate::services::api_round, crate::services::api_plan,
         crate::services::api_session, crate::services::api_alignment),
-    components(schemas(crate::plan::PlanView, LoginRequest, SessionInfo, AccountInfo, ErrorBody, NationalView, CommissionerRow, Coverage, CommissionerView, NetworkRow, NetworkView, super::governance::GovernanceInput, super::governance::GovernanceSet, super::membership::MembershipBody, super::membership::MembershipRecorded, MemberRow, FindingRow, Status, StatementView, BudgetView, PostsView, NewPost, PostCreated, PracticeView, PracticeShare, PracticeLine, AuditRow, super::reconcile::NetworkReconcileView, super::reconcile::CommissionerReconcileView,
+    components(schemas(crate::plan::PlanView, LoginRequest, SessionInfo, AccountInfo, ErrorBody, NationalView, CommissionerRow, Coverage, CommissionerView, NetworkRow, NetworkView, super::governance::GovernanceInput, super::governance::GovernanceSet, super::membership::MembershipBody, super::membership::MembershipRecorded, MemberRow, FindingRow, Status, StatementView, BudgetView, PostsView, NewPost, PostCreated, PracticeView, PracticeShare, PracticeLine, pcn_store::AuditEntry, super::reconcile::NetworkReconcileView, super::reconcile::CommissionerReconcileView,
         super::appointments::AppointmentsView,
         crate::services::ServicesBody, crate::services::CommissionerServicesBody, crate::services::RoundInput, crate::services::PlanInput,
         crate::services::SessionInput, crate::services::AlignmentInput)),
@@ -579,45 +579,12 @@ async fn practice(
     }))
 }
 
-#[derive(Serialize, ToSchema)]
-pub struct AuditRow {
-    pub id: i64,
-    pub at: String,
-    pub actor: String,
-    pub action: String,
-    pub entity: String,
-    pub entity_key: String,
-    pub before_value: Option<String>,
-    pub after_value: Option<String>,
-    pub detail: Option<String>,
-    /// Events the row counts: refusals are counted per account, subject and
-    /// quarter hour; 1 for a change.
-    pub occurrences: i64,
-}
-
 /// The audit log of the organisations the account covers: the changes,
 /// newest first, then (admins only) the refusals, newest first.
-#[utoipa::path(get, path = "/api/audit", responses((status = 200, body = Vec<AuditRow>), (status = 403, body = ErrorBody)))]
-async fn audit(State(state): State<AppState>, Me(me): Me) -> ApiResult<Vec<AuditRow>> {
+#[utoipa::path(get, path = "/api/audit", responses((status = 200, body = Vec<pcn_store::AuditEntry>), (status = 403, body = ErrorBody)))]
+async fn audit(State(state): State<AppState>, Me(me): Me) -> ApiResult<Vec<pcn_store::AuditEntry>> {
     guard::check(&state, &me, Action::ViewAudit, Target::Scope, "/api/audit").await?;
     let data = state.data()?;
     let (changes, refusals) = views::audit_rows(&state, &me.account, &data).await?;
-    Ok(Json(
-        changes
-            .into_iter()
-            .chain(refusals)
-            .map(|e| AuditRow {
-                id: e.id,
-                at: e.at,
-                actor: e.actor,
-                action: e.action,
-                entity: e.entity,
-                entity_key: e.entity_key,
-                before_value: e.before_value,
-                after_value: e.after_value,
-                detail: e.detail,
-                occurrences: e.occurrences,
-            })
-            .collect(),
-    ))
+    Ok(Json(changes.into_iter().chain(refusals).collect()))
 }

@@ -3,7 +3,7 @@
 //! network's ARRS claim schedule (XLSX, CSV). Each route asks the access
 //! policy like every other; the bytes come from `pcn-export`.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use pcn_core::funding::PayRun;
@@ -11,12 +11,12 @@ use pcn_export::arrs::ClaimSchedule;
 use serde::Deserialize;
 
 use crate::error::AppError;
-use crate::guard::{self, Network, ToView, ToViewFunding};
+use crate::guard::{Commissioner, Network, ToView, ToViewFunding};
 use crate::state::AppState;
-use crate::{auth::Me, parse_year, views};
+use crate::{parse_year, views};
 
-pub(crate) const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
-pub(crate) const CSV: &str = "text/csv; charset=utf-8";
+const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+const CSV: &str = "text/csv; charset=utf-8";
 
 #[derive(Deserialize)]
 pub struct YearParam {
@@ -24,7 +24,7 @@ pub struct YearParam {
 }
 
 /// A file to save, named.
-pub(crate) fn attachment(content_type: &'static str, name: String, bytes: Vec<u8>) -> Response {
+fn attachment(content_type: &'static str, name: String, bytes: Vec<u8>) -> Response {
     (
         [
             (header::CONTENT_TYPE, content_type.to_string()),
@@ -38,15 +38,35 @@ pub(crate) fn attachment(content_type: &'static str, name: String, bytes: Vec<u8
         .into_response()
 }
 
-/// The file `{stem}.csv` or `{stem}.xlsx`, as asked, written by the export
-/// for that format.
-fn csv_or_xlsx(
+/// A download's format, chosen by the route: `statement::<Csv>` serves
+/// `statement.csv`, `statement::<Xlsx>` serves `statement.xlsx`.
+pub trait FileFormat: Send + Sync + 'static {
+    /// Whether the file is CSV (else XLSX).
+    const CSV: bool;
+}
+
+/// A CSV download.
+pub struct Csv;
+
+/// An XLSX download.
+pub struct Xlsx;
+
+impl FileFormat for Csv {
+    const CSV: bool = true;
+}
+
+impl FileFormat for Xlsx {
+    const CSV: bool = false;
+}
+
+/// The file `{stem}.csv` or `{stem}.xlsx`, as the route's format asks,
+/// written by the export for that format.
+pub(crate) fn csv_or_xlsx<F: FileFormat>(
     stem: &str,
-    csv: bool,
     as_csv: impl FnOnce() -> pcn_export::Result<String>,
     as_xlsx: impl FnOnce() -> pcn_export::Result<Vec<u8>>,
 ) -> Result<Response, AppError> {
-    Ok(if csv {
+    Ok(if F::CSV {
         let text = as_csv().map_err(anyhow::Error::from)?;
         attachment(CSV, format!("{stem}.csv"), text.into_bytes())
     } else {
@@ -55,14 +75,14 @@ fn csv_or_xlsx(
     })
 }
 
-/// One network's statement for the year asked.
-async fn statement(
-    state: &AppState,
-    access: &Network<ToViewFunding>,
-    year: Option<&str>,
-    csv: bool,
+/// `/networks/{code}/statement.csv|xlsx`: one network's statement for the
+/// year asked.
+pub async fn statement<F: FileFormat>(
+    State(state): State<AppState>,
+    access: Network<ToViewFunding>,
+    Query(q): Query<YearParam>,
 ) -> Result<Response, AppError> {
-    let year = parse_year(year, access.data.year)?;
+    let year = parse_year(q.year.as_deref(), access.data.year)?;
     let run = state.year_run(&access.data, year).await?;
     let pay = run.network(&access.code).ok_or_else(|| {
         AppError::NotFound(format!(
@@ -77,41 +97,20 @@ async fn statement(
         networks: vec![pay.clone()],
     };
     let stem = format!("{}-statement-{}", access.code, run.financial_year);
-    csv_or_xlsx(
+    csv_or_xlsx::<F>(
         &stem,
-        csv,
         || pcn_export::pay::run_csv(&run),
         || pcn_export::pay::run_xlsx(&run),
     )
 }
 
-pub async fn statement_xlsx(
-    State(state): State<AppState>,
-    access: Network<ToViewFunding>,
-    Query(q): Query<YearParam>,
+/// `/commissioners/{code}/networks.csv|xlsx`: a commissioner's networks, as
+/// at the pages' date.
+pub async fn commissioner_networks<F: FileFormat>(
+    access: Commissioner,
 ) -> Result<Response, AppError> {
-    statement(&state, &access, q.year.as_deref(), false).await
-}
-
-pub async fn statement_csv(
-    State(state): State<AppState>,
-    access: Network<ToViewFunding>,
-    Query(q): Query<YearParam>,
-) -> Result<Response, AppError> {
-    statement(&state, &access, q.year.as_deref(), true).await
-}
-
-/// A commissioner's networks, as at the pages' date.
-async fn commissioner_networks(
-    state: &AppState,
-    me: &crate::state::Session,
-    raw: &str,
-    path: &str,
-    csv: bool,
-) -> Result<Response, AppError> {
-    let code = guard::commissioner(state, me, raw, path).await?;
-    let data = state.data()?;
-    let networks = views::networks_under(&data, &code);
+    let (code, data) = (&access.code, &access.data);
+    let networks = views::networks_under(data, code);
     if networks.is_empty() {
         return Err(AppError::NotFound(format!(
             "There is no commissioner {code} with networks as at {}.",
@@ -119,40 +118,21 @@ async fn commissioner_networks(
         )));
     }
     let stem = format!("{code}-networks-{}", data.as_at);
-    csv_or_xlsx(
+    csv_or_xlsx::<F>(
         &stem,
-        csv,
         || pcn_export::networks::networks_csv(&networks),
         || pcn_export::networks::networks_xlsx(&networks),
     )
 }
 
-pub async fn commissioner_networks_csv(
+/// `/networks/{code}/arrs/claims.csv|xlsx`: a network's claim schedule for
+/// the year asked (every month).
+pub async fn claims<F: FileFormat>(
     State(state): State<AppState>,
-    Me(me): Me,
-    Path(raw): Path<String>,
+    access: Network<ToView>,
+    Query(q): Query<YearParam>,
 ) -> Result<Response, AppError> {
-    let path = format!("/commissioners/{raw}/networks.csv");
-    commissioner_networks(&state, &me, &raw, &path, true).await
-}
-
-pub async fn commissioner_networks_xlsx(
-    State(state): State<AppState>,
-    Me(me): Me,
-    Path(raw): Path<String>,
-) -> Result<Response, AppError> {
-    let path = format!("/commissioners/{raw}/networks.xlsx");
-    commissioner_networks(&state, &me, &raw, &path, false).await
-}
-
-/// A network's claim schedule for the year asked (every month).
-async fn claims(
-    state: &AppState,
-    access: &Network<ToView>,
-    year: Option<&str>,
-    csv: bool,
-) -> Result<Response, AppError> {
-    let year = parse_year(year, access.data.year)?;
+    let year = parse_year(q.year.as_deref(), access.data.year)?;
     let kept = state
         .arrs_cached(
             &access.data,
@@ -170,21 +150,5 @@ async fn claims(
         recorded: &network_year.claims,
     };
     let stem = format!("{}-arrs-claims-{year}", access.code);
-    csv_or_xlsx(&stem, csv, || schedule.csv(), || schedule.xlsx())
-}
-
-pub async fn claims_csv(
-    State(state): State<AppState>,
-    access: Network<ToView>,
-    Query(q): Query<YearParam>,
-) -> Result<Response, AppError> {
-    claims(&state, &access, q.year.as_deref(), true).await
-}
-
-pub async fn claims_xlsx(
-    State(state): State<AppState>,
-    access: Network<ToView>,
-    Query(q): Query<YearParam>,
-) -> Result<Response, AppError> {
-    claims(&state, &access, q.year.as_deref(), false).await
+    csv_or_xlsx::<F>(&stem, || schedule.csv(), || schedule.xlsx())
 }

@@ -133,31 +133,37 @@ pub fn router(state: AppState) -> Router {
         .route("/networks/{code}/reconcile", get(reconcile::page_))
         .route(
             "/networks/{code}/statement.xlsx",
-            get(downloads::statement_xlsx),
+            get(downloads::statement::<downloads::Xlsx>),
         )
         .route(
             "/networks/{code}/statement.csv",
-            get(downloads::statement_csv),
+            get(downloads::statement::<downloads::Csv>),
         )
         .route(
             "/networks/{code}/arrs/claims.xlsx",
-            get(downloads::claims_xlsx),
+            get(downloads::claims::<downloads::Xlsx>),
         )
         .route(
             "/networks/{code}/arrs/claims.csv",
-            get(downloads::claims_csv),
+            get(downloads::claims::<downloads::Csv>),
         )
         .route(
             "/commissioners/{code}/networks.xlsx",
-            get(downloads::commissioner_networks_xlsx),
+            get(downloads::commissioner_networks::<downloads::Xlsx>),
         )
         .route(
             "/commissioners/{code}/networks.csv",
-            get(downloads::commissioner_networks_csv),
+            get(downloads::commissioner_networks::<downloads::Csv>),
         )
         .route("/commissioners/{code}/plan", get(plan::page_handler))
-        .route("/commissioners/{code}/plan.csv", get(plan::csv_handler))
-        .route("/commissioners/{code}/plan.xlsx", get(plan::xlsx_handler))
+        .route(
+            "/commissioners/{code}/plan.csv",
+            get(plan::file_handler::<downloads::Csv>),
+        )
+        .route(
+            "/commissioners/{code}/plan.xlsx",
+            get(plan::file_handler::<downloads::Xlsx>),
+        )
         .route("/networks/{code}/arrs", get(pages::arrs_page))
         .route("/networks/{code}/governance", post(governance::form_submit))
         .route("/networks/{code}/arrs/posts", post(pages::arrs_add))

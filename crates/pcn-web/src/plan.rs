@@ -25,7 +25,7 @@ use serde::Serialize;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::charts::{self, MapPoint};
-use crate::downloads::{attachment, CSV, XLSX};
+use crate::downloads::{csv_or_xlsx, FileFormat};
 use crate::error::{ApiError, AppError};
 use crate::guard;
 use crate::layout::{money, page, svg, thousands};
@@ -167,32 +167,25 @@ pub async fn page_handler(
     ))
 }
 
-/// `/commissioners/{code}/plan.csv`: every practice in its proposed network.
-pub async fn csv_handler(
-    State(state): State<AppState>,
-    access: guard::Commissioner,
-    RawQuery(query): RawQuery,
-) -> Result<Response, AppError> {
-    let (_, planned) = answer(&state, &access, query).await?;
-    let text = pcn_export::plan::plan_csv(&planned.proposal.plan, PlanTable::Members)
-        .map_err(anyhow::Error::from)?;
-    let name = format!("{}-plan-{}.csv", access.code, access.data.as_at);
-    Ok(attachment(CSV, name, text.into_bytes()))
-}
-
-/// `/commissioners/{code}/plan.xlsx`: the plan's workbook (with the money
-/// when `money=1`).
-pub async fn xlsx_handler(
+/// `/commissioners/{code}/plan.csv`: every practice in its proposed
+/// network; `plan.xlsx`: the plan's workbook (with the money when
+/// `money=1`).
+pub async fn file_handler<F: FileFormat>(
     State(state): State<AppState>,
     access: guard::Commissioner,
     RawQuery(query): RawQuery,
 ) -> Result<Response, AppError> {
     let (_, planned) = answer(&state, &access, query).await?;
     let (code, as_at) = (&access.code, access.data.as_at);
-    let title = format!("pcn plan: {code} as at {as_at}");
-    let bytes = pcn_export::plan::plan_xlsx(&title, &planned.proposal.plan, planned.money.as_ref())
-        .map_err(anyhow::Error::from)?;
-    Ok(attachment(XLSX, format!("{code}-plan-{as_at}.xlsx"), bytes))
+    let plan = &planned.proposal.plan;
+    csv_or_xlsx::<F>(
+        &format!("{code}-plan-{as_at}"),
+        || pcn_export::plan::plan_csv(plan, PlanTable::Members),
+        || {
+            let title = format!("pcn plan: {code} as at {as_at}");
+            pcn_export::plan::plan_xlsx(&title, plan, planned.money.as_ref())
+        },
+    )
 }
 
 /// The proposal, as `pcn plan --format json` gives it.

@@ -40,9 +40,18 @@ use crate::{guard, views};
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/networks/{code}/services", get(network_page))
-        .route("/networks/{code}/services/rounds", post(round_form))
-        .route("/networks/{code}/services/plans", post(plan_form))
-        .route("/networks/{code}/services/sessions", post(session_form))
+        .route(
+            "/networks/{code}/services/rounds",
+            post(record_form::<RoundInput>),
+        )
+        .route(
+            "/networks/{code}/services/plans",
+            post(record_form::<PlanInput>),
+        )
+        .route(
+            "/networks/{code}/services/sessions",
+            post(record_form::<SessionInput>),
+        )
         .route("/commissioners/{code}/services", get(commissioner_page))
         .route(
             "/commissioners/{code}/services/alignments",
@@ -657,93 +666,112 @@ fn number<T: std::str::FromStr>(raw: &str, what: &str) -> Result<T, AppError> {
         .map_err(|_| AppError::BadRequest(format!("{what} {raw:?} is not a whole number")))
 }
 
-fn round_records(f: &RoundInput) -> Result<ServiceRecords, AppError> {
-    Ok(ServiceRecords {
-        rounds: vec![CareHomeRound {
-            date: date(&f.date, "date")?,
-            location_id: f.location_id.trim().to_string(),
-            post: number(&f.post_id, "post")?,
-            residents_reviewed: number(&f.residents_reviewed, "residents reviewed")?,
-            row: None,
-        }],
-        ..ServiceRecords::default()
-    })
+/// A service record as typed, in a form or through the API.
+pub trait RecordInput: serde::de::DeserializeOwned + Send + 'static {
+    /// The notice the services page shows once a form has recorded it.
+    const NOTICE: &'static str;
+    /// The records it makes for network `pcn`; a bad field is a 400 (a 422
+    /// through the API) naming it.
+    fn records(&self, pcn: &PcnCode) -> Result<ServiceRecords, AppError>;
 }
 
-fn plan_records(f: &PlanInput) -> Result<ServiceRecords, AppError> {
-    let resident = f.resident.trim();
-    let pseudonymous = (1..=40).contains(&resident.len())
-        && resident
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-        && !(resident.len() == 10 && resident.bytes().all(|b| b.is_ascii_digit()));
-    if !pseudonymous {
-        return Err(AppError::BadRequest(
-            "the resident reference must be 1 to 40 letters, digits, - or _, and not an NHS number"
-                .into(),
-        ));
+impl RecordInput for RoundInput {
+    const NOTICE: &'static str = "round";
+    fn records(&self, _: &PcnCode) -> Result<ServiceRecords, AppError> {
+        Ok(ServiceRecords {
+            rounds: vec![CareHomeRound {
+                date: date(&self.date, "date")?,
+                location_id: self.location_id.trim().to_string(),
+                post: number(&self.post_id, "post")?,
+                residents_reviewed: number(&self.residents_reviewed, "residents reviewed")?,
+                row: None,
+            }],
+            ..ServiceRecords::default()
+        })
     }
-    Ok(ServiceRecords {
-        care_plans: vec![CarePlanRecord {
-            resident: resident.to_string(),
-            location_id: f.location_id.trim().to_string(),
-            admitted: date(&f.admission_date, "admission date")?,
-            planned: opt_date(f.plan_date.as_deref(), "plan date")?,
-            row: None,
-        }],
-        ..ServiceRecords::default()
-    })
 }
 
-fn session_records(pcn: &PcnCode, f: &SessionInput) -> Result<ServiceRecords, AppError> {
-    let time = |raw: &str, what: &str| {
-        parse_time(raw)
-            .ok_or_else(|| AppError::BadRequest(format!("{what} {raw:?} is not a time (HH:MM)")))
-    };
-    let (start, end) = (time(&f.start, "start")?, time(&f.end, "end")?);
-    if end <= start {
-        return Err(AppError::BadRequest(
-            "the session ends at or before it starts (a session across midnight is two)".into(),
-        ));
+impl RecordInput for PlanInput {
+    const NOTICE: &'static str = "plan";
+    fn records(&self, _: &PcnCode) -> Result<ServiceRecords, AppError> {
+        let resident = self.resident.trim();
+        let pseudonymous = (1..=40).contains(&resident.len())
+            && resident
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+            && !(resident.len() == 10 && resident.bytes().all(|b| b.is_ascii_digit()));
+        if !pseudonymous {
+            return Err(AppError::BadRequest(
+                "the resident reference must be 1 to 40 letters, digits, - or _, and not an NHS number"
+                    .into(),
+            ));
+        }
+        Ok(ServiceRecords {
+            care_plans: vec![CarePlanRecord {
+                resident: resident.to_string(),
+                location_id: self.location_id.trim().to_string(),
+                admitted: date(&self.admission_date, "admission date")?,
+                planned: opt_date(self.plan_date.as_deref(), "plan date")?,
+                row: None,
+            }],
+            ..ServiceRecords::default()
+        })
     }
-    let on = date(&f.date, "date")?;
-    let weekly = f
-        .weekly
-        .as_deref()
-        .is_some_and(|w| matches!(w.trim(), "yes" | "true" | "on" | "1"));
-    let session = AccessSession {
-        pcn: pcn.clone(),
-        site: f.site.trim().chars().take(100).collect(),
-        day: if weekly {
-            SessionDay::Weekly(chrono::Datelike::weekday(&on))
+}
+
+impl RecordInput for SessionInput {
+    const NOTICE: &'static str = "session";
+    fn records(&self, pcn: &PcnCode) -> Result<ServiceRecords, AppError> {
+        let time = |raw: &str, what: &str| {
+            parse_time(raw).ok_or_else(|| {
+                AppError::BadRequest(format!("{what} {raw:?} is not a time (HH:MM)"))
+            })
+        };
+        let (start, end) = (time(&self.start, "start")?, time(&self.end, "end")?);
+        if end <= start {
+            return Err(AppError::BadRequest(
+                "the session ends at or before it starts (a session across midnight is two)".into(),
+            ));
+        }
+        let on = date(&self.date, "date")?;
+        let weekly = self
+            .weekly
+            .as_deref()
+            .is_some_and(|w| matches!(w.trim(), "yes" | "true" | "on" | "1"));
+        let session = AccessSession {
+            pcn: pcn.clone(),
+            site: self.site.trim().chars().take(100).collect(),
+            day: if weekly {
+                SessionDay::Weekly(chrono::Datelike::weekday(&on))
+            } else {
+                SessionDay::On(on)
+            },
+            start,
+            end,
+            post: number(&self.post_id, "post")?,
+            appointments: number(&self.appointments_offered, "appointments offered")?,
+            mode: SessionMode::parse(&self.mode).ok_or_else(|| {
+                AppError::BadRequest(format!("mode {:?}: use face-to-face or remote", self.mode))
+            })?,
+            from: weekly.then_some(on),
+            to: None,
+            row: None,
+        };
+        if session.site.is_empty() {
+            return Err(AppError::BadRequest("give the session's site".into()));
+        }
+        Ok(if weekly {
+            ServiceRecords {
+                planned_sessions: vec![session],
+                ..ServiceRecords::default()
+            }
         } else {
-            SessionDay::On(on)
-        },
-        start,
-        end,
-        post: number(&f.post_id, "post")?,
-        appointments: number(&f.appointments_offered, "appointments offered")?,
-        mode: SessionMode::parse(&f.mode).ok_or_else(|| {
-            AppError::BadRequest(format!("mode {:?}: use face-to-face or remote", f.mode))
-        })?,
-        from: weekly.then_some(on),
-        to: None,
-        row: None,
-    };
-    if session.site.is_empty() {
-        return Err(AppError::BadRequest("give the session's site".into()));
+            ServiceRecords {
+                delivered_sessions: vec![session],
+                ..ServiceRecords::default()
+            }
+        })
     }
-    Ok(if weekly {
-        ServiceRecords {
-            planned_sessions: vec![session],
-            ..ServiceRecords::default()
-        }
-    } else {
-        ServiceRecords {
-            delivered_sessions: vec![session],
-            ..ServiceRecords::default()
-        }
-    })
 }
 
 /// Records, then recomputes the server's data so the pages show it.
@@ -761,43 +789,18 @@ async fn record(
     Ok(())
 }
 
-/// A form: its tokens and what was typed.
-pub async fn round_form(
+/// A form recording a round, a care plan or a session: its tokens and what
+/// was typed.
+pub async fn record_form<I: RecordInput>(
     State(state): State<AppState>,
-    guard::FormPost { access, input: f }: guard::FormPost<
+    guard::FormPost { access, input }: guard::FormPost<
         guard::Network<guard::ToRecordServices, AppError>,
-        RoundInput,
+        I,
     >,
 ) -> Result<Response, AppError> {
-    record(&state, &access.me, &access.code, &round_records(&f)?).await?;
-    Ok(Redirect::to(&format!("/networks/{}/services?notice=round", access.code)).into_response())
-}
-
-pub async fn plan_form(
-    State(state): State<AppState>,
-    guard::FormPost { access, input: f }: guard::FormPost<
-        guard::Network<guard::ToRecordServices, AppError>,
-        PlanInput,
-    >,
-) -> Result<Response, AppError> {
-    record(&state, &access.me, &access.code, &plan_records(&f)?).await?;
-    Ok(Redirect::to(&format!("/networks/{}/services?notice=plan", access.code)).into_response())
-}
-
-pub async fn session_form(
-    State(state): State<AppState>,
-    guard::FormPost { access, input: f }: guard::FormPost<
-        guard::Network<guard::ToRecordServices, AppError>,
-        SessionInput,
-    >,
-) -> Result<Response, AppError> {
-    let records = session_records(&access.code, &f)?;
-    record(&state, &access.me, &access.code, &records).await?;
-    Ok(Redirect::to(&format!(
-        "/networks/{}/services?notice=session",
-        access.code
-    ))
-    .into_response())
+    let code = &access.code;
+    record(&state, &access.me, code, &input.records(code)?).await?;
+    Ok(Redirect::to(&format!("/networks/{code}/services?notice={}", I::NOTICE)).into_response())
 }
 
 /// Aligns a home to a network the account may align homes to.
@@ -901,7 +904,7 @@ pub async fn api_round(
     access: guard::ApiWrite<guard::Network<guard::ToRecordServices, ApiError>>,
     ApiJson(f): ApiJson<RoundInput>,
 ) -> Result<Response, ApiError> {
-    record(&state, &access.me, &access.code, &round_records(&f)?).await?;
+    record(&state, &access.me, &access.code, &f.records(&access.code)?).await?;
     Ok(created())
 }
 
@@ -914,7 +917,7 @@ pub async fn api_plan(
     access: guard::ApiWrite<guard::Network<guard::ToRecordServices, ApiError>>,
     ApiJson(f): ApiJson<PlanInput>,
 ) -> Result<Response, ApiError> {
-    record(&state, &access.me, &access.code, &plan_records(&f)?).await?;
+    record(&state, &access.me, &access.code, &f.records(&access.code)?).await?;
     Ok(created())
 }
 
@@ -927,8 +930,7 @@ pub async fn api_session(
     access: guard::ApiWrite<guard::Network<guard::ToRecordServices, ApiError>>,
     ApiJson(f): ApiJson<SessionInput>,
 ) -> Result<Response, ApiError> {
-    let records = session_records(&access.code, &f)?;
-    record(&state, &access.me, &access.code, &records).await?;
+    record(&state, &access.me, &access.code, &f.records(&access.code)?).await?;
     Ok(created())
 }
 
