@@ -527,6 +527,25 @@ fn the_column_map_covers_every_year_once_per_column() {
     }
 }
 
+#[test]
+fn every_stream_the_column_map_names_is_in_that_years_rulebook() {
+    // A stream id misspelt or out of its year would never be compared: the
+    // column would quietly hold less than it says.
+    let book = Rulebook::embedded().unwrap();
+    let mut missing = Vec::new();
+    for rules in book.years() {
+        let ids: Vec<&str> = rules.streams.iter().map(|s| s.id.as_str()).collect();
+        for m in published_columns(rules.financial_year) {
+            for id in m.streams.iter().chain(m.optional) {
+                if !ids.contains(id) {
+                    missing.push(format!("{} {}: {id}", rules.financial_year, m.label()));
+                }
+            }
+        }
+    }
+    assert!(missing.is_empty(), "{missing:#?}");
+}
+
 proptest! {
     /// A whole number of monthly amounts other than twelve is timing, and
     /// nothing is left after allowing for it; twelve is paid in full.

@@ -272,32 +272,65 @@ pub const PUBLISHED_COLUMNS: &[PublishedColumn] = &[
         columns: &["PCN Leadership"],
         first_year: 2022,
         last_year: Some(2023),
-        streams: &["clinical-director", "pcn-leadership-management"],
-        optional: &[],
+        streams: &["clinical-director"],
+        optional: &["pcn-leadership-management"],
         compared: true,
-        reason: "inferred from 2021-22 (no file of these years read): the clinical director and \
-                 leadership and management payments",
+        reason: "inferred from 2021-22 (no file of these years read): the clinical director \
+                 payment, and the leadership and management payment where it was paid here; in \
+                 2021-22 CCGs allocated that money and some paid it elsewhere, and NHS England's \
+                 2023/24 figures still list it as an allocation to ICBs, so it is optional",
     },
     PublishedColumn {
         columns: &["PCN Support"],
         first_year: 2022,
-        last_year: Some(2023),
-        streams: &["core-pcn-funding", "capacity-and-access-support"],
-        optional: &[],
+        last_year: Some(2022),
+        streams: &["core-pcn-funding"],
+        optional: &["capacity-and-access-support"],
         compared: true,
-        reason: "inferred from 2021-22 (no file of these years read): core funding, and the \
-                 capacity and access support payment paid monthly from October 2022",
+        reason: "inferred from 2021-22 (no file of this year read): core funding, and the \
+                 support payment paid monthly from October 2022 out of the retired IIF \
+                 indicators where it was paid here; the IIF-funded support payment of 2021-22 \
+                 went to this column for about 210 networks and to the IIF column for about \
+                 175, so it is optional",
+    },
+    PublishedColumn {
+        columns: &["PCN Support"],
+        first_year: 2023,
+        last_year: Some(2023),
+        streams: &["core-pcn-funding"],
+        optional: &[
+            "capacity-and-access-support",
+            "capacity-and-access-improvement",
+        ],
+        compared: true,
+        reason: "inferred (no file of this year read): core funding, with the capacity and \
+                 access support payment (monthly) and the improvement payment (paid after the \
+                 ICB's assessment at the end of the year, by few ICBs within it) where they \
+                 were paid here: both are optional",
     },
     PublishedColumn {
         columns: &["PCN Leadership", "PCN Support"],
         first_year: 2024,
-        last_year: None,
+        last_year: Some(2025),
         streams: &["core-pcn-funding", "capacity-and-access-support"],
-        optional: &[],
+        optional: &["capacity-and-access-improvement"],
         compared: true,
         reason: "inferred (no file of these years read): from 2024-25 the clinical director and \
                  leadership payments are part of core funding, so the two columns are compared \
-                 together",
+                 together, with the capacity and access support payment; the improvement payment \
+                 (paid after the ICB's assessment) where it was paid here is optional",
+    },
+    PublishedColumn {
+        columns: &["PCN Leadership", "PCN Support"],
+        first_year: 2026,
+        last_year: None,
+        streams: &["core-pcn-funding"],
+        optional: &[],
+        compared: true,
+        reason: "inferred (no file of these years read): core funding, which holds the clinical \
+                 director and leadership payments; the capacity and access payment left the DES \
+                 in 2026-27 (its money went to practices through the Statement of Financial \
+                 Entitlements)",
     },
     PublishedColumn {
         columns: &["PCN Extended Hours Access"],
@@ -333,8 +366,29 @@ pub const PUBLISHED_COLUMNS: &[PublishedColumn] = &[
     PublishedColumn {
         columns: &["PCN Workforce"],
         first_year: 2020,
-        last_year: None,
+        last_year: Some(2023),
+        streams: &["arrs"],
+        optional: &[],
+        compared: false,
+        reason: "ARRS reimbursements are paid on claims for staff employed, up to the network's \
+                 ARRS sum: the statement gives the most that can be claimed, not an amount owed",
+    },
+    PublishedColumn {
+        columns: &["PCN Workforce"],
+        first_year: 2024,
+        last_year: Some(2024),
         streams: &["arrs", "arrs-gp"],
+        optional: &[],
+        compared: false,
+        reason: "ARRS reimbursements are paid on claims for staff employed, up to the network's \
+                 ARRS sum: the statement gives the most that can be claimed, not an amount \
+                 owed; in 2024-25 recently qualified GPs were reimbursed from a ring-fenced GP sum",
+    },
+    PublishedColumn {
+        columns: &["PCN Workforce"],
+        first_year: 2025,
+        last_year: None,
+        streams: &["arrs"],
         optional: &[],
         compared: false,
         reason: "ARRS reimbursements are paid on claims for staff employed, up to the network's \
