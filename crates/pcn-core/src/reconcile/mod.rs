@@ -370,19 +370,17 @@ pub const PUBLISHED_COLUMNS: &[PublishedColumn] = &[
         streams: &["arrs"],
         optional: &[],
         compared: false,
-        reason: "ARRS reimbursements are paid on claims for staff employed, up to the network's \
-                 ARRS sum: the statement gives the most that can be claimed, not an amount owed",
+        reason: ARRS_CLAIMED,
     },
     PublishedColumn {
         columns: &["PCN Workforce"],
         first_year: 2024,
         last_year: Some(2024),
+        // Recently qualified GPs were reimbursed from a ring-fenced sum.
         streams: &["arrs", "arrs-gp"],
         optional: &[],
         compared: false,
-        reason: "ARRS reimbursements are paid on claims for staff employed, up to the network's \
-                 ARRS sum: the statement gives the most that can be claimed, not an amount \
-                 owed; in 2024-25 recently qualified GPs were reimbursed from a ring-fenced GP sum",
+        reason: ARRS_CLAIMED,
     },
     PublishedColumn {
         columns: &["PCN Workforce"],
@@ -391,8 +389,7 @@ pub const PUBLISHED_COLUMNS: &[PublishedColumn] = &[
         streams: &["arrs"],
         optional: &[],
         compared: false,
-        reason: "ARRS reimbursements are paid on claims for staff employed, up to the network's \
-                 ARRS sum: the statement gives the most that can be claimed, not an amount owed",
+        reason: ARRS_CLAIMED,
     },
     PublishedColumn {
         columns: &["PCN Investment and impact Fund"],
@@ -405,6 +402,10 @@ pub const PUBLISHED_COLUMNS: &[PublishedColumn] = &[
                  year's column holds earlier years' achievement",
     },
 ];
+
+/// Why the ARRS column is not compared.
+const ARRS_CLAIMED: &str = "ARRS reimbursements are paid on claims for staff employed, up to the \
+     network's ARRS sum: the statement gives the most that can be claimed, not an amount owed";
 
 /// The mappings that hold for a year.
 pub fn published_columns(year: FinancialYear) -> Vec<&'static PublishedColumn> {
