@@ -14,7 +14,20 @@
 //! | 2019-20 | 54 | `PCN Participation` only: core PCN funding, the clinical director and extended hours were not published as columns |
 //! | 2020-21 | 68 | `PCN Participation`, `PCN Leadership`, `PCN Support`, `PCN Extended Hours Access`, `PCN Workforce`, `PCN Investment and impact Fund`, `PCN Care Home Premium` |
 //! | 2021-22 | 74 | as 2020-21, with `Medical Assessment Reviews`, `Weight Management Service`, `winter Access Fund`, `Long Covid` and the totals "including Covid and PCN payments" |
-//! | 2022-23 | 75 | as 2021-22, with `PCN Enhanced Access` (from the project's format notes: not checked against a real file) |
+//! | 2022-23 | 75 | as 2021-22, with `PCN Enhanced Access` |
+//!
+//! The 2022-23 file as published names its geography columns `CCG Code`,
+//! `Sub ICB NAME`, `Code` and `CCG NAME`, and they hold, in that order, the
+//! sub-ICB location's code and name and **the network's code and name**: so
+//! in that file the network is read from `Code`, and `CCG NAME` is the
+//! network's name. (The header was read from a public copy of NHS England
+//! Digital's `nhspaymentsgp-22-23-prac-csv.csv`, GitHub
+//! `HealthEquityEvidenceCentre/HEEC`, `data/payments/raw/22-23.csv`, whose
+//! 2021-22 copy has the header of the file in `../shared` to the letter; its
+//! amounts were not read.) The same columns under the sub-ICB era's names
+//! (`Sub ICB Location Code`, `Sub ICB Location Name`, `PCN Code`, `PCN Name`)
+//! are read too. Each layout says which column holds the network code
+//! ([`Layout::pcn_code`]).
 //!
 //! The 2019-20, 2020-21 and 2021-22 layouts are those of the files as
 //! published (checked against them, 7,001, 6,808 and 6,758 practices). Names
@@ -149,6 +162,9 @@ pub struct Layout {
     pub name: &'static str,
     /// Every column, in the published order.
     pub columns: &'static [&'static str],
+    /// The column that holds the practice's network code: `PCN Code`, but
+    /// `Code` in the 2022-23 file as published.
+    pub pcn_code: &'static str,
 }
 
 /// The first 21 columns, shared by every layout.
@@ -330,23 +346,44 @@ const COLUMNS_2022_23: [&str; 75] = columns_2021_on(
     &["PCN Enhanced Access"],
 );
 
+/// The 2022-23 file as NHS England Digital published it: its geography
+/// columns are named `CCG Code`, `Sub ICB NAME`, `Code` and `CCG NAME`, and
+/// hold the sub-ICB location's code and name and the network's code and
+/// name, in that order (so `CCG NAME` is the network's name).
+const COLUMNS_2022_23_PUBLISHED: [&str; 75] = {
+    let mut columns = COLUMNS_2022_23;
+    columns[3] = "Sub ICB NAME";
+    columns[4] = "Code";
+    columns[5] = "CCG NAME";
+    columns
+};
+
 /// Every layout pcn reads, oldest first.
-pub const LAYOUTS: [Layout; 4] = [
+pub const LAYOUTS: [Layout; 5] = [
     Layout {
         name: "2019-20",
         columns: &COLUMNS_2019_20,
+        pcn_code: "PCN Code",
     },
     Layout {
         name: "2020-21",
         columns: &COLUMNS_2020_21,
+        pcn_code: "PCN Code",
     },
     Layout {
         name: "2021-22",
         columns: &COLUMNS_2021_22,
+        pcn_code: "PCN Code",
     },
     Layout {
         name: "2022-23",
         columns: &COLUMNS_2022_23,
+        pcn_code: "PCN Code",
+    },
+    Layout {
+        name: "2022-23",
+        columns: &COLUMNS_2022_23_PUBLISHED,
+        pcn_code: "Code",
     },
 ];
 
@@ -396,8 +433,16 @@ fn canonical(header: &str) -> String {
 /// How a header differs from a layout: its columns the layout lacks, and
 /// the layout's columns it lacks (both in header / layout order).
 fn differences<'h>(header: &'h [String], layout: &Layout) -> (Vec<&'h str>, Vec<&'static str>) {
-    let have: Vec<String> = header.iter().map(|h| canonical(h)).collect();
     let want: Vec<String> = layout.columns.iter().map(|c| normalise(c)).collect();
+    // A name the layout has as it is stands for itself, never for an alias.
+    let have: Vec<String> = header
+        .iter()
+        .map(|h| {
+            Some(normalise(h))
+                .filter(|n| want.contains(n))
+                .unwrap_or_else(|| canonical(h))
+        })
+        .collect();
     let extra = header
         .iter()
         .zip(&have)
@@ -522,7 +567,10 @@ fn network_code(raw: &str) -> Option<PcnCode> {
 /// The year a file is for and the date of its patient figures (`--as-at`,
 /// else [`figures_date`]), noted with its layout; `None` (with the problem
 /// recorded) when the layout is unknown or the year is not given.
-fn year_and_date(ctx: &mut Ctx, table: &Table) -> Option<(FinancialYear, NaiveDate)> {
+fn year_and_date(
+    ctx: &mut Ctx,
+    table: &Table,
+) -> Option<(&'static Layout, FinancialYear, NaiveDate)> {
     let layout = match layout_of(&table.header) {
         Ok(layout) => layout,
         Err((column, message)) => {
@@ -560,7 +608,7 @@ fn year_and_date(ctx: &mut Ctx, table: &Table) -> Option<(FinancialYear, NaiveDa
             d
         }
     };
-    Some((year, as_at))
+    Some((layout, year, as_at))
 }
 
 /// The columns read.
@@ -575,11 +623,11 @@ struct Columns {
 
 /// Finds the columns: `None` (with the problems recorded) when a required
 /// one is missing.
-fn columns(ctx: &mut Ctx, table: &Table) -> Option<Columns> {
+fn columns(ctx: &mut Ctx, table: &Table, layout: &Layout) -> Option<Columns> {
     let [practice, pcn, registered, weighted] = table.require_all(
         [
             &["Practice Code"],
-            &["PCN Code", "PCN_CODE"],
+            &[layout.pcn_code, "PCN_CODE"],
             &[REGISTERED],
             &WEIGHTED,
         ],
@@ -628,10 +676,10 @@ struct Row {
 }
 
 pub(crate) fn read(ctx: &mut Ctx, table: &Table) -> (FactBatch, Option<NaiveDate>) {
-    let Some((year, as_at)) = year_and_date(ctx, table) else {
+    let Some((layout, year, as_at)) = year_and_date(ctx, table) else {
         return (FactBatch::default(), None);
     };
-    let Some(cols) = columns(ctx, table) else {
+    let Some(cols) = columns(ctx, table, layout) else {
         return (FactBatch::default(), None);
     };
     let fy = year.to_string();
@@ -672,7 +720,7 @@ pub(crate) fn read(ctx: &mut Ctx, table: &Table) -> (FactBatch, Option<NaiveDate
         }
         true
     });
-    reading.notes(ctx);
+    reading.notes(ctx, &cols.pcn.name);
     (reading.batch, Some(as_at))
 }
 
@@ -793,8 +841,9 @@ impl Reading {
         }
     }
 
-    /// The notes on what was counted, rounded or left out.
-    fn notes(&self, ctx: &mut Ctx) {
+    /// The notes on what was counted, rounded or left out; `pcn_column` is
+    /// the header of the network code column.
+    fn notes(&self, ctx: &mut Ctx, pcn_column: &str) {
         let Reading {
             without_network,
             without_network_paid,
@@ -812,8 +861,9 @@ impl Reading {
                 .map(|(v, n)| format!("{v:?} ×{n}"))
                 .collect();
             ctx.notes.push(format!(
-                "{total} practices have no network in the PCN Code column ({}); kept as practice \
-                 payments with no network ({without_network_paid} of them were paid PCN streams)",
+                "{total} practices have no network in the {pcn_column} column ({}); kept as \
+                 practice payments with no network ({without_network_paid} of them were paid PCN \
+                 streams)",
                 values.join(", ")
             ));
         }
@@ -873,6 +923,7 @@ mod tests {
                 ("2019-20", 54),
                 ("2020-21", 68),
                 ("2021-22", 74),
+                ("2022-23", 75),
                 ("2022-23", 75)
             ]
         );

@@ -60,6 +60,45 @@ fn payments_sub_icb_era() {
 }
 
 #[test]
+fn payments_2022_23_as_published() {
+    // The 2022-23 file names its geography columns `CCG Code`, `Sub ICB
+    // NAME`, `Code` and `CCG NAME`: they hold the sub-ICB location's code and
+    // name, then the network's code and name. The network is read from `Code`.
+    let p = parse_fixture_as(
+        "nhspaymentsgp-22-23-prac-published.csv",
+        SourceKind::NhsPaymentsPractice,
+        d(2022, 8, 15),
+    );
+    assert_eq!(p.rows, 4);
+    assert_note(&p, |n| n.starts_with("layout 2022-23 (75 columns)"));
+    assert_note(&p, |n| {
+        n.starts_with("1 practices have no network in the Code column (\"(blank)\" ×1)")
+    });
+    let paid = &p.facts.payment_actuals;
+    assert_eq!(paid.len(), 7 + 1 + 1);
+    assert!(paid
+        .iter()
+        .all(|f| f.pcn.as_ref().map(|c| c.as_str()) == Some("U89141")));
+    let members: Vec<(&str, &str)> = p
+        .facts
+        .observations
+        .iter()
+        .map(|o| (o.practice.as_str(), o.pcn.as_str()))
+        .collect();
+    assert_eq!(
+        members,
+        vec![
+            ("A81001", "U89141"),
+            ("A81002", "U89141"),
+            ("A81003", "U89141")
+        ]
+    );
+    // The same rows under the sub-ICB names the format notes give read the same.
+    let named = parse_fixture("nhspaymentsgp-22-23-prac-csv.csv");
+    assert_eq!(named.facts.payment_actuals, p.facts.payment_actuals);
+}
+
+#[test]
 fn payments_2021_22_as_published() {
     let p = parse_fixture("nhspaymentsgp-21-22-prac-csv.csv");
     assert_eq!(p.kind, SourceKind::NhsPaymentsPractice);
