@@ -575,9 +575,9 @@ fn new_line(year: FinancialYear, stream: &Stream, component: &Component) -> Line
         status: LineStatus::Scheduled,
         estimates: Vec::new(),
         working: String::new(),
-        source: component.source.clone(),
-        confidence: component.confidence,
-        verified: component.verified,
+        source: component.cited.source.clone(),
+        confidence: component.cited.confidence,
+        verified: component.cited.verified,
     }
 }
 
@@ -621,9 +621,9 @@ fn line_rate(
         (Some((rate, carried)), Some(p)) => {
             line.rate = Some(rate);
             // The figure, and so its source, is the previous year's.
-            line.source = carried.source.clone();
-            line.confidence = carried.confidence;
-            line.verified = carried.verified;
+            line.source = carried.cited.source.clone();
+            line.confidence = carried.cited.confidence;
+            line.verified = carried.cited.verified;
             line.estimates.push(format!(
                 "the {year} rate is not in the rulebook: the {} rate £{rate} is used",
                 p.financial_year

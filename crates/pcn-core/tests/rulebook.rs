@@ -74,6 +74,27 @@ fn embedded_rulebook_loads_with_no_problems() {
 }
 
 #[test]
+fn a_figures_citation_is_written_among_its_own_fields() {
+    // `Cited` is one type in the code; in JSON a rate, a revision, a maximum
+    // or a specification still carries `source`, `verified`, `confidence`
+    // and `note` beside its own fields, as readers of `pcn rules` expect.
+    let rb = embedded();
+    let rules = rb.year("2021-22").unwrap();
+    let component = &rules.streams[0].components[0];
+    let json = serde_json::to_value(component).unwrap();
+    for key in ["id", "des", "source", "verified", "confidence"] {
+        assert!(json.get(key).is_some(), "{key} in {json}");
+    }
+    assert!(json.get("cited").is_none(), "{json}");
+    assert_eq!(json["verified"], component.cited.verified);
+    let spec = serde_json::to_value(&rules.services.specs[0]).unwrap();
+    assert!(
+        spec.get("source").is_some() && spec.get("cited").is_none(),
+        "{spec}"
+    );
+}
+
+#[test]
 fn every_year_2019_20_to_2026_27_is_present() {
     let rb = embedded();
     let mut fy = FinancialYear::starting(2019);
@@ -95,14 +116,17 @@ fn every_component_is_honest_about_missing_rates() {
                 let where_ = format!("{} {} {}", y.financial_year, s.id, c.id);
                 assert_eq!(
                     c.rate.is_none(),
-                    c.confidence == Confidence::Missing,
+                    c.cited.confidence == Confidence::Missing,
                     "{where_}"
                 );
                 if c.rate.is_none() {
-                    assert!(c.note.is_some(), "{where_}: a missing rate needs a note");
-                    assert!(!c.verified, "{where_}");
+                    assert!(
+                        c.cited.note.is_some(),
+                        "{where_}: a missing rate needs a note"
+                    );
+                    assert!(!c.cited.verified, "{where_}");
                 }
-                assert!(!c.source.document.is_empty(), "{where_}");
+                assert!(!c.cited.source.document.is_empty(), "{where_}");
             }
         }
     }
@@ -116,9 +140,13 @@ fn every_citation(rb: &Rulebook) -> Vec<(String, &DesReference, &Source)> {
         let fy = y.financial_year;
         for s in &y.streams {
             for c in &s.components {
-                all.push((format!("{fy} {} {}", s.id, c.id), &c.des, &c.source));
+                all.push((format!("{fy} {} {}", s.id, c.id), &c.des, &c.cited.source));
                 if let Some(r) = &c.revised {
-                    all.push((format!("{fy} {} {} revised", s.id, c.id), &r.des, &r.source));
+                    all.push((
+                        format!("{fy} {} {} revised", s.id, c.id),
+                        &r.des,
+                        &r.cited.source,
+                    ));
                 }
             }
         }
@@ -127,11 +155,11 @@ fn every_citation(rb: &Rulebook) -> Vec<(String, &DesReference, &Source)> {
         }
         for m in &y.arrs.maxima {
             let what = format!("{fy} maximum {} from {}", m.group, m.effective_from);
-            all.push((what, &m.des, &m.source));
+            all.push((what, &m.des, &m.cited.source));
         }
         for o in &y.arrs.on_costs {
             let what = format!("{fy} on-costs from {}", o.effective_from);
-            all.push((what, &o.des, &o.source));
+            all.push((what, &o.des, &o.cited.source));
         }
     }
     all
@@ -244,11 +272,16 @@ fn government_texts_are_guidance_not_secondary() {
     let y = rb.year("2019-20").unwrap();
     let cd = y.stream_entries("clinical-director").next().unwrap();
     // S01, a minister's written answer to Parliament.
-    assert_eq!(cd.components[0].source.kind, SourceKind::Guidance);
+    assert_eq!(cd.components[0].cited.source.kind, SourceKind::Guidance);
     for y in rb.years() {
         for o in &y.arrs.on_costs {
-            assert_eq!(o.source.kind, SourceKind::Guidance, "{}", y.financial_year);
-            assert!(o.source.document.starts_with("HM Revenue & Customs"));
+            assert_eq!(
+                o.cited.source.kind,
+                SourceKind::Guidance,
+                "{}",
+                y.financial_year
+            );
+            assert!(o.cited.source.document.starts_with("HM Revenue & Customs"));
         }
     }
 }
@@ -289,7 +322,7 @@ fn enhanced_access_2025_26_is_8_427_per_adjusted_patient() {
     assert_eq!(c.unit, Unit::GbpPerPatientPerYear);
     assert_eq!(c.basis, Basis::AdjustedPopulation);
     assert_eq!(s.paid_to, PaidTo::Pcn);
-    assert!(c.verified);
+    assert!(c.cited.verified);
 }
 
 #[test]
@@ -1007,7 +1040,7 @@ fn the_kind_of_source_is_required_and_checked() {
     for kind in ["specification", "guidance", "payments", "secondary"] {
         let rb = load(FILE, &GOOD.replace("\"secondary\"", &format!("\"{kind}\""))).unwrap();
         let c = &rb.year("2025-26").unwrap().streams[0].components[0];
-        assert_eq!(c.source.kind.to_string(), kind);
+        assert_eq!(c.cited.source.kind.to_string(), kind);
     }
 }
 

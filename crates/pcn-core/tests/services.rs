@@ -87,7 +87,7 @@ fn the_2025_26_specifications_are_data_with_sources() {
     assert!(s.bank_holidays.contains(&d("2025-04-18")));
     assert!(s.bank_holidays.contains(&d("2025-12-26")));
     for spec in &s.specs {
-        assert!(!spec.source.document.is_empty(), "{}", spec.id);
+        assert!(!spec.cited.source.document.is_empty(), "{}", spec.id);
     }
     // Extended hours ended on 30 September 2022, enhanced access began on 1 October.
     let y = &rb.year("2022-23").unwrap().services;

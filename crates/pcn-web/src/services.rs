@@ -401,9 +401,9 @@ fn specs_list(v: &NetworkServicesView) -> Markup {
                 strong { (s.name) } " (from " (s.from) "): "
                 @for (i, r) in s.requirements.iter().enumerate() {
                     @if i > 0 { "; " }
-                    code { (r.id) } @if !r.verified { " (not verified)" }
+                    code { (r.id) } @if !r.cited.verified { " (not verified)" }
                 }
-                br; span.muted { "Source: " (s.source.document) }
+                br; span.muted { "Source: " (s.cited.source.document) }
             }
         } }
     }

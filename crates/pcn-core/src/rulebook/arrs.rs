@@ -54,8 +54,8 @@ use serde::Serialize;
 use super::{
     array, check_from_to, check_missing_not_verified, citation, decimal, id_field, keyed_table,
     opt_str, parse_des, parse_provenance, parse_source, refuse_missing, req, req_date, req_str,
-    type_name, Confidence, Cx, DesReference, FinancialYear, Keyword as _, RoleId, Source, Table,
-    Value,
+    type_name, Cited, Confidence, Cx, DesReference, FinancialYear, Keyword as _, RoleId, Source,
+    Table, Value,
 };
 
 const ARRS_KEYS: &[&str] = &["note", "role", "maximum", "on_costs"];
@@ -194,18 +194,15 @@ pub struct Maximum {
     pub revised_from: Option<NaiveDate>,
     /// The DES document and section (usually a table of maxima) that set it.
     pub des: DesReference,
-    /// Where the figure was read.
-    pub source: Source,
-    pub verified: bool,
-    pub confidence: Confidence,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub note: Option<String>,
+    /// Where the figure was read, and how far it can be trusted.
+    #[serde(flatten)]
+    pub cited: Cited,
 }
 
 impl Maximum {
     /// `DES: …; read in: … (kind)`.
     pub fn citation(&self) -> String {
-        citation(&self.des, &self.source)
+        citation(&self.des, &self.cited.source)
     }
 
     /// The figure for a region, and whether the England figure stood in for
@@ -235,18 +232,16 @@ pub struct OnCostRates {
     pub apprenticeship_levy_rate: Decimal,
     /// What the DES says about the on-costs it reimburses.
     pub des: DesReference,
-    /// Where the rates were read (HMRC, NHS Pensions).
-    pub source: Source,
-    pub verified: bool,
-    pub confidence: Confidence,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub note: Option<String>,
+    /// Where the rates were read (HMRC, NHS Pensions), and how far they can
+    /// be trusted.
+    #[serde(flatten)]
+    pub cited: Cited,
 }
 
 impl OnCostRates {
     /// `DES: …; read in: … (kind)`.
     pub fn citation(&self) -> String {
-        citation(&self.des, &self.source)
+        citation(&self.des, &self.cited.source)
     }
 }
 
@@ -519,10 +514,7 @@ fn parse_maximum(cx: &mut Cx, v: &Value, path: &str, fy: Option<FinancialYear>) 
         inner_london,
         revised_from,
         des: des?,
-        source: prov.source?,
-        verified: prov.verified?,
-        confidence: prov.confidence?,
-        note: prov.note,
+        cited: prov.cited()?,
     })
 }
 
@@ -553,10 +545,7 @@ fn parse_on_costs(cx: &mut Cx, v: &Value, path: &str) -> Option<OnCostRates> {
         employer_pension_rate: pension?,
         apprenticeship_levy_rate: levy?,
         des: des?,
-        source: prov.source?,
-        verified: prov.verified?,
-        confidence: prov.confidence?,
-        note: prov.note,
+        cited: prov.cited()?,
     })
 }
 
@@ -658,10 +647,10 @@ pub(super) fn maximum_in_force<'a>(
                     } else {
                         None
                     },
-                    confidence: m.confidence,
-                    verified: m.verified,
+                    confidence: m.cited.confidence,
+                    verified: m.cited.verified,
                     des: m.des.clone(),
-                    source: m.source.clone(),
+                    source: m.cited.source.clone(),
                 });
             }
         }

@@ -420,6 +420,23 @@ pub fn citation(des: &DesReference, source: &Source) -> String {
     format!("DES: {des}; read in: {source} ({})", source.kind)
 }
 
+/// Where a figure was read and how far it can be trusted: what every rule
+/// figure carries (a rate, a revision, an ARRS maximum, on-cost rates, a
+/// service specification and its requirements), written out among the
+/// figure's own fields.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Cited {
+    /// Where the figure was read.
+    pub source: Source,
+    /// Whether the figure was checked against the cited source's text.
+    pub verified: bool,
+    /// How sure the figure is.
+    pub confidence: Confidence,
+    /// Free text: conflicts, workings, caveats.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
 /// A later change to a component's rate, such as the September 2024 uplift
 /// backdated to 1 April 2024.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -434,15 +451,9 @@ pub struct Revision {
     pub announced: Option<NaiveDate>,
     /// The DES document and section that set the revised figure.
     pub des: DesReference,
-    /// Where the revised figure was read.
-    pub source: Source,
-    /// Whether the revised figure was checked against the source text.
-    pub verified: bool,
-    /// How sure the revised figure is.
-    pub confidence: Confidence,
-    /// Free text.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub note: Option<String>,
+    /// Where the revised figure was read, and how far it can be trusted.
+    #[serde(flatten)]
+    pub cited: Cited,
 }
 
 /// One rate of a stream, e.g. the registered-list part of core PCN funding.
@@ -467,15 +478,9 @@ pub struct Component {
     pub reimbursed_fraction: Option<Decimal>,
     /// The DES document and section the rate comes from.
     pub des: DesReference,
-    /// Where the figure was read.
-    pub source: Source,
-    /// Whether the figure was checked against the cited source's text.
-    pub verified: bool,
-    /// How sure the figure is.
-    pub confidence: Confidence,
-    /// Free text: conflicts, workings, caveats.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub note: Option<String>,
+    /// Where the figure was read, and how far it can be trusted.
+    #[serde(flatten)]
+    pub cited: Cited,
     /// A later change to the rate, where there was one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub revised: Option<Revision>,
@@ -495,13 +500,13 @@ impl Component {
 
     /// The citation of the published rate: `DES: …; read in: … (kind)`.
     pub fn citation(&self) -> String {
-        citation(&self.des, &self.source)
+        citation(&self.des, &self.cited.source)
     }
 
     /// The citation of the rate in force: the revision's where there is one.
     pub fn citation_in_force(&self) -> String {
         match &self.revised {
-            Some(r) => citation(&r.des, &r.source),
+            Some(r) => citation(&r.des, &r.cited.source),
             None => self.citation(),
         }
     }
@@ -1140,6 +1145,18 @@ struct Provenance {
     note: Option<String>,
 }
 
+impl Provenance {
+    /// The citation, when every required part of it was read.
+    fn cited(self) -> Option<Cited> {
+        Some(Cited {
+            source: self.source?,
+            verified: self.verified?,
+            confidence: self.confidence?,
+            note: self.note,
+        })
+    }
+}
+
 /// Reads `source`, `verified`, `confidence` (all required) and `note`.
 fn parse_provenance(cx: &mut Cx, t: &Table, path: &str) -> Provenance {
     Provenance {
@@ -1269,10 +1286,7 @@ fn parse_revision(
         effective_from: effective_from?,
         announced,
         des: des?,
-        source: prov.source?,
-        verified: prov.verified?,
-        confidence: prov.confidence?,
-        note: prov.note,
+        cited: prov.cited()?,
     })
 }
 
@@ -1375,10 +1389,7 @@ fn parse_component(
         points_available,
         reimbursed_fraction,
         des: des?,
-        source: prov.source?,
-        verified: prov.verified?,
-        confidence: prov.confidence?,
-        note: prov.note,
+        cited: prov.cited()?,
         revised,
     })
 }

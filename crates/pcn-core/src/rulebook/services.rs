@@ -70,7 +70,7 @@ use serde::Serialize;
 
 use super::{
     array, check_from_to, decimal, id_field, keyed_table, opt_date, opt_str, parse_provenance,
-    parse_source, refuse_missing, req, req_date, req_str, type_name, Basis, Confidence, Cx,
+    parse_source, refuse_missing, req, req_date, req_str, type_name, Basis, Cited, Cx,
     FinancialYear, Keyword, Source, Table, Value,
 };
 
@@ -323,11 +323,8 @@ pub struct Requirement {
     pub measure: Measure,
     /// Role ids that may deliver it, the lead role first.
     pub roles: Vec<String>,
-    pub source: Source,
-    pub verified: bool,
-    pub confidence: Confidence,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub note: Option<String>,
+    #[serde(flatten)]
+    pub cited: Cited,
 }
 
 /// A service specification in force for part or all of a year.
@@ -341,11 +338,8 @@ pub struct ServiceSpec {
     pub income_streams: Vec<String>,
     pub windows: Vec<Window>,
     pub requirements: Vec<Requirement>,
-    pub source: Source,
-    pub verified: bool,
-    pub confidence: Confidence,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub note: Option<String>,
+    #[serde(flatten)]
+    pub cited: Cited,
 }
 
 impl ServiceSpec {
@@ -602,10 +596,7 @@ fn parse_requirement(cx: &mut Cx, v: &Value, path: &str) -> Option<Requirement> 
         id: id?,
         measure,
         roles,
-        source: prov.source?,
-        verified: prov.verified?,
-        confidence: prov.confidence?,
-        note: prov.note,
+        cited: prov.cited()?,
     })
 }
 
@@ -679,10 +670,7 @@ fn parse_spec(
         income_streams,
         windows,
         requirements,
-        source: prov.source?,
-        verified: prov.verified?,
-        confidence: prov.confidence?,
-        note: prov.note,
+        cited: prov.cited()?,
     })
 }
 
