@@ -338,7 +338,7 @@ async fn single_entries_are_checked_then_recorded_and_audited() {
     assert_eq!(after.services.rounds.met, before.services.rounds.met + 1);
     let audit = app.store.audit_log(1).await.unwrap();
     assert_eq!(
-        (audit[0].entity.as_str(), audit[0].actor.as_str()),
+        (audit[0].change.entity.as_str(), audit[0].actor.as_str()),
         ("care-home-round", "manager")
     );
 }

@@ -23,20 +23,19 @@ pub struct AuditEntry {
     pub id: i64,
     pub at: String,
     pub actor: String,
-    pub action: String,
-    pub entity: String,
-    pub entity_key: String,
-    pub before_value: Option<String>,
-    pub after_value: Option<String>,
-    pub detail: Option<String>,
+    /// What was changed, from what to what (written out among the row's
+    /// own fields).
+    #[serde(flatten)]
+    pub change: AuditChange,
     /// How many events the row counts: refusals are counted in one row per
     /// account, subject and time window (a quarter hour on the web); 1 for a
     /// change.
     pub occurrences: i64,
 }
 
-/// A change to record in the audit log.
-#[derive(Debug, Clone)]
+/// A change to record in the audit log, or the change a row records.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 pub struct AuditChange {
     pub action: String,
     pub entity: String,
@@ -211,9 +210,12 @@ impl Store {
         let sql = format!("{AUDIT_SELECT} {filter} ORDER BY id {order} LIMIT $1");
         let query = sqlx::query(&sql).bind(limit.abs());
         self.fetch(query, "audit_log", |c| {
+            let change = from_columns!(c => AuditChange {
+                action: text, entity: text, entity_key: text, before_value: opt_text,
+                after_value: opt_text, detail: opt_text,
+            });
             Ok(from_columns!(c => AuditEntry {
-                id: int, at: text, actor: text, action: text, entity: text, entity_key: text,
-                before_value: opt_text, after_value: opt_text, detail: opt_text, occurrences: int,
+                id: int, at: text, actor: text, change => change, occurrences: int,
             }))
         })
         .await

@@ -61,11 +61,19 @@ async fn posts_terms_end_and_costs(store: &Store) {
     // it (on SQLite the post, terms and audit row go in one batch).
     let audit = store.audit_log(2).await.unwrap();
     assert_eq!(
-        (audit[0].action.as_str(), audit[0].entity_key.clone()),
+        (
+            audit[0].change.action.as_str(),
+            audit[0].change.entity_key.clone()
+        ),
         ("add", format!("U12345 post {other}"))
     );
-    assert_eq!(audit[1].entity_key, format!("U89141 post {id}"));
-    assert!(audit[0].after_value.as_deref().unwrap().contains("P2"));
+    assert_eq!(audit[1].change.entity_key, format!("U89141 post {id}"));
+    assert!(audit[0]
+        .change
+        .after_value
+        .as_deref()
+        .unwrap()
+        .contains("P2"));
     let mut two_terms = post("U12345", "P3");
     two_terms
         .terms
@@ -77,7 +85,7 @@ async fn posts_terms_end_and_costs(store: &Store) {
     assert_eq!(stored.terms_at(d("2026-11-01")).unwrap().wte, Decimal::ONE);
     assert_eq!(store.post(other).await.unwrap().unwrap().terms.len(), 1);
     assert_eq!(
-        store.audit_log(1).await.unwrap()[0].entity_key,
+        store.audit_log(1).await.unwrap()[0].change.entity_key,
         format!("U12345 post {third}")
     );
 
@@ -96,9 +104,10 @@ async fn posts_terms_end_and_costs(store: &Store) {
         Some(Pence(4_500_000))
     );
     let audit = store.audit_log(1).await.unwrap();
-    assert_eq!(audit[0].action, "change");
-    assert_eq!(audit[0].entity_key, format!("U89141 post {id}"));
+    assert_eq!(audit[0].change.action, "change");
+    assert_eq!(audit[0].change.entity_key, format!("U89141 post {id}"));
     assert!(audit[0]
+        .change
         .before_value
         .as_deref()
         .unwrap()
@@ -114,8 +123,8 @@ async fn posts_terms_end_and_costs(store: &Store) {
     let audit = store.audit_log(1).await.unwrap();
     assert_eq!(
         (
-            audit[0].before_value.as_deref(),
-            audit[0].after_value.as_deref()
+            audit[0].change.before_value.as_deref(),
+            audit[0].change.after_value.as_deref()
         ),
         (Some("open"), Some("2027-01-31"))
     );
@@ -180,7 +189,7 @@ async fn claims_and_their_status_moves(store: &Store) {
     assert_ne!(ids[0], ids[1]);
     let audit = store.audit_log(1).await.unwrap();
     assert_eq!(
-        audit[0].after_value.as_deref(),
+        audit[0].change.after_value.as_deref(),
         Some("2 draft claims, £6,100.00")
     );
     let claims = store.claims(&pcn("U89141"), fy).await.unwrap();
@@ -202,7 +211,10 @@ async fn claims_and_their_status_moves(store: &Store) {
         .unwrap();
     let submitted = store.claims(&pcn("U89141"), fy).await.unwrap();
     assert!(submitted.iter().all(|c| c.status == ClaimStatus::Submitted));
-    assert_eq!(store.audit_log(1).await.unwrap()[0].action, "claim-status");
+    assert_eq!(
+        store.audit_log(1).await.unwrap()[0].change.action,
+        "claim-status"
+    );
 
     // A claim not at the status before the new one refuses the whole move.
     let mixed = vec![submitted[0].clone(), claims[1].clone()];
@@ -297,9 +309,9 @@ async fn census_seeding_and_reseeding(store: &Store) {
         ]
     );
     let audit = store.audit_log(2).await.unwrap();
-    assert_eq!(audit[1].action, "seed");
+    assert_eq!(audit[1].change.action, "seed");
     assert_eq!(
-        audit[1].after_value.as_deref(),
+        audit[1].change.after_value.as_deref(),
         Some("3 posts from 2 records")
     );
 

@@ -148,10 +148,13 @@ async fn services_round_trip(store: &Store) {
     assert_eq!(current.care_plans, plan.care_plans);
     assert_eq!(current.rounds, records.rounds);
     let audit = store.audit_log(10).await.unwrap();
-    assert_eq!(audit[0].entity, "care-plan");
+    assert_eq!(audit[0].change.entity, "care-plan");
     assert_eq!(audit[0].actor, "manager");
-    assert_eq!(audit[0].entity_key, "1-1 R-1 admitted 2026-06-04");
-    assert_eq!(audit[0].after_value.as_deref(), Some("planned 2026-06-10"));
+    assert_eq!(audit[0].change.entity_key, "1-1 R-1 admitted 2026-06-04");
+    assert_eq!(
+        audit[0].change.after_value.as_deref(),
+        Some("planned 2026-06-10")
+    );
     assert!(
         store
             .record_services(&ServiceRecords::default(), at(4), "m")
@@ -193,9 +196,9 @@ async fn services_round_trip(store: &Store) {
     let audit = store.audit_log(1).await.unwrap();
     assert_eq!(
         (
-            audit[0].entity.as_str(),
-            audit[0].before_value.as_deref(),
-            audit[0].after_value.as_deref()
+            audit[0].change.entity.as_str(),
+            audit[0].change.before_value.as_deref(),
+            audit[0].change.after_value.as_deref()
         ),
         (
             "care-home-alignment",

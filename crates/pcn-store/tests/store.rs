@@ -286,8 +286,14 @@ async fn exercise(store: &Store) {
     assert_eq!(rows[1].2, "cd-admin");
     let audit = store.audit_log(10).await.unwrap();
     assert_eq!(audit[0].actor, "cd-admin");
-    assert_eq!(audit[0].before_value.as_deref(), Some("Dr Ada Lovelace"));
-    assert_eq!(audit[0].after_value.as_deref(), Some("Dr Grace Hopper"));
+    assert_eq!(
+        audit[0].change.before_value.as_deref(),
+        Some("Dr Ada Lovelace")
+    );
+    assert_eq!(
+        audit[0].change.after_value.as_deref(),
+        Some("Dr Grace Hopper")
+    );
     let snapshot = Registry::new(store.load_facts().await.unwrap()).at(d("2026-07-01"));
     let network = &snapshot.networks[&PcnCode::parse("U89141").unwrap()];
     assert_eq!(
@@ -331,11 +337,11 @@ async fn distribution_agreements_are_kept_and_the_latest_is_in_force(store: &Sto
         .is_empty());
     let audit = store.audit_log(1).await.unwrap();
     assert_eq!(
-        audit[0].before_value.as_deref(),
+        audit[0].change.before_value.as_deref(),
         Some("equal, top-slice 0%")
     );
     assert_eq!(
-        audit[0].after_value.as_deref(),
+        audit[0].change.after_value.as_deref(),
         Some("registered-list, top-slice 2.5%")
     );
     let assessment = |earned: &str| pcn_store::Assessment {
@@ -358,7 +364,10 @@ async fn distribution_agreements_are_kept_and_the_latest_is_in_force(store: &Sto
         vec![assessment("1")]
     );
     let audit = store.audit_log(1).await.unwrap();
-    assert_eq!(audit[0].before_value.as_deref(), Some("earned 0.333333"));
+    assert_eq!(
+        audit[0].change.before_value.as_deref(),
+        Some("earned 0.333333")
+    );
 }
 
 #[tokio::test]

@@ -42,11 +42,19 @@ async fn accounts(store: &Store) {
     assert!(store.account("carol").await.unwrap().is_none());
     let audit = store.audit_log(1).await.unwrap();
     assert_eq!(
-        (audit[0].action.as_str(), audit[0].entity_key.as_str()),
+        (
+            audit[0].change.action.as_str(),
+            audit[0].change.entity_key.as_str()
+        ),
         ("add", "bob")
     );
     assert!(
-        !audit[0].after_value.as_deref().unwrap().contains("argon2"),
+        !audit[0]
+            .change
+            .after_value
+            .as_deref()
+            .unwrap()
+            .contains("argon2"),
         "no hash in the log"
     );
 
@@ -134,8 +142,8 @@ async fn sessions_end_with_a_new_password_or_a_disabled_account(store: &Store) {
         .unwrap_err();
     assert_eq!(again.kind(), ErrorKind::Conflict);
     let audit = store.audit_log(1).await.unwrap();
-    assert_eq!(audit[0].action, "disable");
-    assert_eq!(audit[0].detail.as_deref(), Some("sessions ended"));
+    assert_eq!(audit[0].change.action, "disable");
+    assert_eq!(audit[0].change.detail.as_deref(), Some("sessions ended"));
 }
 
 async fn login_attempts_count_failures_since_the_last_success(store: &Store) {
@@ -176,8 +184,8 @@ async fn audit_rows_and_the_data_version(store: &Store) {
     assert_eq!(
         (
             audit[0].actor.as_str(),
-            audit[0].action.as_str(),
-            audit[0].entity.as_str()
+            audit[0].change.action.as_str(),
+            audit[0].change.entity.as_str()
         ),
         ("viewer", "refused", "access")
     );

@@ -235,18 +235,21 @@ async fn a_flood_of_refused_logins_cannot_bury_real_changes_in_the_audit_log() {
         let audit = store.audit_log(10).await.unwrap();
         assert_eq!(audit.len(), 2, "{spec}: {audit:#?}");
         assert_eq!(
-            audit[1].entity, "network",
+            audit[1].change.entity, "network",
             "{spec}: the real change is still there"
         );
         assert_eq!(
             (
-                audit[0].action.as_str(),
-                audit[0].entity.as_str(),
-                audit[0].entity_key.as_str()
+                audit[0].change.action.as_str(),
+                audit[0].change.entity.as_str(),
+                audit[0].change.entity_key.as_str()
             ),
             ("refused", "login", "admin")
         );
-        assert_eq!(audit[0].after_value.as_deref(), Some("300 refused logins"));
+        assert_eq!(
+            audit[0].change.after_value.as_deref(),
+            Some("300 refused logins")
+        );
         // The same window counts on; the next one starts a row of its own.
         store
             .begin_login("admin", "10.9.9.9", at(14), &limits)
@@ -258,8 +261,14 @@ async fn a_flood_of_refused_logins_cannot_bury_real_changes_in_the_audit_log() {
             .unwrap();
         let audit = store.audit_log(10).await.unwrap();
         assert_eq!(audit.len(), 3, "{spec}: {audit:#?}");
-        assert_eq!(audit[0].after_value.as_deref(), Some("1 refused login"));
-        assert_eq!(audit[1].after_value.as_deref(), Some("301 refused logins"));
+        assert_eq!(
+            audit[0].change.after_value.as_deref(),
+            Some("1 refused login")
+        );
+        assert_eq!(
+            audit[1].change.after_value.as_deref(),
+            Some("301 refused logins")
+        );
     }
 }
 

@@ -63,7 +63,7 @@ async fn sixty_four_parallel_guesses(app: Arc<App>) {
         .await
         .unwrap()
         .into_iter()
-        .filter(|e| e.entity == "login")
+        .filter(|e| e.change.entity == "login")
         .collect();
     assert_eq!(refusals.len(), 1, "{refusals:#?}");
     assert_eq!(refusals[0].occurrences, locked as i64 + 1);
@@ -106,7 +106,7 @@ async fn five_thousand_refused_requests_cannot_bury_real_changes_in_the_audit_vi
     let rows = app.state.store.audit_log(100_000).await.unwrap();
     let refusal_rows: Vec<_> = rows
         .iter()
-        .filter(|e| e.action == "refused" && e.entity == "access")
+        .filter(|e| e.change.action == "refused" && e.change.entity == "access")
         .collect();
     // One row per path (and quarter hour, twice at most if the test spans a boundary).
     assert!(refusal_rows.len() <= 2 * 51, "{}", refusal_rows.len());

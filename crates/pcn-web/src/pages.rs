@@ -963,8 +963,8 @@ fn audit_table(id: &str, rows: &[pcn_store::AuditEntry]) -> Markup {
             thead { tr { th { "When" } th { "Who" } th { "What" } th { "Subject" } th { "Before" } th { "After" } th { "Detail" } } }
             tbody {
                 @for e in rows {
-                    tr { td { (e.at.get(..19).unwrap_or(&e.at).replace('T', " ")) } td { (e.actor) } td { (e.action) " " (e.entity) } td { (e.entity_key) }
-                         td { (e.before_value.as_deref().unwrap_or("")) } td { (e.after_value.as_deref().unwrap_or("")) } td { (e.detail.as_deref().unwrap_or("")) } }
+                    tr { td { (e.at.get(..19).unwrap_or(&e.at).replace('T', " ")) } td { (e.actor) } td { (e.change.action) " " (e.change.entity) } td { (e.change.entity_key) }
+                         td { (e.change.before_value.as_deref().unwrap_or("")) } td { (e.change.after_value.as_deref().unwrap_or("")) } td { (e.change.detail.as_deref().unwrap_or("")) } }
                 }
             }
         }

@@ -235,22 +235,22 @@ enum NetworkChange {
 
 impl NetworkChange {
     /// The change an audit row records, if it is one network's.
-    fn of(row: &pcn_store::AuditEntry) -> Option<NetworkChange> {
-        if row.entity == "practice" && row.action == "move" {
-            return PracticeCode::parse(&row.entity_key)
+    fn of(change: &pcn_store::AuditChange) -> Option<NetworkChange> {
+        if change.entity == "practice" && change.action == "move" {
+            return PracticeCode::parse(&change.entity_key)
                 .ok()
                 .map(NetworkChange::Membership);
         }
-        if row.entity != "network" {
+        if change.entity != "network" {
             return None;
         }
-        let mut words = row.entity_key.split_whitespace();
+        let mut words = change.entity_key.split_whitespace();
         let pcn = PcnCode::parse(words.next()?).ok()?;
         let (second, third) = (words.next()?, words.next());
         if words.next().is_some() {
             return None;
         }
-        match (row.action.as_str(), third) {
+        match (change.action.as_str(), third) {
             // "U00001 clinical_director"
             ("set", None) => Some(NetworkChange::Governance(pcn)),
             // "U00001 distribution 2025-26", "U00001 capacity-and-access 2025-26"
@@ -749,7 +749,7 @@ impl AppState {
             let rows = self.store.fact_changes_after(*feed, BATCH).await?;
             for row in &rows {
                 newest = newest.max(row.id);
-                changes.push(NetworkChange::of(row));
+                changes.push(NetworkChange::of(&row.change));
             }
             rows.len() as i64 == facts.0 - data.version.0 && changes.iter().all(Option::is_some)
         };
@@ -856,7 +856,12 @@ impl AppState {
         let rows = self.store.arrs_changes_after(feed.0, BATCH).await?;
         for row in &rows {
             feed.0 = feed.0.max(row.id);
-            let first = row.entity_key.split_whitespace().next().unwrap_or("");
+            let first = row
+                .change
+                .entity_key
+                .split_whitespace()
+                .next()
+                .unwrap_or("");
             match PcnCode::parse(first) {
                 Ok(code) => self.network_changed(&code),
                 // A claim status or a census names no one network.

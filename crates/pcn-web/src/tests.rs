@@ -214,7 +214,7 @@ impl App {
             .await
             .unwrap()
             .iter()
-            .filter(|e| e.entity == "access" && e.action == "refused")
+            .filter(|e| e.change.entity == "access" && e.change.action == "refused")
             .map(|e| e.occurrences as usize)
             .sum()
     }

@@ -336,7 +336,7 @@ pub async fn audit_rows(
         .audit_changes(5_000)
         .await?
         .into_iter()
-        .filter(|e| audit_visible(account, data, &e.entity_key, &e.entity))
+        .filter(|e| audit_visible(account, data, &e.change.entity_key, &e.change.entity))
         .take(300)
         .collect();
     let refusals = if account.role == pcn_core::access::Role::Admin {

@@ -231,11 +231,11 @@ pub fn audit_table(entries: Vec<AuditEntry>) -> String {
         t.add_row(vec![
             Cell::new(e.at),
             Cell::new(e.actor),
-            Cell::new(e.action),
-            Cell::new(format!("{} {}", e.entity, e.entity_key)),
-            Cell::new(e.before_value.unwrap_or_default()),
-            Cell::new(e.after_value.unwrap_or_default()),
-            Cell::new(e.detail.unwrap_or_default()),
+            Cell::new(e.change.action),
+            Cell::new(format!("{} {}", e.change.entity, e.change.entity_key)),
+            Cell::new(e.change.before_value.unwrap_or_default()),
+            Cell::new(e.change.after_value.unwrap_or_default()),
+            Cell::new(e.change.detail.unwrap_or_default()),
         ]);
     }
     format!("{t}\n")
