@@ -23,8 +23,8 @@
 //! network's name. (The header was read from a public copy of NHS England
 //! Digital's `nhspaymentsgp-22-23-prac-csv.csv`, GitHub
 //! `HealthEquityEvidenceCentre/HEEC`, `data/payments/raw/22-23.csv`, whose
-//! 2021-22 copy has the header of the file in `../shared` to the letter; its
-//! amounts were not read.) The same columns under the sub-ICB era's names
+//! 2021-22 copy has the header of the file in `../shared` to the letter; only
+//! its header was used.) The same columns under the sub-ICB era's names
 //! (`Sub ICB Location Code`, `Sub ICB Location Name`, `PCN Code`, `PCN Name`)
 //! are read too. Each layout says which column holds the network code
 //! ([`Layout::pcn_code`]).

@@ -670,8 +670,8 @@ fn number<T: std::str::FromStr>(raw: &str, what: &str) -> Result<T, AppError> {
 pub trait RecordInput: serde::de::DeserializeOwned + Send + 'static {
     /// The notice the services page shows once a form has recorded it.
     const NOTICE: &'static str;
-    /// The records it makes for network `pcn`; a bad field is a 400 (a 422
-    /// through the API) naming it.
+    /// The records it makes for network `pcn`; a bad field is an error
+    /// naming it (422), and nothing is recorded.
     fn records(&self, pcn: &PcnCode) -> Result<ServiceRecords, AppError>;
 }
 
@@ -774,16 +774,18 @@ impl RecordInput for SessionInput {
     }
 }
 
-/// Records, then recomputes the server's data so the pages show it.
+/// Reads what was typed into records and records them, then recomputes the
+/// server's data so the pages show it.
 async fn record(
     state: &AppState,
     me: &Session,
     pcn: &PcnCode,
-    records: &ServiceRecords,
+    input: &impl RecordInput,
 ) -> Result<(), AppError> {
+    let records = input.records(pcn)?;
     state
         .app
-        .record_services(pcn, records, today(), &me.account.username)
+        .record_services(pcn, &records, today(), &me.account.username)
         .await?;
     state.refresh().await?;
     Ok(())
@@ -799,7 +801,7 @@ pub async fn record_form<I: RecordInput>(
     >,
 ) -> Result<Response, AppError> {
     let code = &access.code;
-    record(&state, &access.me, code, &input.records(code)?).await?;
+    record(&state, &access.me, code, &input).await?;
     Ok(Redirect::to(&format!("/networks/{code}/services?notice={}", I::NOTICE)).into_response())
 }
 
@@ -904,7 +906,7 @@ pub async fn api_round(
     access: guard::ApiWrite<guard::Network<guard::ToRecordServices, ApiError>>,
     ApiJson(f): ApiJson<RoundInput>,
 ) -> Result<Response, ApiError> {
-    record(&state, &access.me, &access.code, &f.records(&access.code)?).await?;
+    record(&state, &access.me, &access.code, &f).await?;
     Ok(created())
 }
 
@@ -917,7 +919,7 @@ pub async fn api_plan(
     access: guard::ApiWrite<guard::Network<guard::ToRecordServices, ApiError>>,
     ApiJson(f): ApiJson<PlanInput>,
 ) -> Result<Response, ApiError> {
-    record(&state, &access.me, &access.code, &f.records(&access.code)?).await?;
+    record(&state, &access.me, &access.code, &f).await?;
     Ok(created())
 }
 
@@ -930,7 +932,7 @@ pub async fn api_session(
     access: guard::ApiWrite<guard::Network<guard::ToRecordServices, ApiError>>,
     ApiJson(f): ApiJson<SessionInput>,
 ) -> Result<Response, ApiError> {
-    record(&state, &access.me, &access.code, &f.records(&access.code)?).await?;
+    record(&state, &access.me, &access.code, &f).await?;
     Ok(created())
 }
 
