@@ -343,3 +343,73 @@ fn national_workforce_census_report() {
     let text = ok(&db, &["arrs", "report"]);
     assert!(text.contains("ARRS national picture, 2026-27"), "{text}");
 }
+
+/// `--rules DIR` reaches every ARRS command: the roles table and each
+/// month's cap come from the folder's figures, not the built-in ones.
+#[test]
+fn arrs_commands_use_the_rules_folder_given() {
+    let (dir, db) = demo();
+    let rules = dir.path().join("rules");
+    std::fs::create_dir(&rules).unwrap();
+    let built_in = concat!(env!("CARGO_MANIFEST_DIR"), "/../../rules");
+    for entry in std::fs::read_dir(built_in).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "toml") {
+            let mut text = std::fs::read_to_string(&path).unwrap();
+            if path.ends_with("2025-26.toml") {
+                // The 2025/26 maximum of pay group 7 (a paramedic on band 7).
+                assert_eq!(text.matches("england = \"64907\"").count(), 1);
+                text = text.replace("england = \"64907\"", "england = \"60000\"");
+            }
+            std::fs::write(rules.join(path.file_name().unwrap()), text).unwrap();
+        }
+    }
+    let rules = rules.display().to_string();
+    let with_rules = |line: &'static str| {
+        let mut args = words(line);
+        args.extend(["--rules", rules.as_str()]);
+        args
+    };
+
+    let roles = ok(&db, &with_rules("arrs roles --year 2025-26"));
+    let paramedic = roles
+        .lines()
+        .find(|l| l.contains("paramedic ") && l.contains("7 → 7 "))
+        .unwrap_or_else(|| panic!("{roles}"));
+    assert!(paramedic.contains("£60,000"), "{paramedic}");
+    let built_in_roles = ok(&db, &words("arrs roles --year 2025-26"));
+    assert!(built_in_roles.contains("£64,907"), "{built_in_roles}");
+    assert!(!built_in_roles.contains("£60,000"), "{built_in_roles}");
+
+    // A paramedic paid over the maximum: each month is capped at the
+    // folder's maximum, £60,000 / 12 = £5,000.00 for a full month.
+    ok(
+        &db,
+        &with_rules(
+            "arrs add --pcn U90006 --person P1 --role paramedic --wte 1 --start 2025-04-01 --salary 90000",
+        ),
+    );
+    let post: i64 = post_id(&db, "P1").parse().unwrap();
+    let april = |lines: serde_json::Value| {
+        lines
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|l| l["post"] == post && l["month"]["month"] == 4 && l["month"]["year"] == 2025)
+            .cloned()
+            .unwrap()
+    };
+    let capped = april(json(
+        &db,
+        &with_rules("arrs claims --pcn U90006 --year 2025-26 --format json"),
+    ));
+    assert_eq!(capped["maximum"], "60000");
+    assert_eq!(capped["cap"], 500_000);
+    assert_eq!(capped["claimable"], 500_000);
+    let built_in_cap = april(json(
+        &db,
+        &words("arrs claims --pcn U90006 --year 2025-26 --format json"),
+    ));
+    assert_eq!(built_in_cap["maximum"], "64907");
+    assert_eq!(built_in_cap["cap"], 540_892);
+}
