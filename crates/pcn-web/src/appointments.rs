@@ -17,7 +17,6 @@ use utoipa::ToSchema;
 
 use crate::charts::{self, AppointmentMonth};
 use crate::error::{ApiError, AppError};
-use crate::layout::svg;
 use crate::state::{AppState, Data};
 use crate::{guard, views};
 
@@ -70,7 +69,7 @@ pub fn card(a: &AreaAppointments, name: &str) -> Markup {
             @if a.is_empty() {
                 p { "No appointment figures (GPAD) are held for " (name) ": import the GPAD files with " code { "pcn import" } "." }
             } @else {
-                (svg(charts::appointments_against_2019(&format!("Appointments by month against the same month of 2019, {name}"), &chart_months(&a.trend))))
+                (charts::appointments_against_2019(&format!("Appointments by month against the same month of 2019, {name}"), &chart_months(&a.trend)))
                 p {
                     "The pledge: " strong { (thousands(p.target)) } " more appointments a year than in 2019"
                     @if let Some(s) = &p.share { " (this area's share: " (thousands(s.area_patients)) " of England's " (thousands(s.england_patients)) " registered patients at " (s.as_at) ")" }

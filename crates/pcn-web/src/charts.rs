@@ -1,5 +1,5 @@
-//! SVG charts drawn on the server: plain strings of SVG markup for the web pages, with no
-//! JavaScript, web fonts or CDN (the machine may be offline).
+//! SVG charts drawn on the server: `maud` markup for the web pages, with no JavaScript, web
+//! fonts or CDN (the machine may be offline).
 //!
 //! Every chart is one self-contained `<svg>` element that:
 //!
@@ -15,15 +15,20 @@
 //! * carries class names (`bar`, `bar-warning`, `bar-error`, `ref-line`, `axis`, `grid`, `col`,
 //!   `dot`, `legend`, ...) for page CSS *and* explicit `fill`/`stroke` attributes, so it also
 //!   looks right on its own;
-//! * escapes all text, is deterministic (same input, same string) and never panics: empty
-//!   slices, zeros, extreme values and NaN coordinates all give a valid SVG, saying "No data"
-//!   when there is nothing to draw.
+//! * is built with maud's `html!`, so every text and attribute value goes through maud's
+//!   escaping (user text is first cleaned of the characters XML 1.0 forbids) and every SVG
+//!   element has an end tag; it is deterministic (same input, same markup) and never panics:
+//!   empty slices, zeros, extreme values and NaN coordinates all give a valid SVG, saying
+//!   "No data" when there is nothing to draw.
 //!
 //! Money comes in as `i64` pence and is formatted with integer arithmetic only; floats are used
 //! for geometry alone, rounded to one decimal place to keep the markup small.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
+
+use maud::{html, Markup};
 
 /// `write!` into a `String`, which cannot fail.
 macro_rules! w {
@@ -38,15 +43,89 @@ const GRID: &str = "#d0d0d0";
 const GREY: &str = "#999999";
 const WARN: &str = "#E69F00";
 const ERR: &str = "#D55E00";
-const A_END: &str = r#" text-anchor="end""#;
-const A_MID: &str = r#" text-anchor="middle""#;
-const A_END11: &str = r#" text-anchor="end" font-size="11""#;
-const A_MID11: &str = r#" text-anchor="middle" font-size="11""#;
 /// Okabe–Ito, safe for the common colour-vision deficiencies. Yellow comes late because it is
 /// weak on white; map dots get a dark outline for that reason.
 const PALETTE: [&str; 8] = [
     "#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000",
 ];
+
+/// The explicit paint of a shape or a line: `fill` (left off a bare line), `stroke`, its width
+/// and dashes (left off a solid line).
+#[derive(Clone, Copy)]
+struct Paint<'a> {
+    fill: Option<&'a str>,
+    stroke: &'a str,
+    width: f64,
+    dash: Option<&'static str>,
+}
+
+/// Filled (or `"none"`) and outlined.
+fn stroked<'a>(fill: &'a str, stroke: &'a str, width: f64) -> Paint<'a> {
+    let (fill, dash) = (Some(fill), None);
+    Paint {
+        fill,
+        stroke,
+        width,
+        dash,
+    }
+}
+
+/// A dashed line with no fill attribute.
+fn dashed<'a>(stroke: &'a str, width: f64, dash: &'static str) -> Paint<'a> {
+    let (fill, dash) = (None, Some(dash));
+    Paint {
+        fill,
+        stroke,
+        width,
+        dash,
+    }
+}
+
+/// How a `<text>` is set: anchor, size, weight, colour and a white halo behind it.
+#[derive(Clone, Copy)]
+struct Font {
+    anchor: Option<&'static str>,
+    size: Option<u8>,
+    bold: bool,
+    fill: Option<&'static str>,
+    halo: bool,
+}
+
+/// The chart's own font: no attributes of its own.
+const PLAIN: Font = Font {
+    anchor: None,
+    size: None,
+    bold: false,
+    fill: None,
+    halo: false,
+};
+const END: Font = Font {
+    anchor: Some("end"),
+    ..PLAIN
+};
+const MID: Font = Font {
+    anchor: Some("middle"),
+    ..PLAIN
+};
+const END11: Font = Font {
+    size: Some(11),
+    ..END
+};
+const MID11: Font = Font {
+    size: Some(11),
+    ..MID
+};
+const HEADING: Font = Font {
+    size: Some(14),
+    bold: true,
+    ..PLAIN
+};
+const SUM_LABEL: Font = Font {
+    bold: true,
+    fill: Some(ERR),
+    halo: true,
+    ..PLAIN
+};
 
 /// How a bar is flagged (drives its colour and a text marker so colour is not the only cue).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -134,31 +213,30 @@ fn money_short(pence: i128, decimals: u32) -> String {
     format!("{sign}£{}{dot}{frac}{suffix}", thousands(n / p10))
 }
 
-/// XML-escapes text and attribute values, dropping characters XML 1.0 forbids.
-fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            '\t' | '\n' | '\r' => out.push(' '),
-            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => {}
-            c => out.push(c),
-        }
+/// `s` without the characters XML 1.0 forbids: tab, newline and carriage return become a
+/// space; other controls below U+0020, U+FFFE and U+FFFF are dropped. Cleaning, not escaping:
+/// maud escapes what this returns.
+fn clean(s: &str) -> Cow<'_, str> {
+    let forbidden = |c: char| (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}';
+    if !s.contains(forbidden) {
+        return Cow::Borrowed(s);
     }
-    out
+    let kept = |c: char| match c {
+        '\t' | '\n' | '\r' => Some(' '),
+        c if forbidden(c) => None,
+        c => Some(c),
+    };
+    Cow::Owned(s.chars().filter_map(kept).collect())
 }
 
-/// Escaped, and at most `max` characters (not bytes), ending in "…" when cut.
+/// At most `max` characters (not bytes), ending in "…" when cut. Plain text: whatever draws
+/// it cleans and escapes it.
 fn short(s: &str, max: usize) -> String {
     if s.chars().count() <= max {
-        return escape(s);
+        return s.to_string();
     }
     let cut: String = s.chars().take(max.saturating_sub(1)).collect();
-    escape(&cut) + "…"
+    cut + "…"
 }
 
 /// A coordinate rounded to one decimal; non-finite becomes 0 so the SVG stays valid.
@@ -187,20 +265,19 @@ fn pick<T>(cond: bool, yes: T, no: T) -> T {
     }
 }
 
-/// Wraps what `draw` writes in `<a href>`, unless there is no link or a browser would run it
-/// as script.
-fn linked(o: &mut String, href: &Option<String>, draw: impl FnOnce(&mut String)) {
+/// `inner` wrapped in `<a href>`, unless there is no link or a browser would run it as script.
+fn linked(href: &Option<String>, inner: Markup) -> Markup {
     let href = href.as_deref().unwrap_or("").trim();
     let squashed = href.replace(|c: char| c.is_whitespace() || c.is_control(), "");
     let squashed = squashed.to_ascii_lowercase();
     let bad = ["javascript:", "vbscript:", "data:"].map(|b| squashed.starts_with(b));
     let link = !squashed.is_empty() && !bad.contains(&true);
-    if link {
-        w!(o, r#"<a href="{}">"#, escape(href));
-    }
-    draw(o);
-    if link {
-        o.push_str("</a>");
+    html! {
+        @if link {
+            a href=(clean(href)) { (inner) }
+        } @else {
+            (inner)
+        }
     }
 }
 
@@ -224,10 +301,17 @@ fn chart_id(kind: &str, title: &str, content: &str) -> String {
     format!("{slug}-{:08x}", (h >> 32) as u32 ^ h as u32)
 }
 
-/// The `<svg>` start tag, `<title>`, `<desc>` and a visible heading.
-fn open(kind: &str, id: &str, (width, height): (f64, f64), title: &str, desc: &str) -> String {
+/// A whole chart: the `<svg>` element with its `<title>`, `<desc>` and a visible heading,
+/// around `body`.
+fn frame(
+    kind: &str,
+    id: &str,
+    size: (f64, f64),
+    (title, desc): (&str, &str),
+    body: Markup,
+) -> Markup {
     let title = pick(title.trim().is_empty(), "Chart", title);
-    let (wd, ht, t, d) = (f(width), f(height), escape(title), escape(desc));
+    let view_box = format!("0 0 {} {}", f(size.0), f(size.1));
     // A plain class per kind too, for style sheets and tests.
     let plain = match kind {
         "bars" => "bars",
@@ -237,48 +321,68 @@ fn open(kind: &str, id: &str, (width, height): (f64, f64), title: &str, desc: &s
         "appointments" => "appointments",
         _ => "",
     };
-    let mut o = String::with_capacity(8192);
-    o += &format!(r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {wd} {ht}" role="img""#);
-    o += &format!(r#" aria-labelledby="{id}-title {id}-desc" class="chart chart-{kind} {plain}""#);
-    o += &format!(r#" font-family="system-ui, sans-serif" font-size="12" fill="{TEXT}">"#);
-    o += &format!(r#"<title id="{id}-title">{t}</title><desc id="{id}-desc">{d}</desc>"#);
-    let bold = r#" font-size="14" font-weight="bold""#;
-    text(&mut o, "chart-title", 8.0, 20.0, bold, &short(title, 80));
-    o
-}
-
-/// A whole chart that says "No data".
-fn no_data(kind: &str, id: &str, title: &str, desc: &str) -> String {
-    let mut o = open(kind, id, (680.0, 120.0), title, desc);
-    text(&mut o, "no-data", 340.0, 72.0, A_MID, "No data");
-    o + "</svg>"
-}
-
-/// `<line>`; `style` carries the stroke attributes.
-fn line(o: &mut String, class: &str, [x1, y1, x2, y2]: [f64; 4], style: &str) {
-    let (x1, y1, x2, y2) = (f(x1), f(y1), f(x2), f(y2));
-    *o += &format!(r#"<line class="{class}" x1="{x1}" y1="{y1}" x2="{x2}" y2="{y2}" {style}/>"#);
-}
-
-/// `<text>`; `body` must already be escaped.
-fn text(o: &mut String, class: &str, x: f64, y: f64, attrs: &str, body: &str) {
-    let (x, y) = (f(x), f(y));
-    *o += &format!(r#"<text class="{class}" x="{x}" y="{y}"{attrs}>{body}</text>"#);
-}
-
-/// `<rect>` with a hover `<title>` (already escaped) unless `tip` is empty.
-fn rect(o: &mut String, class: &str, [x, y, wd, ht]: [f64; 4], style: &str, tip: &str) {
-    let (x, y, wd, ht) = (f(x), f(y), f(wd), f(ht));
-    *o += &format!(r#"<rect class="{class}" x="{x}" y="{y}" width="{wd}" height="{ht}" {style}"#);
-    if tip.is_empty() {
-        o.push_str("/>");
-    } else {
-        w!(o, "><title>{tip}</title></rect>");
+    html! {
+        svg xmlns="http://www.w3.org/2000/svg" "viewBox"=(view_box) role="img"
+            "aria-labelledby"={ (id) "-title " (id) "-desc" }
+            class={ "chart chart-" (kind) " " (plain) }
+            "font-family"="system-ui, sans-serif" "font-size"="12" fill=(TEXT) {
+            title id={ (id) "-title" } { (clean(title)) }
+            desc id={ (id) "-desc" } { (clean(desc)) }
+            (text("chart-title", (8.0, 20.0), HEADING, &short(title, 80)))
+            (body)
+        }
     }
 }
 
-fn stroked(fill: &str, stroke: &str, width: f64) -> String {
-    format!(r#"fill="{fill}" stroke="{stroke}" stroke-width="{width}""#)
+/// A whole chart that says "No data".
+fn no_data(kind: &str, id: &str, title: &str, desc: &str) -> Markup {
+    let body = text("no-data", (340.0, 72.0), MID, "No data");
+    frame(kind, id, (680.0, 120.0), (title, desc), body)
+}
+
+/// `<line>` from (x1, y1) to (x2, y2).
+fn line(class: &str, [x1, y1, x2, y2]: [f64; 4], paint: Paint) -> Markup {
+    let Paint {
+        fill,
+        stroke,
+        width,
+        dash,
+    } = paint;
+    html! {
+        line class=(class) x1=(f(x1)) y1=(f(y1)) x2=(f(x2)) y2=(f(y2)) fill=[fill] stroke=(stroke)
+            "stroke-width"=(f(width)) "stroke-dasharray"=[dash] {}
+    }
+}
+
+/// `<text>`; `body` is plain text, cleaned here and escaped by maud.
+fn text(class: &str, (x, y): (f64, f64), font: Font, body: &str) -> Markup {
+    let Font {
+        anchor,
+        size,
+        bold,
+        fill,
+        halo,
+    } = font;
+    html! {
+        text class=(class) x=(f(x)) y=(f(y)) "text-anchor"=[anchor] "font-size"=[size]
+            "font-weight"=[bold.then_some("bold")] fill=[fill] stroke=[halo.then_some("#ffffff")]
+            "stroke-width"=[halo.then_some(3)] "paint-order"=[halo.then_some("stroke")] {
+            (clean(body))
+        }
+    }
+}
+
+/// `<rect>` with a hover `<title>` (plain text) unless `tip` is empty.
+fn rect(class: &str, [x, y, wd, ht]: [f64; 4], paint: Paint, tip: &str) -> Markup {
+    let (fill, stroke, width) = (paint.fill, paint.stroke, f(paint.width));
+    html! {
+        rect class=(class) x=(f(x)) y=(f(y)) width=(f(wd)) height=(f(ht)) fill=[fill]
+            stroke=(stroke) "stroke-width"=(width) "stroke-dasharray"=[paint.dash] {
+            @if !tip.is_empty() {
+                title { (clean(tip)) }
+            }
+        }
+    }
 }
 
 // ------------------------------------------------------------------ horizontal bars
@@ -291,7 +395,7 @@ const B_ROW: f64 = 24.0;
 /// Horizontal bars, one row per item (e.g. networks by registered list size), with optional
 /// dashed reference lines (e.g. the 30,000 minimum and 50,000 indicative maximum), labelled.
 /// Each bar is wrapped in <a href> when href is Some. Value printed at the bar end with thousands separators.
-pub fn list_size_bars(title: &str, bars: &[Bar], reference_lines: &[(u64, &str)]) -> String {
+pub fn list_size_bars(title: &str, bars: &[Bar], reference_lines: &[(u64, &str)]) -> Markup {
     let lines = reference_lines;
     let mut key = format!("{lines:?}");
     for b in bars {
@@ -309,35 +413,38 @@ pub fn list_size_bars(title: &str, bars: &[Bar], reference_lines: &[(u64, &str)]
     let xs = |v: u64| B_X0 + v as f64 / max * B_PLOT_W;
     let top = if lines.is_empty() { 36.0 } else { 64.0 };
     let bottom = top + bars.len() as f64 * B_ROW;
-    let mut o = open("bars", &id, (B_W, bottom + 12.0), title, &desc);
-    let axis = stroked("none", DARK, 1.0);
-    line(&mut o, "axis", [B_X0, top - 4.0, B_X0, bottom], &axis);
-    for (i, b) in bars.iter().enumerate() {
-        let (y, end) = (top + i as f64 * B_ROW, xs(b.value));
-        let (class, fill, marker) = match b.flag {
-            Flag::Ok => ("bar bar-ok", palette(0), ""),
-            Flag::Warning => ("bar bar-warning", WARN, " ⚠"),
-            Flag::Error => ("bar bar-error", ERR, " ✖"),
-        };
-        let style = stroked(fill, DARK, pick(b.flag == Flag::Ok, 1.0, 2.0));
-        let value = thousands(b.value.into()) + marker;
-        let tip = format!("{}: {value}", escape(&b.label));
-        let label = short(&b.label, 24);
-        linked(&mut o, &b.href, |o| {
-            text(o, "bar-label", B_X0 - 6.0, y + 16.0, A_END, &label);
-            rect(o, class, [B_X0, y + 4.0, end - B_X0, 16.0], &style, &tip);
-            text(o, "bar-value", end + 5.0, y + 16.0, "", &value);
-        });
-    }
-    let dash = format!(r#"stroke="{DARK}" stroke-width="1.5" stroke-dasharray="6 4""#);
-    for (k, &(v, label)) in lines.iter().enumerate() {
-        let (x, y) = (xs(v), top - 12.0 - (k % 2) as f64 * 13.0);
-        line(&mut o, "ref-line", [x, top - 8.0, x, bottom], &dash);
-        let anchor = pick(x > B_W - 90.0, A_END11, A_MID11);
-        let body = pick(label.trim().is_empty(), thousands(v.into()), escape(label));
-        text(&mut o, "ref-label", x, y, anchor, &body);
-    }
-    o + "</svg>"
+    let body = html! {
+        (line("axis", [B_X0, top - 4.0, B_X0, bottom], stroked("none", DARK, 1.0)))
+        @for (i, b) in bars.iter().enumerate() {
+            (bar_row(b, top + i as f64 * B_ROW, xs(b.value)))
+        }
+        @for (k, &(v, label)) in lines.iter().enumerate() {
+            @let (x, y) = (xs(v), top - 12.0 - (k % 2) as f64 * 13.0);
+            (line("ref-line", [x, top - 8.0, x, bottom], dashed(DARK, 1.5, "6 4")))
+            @let anchor = pick(x > B_W - 90.0, END11, MID11);
+            @let body = pick(label.trim().is_empty(), thousands(v.into()), label.to_string());
+            (text("ref-label", (x, y), anchor, &body))
+        }
+    };
+    frame("bars", &id, (B_W, bottom + 12.0), (title, &desc), body)
+}
+
+/// One bar at `y` ending at `end`: its label, the bar and its value, linked when it has a link.
+fn bar_row(b: &Bar, y: f64, end: f64) -> Markup {
+    let (class, fill, marker) = match b.flag {
+        Flag::Ok => ("bar bar-ok", palette(0), ""),
+        Flag::Warning => ("bar bar-warning", WARN, " ⚠"),
+        Flag::Error => ("bar bar-error", ERR, " ✖"),
+    };
+    let paint = stroked(fill, DARK, pick(b.flag == Flag::Ok, 1.0, 2.0));
+    let value = thousands(b.value.into()) + marker;
+    let tip = format!("{}: {value}", b.label);
+    let inner = html! {
+        (text("bar-label", (B_X0 - 6.0, y + 16.0), END, &short(&b.label, 24)))
+        (rect(class, [B_X0, y + 4.0, end - B_X0, 16.0], paint, &tip))
+        (text("bar-value", (end + 5.0, y + 16.0), PLAIN, &value))
+    };
+    linked(&b.href, inner)
 }
 
 fn bars_desc(bars: &[Bar], lines: &[(u64, &str)]) -> String {
@@ -414,60 +521,65 @@ impl YScale {
     }
 
     /// Gridlines labelled "£5k" and so on.
-    fn grid(&self, o: &mut String) {
-        self.grid_with(o, |t| money_short(t, 2));
+    fn grid(&self) -> Markup {
+        self.grid_with(|t| money_short(t, 2))
     }
 
     /// Gridlines labelled by `label`.
-    fn grid_with(&self, o: &mut String, label: impl Fn(i128) -> String) {
-        let style = stroked("none", GRID, 1.0);
-        let mut t = self.lo;
-        while t <= self.hi {
-            let (y, label) = (self.y(t), label(t));
-            if t != 0 {
-                line(o, "grid", [C_LEFT, y, C_RIGHT, y], &style);
+    fn grid_with(&self, label: impl Fn(i128) -> String) -> Markup {
+        let next = |t: &i128| Some(t + self.step);
+        let ticks = std::iter::successors(Some(self.lo), next).take_while(|t| *t <= self.hi);
+        html! {
+            @for t in ticks {
+                @let y = self.y(t);
+                @if t != 0 {
+                    (line("grid", [C_LEFT, y, C_RIGHT, y], stroked("none", GRID, 1.0)))
+                }
+                (text("axis-label", (C_LEFT - 6.0, y + 4.0), END11, &label(t)))
             }
-            text(o, "axis-label", C_LEFT - 6.0, y + 4.0, A_END11, &label);
-            t += self.step;
         }
     }
 
-    fn zero_line(&self, o: &mut String) {
-        let (y, style) = (self.y(0), stroked("none", DARK, 1.5));
-        line(o, "axis zero-line", [C_LEFT, y, C_RIGHT, y], &style);
+    fn zero_line(&self) -> Markup {
+        let y = self.y(0);
+        line(
+            "axis zero-line",
+            [C_LEFT, y, C_RIGHT, y],
+            stroked("none", DARK, 1.5),
+        )
     }
 }
 
-/// A column to draw: label, pence, class and fill/stroke attributes.
-type Col<'a> = (&'a str, i64, &'static str, &'a str);
+/// A column to draw: label, pence, class and paint.
+type Col<'a> = (&'a str, i64, &'static str, Paint<'a>);
 
-fn draw_columns(o: &mut String, cols: &[Col], s: &YScale, value_labels: bool) {
+fn draw_columns(cols: &[Col], s: &YScale, value_labels: bool) -> Markup {
     let band = (C_RIGHT - C_LEFT) / cols.len().max(1) as f64;
     let bw = band * 0.7;
     let every = ((28.0 / band).ceil() as usize).max(1);
     let max_chars = ((band * every as f64 / 7.0) as usize).max(3);
     let y0 = s.y(0);
-    for (i, &(label, pence, class, style)) in cols.iter().enumerate() {
-        let v = i128::from(pence);
-        let (x, yv) = (C_LEFT + i as f64 * band + (band - bw) / 2.0, s.y(v));
-        let (y, h) = pick(v >= 0, (yv, y0 - yv), (y0, yv - y0));
-        let tip = format!("{}: {}", escape(label), pounds(pence));
-        rect(o, class, [x, y, bw, h], style, &tip);
-        let cx = x + bw / 2.0;
-        if value_labels && band >= 40.0 {
-            let ty = pick(v >= 0, yv, y0) - 4.0;
-            text(o, "col-value", cx, ty, A_MID11, &money_short(v, 1));
-        }
-        if i % every == 0 {
-            let label = short(label, max_chars);
-            text(o, "col-label", cx, s.bottom + 16.0, A_MID11, &label);
+    html! {
+        @for (i, &(label, pence, class, paint)) in cols.iter().enumerate() {
+            @let v = i128::from(pence);
+            @let (x, yv) = (C_LEFT + i as f64 * band + (band - bw) / 2.0, s.y(v));
+            @let (y, h) = pick(v >= 0, (yv, y0 - yv), (y0, yv - y0));
+            (rect(class, [x, y, bw, h], paint, &format!("{label}: {}", pounds(pence))))
+            @let cx = x + bw / 2.0;
+            @if value_labels && band >= 40.0 {
+                @let ty = pick(v >= 0, yv, y0) - 4.0;
+                (text("col-value", (cx, ty), MID11, &money_short(v, 1)))
+            }
+            @if i % every == 0 {
+                (text("col-label", (cx, s.bottom + 16.0), MID11, &short(label, max_chars)))
+            }
         }
     }
 }
 
 /// Vertical columns, e.g. a funding statement's twelve monthly payments (Apr..Mar), y axis in pounds
 /// with 3–5 nice gridlines labelled like "£0", "£5k", "£12.5k", "£1.2m". Negative values (arrears clawed back) drawn below a zero line.
-pub fn monthly_columns(title: &str, columns: &[Column]) -> String {
+pub fn monthly_columns(title: &str, columns: &[Column]) -> Markup {
     let mut key = String::new();
     for c in columns {
         w!(key, "\u{2}{}\u{1}{}", c.label, c.pence);
@@ -490,31 +602,87 @@ pub fn monthly_columns(title: &str, columns: &[Column]) -> String {
         return no_data("columns", &id, title, &desc);
     }
     let s = YScale::new(columns.iter().map(|c| i128::from(c.pence)), 276.0);
-    let mut o = open("columns", &id, (C_W, 300.0), title, &desc);
-    s.grid(&mut o);
     let (pos, neg) = (stroked(PALETTE[0], DARK, 1.0), stroked(ERR, DARK, 1.0));
     let cols: Vec<Col> = columns
         .iter()
         .map(|c| {
-            let (class, style) = pick(c.pence < 0, ("col col-negative", &neg), ("col", &pos));
-            (c.label.as_str(), c.pence, class, style.as_str())
+            let (class, paint) = pick(c.pence < 0, ("col col-negative", neg), ("col", pos));
+            (c.label.as_str(), c.pence, class, paint)
         })
         .collect();
-    draw_columns(&mut o, &cols, &s, true);
-    s.zero_line(&mut o);
-    o + "</svg>"
+    let body = html! {
+        (s.grid())
+        (draw_columns(&cols, &s, true))
+        (s.zero_line())
+    };
+    frame("columns", &id, (C_W, 300.0), (title, &desc), body)
 }
 
 /// The ARRS budget: cumulative claimable spend by month as columns (elapsed months solid, future "committed"
 /// months hatched/lighter, with a legend saying so), and the year's ARRS Sum as a horizontal line labelled
 /// "ARRS Sum £x" when known. Axis scaled to max(sum, max cumulative).
-pub fn arrs_budget(title: &str, months: &[BudgetMonth], sum_pence: Option<i64>) -> String {
+pub fn arrs_budget(title: &str, months: &[BudgetMonth], sum_pence: Option<i64>) -> Markup {
     let mut key = format!("{sum_pence:?}");
     for m in months {
         let (label, pence, elapsed) = (&m.label, m.cumulative_pence, m.elapsed);
         w!(key, "\u{2}{label}\u{1}{pence}\u{1}{elapsed}");
     }
     let id = chart_id("budget", title, &key);
+    let desc = budget_desc(months, sum_pence);
+    if months.is_empty() {
+        return no_data("budget", &id, title, &desc);
+    }
+    let values = months.iter().map(|m| i128::from(m.cumulative_pence));
+    let s = YScale::new(values.chain(sum_pence.map(i128::from)), 290.0);
+    let (blue, hatch) = (PALETTE[0], format!("url(#{id}-hatch)"));
+    let (solid, hatched) = (stroked(blue, DARK, 1.0), stroked(&hatch, blue, 1.0));
+    let cols: Vec<Col> = months
+        .iter()
+        .map(|m| {
+            let elapsed = ("col col-elapsed", solid);
+            let (class, paint) = pick(m.elapsed, elapsed, ("col col-committed", hatched));
+            (m.label.as_str(), m.cumulative_pence, class, paint)
+        })
+        .collect();
+    let dash = dashed(ERR, 2.0, "8 4");
+    let keys = [
+        (0.0, solid, "Claimed (elapsed months)"),
+        (190.0, hatched, "Committed (future months)"),
+    ];
+    let body = html! {
+        defs {
+            pattern id={ (id) "-hatch" } width="6" height="6" "patternUnits"="userSpaceOnUse"
+                "patternTransform"="rotate(45)" {
+                line x1="0" y1="0" x2="0" y2="6" stroke=(blue) "stroke-width"="2.5" {}
+            }
+        }
+        (s.grid())
+        (draw_columns(&cols, &s, false))
+        (s.zero_line())
+        @if let Some(sum) = sum_pence {
+            @let y = s.y(sum.into());
+            (line("ref-line sum-line", [C_LEFT, y, C_RIGHT, y], dash))
+            @let label = format!("ARRS Sum {}", pounds(sum));
+            (text("ref-label sum-label", (C_LEFT + 6.0, y - 6.0), SUM_LABEL, &label))
+        }
+        g class="legend" "font-size"="11" {
+            @for (dx, paint, label) in keys {
+                @let x = C_LEFT + dx;
+                (rect("legend-key", [x, 313.0, 14.0, 10.0], paint, ""))
+                (text("legend-label", (x + 20.0, 322.0), PLAIN, label))
+            }
+            @if sum_pence.is_some() {
+                @let x = C_LEFT + 390.0;
+                (line("legend-key", [x, 318.0, x + 24.0, 318.0], dash))
+                (text("legend-label", (x + 30.0, 322.0), PLAIN, "ARRS Sum"))
+            }
+        }
+    };
+    frame("budget", &id, (C_W, 340.0), (title, &desc), body)
+}
+
+/// "3 months, 2 elapsed; claimed to date £…; committed by Jun £…; ARRS Sum £…; headroom £…".
+fn budget_desc(months: &[BudgetMonth], sum_pence: Option<i64>) -> String {
     let (n, elapsed) = (months.len(), months.iter().filter(|m| m.elapsed).count());
     let claimed = months.iter().rev().find(|m| m.elapsed);
     let claimed = pounds(claimed.map_or(0, |m| m.cumulative_pence));
@@ -534,55 +702,7 @@ pub fn arrs_budget(title: &str, months: &[BudgetMonth], sum_pence: Option<i64>) 
         }
         None => desc.push_str("; ARRS Sum not known"),
     }
-    if months.is_empty() {
-        return no_data("budget", &id, title, &desc);
-    }
-    let values = months.iter().map(|m| i128::from(m.cumulative_pence));
-    let s = YScale::new(values.chain(sum_pence.map(i128::from)), 290.0);
-    let mut o = open("budget", &id, (C_W, 340.0), title, &desc);
-    let blue = PALETTE[0];
-    o += &format!(r#"<defs><pattern id="{id}-hatch" width="6" height="6""#);
-    o += r#" patternUnits="userSpaceOnUse" patternTransform="rotate(45)">"#;
-    o += &format!(r#"<line x1="0" y1="0" x2="0" y2="6" stroke="{blue}" stroke-width="2.5"/>"#);
-    o += "</pattern></defs>";
-    s.grid(&mut o);
-    let solid = stroked(blue, DARK, 1.0);
-    let hatched = stroked(&format!("url(#{id}-hatch)"), blue, 1.0);
-    let cols: Vec<Col> = months
-        .iter()
-        .map(|m| {
-            let elapsed = ("col col-elapsed", solid.as_str());
-            let (class, style) = pick(m.elapsed, elapsed, ("col col-committed", &hatched));
-            (m.label.as_str(), m.cumulative_pence, class, style)
-        })
-        .collect();
-    draw_columns(&mut o, &cols, &s, false);
-    s.zero_line(&mut o);
-    let dash = format!(r#"stroke="{ERR}" stroke-width="2" stroke-dasharray="8 4""#);
-    if let Some(sum) = sum_pence {
-        let y = s.y(sum.into());
-        line(&mut o, "ref-line sum-line", [C_LEFT, y, C_RIGHT, y], &dash);
-        let halo = r##" stroke="#ffffff" stroke-width="3" paint-order="stroke""##;
-        let attrs = format!(r#" font-weight="bold" fill="{ERR}"{halo}"#);
-        let (label, x) = (format!("ARRS Sum {}", pounds(sum)), C_LEFT + 6.0);
-        text(&mut o, "ref-label sum-label", x, y - 6.0, &attrs, &label);
-    }
-    o += r#"<g class="legend" font-size="11">"#;
-    let keys = [
-        (0.0, &solid, "Claimed (elapsed months)"),
-        (190.0, &hatched, "Committed (future months)"),
-    ];
-    for (dx, style, label) in keys {
-        let x = C_LEFT + dx;
-        rect(&mut o, "legend-key", [x, 313.0, 14.0, 10.0], style, "");
-        text(&mut o, "legend-label", x + 20.0, 322.0, "", label);
-    }
-    if sum_pence.is_some() {
-        let x = C_LEFT + 390.0;
-        line(&mut o, "legend-key", [x, 318.0, x + 24.0, 318.0], &dash);
-        text(&mut o, "legend-label", x + 30.0, 322.0, "", "ARRS Sum");
-    }
-    o + "</g></svg>"
+    desc
 }
 
 // ------------------------------------------------------------------ appointments
@@ -653,7 +773,7 @@ fn appointments_desc(months: &[AppointmentMonth]) -> String {
 /// Monthly appointments as columns, each with a dark tick at the same
 /// calendar month of 2019 (the pledge's baseline), counts on the y axis.
 /// Columns above their tick are months ahead of 2019.
-pub fn appointments_against_2019(title: &str, months: &[AppointmentMonth]) -> String {
+pub fn appointments_against_2019(title: &str, months: &[AppointmentMonth]) -> Markup {
     let mut key = String::new();
     for m in months {
         w!(
@@ -674,8 +794,6 @@ pub fn appointments_against_2019(title: &str, months: &[AppointmentMonth]) -> St
         .iter()
         .flat_map(|m| [wide(m.appointments), wide(m.same_month_2019)]);
     let s = YScale::new(values, 276.0);
-    let mut o = open("appointments", &id, (C_W, 318.0), title, &desc);
-    s.grid_with(&mut o, count_short);
     let band = (C_RIGHT - C_LEFT) / months.len().max(1) as f64;
     let bw = (band * 0.7).max(1.0);
     let every = ((40.0 / band).ceil() as usize).max(1);
@@ -683,56 +801,34 @@ pub fn appointments_against_2019(title: &str, months: &[AppointmentMonth]) -> St
         stroked(PALETTE[0], PALETTE[0], 0.5),
         stroked("none", DARK, 2.0),
     );
-    for (i, m) in months.iter().enumerate() {
-        let x = C_LEFT + i as f64 * band + (band - bw) / 2.0;
-        if let Some(a) = m.appointments {
-            let y = s.y(a.into());
-            let tip = format!("{}: {} appointments", escape(&m.label), thousands(a.into()));
-            rect(&mut o, "col", [x, y, bw, s.y(0) - y], &col, &tip);
+    let body = html! {
+        (s.grid_with(count_short))
+        @for (i, m) in months.iter().enumerate() {
+            @let x = C_LEFT + i as f64 * band + (band - bw) / 2.0;
+            @if let Some(a) = m.appointments {
+                @let y = s.y(a.into());
+                @let tip = format!("{}: {} appointments", m.label, thousands(a.into()));
+                (rect("col", [x, y, bw, s.y(0) - y], col, &tip))
+            }
+            @if let Some(b) = m.same_month_2019 {
+                @let y = s.y(b.into());
+                (line("baseline-tick", [x - 1.0, y, x + bw + 1.0, y], tick))
+            }
+            @if i % every == 0 {
+                @let label = short(&m.label, 8);
+                (text("col-label", (x + bw / 2.0, s.bottom + 16.0), MID11, &label))
+            }
         }
-        if let Some(b) = m.same_month_2019 {
-            let y = s.y(b.into());
-            line(
-                &mut o,
-                "baseline-tick",
-                [x - 1.0, y, x + bw + 1.0, y],
-                &tick,
-            );
+        (s.zero_line())
+        g class="legend" "font-size"="11" {
+            (rect("legend-key", [C_LEFT, 299.0, 14.0, 10.0], col, ""))
+            (text("legend-label", (C_LEFT + 20.0, 308.0), PLAIN, "Appointments in the month"))
+            @let x = C_LEFT + 220.0;
+            (line("legend-key", [x, 304.0, x + 18.0, 304.0], tick))
+            (text("legend-label", (x + 24.0, 308.0), PLAIN, "The same month of 2019"))
         }
-        if i % every == 0 {
-            let label = short(&m.label, 8);
-            text(
-                &mut o,
-                "col-label",
-                x + bw / 2.0,
-                s.bottom + 16.0,
-                A_MID11,
-                &label,
-            );
-        }
-    }
-    s.zero_line(&mut o);
-    o += r#"<g class="legend" font-size="11">"#;
-    rect(&mut o, "legend-key", [C_LEFT, 299.0, 14.0, 10.0], &col, "");
-    text(
-        &mut o,
-        "legend-label",
-        C_LEFT + 20.0,
-        308.0,
-        "",
-        "Appointments in the month",
-    );
-    let x = C_LEFT + 220.0;
-    line(&mut o, "legend-key", [x, 304.0, x + 18.0, 304.0], &tick);
-    text(
-        &mut o,
-        "legend-label",
-        x + 24.0,
-        308.0,
-        "",
-        "The same month of 2019",
-    );
-    o + "</g></svg>"
+    };
+    frame("appointments", &id, (C_W, 318.0), (title, &desc), body)
 }
 
 // ------------------------------------------------------------------ map
@@ -740,6 +836,42 @@ pub fn appointments_against_2019(title: &str, months: &[AppointmentMonth]) -> St
 const M_W: f64 = 640.0;
 const M_TOP: f64 = 32.0;
 const M_MARGIN: f64 = 12.0;
+
+/// Where a map's points go: each point's place in the view box, the dot radius and the
+/// bottom of the map's frame.
+struct MapFit {
+    dots: Vec<(f64, f64)>,
+    r: f64,
+    bottom: f64,
+}
+
+impl MapFit {
+    /// Projects equirectangularly with longitude scaled by cos(mean latitude), then fits the
+    /// spans to the box (a lone point still gets a sane scale) and centres what is there.
+    fn new(valid: &[&MapPoint]) -> Self {
+        let n = valid.len();
+        let mean_lat = valid.iter().map(|p| p.lat).sum::<f64>() / n as f64;
+        let k = mean_lat.to_radians().cos().max(0.01);
+        let xy: Vec<(f64, f64)> = valid.iter().map(|p| (p.lon * k, -p.lat)).collect();
+        let (mut x0, mut x1, mut y0, mut y1) = (f64::MAX, f64::MIN, f64::MAX, f64::MIN);
+        for &(x, y) in &xy {
+            (x0, x1, y0, y1) = (x0.min(x), x1.max(x), y0.min(y), y1.max(y));
+        }
+        let (ax, ay) = (x1 - x0, y1 - y0);
+        let (sx, sy) = (ax.max(1e-6), ay.max(1e-6));
+        let r = pick(n <= 50, 5.0, pick(n <= 600, 3.5, 2.0));
+        let pad = M_MARGIN + r;
+        let pw = M_W - 2.0 * pad;
+        let ph = (pw * sy / sx).clamp(200.0, 720.0);
+        let scale = (pw / sx).min(ph / sy);
+        let ox = pad + (pw - ax * scale) / 2.0;
+        let oy = M_TOP + pad + (ph - ay * scale) / 2.0;
+        let place = |&(x, y): &(f64, f64)| (ox + (x - x0) * scale, oy + (y - y0) * scale);
+        let dots = xy.iter().map(place).collect();
+        let bottom = M_TOP + ph + 2.0 * pad;
+        MapFit { dots, r, bottom }
+    }
+}
 
 /// A map of practices as dots coloured by network, projected equirectangularly with longitude scaled
 /// by cos(mean latitude), fitted to the viewBox with a margin, plus a legend of group names
@@ -750,7 +882,7 @@ const M_MARGIN: f64 = 12.0;
 ///
 /// Points beyond ±90° latitude or ±180° longitude are skipped and counted the same way. The
 /// legend lists the groups present, with counts, up to 30 of them.
-pub fn practice_map(title: &str, points: &[MapPoint], groups: &[String]) -> String {
+pub fn practice_map(title: &str, points: &[MapPoint], groups: &[String]) -> Markup {
     let mut key = format!("{groups:?}");
     for p in points {
         let (lat, lon, group, label, href) = (p.lat, p.lon, p.group, &p.label, &p.href);
@@ -774,60 +906,57 @@ pub fn practice_map(title: &str, points: &[MapPoint], groups: &[String]) -> Stri
     if valid.is_empty() {
         return no_data("map", &id, title, &desc);
     }
-    let mean_lat = valid.iter().map(|p| p.lat).sum::<f64>() / n as f64;
-    let k = mean_lat.to_radians().cos().max(0.01);
-    let xy: Vec<(f64, f64)> = valid.iter().map(|p| (p.lon * k, -p.lat)).collect();
-    let (mut x0, mut x1, mut y0, mut y1) = (f64::MAX, f64::MIN, f64::MAX, f64::MIN);
-    for &(x, y) in &xy {
-        (x0, x1, y0, y1) = (x0.min(x), x1.max(x), y0.min(y), y1.max(y));
-    }
-    // Fit the spans to the box (a lone point still gets a sane scale) and centre what is there.
-    let (ax, ay) = (x1 - x0, y1 - y0);
-    let (sx, sy) = (ax.max(1e-6), ay.max(1e-6));
-    let r = pick(n <= 50, 5.0, pick(n <= 600, 3.5, 2.0));
-    let pad = M_MARGIN + r;
-    let pw = M_W - 2.0 * pad;
-    let ph = (pw * sy / sx).clamp(200.0, 720.0);
-    let scale = (pw / sx).min(ph / sy);
-    let ox = pad + (pw - ax * scale) / 2.0;
-    let oy = M_TOP + pad + (ph - ay * scale) / 2.0;
-    let map_bottom = M_TOP + ph + 2.0 * pad;
-    let shown = g.min(30);
+    let fit = MapFit::new(&valid);
+    let (shown, r) = (g.min(30), f(fit.r));
     let rows = shown.div_ceil(3) + usize::from(g > shown);
-    let size = (M_W, map_bottom + 12.0 + rows as f64 * 20.0);
-    let mut o = open("map", &id, size, title, &desc);
-    o.reserve(n * 100);
-    let frame = [M_MARGIN / 2.0, M_TOP, M_W - M_MARGIN, map_bottom - M_TOP];
-    rect(&mut o, "map-frame", frame, &stroked("none", GRID, 1.0), "");
-    w!(o, r#"<g class="dots" stroke="{DARK}" stroke-width="0.5">"#);
-    for (p, &(x, y)) in valid.iter().zip(&xy) {
-        let fill = pick(p.group < groups.len(), palette(p.group), GREY);
-        let (cx, cy) = (f(ox + (x - x0) * scale), f(oy + (y - y0) * scale));
-        let tip = escape(&p.label);
-        linked(&mut o, &p.href, |o| {
-            *o += &format!(r#"<circle class="dot" cx="{cx}" cy="{cy}" r="{r}" fill="{fill}">"#);
-            w!(o, "<title>{tip}</title></circle>");
-        });
+    let size = (M_W, fit.bottom + 12.0 + rows as f64 * 20.0);
+    let frame_box = [M_MARGIN / 2.0, M_TOP, M_W - M_MARGIN, fit.bottom - M_TOP];
+    let body = html! {
+        (rect("map-frame", frame_box, stroked("none", GRID, 1.0), ""))
+        g class="dots" stroke=(DARK) "stroke-width"="0.5" {
+            @for (p, &(cx, cy)) in valid.iter().zip(&fit.dots) {
+                @let fill = pick(p.group < groups.len(), palette(p.group), GREY);
+                @let dot = html! {
+                    circle class="dot" cx=(f(cx)) cy=(f(cy)) r=(r) fill=(fill) {
+                        title { (clean(&p.label)) }
+                    }
+                };
+                (linked(&p.href, dot))
+            }
+        }
+        (map_legend(&counts, groups, fit.bottom, shown))
+    };
+    frame("map", &id, size, (title, &desc), body)
+}
+
+/// The map's legend below `bottom`: the first `shown` groups with their counts, three a row,
+/// then how many more there are.
+fn map_legend(
+    counts: &BTreeMap<usize, usize>,
+    groups: &[String],
+    bottom: f64,
+    shown: usize,
+) -> Markup {
+    let more = counts.len() - shown;
+    html! {
+        g class="legend" "font-size"="11" {
+            @for (i, (&group, &count)) in counts.iter().take(shown).enumerate() {
+                @let (name, fill) = match groups.get(group) {
+                    Some(name) => (short(name, 26), palette(group)),
+                    None => ("other".to_string(), GREY),
+                };
+                @let lx = M_MARGIN + (i % 3) as f64 * 205.0;
+                @let ly = bottom + 24.0 + (i / 3) as f64 * 20.0;
+                circle class="legend-key" cx=(f(lx + 5.0)) cy=(f(ly - 4.0)) r="5" fill=(fill)
+                    stroke=(DARK) "stroke-width"="0.5" {}
+                (text("legend-label", (lx + 14.0, ly), PLAIN, &format!("{name} ({count})")))
+            }
+            @if more > 0 {
+                @let y = bottom + 24.0 + shown.div_ceil(3) as f64 * 20.0;
+                (text("legend-label", (M_MARGIN, y), PLAIN, &format!("+ {more} more networks")))
+            }
+        }
     }
-    o.push_str(r#"</g><g class="legend" font-size="11">"#);
-    for (i, (&group, &count)) in counts.iter().take(shown).enumerate() {
-        let (name, fill) = match groups.get(group) {
-            Some(name) => (short(name, 26), palette(group)),
-            None => ("other".to_string(), GREY),
-        };
-        let lx = M_MARGIN + (i % 3) as f64 * 205.0;
-        let ly = map_bottom + 24.0 + (i / 3) as f64 * 20.0;
-        let (cx, cy, style) = (f(lx + 5.0), f(ly - 4.0), stroked(fill, DARK, 0.5));
-        o += &format!(r#"<circle class="legend-key" cx="{cx}" cy="{cy}" r="5" {style}/>"#);
-        let label = format!("{name} ({count})");
-        text(&mut o, "legend-label", lx + 14.0, ly, "", &label);
-    }
-    if g > shown {
-        let y = map_bottom + 24.0 + (rows - 1) as f64 * 20.0;
-        let more = format!("+ {} more networks", g - shown);
-        text(&mut o, "legend-label", M_MARGIN, y, "", &more);
-    }
-    o + "</g></svg>"
 }
 
 #[cfg(test)]
@@ -950,7 +1079,7 @@ mod tests {
 
     #[test]
     fn bar_widths_are_proportional_to_value() {
-        let svg = list_size_bars("Sizes", &sample_bars(), &[]);
+        let svg = list_size_bars("Sizes", &sample_bars(), &[]).into_string();
         assert!(well_formed(&svg), "{svg}");
         let widths = all(&svg, "bar", "width");
         assert_eq!(widths.len(), 4);
@@ -967,7 +1096,7 @@ mod tests {
     #[test]
     fn reference_lines_sit_on_the_bar_scale() {
         let refs = [(30_000, "minimum"), (50_000, "indicative maximum")];
-        let svg = list_size_bars("Sizes", &sample_bars(), &refs);
+        let svg = list_size_bars("Sizes", &sample_bars(), &refs).into_string();
         let (lines, widths) = (all(&svg, "ref-line", "x1"), all(&svg, "bar", "width"));
         assert_eq!(lines.len(), 2);
         let expected = B_X0 + widths[1] * 30_000.0 / 40_000.0;
@@ -994,7 +1123,7 @@ mod tests {
         let mut bars = sample_bars();
         bars[1].href = Some("/networks/U1?x=1&y=2".into());
         bars[2].href = Some(" Java\tScript:alert(1)".into());
-        let svg = list_size_bars("Sizes", &bars, &[]);
+        let svg = list_size_bars("Sizes", &bars, &[]).into_string();
         assert!(svg.contains(">66,437 ✖</text>") && svg.contains(">20,000 ⚠</text>"));
         assert!(svg.contains(">40,000</text>"));
         assert_eq!(all(&svg, "bar-error", "x").len(), 1);
@@ -1014,7 +1143,7 @@ mod tests {
             col("May", -300_000),
             col("Jun", 900_000),
         ];
-        let svg = monthly_columns("Payments", &cols);
+        let svg = monthly_columns("Payments", &cols).into_string();
         assert!(well_formed(&svg), "{svg}");
         let zero = all(&svg, "zero-line", "y1")[0];
         let (ys, hs) = (all(&svg, "col", "y"), all(&svg, "col", "height"));
@@ -1054,7 +1183,7 @@ mod tests {
             appt("2021-01", None, Some(1_000_000)),
             appt("2022-01", Some(1_250_000), Some(1_000_000)),
         ];
-        let svg = appointments_against_2019("Appointments, 03R", &months);
+        let svg = appointments_against_2019("Appointments, 03R", &months).into_string();
         assert!(well_formed(&svg), "{svg}");
         // Three columns (a month without figures has none), four ticks.
         let (ys, hs) = (all(&svg, "col", "y"), all(&svg, "col", "height"));
@@ -1078,7 +1207,8 @@ mod tests {
              1,000,000 in the same month of 2019 (+250,000); 1 of 3 months compared above \
              the same month of 2019; highest 2022-01 1,250,000"
         );
-        let empty = appointments_against_2019("Appointments", &[appt("2019-01", None, None)]);
+        let empty =
+            appointments_against_2019("Appointments", &[appt("2019-01", None, None)]).into_string();
         assert!(well_formed(&empty) && empty.contains("No data"));
         assert_eq!(desc(&empty), "no appointment figures");
         assert_eq!(count_short(12_500), "12.5k");
@@ -1114,7 +1244,7 @@ mod tests {
             month("Jun", 7_000_000, false),
         ];
         let sum = 10_000_000;
-        let svg = arrs_budget("ARRS", &months, Some(sum));
+        let svg = arrs_budget("ARRS", &months, Some(sum)).into_string();
         assert!(well_formed(&svg), "{svg}");
         let (zero, line) = (
             all(&svg, "zero-line", "y1")[0],
@@ -1145,9 +1275,9 @@ mod tests {
             d.ends_with("; ARRS Sum £100,000.00; headroom £30,000.00"),
             "{d}"
         );
-        let over = arrs_budget("ARRS", &months, Some(5_000_000));
+        let over = arrs_budget("ARRS", &months, Some(5_000_000)).into_string();
         assert!(desc(&over).ends_with("over it by £20,000.00"));
-        let unknown = arrs_budget("ARRS", &months, None);
+        let unknown = arrs_budget("ARRS", &months, None).into_string();
         assert!(all(&unknown, "sum-line", "y1").is_empty() && desc(&unknown).contains("not known"));
     }
 
@@ -1160,7 +1290,7 @@ mod tests {
             pt(52.10, 0.00, 7, "Stray group"),
         ];
         let groups = ["Alpha PCN".to_string(), "Beta PCN".to_string()];
-        let svg = practice_map("Practices", &points, &groups);
+        let svg = practice_map("Practices", &points, &groups).into_string();
         assert!(well_formed(&svg), "{svg}");
         let (cx, cy) = dots_in_view(&svg);
         assert_eq!(cx.len(), 4);
@@ -1179,27 +1309,27 @@ mod tests {
             pt(51.6, f64::INFINITY, 0, "C"),
             pt(51.4, -0.2, 0, "D"),
         ];
-        let svg = practice_map("Map", &points, &["X".to_string()]);
+        let svg = practice_map("Map", &points, &["X".to_string()]).into_string();
         assert!(well_formed(&svg) && !svg.contains("NaN") && !svg.contains("inf"));
         assert_eq!(all(&svg, "dot", "cx").len(), 2);
         assert_eq!(
             desc(&svg),
             "2 practices in 1 network; 2 skipped without valid coordinates"
         );
-        let none = practice_map("Map", &[pt(f64::NAN, 0.0, 0, "B")], &[]);
+        let none = practice_map("Map", &[pt(f64::NAN, 0.0, 0, "B")], &[]).into_string();
         assert!(none.contains("No data") && desc(&none).contains("1 skipped"));
     }
 
     #[test]
     fn map_handles_one_town_and_all_england() {
         let same: Vec<MapPoint> = (0..5).map(|i| pt(53.8, -1.55, i, "Leeds")).collect();
-        let svg = practice_map("Leeds", &same, &[]);
+        let svg = practice_map("Leeds", &same, &[]).into_string();
         let (w, _) = view_box(&svg);
         assert!(all(&svg, "dot", "cx")
             .iter()
             .all(|x| (x - w / 2.0).abs() < 0.11));
         let wide: Vec<MapPoint> = (0..5).map(|i| pt(52.0, i as f64 - 3.0, 0, "M4")).collect();
-        let svg = practice_map("Wide", &wide, &[]);
+        let svg = practice_map("Wide", &wide, &[]).into_string();
         let ((w, _), edge) = (view_box(&svg), M_MARGIN + 5.0);
         let cx = all(&svg, "dot", "cx");
         assert!(
@@ -1226,7 +1356,7 @@ mod tests {
             })
             .collect();
         let groups: Vec<String> = (0..42).map(|i| format!("PCN {i}")).collect();
-        let svg = practice_map("England", &many, &groups);
+        let svg = practice_map("England", &many, &groups).into_string();
         let (cx, _) = dots_in_view(&svg);
         assert_eq!(cx.len(), 6000);
         let (w, h) = view_box(&svg);
@@ -1238,11 +1368,11 @@ mod tests {
     #[test]
     fn empty_inputs_say_no_data() {
         let charts = [
-            list_size_bars("Bars", &[], &[(30_000, "minimum")]),
-            monthly_columns("Columns", &[]),
-            arrs_budget("Budget", &[], Some(100)),
-            practice_map("Map", &[], &[]),
-            list_size_bars("", &[], &[]),
+            list_size_bars("Bars", &[], &[(30_000, "minimum")]).into_string(),
+            monthly_columns("Columns", &[]).into_string(),
+            arrs_budget("Budget", &[], Some(100)).into_string(),
+            practice_map("Map", &[], &[]).into_string(),
+            list_size_bars("", &[], &[]).into_string(),
         ];
         for svg in &charts {
             assert!(well_formed(svg) && svg.contains(">No data</text>"), "{svg}");
@@ -1257,12 +1387,12 @@ mod tests {
         let months = [month("a", i64::MIN, true), month("b", i64::MAX, false)];
         let poles = [pt(90.0, 180.0, 0, "N"), pt(-90.0, -180.0, 0, "S")];
         let charts = [
-            monthly_columns("Extreme", &cols),
-            monthly_columns("Zeros", &[col("", 0)]),
-            list_size_bars("Zero", &[bar("z", 0, Flag::Ok)], &[]),
-            list_size_bars("Max", &bars, &[(u64::MAX, "")]),
-            arrs_budget("Extreme", &months, Some(i64::MIN)),
-            practice_map("Poles", &poles, &[]),
+            monthly_columns("Extreme", &cols).into_string(),
+            monthly_columns("Zeros", &[col("", 0)]).into_string(),
+            list_size_bars("Zero", &[bar("z", 0, Flag::Ok)], &[]).into_string(),
+            list_size_bars("Max", &bars, &[(u64::MAX, "")]).into_string(),
+            arrs_budget("Extreme", &months, Some(i64::MIN)).into_string(),
+            practice_map("Poles", &poles, &[]).into_string(),
         ];
         for svg in &charts {
             assert!(
@@ -1272,24 +1402,79 @@ mod tests {
         }
     }
 
-    #[test]
-    fn text_is_escaped() {
-        let nasty = "<script>\"&'\u{0}";
-        assert_eq!(escape(nasty), "&lt;script&gt;&quot;&amp;&#39;");
+    /// One of each chart, every piece of user text (title, labels, hrefs, group and
+    /// reference-line names) set to `nasty`.
+    fn every_chart(nasty: &str) -> Vec<String> {
         let mut bars = vec![bar(nasty, 5, Flag::Ok)];
         bars[0].href = Some(nasty.into());
-        let charts = [
-            list_size_bars(nasty, &bars, &[(3, nasty)]),
-            monthly_columns(nasty, &[col(nasty, 5)]),
-            arrs_budget(nasty, &[month(nasty, 5, true)], Some(9)),
-            practice_map(nasty, &[pt(51.0, 0.0, 0, nasty)], &[nasty.to_string()]),
-        ];
-        for svg in &charts {
+        let mut point = pt(51.0, 0.0, 0, nasty);
+        point.href = Some(nasty.into());
+        let months = [appt(nasty, Some(5), Some(4))];
+        vec![
+            list_size_bars(nasty, &bars, &[(3, nasty)]).into_string(),
+            monthly_columns(nasty, &[col(nasty, 5)]).into_string(),
+            arrs_budget(nasty, &[month(nasty, 5, true)], Some(9)).into_string(),
+            practice_map(nasty, &[point], &[nasty.to_string()]).into_string(),
+            appointments_against_2019(nasty, &months).into_string(),
+        ]
+    }
+
+    #[test]
+    fn text_is_escaped() {
+        let nasty = "<script>\"&'\u{0}\u{1b}\u{FFFE}\u{FFFF}";
+        assert_eq!(clean(nasty), "<script>\"&'", "forbidden characters dropped");
+        assert_eq!(clean("a\tb\nc\rd"), "a b c d");
+        assert!(matches!(clean("plain"), Cow::Borrowed("plain")));
+        assert_eq!(short("<b>&amp;", 4), "<b>…", "cut, not escaped");
+        for svg in every_chart(nasty) {
             assert!(!svg.contains("<script") && !svg.contains("\"&'"), "{svg}");
+            // maud escapes & < > " (an apostrophe is harmless in text and in double quotes).
             assert!(
-                svg.contains("&lt;script&gt;&quot;&amp;&#39;") && well_formed(svg),
+                svg.contains("&lt;script&gt;&quot;&amp;'") && well_formed(&svg),
                 "{svg}"
             );
+            let forbidden = |c: char| (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}';
+            assert!(!svg.contains(forbidden), "{svg:?}");
+        }
+    }
+
+    #[test]
+    fn hostile_text_cannot_inject_elements_or_attributes() {
+        let elements = "svg title desc text rect line circle g a defs pattern";
+        let attributes = "xmlns viewBox role aria-labelledby class font-family font-size \
+            font-weight fill id x y text-anchor stroke stroke-width paint-order stroke-dasharray \
+            x1 y1 x2 y2 width height href cx cy r patternUnits patternTransform";
+        let (elements, attributes): (Vec<&str>, Vec<&str>) = (
+            elements.split_whitespace().collect(),
+            attributes.split_whitespace().collect(),
+        );
+        for nasty in [
+            "\"/><script>alert(1)</script>",
+            "\" onmouseover=\"alert(1)",
+            "x' onload='alert(1)",
+            "</title></svg><img src=x onerror=alert(1)>",
+        ] {
+            for svg in every_chart(nasty) {
+                assert!(well_formed(&svg) && !svg.contains("<script"), "{svg}");
+                for tag in svg.split('<').skip(1) {
+                    let tag = tag.split_once('>').map_or(tag, |(t, _)| t);
+                    let name = tag.split(' ').next().unwrap_or("");
+                    let name = name.trim_start_matches('/');
+                    assert!(elements.contains(&name), "element {name} in {svg}");
+                    // Values are quoted and hold no quote, so every other piece is `name=`.
+                    for piece in tag.split('"').step_by(2).skip(1) {
+                        let attribute = piece.trim().trim_end_matches('=');
+                        assert!(
+                            attribute.is_empty() || attributes.contains(&attribute),
+                            "attribute {attribute} in {svg}"
+                        );
+                    }
+                    let first = tag.split('"').next().unwrap_or("");
+                    let first = first.split_once(' ').map_or("", |(_, a)| a);
+                    let first = first.trim_end_matches('=');
+                    assert!(first.is_empty() || attributes.contains(&first), "{first}");
+                }
+            }
         }
     }
 
@@ -1305,9 +1490,9 @@ mod tests {
 
     #[test]
     fn ids_are_unique_and_wired_up() {
-        let a = list_size_bars("List sizes", &sample_bars(), &[]);
-        let b = list_size_bars("List sizes (2025)", &sample_bars(), &[]);
-        let c = list_size_bars("List sizes", &sample_bars()[1..], &[]);
+        let a = list_size_bars("List sizes", &sample_bars(), &[]).into_string();
+        let b = list_size_bars("List sizes (2025)", &sample_bars(), &[]).into_string();
+        let c = list_size_bars("List sizes", &sample_bars()[1..], &[]).into_string();
         let id = |svg: &str| between(svg, "<title id=\"", "-title\"").to_string();
         let (ia, ib, ic) = (id(&a), id(&b), id(&c));
         assert!(ia.starts_with("chart-list-sizes-") && ia.len() == "chart-list-sizes-".len() + 8);
@@ -1332,10 +1517,10 @@ mod tests {
     fn output_is_deterministic() {
         let points = [pt(52.0, -1.0, 0, "A"), pt(52.5, -1.5, 1, "B")];
         assert_eq!(
-            practice_map("M", &points, &[]),
-            practice_map("M", &points, &[])
+            practice_map("M", &points, &[]).into_string(),
+            practice_map("M", &points, &[]).into_string()
         );
-        let bars = || list_size_bars("B", &sample_bars(), &[(30_000, "minimum")]);
+        let bars = || list_size_bars("B", &sample_bars(), &[(30_000, "minimum")]).into_string();
         assert_eq!(bars(), bars());
     }
 }

@@ -1,7 +1,7 @@
 //! The page shell: header with the account and its links, the stylesheet
 //! (served from the binary: no CDN), and small formatting helpers.
 
-use maud::{html, Markup, PreEscaped, DOCTYPE};
+use maud::{html, Markup, DOCTYPE};
 use pcn_core::access::Role;
 use pcn_core::money::Pence;
 
@@ -129,9 +129,4 @@ pub fn bare(title: &str, body: Markup) -> Markup {
             main { (body) }
         }
     }
-}
-
-/// An SVG string made by the charts module (already escaped).
-pub fn svg(markup: String) -> Markup {
-    PreEscaped(markup)
 }

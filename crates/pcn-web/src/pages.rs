@@ -23,7 +23,7 @@ use serde::Deserialize;
 use super::auth::{self, Me};
 use super::charts;
 use super::error::AppError;
-use super::layout::{bare, money, page, svg, thousands};
+use super::layout::{bare, money, page, thousands};
 use super::state::{AppState, YearRun};
 use super::views::{self, Status};
 use super::{guard, home_of, parse_year};
@@ -331,11 +331,11 @@ pub async fn commissioner(
             (appointments)
             section.card {
                 h2 { "List sizes" }
-                (svg(charts::list_size_bars(&format!("Registered patients per network, {code}"), &bars, &[(30_000, "30,000 minimum"), (50_000, "50,000")])))
+                (charts::list_size_bars(&format!("Registered patients per network, {code}"), &bars, &[(30_000, "30,000 minimum"), (50_000, "50,000")]))
             }
             section.card {
                 h2 { "Practices by network" }
-                (svg(charts::practice_map(&format!("Practices of {code} coloured by network"), &points, &groups)))
+                (charts::practice_map(&format!("Practices of {code} coloured by network"), &points, &groups))
             }
         },
     ))
@@ -466,7 +466,7 @@ fn budget_card(code: &PcnCode, b: &Budget, with_link: bool) -> Markup {
                 dt { "Claims paid / outstanding / draft" } dd { (money(b.paid)) " / " (money(b.outstanding)) " / " (money(b.drafts)) }
             }
             @for w in &b.warnings { p.error { (w) } }
-            (svg(charts::arrs_budget(&format!("ARRS claimable spend by month against the Sum, {code}"), &months, b.sum.map(|p| p.0))))
+            (charts::arrs_budget(&format!("ARRS claimable spend by month against the Sum, {code}"), &months, b.sum.map(|p| p.0)))
             @if with_link { p { a #roster-link href=(format!("/networks/{code}/arrs")) { "Roster and claims" } } }
         }
     }
@@ -540,7 +540,7 @@ pub async fn network(
                     @if let Some(p) = pay {
                         p.big #network-scheduled data-pence=(p.statement.totals.scheduled_to_network.0) { (money(p.statement.totals.scheduled_to_network)) @if !p.at_risk.is_empty() { " " span.tag.warning title=(p.at_risk.iter().map(|r| r.why.as_str()).collect::<Vec<_>>().join("; ")) { "at risk" } } }
                         p.muted { "scheduled to the network, and " (money(p.statement.totals.scheduled_to_practices)) " paid to member practices directly (the chart shows both); up to " (money(p.statement.totals.claimable_maximum)) " more claimable (ARRS) and " (money(p.statement.totals.on_achievement)) " on achievement" }
-                        (svg(charts::monthly_columns(&format!("Monthly payments to {} and its practices in {year}", n.code), &monthly)))
+                        (charts::monthly_columns(&format!("Monthly payments to {} and its practices in {year}", n.code), &monthly))
                         p { a #statement-link href=(format!("/networks/{}/statement?year={year}", n.code)) { "The statement, line by line" } }
                     } @else {
                         p { "No payments for " (year) ": the network had no members that year." }
@@ -681,7 +681,7 @@ pub async fn statement(
                     }
                 }
                 @if st.is_estimated() { p.error { "Some lines use estimated inputs; each says which." } }
-                (svg(charts::monthly_columns(&format!("Monthly payments to {} and its practices in {year}", n.code), &monthly)))
+                (charts::monthly_columns(&format!("Monthly payments to {} and its practices in {year}", n.code), &monthly))
             }
             section.card {
                 h2 { "Lines" }

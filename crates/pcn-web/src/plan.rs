@@ -28,7 +28,7 @@ use crate::charts::{self, MapPoint};
 use crate::downloads::{csv_or_xlsx, FileFormat};
 use crate::error::{ApiError, AppError};
 use crate::guard;
-use crate::layout::{money, page, svg, thousands};
+use crate::layout::{money, page, thousands};
 use crate::state::{AppState, Data};
 use crate::views;
 
@@ -215,7 +215,7 @@ pub async fn api_handler(
 
 /// Today's and the proposed networks as map points, and each map's
 /// legend: a proposed network that continues one of today's has its colour.
-fn maps(data: &Data, proposal: &Proposal) -> (String, String) {
+fn maps(data: &Data, proposal: &Proposal) -> (Markup, Markup) {
     let members = || {
         proposal
             .plan
@@ -493,8 +493,8 @@ fn body(
         }
         section.card #summary { h2 { "Today and proposed" } (measures_table(proposal)) }
         div.grid2 {
-            section.card #map-today { (svg(before_map)) }
-            section.card #map-proposed { (svg(after_map)) }
+            section.card #map-today { (before_map) }
+            section.card #map-proposed { (after_map) }
         }
         @if let Some(money) = money {
             section.card #what-changes-money { h2 { "What changes money" } (money_section(money)) }

@@ -32,7 +32,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::charts::{self, Bar, Flag};
 use crate::error::{ApiError, ApiJson, AppError};
-use crate::layout::{money, page, svg, thousands};
+use crate::layout::{money, page, thousands};
 use crate::state::{AppState, Data, Session, YearRun};
 use crate::{guard, views};
 
@@ -187,7 +187,7 @@ fn whole(d: Decimal) -> u64 {
 }
 
 /// Minutes inside the hours by week (delivered, else planned) against the requirement.
-fn access_chart(v: &NetworkServicesView) -> String {
+fn access_chart(v: &NetworkServicesView) -> Markup {
     let mut required: Vec<u64> = Vec::new();
     let mut bars = Vec::new();
     for w in &v.services.weeks {
@@ -232,7 +232,7 @@ fn access_chart(v: &NetworkServicesView) -> String {
 }
 
 /// Hours required against hours available by role, in the last week.
-fn roles_chart(v: &NetworkServicesView) -> String {
+fn roles_chart(v: &NetworkServicesView) -> Markup {
     let mut bars = Vec::new();
     let last = v.services.weeks.last();
     for r in last
@@ -520,8 +520,8 @@ pub async fn network_page(
                 @if !v.services.weeks_without_rules.is_empty() { p.error { (v.services.weeks_without_rules.len()) " weeks have no rules in the rulebook and are left out." } }
             }
             div.grid2 {
-                section.card #access-chart { h2 { "Access minutes against the requirement" } (svg(access_chart(&v))) }
-                section.card #roles-chart { h2 { "Hours by role" } (svg(roles_chart(&v))) }
+                section.card #access-chart { h2 { "Access minutes against the requirement" } (access_chart(&v)) }
+                section.card #roles-chart { h2 { "Hours by role" } (roles_chart(&v)) }
             }
             section.card { h2 { "Week by week" } (weeks_table(&v)) (money_table(&v)) }
             section.card { h2 { "Care home rounds" } (homes_table(&v)) }
