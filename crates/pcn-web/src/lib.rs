@@ -270,3 +270,6 @@ mod tests;
 
 #[cfg(test)]
 mod attacks;
+
+#[cfg(test)]
+mod snapshots;
