@@ -8,14 +8,12 @@ use pcn_core::arrs::census::seed;
 use pcn_core::rulebook::Rulebook;
 use pcn_core::WorkforceFact;
 
-use std::collections::{HashMap, VecDeque};
-
 use pcn_core::arrs::Post;
 
 use crate::arrs::{post_row, terms_row, POST_COLUMNS, TERMS_COLUMNS};
 use crate::audit::AuditChange;
-use crate::error::{Error, Result};
-use crate::write::{fetch_mapped, Value, Write};
+use crate::error::Result;
+use crate::write::{fetch_mapped, int, Value, Write};
 
 /// Seeds rosters from the census records of an import (nothing when there
 /// are none), audited.
@@ -64,75 +62,23 @@ pub(crate) async fn seed_census(
     .await
 }
 
-/// Inserts the posts in multi-row statements and returns the id the
-/// database gave each, in the order of `posts`. Neither engine promises an
-/// order of ids within a statement, so each is read back with a key of
-/// the columns that tell the batch's posts apart (import and creation are
-/// the same for all) and is matched to a post with the same key; posts
-/// alike in all of them (the parts of one record over 1 FTE) are
-/// interchangeable, so which of them takes which id does not matter. Each
-/// value in the key is prefixed by its length, so no two keys run together.
+/// Inserts the posts in multi-row statements, with ids reserved for them
+/// first, and returns each post's id, in the order of `posts`.
 async fn insert_posts(w: &mut Write<'_>, import_id: i64, posts: &[Post]) -> Result<Vec<i64>> {
+    let ids = w.reserve_ids("arrs_post", posts.len()).await?;
     let at = w.at_text();
     let rows: Vec<Vec<Value>> = posts
         .iter()
-        .map(|p| post_row(p, Some(import_id), &at, w.actor))
-        .collect();
-    let mut waiting: HashMap<String, VecDeque<usize>> = HashMap::new();
-    for (i, row) in rows.iter().enumerate() {
-        waiting
-            .entry(key_of(&row[..KEY_COLUMNS]))
-            .or_default()
-            .push_back(i);
-    }
-    let key_sql: Vec<String> = POST_COLUMNS
-        .split(',')
-        .map(str::trim)
-        .take(KEY_COLUMNS)
-        .map(|c| format!("CAST(LENGTH(COALESCE({c}, '')) AS TEXT) || ':' || COALESCE({c}, '')"))
-        .collect();
-    // The posts of this import are the ones just written: read their ids
-    // back with their keys (cheaper on SQLite than RETURNING 40,000 rows).
-    w.insert_rows("arrs_post", POST_COLUMNS, rows).await?;
-    let sql = format!(
-        "SELECT id, {} AS post_key FROM arrs_post WHERE import_id = $1",
-        key_sql.join(" || ';' || ")
-    );
-    let query = sqlx::query(&sql).bind(import_id);
-    let returned = fetch_mapped(w.conn(), query, "arrs_post", |c| {
-        Ok((c.int("id")?, c.text("post_key")?))
-    })
-    .await?;
-    let mut ids = vec![None; posts.len()];
-    for (id, key) in returned {
-        match waiting.get_mut(&key).and_then(VecDeque::pop_front) {
-            Some(i) => ids[i] = Some(id),
-            None => return Err(Error::corrupt("arrs_post", "id", id.to_string(), None)),
-        }
-    }
-    ids.into_iter()
-        .map(|id| id.ok_or_else(|| Error::NotFound("the id of a seeded post".into())))
-        .collect()
-}
-
-/// How many leading columns of `POST_COLUMNS` tell a census's posts apart
-/// (all but the import and who made them when, the same for all).
-const KEY_COLUMNS: usize = 10;
-
-/// The key `insert_posts` builds in SQL, built from the values bound.
-fn key_of(values: &[Value]) -> String {
-    let parts: Vec<String> = values
-        .iter()
-        .map(|value| {
-            let text = match value {
-                Value::Text(Some(t)) => t.clone(),
-                Value::Int(Some(n)) => n.to_string(),
-                Value::Text(None) | Value::Int(None) | Value::Bytes(_) => String::new(),
-            };
-            format!("{}:{text}", text.chars().count())
+        .zip(&ids)
+        .map(|(p, &id)| {
+            let mut row = vec![int(id)];
+            row.extend(post_row(p, Some(import_id), &at, w.actor));
+            row
         })
         .collect();
-    parts.join(";")
+    w.insert_rows("arrs_post", &format!("id, {POST_COLUMNS}"), rows)
+        .await?;
+    Ok(ids)
 }
 
 /// The dates of the censuses the rosters hold.

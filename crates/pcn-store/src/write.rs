@@ -99,6 +99,45 @@ impl Write<'_> {
         Ok(())
     }
 
+    /// `n` ids for new rows of `table`, which no other writer can be given:
+    /// on SQLite past the table's highest id and its AUTOINCREMENT counter
+    /// (this transaction holds the write lock, and inserting them moves the
+    /// counter on); on PostgreSQL drawn from the table's identity sequence,
+    /// which is shared safely with concurrent writers. For a bulk insert
+    /// whose rows must be known by id afterwards.
+    pub(crate) async fn reserve_ids(&mut self, table: &'static str, n: usize) -> Result<Vec<i64>> {
+        let count = i64::try_from(n)
+            .map_err(|_| Error::Invalid(format!("{n} ids are too many to reserve")))?;
+        if n == 0 {
+            return Ok(Vec::new());
+        }
+        let doing = || format!("reserving ids for {table}");
+        match self.backend {
+            Backend::Sqlite => {
+                let sql = format!(
+                    "SELECT MAX(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = $1), 0), \
+                     COALESCE((SELECT MAX(id) FROM {table}), 0)) AS last"
+                );
+                let query = sqlx::query(&sql).bind(table);
+                let row = query.fetch_one(&mut *self.tx).await.doing(doing())?;
+                let last: i64 = Columns::new(&row, table).int("last")?;
+                Ok((1..=count).map(|i| last + i).collect())
+            }
+            Backend::Postgres => {
+                let query = sqlx::query(
+                    "SELECT nextval(pg_get_serial_sequence($1, 'id')) AS id \
+                     FROM generate_series(1, $2)",
+                )
+                .bind(table)
+                .bind(count);
+                let rows = query.fetch_all(&mut *self.tx).await.doing(doing())?;
+                rows.iter()
+                    .map(|r| Columns::new(r, table).int("id"))
+                    .collect()
+            }
+        }
+    }
+
     /// Inserts one row; returns the id the database gave it.
     pub(crate) async fn insert(
         &mut self,

@@ -4,15 +4,14 @@
 
 mod common;
 
-use common::{at, d, on_both_engines};
+use common::{at, d, import_census, on_both_engines, record};
 use pcn_core::arrs::{
     ClaimKind, ClaimStatus, Employer, Funding, NewClaim, Origin, Post, Terms, YearMonth,
 };
-use pcn_core::facts::{FactBatch, SourceKind, WorkforceFact};
 use pcn_core::money::Pence;
-use pcn_core::rulebook::{FinancialYear, Region, Rulebook};
+use pcn_core::rulebook::{FinancialYear, Region};
 use pcn_core::{Decimal, PcnCode};
-use pcn_store::{ErrorKind, ImportOutcome, NewImport, Store};
+use pcn_store::{ErrorKind, Store};
 
 fn pcn(code: &str) -> PcnCode {
     PcnCode::parse(code).unwrap()
@@ -229,43 +228,6 @@ async fn claims_and_their_status_moves(store: &Store) {
         after.iter().all(|c| c.status == ClaimStatus::Submitted),
         "nothing moved"
     );
-}
-
-fn record(census: &str, role: &str, fte: &str, person: &str, region: &str) -> WorkforceFact {
-    WorkforceFact {
-        pcn: pcn("U89141"),
-        census: d(census),
-        data_source: "NWRS Staff".into(),
-        staff_group: "Direct Patient Care".into(),
-        staff_role: role.into(),
-        detailed_role: String::new(),
-        fte: fte.parse().unwrap(),
-        person: person.into(),
-        region: Some(region.into()),
-    }
-}
-
-async fn import_census(
-    store: &Store,
-    sha: &str,
-    records: Vec<WorkforceFact>,
-) -> pcn_store::Result<ImportOutcome> {
-    let facts = FactBatch {
-        workforce: records,
-        ..FactBatch::default()
-    };
-    let import = NewImport {
-        sha256: sha,
-        file_name: "census.csv",
-        kind: SourceKind::PcnWorkforce,
-        data_date: d("2026-06-30"),
-        rows_read: facts.workforce.len() as u64,
-        imported_at: at(0),
-        imported_by: "tester",
-    };
-    store
-        .write_import(&import, &facts, &Rulebook::embedded().unwrap())
-        .await
 }
 
 async fn census_seeding_and_reseeding(store: &Store) {

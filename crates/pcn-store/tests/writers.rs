@@ -8,7 +8,7 @@ mod common;
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
-use common::{at, clinical_director, d};
+use common::{at, clinical_director, d, import_census, record};
 use pcn_core::arrs::{Employer, Funding, Origin, Post, Terms};
 use pcn_core::rulebook::Region;
 use pcn_core::PcnCode;
@@ -117,6 +117,62 @@ async fn concurrent_writers_lose_nothing_and_share_no_id() {
         let audit_ids: BTreeSet<i64> = audit.iter().map(|e| e.id).collect();
         assert_eq!(audit_ids.len(), audit.len());
         eprintln!("{spec}: {rounds} rounds of {WRITERS} writers, none failed");
+    }
+}
+
+/// Census seeding reserves the ids of its posts before it writes them: a
+/// census of 2,000 records imported while other writers add posts one at a
+/// time shares no id with them, loses none, and every seeded post keeps its
+/// own terms.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_census_seeded_while_posts_are_added_shares_no_id() {
+    const WRITERS: usize = 3;
+    const RECORDS: usize = 2_000;
+    let (specs, _dir) = engines("census_writers").await;
+    for spec in specs {
+        let census = Store::open(&spec).await.unwrap();
+        // Person i works 0.1 × (i mod 9 + 1) FTE: the seeded terms tell posts apart.
+        let fte = |i: usize| format!("0.{}", i % 9 + 1);
+        let records: Vec<_> = (0..RECORDS)
+            .map(|i| {
+                record(
+                    "2026-06-30",
+                    "Pharmacists",
+                    &fte(i),
+                    &format!("P{i}"),
+                    "Y63",
+                )
+            })
+            .collect();
+        let seeding = tokio::spawn(async move { import_census(&census, "big", records).await });
+        let mut tasks = Vec::new();
+        for (w, store) in stores(&spec, WRITERS).await.into_iter().enumerate() {
+            tasks.push(tokio::spawn(async move {
+                let mut ids = Vec::new();
+                for n in 0..20 {
+                    ids.push(store.add_post(&post(w, n), at(0), "writer").await.unwrap());
+                }
+                ids
+            }));
+        }
+        seeding.await.unwrap().unwrap();
+        let mut added = BTreeSet::new();
+        for task in tasks {
+            added.extend(task.await.unwrap());
+        }
+        assert_eq!(added.len(), WRITERS * 20, "{spec}: a duplicate added id");
+
+        let posts = Store::open(&spec).await.unwrap().posts(None).await.unwrap();
+        let ids: BTreeSet<i64> = posts.iter().map(|p| p.id).collect();
+        assert_eq!(ids.len(), posts.len(), "{spec}: two posts share an id");
+        assert_eq!(posts.len(), RECORDS + added.len(), "{spec}: a post lost");
+        assert!(added.is_subset(&ids), "{spec}: an added post lost");
+        for p in posts.iter().filter(|p| p.origin != Origin::Entered) {
+            let i: usize = p.person[1..].parse().unwrap();
+            let wtes: Vec<String> = p.terms.iter().map(|t| t.wte.to_string()).collect();
+            assert_eq!(wtes, vec![fte(i)], "{spec}: {}'s terms", p.person);
+        }
+        eprintln!("{spec}: {RECORDS} seeded beside {} added", added.len());
     }
 }
 

@@ -50,3 +50,48 @@ macro_rules! on_both_engines {
     }};
 }
 pub(crate) use on_both_engines;
+
+/// A census record of U89141: `person` in `role` at `fte`, in NHS region `region`.
+pub fn record(
+    census: &str,
+    role: &str,
+    fte: &str,
+    person: &str,
+    region: &str,
+) -> pcn_core::facts::WorkforceFact {
+    pcn_core::facts::WorkforceFact {
+        pcn: pcn_core::PcnCode::parse("U89141").unwrap(),
+        census: d(census),
+        data_source: "NWRS Staff".into(),
+        staff_group: "Direct Patient Care".into(),
+        staff_role: role.into(),
+        detailed_role: String::new(),
+        fte: fte.parse().unwrap(),
+        person: person.into(),
+        region: Some(region.into()),
+    }
+}
+
+/// Imports `records` as a workforce census file whose digest is `sha`,
+/// seeding rosters with the built-in rules.
+pub async fn import_census(
+    store: &Store,
+    sha: &str,
+    records: Vec<pcn_core::facts::WorkforceFact>,
+) -> pcn_store::Result<pcn_store::ImportOutcome> {
+    let facts = pcn_core::facts::FactBatch {
+        workforce: records,
+        ..Default::default()
+    };
+    let import = pcn_store::NewImport {
+        sha256: sha,
+        file_name: "census.csv",
+        kind: pcn_core::facts::SourceKind::PcnWorkforce,
+        data_date: d("2026-06-30"),
+        rows_read: facts.workforce.len() as u64,
+        imported_at: at(0),
+        imported_by: "tester",
+    };
+    let rules = pcn_core::rulebook::Rulebook::embedded().unwrap();
+    store.write_import(&import, &facts, &rules).await
+}
