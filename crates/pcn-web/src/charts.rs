@@ -796,7 +796,11 @@ pub fn appointments_against_2019(title: &str, months: &[AppointmentMonth]) -> Ma
     let s = YScale::new(values, 276.0);
     let band = (C_RIGHT - C_LEFT) / months.len().max(1) as f64;
     let bw = (band * 0.7).max(1.0);
-    let every = ((40.0 / band).ceil() as usize).max(1);
+    // A label every so many months, so that labels at 11 units (about 6.8
+    // units a character) keep 12 units apart rather than running together.
+    let longest = months.iter().map(|m| short(&m.label, 8).chars().count());
+    let gap = longest.max().unwrap_or(0) as f64 * 6.8 + 12.0;
+    let every = ((gap / band).ceil() as usize).max(1);
     let (col, tick) = (
         stroked(PALETTE[0], PALETTE[0], 0.5),
         stroked("none", DARK, 2.0),
@@ -1173,6 +1177,25 @@ mod tests {
             appointments,
             same_month_2019: base,
         }
+    }
+
+    #[test]
+    fn month_labels_of_a_long_run_do_not_run_together() {
+        // Seven and a half years of months, as England's chart has.
+        let months: Vec<AppointmentMonth> = (0..90)
+            .map(|i| {
+                appt(
+                    &format!("{}-{:02}", 2019 + i / 12, i % 12 + 1),
+                    Some(1),
+                    Some(1),
+                )
+            })
+            .collect();
+        let svg = appointments_against_2019("Appointments", &months).into_string();
+        let xs = all(&svg, "col-label", "x");
+        assert!(xs.len() >= 6, "{xs:?}");
+        // "2019-01" at 11 units is about 48 units wide: centres at least that far apart.
+        assert!(xs.windows(2).all(|w| w[1] - w[0] >= 48.0), "{xs:?}");
     }
 
     #[test]
