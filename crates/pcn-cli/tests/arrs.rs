@@ -344,10 +344,11 @@ fn national_workforce_census_report() {
     assert!(text.contains("ARRS national picture, 2026-27"), "{text}");
 }
 
-/// `--rules DIR` reaches every ARRS command: the roles table and each
-/// month's cap come from the folder's figures, not the built-in ones.
+/// `--rules DIR` reaches the ARRS commands: the roles table and each
+/// month's cap in `pcn arrs claims` come from the folder's figures, not the
+/// built-in ones.
 #[test]
-fn arrs_commands_use_the_rules_folder_given() {
+fn arrs_roles_and_claims_use_the_rules_folder_given() {
     let (dir, db) = demo();
     let rules = dir.path().join("rules");
     std::fs::create_dir(&rules).unwrap();

@@ -144,9 +144,20 @@ async fn a_census_seeded_while_posts_are_added_shares_no_id() {
                 )
             })
             .collect();
+        // Posts already there: the census's ids must come after theirs.
+        let writers = stores(&spec, WRITERS).await;
+        let mut before = 0;
+        for n in 0..3 {
+            before = before.max(
+                writers[0]
+                    .add_post(&post(9, n), at(0), "writer")
+                    .await
+                    .unwrap(),
+            );
+        }
         let seeding = tokio::spawn(async move { import_census(&census, "big", records).await });
         let mut tasks = Vec::new();
-        for (w, store) in stores(&spec, WRITERS).await.into_iter().enumerate() {
+        for (w, store) in writers.into_iter().enumerate() {
             tasks.push(tokio::spawn(async move {
                 let mut ids = Vec::new();
                 for n in 0..20 {
@@ -165,7 +176,17 @@ async fn a_census_seeded_while_posts_are_added_shares_no_id() {
         let posts = Store::open(&spec).await.unwrap().posts(None).await.unwrap();
         let ids: BTreeSet<i64> = posts.iter().map(|p| p.id).collect();
         assert_eq!(ids.len(), posts.len(), "{spec}: two posts share an id");
-        assert_eq!(posts.len(), RECORDS + added.len(), "{spec}: a post lost");
+        assert_eq!(
+            posts.len(),
+            3 + RECORDS + added.len(),
+            "{spec}: a post lost"
+        );
+        let seeded = posts.iter().filter(|p| p.origin != Origin::Entered);
+        let first_seeded = seeded.map(|p| p.id).min().unwrap();
+        assert!(
+            first_seeded > before,
+            "{spec}: a seeded id at or below {before}"
+        );
         assert!(added.is_subset(&ids), "{spec}: an added post lost");
         for p in posts.iter().filter(|p| p.origin != Origin::Entered) {
             let i: usize = p.person[1..].parse().unwrap();

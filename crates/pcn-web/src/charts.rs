@@ -453,7 +453,15 @@ fn bars_desc(bars: &[Bar], lines: &[(u64, &str)]) -> String {
     if let Some(b) = bars.iter().rev().max_by_key(|b| b.value) {
         w!(d, "; largest {} {}", b.label, thousands(b.value.into()));
     }
-    let named = |v: u64, l: &str| format!("{} {}", thousands(v.into()), l.trim());
+    // "30,000 minimum" from (30_000, "minimum"), and from a label that already names its value.
+    let named = |v: u64, l: &str| {
+        let (value, label) = (thousands(v.into()), l.trim());
+        if label.starts_with(&value) {
+            label.to_string()
+        } else {
+            format!("{value} {label}")
+        }
+    };
     if let Some(&(v, l)) = lines.iter().min_by_key(|r| r.0) {
         let under = bars.iter().filter(|b| b.value < v).count();
         w!(d, "; {under} under {}", named(v, l).trim_end());
