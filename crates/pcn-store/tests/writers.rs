@@ -181,14 +181,17 @@ async fn a_census_seeded_while_posts_are_added_shares_no_id() {
             3 + RECORDS + added.len(),
             "{spec}: a post lost"
         );
-        let seeded = posts.iter().filter(|p| p.origin != Origin::Entered);
-        let first_seeded = seeded.map(|p| p.id).min().unwrap();
+        let seeded: Vec<&Post> = posts
+            .iter()
+            .filter(|p| p.origin != Origin::Entered)
+            .collect();
+        let first_seeded = seeded.iter().map(|p| p.id).min().unwrap();
         assert!(
             first_seeded > before,
             "{spec}: a seeded id at or below {before}"
         );
         assert!(added.is_subset(&ids), "{spec}: an added post lost");
-        for p in posts.iter().filter(|p| p.origin != Origin::Entered) {
+        for p in &seeded {
             let i: usize = p.person[1..].parse().unwrap();
             let wtes: Vec<String> = p.terms.iter().map(|t| t.wte.to_string()).collect();
             assert_eq!(wtes, vec![fte(i)], "{spec}: {}'s terms", p.person);

@@ -29,13 +29,13 @@ macro_rules! snapshot {
         let today = chrono::Local::now().date_naive();
         let filters = vec![
             (r#"value="[A-Za-z0-9_\-]{20,}""#.to_string(), r#"value="[token]""#.to_string()),
-            (regex_lite_escape(&today.to_string()), "[today]".to_string()),
+            (literal_pattern(&today.to_string()), "[today]".to_string()),
             (
-                regex_lite_escape(&today.format("%-d %B %Y").to_string()),
+                literal_pattern(&today.format("%-d %B %Y").to_string()),
                 "[today]".to_string(),
             ),
             (
-                regex_lite_escape(&today.format("%-d %b %Y").to_string()),
+                literal_pattern(&today.format("%-d %b %Y").to_string()),
                 "[today]".to_string(),
             ),
         ];
@@ -50,7 +50,7 @@ macro_rules! snapshot {
 }
 
 /// A date's text as a pattern that matches only itself.
-fn regex_lite_escape(text: &str) -> String {
+fn literal_pattern(text: &str) -> String {
     text.chars()
         .map(|c| {
             if c.is_ascii_alphanumeric() || c == ' ' {
